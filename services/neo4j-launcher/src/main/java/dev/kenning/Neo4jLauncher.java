@@ -1,7 +1,8 @@
 package dev.kenning;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -28,7 +29,7 @@ public final class Neo4jLauncher {
         String pagecache = args.length > 2 ? args[2] : "128m";
         String txMemory = args.length > 3 ? args[3] : "256m";
 
-        Map<String, String> config = new HashMap<>();
+        Map<String, String> config = new LinkedHashMap<>();
         config.put("server.bolt.enabled", "true");
         config.put("server.bolt.listen_address", "127.0.0.1:" + port);
         config.put("server.bolt.advertised_address", "127.0.0.1:" + port);
@@ -39,7 +40,14 @@ public final class Neo4jLauncher {
         config.put("db.tx_log.preallocate", "false");
         config.put("dbms.usage_report.enabled", "false");
 
-        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home).setConfigRaw(config).build();
+        // The public builder takes typed settings only; a properties file keeps the raw 5.x names
+        // (unknown names abort start-up, which is what is wanted).
+        Files.createDirectories(home);
+        Path conf = home.resolve("kenning-neo4j.conf");
+        StringBuilder text = new StringBuilder();
+        config.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+        Files.writeString(conf, text.toString());
+        DatabaseManagementService dbms = new DatabaseManagementServiceBuilder(home).loadPropertiesFromFile(conf).build();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("KENNING_NEO4J_STOPPING");
