@@ -1,0 +1,97 @@
+"""Frozen, bounded settings for the model runtime.
+
+``config/wiring.py`` builds these from Django settings; the CLI builds them from arguments.
+Nothing here reads the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ModelConfigError
+
+KVCacheType = Literal["f16", "q8_0"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ModelConfig(_Frozen):
+    """One served model (one GGUF file).
+
+    ``cpu_moe`` keeps expert tensors in host memory while the rest is offloaded with
+    ``n_gpu_layers``; it uses llama.cpp's ``tensor_buft_overrides`` through the low-level
+    bindings (llama-cpp-python's ``Llama`` class does not expose it).
+    """
+
+    name: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:/-]+$",
+                      description="Name clients use in the 'model' field")
+    gguf_path: Path = Field(description="Path to the GGUF file")
+    n_ctx: int = Field(default=4096, ge=128, le=1_048_576, description="Context window in tokens (all slots)")
+    n_threads: int | None = Field(default=None, ge=1, le=512, description="Decode threads; None = cores/2")
+    n_threads_batch: int | None = Field(default=None, ge=1, le=512, description="Prompt threads; None = n_threads")
+    n_gpu_layers: int = Field(default=0, ge=-1, description="Layers offloaded to GPU; -1 = all")
+    n_batch: int = Field(default=512, ge=1, le=65_536, description="Logical batch size for prompt evaluation")
+    n_ubatch: int = Field(default=512, ge=1, le=65_536, description="Physical micro-batch size")
+    kv_cache_type: KVCacheType = Field(default="f16", description="K/V cache element type")
+    flash_attn: bool = Field(default=False, description="Use flash attention")
+    expert_used_count: int | None = Field(default=None, ge=1, le=256,
+                                          description="Active experts per token (MoE only); None = GGUF default")
+    allowed_expert_counts: tuple[int, ...] = Field(
+        default=(), description="Extra active-expert counts requests may ask for (each is a separate context)")
+    cpu_moe: bool = Field(default=False, description="Keep MoE expert tensors on the CPU (big MoE on small GPU)")
+    use_mmap: bool = True
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> ModelConfig:
+        if self.n_ubatch > self.n_batch:
+            raise ValueError(f"n_ubatch ({self.n_ubatch}) must not exceed n_batch ({self.n_batch})")
+        if self.kv_cache_type == "q8_0" and not self.flash_attn:
+            # llama.cpp refuses a quantized V cache without flash attention.
+            raise ValueError("kv_cache_type q8_0 needs flash_attn=true")
+        if any(k < 1 for k in self.allowed_expert_counts):
+            raise ValueError("allowed_expert_counts must all be >= 1")
+        return self
+
+
+class KVCacheConfig(_Frozen):
+    """Kenning's prefix KV cache (RAM LRU with an optional disk tier)."""
+
+    ram_bytes: int = Field(default=512 * 2**20, ge=0, description="RAM budget for saved states, real bytes")
+    disk_dir: Path | None = Field(default=None, description="Directory of the disk tier; None = RAM only")
+    disk_bytes: int = Field(default=4 * 2**30, ge=0, description="Disk tier budget in bytes")
+    min_prefix_tokens: int = Field(default=16, ge=1, description="Shorter shared prefixes are not worth a restore")
+
+
+class ServerConfig(_Frozen):
+    """The model server process."""
+
+    host: str = Field(default="127.0.0.1", min_length=1)
+    port: int = Field(default=8081, ge=0, le=65_535)
+    n_parallel: int = Field(default=4, ge=1, le=64, description="Sequences decoded together per model")
+    max_queue: int = Field(default=16, ge=0, le=10_000, description="Waiting requests before 503")
+    retry_after_s: int = Field(default=2, ge=1, le=3600)
+    max_tokens_limit: int = Field(default=2048, ge=1, description="Upper bound for a request's max_tokens")
+    kv_cache: KVCacheConfig = Field(default_factory=KVCacheConfig)
+
+
+def build_config(cls: type[_Frozen], **values: object) -> _Frozen:
+    """Build a config object, turning pydantic errors into one readable ModelConfigError.
+
+    Args:
+        cls: ModelConfig, ServerConfig or KVCacheConfig.
+        **values: field values.
+
+    Returns:
+        The validated, frozen config.
+    """
+    try:
+        return cls(**values)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or cls.__name__}: {e['msg']}" for e in exc.errors())
+        raise ModelConfigError(f"invalid {cls.__name__}: {problems}") from exc
