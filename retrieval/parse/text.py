@@ -1,0 +1,106 @@
+"""Plain-text parser: encoding detection, underlined/numbered headings, lists, form-feed pages."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from retrieval.config import ParseConfig
+from retrieval.parse.base import BlockBuilder, Parser, ProgressCallback, decode_text
+from retrieval.types import BlockKind, DocumentMetadata, FileKind, ParsedDocument
+
+logger = logging.getLogger(__name__)
+
+_UNDERLINE = re.compile(r"^([=\-~^\"'`#*+])\1{2,}\s*$")
+_BULLET = re.compile(r"^\s*[-*•+]\s+(?=\S)")
+_STEP = re.compile(r"^\s*(\d{1,2})[.)]\s+(?=\S)")
+
+
+class TextParser(Parser):
+    """Parse plain text: blank lines separate paragraphs, form feeds separate pages, and
+    reStructuredText-style underlined titles become headings."""
+
+    def parse(
+        self,
+        path: Path,
+        *,
+        name: str,
+        config: ParseConfig,
+        progress: ProgressCallback | None = None,
+    ) -> ParsedDocument:
+        text, encoding = decode_text(path.read_bytes(), name=name)
+        builder = BlockBuilder()
+        pages = text.split("\f")
+        underline_levels: list[str] = []
+        for page_no, page_text in enumerate(pages, 1):
+            page = page_no if len(pages) > 1 else None
+            for paragraph in re.split(r"\n\s*\n", page_text.replace("\r\n", "\n")):
+                _paragraph(paragraph, builder, page, underline_levels)
+        first_heading = next((b.text for b in builder.blocks if b.kind is BlockKind.HEADING), None)
+        return ParsedDocument(
+            blocks=builder.blocks,
+            metadata=DocumentMetadata(
+                title=first_heading or Path(name).stem,
+                kind=FileKind.TEXT,
+                encoding=encoding,
+                page_count=len(pages) if len(pages) > 1 else None,
+            ),
+        )
+
+
+def _paragraph(paragraph: str, builder: BlockBuilder, page: int | None, underline_levels: list[str]) -> None:
+    lines = [line.rstrip() for line in paragraph.split("\n") if line.strip()]
+    while lines:
+        # "Title\n=====" (optionally overlined too) -> heading; levels in order of first use
+        if (
+            len(lines) >= 2
+            and _UNDERLINE.match(lines[1])
+            and len(lines[1].strip()) >= len(lines[0].strip()) - 1
+        ):
+            if _UNDERLINE.match(lines[0]):  # overline
+                lines = lines[1:]
+                continue
+            char = lines[1].strip()[0]
+            if char not in underline_levels:
+                underline_levels.append(char)
+            builder.heading(lines[0], underline_levels.index(char) + 1, page)
+            lines = lines[2:]
+            continue
+        if _STEP.match(lines[0]) or _BULLET.match(lines[0]):
+            lines = _items(lines, builder, page)
+            continue
+        body: list[str] = []
+        while lines and not (_STEP.match(lines[0]) or _BULLET.match(lines[0])):
+            if len(lines) >= 2 and _UNDERLINE.match(lines[1]):
+                break
+            body.append(lines.pop(0))
+        if not body:  # a stray underline line
+            lines.pop(0)
+            continue
+        is_code = all(line.startswith(("    ", "\t")) for line in body)
+        if is_code:
+            builder.add(BlockKind.CODE, "\n".join(body), page)
+        else:
+            builder.add(BlockKind.PARAGRAPH, " ".join(" ".join(body).split()), page)
+
+
+def _items(lines: list[str], builder: BlockBuilder, page: int | None) -> list[str]:
+    """Consume consecutive list items (with indented continuations); return the rest."""
+    is_numbered = bool(_STEP.match(lines[0]))
+    marker = _STEP if is_numbered else _BULLET
+    items: list[str] = []
+    while lines:
+        match = marker.match(lines[0])
+        if match:
+            items.append(lines.pop(0)[match.end() :].strip())
+        elif lines[0].startswith((" ", "\t")) and items:
+            items[-1] += " " + lines.pop(0).strip()
+        else:
+            break
+    if is_numbered:
+        builder.procedure(items, page)
+    else:
+        for item in items:
+            builder.add(BlockKind.LIST_ITEM, item, page)
+    return lines
