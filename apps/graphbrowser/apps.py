@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GraphbrowserConfig(AppConfig):
+    name = "apps.graphbrowser"
+    label = "graphbrowser"
