@@ -178,7 +178,11 @@ def _decode_head(head: bytes, name: str) -> str:
     best = from_bytes(head).best()
     if best is None:
         raise UnsupportedFileType(name, "application/octet-stream", "binary data of an unknown type")
-    return str(best)
+    text = str(best)
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if controls > 0.01 * max(1, len(text)):
+        raise UnsupportedFileType(name, "application/octet-stream", "binary data of an unknown type")
+    return text
 
 
 def _looks_like_csv(text: str) -> bool:

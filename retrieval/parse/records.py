@@ -8,6 +8,7 @@ converted to it, so ``fields`` hold real numbers and dates for aggregate questio
 from __future__ import annotations
 
 import csv
+import io
 import datetime as dt
 import logging
 import re
@@ -44,7 +45,11 @@ class CsvParser(Parser):
         text, encoding = decode_text(path.read_bytes(), name=name)
         dialect = _sniff_dialect(text)
         try:
-            rows = [row for row in csv.reader(text.splitlines(), dialect) if any(c.strip() for c in row)]
+            rows = [
+                (number, row)
+                for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), dialect), 1)
+                if any(c.strip() for c in row)
+            ]
         except csv.Error as e:
             raise ParseError(name, f"malformed CSV ({e})") from e
         return _records_document(
@@ -78,8 +83,8 @@ class XlsxParser(Parser):
             raise ParseError(name, f"damaged XLSX ({type(e).__name__}: {e})") from e
         try:
             for sheet in workbook.worksheets:
-                rows = [_xlsx_row(r) for r in sheet.iter_rows(values_only=True)]
-                rows = [r for r in rows if any(c != "" for c in r)]
+                numbered = enumerate((_xlsx_row(r) for r in sheet.iter_rows(values_only=True)), 1)
+                rows = [(number, r) for number, r in numbered if any(c != "" for c in r)]
                 if rows:
                     return _records_document(
                         rows,
@@ -107,7 +112,7 @@ def _sniff_dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
 
 
 def _records_document(
-    rows: list[list[Any]],
+    numbered_rows: list[tuple[int, list[Any]]],
     *,
     name: str,
     title: str,
@@ -116,8 +121,9 @@ def _records_document(
     encoding: str | None = None,
     extra: dict[str, str] | None = None,
 ) -> ParsedDocument:
-    if not rows:
+    if not numbered_rows:
         raise ParseError(name, "no rows")
+    rows = [row for _, row in numbered_rows]
     width = max(len(r) for r in rows)
     rows = [list(r) + [""] * (width - len(r)) for r in rows]
     header_index = detect_header(rows)
@@ -136,7 +142,7 @@ def _records_document(
     for offset, row in enumerate(data):
         fields: dict[str, FieldValue] = {h: convert(v, t) for h, v, t in zip(header, row, types, strict=True)}
         text = "; ".join(f"{h}: {_show(v)}" for h, v in fields.items() if v not in (None, ""))
-        builder.add(BlockKind.RECORD, text, fields=fields, row_number=data_start + offset + 1)
+        builder.add(BlockKind.RECORD, text, fields=fields, row_number=numbered_rows[data_start + offset][0])
     return ParsedDocument(
         blocks=builder.blocks,
         metadata=DocumentMetadata(

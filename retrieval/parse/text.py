@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 _UNDERLINE = re.compile(r"^([=\-~^\"'`#*+])\1{2,}\s*$")
 _BULLET = re.compile(r"^\s*[-*•+]\s+(?=\S)")
 _STEP = re.compile(r"^\s*(\d{1,2})[.)]\s+(?=\S)")
+_PREFORMATTED = re.compile(r"^\s*[+|]|^\s*={3,}\s|\S {3,}\S")
 
 
 class TextParser(Parser):
@@ -79,7 +80,9 @@ def _paragraph(paragraph: str, builder: BlockBuilder, page: int | None, underlin
             lines.pop(0)
             continue
         is_code = all(line.startswith(("    ", "\t")) for line in body)
-        if is_code:
+        # grid/simple tables and column layouts: keep their lines, collapsing them would garble them
+        is_preformatted = sum(bool(_PREFORMATTED.search(line)) for line in body) * 2 >= len(body) > 1
+        if is_code or is_preformatted:
             builder.add(BlockKind.CODE, "\n".join(body), page)
         else:
             builder.add(BlockKind.PARAGRAPH, " ".join(" ".join(body).split()), page)
