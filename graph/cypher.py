@@ -1,0 +1,249 @@
+"""Cypher statement builders. Values always travel as parameters; the only interpolated parts are
+labels and relation types, and those are checked against the ontology whitelist first."""
+
+from __future__ import annotations
+
+from graph.schema import ENTITY_LABELS, FULLTEXT_INDEX, RELATION_TYPES
+
+
+def _label(label: str) -> str:
+    if label not in ENTITY_LABELS:
+        raise ValueError(f"unknown entity label {label!r}")
+    return label
+
+
+def _rel(rel: str) -> str:
+    if rel not in RELATION_TYPES:
+        raise ValueError(f"unknown relation type {rel!r}")
+    return rel
+
+
+def rel_union(rels: frozenset[str] | set[str] | list[str]) -> str:
+    """``A|B|C`` for a relationship pattern, whitelisted and sorted."""
+    return "|".join(sorted(_rel(r) for r in rels))
+
+
+# ---------------------------------------------------------------- visibility (ACL) predicates
+def visible_node(var: str) -> str:
+    """Predicate: node ``var`` is mentioned in a chunk of an allowed collection ($collections)."""
+    return f"EXISTS {{ MATCH ({var})-[:MENTIONED_IN]->(vc:Chunk) WHERE vc.collection_id IN $collections }}"
+
+
+def visible_rel(var: str) -> str:
+    """Predicate: relation ``var`` is supported by a chunk of an allowed collection."""
+    return (f"EXISTS {{ MATCH (vc:Chunk) WHERE vc.ref IN {var}.chunk_refs "
+            f"AND vc.collection_id IN $collections }}")
+
+
+def citations_of_rel(var: str) -> str:
+    """Expression: the allowed chunks supporting relation ``var`` as citation maps."""
+    return (f"COLLECT {{ MATCH (cc:Chunk) WHERE cc.ref IN {var}.chunk_refs AND cc.collection_id IN $collections "
+            f"RETURN cc {{.chunk_id, .document_id, .version_id, .collection_id, .page}} }}")
+
+
+def citations_of_node(var: str) -> str:
+    """Expression: the allowed chunks mentioning node ``var`` as citation maps."""
+    return (f"COLLECT {{ MATCH ({var})-[:MENTIONED_IN]->(cc:Chunk) WHERE cc.collection_id IN $collections "
+            f"RETURN DISTINCT cc {{.chunk_id, .document_id, .version_id, .collection_id, .page}} }}")
+
+
+# ---------------------------------------------------------------- writes
+UPSERT_DOCUMENT = """
+MERGE (d:Document {document_id: $document_id})
+SET d.collection_id = $collection_id, d.version_id = $version_id, d.updated_at = datetime()
+"""
+
+UPSERT_CHUNKS = """
+UNWIND $rows AS row
+MATCH (d:Document {document_id: row.document_id})
+MERGE (c:Chunk {ref: row.ref})
+SET c.chunk_id = row.chunk_id, c.collection_id = row.collection_id, c.document_id = row.document_id,
+    c.version_id = row.version_id, c.page = row.page, c.heading_path = row.heading_path, c.kind = row.kind
+MERGE (c)-[:PART_OF]->(d)
+"""
+
+
+def upsert_entities(label: str) -> str:
+    """MERGE entities of one label; aliases and chunk_refs are unions, never overwritten."""
+    return f"""
+UNWIND $rows AS row
+MERGE (e:Entity {{key: row.key}})
+ON CREATE SET e:{_label(label)}, e.type = '{label}', e.name = row.name, e.norm = row.norm,
+              e.aliases = [], e.chunk_refs = [], e.created_at = datetime()
+SET e += row.props
+SET e.aliases = e.aliases + [a IN row.aliases WHERE NOT a IN e.aliases]
+SET e.aliases_text = reduce(s = '', a IN e.aliases | s + ' ' + a),
+    e.chunk_refs = e.chunk_refs + [r IN row.chunk_refs WHERE NOT r IN e.chunk_refs]
+"""
+
+
+UPSERT_MENTIONS = """
+UNWIND $rows AS row
+MATCH (e:Entity {key: row.key})
+MATCH (c:Chunk {ref: row.ref})
+MERGE (e)-[m:MENTIONED_IN {norm: row.norm}]->(c)
+SET m.surface = row.surface, m.source = row.source, m.start = row.start, m.end = row.end
+"""
+
+
+def upsert_relations(rel: str) -> str:
+    """MERGE relations of one type keyed by (head, tail, qualifier); chunk_refs are unions."""
+    return f"""
+UNWIND $rows AS row
+MATCH (h:Entity {{key: row.head}})
+MATCH (t:Entity {{key: row.tail}})
+MERGE (h)-[r:{_rel(rel)} {{qualifier: row.qualifier}}]->(t)
+ON CREATE SET r.chunk_refs = [], r.sources = [], r.created_at = datetime()
+SET r += row.props
+SET r.chunk_refs = r.chunk_refs + [x IN row.chunk_refs WHERE NOT x IN r.chunk_refs],
+    r.sources = r.sources + [s IN row.sources WHERE NOT s IN r.sources]
+"""
+
+
+VERSION_REFS = "MATCH (c:Chunk) WHERE c.version_id IN $version_ids RETURN collect(c.ref) AS refs"
+DOCUMENT_REFS = "MATCH (c:Chunk {document_id: $document_id}) RETURN collect(c.ref) AS refs"
+
+# Relations are reached through the entities mentioned in the removed chunks: the write layer
+# guarantees both ends of a relation are mentioned in every chunk that supports it.
+UNSUPPORT_RELATIONS = """
+MATCH (c:Chunk)<-[:MENTIONED_IN]-(e:Entity) WHERE c.ref IN $refs
+WITH DISTINCT e
+MATCH (e)-[r]->(:Entity)
+WHERE any(x IN r.chunk_refs WHERE x IN $refs)
+SET r.chunk_refs = [x IN r.chunk_refs WHERE NOT x IN $refs]
+WITH r WHERE size(r.chunk_refs) = 0
+DELETE r
+RETURN count(*) AS deleted
+"""
+
+UNSUPPORT_ENTITIES = """
+MATCH (c:Chunk)<-[:MENTIONED_IN]-(e:Entity) WHERE c.ref IN $refs
+WITH DISTINCT e
+SET e.chunk_refs = [x IN e.chunk_refs WHERE NOT x IN $refs]
+RETURN collect(e.key) AS keys
+"""
+
+DELETE_CHUNKS = "MATCH (c:Chunk) WHERE c.ref IN $refs DETACH DELETE c"
+
+DELETE_ORPHANS = """
+UNWIND $keys AS key
+MATCH (e:Entity {key: key})
+WHERE size(e.chunk_refs) = 0 AND NOT EXISTS { (e)-[:MENTIONED_IN]->() }
+DETACH DELETE e
+RETURN count(*) AS deleted
+"""
+
+DELETE_EMPTY_DOCUMENT = """
+MATCH (d:Document {document_id: $document_id})
+WHERE NOT EXISTS { (:Chunk)-[:PART_OF]->(d) }
+DELETE d
+"""
+
+# ---------------------------------------------------------------- resolution look-ups
+EXISTING_BY_KEY = """
+UNWIND $keys AS key
+MATCH (e:Entity {key: key})
+RETURN e.key AS key, e.type AS label, e.name AS name, coalesce(e.aliases, []) AS aliases
+"""
+
+SIMILAR_BY_FULLTEXT = f"""
+UNWIND $rows AS row
+CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', row.query, {{limit: $limit}}) YIELD node, score
+WITH row, node, score WHERE node.type = row.label
+RETURN row.name AS for_name, node.key AS key, node.type AS label, node.name AS name,
+       coalesce(node.aliases, []) AS aliases, score
+"""
+
+# ---------------------------------------------------------------- reads (all take $collections)
+LINK_ENTITIES = f"""
+CALL () {{
+  UNWIND $keys AS key
+  MATCH (e:Entity {{key: key}}) WHERE {visible_node('e')}
+  RETURN e, key AS matched, 'key' AS method
+  UNION
+  MATCH (e:Entity)-[m:MENTIONED_IN]->(c:Chunk)
+  WHERE m.norm IN $norms AND c.collection_id IN $collections
+  RETURN DISTINCT e, m.norm AS matched, 'surface' AS method
+}}
+RETURN DISTINCT e.key AS key, e.type AS label, e.name AS name, matched, method
+LIMIT $limit
+"""
+
+LINK_FULLTEXT = f"""
+CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', $query, {{limit: $limit}}) YIELD node, score
+WHERE {visible_node('node')}
+RETURN node.key AS key, node.type AS label, node.name AS name, score
+"""
+
+_ENTITY_MAP = "{{key: {v}.key, label: {v}.type, name: {v}.name}}"
+
+
+def neighbourhood(rel_types: frozenset[str], hops: int) -> str:
+    """Relations within ``hops`` of the seed entities, every hop visible to $collections."""
+    if not 1 <= hops <= 3:
+        raise ValueError("hops must be 1..3")
+    return f"""
+MATCH (s:Entity) WHERE s.key IN $keys
+MATCH p = (s)-[rels:{rel_union(rel_types)}*1..{hops}]-(:Entity)
+WHERE all(r IN rels WHERE {visible_rel('r')})
+UNWIND rels AS r
+WITH DISTINCT r LIMIT $limit
+WITH r, startNode(r) AS h, endNode(r) AS t
+RETURN {_ENTITY_MAP.format(v='h')} AS head, type(r) AS rel, {_ENTITY_MAP.format(v='t')} AS tail,
+       properties(r) AS props, {citations_of_rel('r')} AS citations
+"""
+
+
+TROUBLESHOOTING_PATHS = f"""
+MATCH (s:Entity) WHERE s.key IN $keys
+MATCH p = (s)-[rels:SHOWS|INDICATES|CAUSED_BY|REMEDIED_BY*1..4]->(a:Action)
+WHERE all(r IN rels WHERE {visible_rel('r')})
+  AND type(last(rels)) = 'REMEDIED_BY'
+WITH p, rels, a LIMIT $limit
+OPTIONAL CALL (a) {{
+  MATCH (a)-[u:ACTS_ON|USES_PART]->(x:Entity) WHERE {visible_rel('u')}
+  RETURN collect({{head: {_ENTITY_MAP.format(v='a')}, rel: type(u), tail: {_ENTITY_MAP.format(v='x')},
+                  props: properties(u), citations: {citations_of_rel('u')}}}) AS extras
+}}
+RETURN [r IN rels | {{head: {_ENTITY_MAP.format(v='startNode(r)')}, rel: type(r),
+                     tail: {_ENTITY_MAP.format(v='endNode(r)')}, props: properties(r),
+                     citations: {citations_of_rel('r')}}}] AS steps, extras
+"""
+
+
+def work_order_filters(filters: list[str]) -> str:
+    """WHERE clauses restricting ``w`` to work orders linked (visibly) to given entity keys.
+
+    Args:
+        filters: relation types; the i-th uses parameter ``$f<i>`` (a list of entity keys).
+    """
+    clauses = [visible_node("w"), "($year IS NULL OR w.year = $year)"]
+    for index, rel in enumerate(filters):
+        clauses.append(f"EXISTS {{ MATCH (w)-[fr{index}:{_rel(rel)}]->(fx{index}:Entity) "
+                       f"WHERE fx{index}.key IN $f{index} AND {visible_rel(f'fr{index}')} }}")
+    return "\n  AND ".join(clauses)
+
+
+def count_work_orders(filters: list[str]) -> str:
+    return f"""
+MATCH (w:WorkOrder)
+WHERE {work_order_filters(filters)}
+WITH w ORDER BY w.date
+WITH collect(w) AS orders
+RETURN size(orders) AS count,
+       [w IN orders[..$limit] | {{key: w.key, name: w.name, date: w.date, cost: w.cost,
+                                 citations: {citations_of_node('w')}}}] AS work_orders
+"""
+
+
+def top_linked(filters: list[str], group_rel: str, group_label: str) -> str:
+    return f"""
+MATCH (w:WorkOrder)-[g:{_rel(group_rel)}]->(x:{_label(group_label)})
+WHERE {visible_rel('g')}
+  AND {work_order_filters(filters)}
+WITH x, collect(DISTINCT w) AS orders
+RETURN x.key AS key, x.name AS name, size(orders) AS count,
+       [w IN orders[..$examples] | {{key: w.key, date: w.date, citations: {citations_of_node('w')}}}] AS work_orders
+ORDER BY count DESC, name
+LIMIT $limit
+"""

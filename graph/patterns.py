@@ -1,0 +1,115 @@
+"""Regex layer for identifiers that statistical NER gets wrong.
+
+Finds model numbers, part numbers, error codes, work orders, serial numbers, standards, firmware
+versions and equipment tags in raw text. Patterns with a keyword ("P/N", "error code", "S/N",
+"model") win over bare shapes; among overlapping matches the higher-priority, then longer, match
+wins. All patterns are linear (no nested quantifiers) so pathological input stays bounded.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from graph.normalize import normalize_name
+
+_ID = r"[A-Z0-9][A-Z0-9./-]*[A-Z0-9]"  # an identifier token: starts/ends alphanumeric
+
+
+@dataclass(frozen=True)
+class PatternMatch:
+    """One identifier found in text; ``start``/``end`` cover the identifier only."""
+
+    label: str
+    start: int
+    end: int
+    text: str
+    norm: str
+    priority: int
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    label: str
+    regex: re.Pattern[str]
+    priority: int  # lower wins
+    group: int | str = 0
+
+
+def _p(label: str, pattern: str, priority: int, group: int | str = 0, flags: int = 0) -> _Pattern:
+    return _Pattern(label, re.compile(pattern, flags), priority, group)
+
+
+_I = re.IGNORECASE
+_ERROR_WORD = r"(?:error|err|fault|alarm|alm)"
+_STANDARD_BODIES = r"(?:ISO(?:/IEC)?|IEC|EN|ANSI|IEEE|UL|NFPA|ASME|DIN|BS|CSA|NEMA|SAE|ASTM|API)"
+
+PATTERNS: tuple[_Pattern, ...] = (
+    _p("Standard", rf"\b{_STANDARD_BODIES}[ ]?[A-Z]?\d{{2,6}}(?:[-:.]\d{{1,4}}){{0,3}}\b", 0),
+    _p("WorkOrder", r"\b(?:WO|W/O)[-#: ]?\d[\d-]{2,20}\d\b", 1),
+    _p("WorkOrder", rf"\bwork[ -]order[ ]*(?:no\.?|number|#)?[ ]*[:#]?[ ]*(?P<id>(?-i:{_ID}))", 1, "id", _I),
+    _p("SerialNumber", rf"\b(?:S/N|SN|serial[ ]*(?:no\.?|number|#)?)[ ]*[:#]?[ ]*(?P<id>(?-i:{_ID}))", 1,
+       "id", _I),
+    _p("FirmwareVersion", r"\b(?:firmware|fw)[ ]*(?:version|ver\.?|rev\.?)?[ ]*[:]?[ ]*(?P<id>v?\d+(?:\.\d+){1,3}[a-z]?)\b",
+       1, "id", _I),
+    _p("Part", rf"\b(?:P/N|PN|part[ ]*(?:no\.?|number|#))[ ]*[:#]?[ ]*(?P<id>(?-i:{_ID}))", 1, "id", _I),
+    _p("Model", rf"\bmodel[ ]*(?:no\.?|number|#)?[ ]*[:#]?[ ]*(?P<id>(?-i:[A-Z0-9]*\d[A-Z0-9]*(?:-[A-Z0-9]+)*))\b",
+       2, "id", _I),
+    _p("ErrorCode", rf"\b{_ERROR_WORD}[ ]*(?:code)?[ ]*(?:no\.?|#)?[ ]*[:#]?[ ]*(?-i:[A-Z]{{0,3}}-?)\d{{1,4}}[A-Z]?\b",
+       2, 0, _I),
+    _p("ErrorCode", r"\b(?:E|F|ERR|AL|ALM)-?\d{1,3}\b", 3),
+    _p("Part", r"\b\d{3,}(?:-\d{2,}){1,4}\b", 4),
+    _p("Equipment", r"\b[A-Z]{1,4}-\d{2,5}[A-Z]?\b", 5),
+    _p("Model", r"\b[A-Z]{2,}-?\d{2,}[A-Z0-9]*(?:-[A-Z0-9]+)?\b", 6),
+)
+
+_ISO_DATE = re.compile(r"^(?:19|20)\d\d-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])$")
+# Bare shapes that look like models but are interfaces, units or ratings.
+_MODEL_STOPLIST = re.compile(r"^(?:RS\d+|USB\d*|IP\d+|CAT\d+|AC\d+|DC\d+|VAC\d+|VDC\d+|AWG\d+|UTF\d+|MP\d|COM\d+)$")
+
+
+def _identifier_span(match: re.Match[str], group: int | str) -> tuple[int, int]:
+    return match.span(group)
+
+
+def _is_noise(label: str, text: str) -> bool:
+    if label == "Part" and _ISO_DATE.match(text):
+        return True
+    if label == "Model" and _MODEL_STOPLIST.match(text.replace("-", "")):
+        return True
+    return False
+
+
+def _candidates(text: str) -> list[PatternMatch]:
+    found: list[PatternMatch] = []
+    for pattern in PATTERNS:
+        for match in pattern.regex.finditer(text):
+            start, end = _identifier_span(match, pattern.group)
+            value = text[start:end]
+            if not value or _is_noise(pattern.label, value):
+                continue
+            norm = normalize_name(pattern.label, value)
+            if norm:
+                found.append(PatternMatch(pattern.label, start, end, value, norm, pattern.priority))
+    return found
+
+
+def find_identifiers(text: str, limit: int = 500) -> list[PatternMatch]:
+    """Find identifier mentions in ``text``, resolving overlaps.
+
+    Args:
+        text: raw chunk or question text.
+        limit: at most this many matches are returned (earliest first).
+
+    Returns:
+        Non-overlapping matches sorted by start offset.
+    """
+    chosen: list[PatternMatch] = []
+    taken: list[tuple[int, int]] = []
+    for cand in sorted(_candidates(text), key=lambda m: (m.priority, m.start - m.end, m.start)):
+        if any(cand.start < end and start < cand.end for start, end in taken):
+            continue
+        chosen.append(cand)
+        taken.append((cand.start, cand.end))
+    chosen.sort(key=lambda m: m.start)
+    return chosen[:limit]

@@ -1,0 +1,156 @@
+"""Rule patterns over prose sentences.
+
+Rules, in order:
+
+1. condition rule: "If/When <condition>, (then) <imperative>" -> Symptom REMEDIED_BY Action;
+2. cause rule: "<x> is (usually) caused by / due to / the result of <y>" -> Symptom CAUSED_BY Cause
+   (a pronoun subject such as "This problem" takes the section heading as the symptom);
+3. code rule: "<error code> indicates/means <y>" -> ErrorCode INDICATES FailureMode|Symptom;
+4. co-occurrence in one sentence: an action term ACTS_ON the nearest component (the one after it
+   first), USES_PART for part numbers; a component or equipment tag SHOWS the nearest failure
+   mode, symptom or error code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from graph.facts import ChunkInput, Mention, RelationFact, make_mention
+from graph.structure import Scanner, StructureResult
+
+_IMPERATIVES = frozenset(
+    "check replace ensure verify make contact remove install reset clean tighten adjust disconnect connect "
+    "reconnect turn set use try restart reboot inspect test call return run wait plug unplug press switch "
+    "charge allow refer consult update upgrade edit change add increase decrease reduce lower raise move open "
+    "close apply top fill drain lubricate recharge reinstall re-install enable disable examine measure "
+    "shut stop start power bleed flush repair align".split()
+)
+_CONDITION = re.compile(r"^\s*(?:if|when|whenever|should)\s+(?P<cond>[^,]{3,200}?),\s*(?:then\s+)?(?P<act>.{3,400})$",
+                        re.I | re.S)
+_CAUSE = re.compile(
+    r"(?P<x>[^.;:]{3,200}?)\s+(?:(?:is|are|was|were|may be|can be|might be|could be|is often|is usually|"
+    r"is probably|is most likely|are usually|are often)\s+)?(?:caused by|due to|the result of|a result of|"
+    r"because of|triggered by)\s+(?P<y>[^.;]{3,300})",
+    re.I,
+)
+_INDICATES = re.compile(r"\b(?:indicates?|means?|signals?|signifies|denotes|reports?)\s+(?:that\s+)?(?:an?\s+|the\s+)?"
+                        r"(?P<y>[^.;]{3,200})", re.I)
+_ANAPHORA = re.compile(r"^(?:this|that|it|these|those|the)(?:\s+(?:problem|issue|error|fault|condition|symptom|"
+                       r"message|behaviou?r|situation))?$", re.I)
+_SUBJECT_LEAD = re.compile(r"^(?:.*\b(?:and|but|so|which|often|usually|however)\b\s+)", re.I)
+_TARGETS = {"Component": "ACTS_ON", "Equipment": "ACTS_ON", "Part": "USES_PART"}
+_SHOWABLE = frozenset({"FailureMode", "Symptom", "ErrorCode"})
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    start: int  # offset in the chunk text
+
+
+def _first_word(text: str) -> str:
+    words = text.strip().split()
+    return words[0].lower().strip(",.;:") if words else ""
+
+
+def sentence_relations(chunk: ChunkInput, sentence: Sentence, mentions: list[Mention], scan: Scanner,
+                       max_chars: int = 200) -> StructureResult:
+    """Apply the rule patterns to one sentence.
+
+    Args:
+        chunk: the chunk the sentence belongs to.
+        sentence: sentence text and its offset.
+        mentions: entity mentions already found inside the sentence (offsets in chunk text).
+        scan: finds identifiers and lexicon terms in a text fragment.
+        max_chars: longest entity name kept.
+
+    Returns:
+        New mentions (symptoms, causes, actions built from clauses) and relations.
+    """
+    out = StructureResult([], [])
+    _condition_rule(chunk, sentence, scan, max_chars, out)
+    _cause_rule(chunk, sentence, max_chars, out)
+    _code_rule(chunk, sentence, mentions, max_chars, out)
+    _cooccurrence(chunk, mentions, out)
+    return out
+
+
+def _relate(out: StructureResult, chunk: ChunkInput, rel: str, head: Mention | None, tail: Mention | None) -> None:
+    if head is not None and tail is not None and head.key != tail.key:
+        out.relations.append(RelationFact(rel, head.key, tail.key, chunk.chunk_id, "prose"))
+
+
+def _entity(out: StructureResult, chunk: ChunkInput, label: str, text: str, max_chars: int) -> Mention | None:
+    mention = make_mention(label, text.strip(" ,.;:"), chunk.chunk_id, source="prose", max_chars=max_chars)
+    if mention is not None:
+        out.mentions.append(mention)
+    return mention
+
+
+def _condition_rule(chunk: ChunkInput, sentence: Sentence, scan: Scanner, max_chars: int,
+                    out: StructureResult) -> None:
+    match = _CONDITION.match(sentence.text)
+    if not match or _first_word(match.group("act")) not in _IMPERATIVES:
+        return
+    symptom = _entity(out, chunk, "Symptom", match.group("cond"), max_chars)
+    action = _entity(out, chunk, "Action", match.group("act"), max_chars)
+    _relate(out, chunk, "REMEDIED_BY", symptom, action)
+    for found in scan(match.group("act"), chunk.chunk_id):
+        if found.label in _TARGETS:
+            out.mentions.append(found)
+            _relate(out, chunk, _TARGETS[found.label], action, found)
+
+
+def _cause_rule(chunk: ChunkInput, sentence: Sentence, max_chars: int, out: StructureResult) -> None:
+    match = _CAUSE.search(sentence.text)
+    if not match:
+        return
+    subject = _SUBJECT_LEAD.sub("", match.group("x")).strip(" ,")
+    if _ANAPHORA.match(subject):
+        if not chunk.heading_path:
+            return
+        subject = chunk.heading_path[-1]
+    symptom = _entity(out, chunk, "Symptom", subject, max_chars)
+    cause = _entity(out, chunk, "Cause", match.group("y"), max_chars)
+    _relate(out, chunk, "CAUSED_BY", symptom, cause)
+
+
+def _code_rule(chunk: ChunkInput, sentence: Sentence, mentions: list[Mention], max_chars: int,
+               out: StructureResult) -> None:
+    codes = [m for m in mentions if m.label == "ErrorCode"]
+    if not codes:
+        return
+    code = codes[0]
+    match = _INDICATES.search(sentence.text, max(0, code.end - sentence.start))
+    if not match:
+        return
+    y_start = sentence.start + match.start("y")
+    failure = next((m for m in mentions if m.label == "FailureMode" and m.start >= y_start), None)
+    target = failure or _entity(out, chunk, "Symptom", match.group("y"), max_chars)
+    _relate(out, chunk, "INDICATES", code, target)
+
+
+def _nearest(anchor: Mention, candidates: list[Mention]) -> Mention | None:
+    after = [c for c in candidates if c.start >= anchor.end]
+    if after:
+        return min(after, key=lambda c: c.start)
+    before = [c for c in candidates if c.end <= anchor.start]
+    return max(before, key=lambda c: c.end) if before else None
+
+
+def _cooccurrence(chunk: ChunkInput, mentions: list[Mention], out: StructureResult) -> None:
+    components = [m for m in mentions if m.label in ("Component", "Equipment")]
+    for action in (m for m in mentions if m.label == "Action"):
+        _relate(out, chunk, "ACTS_ON", action, _nearest(action, components))
+        for part in (m for m in mentions if m.label == "Part"):
+            _relate(out, chunk, "USES_PART", action, part)
+    for problem in (m for m in mentions if m.label in _SHOWABLE):
+        _relate(out, chunk, "SHOWS", _closest(problem, components), problem)
+
+
+def _closest(anchor: Mention, candidates: list[Mention]) -> Mention | None:
+    """The candidate with the smallest character gap to ``anchor`` (ties: the earlier one)."""
+    def gap(c: Mention) -> int:
+        return anchor.start - c.end if c.end <= anchor.start else max(0, c.start - anchor.end)
+    return min(candidates, key=lambda c: (gap(c), c.start), default=None)

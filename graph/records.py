@@ -1,0 +1,241 @@
+"""Deterministic column -> entity mapping for record files (work orders, maintenance logs).
+
+Each record becomes one WorkOrder node (its id column, or ``<document_id>:<chunk_id>`` when the
+export has none) linked to the entities named in mapped columns. A mapping is configured per
+import and can be previewed on the first rows before ingestion runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from graph.errors import MappingError
+from graph.facts import ChunkFacts, ChunkInput, Mention, RelationFact, make_mention
+from graph.structure import Scanner
+from graph.lexicon import Lexicon
+from graph.schema import ENTITY_LABELS
+
+#: Relation from the work order to an entity of each label.
+WORK_ORDER_RELATIONS: dict[str, str] = {
+    "Equipment": "PERFORMED_ON", "Model": "PERFORMED_ON", "Component": "ADDRESSES", "Part": "USES_PART",
+    "Action": "HAS_ACTION", "FailureMode": "REPORTS", "Symptom": "REPORTS", "ErrorCode": "REPORTS",
+    "Cause": "REPORTS", "Person": "PERFORMED_BY", "Organization": "PERFORMED_BY", "Site": "LOCATED_AT",
+}
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Map one column to entities of one label.
+
+    Attributes:
+        column: column name in the record.
+        label: entity label for its values.
+        split: separator for multi-valued cells (e.g. "_" or ";"); None keeps the cell whole.
+        use_lexicon: map values through the lexicon to canonical names when known.
+    """
+
+    column: str
+    label: str
+    split: str | None = None
+    use_lexicon: bool = False
+
+    def __post_init__(self) -> None:
+        if self.label not in ENTITY_LABELS or self.label == "WorkOrder":
+            raise MappingError(f"column {self.column!r}: {self.label!r} is not a mappable entity label")
+
+
+@dataclass(frozen=True)
+class RecordMapping:
+    """How the columns of one record export turn into graph facts.
+
+    Attributes:
+        columns: entity columns.
+        work_order_id: column holding the work-order number, if any.
+        date: column holding the work date.
+        cost: column holding a numeric cost.
+        properties: further columns copied onto the WorkOrder node as properties.
+        date_format: ``strptime`` format tried before the common ISO/European formats.
+        text: free-text column (e.g. a short description) scanned with the extraction patterns
+            and lexicon; what it names is linked to the work order like a mapped column.
+        null_values: cell values treated as empty (compared case-insensitively).
+    """
+
+    columns: tuple[ColumnMapping, ...] = ()
+    work_order_id: str | None = None
+    date: str | None = None
+    cost: str | None = None
+    properties: tuple[str, ...] = ()
+    date_format: str | None = None
+    text: str | None = None
+    null_values: frozenset[str] = field(default_factory=lambda: frozenset({"", "na", "n/a", "nan", "none", "null", "-"}))
+
+    def referenced_columns(self) -> list[str]:
+        named = [c.column for c in self.columns] + list(self.properties)
+        named += [c for c in (self.work_order_id, self.date, self.cost, self.text) if c]
+        return named
+
+    def check_columns(self, available: Sequence[str]) -> None:
+        """Raise MappingError when the mapping names columns the records lack.
+
+        Args:
+            available: the column names of the export.
+        """
+        missing = [c for c in self.referenced_columns() if c not in set(available)]
+        if missing:
+            raise MappingError(f"mapping refers to missing columns: {', '.join(missing)}")
+
+
+def _is_null(mapping: RecordMapping, value: object) -> bool:
+    return value is None or str(value).strip().lower() in mapping.null_values
+
+
+def parse_date(value: object, date_format: str | None = None) -> dt.date | None:
+    """Parse a record date.
+
+    Args:
+        value: a date/datetime or a string.
+        date_format: an explicit ``strptime`` format tried first.
+
+    Returns:
+        The date, or None when it cannot be parsed.
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for fmt in ((date_format,) if date_format else ()) + _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _parse_cost(value: object) -> float | None:
+    try:
+        return float(str(value).replace(",", "").replace("$", "").strip())
+    except ValueError:
+        return None
+
+
+def _work_order(chunk: ChunkInput, mapping: RecordMapping, record: Mapping[str, object]) -> Mention:
+    props: dict[str, object] = {c: str(record[c]) for c in mapping.properties if not _is_null(mapping, record.get(c))}
+    if mapping.date and not _is_null(mapping, record.get(mapping.date)):
+        day = parse_date(record[mapping.date], mapping.date_format)
+        if day is not None:
+            props.update(date=day.isoformat(), year=day.year)
+    if mapping.cost and not _is_null(mapping, record.get(mapping.cost)):
+        cost = _parse_cost(record[mapping.cost])
+        if cost is not None:
+            props["cost"] = cost
+    number = record.get(mapping.work_order_id) if mapping.work_order_id else None
+    if not _is_null(mapping, number):
+        mention = make_mention("WorkOrder", str(number), chunk.chunk_id, source="record", properties=props)
+    else:
+        mention = make_mention("WorkOrder", f"{chunk.document_id}:{chunk.chunk_id}", chunk.chunk_id,
+                               source="record", properties=props)
+    if mention is None:  # an id of punctuation only
+        raise MappingError(f"record {chunk.chunk_id}: unusable work-order id {number!r}")
+    return mention
+
+
+def _column_mentions(chunk: ChunkInput, column: ColumnMapping, value: object, mapping: RecordMapping,
+                     lexicon: Lexicon | None) -> list[Mention]:
+    items = str(value).split(column.split) if column.split else [str(value)]
+    found = []
+    for item in (i.strip() for i in items):
+        if _is_null(mapping, item):
+            continue
+        name = (lexicon.canonical(column.label, item) if lexicon and column.use_lexicon else None) or item
+        mention = make_mention(column.label, name, chunk.chunk_id, source="record", surface=item)
+        if mention is not None:
+            found.append(mention)
+    return found
+
+
+def record_facts(chunk: ChunkInput, mapping: RecordMapping, lexicon: Lexicon | None = None,
+                 scan: Scanner | None = None) -> ChunkFacts:
+    """Turn one record chunk into a WorkOrder and its linked entities.
+
+    Relations: WorkOrder -> each mapped entity (see WORK_ORDER_RELATIONS), Equipment
+    -HAS_COMPONENT-> Component, Component -SHOWS-> FailureMode when both are present.
+
+    Args:
+        chunk: a chunk with ``record`` set.
+        mapping: the import's column mapping.
+        lexicon: used for columns with ``use_lexicon``.
+        scan: finds mentions in the ``text`` column (``Extractor.scan``); needed when it is set.
+
+    Returns:
+        The chunk's facts.
+
+    Raises:
+        MappingError: the record lacks a mapped column.
+    """
+    record = chunk.record or {}
+    mapping.check_columns(list(record))
+    facts = ChunkFacts(chunk)
+    work_order = _work_order(chunk, mapping, record)
+    facts.mentions.append(work_order)
+    by_label: dict[str, list[Mention]] = {}
+    linked = [m for column in mapping.columns
+              for m in _column_mentions(chunk, column, record.get(column.column), mapping, lexicon)]
+    if mapping.text and scan is not None and not _is_null(mapping, record.get(mapping.text)):
+        known = {m.key for m in linked}
+        linked += [m for m in scan(str(record[mapping.text]), chunk.chunk_id)
+                   if m.label in WORK_ORDER_RELATIONS and m.key not in known]
+    for mention in linked:
+        facts.mentions.append(mention)
+        by_label.setdefault(mention.label, []).append(mention)
+        facts.relations.append(RelationFact(WORK_ORDER_RELATIONS.get(mention.label, "REPORTS"),
+                                            work_order.key, mention.key, chunk.chunk_id, "record"))
+    for head_label, rel, tail_label in (("Equipment", "HAS_COMPONENT", "Component"),
+                                        ("Component", "SHOWS", "FailureMode")):
+        for head in by_label.get(head_label, []):
+            for tail in by_label.get(tail_label, []):
+                if head.key != tail.key:
+                    facts.relations.append(RelationFact(rel, head.key, tail.key, chunk.chunk_id, "record"))
+    return facts
+
+
+@dataclass(frozen=True)
+class MappingPreview:
+    """What a mapping would produce on the first rows, for the import screen."""
+
+    columns: list[str]
+    missing_columns: list[str]
+    rows: list[dict[str, object]]
+
+
+def preview_mapping(records: Sequence[Mapping[str, object]], mapping: RecordMapping, limit: int = 10,
+                    lexicon: Lexicon | None = None, scan: Scanner | None = None) -> MappingPreview:
+    """Show the entities and relations the first ``limit`` records would produce; writes nothing.
+
+    Args:
+        records: records as column -> value mappings.
+        mapping: the mapping to try.
+        limit: number of records previewed.
+        lexicon: used for columns with ``use_lexicon``.
+        scan: scanner for the ``text`` column.
+
+    Returns:
+        A preview; ``missing_columns`` lists mapped columns absent from the first record, and
+        each row holds ``entities`` as (label, name) and ``relations`` as (type, head key, tail key).
+    """
+    columns = list(records[0]) if records else []
+    missing = [c for c in mapping.referenced_columns() if c not in set(columns)]
+    rows: list[dict[str, object]] = []
+    if not missing:
+        for index, record in enumerate(records[:limit]):
+            chunk = ChunkInput(f"preview-{index}", "", "preview", "preview", "", kind="record", record=dict(record))
+            facts = record_facts(chunk, mapping, lexicon, scan)
+            rows.append({
+                "entities": [(m.label, m.name) for m in facts.mentions],
+                "relations": [(r.type, r.head, r.tail) for r in facts.relations],
+                "work_order": facts.mentions[0].properties,
+            })
+    return MappingPreview(columns, missing, rows)

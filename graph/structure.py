@@ -1,0 +1,182 @@
+"""Relations from document structure: troubleshooting tables and numbered procedures."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from graph.facts import ChunkInput, Mention, RelationFact, make_mention
+
+#: Finds entity mentions (identifiers, lexicon terms) inside a piece of text.
+Scanner = Callable[[str, str], list[Mention]]
+
+_ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("code", re.compile(r"\b(?:codes?|alarms?|messages?|display|led|indicator)\b", re.I)),
+    ("cause", re.compile(r"\b(?:causes?|reasons?|why)\b", re.I)),
+    ("action", re.compile(r"\b(?:remed(?:y|ies)|actions?|solutions?|corrective|fix|what to do|resolution|"
+                          r"correction|recommend\w*|repair)\b", re.I)),
+    ("symptom", re.compile(r"\b(?:symptoms?|problems?|faults?|troubles?|conditions?|issues?|malfunctions?|"
+                           r"indications?|observations?|failures?|errors?)\b", re.I)),
+)
+_CELL_SPLIT = re.compile(r"\s*(?:\n+|•|\u2022|;\s+(?=[A-Z]))\s*")
+_STEP = re.compile(r"^\s*(?:step\s*)?(\d{1,3})\s*[.):]\s+(.+?)\s*$", re.I | re.M)
+_FOLLOWING = {"Component": "ACTS_ON", "Part": "USES_PART", "Equipment": "ACTS_ON"}
+
+
+@dataclass
+class StructureResult:
+    mentions: list[Mention]
+    relations: list[RelationFact]
+
+
+def column_roles(header: list[str]) -> dict[str, int]:
+    """Detect troubleshooting column roles from a table header.
+
+    Args:
+        header: header cells.
+
+    Returns:
+        ``{role: column index}`` for roles among symptom, cause, action, code (first column wins).
+    """
+    roles: dict[str, int] = {}
+    for index, cell in enumerate(header):
+        for role, pattern in _ROLE_PATTERNS:
+            if pattern.search(cell or ""):
+                roles.setdefault(role, index)
+                break
+    return roles
+
+
+def is_troubleshooting_table(roles: dict[str, int]) -> bool:
+    """A table is a troubleshooting table when it has a problem side and a solution side."""
+    return bool({"symptom", "code"} & roles.keys()) and bool({"cause", "action"} & roles.keys())
+
+
+def _cell_items(cell: str) -> list[str]:
+    return [item.strip(" -*\t") for item in _CELL_SPLIT.split(cell or "") if item.strip(" -*\t")]
+
+
+class _Builder:
+    """Accumulates mentions and relations for one chunk."""
+
+    def __init__(self, chunk: ChunkInput, scan: Scanner, max_chars: int) -> None:
+        self.chunk, self.scan, self.max_chars = chunk, scan, max_chars
+        self.mentions: list[Mention] = []
+        self.relations: list[RelationFact] = []
+
+    def entity(self, label: str, name: str, source: str, scope: str | None = None) -> Mention | None:
+        mention = make_mention(label, name, self.chunk.chunk_id, source=source, max_chars=self.max_chars,
+                               scope=scope)
+        if mention is not None:
+            self.mentions.append(mention)
+        return mention
+
+    def relate(self, rel: str, head: Mention | None, tail: Mention | None, source: str,
+               **properties: object) -> None:
+        if head is not None and tail is not None and head.key != tail.key:
+            self.relations.append(RelationFact(rel, head.key, tail.key, self.chunk.chunk_id, source, properties))
+
+    def link_objects(self, action: Mention | None, text: str, source: str) -> None:
+        """Attach components/parts named inside an action's text to the action."""
+        for found in self.scan(text, self.chunk.chunk_id):
+            self.mentions.append(found)
+            rel = _FOLLOWING.get(found.label)
+            if rel:
+                self.relate(rel, action, found, source)
+
+    def result(self) -> StructureResult:
+        return StructureResult(self.mentions, self.relations)
+
+
+def table_relations(chunk: ChunkInput, scan: Scanner, max_chars: int = 200) -> StructureResult:
+    """Extract symptom/code -> cause -> action relations from a troubleshooting table.
+
+    The first row is the header. An empty symptom cell repeats the previous row's symptom
+    (merged cells in the source). Cells holding several lines give one entity per line.
+
+    Args:
+        chunk: a chunk whose ``table_rows`` is set.
+        scan: finds identifiers and lexicon terms inside cell text.
+        max_chars: longest entity name kept.
+
+    Returns:
+        Mentions and relations; empty when the table is not a troubleshooting table.
+    """
+    builder = _Builder(chunk, scan, max_chars)
+    rows = chunk.table_rows or []
+    roles = column_roles(rows[0]) if rows else {}
+    if not is_troubleshooting_table(roles):
+        return builder.result()
+    previous: dict[str, str] = {}
+    for row in rows[1:]:
+        cells = {role: (row[i] if i < len(row) else "").strip() for role, i in roles.items()}
+        for role in ("symptom", "code"):
+            if role in cells and not cells[role]:
+                cells[role] = previous.get(role, "")
+        previous = cells
+        _table_row(builder, cells)
+    return builder.result()
+
+
+def _table_row(builder: _Builder, cells: dict[str, str]) -> None:
+    symptoms = [builder.entity("Symptom", s, "table") for s in _cell_items(cells.get("symptom", ""))]
+    codes = [m for m in builder.scan(cells.get("code", ""), builder.chunk.chunk_id) if m.label == "ErrorCode"]
+    if cells.get("code") and not codes:
+        codes = [builder.entity("ErrorCode", cells["code"], "table")]
+    builder.mentions.extend(m for m in codes if m is not None and m not in builder.mentions)
+    causes = [builder.entity("Cause", c, "table") for c in _cell_items(cells.get("cause", ""))]
+    actions = []
+    for text in _cell_items(cells.get("action", "")):
+        action = builder.entity("Action", text, "table")
+        builder.link_objects(action, text, "table")
+        actions.append(action)
+    problems = symptoms or causes
+    for code in codes:
+        for target in problems:
+            builder.relate("INDICATES", code, target, "table")
+    for symptom in symptoms:
+        for cause in causes:
+            builder.relate("CAUSED_BY", symptom, cause, "table")
+    for problem in causes or symptoms or codes:
+        for action in actions:
+            builder.relate("REMEDIED_BY", problem, action, "table")
+
+
+def procedure_steps(text: str) -> list[tuple[int, str]]:
+    """Split numbered steps ("1. Remove the cover", "Step 2: ...") out of text.
+
+    Args:
+        text: procedure text.
+
+    Returns:
+        ``(order, step text)`` pairs in document order.
+    """
+    return [(int(m.group(1)), m.group(2)) for m in _STEP.finditer(text)]
+
+
+def procedure_relations(chunk: ChunkInput, scan: Scanner, max_chars: int = 200) -> StructureResult:
+    """Extract ``Procedure -HAS_STEP{order}-> Action`` from numbered steps.
+
+    The procedure is named after the innermost heading (or the first line before the steps) and is
+    scoped to its document, so two manuals' "Installation" sections stay separate procedures.
+
+    Args:
+        chunk: a procedure or list chunk.
+        scan: finds identifiers and lexicon terms inside step text.
+        max_chars: longest entity name kept.
+
+    Returns:
+        Mentions and relations; empty when fewer than two numbered steps are found.
+    """
+    builder = _Builder(chunk, scan, max_chars)
+    steps = procedure_steps(chunk.text)
+    if len(steps) < 2:
+        return builder.result()
+    title = chunk.heading_path[-1] if chunk.heading_path else chunk.text.strip().splitlines()[0]
+    procedure = builder.entity("Procedure", title, "procedure", scope=chunk.document_id)
+    for position, (number, text) in enumerate(steps, start=1):
+        action = builder.entity("Action", text, "procedure")
+        builder.relate("HAS_STEP", procedure, action, "procedure", order=position, label=str(number))
+        builder.link_objects(action, text, "procedure")
+    return builder.result()
