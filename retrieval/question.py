@@ -1,0 +1,78 @@
+"""Classifies a question: intent, complexity, and which retrieval sources answer it.
+
+Rules, not a model: they are deterministic, cheap (microseconds) and explainable, and every answer
+records which rule fired. The intents match model.routing's table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Intent = Literal["lookup", "troubleshooting", "procedure", "comparison", "aggregate", "chitchat"]
+Complexity = Literal["low", "medium", "high"]
+RetrievalRoute = Literal["none", "dense", "hybrid", "graph", "records"]
+
+_RULES: list[tuple[Intent, re.Pattern[str]]] = [
+    ("aggregate", re.compile(
+        r"\b(how (many|often)|number of|count|most (common|frequent)|top \d+|average|total|per (year|month)|"
+        r"frequen(cy|t)|statistics?|trend)\b", re.I)),
+    ("comparison", re.compile(r"\b(compare|comparison|difference between|differ|versus|vs\.?|better than)\b", re.I)),
+    ("troubleshooting", re.compile(
+        r"\b(trips?|fault|fails?|failure|fail(ed|ing)|error|alarm|won'?t|doesn'?t|does not|not working|broken|"
+        r"leak(s|ing)?|nois[ey]|overheat\w*|vibrat\w*|stuck|shuts? (down|off)|what do i check|troubleshoot\w*|"
+        r"cause[sd]?|why|code)\b|(?-i:\b(?:E|F|ERR|AL)-?\d{1,4}\b)", re.I)),
+    ("procedure", re.compile(
+        r"\b(how (do|can|should) (i|we|you)|how to|steps?|procedure|install\w*|replace|configur\w*|set ?up|"
+        r"calibrat\w*|remove|mount|connect)\b", re.I)),
+]
+_CHITCHAT = re.compile(r"^\s*(hi|hello|hey|thanks?|thank you|good (morning|afternoon|evening)|who are you|"
+                       r"what can you do)\b[\s!.?]*$", re.I)
+
+
+@dataclass(frozen=True)
+class QuestionRoute:
+    """What kind of question this is and which retrieval sources to use."""
+
+    intent: Intent
+    complexity: Complexity
+    retrieval: RetrievalRoute
+    use_dense: bool
+    use_sparse: bool
+    use_graph: bool
+    rule: str
+
+
+def classify(question: str, *, turn_count: int = 0) -> QuestionRoute:
+    """Classify a question.
+
+    Args:
+        question: the user's question (already length-checked by the caller).
+        turn_count: earlier turns in the conversation (follow-ups lean on history).
+
+    Returns:
+        The route: intent, complexity, retrieval mix and the rule that decided it.
+    """
+    text = question.strip()
+    if _CHITCHAT.match(text):
+        return QuestionRoute("chitchat", "low", "none", False, False, False, "chitchat")
+    intent: Intent = "lookup"
+    rule = "default"
+    for name, pattern in _RULES:
+        if pattern.search(text):
+            intent, rule = name, f"pattern:{name}"
+            break
+    complexity = _complexity(text, turn_count)
+    if intent == "aggregate":
+        return QuestionRoute(intent, complexity, "records", False, True, True, rule)
+    if intent in ("troubleshooting", "comparison"):
+        return QuestionRoute(intent, complexity, "graph", True, True, True, rule)
+    return QuestionRoute(intent, complexity, "hybrid", True, True, True, rule)
+
+
+def _complexity(text: str, turn_count: int) -> Complexity:
+    words = len(text.split())
+    clauses = len(re.findall(r"\b(and|or|but|then|after|before|while)\b|[,;]", text, re.I))
+    score = (words > 18) + (words > 40) + (clauses >= 3) + (turn_count >= 3)
+    return "low" if score == 0 and words <= 8 else ("high" if score >= 2 else "medium")
