@@ -104,23 +104,26 @@ VERSION_REFS = "MATCH (c:Chunk) WHERE c.version_id IN $version_ids RETURN collec
 DOCUMENT_REFS = "MATCH (c:Chunk {document_id: $document_id}) RETURN collect(c.ref) AS refs"
 
 # Relations are reached through the entities mentioned in the removed chunks: the write layer
-# guarantees both ends of a relation are mentioned in every chunk that supports it.
-UNSUPPORT_RELATIONS = """
-MATCH (c:Chunk)<-[:MENTIONED_IN]-(e:Entity) WHERE c.ref IN $refs
-WITH DISTINCT e
-MATCH (e)-[r]->(:Entity)
-WHERE any(x IN r.chunk_refs WHERE x IN $refs)
-SET r.chunk_refs = [x IN r.chunk_refs WHERE NOT x IN $refs]
-WITH r WHERE size(r.chunk_refs) = 0
-DELETE r
-RETURN count(*) AS deleted
-"""
-
-UNSUPPORT_ENTITIES = """
+# guarantees both ends of a relation are mentioned in every chunk that supports it. Support is
+# removed first; relations and entities left without support are pruned after the new facts are
+# written (same transaction), so facts that the new version still states keep their identity.
+UNSUPPORT = """
 MATCH (c:Chunk)<-[:MENTIONED_IN]-(e:Entity) WHERE c.ref IN $refs
 WITH DISTINCT e
 SET e.chunk_refs = [x IN e.chunk_refs WHERE NOT x IN $refs]
-RETURN collect(e.key) AS keys
+WITH e
+OPTIONAL MATCH (e)-[r]->(:Entity)
+WHERE any(x IN r.chunk_refs WHERE x IN $refs)
+SET r.chunk_refs = [x IN r.chunk_refs WHERE NOT x IN $refs]
+RETURN collect(DISTINCT e.key) AS keys
+"""
+
+PRUNE_RELATIONS = """
+UNWIND $keys AS key
+MATCH (e:Entity {key: key})-[r]->(:Entity)
+WHERE size(r.chunk_refs) = 0
+DELETE r
+RETURN count(*) AS deleted
 """
 
 DELETE_CHUNKS = "MATCH (c:Chunk) WHERE c.ref IN $refs DETACH DELETE c"

@@ -53,7 +53,7 @@ PATTERNS: tuple[_Pattern, ...] = (
     _p("FirmwareVersion", r"\b(?:firmware|fw)[ ]*(?:version|ver\.?|rev\.?)?[ ]*[:]?[ ]*(?P<id>v?\d+(?:\.\d+){1,3}[a-z]?)\b",
        1, "id", _I),
     _p("Part", rf"\b(?:P/N|PN|part[ ]*(?:no\.?|number|#))[ ]*[:#]?[ ]*(?P<id>(?-i:{_ID}))", 1, "id", _I),
-    _p("Model", rf"\bmodel[ ]*(?:no\.?|number|#)?[ ]*[:#]?[ ]*(?P<id>(?-i:[A-Z0-9]*\d[A-Z0-9]*(?:-[A-Z0-9]+)*))\b",
+    _p("Model", r"\bmodel[ ]*(?:no\.?|number|#)?[ ]*[:#]?[ ]*(?P<id>(?-i:[A-Z0-9]*\d[A-Z0-9]*(?:-[A-Z0-9]+)*))\b",
        2, "id", _I),
     _p("ErrorCode", rf"\b{_ERROR_WORD}[ ]*(?:code)?[ ]*(?:no\.?|#)?[ ]*[:#]?[ ]*(?-i:[A-Z]{{0,3}}-?)\d{{1,4}}[A-Z]?\b",
        2, 0, _I),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph import cypher
-from graph._neo4j_errors import translate_errors
+from graph._neo4j_errors import run_read
 from graph.config import QueryConfig
 from graph.errors import GraphQueryError
 from graph.extract import Extractor
@@ -88,13 +88,8 @@ class RankedValue:
 
 
 def _run(driver: Any, query: str, cfg: QueryConfig, database: str | None, **params: Any) -> list[dict[str, Any]]:
-    import neo4j
-
-    with translate_errors(GraphQueryError, "graph query"):
-        with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
-            def work(tx: Any) -> list[dict[str, Any]]:
-                return [r.data() for r in tx.run(query, params)]
-            return session.execute_read(neo4j.unit_of_work(timeout=cfg.timeout_s)(work))
+    return run_read(driver, query, params, timeout_s=cfg.timeout_s, database=database,
+                    permanent=GraphQueryError, what="graph query")
 
 
 def _collections(collections: Sequence[str]) -> list[str]:

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from graph.errors import MappingError
 from graph.facts import ChunkFacts, ChunkInput, Mention, RelationFact, make_mention
-from graph.structure import Scanner
 from graph.lexicon import Lexicon
 from graph.schema import ENTITY_LABELS
+from graph.structure import Scanner
 
 #: Relation from the work order to an entity of each label.
 WORK_ORDER_RELATIONS: dict[str, str] = {

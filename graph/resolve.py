@@ -25,11 +25,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from graph._neo4j_errors import translate_errors
+from graph._neo4j_errors import run_read
 from graph.config import ResolverConfig
 from graph.cypher import EXISTING_BY_KEY, SIMILAR_BY_FULLTEXT
 from graph.errors import GraphQueryError
-from graph.facts import ChunkFacts, Mention, RelationFact, VersionFacts
+from graph.facts import ChunkFacts, Mention, VersionFacts
 
 logger = logging.getLogger(__name__)
 
@@ -124,10 +124,8 @@ class Neo4jCandidates:
         self._database = database
 
     def _run(self, query: str, **params: object) -> list[dict[str, object]]:
-        with translate_errors(GraphQueryError, "entity candidate look-up"):
-            records, _, _ = self._driver.execute_query(  # type: ignore[attr-defined]
-                query, params, database_=self._database, routing_="r")
-        return [r.data() for r in records]
+        return run_read(self._driver, query, params, timeout_s=30.0, database=self._database,
+                        permanent=GraphQueryError, what="entity candidate look-up")
 
     def exact(self, keys: Sequence[str]) -> dict[str, Candidate]:
         rows = self._run(EXISTING_BY_KEY, keys=list(keys)) if keys else []

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 from enum import StrEnum
+from typing import Any
 
-from graph._neo4j_errors import translate_errors
+from graph._neo4j_errors import open_session, translate_errors
 from graph.errors import SchemaError
 
 logger = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def schema_statements() -> tuple[str, ...]:
     return _STATEMENTS
 
 
-def ensure_schema(driver: object, database: str | None = None) -> None:
+def ensure_schema(driver: Any, database: str | None = None) -> None:
     """Create the constraints and indexes the graph needs; safe to call at every start-up.
 
     Args:
@@ -106,8 +107,8 @@ def ensure_schema(driver: object, database: str | None = None) -> None:
         GraphUnavailable: Neo4j could not be reached (transient).
         SchemaError: Neo4j rejected a statement.
     """
-    with translate_errors(SchemaError, "ensure_schema"):
+    with translate_errors(SchemaError, "ensure_schema"), open_session(driver, database) as session:
         for statement in _STATEMENTS:
-            driver.execute_query(statement, database_=database)  # type: ignore[attr-defined]
-        driver.execute_query("CALL db.awaitIndexes(60)", database_=database)  # type: ignore[attr-defined]
+            session.run(statement).consume()
+        session.run("CALL db.awaitIndexes(60)").consume()
     logger.info("graph schema ensured (%d statements)", len(_STATEMENTS))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph import cypher
-from graph._neo4j_errors import translate_errors
+from graph._neo4j_errors import open_session, translate_errors
 from graph.config import WriteConfig
 from graph.errors import GraphWriteError
 from graph.facts import Mention, VersionFacts, chunk_ref
@@ -149,14 +149,21 @@ def prepare_rows(facts: VersionFacts) -> _Rows:
     return _Rows(_chunk_rows(facts), _entity_rows(facts), _mention_rows(facts), relations, skipped)
 
 
-def _unsupport(tx: Any, refs: list[str]) -> tuple[int, int]:
-    """Remove the chunks ``refs`` as support; delete what nothing supports any more."""
+def _unsupport(tx: Any, refs: list[str]) -> list[str]:
+    """Remove the chunks ``refs`` as support; return the keys of the entities they mentioned."""
     if not refs:
-        return 0, 0
-    removed_rel = tx.run(cypher.UNSUPPORT_RELATIONS, refs=refs).single()["deleted"]
-    keys = tx.run(cypher.UNSUPPORT_ENTITIES, refs=refs).single()["keys"]
+        return []
+    keys = tx.run(cypher.UNSUPPORT, refs=refs).single()["keys"]
     tx.run(cypher.DELETE_CHUNKS, refs=refs).consume()
-    removed_ent = tx.run(cypher.DELETE_ORPHANS, keys=keys).single()["deleted"] if keys else 0
+    return list(keys)
+
+
+def _prune(tx: Any, keys: list[str]) -> tuple[int, int]:
+    """Delete relations and entities among ``keys`` that no chunk supports any more."""
+    if not keys:
+        return 0, 0
+    removed_rel = tx.run(cypher.PRUNE_RELATIONS, keys=keys).single()["deleted"]
+    removed_ent = tx.run(cypher.DELETE_ORPHANS, keys=keys).single()["deleted"]
     return int(removed_rel), int(removed_ent)
 
 
@@ -205,8 +212,9 @@ def replace_version(driver: Any, facts: VersionFacts, *, supersedes: Sequence[st
 
     def work(tx: Any) -> tuple[int, int]:
         refs = tx.run(cypher.VERSION_REFS, version_ids=version_ids).single()["refs"]
-        removed = _unsupport(tx, refs)
+        touched = _unsupport(tx, refs)
         _write_rows(tx, facts, rows, cfg.batch_size)
+        removed = _prune(tx, touched)
         if _before_commit is not None:
             _before_commit(tx)
         return removed
@@ -235,7 +243,7 @@ def delete_version(driver: Any, version_id: str, *, config: WriteConfig | None =
 
     def work(tx: Any) -> tuple[int, int]:
         refs = tx.run(cypher.VERSION_REFS, version_ids=[version_id]).single()["refs"]
-        return _unsupport(tx, refs)
+        return _prune(tx, _unsupport(tx, refs))
 
     removed_rel, removed_ent = _execute_write(driver, work, cfg, database, f"delete_version {version_id}")
     return WriteSummary(0, 0, 0, 0, removed_rel, removed_ent)
@@ -262,7 +270,7 @@ def delete_document(driver: Any, document_id: str, *, config: WriteConfig | None
 
     def work(tx: Any) -> tuple[int, int]:
         refs = tx.run(cypher.DOCUMENT_REFS, document_id=document_id).single()["refs"]
-        removed = _unsupport(tx, refs)
+        removed = _prune(tx, _unsupport(tx, refs))
         tx.run(cypher.DELETE_EMPTY_DOCUMENT, document_id=document_id).consume()
         return removed
 
@@ -276,6 +284,5 @@ def _execute_write(driver: Any, work: Callable[[Any], Any], cfg: WriteConfig, da
                    what: str) -> Any:
     import neo4j
 
-    with translate_errors(GraphWriteError, what):
-        with driver.session(database=database) as session:
-            return session.execute_write(neo4j.unit_of_work(timeout=cfg.timeout_s)(work))
+    with translate_errors(GraphWriteError, what), open_session(driver, database) as session:
+        return session.execute_write(neo4j.unit_of_work(timeout=cfg.timeout_s)(work))
