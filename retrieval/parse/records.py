@@ -251,8 +251,10 @@ def _parse_scalar(value: Any) -> tuple[FieldValue, str]:
     if isinstance(value, dt.date):
         return value, "date"
     text = str(value).strip()
-    if _INT.match(text) and not (len(text) > 1 and text.lstrip("+-").startswith("0")):
-        return int(text), "int"  # "0042" stays a string: it is an identifier, not a number
+    if _INT.match(text):
+        if len(text.lstrip("+-")) > 1 and text.lstrip("+-").startswith("0"):
+            return text, "str"  # "0042" is an identifier, not a number
+        return int(text), "int"
     if _FLOAT.match(text):
         return float(text), "float"
     if 6 <= len(text) <= 20 and text[:1].isdigit():
