@@ -1,0 +1,195 @@
+"""Hybrid passage search: dense (embeddings) + sparse (BM25) in the index, fused by RRF.
+
+Access control happens inside the index query: every source searches with a filter on the
+collections the caller may read. Passages from other sources (e.g. graph provenance) passed in
+``extra`` are fused too; any whose payload names a collection outside the allow-list is dropped
+as a second line of defence (their own query must already have filtered them).
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .config import SearchConfig
+from .embed import Embedder
+from .fusion import reciprocal_rank_fusion
+from .index.base import Hit, SearchFilter, VectorIndex
+from .sparse import Bm25Encoder
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["SearchMode", "Passage", "SearchResult", "HybridSearcher"]
+
+MAX_QUERY_CHARS = 4000
+
+
+class SearchMode(enum.StrEnum):
+    """Which sources a search uses."""
+
+    DENSE = "dense"
+    SPARSE = "sparse"
+    HYBRID = "hybrid"
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A ranked passage.
+
+    Attributes:
+        chunk_id: the chunk id (cite and fetch by it).
+        score: fused RRF score (in single-source modes: RRF of that one source).
+        scores: raw score per source (``dense`` cosine, ``sparse`` BM25, ``graph`` ...).
+        ranks: 1-based rank per source.
+        payload: the indexed payload (text, collection_id, document_id, version_id, page,
+            heading_path, kind, chunk_id).
+    """
+
+    chunk_id: str
+    score: float
+    scores: Mapping[str, float]
+    ranks: Mapping[str, int]
+    payload: Mapping[str, Any]
+
+    @property
+    def text(self) -> str:
+        return str(self.payload.get("text", ""))
+
+    @property
+    def collection_id(self) -> str:
+        return str(self.payload.get("collection_id", ""))
+
+    @property
+    def document_id(self) -> str:
+        return str(self.payload.get("document_id", ""))
+
+    @property
+    def version_id(self) -> str:
+        return str(self.payload.get("version_id", ""))
+
+    @property
+    def page(self) -> int | None:
+        page = self.payload.get("page")
+        return int(page) if page is not None else None
+
+    @property
+    def heading_path(self) -> tuple[str, ...]:
+        return tuple(self.payload.get("heading_path") or ())
+
+    @property
+    def kind(self) -> str:
+        return str(self.payload.get("kind", ""))
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Ranked passages plus per-stage timings (milliseconds); iterates over the passages."""
+
+    passages: tuple[Passage, ...]
+    mode: SearchMode
+    timings_ms: Mapping[str, float] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[Passage]:
+        return iter(self.passages)
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def __getitem__(self, i: int) -> Passage:
+        return self.passages[i]
+
+
+class HybridSearcher:
+    """Dense + sparse search over one :class:`VectorIndex`, fused with weighted RRF."""
+
+    def __init__(
+        self,
+        index: VectorIndex,
+        embedder: Embedder,
+        sparse: Bm25Encoder | None = None,
+        config: SearchConfig | None = None,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.sparse = sparse or Bm25Encoder()
+        self.config = config or SearchConfig()
+
+    def search(
+        self,
+        query: str,
+        allowed_collection_ids: Iterable[str | int],
+        top_k: int | None = None,
+        mode: SearchMode | str = SearchMode.HYBRID,
+        *,
+        document_ids: Iterable[str | int] | None = None,
+        kinds: Iterable[str] | None = None,
+        extra: Mapping[str, Sequence[Hit]] | None = None,
+    ) -> SearchResult:
+        """Find the passages that best answer ``query`` among the readable collections.
+
+        Args:
+            query: the question (trimmed to 4,000 characters).
+            allowed_collection_ids: collections the caller may read; empty returns nothing.
+            top_k: passages to return (default ``config.top_k``).
+            mode: ``dense``, ``sparse`` or ``hybrid``.
+            document_ids: optionally restrict to these documents.
+            kinds: optionally restrict to these chunk kinds.
+            extra: further ranked lists to fuse, by source name (e.g. ``{"graph": hits}``);
+                weighted by ``config.graph_weight`` for ``graph``, 1.0 otherwise.
+
+        Returns:
+            The fused ranking with per-source scores and timings.
+
+        Raises:
+            ValueError: unknown mode or ``allowed_collection_ids`` is None.
+        """
+        mode = SearchMode(mode)
+        top_k = top_k or self.config.top_k
+        flt = SearchFilter.build(allowed_collection_ids, document_ids=document_ids, kinds=kinds)
+        text = " ".join(query.split())[:MAX_QUERY_CHARS]
+        timings: dict[str, float] = {}
+        if not text or flt.is_empty:
+            return SearchResult((), mode, timings)
+        ranked = self._run_sources(text, flt, mode, timings)
+        if extra:
+            allowed = set(flt.collection_ids)
+            for source, hits in extra.items():
+                ranked[source] = [h for h in hits if not h.payload or h.collection_id in allowed]
+        started = time.perf_counter()
+        fused = reciprocal_rank_fusion(ranked, self._weights(), k=self.config.rrf_k, top_k=top_k)
+        passages = tuple(
+            Passage(f.chunk_id, f.score, f.source_scores, f.source_ranks, f.payload) for f in fused
+        )
+        timings["fuse"] = _ms_since(started)
+        timings["total"] = sum(timings.values())
+        return SearchResult(passages, mode, timings)
+
+    def _run_sources(
+        self, text: str, flt: SearchFilter, mode: SearchMode, timings: dict[str, float]
+    ) -> dict[str, Sequence[Hit]]:
+        n = self.config.candidates_per_source
+        ranked: dict[str, Sequence[Hit]] = {}
+        if mode in (SearchMode.DENSE, SearchMode.HYBRID):
+            started = time.perf_counter()
+            vector = self.embedder.embed_query(text)
+            timings["embed"] = _ms_since(started)
+            started = time.perf_counter()
+            ranked["dense"] = self.index.search(vector, flt, n)
+            timings["dense"] = _ms_since(started)
+        if mode in (SearchMode.SPARSE, SearchMode.HYBRID):
+            started = time.perf_counter()
+            ranked["sparse"] = self.index.search_sparse(self.sparse.encode_query(text), flt, n)
+            timings["sparse"] = _ms_since(started)
+        return ranked
+
+    def _weights(self) -> dict[str, float]:
+        cfg = self.config
+        return {"dense": cfg.dense_weight, "sparse": cfg.sparse_weight, "graph": cfg.graph_weight}
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000.0
