@@ -144,6 +144,11 @@ MODEL_N_GPU_LAYERS = envint("MODEL_N_GPU_LAYERS", 0, minimum=-1)
 
 HEALTH_TIMEOUT_S = envint("HEALTH_TIMEOUT_S", 3, minimum=1)
 
+QA_MAX_QUESTION_CHARS = envint("QA_MAX_QUESTION_CHARS", 4000, minimum=100)
+QA_TOP_K = envint("QA_TOP_K", 8, minimum=1)
+# Dense cosine below this (and no keyword match) counts as "not in the documents".
+QA_MIN_DENSE_SCORE = float(envstr("QA_MIN_DENSE_SCORE", "0.25"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

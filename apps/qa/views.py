@@ -1,11 +1,83 @@
+from __future__ import annotations
+
+import json
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.models import Collection
+from apps.qa import passages, services
+from apps.qa.forms import AskForm, FeedbackForm
+from apps.qa.models import Answer, Conversation, Feedback
+from config.errors import UserError
 
 
 @login_required
-def portal(request: HttpRequest) -> HttpResponse:
-    collections = Collection.objects.readable_by(request.user)
-    return render(request, "qa/portal.html", {"collections": collections})
+@require_GET
+def portal(request: HttpRequest, conversation_id: int | None = None) -> HttpResponse:
+    conversation = None
+    if conversation_id is not None:
+        conversation = get_object_or_404(Conversation, pk=conversation_id, user=request.user)
+    context = {
+        "collections": Collection.objects.readable_by(request.user),
+        "conversations": Conversation.objects.filter(user=request.user)[:30],
+        "conversation": conversation,
+        "answers": conversation.answers.all() if conversation else [],
+    }
+    return render(request, "qa/portal.html", context)
+
+
+def _sse(events) -> StreamingHttpResponse:  # type: ignore[no-untyped-def]
+    def encode():  # type: ignore[no-untyped-def]
+        for event in events:
+            yield f"event: {event['event']}\ndata: {json.dumps(event, default=str)}\n\n"
+
+    response = StreamingHttpResponse(encode(), content_type="text/event-stream")
+    response["Cache-Control"] = "no-cache"
+    response["X-Accel-Buffering"] = "no"
+    return response
+
+
+@login_required
+@require_POST
+def ask(request: HttpRequest) -> StreamingHttpResponse:
+    """Streams one answer as server-sent events: route, sources, delta..., done | error."""
+    form = AskForm(_json_or_post(request))
+    if not form.is_valid():
+        raise UserError(form.first_error())
+    answer = services.start_answer(request.user, form.cleaned_data["question"],
+                                   form.cleaned_data.get("conversation_id"))
+    return _sse(services.answer_events(answer, request.user))
+
+
+@login_required
+@require_POST
+def feedback(request: HttpRequest, answer_id: int) -> HttpResponse:
+    answer = get_object_or_404(Answer, pk=answer_id, conversation__user=request.user)
+    form = FeedbackForm(_json_or_post(request))
+    if not form.is_valid():
+        raise UserError(form.first_error())
+    Feedback.objects.update_or_create(answer=answer, user=request.user, defaults=form.cleaned_data)
+    return HttpResponse(status=204)
+
+
+@login_required
+@require_GET
+def passage(request: HttpRequest, chunk_id: str) -> HttpResponse:
+    """The passage viewer: the cited passage highlighted in its page or record."""
+    context = passages.view_context(request.user, chunk_id)
+    return render(request, "qa/passage.html", context)
+
+
+def _json_or_post(request: HttpRequest) -> dict:  # type: ignore[type-arg]
+    if request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"{}")
+        except json.JSONDecodeError:
+            raise UserError("The request body is not valid JSON.") from None
+        if not isinstance(body, dict):
+            raise UserError("The request body must be a JSON object.")
+        return body
+    return request.POST.dict()

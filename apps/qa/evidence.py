@@ -1,0 +1,194 @@
+"""Retrieval for one question: passages (dense + sparse) and graph facts, all access-filtered.
+
+The collections a user may read go into the Qdrant filter and the Cypher WHERE clauses; nothing
+is filtered after the fact. Graph facts are fused with passages through the chunks that support
+them, so a fact and the passage it came from cite the same page.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from config import wiring
+from graph import (
+    count_work_orders,
+    link_entities,
+    neighbourhood,
+    top_values,
+    troubleshooting_paths,
+)
+from graph.errors import GraphError
+from retrieval.prompt import Candidate
+from retrieval.question import QuestionRoute
+
+logger = logging.getLogger(__name__)
+
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_GROUP_WORDS = {"part": "Part", "component": "Component", "action": "Action", "symptom": "Symptom",
+                "failure": "FailureMode", "problem": "FailureMode"}
+_FILTER_BY_LABEL = {"Equipment": "equipment", "Model": "equipment", "Component": "component", "Action": "action",
+                    "FailureMode": "failure_mode", "Part": "part"}
+
+
+@dataclass
+class Evidence:
+    candidates: list[Candidate] = field(default_factory=list)
+    facts: list[dict[str, Any]] = field(default_factory=list)
+    closest: list[dict[str, Any]] = field(default_factory=list)
+    retrieval_ms: float = 0.0
+    graph_error: str = ""
+
+
+def estimate_tokens(text: str) -> int:
+    # ~0.75 words per token for English manuals; exact counts would need the model's tokenizer.
+    return int(len(text.split()) * 1.35) + 1
+
+
+def gather(question: str, route: QuestionRoute, collections: list[int],
+           history: list[tuple[str, str]]) -> Evidence:
+    started = time.perf_counter()
+    evidence = Evidence()
+    if route.intent == "chitchat" or not collections:
+        return evidence
+    allowed = [str(c) for c in collections]
+    query = _with_context(question, history)
+    graph_hits: list[Any] = []
+    if route.use_graph:
+        graph_hits = _graph(query, route, allowed, evidence)
+    mode = "hybrid" if route.use_dense and route.use_sparse else ("sparse" if route.use_sparse else "dense")
+    result = wiring.searcher().search(query, allowed, settings.QA_TOP_K, mode,
+                                      extra={"graph": graph_hits} if graph_hits else None)
+    passages = list(result)
+    titles = _titles({p.document_id for p in passages})
+    if _is_relevant(passages, evidence):
+        aggregates = [_fact_candidate(f) for f in evidence.facts if f["kind"] == "aggregate" and f["chunk_ids"]]
+        relations = [f for f in evidence.facts if f["kind"] == "relation" and f["chunk_ids"]]
+        evidence.candidates = [*aggregates, *(_candidate(p, titles) for p in passages)]
+        if relations:
+            evidence.candidates.append(_relations_candidate(relations))
+    else:
+        evidence.candidates = []
+        evidence.closest = [{"chunk_id": p.chunk_id, "label": _label(p, titles)} for p in passages[:3]]
+    evidence.retrieval_ms = (time.perf_counter() - started) * 1000
+    return evidence
+
+
+def _with_context(question: str, history: list[tuple[str, str]]) -> str:
+    # A short follow-up ("and the second one?") is searched together with the previous question.
+    if history and len(question.split()) < 8:
+        return f"{history[-1][0]} {question}"
+    return question
+
+
+def _is_relevant(passages: list[Any], evidence: Evidence) -> bool:
+    if evidence.facts:
+        return True
+    best_dense = max((p.scores.get("dense", 0.0) for p in passages), default=0.0)
+    has_keyword_match = any("sparse" in p.scores for p in passages)
+    return bool(passages) and (best_dense >= settings.QA_MIN_DENSE_SCORE or
+                               (has_keyword_match and best_dense >= settings.QA_MIN_DENSE_SCORE / 2))
+
+
+def _graph(query: str, route: QuestionRoute, allowed: list[str], evidence: Evidence) -> list[Any]:
+    """Graph facts for the question; a graph outage degrades to passages only, and says so."""
+    driver = wiring.neo4j_driver()
+    try:
+        linked = link_entities(driver, query, allowed, wiring.graph_extractor())
+        if not linked:
+            return []
+        if route.intent == "aggregate":
+            _aggregate(driver, query, linked, allowed, evidence)
+        else:
+            keys = [le.entity.key for le in linked]
+            if route.intent == "troubleshooting":
+                facts = [f for path in troubleshooting_paths(driver, keys, allowed) for f in (*path.steps, *path.extras)]
+            else:
+                facts = []
+            facts = facts or neighbourhood(driver, keys, allowed, hops=1)
+            for fact in _dedupe(facts)[:12]:
+                evidence.facts.append(_fact_dict(fact))
+    except GraphError as e:
+        logger.warning("graph retrieval failed, answering from passages only: %s", e)
+        evidence.graph_error = str(e)
+        return []
+    chunk_ids = list(dict.fromkeys(c for f in evidence.facts for c in f["chunk_ids"]))[:20]
+    return wiring.vector_index().retrieve(chunk_ids) if chunk_ids else []
+
+
+def _aggregate(driver: Any, query: str, linked: list[Any], allowed: list[str], evidence: Evidence) -> None:
+    filters: dict[str, list[str]] = {}
+    for le in linked:
+        name = _FILTER_BY_LABEL.get(le.entity.label)
+        if name:
+            filters.setdefault(name, []).append(le.entity.key)
+    year_match = _YEAR.search(query)
+    year = int(year_match.group(1)) if year_match else None
+    lowered = query.lower()
+    if re.search(r"\b(most|top|common|frequent)\b", lowered):
+        group = next((label for word, label in _GROUP_WORDS.items() if word in lowered), "FailureMode")
+        ranked = top_values(driver, allowed, group_label=group, equipment=filters.get("equipment", ()),
+                            component=filters.get("component", ()), action=filters.get("action", ()), year=year)
+        for r in ranked:
+            chunk_ids = [c.chunk_id for w in r.work_orders for c in w.citations]
+            text = f"{r.entity.name} ({r.entity.label}): {r.count} work orders" + (f" in {year}" if year else "")
+            evidence.facts.append({"text": text, "kind": "aggregate", "count": r.count, "chunk_ids": chunk_ids})
+        return
+    counted = count_work_orders(driver, allowed, year=year, **{k: v for k, v in filters.items()})
+    names = ", ".join(le.entity.name for le in linked)
+    chunk_ids = [c.chunk_id for w in counted.work_orders for c in w.citations]
+    evidence.facts.append({"text": f"Work orders matching {names}{' in ' + str(year) if year else ''}: {counted.count}",
+                           "kind": "aggregate", "count": counted.count, "chunk_ids": chunk_ids,
+                           "work_orders": [w.key for w in counted.work_orders]})
+
+
+def _dedupe(facts: list[Any]) -> list[Any]:
+    seen, unique = set(), []
+    for f in facts:
+        key = (f.head.key, f.rel, f.tail.key)
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
+
+
+def _fact_dict(fact: Any) -> dict[str, Any]:
+    return {"text": f"{fact.head.name} ({fact.head.label}) —{fact.rel}→ {fact.tail.name} ({fact.tail.label})",
+            "kind": "relation", "head": fact.head.key, "rel": fact.rel, "tail": fact.tail.key,
+            "chunk_ids": [c.chunk_id for c in fact.citations]}
+
+
+def _fact_candidate(fact: dict[str, Any]) -> Candidate:
+    ids = tuple(fact["chunk_ids"])
+    return Candidate("fact", fact["text"], ids[0], "Knowledge graph (records)", chunk_ids=ids, score=1.0)
+
+
+def _relations_candidate(relations: list[dict[str, Any]]) -> Candidate:
+    ids = tuple(dict.fromkeys(c for f in relations for c in f["chunk_ids"]))
+    text = "\n".join(f["text"] for f in relations)
+    return Candidate("fact", text, ids[0], "Knowledge graph", chunk_ids=ids, score=0.5)
+
+
+def _titles(document_ids: set[str]) -> dict[str, str]:
+    from apps.documents.models import Document
+
+    ids = [int(d) for d in document_ids if str(d).isdigit()]
+    return {str(pk): title for pk, title in Document.objects.filter(pk__in=ids).values_list("pk", "title")}
+
+
+def _label(p: Any, titles: dict[str, str]) -> str:
+    page = f", p. {p.page}" if p.page else ""
+    return f"{titles.get(p.document_id, 'document')}{page}"
+
+
+def _candidate(p: Any, titles: dict[str, str]) -> Candidate:
+    extra = {"scores": {k: round(v, 4) for k, v in p.scores.items()}}
+    if p.payload.get("row_number") is not None:
+        extra["row_number"] = p.payload["row_number"]
+    return Candidate("passage", p.text, p.chunk_id, titles.get(p.document_id, ""), p.page, p.heading_path,
+                     p.collection_id, p.document_id, (p.chunk_id,), p.score, extra)

@@ -1,0 +1,166 @@
+// Q&A portal: posts the question, reads the server-sent events of the answer stream and renders
+// the answer, its numbered citations and the evidence. Model and document text is only ever set
+// through textContent, never as HTML.
+(function () {
+  "use strict";
+  const form = document.getElementById("ask-form");
+  if (!form) return;
+  const thread = document.getElementById("thread");
+  const statusEl = document.getElementById("status");
+  const button = document.getElementById("ask-button");
+  const sourcesEl = document.getElementById("sources");
+  const factsEl = document.getElementById("facts");
+  const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => node.setAttribute(k, v));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function passageUrl(chunkId) {
+    return form.dataset.passageUrl.replace("CHUNK", encodeURIComponent(chunkId));
+  }
+
+  // Turns "[1]" markers into links to the passage viewer; everything else stays plain text.
+  function renderAnswer(target, text, sources) {
+    target.textContent = "";
+    const byNumber = new Map(sources.map((s) => [s.number, s]));
+    text.split(/(\[\d+\])/).forEach((part) => {
+      const m = part.match(/^\[(\d+)\]$/);
+      const source = m && byNumber.get(Number(m[1]));
+      if (source) {
+        const a = el("a", { href: passageUrl(source.chunk_id), target: "_blank", class: "cite",
+                            title: source.label, "data-source": m[1] }, part);
+        target.appendChild(a);
+      } else {
+        target.appendChild(document.createTextNode(part));
+      }
+    });
+  }
+
+  function renderSources(sources, facts) {
+    sourcesEl.textContent = "";
+    sourcesEl.classList.remove("muted");
+    if (!sources.length) sourcesEl.appendChild(el("p", { class: "muted" }, "No relevant passage found."));
+    sources.forEach((s) => {
+      const item = el("div", { class: "source", id: "source-" + s.number });
+      const link = el("a", { href: passageUrl(s.chunk_id), target: "_blank" }, "[" + s.number + "] " + s.label);
+      item.appendChild(link);
+      item.appendChild(el("div", { class: "muted" }, s.text.slice(0, 240) + (s.text.length > 240 ? "…" : "")));
+      sourcesEl.appendChild(item);
+    });
+    factsEl.textContent = "";
+    if (facts && facts.length) {
+      factsEl.appendChild(el("h3", {}, "Graph facts"));
+      facts.forEach((f) => factsEl.appendChild(el("div", { class: "fact" }, f.text || JSON.stringify(f))));
+    }
+  }
+
+  function feedbackButtons(answerId) {
+    const box = el("div", { class: "feedback" });
+    [["Helpful", true], ["Not helpful", false]].forEach(([label, helpful]) => {
+      const b = el("button", { type: "button", class: "secondary" }, label);
+      b.addEventListener("click", async () => {
+        const comment = helpful ? "" : (window.prompt("What was wrong? (optional)") || "");
+        const url = form.dataset.feedbackUrl.replace("/0/", "/" + answerId + "/");
+        const r = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+                                     body: JSON.stringify({ is_helpful: helpful, comment: comment }) });
+        box.textContent = r.ok ? "Thanks for the feedback." : "Feedback could not be saved.";
+      });
+      box.appendChild(b);
+    });
+    return box;
+  }
+
+  function parseEvents(buffer, onEvent) {
+    let index;
+    while ((index = buffer.indexOf("\n\n")) >= 0) {
+      const raw = buffer.slice(0, index);
+      buffer = buffer.slice(index + 2);
+      const data = raw.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+      if (data) onEvent(JSON.parse(data));
+    }
+    return buffer;
+  }
+
+  async function ask(question) {
+    const turn = el("article", { class: "turn" });
+    turn.appendChild(el("p", { class: "question" }, question));
+    const answerEl = el("div", { class: "answer", "aria-live": "polite" });
+    const meta = el("div", { class: "meta" });
+    turn.appendChild(answerEl);
+    turn.appendChild(meta);
+    thread.appendChild(turn);
+    statusEl.textContent = "Searching the documents…";
+    button.disabled = true;
+    let sources = [];
+    let text = "";
+    const body = new URLSearchParams({ question: question, conversation_id: form.conversation_id.value });
+    try {
+      const response = await fetch(form.dataset.url, { method: "POST", body: body,
+        headers: { "X-CSRFToken": csrf, "Accept": "text/event-stream" } });
+      if (!response.ok) {
+        const problem = await response.json().catch(() => ({ error: "The server answered " + response.status }));
+        throw new Error(problem.error || ("The server answered " + response.status));
+      }
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer = parseEvents(buffer + decoder.decode(value, { stream: true }), (event) => {
+          if (event.event === "route") {
+            turn.dataset.answerId = event.answer_id;
+            form.conversation_id.value = event.conversation_id;
+          } else if (event.event === "sources") {
+            sources = event.sources;
+            renderSources(sources, event.facts);
+            statusEl.textContent = "Generating the answer…";
+          } else if (event.event === "delta") {
+            text += event.text;
+            answerEl.textContent = text;
+          } else if (event.event === "done") {
+            renderAnswer(answerEl, event.text, sources);
+            const t = event.timings || {};
+            meta.textContent = [event.model, t.retrieval_ms != null ? "retrieval " + t.retrieval_ms + " ms" : "",
+              t.ttft_ms != null ? "first token " + t.ttft_ms + " ms" : "",
+              t.tokens_per_s != null ? t.tokens_per_s + " tok/s" : "",
+              event.kv_cache_hit ? "KV cache hit" : ""].filter(Boolean).join(" · ");
+            if (event.closest && event.closest.length) {
+              const list = el("ul", { class: "closest" });
+              meta.appendChild(el("div", {}, "Closest passages:"));
+              event.closest.forEach((c) => {
+                const li = el("li");
+                li.appendChild(el("a", { href: passageUrl(c.chunk_id), target: "_blank" }, c.label || c.chunk_id));
+                list.appendChild(li);
+              });
+              meta.appendChild(list);
+            }
+            turn.appendChild(feedbackButtons(event.answer_id));
+          } else if (event.event === "error") {
+            answerEl.classList.add("failed");
+            answerEl.textContent = event.message;
+          }
+        });
+      }
+      statusEl.textContent = "";
+    } catch (err) {
+      answerEl.classList.add("failed");
+      answerEl.textContent = err.message || String(err);
+      statusEl.textContent = "";
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const question = form.question.value.trim();
+    if (!question) { statusEl.textContent = "Please type a question."; return; }
+    form.question.value = "";
+    ask(question);
+  });
+})();
