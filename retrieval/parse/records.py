@@ -8,8 +8,8 @@ converted to it, so ``fields`` hold real numbers and dates for aggregate questio
 from __future__ import annotations
 
 import csv
-import io
 import datetime as dt
+import io
 import logging
 import re
 from collections import Counter

@@ -45,7 +45,9 @@ def test_pdf_text_of_justified_lines_keeps_its_spaces(pdf):
 
 
 def test_pdf_drops_running_headers(pdf):
-    assert not any(b.text.startswith("Integrator Information V2.9.0") for b in blocks_of(pdf, BlockKind.PARAGRAPH))
+    assert not any(
+        b.text.startswith("Integrator Information V2.9.0") for b in blocks_of(pdf, BlockKind.PARAGRAPH)
+    )
 
 
 def test_pdf_tables_are_kept_as_tables(pdf):
@@ -60,7 +62,10 @@ def test_pdf_tables_are_kept_as_tables(pdf):
 
 def test_pdf_reports_progress_page_by_page():
     seen = []
-    parse_file(MANUALS / "linuxcnc-integrator-information.pdf", progress=lambda done, total: seen.append((done, total)))
+    parse_file(
+        MANUALS / "linuxcnc-integrator-information.pdf",
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert seen[0] == (1, 20) and seen[-1] == (20, 20) and len(seen) == 20
 
 
@@ -88,7 +93,8 @@ def test_html_full_of_scripts_keeps_only_the_text(tmp_path):
     scripts = "<script>alert('x')</script><style>p{color:red}</style>" * 500
     page.write_text(
         f"<!DOCTYPE html><html><head>{scripts}</head><body>{scripts}<h1>Pump P-101</h1>"
-        f"<p>Check the seal.</p><script>document.write('evil')</script><noscript>enable js</noscript></body></html>"
+        "<p>Check the seal.</p><script>document.write('evil')</script>"
+        "<noscript>enable js</noscript></body></html>"
     )
     doc = parse_file(page)
     assert [(b.kind, b.text) for b in doc.blocks] == [

