@@ -1,0 +1,152 @@
+"""A llama.cpp context holding several sequences, behind a small interface.
+
+The scheduler in :mod:`model.batching` only talks to :class:`SeqContext`; the real implementation
+wraps llama-cpp-python's low-level bindings and tests use an in-memory fake.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .errors import ModelError
+from .loading import LoadedModel, _llama, default_threads
+
+logger = logging.getLogger(__name__)
+
+_PAD_CELLS = 256  # llama.cpp rounds the context to 256 cells anyway
+
+
+@dataclass(frozen=True)
+class BatchEntry:
+    """One token of a batch: which sequence, which position, and whether its logits are needed."""
+
+    seq_id: int
+    token: int
+    pos: int
+    wants_logits: bool
+
+
+class SeqContext(Protocol):
+    n_seq: int
+    n_ctx_seq: int
+    n_batch: int
+
+    def decode(self, entries: list[BatchEntry]) -> None: ...
+    def _clear_pad(self) -> None:
+        self._llama.llama_memory_seq_rm(self._mem, self.n_seq, -1, -1)
+
+    def new_sampler(self, temperature: float, top_p: float, seed: int) -> Any: ...
+    def sample(self, sampler: Any, batch_index: int) -> int: ...
+    def free_sampler(self, sampler: Any) -> None: ...
+    def truncate(self, seq_id: int, keep: int) -> None: ...
+    def save_seq(self, seq_id: int) -> bytes: ...
+    def restore_seq(self, seq_id: int, data: bytes) -> None: ...
+
+
+class LlamaSeqContext:
+    """A real llama.cpp context with ``n_seq`` independent sequences of ``n_ctx_seq`` tokens each."""
+
+    def __init__(self, model: LoadedModel, n_seq: int) -> None:
+        """Create the context.
+
+        Args:
+            model: the loaded model; its config gives per-sequence context, threads, batch sizes.
+            n_seq: number of sequences decoded together (slots).
+        """
+        self._llama = _llama()
+        cfg = model.config
+        self.model, self.n_seq, self.n_ctx_seq, self.n_batch = model, n_seq, cfg.n_ctx, cfg.n_batch
+        self.ptr = self._llama.llama_init_from_model(model.ptr, self._params(n_seq))
+        if not self.ptr:
+            raise ModelError(f"llama.cpp could not create a context for {cfg.name} "
+                             f"(n_ctx {cfg.n_ctx} x {n_seq} sequences)")
+        self._mem = self._llama.llama_get_memory(self.ptr)
+        self._batch = self._llama.llama_batch_init(self.n_batch + 1, 0, 1)
+
+    def _params(self, n_seq: int) -> Any:
+        cfg, ll = self.model.config, self._llama
+        params = ll.llama_context_default_params()
+        # Each sequence gets the configured window; the extra cells hold the padding sequence.
+        params.n_ctx = cfg.n_ctx * n_seq + _PAD_CELLS
+        params.n_batch, params.n_ubatch, params.n_seq_max = cfg.n_batch, cfg.n_ubatch, n_seq + 1
+        params.n_threads = cfg.n_threads or default_threads()
+        params.n_threads_batch = cfg.n_threads_batch or params.n_threads
+        kv_type = ll.GGML_TYPE_Q8_0 if cfg.kv_cache_type == "q8_0" else ll.GGML_TYPE_F16
+        params.type_k = params.type_v = kv_type
+        params.flash_attn_type = ll.LLAMA_FLASH_ATTN_TYPE_ENABLED if cfg.flash_attn else ll.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        # One unified KV buffer: with per-sequence streams llama.cpp splits batches per sequence,
+        # which changes the kernels a token goes through and so greedy output (measured).
+        params.kv_unified = True
+        params.no_perf = True
+        return params
+
+    def decode(self, entries: list[BatchEntry]) -> None:
+        """Evaluate one batch; raise ModelError if llama.cpp refuses it.
+
+        A one-token batch is padded with a throwaway token in a reserved sequence. llama.cpp's
+        CPU kernels for a single row differ numerically from the batched ones, so without the
+        pad a prompt's last token (and thus greedy output) would depend on whether the prefix
+        came from the cache, and an answer would change when other requests join the batch.
+        """
+        if len(entries) == 1:
+            self._clear_pad()
+            entries = [*entries, BatchEntry(self.n_seq, entries[0].token, 0, False)]
+        batch = self._batch
+        for i, entry in enumerate(entries):
+            batch.token[i], batch.pos[i] = entry.token, entry.pos
+            batch.n_seq_id[i] = 1
+            batch.seq_id[i][0] = entry.seq_id
+            batch.logits[i] = entry.wants_logits
+        batch.n_tokens = len(entries)
+        status = self._llama.llama_decode(self.ptr, batch)
+        if status != 0:
+            raise ModelError(f"llama_decode failed with status {status} on a batch of {len(entries)} tokens")
+
+    def _clear_pad(self) -> None:
+        self._llama.llama_memory_seq_rm(self._mem, self.n_seq, -1, -1)
+
+    def new_sampler(self, temperature: float, top_p: float, seed: int) -> Any:
+        ll = self._llama
+        chain = ll.llama_sampler_chain_init(ll.llama_sampler_chain_default_params())
+        if temperature <= 0:
+            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_greedy())
+            return chain
+        if top_p < 1.0:
+            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_top_p(top_p, 1))
+        ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_temp(temperature))
+        ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_dist(seed))
+        return chain
+
+    def sample(self, sampler: Any, batch_index: int) -> int:
+        return int(self._llama.llama_sampler_sample(sampler, self.ptr, batch_index))
+
+    def free_sampler(self, sampler: Any) -> None:
+        self._llama.llama_sampler_free(sampler)
+
+    def truncate(self, seq_id: int, keep: int) -> None:
+        """Drop positions >= keep of a sequence (keep=0 empties it)."""
+        if not self._llama.llama_memory_seq_rm(self._mem, seq_id, keep, -1):
+            self._llama.llama_memory_seq_rm(self._mem, seq_id, -1, -1)
+            raise ModelError(f"could not truncate sequence {seq_id} to {keep} tokens")
+
+    def save_seq(self, seq_id: int) -> bytes:
+        size = self._llama.llama_state_seq_get_size(self.ptr, seq_id)
+        buf = (ctypes.c_uint8 * size)()
+        written = self._llama.llama_state_seq_get_data(self.ptr, buf, size, seq_id)
+        return bytes(buf[:written])
+
+    def restore_seq(self, seq_id: int, data: bytes) -> None:
+        self.truncate(seq_id, 0)
+        buf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+        if self._llama.llama_state_seq_set_data(self.ptr, buf, len(data), seq_id) == 0:
+            raise ModelError(f"could not restore a saved state into sequence {seq_id}")
+
+    def close(self) -> None:
+        """Free the context and its batch."""
+        if self.ptr:
+            self._llama.llama_batch_free(self._batch)
+            self._llama.llama_free(self.ptr)
+            self.ptr = None
