@@ -17,7 +17,7 @@ from pathlib import Path
 from retrieval.config import ParseConfig
 from retrieval.errors import DocumentError, ParseError
 from retrieval.parse.base import BlockBuilder, Parser, ProgressCallback, table_text
-from retrieval.types import FileKind, ParsedDocument
+from retrieval.types import BlockKind, FileKind, ParsedDocument
 
 __all__ = ["BlockBuilder", "Parser", "ProgressCallback", "parse_file", "parser_for", "table_text"]
 
@@ -85,7 +85,8 @@ def parse_file(
 
     Raises:
         EmptyFile, FileTooLarge, UnsupportedFileType: from sniffing.
-        ParseError: the file is corrupt, truncated, encrypted or unreadable. Every failure is a
+        ParseError: the file is corrupt, truncated, encrypted, unreadable, or has no text at all.
+            Every failure is a
             ``DocumentError`` (permanent); nothing else escapes for bad input.
     """
     from retrieval.sniff import sniff_file
@@ -102,6 +103,11 @@ def parse_file(
     except (ValueError, KeyError, IndexError, TypeError, UnicodeError, OSError, RecursionError) as e:
         logger.warning("parser for %s failed on %s", kind.value, name, exc_info=True)
         raise ParseError(name, f"unreadable {kind.value.upper()} ({type(e).__name__}: {e})") from e
+    if not any(block.kind is not BlockKind.HEADING for block in document.blocks):
+        reason = (
+            "no extractable text (a scanned PDF? OCR is not supported)" if kind is FileKind.PDF else "no text"
+        )
+        raise ParseError(name, reason)
     logger.info(
         "parsed %s as %s: %d blocks in %.2f s",
         name,

@@ -238,3 +238,15 @@ def test_every_bad_input_error_is_a_permanent_document_error(tmp_path):
     with pytest.raises(DocumentError) as e:
         parse_file(path)
     assert e.value.transient is False and "empty.csv" in str(e.value)
+
+
+def test_it_rejects_a_pdf_without_any_text(tmp_path):
+    import pypdf
+
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    path = tmp_path / "scan.pdf"
+    with path.open("wb") as fh:
+        writer.write(fh)
+    with pytest.raises(ParseError, match="scan.pdf: no extractable text"):
+        parse_file(path)
