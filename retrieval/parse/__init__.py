@@ -86,8 +86,7 @@ def parse_file(
     Raises:
         EmptyFile, FileTooLarge, UnsupportedFileType: from sniffing.
         ParseError: the file is corrupt, truncated, encrypted, unreadable, or has no text at all.
-            Every failure is a
-            ``DocumentError`` (permanent); nothing else escapes for bad input.
+            Every failure is a ``DocumentError`` (permanent); nothing else escapes for bad input.
     """
     from retrieval.sniff import sniff_file
 
