@@ -29,5 +29,7 @@ def personas(db, django_user_model) -> Personas:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _fast_password_hashing(request) -> None:  # type: ignore[no-untyped-def]
+    # Domain-package tests may run with `-p no:django`; only Django tests need this.
+    if request.config.pluginmanager.hasplugin("django"):
+        request.getfixturevalue("settings").PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
