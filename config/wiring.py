@@ -148,3 +148,48 @@ def graph_sync():  # type: ignore[no-untyped-def]
     from apps.documents.graphsync import Neo4jGraphSync
 
     return Neo4jGraphSync(neo4j_driver(), graph_extractor())
+
+
+# --- model -----------------------------------------------------------------------------------
+@functools.cache
+def model_client():  # type: ignore[no-untyped-def]
+    from model.client import ModelClient
+
+    return ModelClient(settings.MODEL_SERVER_URL, timeout_s=settings.MODEL_SERVER_TIMEOUT_S)
+
+
+def default_available_models():  # type: ignore[no-untyped-def]
+    """What the router assumes when the server's list is not needed (tests, first start)."""
+    from model.routing import AvailableModel
+
+    return [AvailableModel(name="default", is_moe=False, n_ctx=settings.MODEL_N_CTX)]
+
+
+_models_cache: dict[str, tuple[float, list]] = {}  # type: ignore[type-arg]
+
+
+def available_models():  # type: ignore[no-untyped-def]
+    """The model server's models as the router sees them, refreshed every 30 s."""
+    import time
+
+    now = time.monotonic()
+    cached = _models_cache.get("models")
+    if cached and now - cached[0] < 30:
+        return cached[1]
+    models = model_client().available_models()
+    _models_cache["models"] = (now, models)
+    return models
+
+
+def model_router():  # type: ignore[no-untyped-def]
+    """Returns route(question_route, turn_count) -> the compute profile as a dict."""
+    from dataclasses import asdict
+
+    from model.routing import RouteRequest, route
+
+    def compute_profile(question_route, turn_count: int) -> dict:  # type: ignore[no-untyped-def,type-arg]
+        request = RouteRequest(intent=question_route.intent, complexity=question_route.complexity,
+                               turn_count=turn_count, retrieval_route=question_route.retrieval)
+        return asdict(route(request, available_models()))
+
+    return compute_profile

@@ -1,19 +1,162 @@
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.access import get_collection_for_user, may_write
 from apps.accounts.models import Collection
+from apps.documents import services
+from apps.documents.forms import ReplaceForm, UploadForm
+from apps.documents.models import Document, DocumentVersion, Status
+from config.errors import UserError
+
+
+def _document_for_user(request: HttpRequest, document_id: int, *, write: bool = False) -> Document:
+    document = Document.objects.filter(pk=document_id).select_related("collection").first()
+    if document is None:
+        raise Http404("No such document")
+    get_collection_for_user(request, document.collection_id, write=write)
+    return document
+
+
+def _version_for_user(request: HttpRequest, version_id: int, *, write: bool = False) -> DocumentVersion:
+    version = DocumentVersion.objects.filter(pk=version_id).select_related("document").first()
+    if version is None:
+        raise Http404("No such version")
+    get_collection_for_user(request, version.document.collection_id, write=write)
+    return version
 
 
 @login_required
+@require_GET
 def collection_list(request: HttpRequest) -> HttpResponse:
     collections = Collection.objects.readable_by(request.user)
     return render(request, "documents/collection_list.html", {"collections": collections})
 
 
 @login_required
+@require_GET
 def collection_detail(request: HttpRequest, collection_id: int) -> HttpResponse:
     collection = get_collection_for_user(request, collection_id)
-    context = {"collection": collection, "can_write": may_write(request.user, collection)}
+    documents = (collection.documents.select_related("current_version")  # type: ignore[attr-defined]
+                 .prefetch_related("versions").order_by("title", "pk"))
+    context = {"collection": collection, "can_write": may_write(request.user, collection),
+               "documents": documents, "form": UploadForm()}
     return render(request, "documents/collection_detail.html", context)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest, collection_id: int) -> HttpResponse:
+    """Accepts one or more files; the page's script posts one file per request and reads JSON."""
+    collection = get_collection_for_user(request, collection_id, write=True)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        raise UserError("Choose one or more files to upload.")
+    results: list[dict[str, object]] = []
+    for uploaded in form.cleaned_data["files"]:
+        try:
+            version, created = services.accept_upload(request.user, collection, uploaded)
+        except UserError as e:
+            results.append({"name": uploaded.name, "error": str(e)})
+            continue
+        results.append({"name": uploaded.name, "created": created, "version": version.as_status()})
+    if _wants_json(request):
+        return JsonResponse({"results": results})
+    for result in results:
+        version_status = result.get("version") or {}
+        error = result.get("error") or version_status.get("error")  # type: ignore[union-attr]
+        if error:
+            messages.error(request, str(error))
+        elif not result["created"]:
+            messages.info(request, f"{result['name']}: already uploaded, nothing to do.")
+        else:
+            messages.success(request, f"{result['name']}: queued for ingest.")
+    return redirect("documents:collection", collection.pk)
+
+
+@login_required
+@require_GET
+def status(request: HttpRequest, collection_id: int) -> JsonResponse:
+    """What the upload page polls: ``?ids=1,2`` or, without ids, the active versions."""
+    collection = get_collection_for_user(request, collection_id)
+    versions = DocumentVersion.objects.filter(document__collection=collection)
+    raw_ids = request.GET.get("ids", "")
+    if raw_ids:
+        try:
+            ids = [int(i) for i in raw_ids.split(",") if i.strip()][:500]
+        except ValueError as e:
+            raise UserError("ids must be comma-separated integers") from e
+        versions = versions.filter(pk__in=ids)
+    else:
+        versions = versions.filter(status__in=[Status.QUEUED, Status.INGESTING])
+    return JsonResponse({"versions": [v.as_status() for v in versions.order_by("pk")]})
+
+
+@login_required
+@require_GET
+def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = _document_for_user(request, document_id)
+    context = {"document": document, "collection": document.collection,
+               "can_write": may_write(request.user, document.collection),
+               "versions": document.versions.order_by("-number"), "form": ReplaceForm()}
+    return render(request, "documents/document_detail.html", context)
+
+
+@login_required
+@require_POST
+def replace(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = _document_for_user(request, document_id, write=True)
+    form = ReplaceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choose the file of the new version.")
+        return redirect("documents:document", document.pk)
+    version, _ = services.replace_document(request.user, document, form.cleaned_data["file"])
+    if version.error:
+        messages.error(request, version.error)
+    else:
+        messages.success(request, f"Version {version.number} ({version.original_name}) is {version.status}.")
+    return redirect("documents:document", document.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = _document_for_user(request, document_id, write=True)
+    if request.method == "GET":
+        return render(request, "documents/document_confirm_delete.html",
+                      {"document": document, "collection": document.collection})
+    collection_id = document.collection_id
+    services.delete_document(document)
+    messages.success(request, f"Deleted {document.title}.")
+    return redirect("documents:collection", collection_id)
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, version_id: int) -> HttpResponse:
+    version = _version_for_user(request, version_id, write=True)
+    version = services.retry_version(version)
+    if _wants_json(request):
+        return JsonResponse({"version": version.as_status()})
+    messages.success(request, f"{version.original_name}: queued again.")
+    next_url = _safe_next(request)
+    if next_url:
+        return redirect(next_url)
+    return redirect("documents:collection", version.document.collection_id)
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return None

@@ -1,0 +1,109 @@
+"""manage.py ingest PATH... --collection NAME [--create]: upload and ingest files in this process.
+
+Runs the same pipeline as the worker (claims included), through QDRANT_URL like every other
+process: it never opens an embedded index store itself.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+
+from apps.accounts.models import Collection
+from apps.documents import services
+from apps.documents.models import DocumentVersion, Status
+from config.errors import UserError
+
+
+class Command(BaseCommand):
+    help = "Uploads files (or every file under directories) into a collection and ingests them now."
+
+    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+        parser.add_argument("paths", nargs="+", metavar="PATH")
+        parser.add_argument("--collection", required=True, help="collection name")
+        parser.add_argument("--create", action="store_true", help="create the collection if it does not exist")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        collection = _collection(options["collection"], create=options["create"])
+        files = expand_paths(options["paths"])
+        if not files:
+            raise CommandError("no files found under the given paths")
+        failed = 0
+        for path in files:
+            version = ingest_file(collection, path, show_progress=not options["no_progress"], stdout=self.stdout)
+            if version is None or version.status == Status.FAILED:
+                failed += 1
+        self.stdout.write(f"{len(files) - failed} of {len(files)} files ready in collection {collection.name!r}")
+        if failed:
+            raise CommandError(f"{failed} file(s) failed")
+
+
+def _collection(name: str, *, create: bool) -> Collection:
+    collection = Collection.objects.filter(name=name).first()
+    if collection is None:
+        if not create:
+            raise CommandError(f"no collection named {name!r} (add --create to make it)")
+        collection = Collection.objects.create(name=name)
+    return collection
+
+
+def expand_paths(paths: list[str]) -> list[Path]:
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise CommandError(f"{raw}: no such file or directory")
+    return found
+
+
+def ingest_file(collection: Collection, path: Path, *, show_progress: bool, stdout: Any,
+                user: Any = None) -> DocumentVersion | None:
+    from tqdm import tqdm
+
+    try:
+        with path.open("rb") as fh:
+            version, created = services.accept_upload(user, collection, File(fh, name=path.name), enqueue=False)
+    except UserError as e:
+        stdout.write(f"{path.name}: rejected: {e}")
+        return None
+    if version.status == Status.FAILED and version.kind == "":
+        stdout.write(f"{path.name}: rejected: {version.error}")
+        return version
+    if version.status == Status.READY:
+        stdout.write(f"{path.name}: already ingested (version {version.pk}), nothing to do")
+        return version
+    bar = tqdm(total=1, desc=path.name[:30], unit="", disable=not show_progress, leave=True, file=stdout)
+
+    def on_progress(stage: str, done: int, total: int) -> None:
+        bar.set_description(f"{path.name[:30]} [{stage}]")
+        bar.total = max(total, 1)
+        bar.n = done
+        bar.refresh()
+
+    worker = f"cli:{socket.gethostname()}:{os.getpid()}"
+    try:
+        if version.status == Status.FAILED:
+            services.retry_version(version, enqueue=False)
+        services.run_ingest(version.pk, worker=worker, on_progress=on_progress)
+    except services.TransientIngestError as e:
+        services.mark_failed(version.pk, f"{e}; run the command again once the service is back.")
+    finally:
+        bar.close()
+    version.refresh_from_db()
+    if version.status == Status.FAILED:
+        stdout.write(f"{path.name}: failed: {version.error}")
+    elif version.status == Status.READY:
+        stdout.write(f"{path.name}: ready, {version.chunk_count} passages, {version.entity_count or 0} entities")
+    else:
+        stdout.write(f"{path.name}: {version.status} (another process is working on it)")
+    return version

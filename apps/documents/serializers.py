@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.documents.models import Document, DocumentVersion
+
+
+class ProgressSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
+class StageStateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    stage = serializers.CharField()
+    label = serializers.CharField()
+    state = serializers.ChoiceField(choices=["done", "running", "failed", "pending"])
+
+
+class VersionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    next_stage = serializers.CharField(allow_null=True, read_only=True)
+    progress = serializers.SerializerMethodField()
+    stages = StageStateSerializer(many=True, source="stage_states", read_only=True)
+    is_current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DocumentVersion
+        fields = ["id", "document_id", "number", "original_name", "size_bytes", "content_hash", "kind",
+                  "status", "stage", "next_stage", "progress", "stages", "error", "page_count", "chunk_count",
+                  "entity_count", "attempts", "timings", "is_current", "created_at", "finished_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(self, version: DocumentVersion) -> dict[str, int]:
+        return {"done": version.progress_done, "total": version.progress_total}
+
+    def get_is_current(self, version: DocumentVersion) -> bool:
+        return bool(version.document.current_version_id == version.pk)
+
+
+class DocumentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    current_version = VersionSerializer(read_only=True, allow_null=True)
+    latest_version = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = ["id", "collection_id", "title", "created_at", "is_deleted", "delete_error", "current_version",
+                  "latest_version"]
+        read_only_fields = fields
+
+    @extend_schema_field(VersionSerializer(allow_null=True))
+    def get_latest_version(self, document: Document) -> dict[str, Any] | None:
+        latest = document.latest_version()
+        return VersionSerializer(latest).data if latest else None
+
+
+class DocumentDetailSerializer(DocumentSerializer):
+    versions = VersionSerializer(many=True, read_only=True)
+
+    class Meta(DocumentSerializer.Meta):
+        fields = [*DocumentSerializer.Meta.fields, "versions"]
+        read_only_fields = fields
+
+
+class UploadSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    file = serializers.FileField(allow_empty_file=True, help_text="The file (PDF, DOCX, HTML, Markdown, "
+                                 "text, CSV or XLSX); its real type is detected from its content.")
+
+
+class UploadResultSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    created = serializers.BooleanField(help_text="False when the same bytes were already uploaded: "
+                                                 "the existing version is returned and no work is done.")
+    document = DocumentSerializer()
+    version = VersionSerializer()

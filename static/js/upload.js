@@ -1,0 +1,148 @@
+// Upload page: drag-and-drop multi-file upload, one request per file, and live per-stage status
+// polled once a second from the collection's JSON status endpoint. No framework.
+(function () {
+  "use strict";
+  const form = document.getElementById("upload-form");
+  const statusHolder = form || document.querySelector("[data-status-url]");
+  if (!statusHolder) return;
+  const statusUrl = statusHolder.dataset.statusUrl;
+  const list = document.getElementById("upload-list");
+  const ACTIVE = ["queued", "ingesting"];
+  const STAGES = [["stored", "Stored"], ["parsed", "Parsed"], ["chunked", "Chunked"], ["embedded", "Embedded"],
+                  ["indexed", "Indexed"], ["graph", "Graph"]];
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => node.setAttribute(k, v));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function csrfToken() {
+    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  // Renders a version's status into a .version-status element (same markup as the template).
+  function render(box, v) {
+    box.className = "version-status status-" + v.status;
+    box.dataset.versionId = v.id;
+    box.dataset.status = v.status;
+    box.replaceChildren();
+    box.append(el("span", {class: "badge badge-" + v.status}, v.status.charAt(0).toUpperCase() + v.status.slice(1)));
+    const stages = el("ol", {class: "stages"});
+    (v.stages || []).forEach((s) => stages.append(el("li", {class: "stage stage-" + s.state, "data-stage": s.stage,
+                                                         title: s.label + ": " + s.state}, s.label)));
+    box.append(stages);
+    const active = ACTIVE.includes(v.status);
+    const bar = el("progress", {max: String(v.progress.total || 1), value: String(v.progress.done)});
+    bar.hidden = !active;
+    box.append(bar);
+    box.append(el("span", {class: "progress-text muted"},
+                  active && v.progress.total ? v.next_stage + " " + v.progress.done + "/" + v.progress.total : ""));
+    const error = el("p", {class: "version-error"}, v.error || "");
+    error.hidden = !v.error;
+    box.append(error);
+    if (v.status === "failed" && form) box.append(retryButton(v));
+    if (v.status === "ready" && v.chunk_count !== null) {
+      box.append(el("span", {class: "muted small"}, " " + v.chunk_count + " passages, searchable"));
+    }
+  }
+
+  function retryButton(v) {
+    const button = el("button", {type: "button", class: "secondary"}, "Retry");
+    button.addEventListener("click", () => {
+      fetch("/documents/versions/" + v.id + "/retry/", {method: "POST", credentials: "same-origin",
+        headers: {"X-CSRFToken": csrfToken(), "Accept": "application/json"}})
+        .then((r) => r.json()).then((data) => { if (data.version) updateAll([data.version]); schedule(); })
+        .catch(() => {});
+    });
+    return button;
+  }
+
+  function pendingBox(name) {
+    const box = el("div", {class: "version-status"});
+    box.append(el("span", {class: "badge badge-queued"}, "Uploading"));
+    const stages = el("ol", {class: "stages"});
+    STAGES.forEach(([key, label]) => stages.append(el("li", {class: "stage stage-pending", "data-stage": key}, label)));
+    box.append(stages, el("progress", {max: "100", value: "0"}), el("span", {class: "progress-text muted"}, ""));
+    return box;
+  }
+
+  function upload(file) {
+    const item = el("li");
+    item.append(el("span", {class: "name"}, file.name));
+    const box = pendingBox(file.name);
+    item.append(box);
+    list.prepend(item);
+    const data = new FormData();
+    data.append("files", file);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("X-CSRFToken", csrfToken());
+    xhr.upload.addEventListener("progress", (e) => {
+      if (!e.lengthComputable) return;
+      box.querySelector("progress").value = Math.round(100 * e.loaded / e.total);
+      box.querySelector(".progress-text").textContent = "uploading " + Math.round(100 * e.loaded / e.total) + "%";
+    });
+    xhr.addEventListener("load", () => {
+      let body = {};
+      try { body = JSON.parse(xhr.responseText); } catch (e) { body = {error: "Upload failed (" + xhr.status + ")"}; }
+      const result = (body.results || [])[0] || body;
+      if (result.error) {
+        box.replaceChildren(el("span", {class: "badge badge-failed"}, "Rejected"), el("p", {class: "version-error"}, result.error));
+        return;
+      }
+      render(box, result.version);
+      if (result.created === false) item.append(el("span", {class: "muted small"}, " Already uploaded: no new work."));
+      schedule();
+    });
+    xhr.addEventListener("error", () => {
+      box.replaceChildren(el("span", {class: "badge badge-failed"}, "Failed"),
+                          el("p", {class: "version-error"}, "Network error while uploading; try again."));
+    });
+    xhr.send(data);
+  }
+
+  function updateAll(versions) {
+    versions.forEach((v) => {
+      document.querySelectorAll('.version-status[data-version-id="' + v.id + '"]').forEach((box) => render(box, v));
+    });
+  }
+
+  let timer = null;
+  function activeIds() {
+    const ids = new Set();
+    document.querySelectorAll(".version-status[data-version-id]").forEach((box) => {
+      if (ACTIVE.includes(box.dataset.status)) ids.add(box.dataset.versionId);
+    });
+    return Array.from(ids);
+  }
+
+  function poll() {
+    timer = null;
+    const ids = activeIds();
+    if (!ids.length) return;
+    fetch(statusUrl + "?ids=" + ids.join(","), {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then((r) => (r.ok ? r.json() : {versions: []}))
+      .then((data) => updateAll(data.versions || []))
+      .catch(() => {})
+      .finally(schedule);
+  }
+
+  function schedule() {
+    if (timer === null && activeIds().length) timer = setTimeout(poll, 1000);
+  }
+
+  if (form) {
+    const zone = document.getElementById("dropzone");
+    const input = document.getElementById("file-input");
+    input.addEventListener("change", () => { Array.from(input.files).forEach(upload); input.value = ""; });
+    ["dragenter", "dragover"].forEach((t) => zone.addEventListener(t, (e) => { e.preventDefault(); zone.classList.add("over"); }));
+    ["dragleave", "drop"].forEach((t) => zone.addEventListener(t, (e) => { e.preventDefault(); zone.classList.remove("over"); }));
+    zone.addEventListener("drop", (e) => Array.from(e.dataTransfer.files).forEach(upload));
+    form.addEventListener("submit", (e) => { e.preventDefault(); Array.from(input.files).forEach(upload); });
+  }
+  schedule();
+})();
