@@ -297,6 +297,8 @@ def ingest(version_id: int, token: str, *, on_progress: ProgressFn | None = None
 
 def _run_stage(version: DocumentVersion, token: str, stage: str, on_progress: ProgressFn | None) -> None:
     run = _Run(version, token, stage, on_progress)
+    if on_progress is not None:
+        on_progress(stage, 0, 0)  # not every parser reports progress: announce the stage anyway
     started = time.monotonic()
     pipeline.STAGES[stage](version, run)
     timings = dict(version.timings)
