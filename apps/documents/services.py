@@ -88,7 +88,7 @@ def accept_upload(user: Any, collection: Collection, uploaded_file: Any, *, docu
 
     name = _clean_name(getattr(uploaded_file, "name", "") or "upload")
     _check_size(check_size, uploaded_file.size, name)
-    stored = storage.store(_stream(uploaded_file))
+    stored = storage.store(_stream(uploaded_file), name)
     existing = _existing_version(collection, stored.content_hash, document)
     if existing is not None:
         logger.info("upload %s to collection %s is version %s already", name, collection.pk, existing.pk)

@@ -1,6 +1,7 @@
 """Uploaded files on disk, named by their content hash: equal bytes are stored once.
 
-Layout: ``MEDIA_ROOT/uploads/<sha256[:2]>/<sha256>``. A file is written to a temporary name in
+Layout: ``MEDIA_ROOT/uploads/<sha256[:2]>/<sha256><.ext>``, the extension taken from the uploaded
+name (some parsers, e.g. openpyxl, look at it). A file is written to a temporary name in
 the same directory while it is hashed, then renamed into place (atomic on one filesystem), so a
 crash never leaves a half-written file under a hash name.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +39,12 @@ def absolute_path(file_path: str) -> Path:
     return Path(settings.MEDIA_ROOT) / file_path
 
 
-def store(stream: IO[bytes]) -> StoredFile:
+def safe_suffix(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,10}", suffix) else ""
+
+
+def store(stream: IO[bytes], name: str = "") -> StoredFile:
     """Copy ``stream`` to its content-hash path (no copy when the same bytes are already there)."""
     root = uploads_dir()
     root.mkdir(parents=True, exist_ok=True)
@@ -51,7 +58,7 @@ def store(stream: IO[bytes]) -> StoredFile:
                 out.write(block)
                 size += len(block)
         content_hash = digest.hexdigest()
-        relative = f"uploads/{content_hash[:2]}/{content_hash}"
+        relative = f"uploads/{content_hash[:2]}/{content_hash}{safe_suffix(name)}"
         final = absolute_path(relative)
         final.parent.mkdir(parents=True, exist_ok=True)
         if final.exists():

@@ -46,7 +46,7 @@ def test_it_stores_the_file_once_by_content_hash(client, personas, url, media_ro
     version = DocumentVersion.objects.get()
     assert version.stage == Stage.STORED and version.kind == "markdown"
     assert (media_root / version.file_path).read_bytes() == MANUAL_MD
-    assert version.file_path.endswith(version.content_hash) and len(version.content_hash) == 64
+    assert version.file_path.endswith(version.content_hash + ".md") and len(version.content_hash) == 64
 
 
 def test_same_bytes_twice_do_no_new_work(client, personas, url, fakes):

@@ -1,0 +1,37 @@
+"""The Celery adapters, called as functions (no broker, no eager mode)."""
+
+from apps.documents import services, tasks
+from apps.documents.models import Status
+
+from .conftest import make_version
+
+
+def test_running_out_of_retries_marks_the_version_failed(personas):
+    version = make_version(personas)
+    exc = services.TransientIngestError("qdrant unreachable")
+    tasks.ingest_version.on_failure(exc, "task-id", (version.pk,), {}, None)
+    version.refresh_from_db()
+    assert version.status == Status.FAILED and "Gave up after" in version.error and "Retry" in version.error
+
+
+def test_a_starting_worker_requeues_orphans_and_queued_versions(personas, monkeypatch):
+    orphan = make_version(personas)
+    queued = make_version(personas, "b.md", b"# B\n\nanother")
+    services.claim(orphan.pk, "kenning-test@host")
+    sent = []
+    monkeypatch.setattr(tasks.ingest_version, "delay", sent.append)
+    monkeypatch.setattr(tasks, "_BOOTED_AT", services._now())
+
+    class Consumer:
+        hostname = "kenning-test@host"
+
+    tasks.requeue_unfinished(sender=Consumer())
+    assert sorted(sent) == sorted([orphan.pk, queued.pk])
+    orphan.refresh_from_db()
+    assert orphan.status == Status.QUEUED
+
+
+def test_the_task_is_idempotent_and_late_acked(personas):
+    assert tasks.ingest_version.acks_late is True
+    version = make_version(personas, ingest=True)
+    assert services.run_ingest(version.pk, worker="w") is False  # already ready: nothing to claim
