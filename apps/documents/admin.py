@@ -23,7 +23,16 @@ class DocumentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(DocumentVersion)
 class DocumentVersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ["original_name", "document", "number", "kind", "status", "stage", "attempts", "created_at"]
+    list_display = [
+        "original_name",
+        "document",
+        "number",
+        "kind",
+        "status",
+        "stage",
+        "attempts",
+        "created_at",
+    ]
     list_filter = ["status", "stage", "kind"]
     search_fields = ["original_name", "content_hash"]
     readonly_fields = [f.name for f in DocumentVersion._meta.fields]

@@ -53,28 +53,40 @@ def _uploaded_file(request: Request):  # type: ignore[no-untyped-def]
 
 
 def _upload_response(version: DocumentVersion, created: bool) -> Response:
-    body = {"created": created, "document": DocumentSerializer(version.document).data,
-            "version": VersionSerializer(version).data}
+    body = {
+        "created": created,
+        "document": DocumentSerializer(version.document).data,
+        "version": VersionSerializer(version).data,
+    }
     return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class CollectionDocumentsView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(operation_id="documents_list", responses=DocumentSerializer(many=True),
-                   summary="Documents of a collection, with their current and latest versions")
+    @extend_schema(
+        operation_id="documents_list",
+        responses=DocumentSerializer(many=True),
+        summary="Documents of a collection, with their current and latest versions",
+    )
     def get(self, request: Request, collection_id: int) -> Response:
         collection = get_collection_for_user(request, collection_id)
-        documents = (Document.objects.filter(collection=collection, is_deleted=False)
-                     .select_related("current_version__document").order_by("title", "pk"))
+        documents = (
+            Document.objects.filter(collection=collection, is_deleted=False)
+            .select_related("current_version__document")
+            .order_by("title", "pk")
+        )
         return Response(DocumentSerializer(documents, many=True).data)
 
-    @extend_schema(operation_id="documents_upload", request=_MULTIPART,
-                   responses={201: UploadResultSerializer, 200: UploadResultSerializer},
-                   summary="Upload a file as a new document (editors and admins)",
-                   description="Stores the file, detects its real type and queues its ingest. The same "
-                               "bytes uploaded again return the existing version (200). An unsupported file "
-                               "becomes a failed version whose `error` says why.")
+    @extend_schema(
+        operation_id="documents_upload",
+        request=_MULTIPART,
+        responses={201: UploadResultSerializer, 200: UploadResultSerializer},
+        summary="Upload a file as a new document (editors and admins)",
+        description="Stores the file, detects its real type and queues its ingest. The same "
+        "bytes uploaded again return the existing version (200). An unsupported file "
+        "becomes a failed version whose `error` says why.",
+    )
     def post(self, request: Request, collection_id: int) -> Response:
         collection = get_collection_for_user(request, collection_id, write=True)
         version, created = services.accept_upload(request.user, collection, _uploaded_file(request))
@@ -82,15 +94,21 @@ class CollectionDocumentsView(APIView):
 
 
 class DocumentView(APIView):
-    @extend_schema(operation_id="documents_retrieve", responses=DocumentDetailSerializer,
-                   summary="A document with its version history")
+    @extend_schema(
+        operation_id="documents_retrieve",
+        responses=DocumentDetailSerializer,
+        summary="A document with its version history",
+    )
     def get(self, request: Request, document_id: int) -> Response:
         return Response(DocumentDetailSerializer(_document(request, document_id)).data)
 
-    @extend_schema(operation_id="documents_delete", responses={204: None},
-                   summary="Delete a document: its passages, its graph facts, then its records",
-                   description="Answers 503 when the index or the graph is unavailable; the document "
-                               "then stays hidden and the delete can be sent again.")
+    @extend_schema(
+        operation_id="documents_delete",
+        responses={204: None},
+        summary="Delete a document: its passages, its graph facts, then its records",
+        description="Answers 503 when the index or the graph is unavailable; the document "
+        "then stays hidden and the delete can be sent again.",
+    )
     def delete(self, request: Request, document_id: int) -> Response:
         services.delete_document(_document(request, document_id, write=True))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -99,11 +117,14 @@ class DocumentView(APIView):
 class DocumentVersionsView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(operation_id="documents_replace", request=_MULTIPART,
-                   responses={201: UploadResultSerializer, 200: UploadResultSerializer},
-                   summary="Replace a document with a new version",
-                   description="The current version stays searchable until the new one is ready; then "
-                               "the old version's passages and facts are removed.")
+    @extend_schema(
+        operation_id="documents_replace",
+        request=_MULTIPART,
+        responses={201: UploadResultSerializer, 200: UploadResultSerializer},
+        summary="Replace a document with a new version",
+        description="The current version stays searchable until the new one is ready; then "
+        "the old version's passages and facts are removed.",
+    )
     def post(self, request: Request, document_id: int) -> Response:
         document = _document(request, document_id, write=True)
         version, created = services.replace_document(request.user, document, _uploaded_file(request))
@@ -111,15 +132,22 @@ class DocumentVersionsView(APIView):
 
 
 class VersionView(APIView):
-    @extend_schema(operation_id="versions_status", responses=VersionSerializer,
-                   summary="Ingest status of one version: stage, progress, error")
+    @extend_schema(
+        operation_id="versions_status",
+        responses=VersionSerializer,
+        summary="Ingest status of one version: stage, progress, error",
+    )
     def get(self, request: Request, version_id: int) -> Response:
         return Response(VersionSerializer(_version(request, version_id)).data)
 
 
 class VersionRetryView(APIView):
-    @extend_schema(operation_id="versions_retry", request=None, responses={202: VersionSerializer},
-                   summary="Queue a failed version again (it resumes after its last completed stage)")
+    @extend_schema(
+        operation_id="versions_retry",
+        request=None,
+        responses={202: VersionSerializer},
+        summary="Queue a failed version again (it resumes after its last completed stage)",
+    )
     def post(self, request: Request, version_id: int) -> Response:
         version = services.retry_version(_version(request, version_id, write=True))
         return Response(VersionSerializer(version).data, status=status.HTTP_202_ACCEPTED)
@@ -127,10 +155,18 @@ class VersionRetryView(APIView):
 
 class CollectionVersionsView(APIView):
     @extend_schema(
-        operation_id="versions_status_many", responses=VersionSerializer(many=True),
+        operation_id="versions_status_many",
+        responses=VersionSerializer(many=True),
         summary="Status of several versions of a collection at once (what the upload page polls)",
-        parameters=[OpenApiParameter("ids", str, description="Comma-separated version ids; without it, "
-                                     "the collection's queued and ingesting versions.")])
+        parameters=[
+            OpenApiParameter(
+                "ids",
+                str,
+                description="Comma-separated version ids; without it, "
+                "the collection's queued and ingesting versions.",
+            )
+        ],
+    )
     def get(self, request: Request, collection_id: int) -> Response:
         collection = get_collection_for_user(request, collection_id)
         versions = DocumentVersion.objects.filter(document__collection=collection).select_related("document")

@@ -30,9 +30,16 @@ class PassageInput:
 
 
 class GraphSync(Protocol):
-    def write_version(self, *, collection_id: str, document_id: str, version_id: str,
-                      passages: Sequence[PassageInput], supersedes: Sequence[str],
-                      progress: ProgressFn) -> int:
+    def write_version(
+        self,
+        *,
+        collection_id: str,
+        document_id: str,
+        version_id: str,
+        passages: Sequence[PassageInput],
+        supersedes: Sequence[str],
+        progress: ProgressFn,
+    ) -> int:
         """Replace the version's facts (and those of ``supersedes``); returns the entity count."""
 
     def delete_version(self, version_id: str) -> None:
@@ -49,24 +56,40 @@ class Neo4jGraphSync:
         self.resolver_config = resolver_config
         self._has_schema = False
 
-    def write_version(self, *, collection_id: str, document_id: str, version_id: str,
-                      passages: Sequence[PassageInput], supersedes: Sequence[str],
-                      progress: ProgressFn) -> int:
+    def write_version(
+        self,
+        *,
+        collection_id: str,
+        document_id: str,
+        version_id: str,
+        passages: Sequence[PassageInput],
+        supersedes: Sequence[str],
+        progress: ProgressFn,
+    ) -> int:
         from graph.facts import ChunkInput, VersionFacts
         from graph.resolve import Neo4jCandidates, Resolver
         from graph.write import replace_version
 
         self._ensure_schema()
         chunks = [
-            ChunkInput(chunk_id=p.chunk_id, collection_id=collection_id, document_id=document_id,
-                       version_id=version_id, text=p.text, kind=p.kind, heading_path=p.heading_path,
-                       page=p.page, table_rows=p.rows, record=p.fields)
+            ChunkInput(
+                chunk_id=p.chunk_id,
+                collection_id=collection_id,
+                document_id=document_id,
+                version_id=version_id,
+                text=p.text,
+                kind=p.kind,
+                heading_path=p.heading_path,
+                page=p.page,
+                table_rows=p.rows,
+                record=p.fields,
+            )
             for p in passages
         ]
         facts = VersionFacts(collection_id, document_id, version_id)
         total = len(chunks) + 1  # the last step is the write itself
         for start in range(0, len(chunks), EXTRACT_BATCH):
-            facts.chunks.extend(self.extractor.extract_many(chunks[start:start + EXTRACT_BATCH]))
+            facts.chunks.extend(self.extractor.extract_many(chunks[start : start + EXTRACT_BATCH]))
             progress(min(start + EXTRACT_BATCH, len(chunks)), total)
         resolver = Resolver(self.resolver_config, candidates=Neo4jCandidates(self.driver))
         resolved, _ = resolver.resolve(facts)

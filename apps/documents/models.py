@@ -47,12 +47,14 @@ def stage_index(stage: str) -> int:
 class Document(models.Model):
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="documents")
     title = models.CharField(max_length=255)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # The searchable version; None until the first version is ready.
-    current_version = models.ForeignKey("DocumentVersion", null=True, blank=True, on_delete=models.SET_NULL,
-                                        related_name="+")
+    current_version = models.ForeignKey(
+        "DocumentVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Set first when deleting: hides the document (and its passages) while the index and graph are
     # cleaned; stays set with ``delete_error`` when a service was down, so the user can try again.
     is_deleted = models.BooleanField(default=False)
@@ -71,8 +73,9 @@ class Document(models.Model):
 class DocumentVersionQuerySet(models.QuerySet["DocumentVersion"]):
     def live(self) -> DocumentVersionQuerySet:
         """Versions whose passages answers may use: current versions of documents not being deleted."""
-        return self.filter(status=Status.READY, document__is_deleted=False,
-                           document__current_version=models.F("pk"))
+        return self.filter(
+            status=Status.READY, document__is_deleted=False, document__current_version=models.F("pk")
+        )
 
     def live_ids(self, collection_ids: list[int] | None = None) -> list[str]:
         """Version ids (strings, as stored in the index payload) for a search filter."""
@@ -85,8 +88,9 @@ class DocumentVersionQuerySet(models.QuerySet["DocumentVersion"]):
 class DocumentVersion(models.Model):
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     # The stored file: MEDIA_ROOT/<file_path>, named by content hash (shared by equal uploads).

@@ -51,8 +51,13 @@ def parse(version: DocumentVersion, run: Run) -> None:
     if not version.kind:  # a retried upload that failed sniffing: sniff again, it fails the same way
         version.kind = sniff_file(path, name=version.original_name, config=wiring.parse_config()).value
         run.save(kind=version.kind)
-    parsed = parse_file(path, name=version.original_name, kind=FileKind(version.kind),
-                        config=wiring.parse_config(), progress=run.progress)
+    parsed = parse_file(
+        path,
+        name=version.original_name,
+        kind=FileKind(version.kind),
+        config=wiring.parse_config(),
+        progress=run.progress,
+    )
     _write_json(_parsed_path(version), _encode_parsed(parsed))
     version.page_count = parsed.metadata.page_count
     run.save(page_count=version.page_count)
@@ -86,8 +91,10 @@ def _json_hook(obj: dict[str, Any]) -> object:
 
 
 def _encode_parsed(parsed: Any) -> dict[str, Any]:
-    return {"metadata": dataclasses.asdict(parsed.metadata),
-            "blocks": [dataclasses.asdict(b) for b in parsed.blocks]}
+    return {
+        "metadata": dataclasses.asdict(parsed.metadata),
+        "blocks": [dataclasses.asdict(b) for b in parsed.blocks],
+    }
 
 
 def load_parsed(version: DocumentVersion) -> Any:
@@ -99,8 +106,11 @@ def load_parsed(version: DocumentVersion) -> Any:
     blocks = []
     for b in data["blocks"]:
         rows = tuple(tuple(r) for r in b["rows"]) if b.get("rows") is not None else None
-        blocks.append(Block(**{**b, "kind": BlockKind(b["kind"]), "heading_path": tuple(b["heading_path"]),
-                               "rows": rows}))
+        blocks.append(
+            Block(
+                **{**b, "kind": BlockKind(b["kind"]), "heading_path": tuple(b["heading_path"]), "rows": rows}
+            )
+        )
     return ParsedDocument(blocks=blocks, metadata=metadata)
 
 
@@ -112,13 +122,28 @@ def chunk(version: DocumentVersion, run: Run) -> None:
 
     from retrieval.chunk import chunk_document
 
-    chunks = chunk_document(load_parsed(version), document_version=str(version.pk),
-                            count_tokens=wiring.token_counter(), config=wiring.chunk_config())
+    chunks = chunk_document(
+        load_parsed(version),
+        document_version=str(version.pk),
+        count_tokens=wiring.token_counter(),
+        config=wiring.chunk_config(),
+    )
     rows = [
-        Passage(version=version, ordinal=c.ordinal, chunk_id=c.chunk_id, kind=str(c.kind), text=c.text,
-                embed_text=c.embed_text, heading_path=list(c.heading_path), page_start=c.page_start,
-                page_end=c.page_end, token_count=c.token_count, row_number=c.row_number,
-                fields=c.fields, rows=[list(r) for r in c.rows] if c.rows else None)
+        Passage(
+            version=version,
+            ordinal=c.ordinal,
+            chunk_id=c.chunk_id,
+            kind=str(c.kind),
+            text=c.text,
+            embed_text=c.embed_text,
+            heading_path=list(c.heading_path),
+            page_start=c.page_start,
+            page_end=c.page_end,
+            token_count=c.token_count,
+            row_number=c.row_number,
+            fields=c.fields,
+            rows=[list(r) for r in c.rows] if c.rows else None,
+        )
         for c in chunks
     ]
     with transaction.atomic():  # a re-run replaces the rows: chunk ids are deterministic
@@ -134,19 +159,26 @@ def chunk(version: DocumentVersion, run: Run) -> None:
 
 def embed(version: DocumentVersion, run: Run) -> None:
     total = version.chunk_count or 0
-    todo = list(Passage.objects.filter(version=version, vector__isnull=True).order_by("ordinal")
-                .values_list("pk", "embed_text"))
+    todo = list(
+        Passage.objects.filter(version=version, vector__isnull=True)
+        .order_by("ordinal")
+        .values_list("pk", "embed_text")
+    )
     done = total - len(todo)
     run.progress(done, total)
     if not todo:
         return
     embedder = wiring.embedder()
     for start in range(0, len(todo), EMBED_BATCH):
-        batch = todo[start:start + EMBED_BATCH]
+        batch = todo[start : start + EMBED_BATCH]
         vectors = embedder.embed_documents([text for _, text in batch])
         Passage.objects.bulk_update(
-            [Passage(pk=pk, vector=np.asarray(vec, dtype=np.float32).tobytes()) for (pk, _), vec
-             in zip(batch, vectors, strict=True)], ["vector"])
+            [
+                Passage(pk=pk, vector=np.asarray(vec, dtype=np.float32).tobytes())
+                for (pk, _), vec in zip(batch, vectors, strict=True)
+            ],
+            ["vector"],
+        )
         done += len(batch)
         run.progress(done, total)
 
@@ -170,7 +202,7 @@ def index(version: DocumentVersion, run: Run) -> None:
     idx.ensure_collection(len(_vector(first)))
     done = min(run.resume_done, total)
     for start in range(done, total, INDEX_BATCH):
-        idx.upsert(_points(version, passages[start:start + INDEX_BATCH]))
+        idx.upsert(_points(version, passages[start : start + INDEX_BATCH]))
         done = min(start + INDEX_BATCH, total)
         run.progress(done, total)
     scope = SearchFilter.build([version.document.collection_id], version_ids=[version.pk])
@@ -179,7 +211,7 @@ def index(version: DocumentVersion, run: Run) -> None:
         logger.warning("version %s has %d points for %d passages; re-indexing it", version.pk, stored, total)
         idx.delete_by_filter(version_id=version.pk)
         for start in range(0, total, INDEX_BATCH):
-            idx.upsert(_points(version, passages[start:start + INDEX_BATCH]))
+            idx.upsert(_points(version, passages[start : start + INDEX_BATCH]))
 
 
 def _points(version: DocumentVersion, passages: Any) -> list[Any]:
@@ -189,11 +221,23 @@ def _points(version: DocumentVersion, passages: Any) -> list[Any]:
     document = version.document
     return [
         IndexPoint(
-            chunk_id=p.chunk_id, vector=_vector(p.vector), collection_id=document.collection_id,
-            document_id=document.pk, version_id=version.pk, text=p.text, page=p.page_start,
-            heading_path=tuple(p.heading_path), kind=p.kind, sparse=encoder.encode_document(p.embed_text),
-            extra={"ordinal": p.ordinal, "page_end": p.page_end, "title": document.title,
-                   "file_name": version.original_name, "row_number": p.row_number},
+            chunk_id=p.chunk_id,
+            vector=_vector(p.vector),
+            collection_id=document.collection_id,
+            document_id=document.pk,
+            version_id=version.pk,
+            text=p.text,
+            page=p.page_start,
+            heading_path=tuple(p.heading_path),
+            kind=p.kind,
+            sparse=encoder.encode_document(p.embed_text),
+            extra={
+                "ordinal": p.ordinal,
+                "page_end": p.page_end,
+                "title": document.title,
+                "file_name": version.original_name,
+                "row_number": p.row_number,
+            },
         )
         for p in passages
     ]
@@ -205,15 +249,27 @@ def _points(version: DocumentVersion, passages: Any) -> list[Any]:
 def graph(version: DocumentVersion, run: Run) -> None:
     document = version.document
     passages = [
-        PassageInput(chunk_id=p.chunk_id, text=p.text, kind=p.kind, heading_path=tuple(p.heading_path),
-                     page=p.page_start, rows=p.rows, fields=p.fields)
+        PassageInput(
+            chunk_id=p.chunk_id,
+            text=p.text,
+            kind=p.kind,
+            heading_path=tuple(p.heading_path),
+            page=p.page_start,
+            rows=p.rows,
+            fields=p.fields,
+        )
         for p in Passage.objects.filter(version=version).order_by("ordinal")
     ]
     current = document.current_version_id
     supersedes = [str(current)] if current and current != version.pk else []
     entities = wiring.graph_sync().write_version(
-        collection_id=str(document.collection_id), document_id=str(document.pk), version_id=str(version.pk),
-        passages=passages, supersedes=supersedes, progress=run.progress)
+        collection_id=str(document.collection_id),
+        document_id=str(document.pk),
+        version_id=str(version.pk),
+        passages=passages,
+        supersedes=supersedes,
+        progress=run.progress,
+    )
     version.entity_count = entities
     run.save(entity_count=entities)
 

@@ -27,9 +27,29 @@ class VersionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     class Meta:
         model = DocumentVersion
-        fields = ["id", "document_id", "number", "original_name", "size_bytes", "content_hash", "kind",
-                  "status", "stage", "next_stage", "progress", "stages", "error", "page_count", "chunk_count",
-                  "entity_count", "attempts", "timings", "is_current", "created_at", "finished_at"]
+        fields = [
+            "id",
+            "document_id",
+            "number",
+            "original_name",
+            "size_bytes",
+            "content_hash",
+            "kind",
+            "status",
+            "stage",
+            "next_stage",
+            "progress",
+            "stages",
+            "error",
+            "page_count",
+            "chunk_count",
+            "entity_count",
+            "attempts",
+            "timings",
+            "is_current",
+            "created_at",
+            "finished_at",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(ProgressSerializer)
@@ -46,8 +66,16 @@ class DocumentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     class Meta:
         model = Document
-        fields = ["id", "collection_id", "title", "created_at", "is_deleted", "delete_error", "current_version",
-                  "latest_version"]
+        fields = [
+            "id",
+            "collection_id",
+            "title",
+            "created_at",
+            "is_deleted",
+            "delete_error",
+            "current_version",
+            "latest_version",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(VersionSerializer(allow_null=True))
@@ -65,12 +93,17 @@ class DocumentDetailSerializer(DocumentSerializer):
 
 
 class UploadSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    file = serializers.FileField(allow_empty_file=True, help_text="The file (PDF, DOCX, HTML, Markdown, "
-                                 "text, CSV or XLSX); its real type is detected from its content.")
+    file = serializers.FileField(
+        allow_empty_file=True,
+        help_text="The file (PDF, DOCX, HTML, Markdown, "
+        "text, CSV or XLSX); its real type is detected from its content.",
+    )
 
 
 class UploadResultSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    created = serializers.BooleanField(help_text="False when the same bytes were already uploaded: "
-                                                 "the existing version is returned and no work is done.")
+    created = serializers.BooleanField(
+        help_text="False when the same bytes were already uploaded: "
+        "the existing version is returned and no work is done."
+    )
     document = DocumentSerializer()
     version = VersionSerializer()

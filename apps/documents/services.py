@@ -74,8 +74,14 @@ def is_transient(exc: BaseException) -> bool:
 # --- uploads -----------------------------------------------------------------------------------
 
 
-def accept_upload(user: Any, collection: Collection, uploaded_file: Any, *, document: Document | None = None,
-                  enqueue: bool = True) -> tuple[DocumentVersion, bool]:
+def accept_upload(
+    user: Any,
+    collection: Collection,
+    uploaded_file: Any,
+    *,
+    document: Document | None = None,
+    enqueue: bool = True,
+) -> tuple[DocumentVersion, bool]:
     """Store an upload as a new document (or a new version of ``document``) and queue its ingest.
 
     Returns ``(version, created)``. ``created`` is False when the same bytes are already in the
@@ -100,12 +106,21 @@ def accept_upload(user: Any, collection: Collection, uploaded_file: Any, *, docu
             document = Document.objects.select_for_update().get(pk=document.pk)
         number = (document.versions.aggregate(n=Max("number"))["n"] or 0) + 1
         version = DocumentVersion.objects.create(
-            document=document, number=number, created_by=user, content_hash=stored.content_hash,
-            file_path=stored.file_path, original_name=name, size_bytes=stored.size_bytes,
-            stage=Stage.STORED, progress_done=0, progress_total=0)
+            document=document,
+            number=number,
+            created_by=user,
+            content_hash=stored.content_hash,
+            file_path=stored.file_path,
+            original_name=name,
+            size_bytes=stored.size_bytes,
+            stage=Stage.STORED,
+            progress_done=0,
+            progress_total=0,
+        )
         try:
-            version.kind = sniff_file(storage.absolute_path(stored.file_path), name=name,
-                                      config=wiring.parse_config()).value
+            version.kind = sniff_file(
+                storage.absolute_path(stored.file_path), name=name, config=wiring.parse_config()
+            ).value
         except DocumentError as e:
             version.status, version.error, version.finished_at = Status.FAILED, str(e), _now()
         version.save()
@@ -114,8 +129,9 @@ def accept_upload(user: Any, collection: Collection, uploaded_file: Any, *, docu
     return version, True
 
 
-def replace_document(user: Any, document: Document, uploaded_file: Any, *,
-                     enqueue: bool = True) -> tuple[DocumentVersion, bool]:
+def replace_document(
+    user: Any, document: Document, uploaded_file: Any, *, enqueue: bool = True
+) -> tuple[DocumentVersion, bool]:
     """Upload a new version; the current one stays searchable until the new one is ready."""
     if document.is_deleted:
         raise UserError("This document is being deleted; it cannot get a new version.", status=409)
@@ -148,14 +164,16 @@ def _title(name: str) -> str:
     return stem.replace("_", " ").strip()[:255] or name
 
 
-def _existing_version(collection: Collection, content_hash: str,
-                      document: Document | None) -> DocumentVersion | None:
+def _existing_version(
+    collection: Collection, content_hash: str, document: Document | None
+) -> DocumentVersion | None:
     same = DocumentVersion.objects.filter(content_hash=content_hash, document__is_deleted=False)
     if document is None:
         same = same.filter(document__collection=collection).exclude(status=Status.SUPERSEDED)
     else:
         same = same.filter(document=document).filter(
-            Q(status__in=ACTIVE_STATUSES) | Q(pk=F("document__current_version")))
+            Q(status__in=ACTIVE_STATUSES) | Q(pk=F("document__current_version"))
+        )
     return same.select_related("document").order_by("-pk").first()
 
 
@@ -171,16 +189,17 @@ def enqueue_ingest(version_id: int) -> None:
             # The version stays queued; every worker re-queues queued versions when it starts.
             logger.exception("could not queue ingest of version %s", version_id)
             DocumentVersion.objects.filter(pk=version_id, status=Status.QUEUED).update(
-                error="Waiting: the task queue is unreachable; ingest starts when a worker starts.")
+                error="Waiting: the task queue is unreachable; ingest starts when a worker starts."
+            )
 
     transaction.on_commit(send)
 
 
 def retry_version(version: DocumentVersion, *, enqueue: bool = True) -> DocumentVersion:
     """Queue a failed version again; it resumes after its last completed stage."""
-    updated = DocumentVersion.objects.filter(pk=version.pk, status=Status.FAILED,
-                                             document__is_deleted=False).update(
-        status=Status.QUEUED, error="", claim_token="", finished_at=None)
+    updated = DocumentVersion.objects.filter(
+        pk=version.pk, status=Status.FAILED, document__is_deleted=False
+    ).update(status=Status.QUEUED, error="", claim_token="", finished_at=None)
     if updated != 1:
         raise UserError("Only a failed version can be retried.", status=409)
     if enqueue:
@@ -196,21 +215,31 @@ def claim(version_id: int, worker: str) -> str | None:
     """Take a queued version (or one whose worker stopped sending heartbeats); None if not free."""
     token = uuid.uuid4().hex
     now = _now()
-    free = Q(status=Status.QUEUED) | Q(status=Status.INGESTING, heartbeat_at__lt=now - timedelta(seconds=STALE_AFTER_S))
-    claimed = (DocumentVersion.objects.filter(free, pk=version_id, document__is_deleted=False)
-               .update(status=Status.INGESTING, claim_token=token, claimed_by=worker[:200], claimed_at=now,
-                       heartbeat_at=now, attempts=F("attempts") + 1, started_at=Coalesce("started_at", now)))
+    free = Q(status=Status.QUEUED) | Q(
+        status=Status.INGESTING, heartbeat_at__lt=now - timedelta(seconds=STALE_AFTER_S)
+    )
+    claimed = DocumentVersion.objects.filter(free, pk=version_id, document__is_deleted=False).update(
+        status=Status.INGESTING,
+        claim_token=token,
+        claimed_by=worker[:200],
+        claimed_at=now,
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
+        started_at=Coalesce("started_at", now),
+    )
     return token if claimed == 1 else None
 
 
 def release_orphans(worker: str, started_before: Any) -> list[int]:
     """Put back in the queue what a previous run of this worker (same node name) held when it died."""
-    orphans = DocumentVersion.objects.filter(status=Status.INGESTING, claimed_by=worker,
-                                             claimed_at__lt=started_before)
+    orphans = DocumentVersion.objects.filter(
+        status=Status.INGESTING, claimed_by=worker, claimed_at__lt=started_before
+    )
     ids = list(orphans.values_list("pk", flat=True))
     if ids:
         DocumentVersion.objects.filter(pk__in=ids, status=Status.INGESTING, claimed_by=worker).update(
-            status=Status.QUEUED, claim_token="")
+            status=Status.QUEUED, claim_token=""
+        )
         logger.warning("released versions %s left in progress by a previous run of %s", ids, worker)
     return ids
 
@@ -218,16 +247,20 @@ def release_orphans(worker: str, started_before: Any) -> list[int]:
 def pending_version_ids() -> list[int]:
     """Queued versions, and in-progress ones whose worker went silent: what a starting worker queues."""
     stale = _now() - timedelta(seconds=STALE_AFTER_S)
-    return list(DocumentVersion.objects.filter(
-        Q(status=Status.QUEUED) | Q(status=Status.INGESTING, heartbeat_at__lt=stale),
-        document__is_deleted=False).values_list("pk", flat=True))
+    return list(
+        DocumentVersion.objects.filter(
+            Q(status=Status.QUEUED) | Q(status=Status.INGESTING, heartbeat_at__lt=stale),
+            document__is_deleted=False,
+        ).values_list("pk", flat=True)
+    )
 
 
 class _Run:
     """One claimed run: every write is guarded by the claim token."""
 
-    def __init__(self, version: DocumentVersion, token: str, stage: str,
-                 on_progress: ProgressFn | None) -> None:
+    def __init__(
+        self, version: DocumentVersion, token: str, stage: str, on_progress: ProgressFn | None
+    ) -> None:
         self.version_id = version.pk
         self.token = token
         self.stage = stage
@@ -237,7 +270,8 @@ class _Run:
 
     def save(self, **fields: Any) -> None:
         updated = DocumentVersion.objects.filter(pk=self.version_id, claim_token=self.token).update(
-            heartbeat_at=_now(), **fields)
+            heartbeat_at=_now(), **fields
+        )
         if updated != 1:
             raise ClaimLost(f"version {self.version_id} is no longer claimed by this run")
         self._last_save = time.monotonic()
@@ -274,7 +308,7 @@ def ingest(version_id: int, token: str, *, on_progress: ProgressFn | None = None
 
     version = DocumentVersion.objects.select_related("document").get(pk=version_id)
     try:
-        for stage in STAGE_ORDER[stage_index(version.stage) + 1:]:
+        for stage in STAGE_ORDER[stage_index(version.stage) + 1 :]:
             _run_stage(version, token, stage, on_progress)
         _finalize(version, token)
     except ClaimLost:
@@ -289,8 +323,12 @@ def ingest(version_id: int, token: str, *, on_progress: ProgressFn | None = None
         raise TransientIngestError(str(e)) from e
     except Exception as e:
         logger.exception("ingest of version %s failed unexpectedly", version_id)
-        _end_claim(version_id, token, Status.FAILED, f"Internal error ({type(e).__name__}: {e}); try again "
-                                                      "or contact an administrator.")
+        _end_claim(
+            version_id,
+            token,
+            Status.FAILED,
+            f"Internal error ({type(e).__name__}: {e}); try again or contact an administrator.",
+        )
         raise
     _purge_superseded(version.document_id)
 
@@ -318,7 +356,8 @@ def _finalize(version: DocumentVersion, token: str) -> None:
         becomes_current = current is None or current.number < version.number
         status = Status.READY if becomes_current else Status.SUPERSEDED
         updated = DocumentVersion.objects.filter(pk=version.pk, claim_token=token).update(
-            status=status, claim_token="", finished_at=_now(), error="", progress_done=0, progress_total=0)
+            status=status, claim_token="", finished_at=_now(), error="", progress_done=0, progress_total=0
+        )
         if updated != 1:
             raise ClaimLost("claim lost before finishing")
         if becomes_current:
@@ -341,7 +380,8 @@ def _end_claim(version_id: int, token: str, status: str, error: str) -> None:
 def mark_failed(version_id: int, error: str) -> None:
     """Give up on a version that was waiting for a retry (the task ran out of retries)."""
     DocumentVersion.objects.filter(pk=version_id, status__in=ACTIVE_STATUSES).update(
-        status=Status.FAILED, error=error, claim_token="", finished_at=_now())
+        status=Status.FAILED, error=error, claim_token="", finished_at=_now()
+    )
 
 
 def _service_name(exc: BaseException) -> str:
@@ -382,7 +422,8 @@ def _purge_superseded(document_id: int) -> None:
         return
     current_number = document.current_version.number  # type: ignore[union-attr]
     leftovers = document.versions.filter(number__lt=current_number, is_purged=False).exclude(
-        status__in=ACTIVE_STATUSES)
+        status__in=ACTIVE_STATUSES
+    )
     for old in leftovers:
         try:
             _remove_version_everywhere(old.pk)
@@ -421,7 +462,8 @@ def delete_document(document: Document) -> None:
     Document.objects.filter(pk=document.pk).update(is_deleted=True, delete_error="")
     # Revoke claims: a worker still ingesting a version stops at its next progress save.
     document.versions.filter(status__in=ACTIVE_STATUSES).update(
-        status=Status.FAILED, claim_token="", error="Document deleted.")
+        status=Status.FAILED, claim_token="", error="Document deleted."
+    )
     try:
         _with_retries(lambda: wiring.passage_index().delete_by_filter(document_id=document.pk))
         _with_retries(lambda: wiring.graph_sync().delete_document(str(document.pk)))

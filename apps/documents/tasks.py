@@ -27,12 +27,22 @@ _BOOTED_AT = timezone.now()
 class IngestTask(Task):  # type: ignore[misc]
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
         if isinstance(exc, services.TransientIngestError):  # retries exhausted
-            services.mark_failed(args[0], f"Gave up after {self.max_retries} retries: {exc}. "
-                                          "Use Retry once the service is back.")
+            services.mark_failed(
+                args[0],
+                f"Gave up after {self.max_retries} retries: {exc}. Use Retry once the service is back.",
+            )
 
 
-@shared_task(base=IngestTask, bind=True, acks_late=True, autoretry_for=(services.TransientIngestError,),
-             retry_backoff=5, retry_backoff_max=300, retry_jitter=True, max_retries=MAX_RETRIES)
+@shared_task(
+    base=IngestTask,
+    bind=True,
+    acks_late=True,
+    autoretry_for=(services.TransientIngestError,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
 def ingest_version(self: Task, version_id: int) -> bool:
     worker = self.request.hostname or f"pid-{os.getpid()}"
     return services.run_ingest(version_id, worker=worker)

@@ -41,10 +41,17 @@ def collection_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def collection_detail(request: HttpRequest, collection_id: int) -> HttpResponse:
     collection = get_collection_for_user(request, collection_id)
-    documents = (collection.documents.select_related("current_version")  # type: ignore[attr-defined]
-                 .prefetch_related("versions").order_by("title", "pk"))
-    context = {"collection": collection, "can_write": may_write(request.user, collection),
-               "documents": documents, "form": UploadForm()}
+    documents = (
+        collection.documents.select_related("current_version")  # type: ignore[attr-defined]
+        .prefetch_related("versions")
+        .order_by("title", "pk")
+    )
+    context = {
+        "collection": collection,
+        "can_write": may_write(request.user, collection),
+        "documents": documents,
+        "form": UploadForm(),
+    }
     return render(request, "documents/collection_detail.html", context)
 
 
@@ -104,9 +111,13 @@ def status(request: HttpRequest, collection_id: int) -> JsonResponse:
 @require_GET
 def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
     document = _document_for_user(request, document_id)
-    context = {"document": document, "collection": document.collection,
-               "can_write": may_write(request.user, document.collection),
-               "versions": document.versions.order_by("-number"), "form": ReplaceForm()}
+    context = {
+        "document": document,
+        "collection": document.collection,
+        "can_write": may_write(request.user, document.collection),
+        "versions": document.versions.order_by("-number"),
+        "form": ReplaceForm(),
+    }
     return render(request, "documents/document_detail.html", context)
 
 
@@ -131,8 +142,11 @@ def replace(request: HttpRequest, document_id: int) -> HttpResponse:
 def delete(request: HttpRequest, document_id: int) -> HttpResponse:
     document = _document_for_user(request, document_id, write=True)
     if request.method == "GET":
-        return render(request, "documents/document_confirm_delete.html",
-                      {"document": document, "collection": document.collection})
+        return render(
+            request,
+            "documents/document_confirm_delete.html",
+            {"document": document, "collection": document.collection},
+        )
     collection_id = document.collection_id
     services.delete_document(document)
     messages.success(request, f"Deleted {document.title}.")

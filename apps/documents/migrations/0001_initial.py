@@ -7,103 +7,197 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('is_deleted', models.BooleanField(default=False)),
-                ('delete_error', models.TextField(blank=True)),
-                ('collection', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='accounts.collection')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("is_deleted", models.BooleanField(default=False)),
+                ("delete_error", models.TextField(blank=True)),
+                (
+                    "collection",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="accounts.collection",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['title', 'pk'],
+                "ordering": ["title", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='DocumentVersion',
+            name="DocumentVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('content_hash', models.CharField(db_index=True, max_length=64)),
-                ('file_path', models.CharField(max_length=255)),
-                ('original_name', models.CharField(max_length=255)),
-                ('size_bytes', models.BigIntegerField()),
-                ('kind', models.CharField(blank=True, max_length=16)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('ingesting', 'Ingesting'), ('ready', 'Ready'), ('failed', 'Failed'), ('superseded', 'Superseded')], db_index=True, default='queued', max_length=12)),
-                ('stage', models.CharField(blank=True, choices=[('', 'Not stored'), ('stored', 'Stored'), ('parsed', 'Parsed'), ('chunked', 'Chunked'), ('embedded', 'Embedded'), ('indexed', 'Indexed'), ('graph', 'Graph')], default='', max_length=12)),
-                ('progress_done', models.PositiveIntegerField(default=0)),
-                ('progress_total', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('page_count', models.PositiveIntegerField(blank=True, null=True)),
-                ('chunk_count', models.PositiveIntegerField(blank=True, null=True)),
-                ('entity_count', models.PositiveIntegerField(blank=True, null=True)),
-                ('timings', models.JSONField(blank=True, default=dict)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('claim_token', models.CharField(blank=True, max_length=32)),
-                ('claimed_by', models.CharField(blank=True, max_length=200)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('is_purged', models.BooleanField(default=False)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='documents.document')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("content_hash", models.CharField(db_index=True, max_length=64)),
+                ("file_path", models.CharField(max_length=255)),
+                ("original_name", models.CharField(max_length=255)),
+                ("size_bytes", models.BigIntegerField()),
+                ("kind", models.CharField(blank=True, max_length=16)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("ingesting", "Ingesting"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                            ("superseded", "Superseded"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not stored"),
+                            ("stored", "Stored"),
+                            ("parsed", "Parsed"),
+                            ("chunked", "Chunked"),
+                            ("embedded", "Embedded"),
+                            ("indexed", "Indexed"),
+                            ("graph", "Graph"),
+                        ],
+                        default="",
+                        max_length=12,
+                    ),
+                ),
+                ("progress_done", models.PositiveIntegerField(default=0)),
+                ("progress_total", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                ("page_count", models.PositiveIntegerField(blank=True, null=True)),
+                ("chunk_count", models.PositiveIntegerField(blank=True, null=True)),
+                ("entity_count", models.PositiveIntegerField(blank=True, null=True)),
+                ("timings", models.JSONField(blank=True, default=dict)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("claim_token", models.CharField(blank=True, max_length=32)),
+                ("claimed_by", models.CharField(blank=True, max_length=200)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("is_purged", models.BooleanField(default=False)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="documents.document",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['document_id', '-number'],
+                "ordering": ["document_id", "-number"],
             },
         ),
         migrations.AddField(
-            model_name='document',
-            name='current_version',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='documents.documentversion'),
+            model_name="document",
+            name="current_version",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="documents.documentversion",
+            ),
         ),
         migrations.CreateModel(
-            name='Passage',
+            name="Passage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ordinal', models.PositiveIntegerField()),
-                ('chunk_id', models.CharField(max_length=36)),
-                ('kind', models.CharField(max_length=20)),
-                ('text', models.TextField()),
-                ('embed_text', models.TextField()),
-                ('heading_path', models.JSONField(default=list)),
-                ('page_start', models.PositiveIntegerField(blank=True, null=True)),
-                ('page_end', models.PositiveIntegerField(blank=True, null=True)),
-                ('token_count', models.PositiveIntegerField(default=0)),
-                ('row_number', models.PositiveIntegerField(blank=True, null=True)),
-                ('fields', models.JSONField(blank=True, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True)),
-                ('rows', models.JSONField(blank=True, null=True)),
-                ('vector', models.BinaryField(blank=True, null=True)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='passages', to='documents.documentversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ordinal", models.PositiveIntegerField()),
+                ("chunk_id", models.CharField(max_length=36)),
+                ("kind", models.CharField(max_length=20)),
+                ("text", models.TextField()),
+                ("embed_text", models.TextField()),
+                ("heading_path", models.JSONField(default=list)),
+                ("page_start", models.PositiveIntegerField(blank=True, null=True)),
+                ("page_end", models.PositiveIntegerField(blank=True, null=True)),
+                ("token_count", models.PositiveIntegerField(default=0)),
+                ("row_number", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "fields",
+                    models.JSONField(
+                        blank=True, encoder=django.core.serializers.json.DjangoJSONEncoder, null=True
+                    ),
+                ),
+                ("rows", models.JSONField(blank=True, null=True)),
+                ("vector", models.BinaryField(blank=True, null=True)),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="passages",
+                        to="documents.documentversion",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['version_id', 'ordinal'],
+                "ordering": ["version_id", "ordinal"],
             },
         ),
         migrations.AddConstraint(
-            model_name='documentversion',
-            constraint=models.UniqueConstraint(fields=('document', 'number'), name='one_number_per_version'),
+            model_name="documentversion",
+            constraint=models.UniqueConstraint(fields=("document", "number"), name="one_number_per_version"),
         ),
         migrations.AddIndex(
-            model_name='passage',
-            index=models.Index(fields=['chunk_id'], name='documents_p_chunk_i_7e710c_idx'),
+            model_name="passage",
+            index=models.Index(fields=["chunk_id"], name="documents_p_chunk_i_7e710c_idx"),
         ),
         migrations.AddConstraint(
-            model_name='passage',
-            constraint=models.UniqueConstraint(fields=('version', 'ordinal'), name='one_passage_per_ordinal'),
+            model_name="passage",
+            constraint=models.UniqueConstraint(fields=("version", "ordinal"), name="one_passage_per_ordinal"),
         ),
     ]

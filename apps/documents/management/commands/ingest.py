@@ -26,7 +26,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("paths", nargs="+", metavar="PATH")
         parser.add_argument("--collection", required=True, help="collection name")
-        parser.add_argument("--create", action="store_true", help="create the collection if it does not exist")
+        parser.add_argument(
+            "--create", action="store_true", help="create the collection if it does not exist"
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -36,10 +38,14 @@ class Command(BaseCommand):
             raise CommandError("no files found under the given paths")
         failed = 0
         for path in files:
-            version = ingest_file(collection, path, show_progress=not options["no_progress"], stdout=self.stdout)
+            version = ingest_file(
+                collection, path, show_progress=not options["no_progress"], stdout=self.stdout
+            )
             if version is None or version.status == Status.FAILED:
                 failed += 1
-        self.stdout.write(f"{len(files) - failed} of {len(files)} files ready in collection {collection.name!r}")
+        self.stdout.write(
+            f"{len(files) - failed} of {len(files)} files ready in collection {collection.name!r}"
+        )
         if failed:
             raise CommandError(f"{failed} file(s) failed")
 
@@ -66,13 +72,16 @@ def expand_paths(paths: list[str]) -> list[Path]:
     return found
 
 
-def ingest_file(collection: Collection, path: Path, *, show_progress: bool, stdout: Any,
-                user: Any = None) -> DocumentVersion | None:
+def ingest_file(
+    collection: Collection, path: Path, *, show_progress: bool, stdout: Any, user: Any = None
+) -> DocumentVersion | None:
     from tqdm import tqdm
 
     try:
         with path.open("rb") as fh:
-            version, created = services.accept_upload(user, collection, File(fh, name=path.name), enqueue=False)
+            version, created = services.accept_upload(
+                user, collection, File(fh, name=path.name), enqueue=False
+            )
     except UserError as e:
         stdout.write(f"{path.name}: rejected: {e}")
         return None
@@ -103,7 +112,9 @@ def ingest_file(collection: Collection, path: Path, *, show_progress: bool, stdo
     if version.status == Status.FAILED:
         stdout.write(f"{path.name}: failed: {version.error}")
     elif version.status == Status.READY:
-        stdout.write(f"{path.name}: ready, {version.chunk_count} passages, {version.entity_count or 0} entities")
+        stdout.write(
+            f"{path.name}: ready, {version.chunk_count} passages, {version.entity_count or 0} entities"
+        )
     else:
         stdout.write(f"{path.name}: {version.status} (another process is working on it)")
     return version

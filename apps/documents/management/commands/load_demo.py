@@ -33,11 +33,18 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         root = Path(options["sample_dir"])
-        files = sorted(p for sub in SAMPLE_DIRS if (root / sub).is_dir()
-                       for p in (root / sub).iterdir() if p.is_file() and not p.name.startswith("."))
+        files = sorted(
+            p
+            for sub in SAMPLE_DIRS
+            if (root / sub).is_dir()
+            for p in (root / sub).iterdir()
+            if p.is_file() and not p.name.startswith(".")
+        )
         if not files:
             raise CommandError(f"no sample files under {root}")
-        collection, _ = Collection.objects.get_or_create(name=DEMO_NAME, defaults={"description": DEMO_DESCRIPTION})
+        collection, _ = Collection.objects.get_or_create(
+            name=DEMO_NAME, defaults={"description": DEMO_DESCRIPTION}
+        )
         admin = get_user_model().objects.filter(username="admin").first()
         if admin is not None:
             Membership.objects.get_or_create(user=admin, collection=collection, defaults={"role": Role.ADMIN})

@@ -97,10 +97,9 @@ def media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def fakes(monkeypatch) -> Fakes:  # type: ignore[no-untyped-def]
+    from apps.documents import services
     from retrieval.chunk import whitespace_token_count
     from retrieval.index.memory import MemoryIndex
-
-    from apps.documents import services
 
     result = Fakes(MemoryIndex(), CountingEmbedder(), MemoryGraph())
     monkeypatch.setattr(wiring, "passage_index", lambda: result.index)
@@ -131,10 +130,9 @@ def make_version(personas, name: str = "p101-manual.md", content: bytes = MANUAL
 
 def live_hits(index, collection_id: int, text: str = "pump strainer"):  # type: ignore[no-untyped-def]
     """Search the way answers do: only live versions of readable collections."""
+    from apps.documents.models import DocumentVersion
     from retrieval.embed import FakeEmbedder
     from retrieval.index.base import SearchFilter
-
-    from apps.documents.models import DocumentVersion
 
     flt = SearchFilter.build([collection_id], version_ids=DocumentVersion.objects.live_ids([collection_id]))
     return index.search(FakeEmbedder(dim=64).embed_query(text), flt, top_k=100)

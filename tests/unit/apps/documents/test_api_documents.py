@@ -34,7 +34,11 @@ def test_editors_upload_and_get_201_then_200_for_the_same_bytes(client, personas
     r = client.post(url, {"file": upload_file()})
     assert r.status_code == 201
     body = r.json()
-    assert body["created"] is True and body["version"]["status"] == "queued" and body["version"]["kind"] == "markdown"
+    assert (
+        body["created"] is True
+        and body["version"]["status"] == "queued"
+        and body["version"]["kind"] == "markdown"
+    )
     again = client.post(url, {"file": upload_file("copy.md")})
     assert again.status_code == 200 and again.json()["version"]["id"] == body["version"]["id"]
     assert fakes.queued == [body["version"]["id"]]
@@ -62,4 +66,6 @@ def test_an_unsupported_file_is_recorded_as_failed_with_its_reason(client, perso
     client.force_login(personas.owner)
     r = client.post(url, {"file": upload_file("archive.zip", b"PK\x03\x04" + b"\x00" * 100)})
     assert r.status_code == 201
-    assert r.json()["version"]["status"] == "failed" and r.json()["version"]["error"].startswith("archive.zip: ")
+    assert r.json()["version"]["status"] == "failed" and r.json()["version"]["error"].startswith(
+        "archive.zip: "
+    )

@@ -10,7 +10,11 @@ def test_members_read_a_versions_status(client, personas):
         r = client.get(f"/api/versions/{version.pk}/")
         assert r.status_code == 200
         body = r.json()
-        assert body["status"] == "queued" and body["stage"] == "stored" and body["progress"] == {"done": 0, "total": 0}
+        assert (
+            body["status"] == "queued"
+            and body["stage"] == "stored"
+            and body["progress"] == {"done": 0, "total": 0}
+        )
     client.force_login(personas.outsider)
     assert client.get(f"/api/versions/{version.pk}/").status_code == 404
 

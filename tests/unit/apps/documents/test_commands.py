@@ -15,7 +15,9 @@ def test_ingest_runs_the_pipeline_in_process_with_progress(tmp_path, db, fakes):
     (tmp_path / "docs" / "p101.md").write_bytes(MANUAL_MD)
     (tmp_path / "docs" / "notes.txt").write_bytes(b"Pump P-101 notes: seal replaced in 2024.")
     out = StringIO()
-    call_command("ingest", str(tmp_path / "docs"), "--collection", "Pumps", "--create", stdout=out, stderr=out)
+    call_command(
+        "ingest", str(tmp_path / "docs"), "--collection", "Pumps", "--create", stdout=out, stderr=out
+    )
     collection = Collection.objects.get(name="Pumps")
     versions = [d.current_version for d in Document.objects.all()]
     assert len(versions) == 2 and all(v.status == Status.READY for v in versions)
@@ -24,7 +26,9 @@ def test_ingest_runs_the_pipeline_in_process_with_progress(tmp_path, db, fakes):
     assert "2 of 2 files ready" in text and "[embedded]" in text
 
     out = StringIO()
-    call_command("ingest", str(tmp_path / "docs" / "p101.md"), "--collection", "Pumps", stdout=out, stderr=out)
+    call_command(
+        "ingest", str(tmp_path / "docs" / "p101.md"), "--collection", "Pumps", stdout=out, stderr=out
+    )
     assert "already ingested" in out.getvalue() and Document.objects.count() == 2
 
 
@@ -38,8 +42,9 @@ def test_ingest_reports_failed_files(tmp_path, db):
     (tmp_path / "bad.pdf").write_bytes(b"%PDF-1.4 broken")
     out = StringIO()
     with pytest.raises(CommandError, match="1 file"):
-        call_command("ingest", str(tmp_path / "bad.pdf"), "--collection", "C", "--create", "--no-progress",
-                     stdout=out)
+        call_command(
+            "ingest", str(tmp_path / "bad.pdf"), "--collection", "C", "--create", "--no-progress", stdout=out
+        )
     assert "bad.pdf: failed: bad.pdf:" in out.getvalue()
 
 
@@ -48,7 +53,9 @@ def test_load_demo_is_idempotent_and_makes_the_admin_an_admin(tmp_path, db, djan
     (tmp_path / "manuals").mkdir()
     (tmp_path / "records").mkdir()
     (tmp_path / "manuals" / "p101.md").write_bytes(MANUAL_MD)
-    (tmp_path / "records" / "orders.csv").write_bytes(b"id,asset,date,problem\n1,P-101,2024-01-02,seal leak\n")
+    (tmp_path / "records" / "orders.csv").write_bytes(
+        b"id,asset,date,problem\n1,P-101,2024-01-02,seal leak\n"
+    )
     call_command("load_demo", "--sample-dir", str(tmp_path), stdout=StringIO())
     call_command("load_demo", "--sample-dir", str(tmp_path), stdout=StringIO())
     demo = Collection.objects.get(name="Demo")

@@ -37,11 +37,17 @@ def test_it_removes_passages_facts_rows_and_the_file(client, personas, version, 
     assert r.status_code == 302
     assert all_points(fakes.index, personas.collection.pk) == 0
     assert fakes.graph.versions == {}
-    assert not Document.objects.exists() and not DocumentVersion.objects.exists() and not Passage.objects.exists()
+    assert (
+        not Document.objects.exists()
+        and not DocumentVersion.objects.exists()
+        and not Passage.objects.exists()
+    )
     assert not path.exists()
 
 
-def test_when_the_index_is_down_it_keeps_everything_and_says_so(client, personas, version, fakes, monkeypatch):
+def test_when_the_index_is_down_it_keeps_everything_and_says_so(
+    client, personas, version, fakes, monkeypatch
+):
     def down():  # type: ignore[no-untyped-def]
         raise IndexUnavailable("qdrant unreachable")
 
@@ -61,9 +67,9 @@ def test_when_the_index_is_down_it_keeps_everything_and_says_so(client, personas
 
 def test_a_file_shared_with_another_collection_is_kept(client, personas, version, media_root):
     from apps.accounts.models import Collection, Membership, Role
+    from apps.documents import services
 
     from .conftest import upload_file
-    from apps.documents import services
 
     other = Collection.objects.create(name="Other")
     Membership.objects.create(user=personas.owner, collection=other, role=Role.ADMIN)

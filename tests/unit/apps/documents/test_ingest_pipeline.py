@@ -10,8 +10,9 @@ from retrieval.errors import IndexUnavailable
 
 from .conftest import all_points, live_hits, make_version
 
-LONG_TEXT = "\n\n".join(f"Section {i}. The pump P-{i} runs at {i} rpm and its seal is checked weekly."
-                        for i in range(200)).encode()
+LONG_TEXT = "\n\n".join(
+    f"Section {i}. The pump P-{i} runs at {i} rpm and its seal is checked weekly." for i in range(200)
+).encode()
 
 
 def test_it_runs_every_stage_and_makes_the_version_searchable(personas, fakes):
@@ -32,7 +33,9 @@ def test_it_reports_progress_per_stage(personas):
     seen = []
     services.run_ingest(version.pk, worker="test", on_progress=lambda s, d, t: seen.append((s, d, t)))
     stages = [s for s, _, _ in seen]
-    assert stages.index("parsed") < stages.index("chunked") < stages.index("embedded") < stages.index("indexed")
+    assert (
+        stages.index("parsed") < stages.index("chunked") < stages.index("embedded") < stages.index("indexed")
+    )
     assert all(d <= t for _, d, t in seen)
 
 

@@ -63,6 +63,8 @@ def test_a_failed_new_version_leaves_the_old_one_current(personas, document, fak
 
 
 def test_replacing_with_the_same_bytes_does_nothing(personas, document):
-    version, created = services.replace_document(personas.editor, document, upload_file("again.md", MANUAL_MD))
+    version, created = services.replace_document(
+        personas.editor, document, upload_file("again.md", MANUAL_MD)
+    )
     assert created is False and version.pk == document.current_version_id
     assert DocumentVersion.objects.count() == 1

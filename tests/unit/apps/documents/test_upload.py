@@ -60,7 +60,9 @@ def test_same_bytes_twice_do_no_new_work(client, personas, url, fakes):
 def test_it_rejects_a_file_over_the_size_limit_with_413_and_changes_nothing(client, personas, url, settings):
     settings.UPLOAD_MAX_BYTES = 2048
     client.force_login(personas.owner)
-    r = client.post(url, {"files": [upload_file("big.txt", b"x" * 4096)]}, headers={"Accept": "application/json"})
+    r = client.post(
+        url, {"files": [upload_file("big.txt", b"x" * 4096)]}, headers={"Accept": "application/json"}
+    )
     result = r.json()["results"][0]
     assert "4,096 bytes; the limit is 2,048 bytes" in result["error"]
     assert DocumentVersion.objects.exists() is False
@@ -85,8 +87,13 @@ def test_it_rejects_an_empty_file(client, personas, url):
 
 def test_each_file_of_a_batch_succeeds_or_fails_alone(client, personas, url):
     client.force_login(personas.owner)
-    results = post(client, url, upload_file("good.md"), upload_file("empty.txt", b""),
-                   upload_file("also.txt", b"Plain text notes about pump P-101.")).json()["results"]
+    results = post(
+        client,
+        url,
+        upload_file("good.md"),
+        upload_file("empty.txt", b""),
+        upload_file("also.txt", b"Plain text notes about pump P-101."),
+    ).json()["results"]
     assert [("error" in r) for r in results] == [False, True, False]
     assert Document.objects.count() == 2
 
@@ -94,6 +101,8 @@ def test_each_file_of_a_batch_succeeds_or_fails_alone(client, personas, url):
 def test_the_form_fallback_redirects_with_messages(client, personas, url):
     client.force_login(personas.owner)
     r = post(client, url, upload_file(), json=False)
-    assert r.status_code == 302 and r["Location"] == reverse("documents:collection", args=[personas.collection.pk])
+    assert r.status_code == 302 and r["Location"] == reverse(
+        "documents:collection", args=[personas.collection.pk]
+    )
     page = client.get(r["Location"]).content.decode()
     assert "queued for ingest" in page
