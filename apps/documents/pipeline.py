@@ -198,7 +198,7 @@ def index(version: DocumentVersion, run: Run) -> None:
     if total == 0:
         return
     first = passages.values_list("vector", flat=True)[0]
-    idx = wiring.passage_index()
+    idx = wiring.vector_index()
     idx.ensure_collection(len(_vector(first)))
     done = min(run.resume_done, total)
     for start in range(done, total, INDEX_BATCH):

@@ -408,7 +408,7 @@ def _with_retries(call: Callable[[], Any]) -> Any:
 
 
 def _remove_version_everywhere(version_id: int) -> None:
-    _with_retries(lambda: wiring.passage_index().delete_by_filter(version_id=version_id))
+    _with_retries(lambda: wiring.vector_index().delete_by_filter(version_id=version_id))
     _with_retries(lambda: wiring.graph_sync().delete_version(str(version_id)))
 
 
@@ -465,7 +465,7 @@ def delete_document(document: Document) -> None:
         status=Status.FAILED, claim_token="", error="Document deleted."
     )
     try:
-        _with_retries(lambda: wiring.passage_index().delete_by_filter(document_id=document.pk))
+        _with_retries(lambda: wiring.vector_index().delete_by_filter(document_id=document.pk))
         _with_retries(lambda: wiring.graph_sync().delete_document(str(document.pk)))
     except (RetrievalError, GraphError) as e:
         message = f"{_service_name(e)} is unavailable, so the document could not be removed yet ({e})."

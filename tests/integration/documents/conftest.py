@@ -24,10 +24,10 @@ def ingest_services(celery_worker_process, index_url, neo4j_driver):  # type: ig
     """Every service an ingest touches, with this process's wiring pointed at them."""
     from config import wiring
 
-    for factory in (wiring.passage_index, wiring.graph_sync, wiring.neo4j_driver):
+    for factory in (wiring.vector_index, wiring.graph_sync, wiring.neo4j_driver):
         factory.cache_clear()
     yield celery_worker_process
-    for factory in (wiring.passage_index, wiring.graph_sync, wiring.neo4j_driver):
+    for factory in (wiring.vector_index, wiring.graph_sync, wiring.neo4j_driver):
         factory.cache_clear()
 
 
@@ -36,7 +36,7 @@ def clean_index(ingest_services, personas):  # type: ignore[no-untyped-def]
     """Ids restart with each test database: drop points an earlier run left under this collection."""
     from config import wiring
 
-    index = wiring.passage_index()
+    index = wiring.vector_index()
     index.ensure_collection(wiring.embedder().dim)
     index.delete_by_filter(collection_id=personas.collection.pk)
     return index

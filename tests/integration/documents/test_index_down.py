@@ -56,6 +56,6 @@ def test_an_index_outage_is_reported_retried_and_leaves_nothing_half_written(
         start(stack, ["index"])
     from config import wiring
 
-    wiring.passage_index.cache_clear()
+    wiring.vector_index.cache_clear()
     assert client.delete(f"/api/documents/{done.document_id}/").status_code == 204
-    assert points_of(wiring.passage_index(), personas.collection.pk) == 0
+    assert points_of(wiring.vector_index(), personas.collection.pk) == 0

@@ -102,7 +102,7 @@ def fakes(monkeypatch) -> Fakes:  # type: ignore[no-untyped-def]
     from retrieval.index.memory import MemoryIndex
 
     result = Fakes(MemoryIndex(), CountingEmbedder(), MemoryGraph())
-    monkeypatch.setattr(wiring, "passage_index", lambda: result.index)
+    monkeypatch.setattr(wiring, "vector_index", lambda: result.index)
     monkeypatch.setattr(wiring, "embedder", lambda: result.embedder)
     monkeypatch.setattr(wiring, "token_counter", lambda: whitespace_token_count)
     monkeypatch.setattr(wiring, "graph_sync", lambda: result.graph)

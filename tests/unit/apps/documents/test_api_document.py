@@ -36,7 +36,7 @@ def test_delete_answers_503_when_the_index_is_down(client, personas, monkeypatch
     def down():  # type: ignore[no-untyped-def]
         raise IndexUnavailable("qdrant unreachable")
 
-    monkeypatch.setattr("config.wiring.passage_index", down)
+    monkeypatch.setattr("config.wiring.vector_index", down)
     client.force_login(personas.owner)
     r = client.delete(f"/api/documents/{version.document_id}/")
     assert r.status_code == 503 and "Try deleting it again" in r.json()["error"]

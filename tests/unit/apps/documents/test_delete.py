@@ -51,7 +51,7 @@ def test_when_the_index_is_down_it_keeps_everything_and_says_so(
     def down():  # type: ignore[no-untyped-def]
         raise IndexUnavailable("qdrant unreachable")
 
-    monkeypatch.setattr("config.wiring.passage_index", down)
+    monkeypatch.setattr("config.wiring.vector_index", down)
     client.force_login(personas.editor)
     r = client.post(reverse("documents:delete", args=[version.document_id]))
     assert r.status_code == 503 and b"passage index is unavailable" in r.content
@@ -60,7 +60,7 @@ def test_when_the_index_is_down_it_keeps_everything_and_says_so(
     assert DocumentVersion.objects.live_ids() == []  # hidden from answers at once
     assert fakes.graph.versions  # nothing half-removed: the graph still has it
 
-    monkeypatch.setattr("config.wiring.passage_index", lambda: fakes.index)
+    monkeypatch.setattr("config.wiring.vector_index", lambda: fakes.index)
     assert client.post(reverse("documents:delete", args=[document.pk])).status_code == 302
     assert not Document.objects.exists() and all_points(fakes.index, personas.collection.pk) == 0
 

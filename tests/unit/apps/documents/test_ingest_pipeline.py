@@ -71,7 +71,7 @@ def test_an_unavailable_index_requeues_the_version_with_a_clear_message(personas
     def down():  # type: ignore[no-untyped-def]
         raise IndexUnavailable("qdrant unreachable: connection refused")
 
-    monkeypatch.setattr("config.wiring.passage_index", down)
+    monkeypatch.setattr("config.wiring.vector_index", down)
     with pytest.raises(services.TransientIngestError):
         services.run_ingest(version.pk, worker="test")
     version.refresh_from_db()
@@ -79,7 +79,7 @@ def test_an_unavailable_index_requeues_the_version_with_a_clear_message(personas
     assert version.error.startswith("The passage index unavailable; retrying soon")
     assert all_points(fakes.index, personas.collection.pk) == 0
 
-    monkeypatch.setattr("config.wiring.passage_index", lambda: fakes.index)
+    monkeypatch.setattr("config.wiring.vector_index", lambda: fakes.index)
     services.run_ingest(version.pk, worker="test")
     version.refresh_from_db()
     assert version.status == Status.READY and version.error == ""
