@@ -32,10 +32,11 @@ _NER_LABELS = {"PERSON": "Person", "ORG": "Organization"}
 _VALUE_LABELS = {"DATE": "date", "TIME": "time", "QUANTITY": "quantity", "MONEY": "money"}
 _JUNK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 _LETTER = re.compile(r"[A-Za-z]")
+_BLANKS = re.compile(r"[ \t\u00a0]{2,}")
 
 
 def clean_text(text: str, max_chars: int) -> str:
-    """Drop control characters and cut the text to ``max_chars`` (bounded work on bad input).
+    """Drop control characters, squeeze runs of blanks, cut to ``max_chars`` (bounded work on bad input).
 
     Args:
         text: raw text.
@@ -44,7 +45,7 @@ def clean_text(text: str, max_chars: int) -> str:
     Returns:
         The cleaned text.
     """
-    return _JUNK.sub(" ", text[:max_chars])
+    return _BLANKS.sub(" ", _JUNK.sub(" ", text[:max_chars]))
 
 
 def _is_shouting(text: str) -> bool:

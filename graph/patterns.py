@@ -8,6 +8,8 @@ wins. All patterns are linear (no nested quantifiers) so pathological input stay
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -80,10 +82,10 @@ def _is_noise(label: str, text: str) -> bool:
     return False
 
 
-def _candidates(text: str) -> list[PatternMatch]:
+def _candidates(text: str, per_pattern: int) -> list[PatternMatch]:
     found: list[PatternMatch] = []
     for pattern in PATTERNS:
-        for match in pattern.regex.finditer(text):
+        for match in itertools.islice(pattern.regex.finditer(text), per_pattern):
             start, end = _identifier_span(match, pattern.group)
             value = text[start:end]
             if not value or _is_noise(pattern.label, value):
@@ -105,11 +107,16 @@ def find_identifiers(text: str, limit: int = 500) -> list[PatternMatch]:
         Non-overlapping matches sorted by start offset.
     """
     chosen: list[PatternMatch] = []
-    taken: list[tuple[int, int]] = []
-    for cand in sorted(_candidates(text), key=lambda m: (m.priority, m.start - m.end, m.start)):
-        if any(cand.start < end and start < cand.end for start, end in taken):
-            continue
+    starts: list[int] = []  # taken spans, kept sorted and non-overlapping
+    ends: list[int] = []
+    for cand in sorted(_candidates(text, 4 * limit), key=lambda m: (m.priority, m.start - m.end, m.start)):
+        index = bisect.bisect_right(starts, cand.start)
+        if index > 0 and ends[index - 1] > cand.start:
+            continue  # overlaps the span starting before it
+        if index < len(starts) and starts[index] < cand.end:
+            continue  # overlaps the span starting after it
+        starts.insert(index, cand.start)
+        ends.insert(index, cand.end)
         chosen.append(cand)
-        taken.append((cand.start, cand.end))
     chosen.sort(key=lambda m: m.start)
     return chosen[:limit]

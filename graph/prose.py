@@ -29,8 +29,8 @@ _IMPERATIVES = frozenset(
 _CONDITION = re.compile(r"^\s*(?:if|when|whenever|should)\s+(?P<cond>[^,]{3,200}?),\s*(?:then\s+)?(?P<act>.{3,400})$",
                         re.I | re.S)
 _CAUSE = re.compile(
-    r"(?P<x>[^.;:]{3,200}?)\s+(?:(?:is|are|was|were|may be|can be|might be|could be|is often|is usually|"
-    r"is probably|is most likely|are usually|are often)\s+)?(?:caused by|due to|the result of|a result of|"
+    r"(?P<x>[^.;:]{3,200}?)\s(?:(?:is|are|was|were|may be|can be|might be|could be|is often|is usually|"
+    r"is probably|is most likely|are usually|are often)\s)?(?:caused by|due to|the result of|a result of|"
     r"because of|triggered by)\s+(?P<y>[^.;]{3,300})",
     re.I,
 )
@@ -39,6 +39,8 @@ _INDICATES = re.compile(r"\b(?:indicates?|means?|signals?|signifies|denotes|repo
 _ANAPHORA = re.compile(r"^(?:this|that|it|these|those|the)(?:\s+(?:problem|issue|error|fault|condition|symptom|"
                        r"message|behaviou?r|situation))?$", re.I)
 _SUBJECT_LEAD = re.compile(r"^(?:.*\b(?:and|but|so|which|often|usually|however)\b\s+)", re.I)
+_MAX_RULE_SENTENCE_CHARS = 1000
+_MAX_COOCCURRENCE_MENTIONS = 60
 _TARGETS = {"Component": "ACTS_ON", "Equipment": "ACTS_ON", "Part": "USES_PART"}
 _SHOWABLE = frozenset({"FailureMode", "Symptom", "ErrorCode"})
 
@@ -69,10 +71,11 @@ def sentence_relations(chunk: ChunkInput, sentence: Sentence, mentions: list[Men
         New mentions (symptoms, causes, actions built from clauses) and relations.
     """
     out = StructureResult([], [])
-    _condition_rule(chunk, sentence, scan, max_chars, out)
-    _cause_rule(chunk, sentence, max_chars, out)
-    _code_rule(chunk, sentence, mentions, max_chars, out)
-    _cooccurrence(chunk, mentions, out)
+    if len(sentence.text) <= _MAX_RULE_SENTENCE_CHARS:  # longer "sentences" are tables or junk
+        _condition_rule(chunk, sentence, scan, max_chars, out)
+        _cause_rule(chunk, sentence, max_chars, out)
+        _code_rule(chunk, sentence, mentions, max_chars, out)
+    _cooccurrence(chunk, mentions[:_MAX_COOCCURRENCE_MENTIONS], out)
     return out
 
 
