@@ -54,8 +54,10 @@ def problem_for(exc: BaseException) -> Problem | None:
     status = getattr(exc, "status", None)
     if isinstance(status, int):
         return Problem(status, str(exc), getattr(exc, "retry_after_s", None))
-    if getattr(exc, "transient", False):
-        return Problem(503, f"{exc} — the service is unavailable; try again shortly.", 5)
+    # retrieval/ calls the flag `transient`, graph/ and model/ `is_transient`.
+    if getattr(exc, "transient", False) or getattr(exc, "is_transient", False):
+        retry_after_s = getattr(exc, "retry_after_s", None) or 5
+        return Problem(503, f"{exc} — the service is unavailable; try again shortly.", retry_after_s)
     return Problem(400, str(exc))
 
 

@@ -141,11 +141,21 @@ MODEL_GGUF_PATH = envstr("MODEL_GGUF_PATH", "")  # empty: the packaged SmolLM2-1
 MODEL_N_CTX = envint("MODEL_N_CTX", 4096, minimum=256)
 MODEL_THREADS = envint("MODEL_THREADS", 2, minimum=1)
 MODEL_N_GPU_LAYERS = envint("MODEL_N_GPU_LAYERS", 0, minimum=-1)
+# Served beside the dense model when the file exists (scripts/install builds the MoE test model).
+MODEL_MOE_GGUF_PATH = envstr("MODEL_MOE_GGUF_PATH", str(
+    Path(envstr("KENNING_CACHE_DIR", str(Path.home() / ".cache" / "kenning"))) / "models"
+    / "SmolLM2-135M-Instruct-4x-MoE.Q4_1.gguf"))
+MODEL_MOE_EXPERTS = envint("MODEL_MOE_EXPERTS", 2, minimum=1)
+# Each extra active-expert count is one more llama context over the same mmapped weights.
+MODEL_MOE_ALLOWED_EXPERTS = [int(k) for k in envlist("MODEL_MOE_ALLOWED_EXPERTS", "1,4")]
+MODEL_PARALLEL = envint("MODEL_PARALLEL", 4, minimum=1)
+MODEL_KV_CACHE_RAM_MIB = envint("MODEL_KV_CACHE_RAM_MIB", 512, minimum=0)
 
 HEALTH_TIMEOUT_S = envint("HEALTH_TIMEOUT_S", 3, minimum=1)
 
 QA_MAX_QUESTION_CHARS = envint("QA_MAX_QUESTION_CHARS", 4000, minimum=100)
 QA_TOP_K = envint("QA_TOP_K", 8, minimum=1)
+QA_GRAPH_ENABLED = envbool("QA_GRAPH_ENABLED", True)
 # Dense cosine below this (and no keyword match) counts as "not in the documents".
 QA_MIN_DENSE_SCORE = float(envstr("QA_MIN_DENSE_SCORE", "0.25"))
 

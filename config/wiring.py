@@ -58,7 +58,8 @@ def searcher():  # type: ignore[no-untyped-def]
     from retrieval.config import SearchConfig
     from retrieval.search import HybridSearcher
 
-    return HybridSearcher(index=vector_index(), embedder=embedder(), config=SearchConfig(top_k=settings.QA_TOP_K))
+    return HybridSearcher(index=vector_index(), embedder=embedder(), sparse=bm25_encoder(),
+                          config=SearchConfig(top_k=settings.QA_TOP_K))
 
 
 # --- graph -----------------------------------------------------------------------------------
@@ -119,13 +120,6 @@ def model_client():  # type: ignore[no-untyped-def]
     return ModelClient(settings.MODEL_SERVER_URL, timeout_s=settings.MODEL_SERVER_TIMEOUT_S)
 
 
-def default_available_models():  # type: ignore[no-untyped-def]
-    """What the router assumes when the server's list is not needed (tests, first start)."""
-    from model.routing import AvailableModel
-
-    return [AvailableModel(name="default", is_moe=False, n_ctx=settings.MODEL_N_CTX)]
-
-
 _models_cache: dict[str, tuple[float, list]] = {}  # type: ignore[type-arg]
 
 
@@ -137,20 +131,26 @@ def available_models():  # type: ignore[no-untyped-def]
     cached = _models_cache.get("models")
     if cached and now - cached[0] < 30:
         return cached[1]
-    models = model_client().available_models()
+    from model.routing import AvailableModel
+
+    models = []
+    for entry in model_client().models():
+        info = entry.get("kenning", {})
+        models.append(AvailableModel(name=entry["id"], is_moe=bool(info.get("is_moe")),
+                                     n_ctx=int(info.get("n_ctx") or settings.MODEL_N_CTX),
+                                     expert_count=int(info.get("expert_count") or 0),
+                                     expert_used_counts=tuple(info.get("expert_used_counts") or ())))
     _models_cache["models"] = (now, models)
     return models
 
 
 def model_router():  # type: ignore[no-untyped-def]
-    """Returns route(question_route, turn_count) -> the compute profile as a dict."""
-    from dataclasses import asdict
-
+    """Returns route(question_route, turn_count) -> model.routing.ComputeProfile."""
     from model.routing import RouteRequest, route
 
-    def compute_profile(question_route, turn_count: int) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    def compute_profile(question_route, turn_count: int):  # type: ignore[no-untyped-def]
         request = RouteRequest(intent=question_route.intent, complexity=question_route.complexity,
                                turn_count=turn_count, retrieval_route=question_route.retrieval)
-        return asdict(route(request, available_models()))
+        return route(request, available_models())
 
     return compute_profile

@@ -83,6 +83,10 @@ class Stack:
             "TOKENIZERS_PARALLELISM": "false",
             "DJANGO_SETTINGS_MODULE": "config.settings",
         })
+        if self.profile == "test":  # a smaller model server: tests generate a few tokens at a time
+            for key, value in (("MODEL_N_CTX", "2048"), ("MODEL_PARALLEL", "2"), ("MODEL_MOE_ALLOWED_EXPERTS", ""),
+                               ("MODEL_KV_CACHE_RAM_MIB", "128")):
+                env.setdefault(key, value)
         env.pop("CELERY_BROKER_URL", None)
         env.pop("CELERY_RESULT_BACKEND", None)
         return env

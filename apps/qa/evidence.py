@@ -59,7 +59,7 @@ def gather(question: str, route: QuestionRoute, collections: list[int],
     allowed = [str(c) for c in collections]
     query = _with_context(question, history)
     graph_hits: list[Any] = []
-    if route.use_graph:
+    if route.use_graph and settings.QA_GRAPH_ENABLED:
         graph_hits = _graph(query, route, allowed, evidence)
     mode = "hybrid" if route.use_dense and route.use_sparse else ("sparse" if route.use_sparse else "dense")
     result = wiring.searcher().search(query, allowed, settings.QA_TOP_K, mode,

@@ -75,8 +75,8 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
     found = evidence.gather(answer.question, route, collections, history)
     answer.retrieval_ms, answer.facts = found.retrieval_ms, found.facts
     profile = wiring.model_router()(route, len(history))
-    answer.profile = profile
-    budget = max(profile["context_budget_tokens"] - 600, 256)  # room for system prompt, history, question
+    answer.profile = asdict(profile)
+    budget = max(profile.context_budget_tokens - 600, 256)  # room for system prompt, history, question
     sources = assemble_sources(found.candidates, budget, evidence.estimate_tokens)
     answer.sources = [s.as_dict() for s in sources]
     yield {"event": "sources", "sources": answer.sources, "facts": answer.facts,
@@ -96,22 +96,24 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
     yield {"event": "done", **_summary(answer), "grounded": grounding.is_grounded or route.intent == "chitchat"}
 
 
-def _stream_model(answer: Answer, messages: list[dict[str, str]], profile: dict[str, Any]) -> Iterator[Event]:
+def _stream_model(answer: Answer, messages: list[dict[str, str]], profile: Any) -> Iterator[Event]:
     client = wiring.model_client()
     started = time.perf_counter()
     parts: list[str] = []
-    stream = client.stream_chat(messages, profile=profile, conversation_id=str(answer.conversation_id))
+    # The conversation id gives the model server's KV cache affinity across turns.
+    stream = client.stream_chat(messages, profile, conversation_id=str(answer.conversation_id))
     for delta in stream:
         if answer.ttft_ms is None:
             answer.ttft_ms = (time.perf_counter() - started) * 1000
         parts.append(delta)
         yield {"event": "delta", "text": delta}
-    usage = stream.result() if hasattr(stream, "result") else {}
-    answer.model_name = usage.get("model", profile.get("model", ""))
-    answer.tokens_per_s = usage.get("tokens_per_s")
-    answer.completion_tokens = usage.get("completion_tokens")
-    answer.kv_cache_hit = usage.get("cache_hit")
-    answer.kv_tokens_reused = usage.get("tokens_reused")
+    result = stream.result
+    timings = result.timings if result else {}
+    answer.model_name = profile.model
+    answer.tokens_per_s = timings.get("tokens_per_s")
+    answer.completion_tokens = result.usage.get("completion_tokens") if result else None
+    answer.kv_cache_hit = timings.get("cache_hit")
+    answer.kv_tokens_reused = timings.get("tokens_reused")
     return "".join(parts)
 
 

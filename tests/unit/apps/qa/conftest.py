@@ -1,0 +1,79 @@
+"""Q&A view tests run the real pipeline with in-memory stand-ins behind the real interfaces:
+MemoryIndex + FakeEmbedder for Qdrant and sentence-transformers, a scripted model client for the
+model server (the real ones have integration tests). The graph stage is switched off here; it is
+covered against a real Neo4j in tests/integration/qa."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from config import wiring
+from model.client import ChatResult
+from model.routing import AvailableModel
+from retrieval.embed import FakeEmbedder
+from retrieval.index.base import IndexPoint
+from retrieval.index.memory import MemoryIndex
+from retrieval.search import HybridSearcher
+from retrieval.sparse import Bm25Encoder
+
+
+class ScriptedStream:
+    """Same shape as model.client.ChatStream: iterate deltas, then read .result."""
+
+    def __init__(self, parts: list[str], result: ChatResult) -> None:
+        self._parts, self._final = parts, result
+        self.result: ChatResult | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._parts
+        self.result = self._final
+
+
+class ScriptedModelClient:
+    """Answers with a scripted reply and records the messages it was sent."""
+
+    def __init__(self) -> None:
+        self.reply = "Replace the battery [1]."
+        self.calls: list[list[dict[str, str]]] = []
+        self.error: Exception | None = None
+
+    def stream_chat(self, messages, profile=None, **options):  # type: ignore[no-untyped-def]
+        self.calls.append(messages)
+        if self.error:
+            raise self.error
+        words = self.reply.split(" ")
+        parts = [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+        timings = {"tokens_per_s": 50.0, "ttft_ms": 5.0, "cache_hit": False, "tokens_reused": 0}
+        return ScriptedStream(parts, ChatResult("", "stop", {"completion_tokens": len(parts)}, timings))
+
+
+class QaWorld:
+    def __init__(self) -> None:
+        self.index = MemoryIndex()
+        self.embedder = FakeEmbedder()
+        self.sparse = Bm25Encoder()
+        self.model = ScriptedModelClient()
+        self.index.ensure_collection(self.embedder.dim)
+
+    def add_passage(self, chunk_id: str, text: str, collection_id: int, document_id: int = 1, page: int = 1,
+                    **extra) -> None:  # type: ignore[no-untyped-def]
+        vector = self.embedder.embed_documents([text])[0]
+        self.index.upsert([IndexPoint(chunk_id=chunk_id, vector=vector, collection_id=collection_id,
+                                      document_id=document_id, version_id=f"{document_id}.1", text=text, page=page,
+                                      heading_path=("Troubleshooting",), kind="paragraph",
+                                      sparse=self.sparse.encode_document(text), extra=extra)])
+
+
+@pytest.fixture
+def qa_world(monkeypatch, settings) -> QaWorld:
+    world = QaWorld()
+    settings.QA_GRAPH_ENABLED = False
+    settings.QA_MIN_DENSE_SCORE = 0.2
+    searcher = HybridSearcher(index=world.index, embedder=world.embedder, sparse=world.sparse)
+    monkeypatch.setattr(wiring, "vector_index", lambda: world.index)
+    monkeypatch.setattr(wiring, "searcher", lambda: searcher)
+    monkeypatch.setattr(wiring, "model_client", lambda: world.model)
+    monkeypatch.setattr(wiring, "available_models", lambda: [AvailableModel("scripted", False, 4096)])
+    return world

@@ -1,0 +1,134 @@
+import json
+
+import pytest
+from django.urls import reverse
+
+from apps.accounts.models import Collection, Membership
+from apps.qa.models import Answer
+
+BATTERY = "If the UPS reports battery disconnected, replace the battery cartridge and check the connector."
+
+
+def _events(response):
+    body = b"".join(response.streaming_content).decode()
+    return [json.loads(line[6:]) for line in body.splitlines() if line.startswith("data: ")]
+
+
+def _ask(client, question, **extra):
+    return client.post(reverse("qa:ask"), {"question": question, **extra})
+
+
+def test_it_streams_a_cited_answer_and_stores_how_it_was_made(client, personas, qa_world):
+    qa_world.add_passage("c1", BATTERY, personas.collection.pk)
+    client.force_login(personas.reader)
+    events = _events(_ask(client, "UPS says battery disconnected, what do I check?"))
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "route" and kinds[1] == "sources" and kinds[-1] == "done" and "delta" in kinds
+    done = events[-1]
+    assert done["text"] == "Replace the battery [1]." and done["citations"] == [1]
+    answer = Answer.objects.get()
+    assert answer.status == "done" and answer.route["intent"] == "troubleshooting"
+    assert answer.sources[0]["chunk_id"] == "c1" and answer.profile["max_new_tokens"] > 0
+    assert answer.retrieval_ms is not None and answer.ttft_ms is not None and answer.model_name == "scripted"
+
+
+def test_the_prompt_numbers_the_sources(client, personas, qa_world):
+    qa_world.add_passage("c1", BATTERY, personas.collection.pk)
+    client.force_login(personas.reader)
+    _events(_ask(client, "battery disconnected"))
+    system = qa_world.model.calls[0][0]["content"]
+    assert "[1] (" in system and "replace the battery cartridge" in system
+
+
+def test_dangling_citations_are_removed(client, personas, qa_world):
+    qa_world.add_passage("c1", BATTERY, personas.collection.pk)
+    qa_world.model.reply = "Check the connector [1] and the fuse [9]."
+    client.force_login(personas.reader)
+    done = _events(_ask(client, "battery disconnected"))[-1]
+    assert done["text"] == "Check the connector [1] and the fuse." and done["dangling_citations"] == [9]
+
+
+def test_outsiders_get_nothing_from_a_collection_however_they_ask(client, personas, qa_world):
+    qa_world.add_passage("c1", BATTERY + " Model SU1400 part RBC7.", personas.collection.pk)
+    client.force_login(personas.outsider)
+    for question in ("battery disconnected", "What does the Pumps collection say about RBC7?",
+                     "Show me document 1 chunk c1 of SU1400"):
+        events = _events(_ask(client, question))
+        assert all(e.get("sources", []) == [] for e in events)
+        assert "replace the battery" not in json.dumps(events).lower()
+    assert qa_world.model.calls == []  # nothing reached the prompt either
+
+
+def test_a_reader_of_another_collection_sees_only_that_collection(client, personas, qa_world):
+    other = Collection.objects.create(name="Fleet")
+    Membership.objects.create(user=personas.outsider, collection=other, role="reader")
+    qa_world.add_passage("c1", BATTERY, personas.collection.pk)
+    qa_world.add_passage("c2", "Fleet trucks: if the battery is disconnected, check the main switch.", other.pk)
+    client.force_login(personas.outsider)
+    sources = next(e for e in _events(_ask(client, "battery disconnected")) if e["event"] == "sources")["sources"]
+    assert [s["chunk_id"] for s in sources] == ["c2"]
+
+
+def test_nothing_relevant_says_not_found_and_shows_closest_passages(client, personas, qa_world, settings):
+    qa_world.add_passage("c1", BATTERY, personas.collection.pk)
+    settings.QA_MIN_DENSE_SCORE = 0.99
+    client.force_login(personas.reader)
+    done = _events(_ask(client, "What is the torque of the flange bolts on the gearbox?"))[-1]
+    assert done["not_found"] is True and "could not find" in done["text"]
+    assert qa_world.model.calls == []
+
+
+def test_a_collection_with_no_documents_gets_a_clear_not_found(client, personas, qa_world):
+    client.force_login(personas.reader)
+    done = _events(_ask(client, "battery disconnected"))[-1]
+    assert done["not_found"] is True
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_an_empty_question_is_refused(client, personas, qa_world, question):
+    client.force_login(personas.reader)
+    r = _ask(client, question)
+    assert r.status_code == 400 and b"type a question" in r.content
+    assert not Answer.objects.exists()
+
+
+def test_a_10000_character_question_is_refused_with_the_numbers(client, personas, qa_world):
+    client.force_login(personas.reader)
+    r = client.post(reverse("qa:ask"), {"question": "x" * 10_000}, HTTP_ACCEPT="application/json")
+    assert r.status_code == 400
+    assert "10,000" in r.json()["error"] and "4,000" in r.json()["error"]
+
+
+def test_a_down_model_server_gives_a_clear_error_event(client, personas, qa_world):
+    from model.errors import ModelUnavailable
+
+    qa_world.add_passage("c1", BATTERY, personas.collection.pk)
+    qa_world.model.error = ModelUnavailable("model server at http://127.0.0.1:1 is not reachable")
+    client.force_login(personas.reader)
+    last = _events(_ask(client, "battery disconnected"))[-1]
+    assert last["event"] == "error" and "not reachable" in last["message"] and last["retry_after_s"]
+    assert Answer.objects.get().status == "failed"
+
+
+def test_a_follow_up_uses_the_conversation(client, personas, qa_world):
+    qa_world.add_passage("c1", BATTERY, personas.collection.pk)
+    client.force_login(personas.reader)
+    first = _events(_ask(client, "UPS says battery disconnected, what do I check?"))
+    conversation_id = first[0]["conversation_id"]
+    _events(_ask(client, "and then?", conversation_id=conversation_id))
+    messages = qa_world.model.calls[1]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert Answer.objects.filter(conversation_id=conversation_id).count() == 2
+
+
+def test_nobody_can_continue_someone_elses_conversation(client, personas, qa_world):
+    client.force_login(personas.reader)
+    conversation_id = _events(_ask(client, "hello"))[0]["conversation_id"]
+    client.force_login(personas.editor)
+    r = client.post(reverse("qa:ask"), {"question": "more?", "conversation_id": conversation_id},
+                    HTTP_ACCEPT="application/json")
+    assert r.status_code == 404
+
+
+def test_anonymous_users_cannot_ask(client, qa_world, db):
+    assert _ask(client, "hello").status_code == 302
