@@ -211,9 +211,10 @@ def lucene_query(text: str) -> str:
     """
     clauses = []
     for word in _WORD.findall(text[:200])[:12]:
-        escaped = _LUCENE_SPECIAL.sub(r"\\\1", word)
-        if not escaped.strip("\\"):
+        if not any(ch.isalnum() for ch in word):
             continue
+        # Lower case: the index analyser does the same, and AND/OR/NOT stop being operators.
+        escaped = _LUCENE_SPECIAL.sub(r"\\\1", word.lower())
         clauses.append(f"({escaped} OR {escaped}*)" if len(word) >= 2 else escaped)
     identifier = normalize_identifier(text[:200])
     if not clauses:
@@ -279,18 +280,28 @@ RETURN e.key AS key, e.type AS label, e.name AS name, coalesce(e.aliases, []) AS
 """
 
 
-def _entity_relations_query(rel_types: frozenset[str]) -> str:
+def _entity_relations_query() -> str:
+    # Per type: a count, then only the first $per_type relations are built (a hub can have 50k).
     return f"""
-MATCH (e:Entity {{key: $key}})-[r:{cypher.rel_union(rel_types)}]-(o:Entity)
-WHERE {cypher.visible_rel('r')}
-WITH e, r, o ORDER BY type(r), o.name
-WITH type(r) AS type, collect({{head: startNode(r).key, tail: endNode(r).key, out: startNode(r) = e,
-                               qualifier: coalesce(r.qualifier, ''), other: o {{.key, .type, .name}},
-                               props: properties(r), sources: coalesce(r.sources, []), refs: r.chunk_refs}}) AS rels
-RETURN type, size(rels) AS total,
-       [x IN rels[..$per_type] | x {{.*, citations: COLLECT {{
-           MATCH (pc:Chunk) WHERE pc.ref IN x.refs AND pc.collection_id IN $provenance
-           RETURN pc {{.chunk_id, .document_id, .version_id, .collection_id, .page}} }}}}] AS rels
+MATCH (e:Entity {{key: $key}})
+UNWIND $types AS t
+CALL (e, t) {{
+  MATCH (e)-[r]-(:Entity) WHERE type(r) = t AND {cypher.visible_rel('r')}
+  RETURN count(r) AS total
+}}
+WITH e, t, total WHERE total > 0
+CALL (e, t) {{
+  MATCH (e)-[r]-(o:Entity) WHERE type(r) = t AND {cypher.visible_rel('r')}
+  WITH r, o ORDER BY o.name LIMIT $per_type
+  RETURN collect({{head: startNode(r).key, tail: endNode(r).key, out: startNode(r) = e,
+                   qualifier: coalesce(r.qualifier, ''), other: o {{.key, .type, .name}},
+                   props: properties(r), sources: coalesce(r.sources, []),
+                   citations: COLLECT {{ MATCH (pc:Chunk) WHERE pc.ref IN r.chunk_refs
+                                          AND pc.collection_id IN $provenance
+                                        RETURN pc {{.chunk_id, .document_id, .version_id, .collection_id, .page}} }}
+                  }}) AS rels
+}}
+RETURN t AS type, total, rels
 """
 
 
@@ -319,8 +330,8 @@ def entity_detail(driver: Any, key: str, collections: Sequence[object], *,
     if not rows:
         return None
     row = rows[0]
-    rel_rows = _run(driver, _entity_relations_query(RELATION_TYPES), cfg, database, key=key, collections=cols,
-                    provenance=prov, per_type=per_type)
+    rel_rows = _run(driver, _entity_relations_query(), cfg, database, key=key, collections=cols,
+                    provenance=prov, per_type=per_type, types=sorted(RELATION_TYPES))
     relations: list[RelationView] = []
     counts: dict[str, int] = {}
     for group in rel_rows:
@@ -347,26 +358,31 @@ def _plain(props: dict[str, Any]) -> dict[str, Any]:
 
 
 def _neighbourhood_query(rel_types: frozenset[str], depth: int) -> str:
-    # DISTINCT end nodes of a variable-length pattern let Neo4j prune the expansion (a BFS that
-    # visits each node once), and LIMIT $scan bounds the work for huge hubs; the page is then cut
-    # from the counted set, ordered by degree so hubs come first.
+    # DISTINCT end nodes of a variable-length pattern let Neo4j prune the expansion, and LIMIT
+    # $scan bounds the work for huge hubs. Counting and paging run as two subqueries so no row
+    # carries the whole node list (Neo4j's memory accounting charges such a list to every row);
+    # the page is ordered by degree so hubs come first.
+    expand = f"""
+    MATCH (s)-[rels:{cypher.rel_union(rel_types)}*1..{depth}]-(n:Entity)
+    WHERE n <> s AND all(r IN rels WHERE {cypher.visible_rel('r')})
+    RETURN DISTINCT n LIMIT $scan"""
     return f"""
 MATCH (s:Entity {{key: $key}}) WHERE {cypher.visible_node('s')}
-OPTIONAL CALL (s) {{
-  MATCH (s)-[rels:{cypher.rel_union(rel_types)}*1..{depth}]-(n:Entity)
-  WHERE n <> s AND all(r IN rels WHERE {cypher.visible_rel('r')})
-  RETURN DISTINCT n LIMIT $scan
+CALL (s) {{
+  OPTIONAL CALL (s) {{{expand}
+  }}
+  RETURN count(n) AS total
 }}
-WITH s, collect(n) AS found
-CALL (found) {{
-  UNWIND found AS n
+CALL (s) {{
+  OPTIONAL CALL (s) {{{expand}
+  }}
+  WITH n WHERE n IS NOT NULL
   WITH n, COUNT {{ (n)--() }} AS degree
-  ORDER BY degree DESC, n.name, n.key
+  ORDER BY degree DESC, n.key
   SKIP $offset LIMIT $cap
   RETURN collect({{key: n.key, label: n.type, name: n.name, degree: degree}}) AS page
 }}
-RETURN {{key: s.key, label: s.type, name: s.name, degree: COUNT {{ (s)--() }}}} AS center,
-       size(found) AS total, page
+RETURN {{key: s.key, label: s.type, name: s.name, degree: COUNT {{ (s)--() }}}} AS center, total, page
 """
 
 

@@ -1,0 +1,71 @@
+import pytest
+
+from graph import ChunkInput, ColumnMapping, MappingError, RecordMapping, preview_mapping, record_facts
+from graph.lexicon import Lexicon
+
+MAPPING = RecordMapping(
+    columns=(ColumnMapping("Asset", "Equipment"), ColumnMapping("FM", "FailureMode", split="_"),
+             ColumnMapping("Action", "Action", split="_", use_lexicon=True)),
+    date="BscStartDate", cost="Cost", properties=("PMType",), text="OriginalShorttext",
+)
+ROW = {"BscStartDate": "2005-03-20", "Asset": "A", "OriginalShorttext": "L/H BUCKET CYL LEAKING.", "PMType": "PM01",
+       "Cost": "407.4", "FM": "Leak_Missing / Loose", "Action": "Replaced"}
+
+
+def record_chunk(record, chunk_id="r1"):
+    return ChunkInput(chunk_id, "col", "doc", "v1", "", kind="record", record=record)
+
+
+def test_a_record_becomes_a_work_order_linked_to_mapped_columns(rules_extractor):
+    facts = record_facts(record_chunk(ROW), MAPPING, Lexicon.load(), rules_extractor.scan)
+    work_order = facts.mentions[0]
+    assert work_order.label == "WorkOrder"
+    assert work_order.properties == {"date": "2005-03-20", "year": 2005, "cost": 407.4, "PMType": "PM01"}
+    rels = {(r.type, r.tail) for r in facts.relations if r.head == work_order.key}
+    assert ("PERFORMED_ON", "Equipment:A") in rels
+    assert ("REPORTS", "FailureMode:leak") in rels
+    assert ("REPORTS", "FailureMode:missing loose") in rels
+    assert ("HAS_ACTION", "Action:replace") in rels  # "Replaced" mapped through the lexicon
+    assert ("ADDRESSES", "Component:bucket cylinder") in rels  # found in the text column
+    assert ("HAS_COMPONENT", "Equipment:A", "Component:bucket cylinder") in {
+        (r.type, r.head, r.tail) for r in facts.relations}
+
+
+def test_null_cells_produce_nothing():
+    facts = record_facts(record_chunk({**ROW, "FM": "NA", "Action": ""}), MAPPING)
+    assert not [m for m in facts.mentions if m.label in ("FailureMode", "Action")]
+
+
+def test_work_orders_without_an_id_column_are_keyed_by_document_and_chunk():
+    facts = record_facts(record_chunk(ROW, "row-7"), MAPPING)
+    assert facts.mentions[0].name == "doc:row-7"
+
+
+def test_an_id_column_names_the_work_order():
+    mapping = RecordMapping(columns=(), work_order_id="WO")
+    facts = record_facts(record_chunk({"WO": "WO-2025-00417"}), mapping)
+    assert facts.mentions[0].key == "WorkOrder:202500417"
+
+
+def test_a_mapping_naming_missing_columns_is_rejected():
+    with pytest.raises(MappingError, match="Nope"):
+        record_facts(record_chunk(ROW), RecordMapping(columns=(ColumnMapping("Nope", "Part"),)))
+
+
+def test_unknown_labels_are_rejected():
+    with pytest.raises(MappingError):
+        ColumnMapping("Asset", "Spaceship")
+
+
+def test_preview_shows_what_the_first_rows_would_produce():
+    rows = [ROW, {**ROW, "Asset": "B"}, {**ROW, "Asset": "C"}]
+    preview = preview_mapping(rows, MAPPING, limit=2)
+    assert preview.missing_columns == []
+    assert len(preview.rows) == 2
+    assert ("Equipment", "B") in preview.rows[1]["entities"]
+    assert preview.rows[0]["work_order"]["year"] == 2005
+
+
+def test_preview_reports_missing_columns_instead_of_failing():
+    preview = preview_mapping([{"Asset": "A"}], MAPPING)
+    assert "FM" in preview.missing_columns and preview.rows == []
