@@ -24,6 +24,7 @@ from graph.facts import ChunkFacts, ChunkInput, Mention, Value, make_mention
 from graph.lexicon import Lexicon
 from graph.patterns import find_identifiers
 from graph.prose import Sentence, sentence_relations
+from graph.records import RecordMapping, infer_mapping, record_facts
 from graph.structure import procedure_relations, table_relations
 
 logger = logging.getLogger(__name__)
@@ -60,17 +61,20 @@ class Extractor:
     """
 
     def __init__(self, config: ExtractionConfig | None = None, nlp: Any = None,
-                 lexicon: Lexicon | None = None) -> None:
+                 lexicon: Lexicon | None = None, record_mapping: RecordMapping | None = None) -> None:
         """Create an extractor.
 
         Args:
             config: extraction settings.
             nlp: a loaded spaCy ``Language``; None loads ``config.spacy_model`` lazily.
             lexicon: domain lexicon; None loads ``config.lexicon_path`` or the packaged one lazily.
+            record_mapping: mapping for record chunks; None infers one from each record's column
+                names (:func:`graph.records.infer_mapping`).
         """
         self.config = config or ExtractionConfig()
         self._nlp = nlp
         self._lexicon = lexicon
+        self.record_mapping = record_mapping
 
     @property
     def lexicon(self) -> Lexicon:
@@ -123,13 +127,15 @@ class Extractor:
         """
         return self.extract_many([chunk])[0]
 
-    def extract_many(self, chunks: Sequence[ChunkInput], batch_size: int = 64) -> list[ChunkFacts]:
+    def extract_many(self, chunks: Sequence[ChunkInput], batch_size: int = 64,
+                     record_mapping: RecordMapping | None = None) -> list[ChunkFacts]:
         """Extract from many chunks, running spaCy in batches.
 
         Args:
-            chunks: chunks of any kind; records go through graph.records instead and yield only
-                their text mentions here.
+            chunks: chunks of any kind; chunks with a ``record`` go through the record mapping
+                (deterministic columns plus patterns/lexicon on its text column) instead of spaCy.
             batch_size: spaCy ``pipe`` batch size.
+            record_mapping: overrides the extractor's mapping for this call (one import).
 
         Returns:
             One ChunkFacts per chunk, in order.
@@ -137,14 +143,28 @@ class Extractor:
         Raises:
             ExtractionError: spaCy failed.
         """
-        texts = [clean_text(c.text or "", self.config.max_chunk_chars) for c in chunks]
+        mapping = record_mapping or self.record_mapping
+        results: dict[int, ChunkFacts] = {}
+        prose = []
+        for index, chunk in enumerate(chunks):
+            if chunk.record:
+                results[index] = self._record(chunk, mapping)
+            else:
+                prose.append(index)
+        texts = [clean_text(chunks[i].text or "", self.config.max_chunk_chars) for i in prose]
         try:
             docs = self.nlp.pipe(texts, batch_size=batch_size)
-            return [self._extract_doc(chunk, doc) for chunk, doc in zip(chunks, docs, strict=True)]
+            for index, doc in zip(prose, docs, strict=True):
+                results[index] = self._extract_doc(chunks[index], doc)
         except ExtractionError:
             raise
         except Exception as e:  # spaCy raises plain ValueError/RuntimeError
             raise ExtractionError(f"extraction failed: {e}") from e
+        return [results[i] for i in range(len(chunks))]
+
+    def _record(self, chunk: ChunkInput, mapping: RecordMapping | None) -> ChunkFacts:
+        record = chunk.record or {}
+        return record_facts(chunk, mapping or infer_mapping(list(record)), self.lexicon, self.scan)
 
     def _extract_doc(self, chunk: ChunkInput, doc: Any) -> ChunkFacts:
         facts = ChunkFacts(chunk)

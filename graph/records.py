@@ -8,6 +8,7 @@ import and can be previewed on the first rows before ingestion runs.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -239,3 +240,42 @@ def preview_mapping(records: Sequence[Mapping[str, object]], mapping: RecordMapp
                 "work_order": facts.mentions[0].properties,
             })
     return MappingPreview(columns, missing, rows)
+
+
+_INFER_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("work_order_id", re.compile(r"work.?order|^wo(?:.?(?:no|num|number|id))?$|order.?(?:no|number|id)", re.I)),
+    ("date", re.compile(r"date|^start|completed|performed.?on|timestamp", re.I)),
+    ("cost", re.compile(r"cost|price|amount", re.I)),
+    ("text", re.compile(r"desc|text|comment|note|summary|work.?done|remark|problem.?text", re.I)),
+    ("Equipment", re.compile(r"asset|equipment|machine|^unit|^tag|vehicle|fleet.?no", re.I)),
+    ("Part", re.compile(r"part", re.I)),
+    ("Action", re.compile(r"^action|activity|^task", re.I)),
+    ("FailureMode", re.compile(r"failure|^fm$|fault|defect", re.I)),
+    ("Component", re.compile(r"component|system|assembly|subsystem", re.I)),
+    ("Site", re.compile(r"site|plant|^area$", re.I)),
+    ("Person", re.compile(r"technician|mechanic|performed.?by|engineer|assignee", re.I)),
+)
+
+
+def infer_mapping(columns: Sequence[str]) -> RecordMapping:
+    """Guess a mapping from column names (the default until an admin saves one after a preview).
+
+    Args:
+        columns: the export's column names.
+
+    Returns:
+        A mapping; each column is used at most once, by the first rule that matches its name.
+    """
+    chosen: dict[str, str] = {}
+    entity_columns: list[ColumnMapping] = []
+    for column in columns:
+        for role, pattern in _INFER_RULES:
+            if not pattern.search(column):
+                continue
+            if role in ENTITY_LABELS:
+                entity_columns.append(ColumnMapping(column, role, use_lexicon=True))
+                break
+            if role not in chosen:
+                chosen[role] = column
+                break
+    return RecordMapping(columns=tuple(entity_columns), **chosen)  # type: ignore[arg-type]

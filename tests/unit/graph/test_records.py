@@ -69,3 +69,13 @@ def test_preview_shows_what_the_first_rows_would_produce():
 def test_preview_reports_missing_columns_instead_of_failing():
     preview = preview_mapping([{"Asset": "A"}], MAPPING)
     assert "FM" in preview.missing_columns and preview.rows == []
+
+
+def test_extractor_sends_record_chunks_through_an_inferred_mapping(rules_extractor):
+    from graph.records import infer_mapping
+
+    mapping = infer_mapping(list(ROW))
+    assert mapping.date == "BscStartDate" and mapping.text == "OriginalShorttext"
+    (facts,) = rules_extractor.extract_many([record_chunk(ROW)])
+    assert facts.mentions[0].label == "WorkOrder"
+    assert ("PERFORMED_ON", "Equipment:A") in {(r.type, r.tail) for r in facts.relations}
