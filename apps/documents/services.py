@@ -318,6 +318,7 @@ def ingest(version_id: int, token: str, *, on_progress: ProgressFn | None = None
     except (RetrievalError, GraphError) as e:
         if not is_transient(e):
             _end_claim(version_id, token, Status.FAILED, str(e))
+            _discard_index_outputs(version_id)
             return
         _end_claim(version_id, token, Status.QUEUED, f"{_service_name(e)} unavailable; retrying soon ({e})")
         raise TransientIngestError(str(e)) from e
@@ -434,6 +435,24 @@ def _purge_superseded(document_id: int) -> None:
         DocumentVersion.objects.filter(pk=old.pk).update(is_purged=True)
         Passage.objects.filter(version=old).delete()
         shutil.rmtree(storage.work_dir(old.pk), ignore_errors=True)
+
+
+def _discard_index_outputs(version_id: int) -> None:
+    """A failed version must not leave passages behind: remove them; a retry re-indexes from the
+    stored vectors (nothing is embedded again). Its graph write is one transaction: nothing to undo."""
+    from retrieval.errors import RetrievalError
+
+    version = DocumentVersion.objects.filter(pk=version_id, status=Status.FAILED).first()
+    if version is None or stage_index(version.stage) < stage_index(Stage.EMBEDDED):
+        return
+    try:
+        _with_retries(lambda: wiring.vector_index().delete_by_filter(version_id=version_id))
+    except RetrievalError:
+        logger.warning("could not remove passages of failed version %s yet", version_id, exc_info=True)
+        return
+    DocumentVersion.objects.filter(pk=version_id, status=Status.FAILED).update(
+        stage=Stage.EMBEDDED, progress_done=0, progress_total=0
+    )
 
 
 def _clean_up_abandoned(version_id: int) -> None:

@@ -106,7 +106,15 @@ def test_a_permanent_graph_error_fails_the_version_and_keeps_it_unsearchable(per
     fakes.graph.fail_with = GraphWriteError("Neo4j rejected the write")
     version = make_version(personas, ingest=True)
     assert version.status == Status.FAILED and version.error == "Neo4j rejected the write"
-    assert version.stage == Stage.INDEXED and live_hits(fakes.index, personas.collection.pk) == []
+    assert live_hits(fakes.index, personas.collection.pk) == []
+    assert all_points(fakes.index, personas.collection.pk) == 0  # nothing left behind
+    assert version.stage == Stage.EMBEDDED  # a retry re-indexes from the stored vectors
+
+    fakes.graph.fail_with = None
+    services.retry_version(version)
+    services.run_ingest(version.pk, worker="test")
+    version.refresh_from_db()
+    assert version.status == Status.READY and fakes.embedder.embedded == version.chunk_count
 
 
 def test_only_one_run_can_claim_a_version(personas):
