@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from test_browse are redefined as test arguments)
 """The console against the real Neo4j: the read transaction stops writes the keyword check missed."""
 
 from unittest.mock import patch

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from test_browse are redefined as test arguments)
 """graph.curate against the real Neo4j: merges keep aliases and provenance, soft deletes leave the
 answering queries (graph.queries) at once, scope is enforced, everything can be undone."""
 

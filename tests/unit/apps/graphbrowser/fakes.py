@@ -6,7 +6,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph import browse
-from graph.browse import EntityDetail, EntityHit, GraphEdge, GraphNode, GraphStats, RelationId, RelationView, Subgraph
+from graph.browse import (
+    EntityDetail,
+    EntityHit,
+    GraphEdge,
+    GraphNode,
+    GraphStats,
+    RelationId,
+    RelationView,
+    Subgraph,
+)
 from graph.console import ConsoleResult, check_query
 from graph.curate import Change, CurationError, EntityNotFound, MergePreview, OutsideScope
 from graph.facts import Citation
