@@ -173,7 +173,7 @@ LIMIT $limit
 """
 
 LINK_FULLTEXT = f"""
-CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', $query, {{limit: $limit}}) YIELD node, score
+CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', $search, {{limit: $limit}}) YIELD node, score
 WHERE {visible_node('node')}
 RETURN node.key AS key, node.type AS label, node.name AS name, score
 """

@@ -61,7 +61,7 @@ PATTERNS: tuple[_Pattern, ...] = (
        2, 0, _I),
     _p("ErrorCode", r"\b(?:E|F|ERR|AL|ALM)-?\d{1,3}\b", 3),
     _p("Part", r"\b\d{3,}(?:-\d{2,}){1,4}\b", 4),
-    _p("Equipment", r"\b[A-Z]{1,4}-\d{2,5}[A-Z]?\b", 5),
+    _p("Equipment", r"\b(?:[A-Z]-\d{2,5}|[A-Z]{2,4}-\d{1,5})[A-Z]?\b", 5),
     _p("Model", r"\b[A-Z]{2,}-?\d{2,}[A-Z0-9]*(?:-[A-Z0-9]+)?\b", 6),
 )
 
@@ -77,7 +77,7 @@ def _identifier_span(match: re.Match[str], group: int | str) -> tuple[int, int]:
 def _is_noise(label: str, text: str) -> bool:
     if label == "Part" and _ISO_DATE.match(text):
         return True
-    if label == "Model" and _MODEL_STOPLIST.match(text.replace("-", "")):
+    if label in ("Model", "Equipment") and _MODEL_STOPLIST.match(text.replace("-", "")):
         return True
     return False
 

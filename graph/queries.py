@@ -172,8 +172,8 @@ def link_entities(driver: Any, question: str, collections: Sequence[str], extrac
     if use_fulltext:
         words = [w for w in _TOKEN.findall(question) if w.lower() not in _STOPWORDS and w.isalnum()][:12]
         if words:
-            query = " OR ".join(f"{w}~" for w in words)
-            for r in _run(driver, cypher.LINK_FULLTEXT, cfg, database, query=query,
+            query = " OR ".join(f"{w}~1" if len(w) <= 5 else f"{w}~" for w in words)
+            for r in _run(driver, cypher.LINK_FULLTEXT, cfg, database, search=query,
                           collections=_collections(collections), limit=10):
                 linked.setdefault(r["key"], LinkedEntity(_ref(r), query, "fulltext"))
     return list(linked.values())

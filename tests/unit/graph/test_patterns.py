@@ -52,3 +52,8 @@ def test_it_finishes_quickly_on_pathological_text():
     matches = find_identifiers(text, limit=500)
     assert len(matches) == 500
     assert time.perf_counter() - started < 5
+
+
+def test_short_tags_are_equipment_but_interfaces_are_not():
+    assert found("valve SBV-7 sticks") == [("Equipment", "SBV-7", "SBV7")]
+    assert found("over RS-232 in UTF-8") == []
