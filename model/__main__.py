@@ -36,8 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--kv-type", choices=["f16", "q8_0"], default="f16")
     serve.add_argument("--flash-attn", action="store_true")
     serve.add_argument("--experts", type=int, help="active experts for the MoE model")
-    serve.add_argument("--allowed-experts", type=int, nargs="*", default=[],
-                       help="extra active-expert counts requests may select (one context each)")
+    serve.add_argument(
+        "--allowed-experts",
+        type=int,
+        nargs="*",
+        default=[],
+        help="extra active-expert counts requests may select (one context each)",
+    )
     serve.add_argument("--cpu-moe", action="store_true", help="keep MoE experts in CPU memory")
     serve.add_argument("--parallel", type=int, default=4, help="sequences decoded together")
     serve.add_argument("--max-queue", type=int, default=16)
@@ -51,24 +56,51 @@ def _parser() -> argparse.ArgumentParser:
 def _configs(args: argparse.Namespace) -> tuple[ServerConfig, list[ModelConfig]]:
     from .registry import smollm2_gguf_path
 
-    common = dict(n_ctx=args.ctx, n_threads=args.threads, n_gpu_layers=args.gpu_layers, n_batch=args.batch,
-                  n_ubatch=args.ubatch, kv_cache_type=args.kv_type, flash_attn=args.flash_attn)
+    common = dict(
+        n_ctx=args.ctx,
+        n_threads=args.threads,
+        n_gpu_layers=args.gpu_layers,
+        n_batch=args.batch,
+        n_ubatch=args.ubatch,
+        kv_cache_type=args.kv_type,
+        flash_attn=args.flash_attn,
+    )
     models = [build_config(ModelConfig, name=args.name, gguf_path=args.gguf or smollm2_gguf_path(), **common)]
     if args.moe_gguf:
-        models.append(build_config(ModelConfig, name=args.moe_name, gguf_path=args.moe_gguf,
-                                   expert_used_count=args.experts, allowed_expert_counts=tuple(args.allowed_experts),
-                                   cpu_moe=args.cpu_moe, **common))
-    cache = build_config(KVCacheConfig, ram_bytes=args.cache_ram_mib * 2**20, disk_dir=args.cache_disk_dir,
-                         disk_bytes=args.cache_disk_mib * 2**20)
-    server = build_config(ServerConfig, host=args.host, port=args.port, n_parallel=args.parallel,
-                          max_queue=args.max_queue, kv_cache=cache)
+        models.append(
+            build_config(
+                ModelConfig,
+                name=args.moe_name,
+                gguf_path=args.moe_gguf,
+                expert_used_count=args.experts,
+                allowed_expert_counts=tuple(args.allowed_experts),
+                cpu_moe=args.cpu_moe,
+                **common,
+            )
+        )
+    cache = build_config(
+        KVCacheConfig,
+        ram_bytes=args.cache_ram_mib * 2**20,
+        disk_dir=args.cache_disk_dir,
+        disk_bytes=args.cache_disk_mib * 2**20,
+    )
+    server = build_config(
+        ServerConfig,
+        host=args.host,
+        port=args.port,
+        n_parallel=args.parallel,
+        max_queue=args.max_queue,
+        kv_cache=cache,
+    )
     return server, models  # type: ignore[return-value]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         server_config, model_configs = _configs(args)
         from .gguf_meta import check_expert_count, read_gguf_info

@@ -58,9 +58,17 @@ class _Slot:
 class BatchEngine:
     """Schedules many generations onto one multi-sequence context."""
 
-    def __init__(self, context: SeqContext, *, detokenize: Callable[[int], bytes], is_eog: Callable[[int], bool],
-                 variant: str, max_queue: int, cache: PrefixKVCache | None = None,
-                 on_finished: Callable[[str, Timings, str], None] | None = None) -> None:
+    def __init__(
+        self,
+        context: SeqContext,
+        *,
+        detokenize: Callable[[int], bytes],
+        is_eog: Callable[[int], bool],
+        variant: str,
+        max_queue: int,
+        cache: PrefixKVCache | None = None,
+        on_finished: Callable[[str, Timings, str], None] | None = None,
+    ) -> None:
         """Create an engine (cheap; :meth:`start` launches the thread).
 
         Args:
@@ -276,7 +284,7 @@ class BatchEngine:
     def _send(self, slot: _Slot, upto: int | None = None) -> None:
         upto = len(slot.text) if upto is None else upto
         if upto > slot.emitted:
-            slot.handle.push(TextDelta(slot.text[slot.emitted:upto]))
+            slot.handle.push(TextDelta(slot.text[slot.emitted : upto]))
             slot.emitted = upto
 
     def _finish(self, slot: _Slot, reason: str = "stop", error: ModelError | None = None) -> None:
@@ -318,10 +326,16 @@ class BatchEngine:
         decode_s = now - first
         rate = (slot.generated - 1) / decode_s if slot.generated > 1 and decode_s > 0 else 0.0
         return Timings(
-            queue_ms=(slot.admitted_at - submitted) * 1000, ttft_ms=(first - submitted) * 1000,
-            total_ms=(now - submitted) * 1000, prompt_tokens=len(request.prompt_tokens),
-            prompt_tokens_evaluated=len(request.prompt_tokens) - slot.reused, completion_tokens=slot.generated,
-            tokens_per_s=rate, cache_hit=slot.reused > 0, tokens_reused=slot.reused, cache_source=slot.cache_source,
+            queue_ms=(slot.admitted_at - submitted) * 1000,
+            ttft_ms=(first - submitted) * 1000,
+            total_ms=(now - submitted) * 1000,
+            prompt_tokens=len(request.prompt_tokens),
+            prompt_tokens_evaluated=len(request.prompt_tokens) - slot.reused,
+            completion_tokens=slot.generated,
+            tokens_per_s=rate,
+            cache_hit=slot.reused > 0,
+            tokens_reused=slot.reused,
+            cache_source=slot.cache_source,
         )
 
     def _fail_all(self, exc: BaseException) -> None:

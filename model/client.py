@@ -56,8 +56,13 @@ class ModelClient:
         transport: optional httpx transport (tests use ``httpx.MockTransport``).
     """
 
-    def __init__(self, base_url: str, timeout_s: float = 60.0, connect_timeout_s: float = 2.0,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        timeout_s: float = 60.0,
+        connect_timeout_s: float = 2.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         timeout = httpx.Timeout(timeout_s, connect=min(connect_timeout_s, timeout_s))
         self._http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
 
@@ -96,8 +101,13 @@ class ModelClient:
         data = self._request("POST", "/v1/chat/completions", json=body).json()
         choice = data["choices"][0]
         kenning = data.get("kenning", {})
-        return ChatResult(choice["message"]["content"], choice["finish_reason"], data["usage"],
-                          kenning.get("timings", {}), kenning.get("profile", {}))
+        return ChatResult(
+            choice["message"]["content"],
+            choice["finish_reason"],
+            data["usage"],
+            kenning.get("timings", {}),
+            kenning.get("profile", {}),
+        )
 
     def stream_chat(self, messages: list[dict[str, str]], profile: Any = None, **options: Any) -> ChatStream:
         """Streaming chat completion.
@@ -136,7 +146,11 @@ def _body(messages: list[dict[str, str]], profile: Any, stream: bool, **options:
     body: dict[str, Any] = {"messages": messages, "stream": stream}
     kenning: dict[str, Any] = {}
     if profile is not None:
-        body |= {"model": profile.model, "max_tokens": profile.max_new_tokens, "temperature": profile.temperature}
+        body |= {
+            "model": profile.model,
+            "max_tokens": profile.max_new_tokens,
+            "temperature": profile.temperature,
+        }
         kenning = {"active_experts": profile.active_experts, "rule": profile.rule}
     if "conversation_id" in options:
         kenning["conversation_id"] = options.pop("conversation_id")
@@ -169,15 +183,22 @@ def _chunk_items(payload: dict[str, Any]) -> Iterator[str | ChatResult]:
         yield text
     if choice.get("finish_reason"):
         kenning = payload.get("kenning", {})
-        yield ChatResult("", choice["finish_reason"], payload.get("usage", {}), kenning.get("timings", {}),
-                         kenning.get("profile", {}))
+        yield ChatResult(
+            "",
+            choice["finish_reason"],
+            payload.get("usage", {}),
+            kenning.get("timings", {}),
+            kenning.get("profile", {}),
+        )
 
 
 def _error_from(response: httpx.Response) -> ModelError:
     try:
         body = response.json()
     except ValueError:
-        logger.warning("model server answered %s with a non-JSON body: %.500s", response.status_code, response.text)
+        logger.warning(
+            "model server answered %s with a non-JSON body: %.500s", response.status_code, response.text
+        )
         body = {}
     return _error_from_body(body, response.status_code, response.headers.get("Retry-After"))
 

@@ -28,22 +28,32 @@ class ModelConfig(_Frozen):
     bindings (llama-cpp-python's ``Llama`` class does not expose it).
     """
 
-    name: str = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:/-]+$",
-                      description="Name clients use in the 'model' field")
+    name: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:/-]+$",
+        description="Name clients use in the 'model' field",
+    )
     gguf_path: Path = Field(description="Path to the GGUF file")
     n_ctx: int = Field(default=4096, ge=128, le=1_048_576, description="Context window in tokens (all slots)")
     n_threads: int | None = Field(default=None, ge=1, le=512, description="Decode threads; None = cores/2")
-    n_threads_batch: int | None = Field(default=None, ge=1, le=512, description="Prompt threads; None = n_threads")
+    n_threads_batch: int | None = Field(
+        default=None, ge=1, le=512, description="Prompt threads; None = n_threads"
+    )
     n_gpu_layers: int = Field(default=0, ge=-1, description="Layers offloaded to GPU; -1 = all")
     n_batch: int = Field(default=512, ge=1, le=65_536, description="Logical batch size for prompt evaluation")
     n_ubatch: int = Field(default=512, ge=1, le=65_536, description="Physical micro-batch size")
     kv_cache_type: KVCacheType = Field(default="f16", description="K/V cache element type")
     flash_attn: bool = Field(default=False, description="Use flash attention")
-    expert_used_count: int | None = Field(default=None, ge=1, le=256,
-                                          description="Active experts per token (MoE only); None = GGUF default")
+    expert_used_count: int | None = Field(
+        default=None, ge=1, le=256, description="Active experts per token (MoE only); None = GGUF default"
+    )
     allowed_expert_counts: tuple[int, ...] = Field(
-        default=(), description="Extra active-expert counts requests may ask for (each is a separate context)")
-    cpu_moe: bool = Field(default=False, description="Keep MoE expert tensors on the CPU (big MoE on small GPU)")
+        default=(), description="Extra active-expert counts requests may ask for (each is a separate context)"
+    )
+    cpu_moe: bool = Field(
+        default=False, description="Keep MoE expert tensors on the CPU (big MoE on small GPU)"
+    )
     use_mmap: bool = True
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
 
@@ -65,7 +75,9 @@ class KVCacheConfig(_Frozen):
     ram_bytes: int = Field(default=512 * 2**20, ge=0, description="RAM budget for saved states, real bytes")
     disk_dir: Path | None = Field(default=None, description="Directory of the disk tier; None = RAM only")
     disk_bytes: int = Field(default=4 * 2**30, ge=0, description="Disk tier budget in bytes")
-    min_prefix_tokens: int = Field(default=16, ge=1, description="Shorter shared prefixes are not worth a restore")
+    min_prefix_tokens: int = Field(
+        default=16, ge=1, description="Shorter shared prefixes are not worth a restore"
+    )
 
 
 class ServerConfig(_Frozen):
@@ -93,5 +105,7 @@ def build_config(cls: type[_Frozen], **values: object) -> _Frozen:
     try:
         return cls(**values)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or cls.__name__}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or cls.__name__}: {e['msg']}" for e in exc.errors()
+        )
         raise ModelConfigError(f"invalid {cls.__name__}: {problems}") from exc

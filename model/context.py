@@ -61,8 +61,9 @@ class LlamaSeqContext:
         self.model, self.n_seq, self.n_ctx_seq, self.n_batch = model, n_seq, cfg.n_ctx, cfg.n_batch
         self.ptr = self._llama.llama_init_from_model(model.ptr, self._params(n_seq))
         if not self.ptr:
-            raise ModelError(f"llama.cpp could not create a context for {cfg.name} "
-                             f"(n_ctx {cfg.n_ctx} x {n_seq} sequences)")
+            raise ModelError(
+                f"llama.cpp could not create a context for {cfg.name} (n_ctx {cfg.n_ctx} x {n_seq} sequences)"
+            )
         self._mem = self._llama.llama_get_memory(self.ptr)
         self._batch = self._llama.llama_batch_init(self.n_batch + 1, 0, 1)
 
@@ -76,7 +77,9 @@ class LlamaSeqContext:
         params.n_threads_batch = cfg.n_threads_batch or params.n_threads
         kv_type = ll.GGML_TYPE_Q8_0 if cfg.kv_cache_type == "q8_0" else ll.GGML_TYPE_F16
         params.type_k = params.type_v = kv_type
-        params.flash_attn_type = ll.LLAMA_FLASH_ATTN_TYPE_ENABLED if cfg.flash_attn else ll.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        params.flash_attn_type = (
+            ll.LLAMA_FLASH_ATTN_TYPE_ENABLED if cfg.flash_attn else ll.LLAMA_FLASH_ATTN_TYPE_DISABLED
+        )
         # One unified KV buffer: with per-sequence streams llama.cpp splits batches per sequence,
         # which changes the kernels a token goes through and so greedy output (measured).
         params.kv_unified = True

@@ -117,8 +117,11 @@ def _read_fields(path: Path) -> dict[str, Any]:
     try:
         reader = gguf.GGUFReader(path)
         # Tokenizer arrays are large and unused here; skip decoding them.
-        fields = {name: field.contents() for name, field in reader.fields.items()
-                  if not name.startswith("tokenizer.ggml.")}
+        fields = {
+            name: field.contents()
+            for name, field in reader.fields.items()
+            if not name.startswith("tokenizer.ggml.")
+        }
         fields["__tensor_count__"] = len(reader.tensors)
         _check_tensor_extent(path, reader)
     except ModelFileError:

@@ -60,9 +60,13 @@ class LlamaStateCodec:
 
     def dumps(self, state: Any) -> bytes:
         buf = io.BytesIO()
-        np.savez(buf, input_ids=state.input_ids, scores=state.scores,
-                 llama_state=np.frombuffer(state.llama_state, dtype=np.uint8),
-                 meta=np.array([state.n_tokens, state.llama_state_size, state.seed], dtype=np.int64))
+        np.savez(
+            buf,
+            input_ids=state.input_ids,
+            scores=state.scores,
+            llama_state=np.frombuffer(state.llama_state, dtype=np.uint8),
+            meta=np.array([state.n_tokens, state.llama_state_size, state.seed], dtype=np.int64),
+        )
         return buf.getvalue()
 
     def loads(self, blob: bytes) -> Any:
@@ -70,8 +74,9 @@ class LlamaStateCodec:
 
         arrays = np.load(io.BytesIO(blob), allow_pickle=False)
         n_tokens, size, seed = (int(v) for v in arrays["meta"])
-        return LlamaState(arrays["input_ids"], arrays["scores"], n_tokens,
-                          arrays["llama_state"].tobytes(), size, seed)
+        return LlamaState(
+            arrays["input_ids"], arrays["scores"], n_tokens, arrays["llama_state"].tobytes(), size, seed
+        )
 
 
 def state_nbytes(state: Any) -> int:
@@ -197,8 +202,16 @@ class PrefixKVCache:
             A snapshot of the cache's metrics.
         """
         with self._lock:
-            return CacheStats(self._hits, self._misses, self._tokens_reused, self._ram_bytes,
-                              self._disk_bytes, len(self._ram), len(self._disk), self._evictions)
+            return CacheStats(
+                self._hits,
+                self._misses,
+                self._tokens_reused,
+                self._ram_bytes,
+                self._disk_bytes,
+                len(self._ram),
+                len(self._disk),
+                self._evictions,
+            )
 
     def clear(self) -> None:
         """Drop every entry in both tiers."""

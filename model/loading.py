@@ -53,14 +53,18 @@ def _llama() -> Any:
     try:
         import llama_cpp
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ModelFileError("llama_cpp", "llama-cpp-python is not installed; see README (cached wheel)") from exc
+        raise ModelFileError(
+            "llama_cpp", "llama-cpp-python is not installed; see README (cached wheel)"
+        ) from exc
     with _backend_lock:
         if not _backend_ready:
             llama_cpp.llama_backend_init()
             # llama.cpp writes thousands of lines per load to stderr; route them into logging
             # (DEBUG/INFO under "model.llama_cpp") so the process's logging config decides.
-            llama_cpp.llama_log_set(_NATIVE_LOG_CALLBACK_HOLDER.setdefault("cb", _native_log_callback(llama_cpp)),
-                                    ctypes.c_void_p(0))
+            llama_cpp.llama_log_set(
+                _NATIVE_LOG_CALLBACK_HOLDER.setdefault("cb", _native_log_callback(llama_cpp)),
+                ctypes.c_void_p(0),
+            )
             _backend_ready = True
     return llama_cpp
 
@@ -80,7 +84,11 @@ class LoadedModel:
     @property
     def variant(self) -> str:
         """Name of this model variant; KV states are only valid within one variant."""
-        return self.config.name if self.expert_used_count is None else f"{self.config.name}@k{self.expert_used_count}"
+        return (
+            self.config.name
+            if self.expert_used_count is None
+            else f"{self.config.name}@k{self.expert_used_count}"
+        )
 
     def tokenize(self, text: str, add_special: bool = True) -> list[int]:
         """Tokenize text; special tokens written in the text (chat markers) are parsed.
@@ -157,8 +165,15 @@ def load_model(config: ModelConfig, expert_used_count: int | None = None) -> Loa
     llama_cpp = _llama()
     keepalive: list[Any] = []
     params = _model_params(llama_cpp, config, override, info, keepalive)
-    logger.info("loading %s (%s, %.0f MiB, experts %s/%s) from %s", config.name, info.architecture,
-                info.size_bytes / 2**20, effective or "-", info.expert_count or "-", info.path)
+    logger.info(
+        "loading %s (%s, %.0f MiB, experts %s/%s) from %s",
+        config.name,
+        info.architecture,
+        info.size_bytes / 2**20,
+        effective or "-",
+        info.expert_count or "-",
+        info.path,
+    )
     started = time.perf_counter()
     ptr = llama_cpp.llama_model_load_from_file(str(info.path).encode(), params)
     if not ptr:
@@ -169,14 +184,16 @@ def load_model(config: ModelConfig, expert_used_count: int | None = None) -> Loa
     return LoadedModel(config, info, effective, ptr, vocab, load_s, keepalive)
 
 
-def _model_params(llama_cpp: Any, config: ModelConfig, experts: int | None, info: GGUFInfo,
-                  keepalive: list[Any]) -> Any:
+def _model_params(
+    llama_cpp: Any, config: ModelConfig, experts: int | None, info: GGUFInfo, keepalive: list[Any]
+) -> Any:
     params = llama_cpp.llama_model_default_params()
     params.n_gpu_layers = config.n_gpu_layers if config.n_gpu_layers >= 0 else 2**31 - 1
     params.use_mmap = config.use_mmap
     if experts is not None:
-        params.kv_overrides = _kv_overrides(llama_cpp, {f"{info.architecture}.expert_used_count": experts},
-                                            keepalive)
+        params.kv_overrides = _kv_overrides(
+            llama_cpp, {f"{info.architecture}.expert_used_count": experts}, keepalive
+        )
     if config.cpu_moe and info.is_moe:
         params.tensor_buft_overrides = _cpu_moe_overrides(llama_cpp, keepalive)
     callback = llama_cpp.llama_progress_callback(_progress_logger(config.name))

@@ -19,11 +19,22 @@ class ServerMetrics:
 
     def __init__(self, stats: Callable[[], EngineStats | None]) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("kenning_model_requests", "Chat completion requests by outcome",
-                                ["status"], registry=self.registry)
-        self.tokens = Counter("kenning_model_tokens", "Tokens processed", ["model", "kind"], registry=self.registry)
-        self.ttft = Histogram("kenning_model_ttft_seconds", "Time to first token", ["model"],
-                              buckets=TTFT_BUCKETS_S, registry=self.registry)
+        self.requests = Counter(
+            "kenning_model_requests",
+            "Chat completion requests by outcome",
+            ["status"],
+            registry=self.registry,
+        )
+        self.tokens = Counter(
+            "kenning_model_tokens", "Tokens processed", ["model", "kind"], registry=self.registry
+        )
+        self.ttft = Histogram(
+            "kenning_model_ttft_seconds",
+            "Time to first token",
+            ["model"],
+            buckets=TTFT_BUCKETS_S,
+            registry=self.registry,
+        )
         self.registry.register(_EngineCollector(stats))
 
     def observe_finished(self, variant: str, timings: Timings, _reason: str) -> None:
@@ -50,8 +61,12 @@ class _EngineCollector:
         stats = self._stats()
         if stats is None:
             return
-        yield GaugeMetricFamily("kenning_model_queue_depth", "Requests waiting for a slot", value=stats.queue_depth)
-        yield GaugeMetricFamily("kenning_model_active_slots", "Sequences generating", value=stats.active_slots)
+        yield GaugeMetricFamily(
+            "kenning_model_queue_depth", "Requests waiting for a slot", value=stats.queue_depth
+        )
+        yield GaugeMetricFamily(
+            "kenning_model_active_slots", "Sequences generating", value=stats.active_slots
+        )
         cache = stats.cache
         if cache is None:
             return

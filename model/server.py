@@ -29,8 +29,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .config import ModelConfig, ServerConfig
-from .errors import (ContextOverflow, ExpertCountError, InvalidRequest, ModelError, ModelUnavailable, QueueFull,
-                     RequestCancelled, UnknownModel)
+from .errors import (
+    ContextOverflow,
+    ExpertCountError,
+    InvalidRequest,
+    ModelError,
+    ModelUnavailable,
+    QueueFull,
+    RequestCancelled,
+    UnknownModel,
+)
 from .generation import Failed, Finished, GenerationHandle, TextDelta
 from .metrics import ServerMetrics
 from .schemas import ChatCompletionBody, describe_validation_error
@@ -45,8 +53,11 @@ def _start_service(server_config: ServerConfig, model_configs: list[ModelConfig]
     return ModelService.start(server_config, model_configs, on_finished)
 
 
-def create_app(server_config: ServerConfig, model_configs: list[ModelConfig],
-               engine_factory: EngineFactory = _start_service) -> Starlette:
+def create_app(
+    server_config: ServerConfig,
+    model_configs: list[ModelConfig],
+    engine_factory: EngineFactory = _start_service,
+) -> Starlette:
     """Build the ASGI app; models load in the app's startup (lifespan), not here.
 
     Args:
@@ -64,9 +75,13 @@ def create_app(server_config: ServerConfig, model_configs: list[ModelConfig],
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         started = time.perf_counter()
         state["engine"] = await anyio.to_thread.run_sync(
-            engine_factory, server_config, model_configs, metrics.observe_finished)
-        logger.info("model server ready in %.1fs: %s", time.perf_counter() - started,
-                    ", ".join(m.name for m in state["engine"].models()))
+            engine_factory, server_config, model_configs, metrics.observe_finished
+        )
+        logger.info(
+            "model server ready in %.1fs: %s",
+            time.perf_counter() - started,
+            ", ".join(m.name for m in state["engine"].models()),
+        )
         try:
             yield
         finally:
@@ -151,7 +166,9 @@ class _Api:
         handle.bind_loop(asyncio.get_running_loop())
         return await anyio.to_thread.run_sync(engine.submit_chat, chat, handle)
 
-    async def _complete(self, chat: ChatRequest, body: ChatCompletionBody, handle: GenerationHandle) -> Response:
+    async def _complete(
+        self, chat: ChatRequest, body: ChatCompletionBody, handle: GenerationHandle
+    ) -> Response:
         parts: list[str] = []
         try:
             async for event in handle.events():
@@ -168,12 +185,17 @@ class _Api:
             handle.cancel()  # no-op when finished; frees the slot if the client went away
         raise ModelUnavailable("generation ended without a result")
 
-    async def _stream(self, chat: ChatRequest, body: ChatCompletionBody,
-                      handle: GenerationHandle) -> AsyncIterator[dict[str, str]]:
+    async def _stream(
+        self, chat: ChatRequest, body: ChatCompletionBody, handle: GenerationHandle
+    ) -> AsyncIterator[dict[str, str]]:
         completion_id, created = f"chatcmpl-{chat.request_id}", int(time.time())
         model = chat.model or self.engine.models()[0].name
         try:
-            yield {"data": json.dumps(_chunk(completion_id, created, model, {"role": "assistant", "content": ""}))}
+            yield {
+                "data": json.dumps(
+                    _chunk(completion_id, created, model, {"role": "assistant", "content": ""})
+                )
+            }
             async for event in handle.events():
                 if isinstance(event, TextDelta):
                     yield {"data": json.dumps(_chunk(completion_id, created, model, {"content": event.text}))}
@@ -192,8 +214,10 @@ class _Api:
             handle.cancel()
 
     async def list_models(self, _request: Request) -> Response:
-        data = [{"id": m.name, "object": "model", "owned_by": "kenning", "kenning": asdict(m)}
-                for m in self.engine.models()]
+        data = [
+            {"id": m.name, "object": "model", "owned_by": "kenning", "kenning": asdict(m)}
+            for m in self.engine.models()
+        ]
         return JSONResponse({"object": "list", "data": data})
 
     async def health(self, _request: Request) -> Response:
@@ -201,8 +225,14 @@ class _Api:
         if engine is None:
             return JSONResponse({"status": "loading"}, status_code=503)
         stats = engine.stats()
-        return JSONResponse({"status": "ok", "models": [m.name for m in engine.models()],
-                             "queue_depth": stats.queue_depth, "active_slots": stats.active_slots})
+        return JSONResponse(
+            {
+                "status": "ok",
+                "models": [m.name for m in engine.models()],
+                "queue_depth": stats.queue_depth,
+                "active_slots": stats.active_slots,
+            }
+        )
 
     async def prometheus(self, _request: Request) -> Response:
         return Response(self.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
@@ -218,17 +248,26 @@ async def _json(request: Request) -> Any:
 def _to_chat_request(body: ChatCompletionBody) -> ChatRequest:
     profile = body.kenning_profile
     return ChatRequest(
-        messages=tuple(ChatMessage(m.role, m.content) for m in body.messages), model=body.model,
-        max_tokens=body.max_tokens, temperature=body.temperature, top_p=body.top_p, seed=body.seed,
-        stop=body.stop_list, active_experts=profile.active_experts if profile else None,
-        conversation_id=profile.conversation_id if profile else None, request_id=uuid.uuid4().hex[:16],
+        messages=tuple(ChatMessage(m.role, m.content) for m in body.messages),
+        model=body.model,
+        max_tokens=body.max_tokens,
+        temperature=body.temperature,
+        top_p=body.top_p,
+        seed=body.seed,
+        stop=body.stop_list,
+        active_experts=profile.active_experts if profile else None,
+        conversation_id=profile.conversation_id if profile else None,
+        request_id=uuid.uuid4().hex[:16],
     )
 
 
 def _usage(event: Finished) -> dict[str, int]:
     t = event.timings
-    return {"prompt_tokens": t.prompt_tokens, "completion_tokens": t.completion_tokens,
-            "total_tokens": t.prompt_tokens + t.completion_tokens}
+    return {
+        "prompt_tokens": t.prompt_tokens,
+        "completion_tokens": t.completion_tokens,
+        "total_tokens": t.prompt_tokens + t.completion_tokens,
+    }
 
 
 def _kenning(chat: ChatRequest, body: ChatCompletionBody, event: Finished) -> dict[str, Any]:
@@ -236,18 +275,33 @@ def _kenning(chat: ChatRequest, body: ChatCompletionBody, event: Finished) -> di
     return {"timings": asdict(event.timings), "profile": profile | {"active_experts": chat.active_experts}}
 
 
-def _chunk(completion_id: str, created: int, model: str, delta: dict[str, str],
-           finish_reason: str | None = None) -> dict[str, Any]:
-    return {"id": completion_id, "object": "chat.completion.chunk", "created": created, "model": model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
-
-
-def _completion_body(chat: ChatRequest, body: ChatCompletionBody, model: str, text: str,
-                     event: Finished) -> dict[str, Any]:
+def _chunk(
+    completion_id: str, created: int, model: str, delta: dict[str, str], finish_reason: str | None = None
+) -> dict[str, Any]:
     return {
-        "id": f"chatcmpl-{chat.request_id}", "object": "chat.completion", "created": int(time.time()),
+        "id": completion_id,
+        "object": "chat.completion.chunk",
+        "created": created,
         "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
-                     "finish_reason": event.finish_reason}],
-        "usage": _usage(event), "kenning": _kenning(chat, body, event),
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+    }
+
+
+def _completion_body(
+    chat: ChatRequest, body: ChatCompletionBody, model: str, text: str, event: Finished
+) -> dict[str, Any]:
+    return {
+        "id": f"chatcmpl-{chat.request_id}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": text},
+                "finish_reason": event.finish_reason,
+            }
+        ],
+        "usage": _usage(event),
+        "kenning": _kenning(chat, body, event),
     }

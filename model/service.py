@@ -67,7 +67,9 @@ class Engine(Protocol):
     """What the HTTP server needs; :class:`ModelService` and test fakes implement it."""
 
     def models(self) -> list[ModelInfo]: ...
-    def submit_chat(self, request: ChatRequest, handle: GenerationHandle | None = None) -> GenerationHandle: ...
+    def submit_chat(
+        self, request: ChatRequest, handle: GenerationHandle | None = None
+    ) -> GenerationHandle: ...
     def new_handle(self, request: ChatRequest) -> GenerationHandle: ...
     def stats(self) -> EngineStats: ...
     def close(self) -> None: ...
@@ -85,8 +87,9 @@ class _Variant:
 class ModelService:
     """Owns the loaded models and their batching engines. Build it with :meth:`start`."""
 
-    def __init__(self, server_config: ServerConfig, model_configs: list[ModelConfig],
-                 cache: PrefixKVCache | None) -> None:
+    def __init__(
+        self, server_config: ServerConfig, model_configs: list[ModelConfig], cache: PrefixKVCache | None
+    ) -> None:
         self.server_config, self.model_configs, self.cache = server_config, model_configs, cache
         self._variants: dict[tuple[str, int | None], _Variant] = {}
         self._infos: list[ModelInfo] = []
@@ -95,8 +98,9 @@ class ModelService:
         self._lock = threading.Lock()
 
     @classmethod
-    def start(cls, server_config: ServerConfig, model_configs: list[ModelConfig],
-              on_finished: Any = None) -> ModelService:
+    def start(
+        cls, server_config: ServerConfig, model_configs: list[ModelConfig], on_finished: Any = None
+    ) -> ModelService:
         """Load every model and variant, start their engines.
 
         Args:
@@ -130,15 +134,22 @@ class ModelService:
         if default is not None:
             self._variants[(cfg.name, default)] = first
         info = first.model.info
-        self._infos.append(ModelInfo(cfg.name, info.is_moe, cfg.n_ctx, info.expert_count, default,
-                                     tuple(sorted(counts))))
+        self._infos.append(
+            ModelInfo(cfg.name, info.is_moe, cfg.n_ctx, info.expert_count, default, tuple(sorted(counts)))
+        )
 
     def _load_variant(self, cfg: ModelConfig, experts: int | None) -> _Variant:
         model = load_model(cfg, experts)
         context = LlamaSeqContext(model, self.server_config.n_parallel)
-        engine = BatchEngine(context, detokenize=model.token_bytes, is_eog=model.is_eog, variant=model.variant,
-                             max_queue=self.server_config.max_queue, cache=self.cache,
-                             on_finished=self._finished)
+        engine = BatchEngine(
+            context,
+            detokenize=model.token_bytes,
+            is_eog=model.is_eog,
+            variant=model.variant,
+            max_queue=self.server_config.max_queue,
+            cache=self.cache,
+            on_finished=self._finished,
+        )
         engine.start()
         formatter, bos = _chat_formatter(model)
         return _Variant(model, context, engine, formatter, bos)
@@ -170,8 +181,15 @@ class ModelService:
         """
         variant = self._variant_for(request)
         tokens = self.render_tokens(variant, request.messages)
-        generation = GenerationRequest(tuple(tokens), request.max_tokens, request.temperature, request.top_p,
-                                       request.seed, request.stop, request.request_id)
+        generation = GenerationRequest(
+            tuple(tokens),
+            request.max_tokens,
+            request.temperature,
+            request.top_p,
+            request.seed,
+            request.stop,
+            request.request_id,
+        )
         if handle is None:
             handle = GenerationHandle(generation)
         else:
@@ -205,17 +223,24 @@ class ModelService:
             info = next(i for i in self._infos if i.name == name)
             if not info.is_moe:
                 raise InvalidRequest(f"model {name} is dense; active_experts does not apply")
-            raise ExpertCountError(request.active_experts, info.expert_count) if not (
-                1 <= request.active_experts <= info.expert_count) else InvalidRequest(
-                f"model {name} is served with active experts {list(info.expert_used_counts)}; "
-                f"{request.active_experts} is not loaded (add it to allowed_expert_counts)")
+            raise (
+                ExpertCountError(request.active_experts, info.expert_count)
+                if not (1 <= request.active_experts <= info.expert_count)
+                else InvalidRequest(
+                    f"model {name} is served with active experts {list(info.expert_used_counts)}; "
+                    f"{request.active_experts} is not loaded (add it to allowed_expert_counts)"
+                )
+            )
         return variant
 
     def stats(self) -> EngineStats:
         """Queue depth and active slots over all engines, plus cache stats."""
         engines = {id(v.engine): v.engine for v in self._variants.values()}.values()
-        return EngineStats(sum(e.queue_depth() for e in engines), sum(e.active_slots() for e in engines),
-                           self.cache.stats() if self.cache is not None else None)
+        return EngineStats(
+            sum(e.queue_depth() for e in engines),
+            sum(e.active_slots() for e in engines),
+            self.cache.stats() if self.cache is not None else None,
+        )
 
     def close(self) -> None:
         """Stop engines and free contexts and models."""

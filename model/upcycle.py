@@ -41,8 +41,13 @@ ROUTER_SCALE = 0.02
 _FFN = re.compile(r"^blk\.(\d+)\.ffn_(gate|up|down)\.weight$")
 
 
-def build_moe(out_dir: Path, source: Path | None = None, n_experts: int = N_EXPERTS,
-              n_used: int = N_EXPERTS_USED, force: bool = False) -> Path:
+def build_moe(
+    out_dir: Path,
+    source: Path | None = None,
+    n_experts: int = N_EXPERTS,
+    n_used: int = N_EXPERTS_USED,
+    force: bool = False,
+) -> Path:
     """Build (or reuse) the upcycled MoE GGUF.
 
     Args:
@@ -68,8 +73,12 @@ def build_moe(out_dir: Path, source: Path | None = None, n_experts: int = N_EXPE
         _quantize(intermediate, target)
     finally:
         intermediate.unlink(missing_ok=True)
-    logger.info("upcycle: wrote %s (%.0f MiB) in %.1fs", target, target.stat().st_size / 2**20,
-                time.perf_counter() - started)
+    logger.info(
+        "upcycle: wrote %s (%.0f MiB) in %.1fs",
+        target,
+        target.stat().st_size / 2**20,
+        time.perf_counter() - started,
+    )
     return target
 
 

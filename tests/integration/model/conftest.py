@@ -23,8 +23,9 @@ def moe_gguf():
 
 @pytest.fixture(scope="session")
 def moe_config(moe_gguf):
-    return ModelConfig(name=MOE_MODEL_NAME, gguf_path=moe_gguf, n_ctx=1024, n_threads=N_THREADS,
-                       allowed_expert_counts=(1, 2))
+    return ModelConfig(
+        name=MOE_MODEL_NAME, gguf_path=moe_gguf, n_ctx=1024, n_threads=N_THREADS, allowed_expert_counts=(1, 2)
+    )
 
 
 def server_config(**overrides):

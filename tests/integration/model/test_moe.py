@@ -31,7 +31,12 @@ def test_the_upcycled_moe_has_experts_and_answers_like_the_dense_model(dense_con
     service = ModelService.start(server_config(n_parallel=1), [dense_config, moe_config])
     try:
         info = {m.name: m for m in service.models()}["smollm2-moe"]
-        assert (info.is_moe, info.expert_count, info.default_experts, info.expert_used_counts) == (True, 4, 2, (1, 2))
+        assert (info.is_moe, info.expert_count, info.default_experts, info.expert_used_counts) == (
+            True,
+            4,
+            2,
+            (1, 2),
+        )
         dense = answer(service, "smollm2")
         assert dense
         for experts in (2, 1):

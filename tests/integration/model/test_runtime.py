@@ -12,8 +12,14 @@ from .conftest import server_config
 
 pytestmark = pytest.mark.integration
 
-SYSTEM = ChatMessage("system", "You are Kenning, a maintenance assistant. Answer from the sources. " + " ".join(
-    f"Source {i}: pump P-{100 + i} trips with error E-{40 + i} when the inlet valve is closed." for i in range(8)))
+SYSTEM = ChatMessage(
+    "system",
+    "You are Kenning, a maintenance assistant. Answer from the sources. "
+    + " ".join(
+        f"Source {i}: pump P-{100 + i} trips with error E-{40 + i} when the inlet valve is closed."
+        for i in range(8)
+    ),
+)
 
 
 def ask(service, question, max_tokens=12):
@@ -25,13 +31,18 @@ def ask(service, question, max_tokens=12):
 
 def occupy_slot(service):
     """Fill the single slot with an unrelated prompt so the next request cannot reuse it."""
-    list(service.submit_chat(ChatRequest((ChatMessage("system", "Be brief."), ChatMessage("user", "Hi")),
-                                         max_tokens=2)))
+    list(
+        service.submit_chat(
+            ChatRequest((ChatMessage("system", "Be brief."), ChatMessage("user", "Hi")), max_tokens=2)
+        )
+    )
 
 
 @pytest.fixture(scope="module")
 def uncached(dense_config):
-    service = ModelService.start(server_config(n_parallel=1, kv_cache=KVCacheConfig(ram_bytes=0)), [dense_config])
+    service = ModelService.start(
+        server_config(n_parallel=1, kv_cache=KVCacheConfig(ram_bytes=0)), [dense_config]
+    )
     yield service
     service.close()
 
@@ -49,8 +60,11 @@ def test_greedy_output_is_identical_with_and_without_the_prefix_cache(uncached, 
     occupy_slot(uncached)
     expected, cold = ask(uncached, "What does error E-45 mean?")
     assert cold.timings.tokens_reused < 10  # at most the chat template's first tokens
-    cache = KVCacheConfig(ram_bytes=256 * 2**20) if tier == "ram" else KVCacheConfig(
-        ram_bytes=1, disk_dir=tmp_path, disk_bytes=512 * 2**20)
+    cache = (
+        KVCacheConfig(ram_bytes=256 * 2**20)
+        if tier == "ram"
+        else KVCacheConfig(ram_bytes=1, disk_dir=tmp_path, disk_bytes=512 * 2**20)
+    )
     service = ModelService.start(server_config(n_parallel=1, kv_cache=cache), [dense_config])
     try:
         ask(service, "Which pump trips with E-47?")  # saves a state holding the shared system prompt
@@ -68,8 +82,12 @@ def test_a_follow_up_turn_reuses_the_slot_kv(dense_config):
     service = ModelService.start(server_config(n_parallel=2), [dense_config])
     try:
         first, _ = ask(service, "Why does pump P-103 trip?")
-        messages = (SYSTEM, ChatMessage("user", "Why does pump P-103 trip?"), ChatMessage("assistant", first),
-                    ChatMessage("user", "And P-104?"))
+        messages = (
+            SYSTEM,
+            ChatMessage("user", "Why does pump P-103 trip?"),
+            ChatMessage("assistant", first),
+            ChatMessage("user", "And P-104?"),
+        )
         events = list(service.submit_chat(ChatRequest(messages, max_tokens=4)))
     finally:
         service.close()
@@ -80,11 +98,15 @@ def test_a_follow_up_turn_reuses_the_slot_kv(dense_config):
 def test_concurrent_requests_are_batched_and_match_solo_answers(uncached, dense_config):
     questions = [f"Why does pump P-{100 + i} trip?" for i in range(4)]
     solo = [ask(uncached, q)[0] for q in questions]
-    service = ModelService.start(server_config(n_parallel=4, kv_cache=KVCacheConfig(ram_bytes=0)), [dense_config])
+    service = ModelService.start(
+        server_config(n_parallel=4, kv_cache=KVCacheConfig(ram_bytes=0)), [dense_config]
+    )
     results: dict[int, str] = {}
     try:
-        threads = [threading.Thread(target=lambda i=i: results.__setitem__(i, ask(service, questions[i])[0]))
-                   for i in range(4)]
+        threads = [
+            threading.Thread(target=lambda i=i: results.__setitem__(i, ask(service, questions[i])[0]))
+            for i in range(4)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -43,8 +43,9 @@ def live_url(dense_config):
 
 def test_it_streams_an_answer_with_usage_and_timings(live_url):
     client = ModelClient(live_url)
-    stream = client.stream_chat([{"role": "user", "content": "What is a pump?"}], max_tokens=8,
-                                conversation_id="conv-1")
+    stream = client.stream_chat(
+        [{"role": "user", "content": "What is a pump?"}], max_tokens=8, conversation_id="conv-1"
+    )
     deltas = list(stream)
     assert "".join(deltas).strip()
     assert stream.result is not None and stream.result.usage["completion_tokens"] <= 8
@@ -60,8 +61,10 @@ def test_it_answers_400_with_token_counts_when_the_prompt_overflows(live_url):
 
 def test_it_answers_503_when_slots_and_queue_are_full(live_url):
     client = ModelClient(live_url)
-    streams = [client.stream_chat([{"role": "user", "content": f"Count to {50 + i}."}], max_tokens=24)
-               for i in range(3)]
+    streams = [
+        client.stream_chat([{"role": "user", "content": f"Count to {50 + i}."}], max_tokens=24)
+        for i in range(3)
+    ]
     iterators = [iter(s) for s in streams]
     threads = [threading.Thread(target=lambda it=it: list(it)) for it in iterators]
     for thread in threads:

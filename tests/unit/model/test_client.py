@@ -44,7 +44,9 @@ def mock_client(status, body, headers=None):
 
 
 def test_it_raises_context_overflow_with_counts_from_the_400_body():
-    client, _ = mock_client(400, {"error": {"type": "context_overflow", "message": "x", "needed": 9, "limit": 4}})
+    client, _ = mock_client(
+        400, {"error": {"type": "context_overflow", "message": "x", "needed": 9, "limit": 4}}
+    )
     with pytest.raises(ContextOverflow) as excinfo:
         client.chat([{"role": "user", "content": "hi"}])
     assert (excinfo.value.needed, excinfo.value.limit) == (9, 4)
@@ -64,26 +66,37 @@ def test_it_maps_503_queue_full_and_other_errors():
 
 
 def test_it_sends_the_compute_profile():
-    body = {"choices": [{"message": {"content": "ok"}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-            "kenning": {"timings": {"ttft_ms": 5}}}
+    body = {
+        "choices": [{"message": {"content": "ok"}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        "kenning": {"timings": {"ttft_ms": 5}},
+    }
     client, handler = mock_client(200, body)
     profile = ComputeProfile("smollm2-moe", 2, 4096, 384, 0.2, "troubleshooting/low/moe")
     result = client.chat([{"role": "user", "content": "hi"}], profile, conversation_id="c9")
     assert result.text == "ok" and result.timings == {"ttft_ms": 5}
     assert handler.body["model"] == "smollm2-moe" and handler.body["max_tokens"] == 384
-    assert handler.body["kenning_profile"] == {"active_experts": 2, "rule": "troubleshooting/low/moe",
-                                               "conversation_id": "c9"}
+    assert handler.body["kenning_profile"] == {
+        "active_experts": 2,
+        "rule": "troubleshooting/low/moe",
+        "conversation_id": "c9",
+    }
 
 
 def test_it_parses_a_server_sent_event_stream():
-    chunks = [{"choices": [{"delta": {"content": "Hel"}, "finish_reason": None}]},
-              {"choices": [{"delta": {"content": "lo"}, "finish_reason": None}]},
-              {"choices": [{"delta": {}, "finish_reason": "stop"}], "usage": {"completion_tokens": 2},
-               "kenning": {"timings": {"cache_hit": True}}}]
+    chunks = [
+        {"choices": [{"delta": {"content": "Hel"}, "finish_reason": None}]},
+        {"choices": [{"delta": {"content": "lo"}, "finish_reason": None}]},
+        {
+            "choices": [{"delta": {}, "finish_reason": "stop"}],
+            "usage": {"completion_tokens": 2},
+            "kenning": {"timings": {"cache_hit": True}},
+        },
+    ]
     text = "".join(f"data: {json.dumps(c)}\n\n" for c in chunks) + "data: [DONE]\n\n"
-    transport = httpx.MockTransport(lambda r: httpx.Response(200, text=text,
-                                                             headers={"content-type": "text/event-stream"}))
+    transport = httpx.MockTransport(
+        lambda r: httpx.Response(200, text=text, headers={"content-type": "text/event-stream"})
+    )
     stream = ModelClient("http://model", transport=transport).stream_chat([{"role": "user", "content": "hi"}])
     assert list(stream) == ["Hel", "lo"]
     assert stream.result.usage == {"completion_tokens": 2} and stream.result.timings == {"cache_hit": True}

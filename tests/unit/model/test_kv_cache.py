@@ -20,8 +20,13 @@ class FakeLlamaState:
 
 
 def fake_llama_state(n_tokens=10, n_vocab=100, blob=1000):
-    return FakeLlamaState(np.arange(n_tokens, dtype=np.intc), np.zeros((n_tokens, n_vocab), dtype=np.single),
-                          n_tokens, b"x" * blob, blob)
+    return FakeLlamaState(
+        np.arange(n_tokens, dtype=np.intc),
+        np.zeros((n_tokens, n_vocab), dtype=np.single),
+        n_tokens,
+        b"x" * blob,
+        blob,
+    )
 
 
 def cache(**overrides):

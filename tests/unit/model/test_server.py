@@ -11,8 +11,18 @@ from model.kv_cache import CacheStats
 from model.server import create_app
 from model.service import ChatRequest, EngineStats, ModelInfo
 
-TIMINGS = Timings(queue_ms=1.0, ttft_ms=12.5, total_ms=40.0, prompt_tokens=10, prompt_tokens_evaluated=4,
-                  completion_tokens=3, tokens_per_s=50.0, cache_hit=True, tokens_reused=6, cache_source="ram")
+TIMINGS = Timings(
+    queue_ms=1.0,
+    ttft_ms=12.5,
+    total_ms=40.0,
+    prompt_tokens=10,
+    prompt_tokens_evaluated=4,
+    completion_tokens=3,
+    tokens_per_s=50.0,
+    cache_hit=True,
+    tokens_reused=6,
+    cache_source="ram",
+)
 
 
 class FakeEngine:
@@ -28,7 +38,10 @@ class FakeEngine:
         self.closed = False
 
     def models(self):
-        return [ModelInfo("smollm2", False, 2048, 0, None, ()), ModelInfo("smollm2-moe", True, 2048, 4, 2, (1, 2))]
+        return [
+            ModelInfo("smollm2", False, 2048, 0, None, ()),
+            ModelInfo("smollm2-moe", True, 2048, 4, 2, (1, 2)),
+        ]
 
     def new_handle(self, request):
         return GenerationHandle(GenerationRequest((), request.max_tokens))
@@ -69,7 +82,9 @@ def engine_and_client():
         holder["engine"] = FakeEngine(on_finished)
         return holder["engine"]
 
-    app = create_app(ServerConfig(max_tokens_limit=512), [ModelConfig(name="smollm2", gguf_path="/x.gguf")], factory)
+    app = create_app(
+        ServerConfig(max_tokens_limit=512), [ModelConfig(name="smollm2", gguf_path="/x.gguf")], factory
+    )
     with TestClient(app) as client:
         yield holder["engine"], client
     assert holder["engine"].closed
@@ -82,13 +97,19 @@ def chat(client, **body):
 
 def test_it_answers_a_chat_completion_with_usage_and_timings(engine_and_client):
     engine, client = engine_and_client
-    r = chat(client, max_tokens=16, kenning_profile={"active_experts": 2, "conversation_id": "c1"},
-             presence_penalty=0.5)
+    r = chat(
+        client,
+        max_tokens=16,
+        kenning_profile={"active_experts": 2, "conversation_id": "c1"},
+        presence_penalty=0.5,
+    )
     assert r.status_code == 200
     body = r.json()
     assert body["choices"][0]["message"] == {"role": "assistant", "content": "Hello there!"}
     assert body["usage"] == {"prompt_tokens": 10, "completion_tokens": 3, "total_tokens": 13}
-    assert body["kenning"]["timings"]["tokens_reused"] == 6 and body["kenning"]["timings"]["cache_hit"] is True
+    assert (
+        body["kenning"]["timings"]["tokens_reused"] == 6 and body["kenning"]["timings"]["cache_hit"] is True
+    )
     assert body["model"] == "smollm2"
     submitted = engine.submitted[0]
     assert (submitted.max_tokens, submitted.active_experts, submitted.conversation_id) == (16, 2, "c1")
@@ -96,8 +117,9 @@ def test_it_answers_a_chat_completion_with_usage_and_timings(engine_and_client):
 
 def test_it_streams_deltas_as_server_sent_events(engine_and_client):
     _, client = engine_and_client
-    with client.stream("POST", "/v1/chat/completions",
-                       json={"messages": [{"role": "user", "content": "hi"}], "stream": True}) as r:
+    with client.stream(
+        "POST", "/v1/chat/completions", json={"messages": [{"role": "user", "content": "hi"}], "stream": True}
+    ) as r:
         assert r.status_code == 200
         lines = [line[5:].strip() for line in r.iter_lines() if line.startswith("data:")]
     assert lines[-1] == "[DONE]"
@@ -117,7 +139,10 @@ def test_it_streams_deltas_as_server_sent_events(engine_and_client):
         ({"messages": [{"role": "user", "content": "x"}], "max_tokens": 0}, "max_tokens"),
         ({"messages": [{"role": "user", "content": "x"}], "max_tokens": 100000}, "max_tokens"),
         ({"messages": [{"role": "user", "content": "x"}], "temperature": 9}, "temperature"),
-        ({"messages": [{"role": "user", "content": "x"}], "kenning_profile": {"active_experts": 0}}, "active_experts"),
+        (
+            {"messages": [{"role": "user", "content": "x"}], "kenning_profile": {"active_experts": 0}},
+            "active_experts",
+        ),
         ({"messages": [{"role": "user", "content": "x"}], "kenning_profile": {"bogus": 1}}, "bogus"),
     ],
 )
@@ -139,8 +164,12 @@ def test_it_reports_context_overflow_with_token_counts(engine_and_client):
     engine.raise_on_submit = ContextOverflow(needed=5000, limit=2048)
     r = chat(client)
     assert r.status_code == 400
-    assert r.json()["error"] == {"type": "context_overflow", "message": "prompt needs 5000 tokens; context holds 2048",
-                                 "needed": 5000, "limit": 2048}
+    assert r.json()["error"] == {
+        "type": "context_overflow",
+        "message": "prompt needs 5000 tokens; context holds 2048",
+        "needed": 5000,
+        "limit": 2048,
+    }
 
 
 def test_it_answers_503_with_retry_after_when_the_queue_is_full(engine_and_client):
@@ -181,8 +210,9 @@ def test_it_reports_health_and_prometheus_metrics(engine_and_client):
 def test_it_cancels_generation_when_a_streaming_client_disconnects(engine_and_client):
     engine, client = engine_and_client
     engine.hold.clear()
-    with client.stream("POST", "/v1/chat/completions",
-                       json={"messages": [{"role": "user", "content": "hi"}], "stream": True}) as r:
+    with client.stream(
+        "POST", "/v1/chat/completions", json={"messages": [{"role": "user", "content": "hi"}], "stream": True}
+    ) as r:
         next(r.iter_lines())
     engine.hold.set()
     for _ in range(100):
