@@ -15,13 +15,18 @@ from graph.browse import (
 
 def test_it_escapes_lucene_syntax_in_search_text():
     query = lucene_query('P-101 "oil" (pump)')
-    assert r"P\-101" in query and r"\"oil\"" in query and r"\(pump\)" in query
+    assert r"p\-101" in query and r"\"oil\"" in query and r"\(pump\)" in query
     assert query.endswith("OR norm:P101OILPUMP")
 
 
 def test_it_returns_no_query_for_punctuation_only_text():
     assert lucene_query("  ") == ""
-    assert lucene_query("*") == r"\*"
+    assert lucene_query("*") == ""
+
+
+def test_lucene_operators_typed_by_the_user_are_plain_words():
+    assert " OR " not in lucene_query("pump OR").replace(" OR pump*", "").replace(" OR or*", "")
+    assert "(or OR or*)" in lucene_query("pump OR")
 
 
 def test_it_bounds_the_search_text():
