@@ -126,6 +126,7 @@ class HybridSearcher:
         mode: SearchMode | str = SearchMode.HYBRID,
         *,
         document_ids: Iterable[str | int] | None = None,
+        version_ids: Iterable[str | int] | None = None,
         kinds: Iterable[str] | None = None,
         extra: Mapping[str, Sequence[Hit]] | None = None,
     ) -> SearchResult:
@@ -137,6 +138,8 @@ class HybridSearcher:
             top_k: passages to return (default ``config.top_k``).
             mode: ``dense``, ``sparse`` or ``hybrid``.
             document_ids: optionally restrict to these documents.
+            version_ids: optionally restrict to these document versions (the live ones, so a
+                replacement being indexed beside its predecessor never answers twice).
             kinds: optionally restrict to these chunk kinds.
             extra: further ranked lists to fuse, by source name (e.g. ``{"graph": hits}``);
                 weighted by ``config.graph_weight`` for ``graph``, 1.0 otherwise.
@@ -149,7 +152,8 @@ class HybridSearcher:
         """
         mode = SearchMode(mode)
         top_k = top_k or self.config.top_k
-        flt = SearchFilter.build(allowed_collection_ids, document_ids=document_ids, kinds=kinds)
+        flt = SearchFilter.build(allowed_collection_ids, document_ids=document_ids, version_ids=version_ids,
+                                 kinds=kinds)
         text = " ".join(query.split())[:MAX_QUERY_CHARS]
         timings: dict[str, float] = {}
         if not text or flt.is_empty:
@@ -158,7 +162,8 @@ class HybridSearcher:
         if extra:
             allowed = set(flt.collection_ids)
             for source, hits in extra.items():
-                ranked[source] = [h for h in hits if not h.payload or h.collection_id in allowed]
+                ranked[source] = [h for h in hits if not h.payload or (h.collection_id in allowed and (
+                    flt.version_ids is None or h.version_id in flt.version_ids))]
         started = time.perf_counter()
         fused = reciprocal_rank_fusion(ranked, self._weights(), k=self.config.rrf_k, top_k=top_k)
         passages = tuple(

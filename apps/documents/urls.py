@@ -9,6 +9,7 @@ urlpatterns = [
     path("collections/<int:collection_id>/upload/", views.upload, name="upload"),
     path("collections/<int:collection_id>/status/", views.status, name="status"),
     path("<int:document_id>/", views.document_detail, name="document"),
+    path("<int:document_id>/file/", views.original_file, name="file"),
     path("<int:document_id>/replace/", views.replace, name="replace"),
     path("<int:document_id>/delete/", views.delete, name="delete"),
     path("versions/<int:version_id>/retry/", views.retry, name="retry"),

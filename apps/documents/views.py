@@ -174,3 +174,34 @@ def _safe_next(request: HttpRequest) -> str | None:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return None
+
+
+_CONTENT_TYPES = {"pdf": "application/pdf", "html": "text/plain; charset=utf-8", "markdown": "text/plain; charset=utf-8",
+                  "text": "text/plain; charset=utf-8", "csv": "text/plain; charset=utf-8",
+                  "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                  "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+@login_required
+@require_GET
+def original_file(request: HttpRequest, document_id: int) -> HttpResponse:
+    """The current version's original file; PDFs open in the browser (citations add #page=N).
+
+    HTML is served as plain text so an uploaded page can never run script in Kenning's origin.
+    """
+    from django.http import FileResponse
+
+    from apps.documents.storage import absolute_path
+
+    document = _document_for_user(request, document_id)
+    version = document.current_version or document.latest_version()
+    if version is None or not absolute_path(version.file_path).is_file():
+        raise Http404("The file of this document is not available")
+    content_type = _CONTENT_TYPES.get(version.kind, "application/octet-stream")
+    is_inline = version.kind in ("pdf", "html", "markdown", "text", "csv")
+    response = FileResponse(absolute_path(version.file_path).open("rb"), content_type=content_type,
+                            as_attachment=not is_inline, filename=version.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    if version.kind != "pdf":  # a sandboxed document cannot host the browser's PDF viewer
+        response["Content-Security-Policy"] = "sandbox"
+    return response

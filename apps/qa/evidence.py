@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 
+from apps.documents.models import DocumentVersion
 from config import wiring
 from graph import (
     count_work_orders,
@@ -62,7 +63,8 @@ def gather(question: str, route: QuestionRoute, collections: list[int],
     if route.use_graph and settings.QA_GRAPH_ENABLED:
         graph_hits = _graph(query, route, allowed, evidence)
     mode = "hybrid" if route.use_dense and route.use_sparse else ("sparse" if route.use_sparse else "dense")
-    result = wiring.searcher().search(query, allowed, settings.QA_TOP_K, mode,
+    live_versions = DocumentVersion.objects.live_ids(collections)
+    result = wiring.searcher().search(query, allowed, settings.QA_TOP_K, mode, version_ids=live_versions,
                                       extra={"graph": graph_hits} if graph_hits else None)
     passages = list(result)
     titles = _titles({p.document_id for p in passages})

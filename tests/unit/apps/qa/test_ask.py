@@ -132,3 +132,11 @@ def test_nobody_can_continue_someone_elses_conversation(client, personas, qa_wor
 
 def test_anonymous_users_cannot_ask(client, qa_world, db):
     assert _ask(client, "hello").status_code == 302
+
+
+def test_a_version_still_being_ingested_does_not_answer(client, personas, qa_world):
+    qa_world.add_passage("old", BATTERY, personas.collection.pk, title="UPS manual")
+    qa_world.add_passage("new", BATTERY + " (revised)", personas.collection.pk, title="UPS manual", is_live=False)
+    client.force_login(personas.reader)
+    sources = next(e for e in _events(_ask(client, "battery disconnected")) if e["event"] == "sources")["sources"]
+    assert [s["chunk_id"] for s in sources] == ["old"] and sources[0]["title"] == "UPS manual"
