@@ -23,9 +23,9 @@ from graph.errors import ExtractionError
 from graph.facts import ChunkFacts, ChunkInput, Mention, Value, make_mention
 from graph.lexicon import Lexicon
 from graph.patterns import find_identifiers
-from graph.prose import Sentence, sentence_relations
+from graph.prose import Sentence, fix_rule, sentence_relations
 from graph.records import RecordMapping, infer_mapping, record_facts
-from graph.structure import procedure_relations, table_relations
+from graph.structure import labelled_relations, procedure_relations, table_relations
 
 logger = logging.getLogger(__name__)
 
@@ -172,9 +172,11 @@ class Extractor:
         ner_mentions, facts.values = self._ner(doc, chunk.chunk_id, mentions)
         mentions = sorted(mentions + ner_mentions, key=lambda m: m.start)
         facts.mentions.extend(mentions)
+        structured = len(facts.relations)
         self._structure(chunk, facts)
         if chunk.kind != "table":
-            self._prose(chunk, doc, mentions, facts)
+            # Clause rules would re-read the problem/solution blocks already turned into relations.
+            self._prose(chunk, doc, mentions, facts, clause_rules=len(facts.relations) == structured)
         return facts
 
     def _ner(self, doc: Any, chunk_id: str, taken: list[Mention]) -> tuple[list[Mention], list[Value]]:
@@ -201,14 +203,22 @@ class Extractor:
             results.append(table_relations(chunk, self.scan, self.config.max_name_chars))
         if chunk.kind in ("procedure", "list_item", "paragraph"):
             results.append(procedure_relations(chunk, self.scan, self.config.max_name_chars))
+        if chunk.kind != "table":
+            results.append(labelled_relations(chunk, self.scan, self.config.max_name_chars))
         for result in results:
             facts.mentions.extend(result.mentions)
             facts.relations.extend(result.relations)
 
-    def _prose(self, chunk: ChunkInput, doc: Any, mentions: list[Mention], facts: ChunkFacts) -> None:
+    def _prose(self, chunk: ChunkInput, doc: Any, mentions: list[Mention], facts: ChunkFacts,
+               clause_rules: bool = True) -> None:
         for sentence in _sentences(doc):
             inside = [m for m in mentions if sentence.start <= m.start < sentence.start + len(sentence.text)]
-            result = sentence_relations(chunk, sentence, inside, self.scan, self.config.max_name_chars)
+            result = sentence_relations(chunk, sentence, inside, self.scan, self.config.max_name_chars,
+                                        clause_rules=clause_rules)
+            if clause_rules:
+                last_symptom = next((m for m in reversed(facts.mentions) if m.label == "Symptom"
+                                     and m.source in ("prose", "labelled")), None)
+                fix_rule(chunk, sentence, last_symptom, self.scan, self.config.max_name_chars, result)
             facts.mentions.extend(result.mentions)
             facts.relations.extend(result.relations)
 

@@ -3,8 +3,12 @@
 Rules, in order:
 
 1. condition rule: "If/When <condition>, (then) <imperative>" -> Symptom REMEDIED_BY Action;
-2. cause rule: "<x> is (usually) caused by / due to / the result of <y>" -> Symptom CAUSED_BY Cause
-   (a pronoun subject such as "This problem" takes the section heading as the symptom);
+   "If <condition>, <negative outcome>" ("... will not be able to ...") -> Symptom(outcome) CAUSED_BY
+   Cause(condition);
+2. cause rule: "<x> is (usually) caused by / due to / the result of <y>" and "the problem with <x> is
+   that <y>" -> Symptom CAUSED_BY Cause (a pronoun subject such as "This problem" takes the section
+   heading as the symptom); "To fix/avoid/circumvent this problem, <imperative>" -> the last symptom
+   of the chunk (or the heading) REMEDIED_BY Action;
 3. code rule: "<error code> indicates/means <y>" -> ErrorCode INDICATES FailureMode|Symptom;
 4. co-occurrence in one sentence: an action term ACTS_ON the nearest component (the one after it
    first), USES_PART for part numbers; a component or equipment tag SHOWS the nearest failure
@@ -24,9 +28,10 @@ _IMPERATIVES = frozenset(
     "reconnect turn set use try restart reboot inspect test call return run wait plug unplug press switch "
     "charge allow refer consult update upgrade edit change add increase decrease reduce lower raise move open "
     "close apply top fill drain lubricate recharge reinstall re-install enable disable examine measure "
-    "shut stop start power bleed flush repair align".split()
+    "shut stop start power bleed flush repair align enter specify delete rename configure boot rebuild mount build "
+    "select type avoid do don't keep obtain recompile link modify be".split()
 )
-_CONDITION = re.compile(r"^\s*(?:if|when|whenever|should)\s+(?P<cond>[^,]{3,200}?),\s*(?:then\s+)?(?P<act>.{3,400})$",
+_CONDITION = re.compile(r"^\s*(?:[A-Z][a-z]+,?\s+)?(?:if|when|whenever|should)\s+(?P<cond>[^,]{3,200}?),\s*(?:then\s+)?(?P<act>.{3,400})$",
                         re.I | re.S)
 _CAUSE = re.compile(
     r"(?P<x>[^.;:]{3,200}?)\s(?:(?:is|are|was|were|may be|can be|might be|could be|is often|is usually|"
@@ -34,6 +39,14 @@ _CAUSE = re.compile(
     r"because of|triggered by)\s+(?P<y>[^.;]{3,300})",
     re.I,
 )
+_ABBREVIATED = r"(?:e\.g\.|i\.e\.|etc\.|[^.;:]|\.(?=\S))"
+_PROBLEM_IS = re.compile(rf"\bproblem (?:with|of) (?P<x>{_ABBREVIATED}{{3,150}}?) (?:is|was) (?:that )?"
+                         rf"(?P<y>{_ABBREVIATED}{{3,300}})", re.I)
+_FIX_THIS = re.compile(r"^\s*to (?:fix|solve|resolve|correct|avoid|circumvent|work around|prevent|overcome|cure) "
+                       r"(?:this|the|that) (?:problem|issue|error|fault|condition)\s*,\s*(?:simply\s+)?(?P<act>.{3,400})$",
+                       re.I | re.S)
+_TRAILING_IF = re.compile(r"^(?P<x>[^.;]{3,200}?)\s+(?:if|when|unless)\s+(?P<y>[^.;,]{3,200})", re.I)
+_NEGATIVE = re.compile(r"\b(?:not|cannot|can't|unable|fails?|won't|will not|no longer|never)\b", re.I)
 _INDICATES = re.compile(r"\b(?:indicates?|means?|signals?|signifies|denotes|reports?)\s+(?:that\s+)?(?:an?\s+|the\s+)?"
                         r"(?P<y>[^.;]{3,200})", re.I)
 _ANAPHORA = re.compile(r"^(?:this|that|it|these|those|the)(?:\s+(?:problem|issue|error|fault|condition|symptom|"
@@ -52,12 +65,12 @@ class Sentence:
 
 
 def _first_word(text: str) -> str:
-    words = text.strip().split()
+    words = [w for w in text.strip().split() if w.lower() not in ("please", "simply", "then", "just")]
     return words[0].lower().strip(",.;:") if words else ""
 
 
 def sentence_relations(chunk: ChunkInput, sentence: Sentence, mentions: list[Mention], scan: Scanner,
-                       max_chars: int = 200) -> StructureResult:
+                       max_chars: int = 200, clause_rules: bool = True) -> StructureResult:
     """Apply the rule patterns to one sentence.
 
     Args:
@@ -66,12 +79,13 @@ def sentence_relations(chunk: ChunkInput, sentence: Sentence, mentions: list[Men
         mentions: entity mentions already found inside the sentence (offsets in chunk text).
         scan: finds identifiers and lexicon terms in a text fragment.
         max_chars: longest entity name kept.
+        clause_rules: apply rules 1-3 (off where structure already covered the text).
 
     Returns:
         New mentions (symptoms, causes, actions built from clauses) and relations.
     """
     out = StructureResult([], [])
-    if len(sentence.text) <= _MAX_RULE_SENTENCE_CHARS:  # longer "sentences" are tables or junk
+    if clause_rules and len(sentence.text) <= _MAX_RULE_SENTENCE_CHARS:  # longer ones: tables or junk
         _condition_rule(chunk, sentence, scan, max_chars, out)
         _cause_rule(chunk, sentence, max_chars, out)
         _code_rule(chunk, sentence, mentions, max_chars, out)
@@ -94,18 +108,60 @@ def _entity(out: StructureResult, chunk: ChunkInput, label: str, text: str, max_
 def _condition_rule(chunk: ChunkInput, sentence: Sentence, scan: Scanner, max_chars: int,
                     out: StructureResult) -> None:
     match = _CONDITION.match(sentence.text)
-    if not match or _first_word(match.group("act")) not in _IMPERATIVES:
+    if not match:
+        _trailing_if_rule(chunk, sentence, max_chars, out)
+        return
+    if _first_word(match.group("act")) not in _IMPERATIVES:
+        if _NEGATIVE.search(match.group("act")):  # "If the halt script is not modified, apcupsd will not ..."
+            symptom = _entity(out, chunk, "Symptom", _clause(match.group("act")), max_chars)
+            _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", match.group("cond"), max_chars))
         return
     symptom = _entity(out, chunk, "Symptom", match.group("cond"), max_chars)
-    action = _entity(out, chunk, "Action", match.group("act"), max_chars)
-    _relate(out, chunk, "REMEDIED_BY", symptom, action)
-    for found in scan(match.group("act"), chunk.chunk_id):
+    _remedy(chunk, symptom, match.group("act"), scan, max_chars, out)
+
+
+def _trailing_if_rule(chunk: ChunkInput, sentence: Sentence, max_chars: int, out: StructureResult) -> None:
+    """ "<something does not work> if <condition>" -> Symptom CAUSED_BY Cause."""
+    match = _TRAILING_IF.search(sentence.text)
+    if match and _NEGATIVE.search(match.group("x")):
+        subject = match.group("x").rsplit(",", 1)[-1]
+        symptom = _entity(out, chunk, "Symptom", subject, max_chars)
+        _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", match.group("y"), max_chars))
+
+
+def _clause(text: str) -> str:
+    """The first clause of a sentence part (up to a comma, semicolon or full stop)."""
+    return re.split(r"[,;]|\.(?:\s|$)", text, maxsplit=1)[0]
+
+
+def _remedy(chunk: ChunkInput, problem: Mention | None, text: str, scan: Scanner, max_chars: int,
+            out: StructureResult) -> None:
+    action = _entity(out, chunk, "Action", text, max_chars)
+    _relate(out, chunk, "REMEDIED_BY", problem, action)
+    for found in scan(text, chunk.chunk_id):
         if found.label in _TARGETS:
             out.mentions.append(found)
             _relate(out, chunk, _TARGETS[found.label], action, found)
 
 
+def fix_rule(chunk: ChunkInput, sentence: Sentence, problem: Mention | None, scan: Scanner, max_chars: int,
+             out: StructureResult) -> None:
+    """ "To fix this problem, <imperative>" remedies ``problem`` (the chunk's last symptom or its heading)."""
+    match = _FIX_THIS.match(sentence.text)
+    if not match or _first_word(match.group("act")) not in _IMPERATIVES:
+        return
+    if problem is None and chunk.heading_path:
+        problem = _entity(out, chunk, "Symptom", chunk.heading_path[-1], max_chars)
+    for part in re.split(r",?\s+or,?\s+alternatively,?\s+|\s+or alternatively\s+", match.group("act")):
+        _remedy(chunk, problem, part, scan, max_chars, out)
+
+
 def _cause_rule(chunk: ChunkInput, sentence: Sentence, max_chars: int, out: StructureResult) -> None:
+    problem = _PROBLEM_IS.search(sentence.text)
+    if problem:
+        symptom = _entity(out, chunk, "Symptom", f"problem with {problem.group('x')}", max_chars)
+        _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", problem.group("y"), max_chars))
+        return
     match = _CAUSE.search(sentence.text)
     if not match:
         return

@@ -180,3 +180,69 @@ def procedure_relations(chunk: ChunkInput, scan: Scanner, max_chars: int = 200) 
         builder.relate("HAS_STEP", procedure, action, "procedure", order=position, label=str(number))
         builder.link_objects(action, text, "procedure")
     return builder.result()
+
+
+_PAIR_LABEL = re.compile(
+    r"^[ \t]*(?P<label>problems?|symptoms?|issues?|faults?|causes?|reasons?|workarounds?|solutions?|remed(?:y|ies)|"
+    r"fix|corrective actions?|actions?)[ \t]*:?[ \t]*$", re.I | re.M)
+_PAIR_ROLE = {"problem": "symptom", "symptom": "symptom", "issue": "symptom", "fault": "symptom", "cause": "cause",
+              "reason": "cause", "workaround": "action", "solution": "action", "remedy": "action", "remedie": "action",
+              "fix": "action", "corrective action": "action", "action": "action"}
+_INLINE_CAUSE = re.compile(r"\b(?:this is|this was|which is|is|are)?\s*(?:due to|caused by|because of|the result of)\s+"
+                           r"(?P<cause>(?:[^.;]|\.(?=\S)){3,200})", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def _first_sentence(text: str) -> str:
+    return _SENTENCE_END.split(" ".join(text.split()), maxsplit=1)[0].rstrip(".")
+
+
+def labelled_sections(text: str) -> list[dict[str, str]]:
+    """Split "Problem / Cause / Workaround" style blocks (a label alone on its line) into groups.
+
+    Args:
+        text: chunk text.
+
+    Returns:
+        One ``{role: body}`` dict per problem, roles among symptom, cause, action.
+    """
+    marks = list(_PAIR_LABEL.finditer(text))
+    groups: list[dict[str, str]] = []
+    for index, mark in enumerate(marks):
+        end = marks[index + 1].start() if index + 1 < len(marks) else len(text)
+        body = text[mark.end():end].strip()
+        role = _PAIR_ROLE.get(mark.group("label").lower().rstrip("s"), _PAIR_ROLE.get(mark.group("label").lower()))
+        if not body or role is None:
+            continue
+        if role == "symptom" or not groups or role in groups[-1]:
+            groups.append({})
+        groups[-1][role] = body
+    return [g for g in groups if "symptom" in g and ("action" in g or "cause" in g or _INLINE_CAUSE.search(g["symptom"]))]
+
+
+def labelled_relations(chunk: ChunkInput, scan: Scanner, max_chars: int = 200) -> StructureResult:
+    """Extract relations from "Problem ... Workaround ..." blocks (definition lists in manuals).
+
+    The problem's first sentence names the symptom; a "due to / caused by" clause inside the
+    problem (or a Cause block) names the cause; the workaround or solution names the action.
+
+    Args:
+        chunk: a chunk whose text holds labelled blocks.
+        scan: finds identifiers and lexicon terms inside the action text.
+        max_chars: longest entity name kept.
+
+    Returns:
+        Mentions and relations; empty when the text has no labelled problem blocks.
+    """
+    builder = _Builder(chunk, scan, max_chars)
+    for group in labelled_sections(chunk.text):
+        symptom = builder.entity("Symptom", _first_sentence(group["symptom"]), "labelled")
+        inline = _INLINE_CAUSE.search(group["symptom"])
+        cause_text = group.get("cause") or (inline.group("cause") if inline else None)
+        cause = builder.entity("Cause", _first_sentence(cause_text), "labelled") if cause_text else None
+        builder.relate("CAUSED_BY", symptom, cause, "labelled")
+        if "action" in group:
+            action = builder.entity("Action", _first_sentence(group["action"]), "labelled")
+            builder.link_objects(action, group["action"], "labelled")
+            builder.relate("REMEDIED_BY", cause or symptom, action, "labelled")
+    return builder.result()

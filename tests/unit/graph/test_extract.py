@@ -101,3 +101,24 @@ def test_pathological_text_finishes_in_bounded_time(rules_extractor):
     facts = rules_extractor.extract(chunk(junk))
     assert time.perf_counter() - started < 20
     assert len(facts.mentions) <= rules_extractor.config.max_mentions_per_chunk * 3
+
+
+def test_problem_workaround_blocks_become_symptom_cause_action(rules_extractor):
+    text = ("Problem\nUSB driver fails to compile. This is due to a defect in the hiddev.h header file.\n"
+            "Workaround\nUpgrade to apcupsd-3.10.14 or higher.\n"
+            "Problem\nNo USB devices will show up.\nSolution\nMount usbdevfs in rc.local.")
+    found = rels(rules_extractor.extract(chunk(text)))
+    assert ("USB driver fails to compile", "CAUSED_BY", "a defect in the hiddev.h header file") in found
+    assert ("a defect in the hiddev.h header file", "REMEDIED_BY", "Upgrade to apcupsd-3.10.14 or higher") in found
+    assert ("No USB devices will show up", "REMEDIED_BY", "Mount usbdevfs in rc.local") in found
+
+
+def test_negative_outcomes_of_conditions_become_causes(rules_extractor):
+    text = ("Obviously if your halt script is not properly modified, apcupsd will not be able to shut off the power. "
+            "Name resolution does not work if no DNS server is configured. "
+            "To circumvent this problem, simply enter the address as an IP address.")
+    found = rels(rules_extractor.extract(chunk(text)))
+    assert ("apcupsd will not be able to shut off the power", "CAUSED_BY",
+            "your halt script is not properly modified") in found
+    assert ("Name resolution does not work", "CAUSED_BY", "no DNS server is configured") in found
+    assert ("Name resolution does not work", "REMEDIED_BY", "enter the address as an IP address") in found
