@@ -23,7 +23,7 @@ from graph.errors import ExtractionError
 from graph.facts import ChunkFacts, ChunkInput, Mention, Value, make_mention
 from graph.lexicon import Lexicon
 from graph.patterns import find_identifiers
-from graph.prose import Sentence, fix_rule, sentence_relations
+from graph.prose import Sentence, fix_rule, heading_rule, heading_symptom, sentence_relations
 from graph.records import RecordMapping, infer_mapping, record_facts
 from graph.structure import labelled_relations, procedure_relations, table_relations
 
@@ -211,6 +211,7 @@ class Extractor:
 
     def _prose(self, chunk: ChunkInput, doc: Any, mentions: list[Mention], facts: ChunkFacts,
                clause_rules: bool = True) -> None:
+        problem_heading = heading_symptom(chunk, self.config.max_name_chars) if clause_rules else None
         for sentence in _sentences(doc):
             inside = [m for m in mentions if sentence.start <= m.start < sentence.start + len(sentence.text)]
             result = sentence_relations(chunk, sentence, inside, self.scan, self.config.max_name_chars,
@@ -219,6 +220,8 @@ class Extractor:
                 last_symptom = next((m for m in reversed(facts.mentions) if m.label == "Symptom"
                                      and m.source in ("prose", "labelled")), None)
                 fix_rule(chunk, sentence, last_symptom, self.scan, self.config.max_name_chars, result)
+                if problem_heading is not None and not result.relations:
+                    heading_rule(chunk, sentence, problem_heading, self.scan, self.config.max_name_chars, result)
             facts.mentions.extend(result.mentions)
             facts.relations.extend(result.relations)
 

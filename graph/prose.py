@@ -116,6 +116,8 @@ def _condition_rule(chunk: ChunkInput, sentence: Sentence, scan: Scanner, max_ch
             symptom = _entity(out, chunk, "Symptom", _clause(match.group("act")), max_chars)
             _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", match.group("cond"), max_chars))
         return
+    if _ANAPHORIC_CONDITION.match(match.group("cond").strip()):
+        return  # "If this happens, ..." refers to a problem named elsewhere (see heading_rule)
     symptom = _entity(out, chunk, "Symptom", match.group("cond"), max_chars)
     _remedy(chunk, symptom, match.group("act"), scan, max_chars, out)
 
@@ -142,6 +144,51 @@ def _remedy(chunk: ChunkInput, problem: Mention | None, text: str, scan: Scanner
         if found.label in _TARGETS:
             out.mentions.append(found)
             _relate(out, chunk, _TARGETS[found.label], action, found)
+
+
+_PROBLEM_HEADING = re.compile(r"\b(?:won'?t|doesn'?t|does not|don'?t|isn'?t|not|fails?|failed|failing|errors?|problems?|"
+                              r"denied|cannot|can'?t|unable|trips?|tripping|no|troubleshooting)\b", re.I)
+_HEADING_NUMBER = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[A-Z]\.)\s+")
+_MEANS = re.compile(r"^\s*(?:it|this|that)\s+(?:usually\s+|normally\s+|probably\s+)?means\s+(?:that\s+)?(?P<y>.{3,300}?)\.?$",
+                    re.I | re.S)
+_ANAPHORIC_CONDITION = re.compile(r"^(?:this|it|that)\b", re.I)
+
+
+def heading_symptom(chunk: ChunkInput, max_chars: int) -> Mention | None:
+    """The innermost heading as a Symptom when it reads like a problem ("Pump won't start", FAQ questions)."""
+    if not chunk.heading_path or not _PROBLEM_HEADING.search(chunk.heading_path[-1]):
+        return None
+    title = _HEADING_NUMBER.sub("", chunk.heading_path[-1]).strip().rstrip("?.:")
+    return make_mention("Symptom", title, chunk.chunk_id, source="heading", max_chars=max_chars)
+
+
+def heading_rule(chunk: ChunkInput, sentence: Sentence, symptom: Mention, scan: Scanner, max_chars: int,
+                 out: StructureResult) -> None:
+    """Under a problem heading: imperatives remedy it, "this means X" explains it.
+
+    Args:
+        chunk: the chunk.
+        sentence: one of its sentences.
+        symptom: the heading symptom (see :func:`heading_symptom`).
+        scan: finds identifiers and lexicon terms.
+        max_chars: longest entity name kept.
+        out: receives mentions and relations.
+    """
+    text = sentence.text.strip()
+    if len(text) > _MAX_RULE_SENTENCE_CHARS:
+        return
+    means = _MEANS.match(text)
+    condition = _CONDITION.match(text)
+    if means:
+        out.mentions.append(symptom)
+        _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", means.group("y"), max_chars))
+    elif condition and _ANAPHORIC_CONDITION.match(condition.group("cond").strip()):
+        if _first_word(condition.group("act")) in _IMPERATIVES:
+            out.mentions.append(symptom)
+            _remedy(chunk, symptom, condition.group("act"), scan, max_chars, out)
+    elif not condition and _first_word(text) in _IMPERATIVES and not text.endswith("?"):
+        out.mentions.append(symptom)
+        _remedy(chunk, symptom, text, scan, max_chars, out)
 
 
 def fix_rule(chunk: ChunkInput, sentence: Sentence, problem: Mention | None, scan: Scanner, max_chars: int,

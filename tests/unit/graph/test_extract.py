@@ -122,3 +122,13 @@ def test_negative_outcomes_of_conditions_become_causes(rules_extractor):
             "your halt script is not properly modified") in found
     assert ("Name resolution does not work", "CAUSED_BY", "no DNS server is configured") in found
     assert ("Name resolution does not work", "REMEDIED_BY", "enter the address as an IP address") in found
+
+
+def test_a_problem_heading_is_the_symptom_its_imperatives_remedy(rules_extractor):
+    facts = rules_extractor.extract(chunk(
+        "This means that upsd can't connect to the driver. Check your syslog. The driver may be old.",
+        heading_path=("FAQ", "14. Why do the clients say Driver not connected?")))
+    found = rels(facts)
+    assert ("Why do the clients say Driver not connected", "CAUSED_BY", "upsd can't connect to the driver") in found
+    assert ("Why do the clients say Driver not connected", "REMEDIED_BY", "Check your syslog") in found
+    assert len(found) == 2

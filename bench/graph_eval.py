@@ -1,0 +1,257 @@
+"""Dev-set evaluation of graph extraction (a benchmark script, not a test).
+
+Part 1 — NIST nestor excavator work orders (``excavators-cleaned.csv`` from the PyPI package
+``nist-nestor``): the extractor reads ONLY the raw ``OriginalShorttext`` column; its Component,
+Action and FailureMode mentions are compared with the hand-made gold tags in the MajorSystem, Part,
+Action and FM columns.
+
+Matching. Gold cells hold category names joined by "_" (e.g. "Bucket_Hydraulic Cylinders"); each
+is split into a set; "NA" and "Unspecified" are dropped (they name no thing). The extractor names
+things in its own lexicon (canonical names such as "bucket cylinder"), so a fixed table below maps
+each canonical name to the nestor categories it denotes (bucket cylinder -> MajorSystem {Bucket,
+Hydraulic Cylinders}, Part {Cylinder_Tilt...}). Per row and column: TP = |pred ∩ gold|, FP = |pred -
+gold|, FN = |gold - pred|; micro-averaged over rows. Canonical names with no nestor category (e.g.
+"vibration") are not counted either way. The lexicon was curated while reading a tuning slice
+(rows with index % 5 == 0, 1,097 rows); the other 4,388 rows are reported separately as held out.
+
+Part 2 — relations from real troubleshooting sections: the sample apcupsd manual
+(sample_data/manuals/apcupsd-user-manual.html; its sections were read while writing the rules, so
+this is a development set) and the Network UPS Tools FAQ from Debian's ``nut-doc``
+(/usr/share/doc/nut-doc/html/FAQ.html; labelled after the rules were frozen, held out). Documents go
+through the project's own parser and chunker, then ``Extractor.extract_many``. A predicted
+CAUSED_BY/REMEDIED_BY relation matches a gold one when the types are equal and both ends match
+(normalized texts: one contains the other, or rapidfuzz token_sort_ratio >= 70, or token_set_ratio
+>= 80 when both have 3+ words); each gold relation is matched at most once.
+
+Usage::
+
+    .venv/bin/python bench/graph_eval.py --nestor-csv /tmp/nestor/.../excavators-cleaned.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from graph import ChunkInput, ExtractionConfig, Extractor  # noqa: E402
+from graph.normalize import normalize_text  # noqa: E402
+
+# ------------------------------------------------------------------ canonical name -> nestor categories
+MAJOR_SYSTEM = {
+    "engine": {"Engine"}, "hydraulic system": {"Hydraulic System"}, "hydraulic hose": {"Hydraulic System"},
+    "hydraulic pump": {"Hydraulic System"}, "hydraulic oil": {"Hydraulic System"},
+    "hydraulic valve": {"Hydraulic System"}, "hydraulic pipe": {"Hydraulic System"},
+    "hydraulic tank": {"Hydraulic System"}, "hydraulic cylinder": {"Hydraulic Cylinders"},
+    "bucket": {"Bucket"}, "bucket tooth": {"Bucket"}, "bucket adaptor": {"Bucket"},
+    "bucket cylinder": {"Bucket", "Hydraulic Cylinders"}, "lift cylinder": {"Hydraulic Cylinders"},
+    "cylinder": {"Hydraulic Cylinders"}, "track adjuster": {"Hydraulic Cylinders"},
+    "final drive": {"Final Drive"}, "exhaust": {"Induction and Exhaust"}, "radiator": {"Radiator"},
+    "coolant hose": {"Radiator"}, "coolant": {"Radiator"}, "turbocharger": {"Turbochargers"},
+    "aftercooler": {"Engine"}, "handrail": {"Superstructure"}, "slew ring": {"Slew"},
+    "slew motor": {"Hydraulic System"}, "gearbox": {"Transmission"},
+}
+PART = {
+    "grease system": {"Grease System"}, "bucket tooth": {"GET"}, "air conditioning": {"Air Conditioning"},
+    "mount": {"Mount"}, "boom": {"Lift"}, "lift cylinder": {"Lift"}, "cab": {"Drivers Cabin"},
+    "seat": {"Drivers Cabin"}, "horn": {"Drivers Cabin"}, "windscreen": {"Drivers Cabin"},
+    "wiper": {"Drivers Cabin"}, "starter motor": {"Starting System"}, "alternator": {"Starting System"},
+    "battery": {"Starting System"}, "air filter": {"Filter"}, "oil filter": {"Filter"},
+    "fuel filter": {"Filter"}, "filter": {"Filter"}, "seal": {"Seal"}, "track": {"Track"},
+    "track pin": {"Track"}, "pump": {"Pump"}, "hydraulic pump": {"Pump"}, "wiring": {"Electrics"},
+    "electrical system": {"Electrics"}, "fuse": {"Electrics"}, "relay": {"Electrics"},
+    "gauge": {"Instrumentation"}, "sensor": {"Instrumentation"}, "ladder": {"Ladder"},
+    "lights": {"Lights"}, "fan": {"Fan"}, "radio": {"Radio"}, "brake": {"Brakes"},
+    "fire suppression": {"Fire Suppression"}, "tank": {"Tank"}, "hydraulic tank": {"Tank"},
+    "cover": {"Cover"}, "hydraulic valve": {"Hydraulic Fitting"}, "valve": {"Hydraulic Fitting"},
+    "joystick": {"Controls"}, "aftercooler": {"AfterCooler"}, "air compressor": {"Air Compressor"},
+    "bucket adaptor": {"Adaptor"}, "handrail": {"Misc"}, "belt": {"Starting System"},
+    "propel motor": {"Propel Motor"}, "bushing": {"Bushing"},
+}
+ACTION = {
+    "replace": {"Replace"}, "repair": {"Repair"}, "modify": {"Modify"}, "adjust": {"Minor Maint"},
+    "tighten": {"Minor Maint"}, "clean": {"Minor Maint"}, "lubricate": {"Minor Maint"},
+    "top up": {"Minor Maint"}, "jump start": {"Minor Maint"}, "reset": {"Minor Maint"},
+    "calibrate": {"Minor Maint"},
+}
+FAILURE_MODE = {
+    "leak": {"Leak"}, "structural damage": {"Structural Integrity"}, "missing or loose": {"Missing / Loose"},
+    "overheating": {"Over Temp"}, "fail to start": {"Fail to Start"}, "fail to stop": {"Fail to Stop"},
+    "low fluid level": {"Fluid Levels"}, "warning light": {"Warning Light"}, "noise": {"Noise"},
+    "smoke or burning": {"Smoke / Burning"}, "seized": {"Seized"}, "contamination": {"Contamination"},
+}
+COLUMNS = {  # gold column -> (extracted label, mapping table)
+    "MajorSystem": ("Component", MAJOR_SYSTEM), "Part": ("Component", PART),
+    "Action": ("Action", ACTION), "FM": ("FailureMode", FAILURE_MODE),
+}
+_IGNORED_GOLD = {"NA", "Unspecified", ""}
+
+
+def gold_set(cell: str) -> set[str]:
+    return {v.strip() for v in cell.split("_")} - _IGNORED_GOLD
+
+
+def predicted_sets(mentions, labels_in_gold: dict[str, set[str]]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for column, (label, table) in COLUMNS.items():
+        names = {m.name for m in mentions if m.label == label}
+        categories = set().union(*(table.get(n, set()) for n in names)) if names else set()
+        out[column] = categories & labels_in_gold[column] if column == "Part" else categories
+    return out
+
+
+def nestor_eval(path: Path, extractor: Extractor) -> dict[str, object]:
+    rows = list(csv.DictReader(path.open(newline="", encoding="utf-8", errors="replace")))
+    known = {c: set().union(*(gold_set(r[c]) for r in rows)) for c in COLUMNS}
+    chunks = [ChunkInput(f"r{i}", "eval", "nestor", "v", r["OriginalShorttext"]) for i, r in enumerate(rows)]
+    started = time.perf_counter()
+    facts = extractor.extract_many(chunks)
+    seconds = time.perf_counter() - started
+    counts = {split: {c: [0, 0, 0] for c in COLUMNS} for split in ("tuning", "held_out", "all")}
+    for index, (row, chunk_facts) in enumerate(zip(rows, facts, strict=True)):
+        predicted = predicted_sets(chunk_facts.mentions, known)
+        for column in COLUMNS:
+            gold = gold_set(row[column])
+            tp, fp, fn = len(predicted[column] & gold), len(predicted[column] - gold), len(gold - predicted[column])
+            for split in ("tuning" if index % 5 == 0 else "held_out", "all"):
+                counts[split][column][0] += tp
+                counts[split][column][1] += fp
+                counts[split][column][2] += fn
+    report = {"rows": len(rows), "extract_seconds": round(seconds, 2)}
+    for split, per_column in counts.items():
+        report[split] = {c: _prf(*v) for c, v in per_column.items()}
+        report[split]["micro"] = _prf(*(sum(v[i] for v in per_column.values()) for i in range(3)))
+    return report
+
+
+def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3), "tp": tp, "fp": fp, "fn": fn}
+
+
+# ------------------------------------------------------------------ hand-labelled relations
+# (section heading, relation type, head, tail). Heads/tails paraphrase the manual closely.
+APCUPSD_GOLD = [
+    ("Known Linux USB Issues", "REMEDIED_BY", "Linux 2.4 series kernels older than 2.4.22 do not bind the USB device to the proper driver", "Upgrade linux kernel to 2.4.22 or higher"),
+    ("Known Linux USB Issues", "REMEDIED_BY", "Mandrake 10.0 and 10.1 systems with high security mode use static device nodes but assign USB minor numbers dynamically", "Boot standard kernel instead of kernel-secure or disable CONFIG_USB_DYNAMIC_MINORS"),
+    ("Known Linux USB Issues", "CAUSED_BY", "USB driver linux-usb.c fails to compile", "a defect in the linux kernel hiddev.h header file on 2.6.5 and higher kernels"),
+    ("Known Linux USB Issues", "REMEDIED_BY", "a defect in the linux kernel hiddev.h header file", "Upgrade to apcupsd-3.10.14 or higher"),
+    ("Known Linux USB Issues", "REMEDIED_BY", "no USB devices will show up on Slackware 10.0", "Add mount -t usbdevfs none /proc/bus/usb to rc.local"),
+    ("Known Linux USB Issues", "CAUSED_BY", "apcupsd fails to locate the UPS", "distributions do not configure udev to create /dev/usb/hiddev??"),
+    ("Known Linux USB Issues", "REMEDIED_BY", "distributions do not configure udev to create /dev/usb/hiddev??", "Edit the file /etc/udev/rules.d/50-udev.rules"),
+    ("Known BSD USB Issues", "REMEDIED_BY", "FreeBSD lockups, apcupsd stops responding", "upgrade to apcupsd-3.10.18 or higher"),
+    ("Known BSD USB Issues", "CAUSED_BY", "FreeBSD kernel panics if USB cable is unplugged while apcupsd is running", "a kernel bug"),
+    ("Known BSD USB Issues", "REMEDIED_BY", "a kernel bug", "not hot-unplugging the UPS while apcupsd is running"),
+    ("Problem Areas", "CAUSED_BY", "the domain resolution does not work", "you have not configured a DNS server"),
+    ("Problem Areas", "REMEDIED_BY", "apcupsd unable to resolve the name of the master", "enter the address as an IP address rather than a hostname"),
+    ("Problem Areas", "REMEDIED_BY", "apcupsd unable to resolve the name of the master", "ensure that you have a valid DNS server configured"),
+    ("Troubleshooting Serial Line communications", "CAUSED_BY", "problem with voltage-signalling UPSes", "you have incorrectly specified which cable is being used"),
+    ("Troubleshooting Serial Line communications", "REMEDIED_BY", "you do not know what cable you have", "use the apctest program to determine the type of the cable"),
+    ("Bizarre Intermittent Behavior:", "CAUSED_BY", "random incorrect values from the UPS in the status output", "gpm was using the serial port without the standard Unix locking mechanism"),
+    ("Bizarre Intermittent Behavior:", "REMEDIED_BY", "gpm using the serial port", "ensure gpm is not configured with a serial port mouse on the same serial port"),
+    ("Shutdown Problems", "CAUSED_BY", "apcupsd will not be able to shut off the power to the UPS", "your halt script is not properly modified"),
+]
+NUT_FAQ_GOLD = [
+    ("4. My UPS driver program won", "CAUSED_BY", "My UPS driver program won't work", "The drivers drop root privileges long before the serial port is opened"),
+    ("4. My UPS driver program won", "REMEDIED_BY", "The drivers drop root privileges long before the serial port is opened", "change the permissions on that port"),
+    ("5. upsc, upsstats", "CAUSED_BY", "clients say access denied", "the system has no permission to speak to upsd according to the access controls"),
+    ("5. upsc, upsstats", "REMEDIED_BY", "clients say access denied", "check the LISTEN directive in upsd.conf"),
+    ("5. upsc, upsstats", "REMEDIED_BY", "clients say access denied", "check your firewall rules, port 3493/tcp must be opened"),
+    ("5. upsc, upsstats", "REMEDIED_BY", "clients say access denied", "check your tcp-wrappers configuration (hosts.allow and hosts.deny)"),
+    ("6. I get a not listening", "REMEDIED_BY", "not listening on error from upsd", "Verify your LISTEN directive"),
+    ("8. I have an APC Smart-UPS", "CAUSED_BY", "APC Smart-UPS with a grey APC serial cable won't work", "your choice of cable: grey cables only do dumb signalling"),
+    ("8. I have an APC Smart-UPS", "REMEDIED_BY", "your choice of cable", "dump that cable and find one that supports APC's smart signalling"),
+    ("8. I have an APC Smart-UPS", "REMEDIED_BY", "you have the 940-0095B cable", "edit your ups.conf to use cable = 940-0095B"),
+    ("13. What", "CAUSED_BY", "data stale", "your UPS driver hasn't updated things in a little while"),
+    ("13. What", "REMEDIED_BY", "data stale", "make sure your driver is still running"),
+    ("13. What", "CAUSED_BY", "data stale", "the driver loses the connection to the UPS"),
+    ("13. What", "REMEDIED_BY", "data stale happens a lot", "crank up DEADTIME in the upsmon.conf"),
+    ("14. Why do the client programs say", "CAUSED_BY", "client programs say Driver not connected", "upsd can't connect to the driver"),
+    ("14. Why do the client programs say", "CAUSED_BY", "client programs say Driver not connected", "Your ups.conf entry might be wrong"),
+    ("14. Why do the client programs say", "CAUSED_BY", "client programs say Driver not connected", "the driver might not be running"),
+    ("14. Why do the client programs say", "REMEDIED_BY", "client programs say Driver not connected", "Check your syslog"),
+    ("14. Why do the client programs say", "REMEDIED_BY", "upsd started by itself", "run upsdrvctl start to start the drivers"),
+]
+_EVALUATED_TYPES = {"CAUSED_BY", "REMEDIED_BY"}
+
+
+def _texts_match(predicted: str, gold: str, threshold: float) -> bool:
+    from rapidfuzz import fuzz
+
+    a, b = normalize_text(predicted), normalize_text(gold)
+    if not (a and b):
+        return False
+    if a in b or b in a or fuzz.token_sort_ratio(a, b) >= threshold:
+        return True
+    # token_set_ratio alone is too lenient for short names ("a kernel bug" vs "kernel panics ...").
+    return min(len(a.split()), len(b.split())) >= 3 and fuzz.token_set_ratio(a, b) >= threshold + 10
+
+
+def relation_eval(path: Path, gold: list[tuple[str, str, str, str]], extractor: Extractor,
+                  threshold: float = 70.0) -> dict[str, object]:
+    from retrieval.chunk import chunk_document, whitespace_token_count
+    from retrieval.parse import parse_file
+
+    document = parse_file(path)
+    chunks = chunk_document(document, document_version="eval", count_tokens=whitespace_token_count)
+    headings = {h for h, *_ in gold}
+    selected = [c for c in chunks if any(h.startswith(g) or h == g for g in headings for h in c.heading_path)]
+    inputs = [ChunkInput(c.chunk_id, "eval", "doc", "eval", c.text, c.kind, tuple(c.heading_path), c.page_start,
+                         [list(r) for r in c.rows] if c.rows else None, None) for c in selected]
+    predicted = []
+    for facts in extractor.extract_many(inputs):
+        names = {m.key: m.name for m in facts.mentions}
+        predicted += [(r.type, names[r.head], names[r.tail]) for r in facts.relations if r.type in _EVALUATED_TYPES]
+    predicted = list(dict.fromkeys(predicted))
+    unmatched_gold = list(range(len(gold)))
+    tp = 0
+    matches = []
+    for rel_type, head, tail in predicted:
+        hit = next((i for i in unmatched_gold if gold[i][1] == rel_type and _texts_match(head, gold[i][2], threshold)
+                    and _texts_match(tail, gold[i][3], threshold)), None)
+        if hit is not None:
+            unmatched_gold.remove(hit)
+            tp += 1
+        matches.append({"type": rel_type, "head": head, "tail": tail, "gold": hit})
+    report = _prf(tp, len(predicted) - tp, len(gold) - tp)
+    report.update(chunks=len(selected), gold=len(gold), predicted=len(predicted), pairs=matches,
+                  missed=[gold[i][1:] for i in unmatched_gold])
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--nestor-csv", type=Path, help="excavators-cleaned.csv from the nist-nestor wheel "
+                        "(pip download --no-deps nist-nestor; unzip)")
+    parser.add_argument("--apcupsd", type=Path, default=ROOT / "sample_data/manuals/apcupsd-user-manual.html")
+    parser.add_argument("--nut-faq", type=Path, default=Path("/usr/share/doc/nut-doc/html/FAQ.html"))
+    parser.add_argument("--no-ner", action="store_true", help="patterns and lexicon only")
+    parser.add_argument("--verbose", action="store_true", help="list predicted relations and misses")
+    args = parser.parse_args(argv)
+    extractor = Extractor(ExtractionConfig(use_ner=not args.no_ner))
+    results: dict[str, object] = {}
+    if args.nestor_csv:
+        results["nestor"] = nestor_eval(args.nestor_csv, extractor)
+    for name, path, gold in (("apcupsd_dev", args.apcupsd, APCUPSD_GOLD), ("nut_faq_held_out", args.nut_faq, NUT_FAQ_GOLD)):
+        if path.exists():
+            report = relation_eval(path, gold, extractor)
+            if not args.verbose:
+                report = {k: v for k, v in report.items() if k not in ("pairs", "missed")}
+            results[name] = report
+        else:
+            results[name] = f"skipped: {path} not found"
+    print(json.dumps(results, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
