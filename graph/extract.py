@@ -60,8 +60,13 @@ class Extractor:
     Construction is cheap; the spaCy pipeline is loaded on first use (or injected).
     """
 
-    def __init__(self, config: ExtractionConfig | None = None, nlp: Any = None,
-                 lexicon: Lexicon | None = None, record_mapping: RecordMapping | None = None) -> None:
+    def __init__(
+        self,
+        config: ExtractionConfig | None = None,
+        nlp: Any = None,
+        lexicon: Lexicon | None = None,
+        record_mapping: RecordMapping | None = None,
+    ) -> None:
         """Create an extractor.
 
         Args:
@@ -101,20 +106,46 @@ class Extractor:
         """
         limit = self.config.max_mentions_per_chunk
         ids = find_identifiers(text, limit)
-        mentions = [self._mention(m.label, m.text, chunk_id, "pattern", m.start + offset, m.end + offset)
-                    for m in ids]
+        mentions = [
+            self._mention(m.label, m.text, chunk_id, "pattern", m.start + offset, m.end + offset) for m in ids
+        ]
         for term in self.lexicon.find(text):
             if any(term.start < i.end and i.start < term.end for i in ids):
                 continue
-            mentions.append(self._mention(term.label, term.canonical, chunk_id, "lexicon",
-                                          term.start + offset, term.end + offset, term.surface))
+            mentions.append(
+                self._mention(
+                    term.label,
+                    term.canonical,
+                    chunk_id,
+                    "lexicon",
+                    term.start + offset,
+                    term.end + offset,
+                    term.surface,
+                )
+            )
         found = sorted((m for m in mentions if m is not None), key=lambda m: m.start)
         return found[:limit]
 
-    def _mention(self, label: str, name: str, chunk_id: str, source: str, start: int, end: int,
-                 surface: str | None = None) -> Mention | None:
-        return make_mention(label, name, chunk_id, source=source, surface=surface, start=start, end=end,
-                            max_chars=self.config.max_name_chars)
+    def _mention(
+        self,
+        label: str,
+        name: str,
+        chunk_id: str,
+        source: str,
+        start: int,
+        end: int,
+        surface: str | None = None,
+    ) -> Mention | None:
+        return make_mention(
+            label,
+            name,
+            chunk_id,
+            source=source,
+            surface=surface,
+            start=start,
+            end=end,
+            max_chars=self.config.max_name_chars,
+        )
 
     def extract(self, chunk: ChunkInput) -> ChunkFacts:
         """Extract entities and relations from one chunk.
@@ -127,8 +158,9 @@ class Extractor:
         """
         return self.extract_many([chunk])[0]
 
-    def extract_many(self, chunks: Sequence[ChunkInput], batch_size: int = 64,
-                     record_mapping: RecordMapping | None = None) -> list[ChunkFacts]:
+    def extract_many(
+        self, chunks: Sequence[ChunkInput], batch_size: int = 64, record_mapping: RecordMapping | None = None
+    ) -> list[ChunkFacts]:
         """Extract from many chunks, running spaCy in batches.
 
         Args:
@@ -191,8 +223,9 @@ class Extractor:
             if ent.label_ in _VALUE_LABELS:
                 values.append(Value(_VALUE_LABELS[ent.label_], ent.text, ent.start_char, ent.end_char))
             elif ent.label_ in _NER_LABELS and not shouting and _LETTER.search(ent.text):
-                mention = self._mention(_NER_LABELS[ent.label_], ent.text, chunk_id, "ner",
-                                        ent.start_char, ent.end_char)
+                mention = self._mention(
+                    _NER_LABELS[ent.label_], ent.text, chunk_id, "ner", ent.start_char, ent.end_char
+                )
                 if mention is not None:
                     mentions.append(mention)
         return mentions, values
@@ -209,19 +242,34 @@ class Extractor:
             facts.mentions.extend(result.mentions)
             facts.relations.extend(result.relations)
 
-    def _prose(self, chunk: ChunkInput, doc: Any, mentions: list[Mention], facts: ChunkFacts,
-               clause_rules: bool = True) -> None:
+    def _prose(
+        self,
+        chunk: ChunkInput,
+        doc: Any,
+        mentions: list[Mention],
+        facts: ChunkFacts,
+        clause_rules: bool = True,
+    ) -> None:
         problem_heading = heading_symptom(chunk, self.config.max_name_chars) if clause_rules else None
         for sentence in _sentences(doc):
             inside = [m for m in mentions if sentence.start <= m.start < sentence.start + len(sentence.text)]
-            result = sentence_relations(chunk, sentence, inside, self.scan, self.config.max_name_chars,
-                                        clause_rules=clause_rules)
+            result = sentence_relations(
+                chunk, sentence, inside, self.scan, self.config.max_name_chars, clause_rules=clause_rules
+            )
             if clause_rules:
-                last_symptom = next((m for m in reversed(facts.mentions) if m.label == "Symptom"
-                                     and m.source in ("prose", "labelled")), None)
+                last_symptom = next(
+                    (
+                        m
+                        for m in reversed(facts.mentions)
+                        if m.label == "Symptom" and m.source in ("prose", "labelled")
+                    ),
+                    None,
+                )
                 fix_rule(chunk, sentence, last_symptom, self.scan, self.config.max_name_chars, result)
                 if problem_heading is not None and not result.relations:
-                    heading_rule(chunk, sentence, problem_heading, self.scan, self.config.max_name_chars, result)
+                    heading_rule(
+                        chunk, sentence, problem_heading, self.scan, self.config.max_name_chars, result
+                    )
             facts.mentions.extend(result.mentions)
             facts.relations.extend(result.relations)
 

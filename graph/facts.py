@@ -173,5 +173,14 @@ def make_mention(
         return None
     if scope:
         norm = f"{norm}@{scope}"
-    return Mention(label, clipped, norm, (surface or clipped)[:max_chars], chunk_id, start, end, source,
-                   dict(properties or {}))
+    return Mention(
+        label,
+        clipped,
+        norm,
+        (surface or clipped)[:max_chars],
+        chunk_id,
+        start,
+        end,
+        source,
+        dict(properties or {}),
+    )

@@ -96,7 +96,9 @@ class Lexicon:
         """
         lowered = text.lower()
         found = [
-            LexiconMatch(label, self._canonical[label][m.group(0)], m.start(), m.end(), text[m.start():m.end()])
+            LexiconMatch(
+                label, self._canonical[label][m.group(0)], m.start(), m.end(), text[m.start() : m.end()]
+            )
             for label, regex in self._regex.items()
             for m in regex.finditer(lowered)
         ]

@@ -20,8 +20,16 @@ _ERROR_WORDS = re.compile(
     r"(?P<code>[A-Za-z]{0,3}[-\s]?\d+[A-Za-z]?)$",
     re.IGNORECASE,
 )
-_WORD_PREFIX = {"error": "E", "err": "E", "fault": "F", "alarm": "AL", "alm": "AL", "trip": "T",
-                "warning": "W", "code": ""}
+_WORD_PREFIX = {
+    "error": "E",
+    "err": "E",
+    "fault": "F",
+    "alarm": "AL",
+    "alm": "AL",
+    "trip": "T",
+    "warning": "W",
+    "code": "",
+}
 _CODE_PARTS = re.compile(r"^([A-Z]*)0*(\d+)([A-Z]?)$")
 _ARTICLES = {"a", "an", "the"}
 _NO_SINGULAR = ("ss", "us", "is", "ics", "ous", "ies")  # "glass", "status", "hydraulics" keep their s

@@ -50,15 +50,35 @@ PATTERNS: tuple[_Pattern, ...] = (
     _p("Standard", rf"\b{_STANDARD_BODIES}[ ]?[A-Z]?\d{{2,6}}(?:[-:.]\d{{1,4}}){{0,3}}\b", 0),
     _p("WorkOrder", r"\b(?:WO|W/O)[-#: ]?\d[\d-]{2,20}\d\b", 1),
     _p("WorkOrder", rf"\bwork[ -]order[ ]*(?:no\.?|number|#)?[ ]*[:#]?[ ]*(?P<id>(?-i:{_ID}))", 1, "id", _I),
-    _p("SerialNumber", rf"\b(?:S/N|SN|serial[ ]*(?:no\.?|number|#)?)[ ]*[:#]?[ ]*(?P<id>(?-i:{_ID}))", 1,
-       "id", _I),
-    _p("FirmwareVersion", r"\b(?:firmware|fw)[ ]*(?:version|ver\.?|rev\.?)?[ ]*[:]?[ ]*(?P<id>v?\d+(?:\.\d+){1,3}[a-z]?)\b",
-       1, "id", _I),
+    _p(
+        "SerialNumber",
+        rf"\b(?:S/N|SN|serial[ ]*(?:no\.?|number|#)?)[ ]*[:#]?[ ]*(?P<id>(?-i:{_ID}))",
+        1,
+        "id",
+        _I,
+    ),
+    _p(
+        "FirmwareVersion",
+        r"\b(?:firmware|fw)[ ]*(?:version|ver\.?|rev\.?)?[ ]*[:]?[ ]*(?P<id>v?\d+(?:\.\d+){1,3}[a-z]?)\b",
+        1,
+        "id",
+        _I,
+    ),
     _p("Part", rf"\b(?:P/N|PN|part[ ]*(?:no\.?|number|#))[ ]*[:#]?[ ]*(?P<id>(?-i:{_ID}))", 1, "id", _I),
-    _p("Model", r"\bmodel[ ]*(?:no\.?|number|#)?[ ]*[:#]?[ ]*(?P<id>(?-i:[A-Z0-9]*\d[A-Z0-9]*(?:-[A-Z0-9]+)*))\b",
-       2, "id", _I),
-    _p("ErrorCode", rf"\b{_ERROR_WORD}[ ]*(?:code)?[ ]*(?:no\.?|#)?[ ]*[:#]?[ ]*(?-i:[A-Z]{{0,3}}-?)\d{{1,4}}[A-Z]?\b",
-       2, 0, _I),
+    _p(
+        "Model",
+        r"\bmodel[ ]*(?:no\.?|number|#)?[ ]*[:#]?[ ]*(?P<id>(?-i:[A-Z0-9]*\d[A-Z0-9]*(?:-[A-Z0-9]+)*))\b",
+        2,
+        "id",
+        _I,
+    ),
+    _p(
+        "ErrorCode",
+        rf"\b{_ERROR_WORD}[ ]*(?:code)?[ ]*(?:no\.?|#)?[ ]*[:#]?[ ]*(?-i:[A-Z]{{0,3}}-?)\d{{1,4}}[A-Z]?\b",
+        2,
+        0,
+        _I,
+    ),
     _p("ErrorCode", r"\b(?:E|F|ERR|AL|ALM)-?\d{1,3}\b", 3),
     _p("Part", r"\b\d{3,}(?:-\d{2,}){1,4}\b", 4),
     _p("Equipment", r"\b(?:[A-Z]-\d{2,5}|[A-Z]{2,4}-\d{1,5})[A-Z]?\b", 5),
@@ -67,7 +87,9 @@ PATTERNS: tuple[_Pattern, ...] = (
 
 _ISO_DATE = re.compile(r"^(?:19|20)\d\d-(?:0?[1-9]|1[0-2])-(?:0?[1-9]|[12]\d|3[01])$")
 # Bare shapes that look like models but are interfaces, units or ratings.
-_MODEL_STOPLIST = re.compile(r"^(?:RS\d+|USB\d*|IP\d+|CAT\d+|AC\d+|DC\d+|VAC\d+|VDC\d+|AWG\d+|UTF\d+|MP\d|COM\d+)$")
+_MODEL_STOPLIST = re.compile(
+    r"^(?:RS\d+|USB\d*|IP\d+|CAT\d+|AC\d+|DC\d+|VAC\d+|VDC\d+|AWG\d+|UTF\d+|MP\d|COM\d+)$"
+)
 
 
 def _identifier_span(match: re.Match[str], group: int | str) -> tuple[int, int]:

@@ -26,13 +26,17 @@ from graph.structure import Scanner, StructureResult
 _IMPERATIVES = frozenset(
     "check replace ensure verify make contact remove install reset clean tighten adjust disconnect connect "
     "reconnect turn set use try restart reboot inspect test call return run wait plug unplug press switch "
-    "charge allow refer consult update upgrade edit change add increase decrease reduce lower raise move open "
+    "charge allow refer consult update upgrade edit change add increase decrease reduce lower raise move "
+    "open "
     "close apply top fill drain lubricate recharge reinstall re-install enable disable examine measure "
-    "shut stop start power bleed flush repair align enter specify delete rename configure boot rebuild mount build "
+    "shut stop start power bleed flush repair align enter specify delete rename configure boot rebuild mount "
+    "build "
     "select type avoid do don't keep obtain recompile link modify be".split()
 )
-_CONDITION = re.compile(r"^\s*(?:[A-Z][a-z]+,?\s+)?(?:if|when|whenever|should)\s+(?P<cond>[^,]{3,200}?),\s*(?:then\s+)?(?P<act>.{3,400})$",
-                        re.I | re.S)
+_CONDITION = re.compile(
+    r"^\s*(?:[A-Z][a-z]+,?\s+)?(?:if|when|whenever|should)\s+(?P<cond>[^,]{3,200}?),\s*(?:then\s+)?(?P<act>.{3,400})$",
+    re.I | re.S,
+)
 _CAUSE = re.compile(
     r"(?P<x>[^.;:]{3,200}?)\s(?:(?:is|are|was|were|may be|can be|might be|could be|is often|is usually|"
     r"is probably|is most likely|are usually|are often)\s)?(?:caused by|due to|the result of|a result of|"
@@ -40,17 +44,28 @@ _CAUSE = re.compile(
     re.I,
 )
 _ABBREVIATED = r"(?:e\.g\.|i\.e\.|etc\.|[^.;:]|\.(?=\S))"
-_PROBLEM_IS = re.compile(rf"\bproblem (?:with|of) (?P<x>{_ABBREVIATED}{{3,150}}?) (?:is|was) (?:that )?"
-                         rf"(?P<y>{_ABBREVIATED}{{3,300}})", re.I)
-_FIX_THIS = re.compile(r"^\s*to (?:fix|solve|resolve|correct|avoid|circumvent|work around|prevent|overcome|cure) "
-                       r"(?:this|the|that) (?:problem|issue|error|fault|condition)\s*,\s*(?:simply\s+)?(?P<act>.{3,400})$",
-                       re.I | re.S)
+_PROBLEM_IS = re.compile(
+    rf"\bproblem (?:with|of) (?P<x>{_ABBREVIATED}{{3,150}}?) (?:is|was) (?:that )?"
+    rf"(?P<y>{_ABBREVIATED}{{3,300}})",
+    re.I,
+)
+_FIX_THIS = re.compile(
+    r"^\s*to (?:fix|solve|resolve|correct|avoid|circumvent|work around|prevent|overcome|cure) "
+    r"(?:this|the|that) (?:problem|issue|error|fault|condition)\s*,\s*(?:simply\s+)?(?P<act>.{3,400})$",
+    re.I | re.S,
+)
 _TRAILING_IF = re.compile(r"^(?P<x>[^.;]{3,200}?)\s+(?:if|when|unless)\s+(?P<y>[^.;,]{3,200})", re.I)
 _NEGATIVE = re.compile(r"\b(?:not|cannot|can't|unable|fails?|won't|will not|no longer|never)\b", re.I)
-_INDICATES = re.compile(r"\b(?:indicates?|means?|signals?|signifies|denotes|reports?)\s+(?:that\s+)?(?:an?\s+|the\s+)?"
-                        r"(?P<y>[^.;]{3,200})", re.I)
-_ANAPHORA = re.compile(r"^(?:this|that|it|these|those|the)(?:\s+(?:problem|issue|error|fault|condition|symptom|"
-                       r"message|behaviou?r|situation))?$", re.I)
+_INDICATES = re.compile(
+    r"\b(?:indicates?|means?|signals?|signifies|denotes|reports?)\s+(?:that\s+)?(?:an?\s+|the\s+)?"
+    r"(?P<y>[^.;]{3,200})",
+    re.I,
+)
+_ANAPHORA = re.compile(
+    r"^(?:this|that|it|these|those|the)(?:\s+(?:problem|issue|error|fault|condition|symptom|"
+    r"message|behaviou?r|situation))?$",
+    re.I,
+)
 _SUBJECT_LEAD = re.compile(r"^(?:.*\b(?:and|but|so|which|often|usually|however)\b\s+)", re.I)
 _MAX_RULE_SENTENCE_CHARS = 1000
 _MAX_COOCCURRENCE_MENTIONS = 60
@@ -69,8 +84,14 @@ def _first_word(text: str) -> str:
     return words[0].lower().strip(",.;:") if words else ""
 
 
-def sentence_relations(chunk: ChunkInput, sentence: Sentence, mentions: list[Mention], scan: Scanner,
-                       max_chars: int = 200, clause_rules: bool = True) -> StructureResult:
+def sentence_relations(
+    chunk: ChunkInput,
+    sentence: Sentence,
+    mentions: list[Mention],
+    scan: Scanner,
+    max_chars: int = 200,
+    clause_rules: bool = True,
+) -> StructureResult:
     """Apply the rule patterns to one sentence.
 
     Args:
@@ -93,7 +114,9 @@ def sentence_relations(chunk: ChunkInput, sentence: Sentence, mentions: list[Men
     return out
 
 
-def _relate(out: StructureResult, chunk: ChunkInput, rel: str, head: Mention | None, tail: Mention | None) -> None:
+def _relate(
+    out: StructureResult, chunk: ChunkInput, rel: str, head: Mention | None, tail: Mention | None
+) -> None:
     if head is not None and tail is not None and head.key != tail.key:
         out.relations.append(RelationFact(rel, head.key, tail.key, chunk.chunk_id, "prose"))
 
@@ -105,8 +128,9 @@ def _entity(out: StructureResult, chunk: ChunkInput, label: str, text: str, max_
     return mention
 
 
-def _condition_rule(chunk: ChunkInput, sentence: Sentence, scan: Scanner, max_chars: int,
-                    out: StructureResult) -> None:
+def _condition_rule(
+    chunk: ChunkInput, sentence: Sentence, scan: Scanner, max_chars: int, out: StructureResult
+) -> None:
     match = _CONDITION.match(sentence.text)
     if not match:
         _trailing_if_rule(chunk, sentence, max_chars, out)
@@ -114,7 +138,9 @@ def _condition_rule(chunk: ChunkInput, sentence: Sentence, scan: Scanner, max_ch
     if _first_word(match.group("act")) not in _IMPERATIVES:
         if _NEGATIVE.search(match.group("act")):  # "If the halt script is not modified, apcupsd will not ..."
             symptom = _entity(out, chunk, "Symptom", _clause(match.group("act")), max_chars)
-            _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", match.group("cond"), max_chars))
+            _relate(
+                out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", match.group("cond"), max_chars)
+            )
         return
     if _ANAPHORIC_CONDITION.match(match.group("cond").strip()):
         return  # "If this happens, ..." refers to a problem named elsewhere (see heading_rule)
@@ -136,8 +162,9 @@ def _clause(text: str) -> str:
     return re.split(r"[,;]|\.(?:\s|$)", text, maxsplit=1)[0]
 
 
-def _remedy(chunk: ChunkInput, problem: Mention | None, text: str, scan: Scanner, max_chars: int,
-            out: StructureResult) -> None:
+def _remedy(
+    chunk: ChunkInput, problem: Mention | None, text: str, scan: Scanner, max_chars: int, out: StructureResult
+) -> None:
     action = _entity(out, chunk, "Action", text, max_chars)
     _relate(out, chunk, "REMEDIED_BY", problem, action)
     for found in scan(text, chunk.chunk_id):
@@ -146,11 +173,16 @@ def _remedy(chunk: ChunkInput, problem: Mention | None, text: str, scan: Scanner
             _relate(out, chunk, _TARGETS[found.label], action, found)
 
 
-_PROBLEM_HEADING = re.compile(r"\b(?:won'?t|doesn'?t|does not|don'?t|isn'?t|not|fails?|failed|failing|errors?|problems?|"
-                              r"denied|cannot|can'?t|unable|trips?|tripping|no|troubleshooting)\b", re.I)
+_PROBLEM_HEADING = re.compile(
+    r"\b(?:won'?t|doesn'?t|does not|don'?t|isn'?t|not|fails?|failed|failing|errors?|problems?|"
+    r"denied|cannot|can'?t|unable|trips?|tripping|no|troubleshooting)\b",
+    re.I,
+)
 _HEADING_NUMBER = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[A-Z]\.)\s+")
-_MEANS = re.compile(r"^\s*(?:it|this|that)\s+(?:usually\s+|normally\s+|probably\s+)?means\s+(?:that\s+)?(?P<y>.{3,300}?)\.?$",
-                    re.I | re.S)
+_MEANS = re.compile(
+    r"^\s*(?:it|this|that)\s+(?:usually\s+|normally\s+|probably\s+)?means\s+(?:that\s+)?(?P<y>.{3,300}?)\.?$",
+    re.I | re.S,
+)
 _ANAPHORIC_CONDITION = re.compile(r"^(?:this|it|that)\b", re.I)
 
 
@@ -162,8 +194,14 @@ def heading_symptom(chunk: ChunkInput, max_chars: int) -> Mention | None:
     return make_mention("Symptom", title, chunk.chunk_id, source="heading", max_chars=max_chars)
 
 
-def heading_rule(chunk: ChunkInput, sentence: Sentence, symptom: Mention, scan: Scanner, max_chars: int,
-                 out: StructureResult) -> None:
+def heading_rule(
+    chunk: ChunkInput,
+    sentence: Sentence,
+    symptom: Mention,
+    scan: Scanner,
+    max_chars: int,
+    out: StructureResult,
+) -> None:
     """Under a problem heading: imperatives remedy it, "this means X" explains it.
 
     Args:
@@ -191,8 +229,14 @@ def heading_rule(chunk: ChunkInput, sentence: Sentence, symptom: Mention, scan: 
         _remedy(chunk, symptom, text, scan, max_chars, out)
 
 
-def fix_rule(chunk: ChunkInput, sentence: Sentence, problem: Mention | None, scan: Scanner, max_chars: int,
-             out: StructureResult) -> None:
+def fix_rule(
+    chunk: ChunkInput,
+    sentence: Sentence,
+    problem: Mention | None,
+    scan: Scanner,
+    max_chars: int,
+    out: StructureResult,
+) -> None:
     """ "To fix this problem, <imperative>" remedies ``problem`` (the chunk's last symptom or its heading)."""
     match = _FIX_THIS.match(sentence.text)
     if not match or _first_word(match.group("act")) not in _IMPERATIVES:
@@ -222,8 +266,9 @@ def _cause_rule(chunk: ChunkInput, sentence: Sentence, max_chars: int, out: Stru
     _relate(out, chunk, "CAUSED_BY", symptom, cause)
 
 
-def _code_rule(chunk: ChunkInput, sentence: Sentence, mentions: list[Mention], max_chars: int,
-               out: StructureResult) -> None:
+def _code_rule(
+    chunk: ChunkInput, sentence: Sentence, mentions: list[Mention], max_chars: int, out: StructureResult
+) -> None:
     codes = [m for m in mentions if m.label == "ErrorCode"]
     if not codes:
         return
@@ -257,6 +302,8 @@ def _cooccurrence(chunk: ChunkInput, mentions: list[Mention], out: StructureResu
 
 def _closest(anchor: Mention, candidates: list[Mention]) -> Mention | None:
     """The candidate with the smallest character gap to ``anchor`` (ties: the earlier one)."""
+
     def gap(c: Mention) -> int:
         return anchor.start - c.end if c.end <= anchor.start else max(0, c.start - anchor.end)
+
     return min(candidates, key=lambda c: (gap(c), c.start), default=None)

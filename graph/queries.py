@@ -23,9 +23,11 @@ from graph.records import WORK_ORDER_RELATIONS
 from graph.schema import RELATION_TYPES
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9/.\-]*")
-_STOPWORDS = frozenset("how often was were is are the a an of on in at for to and or what which when why who "
-                       "did does do most frequent frequently many much times replaced with after before by "
-                       "check i my our we it this that there their from".split())
+_STOPWORDS = frozenset(
+    "how often was were is are the a an of on in at for to and or what which when why who "
+    "did does do most frequent frequently many much times replaced with after before by "
+    "check i my our we it this that there their from".split()
+)
 
 
 @dataclass(frozen=True)
@@ -87,9 +89,18 @@ class RankedValue:
     work_orders: tuple[WorkOrderRef, ...]
 
 
-def _run(driver: Any, query: str, cfg: QueryConfig, database: str | None, **params: Any) -> list[dict[str, Any]]:
-    return run_read(driver, query, params, timeout_s=cfg.timeout_s, database=database,
-                    permanent=GraphQueryError, what="graph query")
+def _run(
+    driver: Any, query: str, cfg: QueryConfig, database: str | None, **params: Any
+) -> list[dict[str, Any]]:
+    return run_read(
+        driver,
+        query,
+        params,
+        timeout_s=cfg.timeout_s,
+        database=database,
+        permanent=GraphQueryError,
+        what="graph query",
+    )
 
 
 def _collections(collections: Sequence[str]) -> list[str]:
@@ -101,14 +112,27 @@ def _ref(data: dict[str, Any]) -> EntityRef:
 
 
 def _citations(rows: list[dict[str, Any]] | None) -> tuple[Citation, ...]:
-    return tuple(Citation(str(c["chunk_id"]), str(c["document_id"]), str(c["version_id"]),
-                          str(c["collection_id"]), c.get("page")) for c in rows or [])
+    return tuple(
+        Citation(
+            str(c["chunk_id"]),
+            str(c["document_id"]),
+            str(c["version_id"]),
+            str(c["collection_id"]),
+            c.get("page"),
+        )
+        for c in rows or []
+    )
 
 
 def _fact(data: dict[str, Any]) -> Fact:
-    props = {k: v for k, v in (data.get("props") or {}).items()
-             if k not in ("chunk_refs", "created_at", "qualifier")}
-    return Fact(_ref(data["head"]), str(data["rel"]), _ref(data["tail"]), props, _citations(data.get("citations")))
+    props = {
+        k: v
+        for k, v in (data.get("props") or {}).items()
+        if k not in ("chunk_refs", "created_at", "qualifier")
+    }
+    return Fact(
+        _ref(data["head"]), str(data["rel"]), _ref(data["tail"]), props, _citations(data.get("citations"))
+    )
 
 
 def question_norms(question: str, max_ngram: int = 4) -> list[str]:
@@ -128,7 +152,7 @@ def question_norms(question: str, max_ngram: int = 4) -> list[str]:
     norms: dict[str, None] = {}
     for size in range(1, max_ngram + 1):
         for start in range(len(tokens) - size + 1):
-            gram = tokens[start:start + size]
+            gram = tokens[start : start + size]
             if size == 1 and gram[0].lower() in _STOPWORDS:
                 if gram[0].isupper() and len(gram[0]) <= 3:
                     norms[normalize_identifier(gram[0])] = None
@@ -141,9 +165,16 @@ def question_norms(question: str, max_ngram: int = 4) -> list[str]:
     return list(norms)
 
 
-def link_entities(driver: Any, question: str, collections: Sequence[str], extractor: Extractor, *,
-                  use_fulltext: bool = False, config: QueryConfig | None = None,
-                  database: str | None = None) -> list[LinkedEntity]:
+def link_entities(
+    driver: Any,
+    question: str,
+    collections: Sequence[str],
+    extractor: Extractor,
+    *,
+    use_fulltext: bool = False,
+    config: QueryConfig | None = None,
+    database: str | None = None,
+) -> list[LinkedEntity]:
     """Find the entities a question refers to, among those visible to the collections.
 
     Uses the extraction patterns and lexicon (keys), then the ways visible chunks wrote entities
@@ -166,22 +197,44 @@ def link_entities(driver: Any, question: str, collections: Sequence[str], extrac
     """
     cfg = config or QueryConfig()
     keys = list(dict.fromkeys(m.key for m in extractor.scan(question[:2000], "question")))
-    rows = _run(driver, cypher.LINK_ENTITIES, cfg, database, keys=keys, norms=question_norms(question),
-                collections=_collections(collections), limit=cfg.limit)
+    rows = _run(
+        driver,
+        cypher.LINK_ENTITIES,
+        cfg,
+        database,
+        keys=keys,
+        norms=question_norms(question),
+        collections=_collections(collections),
+        limit=cfg.limit,
+    )
     linked = {r["key"]: LinkedEntity(_ref(r), str(r["matched"]), str(r["method"])) for r in rows}
     if use_fulltext:
         words = [w for w in _TOKEN.findall(question) if w.lower() not in _STOPWORDS and w.isalnum()][:12]
         if words:
             query = " OR ".join(f"{w}~1" if len(w) <= 5 else f"{w}~" for w in words)
-            for r in _run(driver, cypher.LINK_FULLTEXT, cfg, database, search=query,
-                          collections=_collections(collections), limit=10):
+            for r in _run(
+                driver,
+                cypher.LINK_FULLTEXT,
+                cfg,
+                database,
+                search=query,
+                collections=_collections(collections),
+                limit=10,
+            ):
                 linked.setdefault(r["key"], LinkedEntity(_ref(r), query, "fulltext"))
     return list(linked.values())
 
 
-def neighbourhood(driver: Any, keys: Sequence[str], collections: Sequence[str], *,
-                  hops: int | None = None, rel_types: frozenset[str] | None = None,
-                  config: QueryConfig | None = None, database: str | None = None) -> list[Fact]:
+def neighbourhood(
+    driver: Any,
+    keys: Sequence[str],
+    collections: Sequence[str],
+    *,
+    hops: int | None = None,
+    rel_types: frozenset[str] | None = None,
+    config: QueryConfig | None = None,
+    database: str | None = None,
+) -> list[Fact]:
     """Relations around the given entities, each visible through an allowed chunk.
 
     Args:
@@ -198,13 +251,20 @@ def neighbourhood(driver: Any, keys: Sequence[str], collections: Sequence[str], 
     """
     cfg = config or QueryConfig()
     query = cypher.neighbourhood(rel_types or RELATION_TYPES, hops or cfg.max_hops)
-    rows = _run(driver, query, cfg, database, keys=list(keys), collections=_collections(collections),
-                limit=cfg.limit)
+    rows = _run(
+        driver, query, cfg, database, keys=list(keys), collections=_collections(collections), limit=cfg.limit
+    )
     return [_fact(r) for r in rows]
 
 
-def troubleshooting_paths(driver: Any, keys: Sequence[str], collections: Sequence[str], *,
-                          config: QueryConfig | None = None, database: str | None = None) -> list[TroubleshootingPath]:
+def troubleshooting_paths(
+    driver: Any,
+    keys: Sequence[str],
+    collections: Sequence[str],
+    *,
+    config: QueryConfig | None = None,
+    database: str | None = None,
+) -> list[TroubleshootingPath]:
     """Paths from symptoms, error codes, failure modes or equipment to remedial actions.
 
     Follows SHOWS / INDICATES / CAUSED_BY / REMEDIED_BY (up to 4 hops, ending with REMEDIED_BY),
@@ -221,17 +281,36 @@ def troubleshooting_paths(driver: Any, keys: Sequence[str], collections: Sequenc
         Paths, at most ``config.limit``.
     """
     cfg = config or QueryConfig()
-    rows = _run(driver, cypher.TROUBLESHOOTING_PATHS, cfg, database, keys=list(keys),
-                collections=_collections(collections), limit=cfg.limit)
-    return [TroubleshootingPath(tuple(_fact(s) for s in r["steps"]), tuple(_fact(e) for e in r["extras"] or []))
-            for r in rows]
+    rows = _run(
+        driver,
+        cypher.TROUBLESHOOTING_PATHS,
+        cfg,
+        database,
+        keys=list(keys),
+        collections=_collections(collections),
+        limit=cfg.limit,
+    )
+    return [
+        TroubleshootingPath(tuple(_fact(s) for s in r["steps"]), tuple(_fact(e) for e in r["extras"] or []))
+        for r in rows
+    ]
 
 
-def _filters(equipment: Sequence[str], component: Sequence[str], action: Sequence[str],
-             failure_mode: Sequence[str], part: Sequence[str]) -> tuple[list[str], dict[str, list[str]]]:
+def _filters(
+    equipment: Sequence[str],
+    component: Sequence[str],
+    action: Sequence[str],
+    failure_mode: Sequence[str],
+    part: Sequence[str],
+) -> tuple[list[str], dict[str, list[str]]]:
     rels, params = [], {}
-    for rel, keys in (("PERFORMED_ON", equipment), ("ADDRESSES", component), ("HAS_ACTION", action),
-                      ("REPORTS", failure_mode), ("USES_PART", part)):
+    for rel, keys in (
+        ("PERFORMED_ON", equipment),
+        ("ADDRESSES", component),
+        ("HAS_ACTION", action),
+        ("REPORTS", failure_mode),
+        ("USES_PART", part),
+    ):
         if keys:
             params[f"f{len(rels)}"] = list(keys)
             rels.append(rel)
@@ -239,13 +318,24 @@ def _filters(equipment: Sequence[str], component: Sequence[str], action: Sequenc
 
 
 def _work_orders(rows: list[dict[str, Any]] | None) -> tuple[WorkOrderRef, ...]:
-    return tuple(WorkOrderRef(str(w["key"]), w.get("date"), _citations(w.get("citations"))) for w in rows or [])
+    return tuple(
+        WorkOrderRef(str(w["key"]), w.get("date"), _citations(w.get("citations"))) for w in rows or []
+    )
 
 
-def count_work_orders(driver: Any, collections: Sequence[str], *, equipment: Sequence[str] = (),
-                      component: Sequence[str] = (), action: Sequence[str] = (),
-                      failure_mode: Sequence[str] = (), part: Sequence[str] = (), year: int | None = None,
-                      config: QueryConfig | None = None, database: str | None = None) -> WorkOrderCount:
+def count_work_orders(
+    driver: Any,
+    collections: Sequence[str],
+    *,
+    equipment: Sequence[str] = (),
+    component: Sequence[str] = (),
+    action: Sequence[str] = (),
+    failure_mode: Sequence[str] = (),
+    part: Sequence[str] = (),
+    year: int | None = None,
+    config: QueryConfig | None = None,
+    database: str | None = None,
+) -> WorkOrderCount:
     """Count visible work orders matching all given entity filters ("how often was X replaced on A").
 
     Args:
@@ -261,17 +351,37 @@ def count_work_orders(driver: Any, collections: Sequence[str], *, equipment: Seq
     """
     cfg = config or QueryConfig()
     rels, params = _filters(equipment, component, action, failure_mode, part)
-    rows = _run(driver, cypher.count_work_orders(rels), cfg, database, collections=_collections(collections),
-                year=year, limit=cfg.limit, **params)
+    rows = _run(
+        driver,
+        cypher.count_work_orders(rels),
+        cfg,
+        database,
+        collections=_collections(collections),
+        year=year,
+        limit=cfg.limit,
+        **params,
+    )
     row = rows[0] if rows else {"count": 0, "work_orders": []}
     return WorkOrderCount(int(row["count"]), _work_orders(row["work_orders"]))
 
 
-def top_values(driver: Any, collections: Sequence[str], *, group_label: str = "FailureMode",
-               equipment: Sequence[str] = (), component: Sequence[str] = (), action: Sequence[str] = (),
-               year: int | None = None, top: int = 10, examples: int = 5, config: QueryConfig | None = None,
-               database: str | None = None) -> list[RankedValue]:
-    """Most frequent entities of ``group_label`` across matching work orders ("top failure modes of B in 2005").
+def top_values(
+    driver: Any,
+    collections: Sequence[str],
+    *,
+    group_label: str = "FailureMode",
+    equipment: Sequence[str] = (),
+    component: Sequence[str] = (),
+    action: Sequence[str] = (),
+    year: int | None = None,
+    top: int = 10,
+    examples: int = 5,
+    config: QueryConfig | None = None,
+    database: str | None = None,
+) -> list[RankedValue]:
+    """Most frequent entities of ``group_label`` across matching work orders.
+
+    For example "most frequent failure modes of asset B in 2005".
 
     Args:
         driver: a ``neo4j.Driver``.
@@ -290,7 +400,22 @@ def top_values(driver: Any, collections: Sequence[str], *, group_label: str = "F
     cfg = config or QueryConfig()
     rels, params = _filters(equipment, component, action, (), ())
     query = cypher.top_linked(rels, WORK_ORDER_RELATIONS[group_label], group_label)
-    rows = _run(driver, query, cfg, database, collections=_collections(collections), year=year, limit=top,
-                examples=examples, **params)
-    return [RankedValue(EntityRef(str(r["key"]), group_label, str(r["name"])), int(r["count"]),
-                        _work_orders(r["work_orders"])) for r in rows]
+    rows = _run(
+        driver,
+        query,
+        cfg,
+        database,
+        collections=_collections(collections),
+        year=year,
+        limit=top,
+        examples=examples,
+        **params,
+    )
+    return [
+        RankedValue(
+            EntityRef(str(r["key"]), group_label, str(r["name"])),
+            int(r["count"]),
+            _work_orders(r["work_orders"]),
+        )
+        for r in rows
+    ]

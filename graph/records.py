@@ -20,9 +20,18 @@ from graph.structure import Scanner
 
 #: Relation from the work order to an entity of each label.
 WORK_ORDER_RELATIONS: dict[str, str] = {
-    "Equipment": "PERFORMED_ON", "Model": "PERFORMED_ON", "Component": "ADDRESSES", "Part": "USES_PART",
-    "Action": "HAS_ACTION", "FailureMode": "REPORTS", "Symptom": "REPORTS", "ErrorCode": "REPORTS",
-    "Cause": "REPORTS", "Person": "PERFORMED_BY", "Organization": "PERFORMED_BY", "Site": "LOCATED_AT",
+    "Equipment": "PERFORMED_ON",
+    "Model": "PERFORMED_ON",
+    "Component": "ADDRESSES",
+    "Part": "USES_PART",
+    "Action": "HAS_ACTION",
+    "FailureMode": "REPORTS",
+    "Symptom": "REPORTS",
+    "ErrorCode": "REPORTS",
+    "Cause": "REPORTS",
+    "Person": "PERFORMED_BY",
+    "Organization": "PERFORMED_BY",
+    "Site": "LOCATED_AT",
 }
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
 
@@ -71,7 +80,9 @@ class RecordMapping:
     properties: tuple[str, ...] = ()
     date_format: str | None = None
     text: str | None = None
-    null_values: frozenset[str] = field(default_factory=lambda: frozenset({"", "na", "n/a", "nan", "none", "null", "-"}))
+    null_values: frozenset[str] = field(
+        default_factory=lambda: frozenset({"", "na", "n/a", "nan", "none", "null", "-"})
+    )
 
     def referenced_columns(self) -> list[str]:
         named = [c.column for c in self.columns] + list(self.properties)
@@ -124,7 +135,9 @@ def _parse_cost(value: object) -> float | None:
 
 
 def _work_order(chunk: ChunkInput, mapping: RecordMapping, record: Mapping[str, object]) -> Mention:
-    props: dict[str, object] = {c: str(record[c]) for c in mapping.properties if not _is_null(mapping, record.get(c))}
+    props: dict[str, object] = {
+        c: str(record[c]) for c in mapping.properties if not _is_null(mapping, record.get(c))
+    }
     if mapping.date and not _is_null(mapping, record.get(mapping.date)):
         day = parse_date(record[mapping.date], mapping.date_format)
         if day is not None:
@@ -137,15 +150,21 @@ def _work_order(chunk: ChunkInput, mapping: RecordMapping, record: Mapping[str, 
     if not _is_null(mapping, number):
         mention = make_mention("WorkOrder", str(number), chunk.chunk_id, source="record", properties=props)
     else:
-        mention = make_mention("WorkOrder", f"{chunk.document_id}:{chunk.chunk_id}", chunk.chunk_id,
-                               source="record", properties=props)
+        mention = make_mention(
+            "WorkOrder",
+            f"{chunk.document_id}:{chunk.chunk_id}",
+            chunk.chunk_id,
+            source="record",
+            properties=props,
+        )
     if mention is None:  # an id of punctuation only
         raise MappingError(f"record {chunk.chunk_id}: unusable work-order id {number!r}")
     return mention
 
 
-def _column_mentions(chunk: ChunkInput, column: ColumnMapping, value: object, mapping: RecordMapping,
-                     lexicon: Lexicon | None) -> list[Mention]:
+def _column_mentions(
+    chunk: ChunkInput, column: ColumnMapping, value: object, mapping: RecordMapping, lexicon: Lexicon | None
+) -> list[Mention]:
     items = str(value).split(column.split) if column.split else [str(value)]
     found = []
     for item in (i.strip() for i in items):
@@ -158,8 +177,9 @@ def _column_mentions(chunk: ChunkInput, column: ColumnMapping, value: object, ma
     return found
 
 
-def record_facts(chunk: ChunkInput, mapping: RecordMapping, lexicon: Lexicon | None = None,
-                 scan: Scanner | None = None) -> ChunkFacts:
+def record_facts(
+    chunk: ChunkInput, mapping: RecordMapping, lexicon: Lexicon | None = None, scan: Scanner | None = None
+) -> ChunkFacts:
     """Turn one record chunk into a WorkOrder and its linked entities.
 
     Relations: WorkOrder -> each mapped entity (see WORK_ORDER_RELATIONS), Equipment
@@ -183,19 +203,34 @@ def record_facts(chunk: ChunkInput, mapping: RecordMapping, lexicon: Lexicon | N
     work_order = _work_order(chunk, mapping, record)
     facts.mentions.append(work_order)
     by_label: dict[str, list[Mention]] = {}
-    linked = [m for column in mapping.columns
-              for m in _column_mentions(chunk, column, record.get(column.column), mapping, lexicon)]
+    linked = [
+        m
+        for column in mapping.columns
+        for m in _column_mentions(chunk, column, record.get(column.column), mapping, lexicon)
+    ]
     if mapping.text and scan is not None and not _is_null(mapping, record.get(mapping.text)):
         known = {m.key for m in linked}
-        linked += [m for m in scan(str(record[mapping.text]), chunk.chunk_id)
-                   if m.label in WORK_ORDER_RELATIONS and m.key not in known]
+        linked += [
+            m
+            for m in scan(str(record[mapping.text]), chunk.chunk_id)
+            if m.label in WORK_ORDER_RELATIONS and m.key not in known
+        ]
     for mention in linked:
         facts.mentions.append(mention)
         by_label.setdefault(mention.label, []).append(mention)
-        facts.relations.append(RelationFact(WORK_ORDER_RELATIONS.get(mention.label, "REPORTS"),
-                                            work_order.key, mention.key, chunk.chunk_id, "record"))
-    for head_label, rel, tail_label in (("Equipment", "HAS_COMPONENT", "Component"),
-                                        ("Component", "SHOWS", "FailureMode")):
+        facts.relations.append(
+            RelationFact(
+                WORK_ORDER_RELATIONS.get(mention.label, "REPORTS"),
+                work_order.key,
+                mention.key,
+                chunk.chunk_id,
+                "record",
+            )
+        )
+    for head_label, rel, tail_label in (
+        ("Equipment", "HAS_COMPONENT", "Component"),
+        ("Component", "SHOWS", "FailureMode"),
+    ):
         for head in by_label.get(head_label, []):
             for tail in by_label.get(tail_label, []):
                 if head.key != tail.key:
@@ -212,8 +247,13 @@ class MappingPreview:
     rows: list[dict[str, object]]
 
 
-def preview_mapping(records: Sequence[Mapping[str, object]], mapping: RecordMapping, limit: int = 10,
-                    lexicon: Lexicon | None = None, scan: Scanner | None = None) -> MappingPreview:
+def preview_mapping(
+    records: Sequence[Mapping[str, object]],
+    mapping: RecordMapping,
+    limit: int = 10,
+    lexicon: Lexicon | None = None,
+    scan: Scanner | None = None,
+) -> MappingPreview:
     """Show the entities and relations the first ``limit`` records would produce; writes nothing.
 
     Args:
@@ -232,18 +272,25 @@ def preview_mapping(records: Sequence[Mapping[str, object]], mapping: RecordMapp
     rows: list[dict[str, object]] = []
     if not missing:
         for index, record in enumerate(records[:limit]):
-            chunk = ChunkInput(f"preview-{index}", "", "preview", "preview", "", kind="record", record=dict(record))
+            chunk = ChunkInput(
+                f"preview-{index}", "", "preview", "preview", "", kind="record", record=dict(record)
+            )
             facts = record_facts(chunk, mapping, lexicon, scan)
-            rows.append({
-                "entities": [(m.label, m.name) for m in facts.mentions],
-                "relations": [(r.type, r.head, r.tail) for r in facts.relations],
-                "work_order": facts.mentions[0].properties,
-            })
+            rows.append(
+                {
+                    "entities": [(m.label, m.name) for m in facts.mentions],
+                    "relations": [(r.type, r.head, r.tail) for r in facts.relations],
+                    "work_order": facts.mentions[0].properties,
+                }
+            )
     return MappingPreview(columns, missing, rows)
 
 
 _INFER_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("work_order_id", re.compile(r"work.?order|^wo(?:.?(?:no|num|number|id))?$|order.?(?:no|number|id)", re.I)),
+    (
+        "work_order_id",
+        re.compile(r"work.?order|^wo(?:.?(?:no|num|number|id))?$|order.?(?:no|number|id)", re.I),
+    ),
     ("date", re.compile(r"date|^start|completed|performed.?on|timestamp", re.I)),
     ("cost", re.compile(r"cost|price|amount", re.I)),
     ("text", re.compile(r"desc|text|comment|note|summary|work.?done|remark|problem.?text", re.I)),

@@ -117,15 +117,22 @@ class Neo4jCandidates:
 
     def __init__(self, driver: object, database: str | None = None) -> None:
         """Args:
-            driver: a ``neo4j.Driver``.
-            database: database name; None uses the default.
+        driver: a ``neo4j.Driver``.
+        database: database name; None uses the default.
         """
         self._driver = driver
         self._database = database
 
     def _run(self, query: str, **params: object) -> list[dict[str, object]]:
-        return run_read(self._driver, query, params, timeout_s=30.0, database=self._database,
-                        permanent=GraphQueryError, what="entity candidate look-up")
+        return run_read(
+            self._driver,
+            query,
+            params,
+            timeout_s=30.0,
+            database=self._database,
+            permanent=GraphQueryError,
+            what="entity candidate look-up",
+        )
 
     def exact(self, keys: Sequence[str]) -> dict[str, Candidate]:
         rows = self._run(EXISTING_BY_KEY, keys=list(keys)) if keys else []
@@ -176,8 +183,12 @@ def _cosine(u: Sequence[float], v: Sequence[float]) -> float:
 class Resolver:
     """Resolves the mentions of a document version against each other and existing entities."""
 
-    def __init__(self, config: ResolverConfig | None = None, candidates: CandidateSource | None = None,
-                 embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        config: ResolverConfig | None = None,
+        candidates: CandidateSource | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
         """Create a resolver.
 
         Args:
@@ -225,12 +236,20 @@ class Resolver:
         for mention in mentions:
             if mention.key in existing:
                 decisions[mention.key] = ResolutionDecision(
-                    mention.label, mention.name, mention.key, mention.key, "exact_key", None,
-                    existing[mention.key].name)
+                    mention.label,
+                    mention.name,
+                    mention.key,
+                    mention.key,
+                    "exact_key",
+                    None,
+                    existing[mention.key].name,
+                )
             elif mention.label in self.config.fuzzy_labels:
                 pending.setdefault(mention.label, []).append(mention)
             else:
-                decisions[mention.key] = ResolutionDecision(mention.label, mention.name, mention.key, mention.key, "new")
+                decisions[mention.key] = ResolutionDecision(
+                    mention.label, mention.name, mention.key, mention.key, "new"
+                )
         for label, group in pending.items():
             for decision in self._resolve_label(label, group):
                 decisions[decision.mention_key] = decision
@@ -251,13 +270,19 @@ class Resolver:
             out.append(decision)
         return out
 
-    def _embed(self, mentions: list[Mention], stored: dict[str, list[Candidate]]) -> dict[str, Sequence[float]]:
+    def _embed(
+        self, mentions: list[Mention], stored: dict[str, list[Candidate]]
+    ) -> dict[str, Sequence[float]]:
         if self.embedder is None:
             return {}
-        texts = list(dict.fromkeys([m.norm for m in mentions] + [c.norm for cs in stored.values() for c in cs]))
+        texts = list(
+            dict.fromkeys([m.norm for m in mentions] + [c.norm for cs in stored.values() for c in cs])
+        )
         return dict(zip(texts, self.embedder(texts), strict=True))
 
-    def _best(self, mention: Mention, pool: list[Candidate], vectors: dict[str, Sequence[float]]) -> ResolutionDecision:
+    def _best(
+        self, mention: Mention, pool: list[Candidate], vectors: dict[str, Sequence[float]]
+    ) -> ResolutionDecision:
         from rapidfuzz import fuzz
 
         new = ResolutionDecision(mention.label, mention.name, mention.key, mention.key, "new")
@@ -265,21 +290,37 @@ class Resolver:
         for cand in pool:
             if cand.key == mention.key or is_discriminated(mention.norm, cand.norm):
                 continue
-            score = max(fuzz.token_sort_ratio(mention.norm, cand.norm),
-                        *(fuzz.token_sort_ratio(mention.norm, a.lower()) for a in cand.aliases[:20]), 0)
+            score = max(
+                fuzz.token_sort_ratio(mention.norm, cand.norm),
+                *(fuzz.token_sort_ratio(mention.norm, a.lower()) for a in cand.aliases[:20]),
+                0,
+            )
             scored.append((score, cand))
         if not scored:
             return new
         score, cand = max(scored, key=lambda sc: sc[0])
         if score >= self.config.fuzzy_threshold:
-            return replace(new, resolved_key=cand.key, method="fuzzy", score=float(score), candidate=cand.name)
+            return replace(
+                new, resolved_key=cand.key, method="fuzzy", score=float(score), candidate=cand.name
+            )
         if vectors:
-            best = max(((_cosine(vectors[mention.norm], vectors[c.norm]), s, c) for s, c in scored
-                        if s >= self.config.embedding_fuzzy_floor and c.norm in vectors), default=None,
-                       key=lambda t: t[0])
+            best = max(
+                (
+                    (_cosine(vectors[mention.norm], vectors[c.norm]), s, c)
+                    for s, c in scored
+                    if s >= self.config.embedding_fuzzy_floor and c.norm in vectors
+                ),
+                default=None,
+                key=lambda t: t[0],
+            )
             if best and best[0] >= self.config.embedding_threshold:
-                return replace(new, resolved_key=best[2].key, method="embedding", score=round(best[0], 4),
-                               candidate=best[2].name)
+                return replace(
+                    new,
+                    resolved_key=best[2].key,
+                    method="embedding",
+                    score=round(best[0], 4),
+                    candidate=best[2].name,
+                )
         return new
 
 

@@ -83,7 +83,8 @@ _STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX chunk_collection IF NOT EXISTS FOR (c:Chunk) ON (c.collection_id)",
     "CREATE INDEX mention_norm IF NOT EXISTS FOR ()-[m:MENTIONED_IN]-() ON (m.norm)",
     "CREATE INDEX work_order_date IF NOT EXISTS FOR (w:WorkOrder) ON (w.date)",
-    f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (e:Entity) ON EACH [e.name, e.aliases_text, e.norm]",
+    f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (e:Entity) "
+    "ON EACH [e.name, e.aliases_text, e.norm]",
 )
 
 

@@ -14,10 +14,22 @@ Scanner = Callable[[str, str], list[Mention]]
 _ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("code", re.compile(r"\b(?:codes?|alarms?|messages?|display|led|indicator)\b", re.I)),
     ("cause", re.compile(r"\b(?:causes?|reasons?|why)\b", re.I)),
-    ("action", re.compile(r"\b(?:remed(?:y|ies)|actions?|solutions?|corrective|fix|what to do|resolution|"
-                          r"correction|recommend\w*|repair)\b", re.I)),
-    ("symptom", re.compile(r"\b(?:symptoms?|problems?|faults?|troubles?|conditions?|issues?|malfunctions?|"
-                           r"indications?|observations?|failures?|errors?)\b", re.I)),
+    (
+        "action",
+        re.compile(
+            r"\b(?:remed(?:y|ies)|actions?|solutions?|corrective|fix|what to do|resolution|"
+            r"correction|recommend\w*|repair)\b",
+            re.I,
+        ),
+    ),
+    (
+        "symptom",
+        re.compile(
+            r"\b(?:symptoms?|problems?|faults?|troubles?|conditions?|issues?|malfunctions?|"
+            r"indications?|observations?|failures?|errors?)\b",
+            re.I,
+        ),
+    ),
 )
 _CELL_SPLIT = re.compile(r"\s*(?:\n+|•|\u2022|;\s+(?=[A-Z]))\s*")
 _STEP = re.compile(r"^\s*(?:step\s*)?(\d{1,3})\s*[.):]\s+(.+?)\s*$", re.I | re.M)
@@ -66,16 +78,20 @@ class _Builder:
         self.relations: list[RelationFact] = []
 
     def entity(self, label: str, name: str, source: str, scope: str | None = None) -> Mention | None:
-        mention = make_mention(label, name, self.chunk.chunk_id, source=source, max_chars=self.max_chars,
-                               scope=scope)
+        mention = make_mention(
+            label, name, self.chunk.chunk_id, source=source, max_chars=self.max_chars, scope=scope
+        )
         if mention is not None:
             self.mentions.append(mention)
         return mention
 
-    def relate(self, rel: str, head: Mention | None, tail: Mention | None, source: str,
-               **properties: object) -> None:
+    def relate(
+        self, rel: str, head: Mention | None, tail: Mention | None, source: str, **properties: object
+    ) -> None:
         if head is not None and tail is not None and head.key != tail.key:
-            self.relations.append(RelationFact(rel, head.key, tail.key, self.chunk.chunk_id, source, properties))
+            self.relations.append(
+                RelationFact(rel, head.key, tail.key, self.chunk.chunk_id, source, properties)
+            )
 
     def link_objects(self, action: Mention | None, text: str, source: str) -> None:
         """Attach components/parts named inside an action's text to the action."""
@@ -183,13 +199,31 @@ def procedure_relations(chunk: ChunkInput, scan: Scanner, max_chars: int = 200) 
 
 
 _PAIR_LABEL = re.compile(
-    r"^[ \t]*(?P<label>problems?|symptoms?|issues?|faults?|causes?|reasons?|workarounds?|solutions?|remed(?:y|ies)|"
-    r"fix|corrective actions?|actions?)[ \t]*:?[ \t]*$", re.I | re.M)
-_PAIR_ROLE = {"problem": "symptom", "symptom": "symptom", "issue": "symptom", "fault": "symptom", "cause": "cause",
-              "reason": "cause", "workaround": "action", "solution": "action", "remedy": "action", "remedie": "action",
-              "fix": "action", "corrective action": "action", "action": "action"}
-_INLINE_CAUSE = re.compile(r"\b(?:this is|this was|which is|is|are)?\s*(?:due to|caused by|because of|the result of)\s+"
-                           r"(?P<cause>(?:[^.;]|\.(?=\S)){3,200})", re.I)
+    r"^[ \t]*(?P<label>problems?|symptoms?|issues?|faults?|causes?|reasons?|workarounds?|solutions?|"
+    r"remed(?:y|ies)|"
+    r"fix|corrective actions?|actions?)[ \t]*:?[ \t]*$",
+    re.I | re.M,
+)
+_PAIR_ROLE = {
+    "problem": "symptom",
+    "symptom": "symptom",
+    "issue": "symptom",
+    "fault": "symptom",
+    "cause": "cause",
+    "reason": "cause",
+    "workaround": "action",
+    "solution": "action",
+    "remedy": "action",
+    "remedie": "action",
+    "fix": "action",
+    "corrective action": "action",
+    "action": "action",
+}
+_INLINE_CAUSE = re.compile(
+    r"\b(?:this is|this was|which is|is|are)?\s*(?:due to|caused by|because of|the result of)\s+"
+    r"(?P<cause>(?:[^.;]|\.(?=\S)){3,200})",
+    re.I,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
@@ -210,14 +244,20 @@ def labelled_sections(text: str) -> list[dict[str, str]]:
     groups: list[dict[str, str]] = []
     for index, mark in enumerate(marks):
         end = marks[index + 1].start() if index + 1 < len(marks) else len(text)
-        body = text[mark.end():end].strip()
-        role = _PAIR_ROLE.get(mark.group("label").lower().rstrip("s"), _PAIR_ROLE.get(mark.group("label").lower()))
+        body = text[mark.end() : end].strip()
+        role = _PAIR_ROLE.get(
+            mark.group("label").lower().rstrip("s"), _PAIR_ROLE.get(mark.group("label").lower())
+        )
         if not body or role is None:
             continue
         if role == "symptom" or not groups or role in groups[-1]:
             groups.append({})
         groups[-1][role] = body
-    return [g for g in groups if "symptom" in g and ("action" in g or "cause" in g or _INLINE_CAUSE.search(g["symptom"]))]
+    return [
+        g
+        for g in groups
+        if "symptom" in g and ("action" in g or "cause" in g or _INLINE_CAUSE.search(g["symptom"]))
+    ]
 
 
 def labelled_relations(chunk: ChunkInput, scan: Scanner, max_chars: int = 200) -> StructureResult:

@@ -50,7 +50,7 @@ class _Rows:
 
 def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     for start in range(0, len(rows), size):
-        yield list(rows[start:start + size])
+        yield list(rows[start : start + size])
 
 
 def _scalar_props(props: dict[str, object]) -> dict[str, object]:
@@ -64,8 +64,18 @@ def _entity_rows(facts: VersionFacts) -> dict[str, list[dict[str, Any]]]:
     for chunk in facts.chunks:
         ref = chunk_ref(facts.version_id, chunk.chunk.chunk_id)
         for m in chunk.mentions:
-            row = merged.setdefault(m.key, {"key": m.key, "label": m.label, "name": m.name, "norm": m.norm,
-                                            "aliases": [], "chunk_refs": [], "props": {}})
+            row = merged.setdefault(
+                m.key,
+                {
+                    "key": m.key,
+                    "label": m.label,
+                    "name": m.name,
+                    "norm": m.norm,
+                    "aliases": [],
+                    "chunk_refs": [],
+                    "props": {},
+                },
+            )
             for alias in (m.name, m.surface):
                 if alias not in row["aliases"]:
                     row["aliases"].append(alias)
@@ -85,9 +95,18 @@ def _mention_rows(facts: VersionFacts) -> list[dict[str, Any]]:
     for chunk in facts.chunks:
         ref = chunk_ref(facts.version_id, chunk.chunk.chunk_id)
         for m in chunk.mentions:
-            rows.setdefault((m.key, ref, _surface_norm(m)), {
-                "key": m.key, "ref": ref, "norm": _surface_norm(m), "surface": m.surface, "source": m.source,
-                "start": m.start, "end": m.end})
+            rows.setdefault(
+                (m.key, ref, _surface_norm(m)),
+                {
+                    "key": m.key,
+                    "ref": ref,
+                    "norm": _surface_norm(m),
+                    "surface": m.surface,
+                    "source": m.source,
+                    "start": m.start,
+                    "end": m.end,
+                },
+            )
     return list(rows.values())
 
 
@@ -111,9 +130,17 @@ def _relation_rows(facts: VersionFacts) -> tuple[dict[str, list[dict[str, Any]]]
                 skipped += 1  # provenance invariant: both ends are mentioned in the supporting chunk
                 continue
             qualifier = str(r.properties.get("order", "")) if r.type == "HAS_STEP" else ""
-            row = merged.setdefault((r.type, r.head, r.tail, qualifier), {
-                "head": r.head, "tail": r.tail, "qualifier": qualifier, "chunk_refs": [], "sources": [],
-                "props": {}})
+            row = merged.setdefault(
+                (r.type, r.head, r.tail, qualifier),
+                {
+                    "head": r.head,
+                    "tail": r.tail,
+                    "qualifier": qualifier,
+                    "chunk_refs": [],
+                    "sources": [],
+                    "props": {},
+                },
+            )
             if ref not in row["chunk_refs"]:
                 row["chunk_refs"].append(ref)
             if r.source not in row["sources"]:
@@ -123,17 +150,28 @@ def _relation_rows(facts: VersionFacts) -> tuple[dict[str, list[dict[str, Any]]]
     for (rel_type, *_), row in merged.items():
         by_type[rel_type].append(row)
     if skipped:
-        logger.warning("version %s: skipped %d relations whose ends are not mentioned in their chunk",
-                       facts.version_id, skipped)
+        logger.warning(
+            "version %s: skipped %d relations whose ends are not mentioned in their chunk",
+            facts.version_id,
+            skipped,
+        )
     return by_type, skipped
 
 
 def _chunk_rows(facts: VersionFacts) -> list[dict[str, Any]]:
-    return [{
-        "ref": chunk_ref(facts.version_id, c.chunk.chunk_id), "chunk_id": c.chunk.chunk_id,
-        "collection_id": facts.collection_id, "document_id": facts.document_id, "version_id": facts.version_id,
-        "page": c.chunk.page, "heading_path": list(c.chunk.heading_path), "kind": c.chunk.kind,
-    } for c in facts.chunks]
+    return [
+        {
+            "ref": chunk_ref(facts.version_id, c.chunk.chunk_id),
+            "chunk_id": c.chunk.chunk_id,
+            "collection_id": facts.collection_id,
+            "document_id": facts.document_id,
+            "version_id": facts.version_id,
+            "page": c.chunk.page,
+            "heading_path": list(c.chunk.heading_path),
+            "kind": c.chunk.kind,
+        }
+        for c in facts.chunks
+    ]
 
 
 def prepare_rows(facts: VersionFacts) -> _Rows:
@@ -168,8 +206,12 @@ def _prune(tx: Any, keys: list[str]) -> tuple[int, int]:
 
 
 def _write_rows(tx: Any, facts: VersionFacts, rows: _Rows, batch_size: int) -> None:
-    tx.run(cypher.UPSERT_DOCUMENT, document_id=facts.document_id, collection_id=facts.collection_id,
-           version_id=facts.version_id).consume()
+    tx.run(
+        cypher.UPSERT_DOCUMENT,
+        document_id=facts.document_id,
+        collection_id=facts.collection_id,
+        version_id=facts.version_id,
+    ).consume()
     for batch in _batches(rows.chunks, batch_size):
         tx.run(cypher.UPSERT_CHUNKS, rows=batch).consume()
     for label, entity_rows in sorted(rows.entities.items()):
@@ -182,9 +224,15 @@ def _write_rows(tx: Any, facts: VersionFacts, rows: _Rows, batch_size: int) -> N
             tx.run(cypher.upsert_relations(rel_type), rows=batch).consume()
 
 
-def replace_version(driver: Any, facts: VersionFacts, *, supersedes: Sequence[str] = (),
-                    config: WriteConfig | None = None, database: str | None = None,
-                    _before_commit: Callable[[Any], None] | None = None) -> WriteSummary:
+def replace_version(
+    driver: Any,
+    facts: VersionFacts,
+    *,
+    supersedes: Sequence[str] = (),
+    config: WriteConfig | None = None,
+    database: str | None = None,
+    _before_commit: Callable[[Any], None] | None = None,
+) -> WriteSummary:
     """Replace the graph contributions of one document version, atomically.
 
     Removes the support of ``facts.version_id`` and of every version in ``supersedes`` (an
@@ -219,15 +267,25 @@ def replace_version(driver: Any, facts: VersionFacts, *, supersedes: Sequence[st
             _before_commit(tx)
         return removed
 
-    removed_rel, removed_ent = _execute_write(driver, work, cfg, database, f"replace_version {facts.version_id}")
-    summary = WriteSummary(len(rows.chunks), sum(len(v) for v in rows.entities.values()), len(rows.mentions),
-                           sum(len(v) for v in rows.relations.values()), removed_rel, removed_ent, rows.skipped)
+    removed_rel, removed_ent = _execute_write(
+        driver, work, cfg, database, f"replace_version {facts.version_id}"
+    )
+    summary = WriteSummary(
+        len(rows.chunks),
+        sum(len(v) for v in rows.entities.values()),
+        len(rows.mentions),
+        sum(len(v) for v in rows.relations.values()),
+        removed_rel,
+        removed_ent,
+        rows.skipped,
+    )
     logger.info("graph version %s written: %s", facts.version_id, summary)
     return summary
 
 
-def delete_version(driver: Any, version_id: str, *, config: WriteConfig | None = None,
-                   database: str | None = None) -> WriteSummary:
+def delete_version(
+    driver: Any, version_id: str, *, config: WriteConfig | None = None, database: str | None = None
+) -> WriteSummary:
     """Remove one version's contributions; facts other chunks support stay.
 
     Args:
@@ -249,8 +307,9 @@ def delete_version(driver: Any, version_id: str, *, config: WriteConfig | None =
     return WriteSummary(0, 0, 0, 0, removed_rel, removed_ent)
 
 
-def delete_document(driver: Any, document_id: str, *, config: WriteConfig | None = None,
-                    database: str | None = None) -> WriteSummary:
+def delete_document(
+    driver: Any, document_id: str, *, config: WriteConfig | None = None, database: str | None = None
+) -> WriteSummary:
     """Remove a document: its chunks, its support of every fact, and facts nothing else supports.
 
     Args:
@@ -275,13 +334,15 @@ def delete_document(driver: Any, document_id: str, *, config: WriteConfig | None
         return removed
 
     removed_rel, removed_ent = _execute_write(driver, work, cfg, database, f"delete_document {document_id}")
-    logger.info("graph document %s deleted: %d relations, %d entities removed", document_id, removed_rel,
-                removed_ent)
+    logger.info(
+        "graph document %s deleted: %d relations, %d entities removed", document_id, removed_rel, removed_ent
+    )
     return WriteSummary(0, 0, 0, 0, removed_rel, removed_ent)
 
 
-def _execute_write(driver: Any, work: Callable[[Any], Any], cfg: WriteConfig, database: str | None,
-                   what: str) -> Any:
+def _execute_write(
+    driver: Any, work: Callable[[Any], Any], cfg: WriteConfig, database: str | None, what: str
+) -> Any:
     import neo4j
 
     with translate_errors(GraphWriteError, what), open_session(driver, database) as session:

@@ -44,8 +44,16 @@ def ingest(graph_db, extractor):
     """Extract, resolve against the graph, and replace one version: the ingestion path in small."""
 
     def run(collection_id, document_id, version_id, chunks, supersedes=(), **kw):
-        inputs = [ChunkInput(chunk_id=cid, collection_id=collection_id, document_id=document_id,
-                             version_id=version_id, **fields) for cid, fields in chunks]
+        inputs = [
+            ChunkInput(
+                chunk_id=cid,
+                collection_id=collection_id,
+                document_id=document_id,
+                version_id=version_id,
+                **fields,
+            )
+            for cid, fields in chunks
+        ]
         facts = VersionFacts(collection_id, document_id, version_id, extractor.extract_many(inputs))
         resolved, decisions = Resolver(candidates=Neo4jCandidates(graph_db)).resolve(facts)
         replace_version(graph_db, resolved, supersedes=supersedes, **kw)

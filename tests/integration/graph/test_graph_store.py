@@ -19,26 +19,50 @@ from graph import (
 pytestmark = [pytest.mark.integration, pytest.mark.serial]
 
 MANUAL_V1 = [
-    ("p1", dict(text="Pump P-101 trips with E-47 after start-up. Replace seal kit 2906-0565-00.",
-                heading_path=("Troubleshooting",), page=12)),
-    ("t1", dict(text="", kind="table", page=13, table_rows=[
-        ["Problem", "Possible cause", "Remedy"],
-        ["Pump does not start", "Motor overload tripped", "Reset the overload relay"],
-        ["", "Blown control fuse", "Replace the control fuse"]])),
+    (
+        "p1",
+        dict(
+            text="Pump P-101 trips with E-47 after start-up. Replace seal kit 2906-0565-00.",
+            heading_path=("Troubleshooting",),
+            page=12,
+        ),
+    ),
+    (
+        "t1",
+        dict(
+            text="",
+            kind="table",
+            page=13,
+            table_rows=[
+                ["Problem", "Possible cause", "Remedy"],
+                ["Pump does not start", "Motor overload tripped", "Reset the overload relay"],
+                ["", "Blown control fuse", "Replace the control fuse"],
+            ],
+        ),
+    ),
 ]
 MANUAL_V2 = [
-    ("p1", dict(text="Pump P-101 trips with E-47 after start-up. Replace seal kit 2906-0565-01.",
-                heading_path=("Troubleshooting",), page=12)),
+    (
+        "p1",
+        dict(
+            text="Pump P-101 trips with E-47 after start-up. Replace seal kit 2906-0565-01.",
+            heading_path=("Troubleshooting",),
+            page=12,
+        ),
+    ),
 ]
 
 
 def snapshot(driver):
     """Every entity and relation with its support, for before/after comparisons."""
     nodes, _, _ = driver.execute_query(
-        "MATCH (n) RETURN labels(n) AS labels, n.key AS key, n.ref AS ref, n.chunk_refs AS refs ORDER BY key, ref")
+        "MATCH (n) RETURN labels(n) AS labels, n.key AS key, n.ref AS ref, n.chunk_refs AS refs "
+        "ORDER BY key, ref"
+    )
     rels, _, _ = driver.execute_query(
         "MATCH (a)-[r]->(b) RETURN a.key AS a, type(r) AS t, coalesce(b.key, b.ref, b.document_id) AS b, "
-        "r.chunk_refs AS refs ORDER BY a, t, b")
+        "r.chunk_refs AS refs ORDER BY a, t, b"
+    )
     return [r.data() for r in nodes], [r.data() for r in rels]
 
 
@@ -51,7 +75,9 @@ def test_schema_creation_is_idempotent(graph_db):
     ensure_schema(graph_db)
     ensure_schema(graph_db)
     constraints, _, _ = graph_db.execute_query("SHOW CONSTRAINTS YIELD name RETURN collect(name) AS names")
-    indexes, _, _ = graph_db.execute_query("SHOW INDEXES YIELD name, type RETURN collect([name, type]) AS idx")
+    indexes, _, _ = graph_db.execute_query(
+        "SHOW INDEXES YIELD name, type RETURN collect([name, type]) AS idx"
+    )
     assert {"entity_key", "chunk_ref", "document_id"} <= set(constraints[0]["names"])
     assert ["entity_names", "FULLTEXT"] in indexes[0]["idx"]
 
@@ -60,11 +86,14 @@ def test_every_fact_cites_the_chunks_it_came_from(graph_db, ingest):
     ingest("colA", "docA", "vA1", MANUAL_V1)
     unsupported, _, _ = graph_db.execute_query(
         "MATCH (e:Entity) WHERE size(e.chunk_refs) = 0 OR NOT EXISTS { (e)-[:MENTIONED_IN]->(:Chunk) } "
-        "RETURN count(e) AS n")
+        "RETURN count(e) AS n"
+    )
     assert unsupported[0]["n"] == 0
     rels, _, _ = graph_db.execute_query(
         "MATCH (:Entity)-[r]->(:Entity) RETURN count(r) AS n, "
-        "sum(CASE WHEN all(x IN r.chunk_refs WHERE EXISTS { MATCH (c:Chunk {ref: x}) }) THEN 1 ELSE 0 END) AS ok")
+        "sum(CASE WHEN all(x IN r.chunk_refs WHERE EXISTS { MATCH (c:Chunk {ref: x}) }) "
+        "THEN 1 ELSE 0 END) AS ok"
+    )
     assert rels[0]["n"] > 0 and rels[0]["n"] == rels[0]["ok"]
     assert entity_refs(graph_db, "Cause:blown control fuse") == ["vA1/t1"]
 
@@ -78,7 +107,12 @@ def test_rewriting_the_same_version_changes_nothing(graph_db, ingest):
 
 def test_a_new_version_replaces_exactly_the_old_versions_contributions(graph_db, ingest):
     ingest("colA", "docA", "vA1", MANUAL_V1)
-    ingest("colB", "docB", "vB1", [("x", dict(text="Blown control fuse on pump P-101: replace the control fuse."))])
+    ingest(
+        "colB",
+        "docB",
+        "vB1",
+        [("x", dict(text="Blown control fuse on pump P-101: replace the control fuse."))],
+    )
     ingest("colA", "docA", "vA2", MANUAL_V2, supersedes=["vA1"])
     assert entity_refs(graph_db, "Part:2906056500") is None  # only v1 named it
     assert entity_refs(graph_db, "Part:2906056501") == ["vA2/p1"]
@@ -90,12 +124,19 @@ def test_a_new_version_replaces_exactly_the_old_versions_contributions(graph_db,
 
 def test_deleting_a_document_keeps_facts_other_documents_support(graph_db, ingest):
     ingest("colA", "docA", "vA1", MANUAL_V1)
-    ingest("colA", "docB", "vB1", [("x", dict(text="Pump P-101 trips with E-47 when the suction valve is shut."))])
+    ingest(
+        "colA",
+        "docB",
+        "vB1",
+        [("x", dict(text="Pump P-101 trips with E-47 when the suction valve is shut."))],
+    )
     delete_document(graph_db, "docA")
     assert entity_refs(graph_db, "Equipment:P101") == ["vB1/x"]
     assert entity_refs(graph_db, "ErrorCode:E47") == ["vB1/x"]
     shows, _, _ = graph_db.execute_query(
-        "MATCH (:Entity {key: 'Equipment:P101'})-[r:SHOWS]->(:Entity {key: 'ErrorCode:E47'}) RETURN r.chunk_refs AS refs")
+        "MATCH (:Entity {key: 'Equipment:P101'})-[r:SHOWS]->(:Entity {key: 'ErrorCode:E47'}) "
+        "RETURN r.chunk_refs AS refs"
+    )
     assert shows[0]["refs"] == ["vB1/x"]
     assert entity_refs(graph_db, "Symptom:pump does not start") is None
     docs, _, _ = graph_db.execute_query("MATCH (d:Document) RETURN collect(d.document_id) AS ids")
@@ -120,8 +161,9 @@ def test_a_connection_cut_mid_write_leaves_the_old_or_the_whole_new_version(grap
     """The driver retries a cut transaction from the start; either way no half-written version remains."""
     facts, _ = ingest("colA", "docA", "vA1", MANUAL_V1)
     before = snapshot(graph_db)
-    new = VersionFacts("colA", "docA", "vA2", [replace(c, chunk=replace(c.chunk, version_id="vA2"))
-                                                for c in facts.chunks])
+    new = VersionFacts(
+        "colA", "docA", "vA2", [replace(c, chunk=replace(c.chunk, version_id="vA2")) for c in facts.chunks]
+    )
     doomed = neo4j.GraphDatabase.driver(neo4j_url, auth=None, max_transaction_retry_time=2)
     calls = []
 
@@ -144,8 +186,9 @@ def test_a_connection_cut_mid_write_leaves_the_old_or_the_whole_new_version(grap
 
 
 def test_an_unreachable_neo4j_is_a_transient_error(graph_db):
-    driver = neo4j.GraphDatabase.driver("bolt://127.0.0.1:9", auth=None, connection_timeout=1,
-                                        max_transaction_retry_time=0)
+    driver = neo4j.GraphDatabase.driver(
+        "bolt://127.0.0.1:9", auth=None, connection_timeout=1, max_transaction_retry_time=0
+    )
     with pytest.raises(GraphUnavailable):
         replace_version(driver, VersionFacts("colA", "docA", "vA1"))
     driver.close()

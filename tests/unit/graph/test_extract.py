@@ -49,20 +49,30 @@ def test_it_ignores_tables_that_are_not_troubleshooting_tables(rules_extractor):
 
 
 def test_it_turns_numbered_steps_into_ordered_procedure_steps(rules_extractor):
-    text = "Replacing the battery\n1. Remove the front panel.\n2. Disconnect the battery.\n3. Install the new battery."
-    facts = rules_extractor.extract(chunk(text, kind="procedure", heading_path=("Maintenance", "Replacing the battery")))
+    text = (
+        "Replacing the battery\n1. Remove the front panel.\n"
+        "2. Disconnect the battery.\n3. Install the new battery."
+    )
+    facts = rules_extractor.extract(
+        chunk(text, kind="procedure", heading_path=("Maintenance", "Replacing the battery"))
+    )
     steps = sorted((r.properties["order"], r.tail) for r in facts.relations if r.type == "HAS_STEP")
-    assert [key for _, key in steps] == ["Action:remove the front panel", "Action:disconnect the battery",
-                                         "Action:install the new battery"]
+    assert [key for _, key in steps] == [
+        "Action:remove the front panel",
+        "Action:disconnect the battery",
+        "Action:install the new battery",
+    ]
     procedure = next(m for m in facts.mentions if m.label == "Procedure")
     assert procedure.name == "Replacing the battery"
     assert procedure.norm.endswith("@doc")  # scoped to its document
 
 
 def test_prose_rules_find_condition_cause_and_code_relations(rules_extractor):
-    text = ("If the UPS does not start, check the battery fuse. "
-            "Overheating is usually caused by a blocked air filter. "
-            "Error code F03 indicates a leak in the hydraulic hose.")
+    text = (
+        "If the UPS does not start, check the battery fuse. "
+        "Overheating is usually caused by a blocked air filter. "
+        "Error code F03 indicates a leak in the hydraulic hose."
+    )
     found = rels(rules_extractor.extract(chunk(text)))
     assert ("the UPS does not start", "REMEDIED_BY", "check the battery fuse") in found
     assert ("Overheating", "CAUSED_BY", "a blocked air filter") in found
@@ -70,8 +80,11 @@ def test_prose_rules_find_condition_cause_and_code_relations(rules_extractor):
 
 
 def test_a_pronoun_subject_takes_the_section_heading(rules_extractor):
-    facts = rules_extractor.extract(chunk("This is often caused by a loose USB cable.",
-                                          heading_path=("Troubleshooting", "UPS not detected")))
+    facts = rules_extractor.extract(
+        chunk(
+            "This is often caused by a loose USB cable.", heading_path=("Troubleshooting", "UPS not detected")
+        )
+    )
     assert ("UPS not detected", "CAUSED_BY", "a loose USB cable") in rels(facts)
 
 
@@ -82,7 +95,9 @@ def test_short_work_descriptions_link_action_component_and_failure(rules_extract
 
 
 def test_patterns_override_the_statistical_model(ner_extractor):
-    facts = ner_extractor.extract(chunk("Replace seal kit 2906-0565-00 per WO-2025-00417. Contact John Smith."))
+    facts = ner_extractor.extract(
+        chunk("Replace seal kit 2906-0565-00 per WO-2025-00417. Contact John Smith.")
+    )
     labels = {(m.label, m.surface) for m in facts.mentions}
     assert ("Part", "2906-0565-00") in labels
     assert ("WorkOrder", "WO-2025-00417") in labels
@@ -104,31 +119,50 @@ def test_pathological_text_finishes_in_bounded_time(rules_extractor):
 
 
 def test_problem_workaround_blocks_become_symptom_cause_action(rules_extractor):
-    text = ("Problem\nUSB driver fails to compile. This is due to a defect in the hiddev.h header file.\n"
-            "Workaround\nUpgrade to apcupsd-3.10.14 or higher.\n"
-            "Problem\nNo USB devices will show up.\nSolution\nMount usbdevfs in rc.local.")
+    text = (
+        "Problem\nUSB driver fails to compile. This is due to a defect in the hiddev.h header file.\n"
+        "Workaround\nUpgrade to apcupsd-3.10.14 or higher.\n"
+        "Problem\nNo USB devices will show up.\nSolution\nMount usbdevfs in rc.local."
+    )
     found = rels(rules_extractor.extract(chunk(text)))
     assert ("USB driver fails to compile", "CAUSED_BY", "a defect in the hiddev.h header file") in found
-    assert ("a defect in the hiddev.h header file", "REMEDIED_BY", "Upgrade to apcupsd-3.10.14 or higher") in found
+    assert (
+        "a defect in the hiddev.h header file",
+        "REMEDIED_BY",
+        "Upgrade to apcupsd-3.10.14 or higher",
+    ) in found
     assert ("No USB devices will show up", "REMEDIED_BY", "Mount usbdevfs in rc.local") in found
 
 
 def test_negative_outcomes_of_conditions_become_causes(rules_extractor):
-    text = ("Obviously if your halt script is not properly modified, apcupsd will not be able to shut off the power. "
-            "Name resolution does not work if no DNS server is configured. "
-            "To circumvent this problem, simply enter the address as an IP address.")
+    text = (
+        "Obviously if your halt script is not properly modified, "
+        "apcupsd will not be able to shut off the power. "
+        "Name resolution does not work if no DNS server is configured. "
+        "To circumvent this problem, simply enter the address as an IP address."
+    )
     found = rels(rules_extractor.extract(chunk(text)))
-    assert ("apcupsd will not be able to shut off the power", "CAUSED_BY",
-            "your halt script is not properly modified") in found
+    assert (
+        "apcupsd will not be able to shut off the power",
+        "CAUSED_BY",
+        "your halt script is not properly modified",
+    ) in found
     assert ("Name resolution does not work", "CAUSED_BY", "no DNS server is configured") in found
     assert ("Name resolution does not work", "REMEDIED_BY", "enter the address as an IP address") in found
 
 
 def test_a_problem_heading_is_the_symptom_its_imperatives_remedy(rules_extractor):
-    facts = rules_extractor.extract(chunk(
-        "This means that upsd can't connect to the driver. Check your syslog. The driver may be old.",
-        heading_path=("FAQ", "14. Why do the clients say Driver not connected?")))
+    facts = rules_extractor.extract(
+        chunk(
+            "This means that upsd can't connect to the driver. Check your syslog. The driver may be old.",
+            heading_path=("FAQ", "14. Why do the clients say Driver not connected?"),
+        )
+    )
     found = rels(facts)
-    assert ("Why do the clients say Driver not connected", "CAUSED_BY", "upsd can't connect to the driver") in found
+    assert (
+        "Why do the clients say Driver not connected",
+        "CAUSED_BY",
+        "upsd can't connect to the driver",
+    ) in found
     assert ("Why do the clients say Driver not connected", "REMEDIED_BY", "Check your syslog") in found
     assert len(found) == 2

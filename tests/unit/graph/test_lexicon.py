@@ -11,8 +11,12 @@ def test_packaged_lexicon_maps_aliases_to_canonical_names():
 
 
 def test_a_term_inside_a_longer_term_is_dropped():
-    lexicon = Lexicon({"Component": {"lights": ["light"], "fire suppression": []},
-                       "FailureMode": {"warning light": [], "smoke": ["fire"]}})
+    lexicon = Lexicon(
+        {
+            "Component": {"lights": ["light"], "fire suppression": []},
+            "FailureMode": {"warning light": [], "smoke": ["fire"]},
+        }
+    )
     found = [(m.label, m.canonical) for m in lexicon.find("warning light on the fire suppression")]
     assert found == [("FailureMode", "warning light"), ("Component", "fire suppression")]
 

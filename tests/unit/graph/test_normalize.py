@@ -13,8 +13,17 @@ def test_part_numbers_with_and_without_dashes_match(text):
     assert normalize_identifier(text) == "2906056500"
 
 
-@pytest.mark.parametrize(("text", "norm"), [("E-047", "E47"), ("error 47", "E47"), ("Err47", "E47"),
-                                            ("ERR-47", "E47"), ("F03", "F3"), ("fault code 3", "F3")])
+@pytest.mark.parametrize(
+    ("text", "norm"),
+    [
+        ("E-047", "E47"),
+        ("error 47", "E47"),
+        ("Err47", "E47"),
+        ("ERR-47", "E47"),
+        ("F03", "F3"),
+        ("fault code 3", "F3"),
+    ],
+)
 def test_error_codes_normalize_their_prefix_and_zeros(text, norm):
     assert normalize_error_code(text) == norm
 

@@ -4,12 +4,25 @@ from graph import ChunkInput, ColumnMapping, MappingError, RecordMapping, previe
 from graph.lexicon import Lexicon
 
 MAPPING = RecordMapping(
-    columns=(ColumnMapping("Asset", "Equipment"), ColumnMapping("FM", "FailureMode", split="_"),
-             ColumnMapping("Action", "Action", split="_", use_lexicon=True)),
-    date="BscStartDate", cost="Cost", properties=("PMType",), text="OriginalShorttext",
+    columns=(
+        ColumnMapping("Asset", "Equipment"),
+        ColumnMapping("FM", "FailureMode", split="_"),
+        ColumnMapping("Action", "Action", split="_", use_lexicon=True),
+    ),
+    date="BscStartDate",
+    cost="Cost",
+    properties=("PMType",),
+    text="OriginalShorttext",
 )
-ROW = {"BscStartDate": "2005-03-20", "Asset": "A", "OriginalShorttext": "L/H BUCKET CYL LEAKING.", "PMType": "PM01",
-       "Cost": "407.4", "FM": "Leak_Missing / Loose", "Action": "Replaced"}
+ROW = {
+    "BscStartDate": "2005-03-20",
+    "Asset": "A",
+    "OriginalShorttext": "L/H BUCKET CYL LEAKING.",
+    "PMType": "PM01",
+    "Cost": "407.4",
+    "FM": "Leak_Missing / Loose",
+    "Action": "Replaced",
+}
 
 
 def record_chunk(record, chunk_id="r1"):
@@ -28,7 +41,8 @@ def test_a_record_becomes_a_work_order_linked_to_mapped_columns(rules_extractor)
     assert ("HAS_ACTION", "Action:replace") in rels  # "Replaced" mapped through the lexicon
     assert ("ADDRESSES", "Component:bucket cylinder") in rels  # found in the text column
     assert ("HAS_COMPONENT", "Equipment:A", "Component:bucket cylinder") in {
-        (r.type, r.head, r.tail) for r in facts.relations}
+        (r.type, r.head, r.tail) for r in facts.relations
+    }
 
 
 def test_null_cells_produce_nothing():

@@ -1,4 +1,13 @@
-from graph import Candidate, ChunkFacts, ChunkInput, InMemoryCandidates, RelationFact, Resolver, ResolverConfig, VersionFacts
+from graph import (
+    Candidate,
+    ChunkFacts,
+    ChunkInput,
+    InMemoryCandidates,
+    RelationFact,
+    Resolver,
+    ResolverConfig,
+    VersionFacts,
+)
 from graph.facts import make_mention
 from graph.resolve import is_discriminated
 
@@ -43,8 +52,9 @@ def test_names_are_never_merged_across_types():
 
 def test_a_fuzzy_score_below_the_threshold_keeps_entities_apart():
     resolver = Resolver(ResolverConfig(fuzzy_threshold=99))
-    _, decisions = resolver.resolve(version(mention("Component", "hydraulic pumps unit"),
-                                            mention("Component", "hydraulic pump unit x")))
+    _, decisions = resolver.resolve(
+        version(mention("Component", "hydraulic pumps unit"), mention("Component", "hydraulic pump unit x"))
+    )
     assert {d.method for d in decisions} == {"new"}
 
 
@@ -54,17 +64,23 @@ def test_discriminating_tokens_block_merges():
     assert is_discriminated("ups does start", "ups does not start")
     assert not is_discriminated("hydraulic pump", "hydraulic pumps")
     resolver = Resolver()
-    _, decisions = resolver.resolve(version(mention("Component", "left track motor"),
-                                            mention("Component", "right track motor")))
+    _, decisions = resolver.resolve(
+        version(mention("Component", "left track motor"), mention("Component", "right track motor"))
+    )
     assert {d.method for d in decisions} == {"new"}
 
 
 def test_embedding_similarity_merges_when_fuzzy_score_is_in_the_grey_zone():
     vectors = {"cooling fan motor": [1.0, 0.0], "cooling fan motors assembly": [0.99, 0.05]}
-    resolver = Resolver(ResolverConfig(fuzzy_threshold=98, embedding_threshold=0.95, embedding_fuzzy_floor=60),
-                        embedder=lambda texts: [vectors.get(t, [0.0, 1.0]) for t in texts])
-    _, decisions = resolver.resolve(version(mention("Component", "cooling fan motors assembly"),
-                                            mention("Component", "cooling fan motor")))
+    resolver = Resolver(
+        ResolverConfig(fuzzy_threshold=98, embedding_threshold=0.95, embedding_fuzzy_floor=60),
+        embedder=lambda texts: [vectors.get(t, [0.0, 1.0]) for t in texts],
+    )
+    _, decisions = resolver.resolve(
+        version(
+            mention("Component", "cooling fan motors assembly"), mention("Component", "cooling fan motor")
+        )
+    )
     by_name = decisions_by_name(decisions)
     assert by_name["cooling fan motor"].method == "embedding"
     assert by_name["cooling fan motor"].resolved_key == "Component:cooling fan motors assembly"

@@ -4,7 +4,15 @@ import neo4j
 import neo4j.exceptions
 import pytest
 
-from graph import ChunkFacts, ChunkInput, GraphUnavailable, GraphWriteError, RelationFact, VersionFacts, replace_version
+from graph import (
+    ChunkFacts,
+    ChunkInput,
+    GraphUnavailable,
+    GraphWriteError,
+    RelationFact,
+    VersionFacts,
+    replace_version,
+)
 from graph.cypher import upsert_entities, upsert_relations
 from graph.facts import make_mention
 from graph.schema import schema_statements
@@ -34,8 +42,10 @@ def test_relations_whose_ends_are_not_mentioned_in_their_chunk_are_skipped():
 def test_procedure_steps_keep_their_order_in_the_relation_identity():
     p = make_mention("Procedure", "Battery", "c1", source="test")
     s = make_mention("Action", "Check the fuse", "c1", source="test")
-    rels = [RelationFact("HAS_STEP", p.key, s.key, "c1", properties={"order": 1}),
-            RelationFact("HAS_STEP", p.key, s.key, "c1", properties={"order": 3})]
+    rels = [
+        RelationFact("HAS_STEP", p.key, s.key, "c1", properties={"order": 1}),
+        RelationFact("HAS_STEP", p.key, s.key, "c1", properties={"order": 3}),
+    ]
     rows = prepare_rows(facts_with(rels, [p, s]))
     assert sorted(r["qualifier"] for r in rows.relations["HAS_STEP"]) == ["1", "3"]
 
