@@ -15,11 +15,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.access import get_collection_for_user
-from apps.documents import services
+from apps.documents import mapping, services
 from apps.documents.models import Document, DocumentVersion
 from apps.documents.serializers import (
     DocumentDetailSerializer,
     DocumentSerializer,
+    MappingPreviewSerializer,
+    MappingSerializer,
+    MappingUpdateSerializer,
     UploadResultSerializer,
     UploadSerializer,
     VersionSerializer,
@@ -180,3 +183,85 @@ class CollectionVersionsView(APIView):
         else:
             versions = versions.filter(status__in=["queued", "ingesting"])
         return Response(VersionSerializer(versions.order_by("pk"), many=True).data)
+
+
+def _record_version(request: Request, version_id: int, *, write: bool = False) -> DocumentVersion:
+    version = _version(request, version_id, write=write)
+    if not version.is_records:
+        raise Http404("This version is not a record file")
+    return version
+
+
+def _changes(request: Request) -> list[dict[str, object]]:
+    serializer = MappingUpdateSerializer(data=request.data)
+    if not serializer.is_valid():
+        raise UserError('Send {"columns": [{"column": ..., "role": ..., "split": ...}]}.')
+    return [dict(c) for c in serializer.validated_data["columns"]]
+
+
+def _preview_rows(request: Request) -> int:
+    try:
+        return int(request.query_params.get("rows", mapping.PREVIEW_ROWS))
+    except ValueError as e:
+        raise UserError("rows must be an integer") from e
+
+
+def _mapping_body(version: DocumentVersion, roles: list, columns: list[str], rows: int) -> dict[str, object]:  # type: ignore[type-arg]
+    from graph.record_suggest import ROLE_LABELS, mapping_warnings
+
+    samples = mapping.column_samples(version, columns)
+    return {
+        "version_id": version.pk,
+        "status": version.mapping_status,
+        "revision": version.mapping_revision,
+        "error": version.mapping_error,
+        "columns": [{**r.as_dict(), "samples": samples.get(r.column, [])} for r in roles],
+        "roles": ROLE_LABELS,
+        "warnings": mapping_warnings(roles),
+        "preview": mapping.preview(version, roles, rows),
+    }
+
+
+class VersionMappingView(APIView):
+    @extend_schema(
+        operation_id="versions_mapping",
+        responses=MappingSerializer,
+        parameters=[OpenApiParameter("rows", int, description="Rows previewed (default 10, at most 50).")],
+        summary="A record file's column mapping with a preview of the facts its first rows produce",
+        description="Answers 404 for files that are not records and 409 while the records are being read.",
+    )
+    def get(self, request: Request, version_id: int) -> Response:
+        version = _record_version(request, version_id)
+        roles, columns = mapping.current_roles(version)
+        return Response(_mapping_body(version, roles, columns, _preview_rows(request)))
+
+    @extend_schema(
+        operation_id="versions_mapping_update",
+        request=MappingUpdateSerializer,
+        responses={202: MappingSerializer},
+        summary="Confirm or change a record file's column mapping (editors and admins)",
+        description="Saves the roles and runs only the graph stage of this version again; its "
+        "passages stay searchable and its graph facts are replaced in one transaction.",
+    )
+    def put(self, request: Request, version_id: int) -> Response:
+        version = _record_version(request, version_id, write=True)
+        roles, columns = mapping.current_roles(version)
+        roles = mapping.merge_roles(roles, _changes(request), columns)
+        version = mapping.save_mapping(version, roles, request.user)
+        return Response(
+            _mapping_body(version, roles, columns, _preview_rows(request)), status=status.HTTP_202_ACCEPTED
+        )
+
+
+class VersionMappingPreviewView(APIView):
+    @extend_schema(
+        operation_id="versions_mapping_preview",
+        request=MappingUpdateSerializer,
+        responses=MappingPreviewSerializer,
+        summary="Preview changed roles on the first rows without saving them (editors and admins)",
+    )
+    def post(self, request: Request, version_id: int) -> Response:
+        version = _record_version(request, version_id, write=True)
+        roles, columns = mapping.current_roles(version)
+        roles = mapping.merge_roles(roles, _changes(request), columns)
+        return Response(mapping.preview(version, roles, _preview_rows(request)))

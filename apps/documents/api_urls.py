@@ -23,4 +23,10 @@ urlpatterns = [
     ),
     path("versions/<int:version_id>/", api.VersionView.as_view(), name="api-version"),
     path("versions/<int:version_id>/retry/", api.VersionRetryView.as_view(), name="api-version-retry"),
+    path("versions/<int:version_id>/mapping/", api.VersionMappingView.as_view(), name="api-version-mapping"),
+    path(
+        "versions/<int:version_id>/mapping/preview/",
+        api.VersionMappingPreviewView.as_view(),
+        name="api-version-mapping-preview",
+    ),
 ]

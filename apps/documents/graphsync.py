@@ -27,6 +27,9 @@ class PassageInput:
     page: int | None
     rows: list[list[str]] | None
     fields: dict[str, object] | None
+    # The import's graph.records.RecordMapping for record passages (the same on every passage of a
+    # version); None lets the extractor infer one from the column names.
+    record_mapping: Any = None
 
 
 class GraphSync(Protocol):
@@ -88,8 +91,10 @@ class Neo4jGraphSync:
         ]
         facts = VersionFacts(collection_id, document_id, version_id)
         total = len(chunks) + 1  # the last step is the write itself
+        mapping = next((p.record_mapping for p in passages if p.record_mapping is not None), None)
+        options = {"record_mapping": mapping} if mapping is not None else {}
         for start in range(0, len(chunks), EXTRACT_BATCH):
-            facts.chunks.extend(self.extractor.extract_many(chunks[start : start + EXTRACT_BATCH]))
+            facts.chunks.extend(self.extractor.extract_many(chunks[start : start + EXTRACT_BATCH], **options))
             progress(min(start + EXTRACT_BATCH, len(chunks)), total)
         resolver = Resolver(self.resolver_config, candidates=Neo4jCandidates(self.driver))
         resolved, _ = resolver.resolve(facts)

@@ -35,6 +35,18 @@ class Stage(models.TextChoices):
     GRAPH = "graph", "Graph"
 
 
+class MappingStatus(models.TextChoices):
+    """Where a record file's column mapping stands (blank for files that are not records)."""
+
+    NONE = "", "No mapping"
+    REVIEW = "review", "Waiting for review"
+    CONFIRMED = "confirmed", "Confirmed; graph stage to run"
+    APPLIED = "applied", "Applied to the graph"
+    FAILED = "failed", "Could not be applied"
+
+
+RECORD_KINDS = ("csv", "xlsx")
+
 STAGE_ORDER = [Stage.STORED, Stage.PARSED, Stage.CHUNKED, Stage.EMBEDDED, Stage.INDEXED, Stage.GRAPH]
 ACTIVE_STATUSES = (Status.QUEUED, Status.INGESTING)
 
@@ -125,6 +137,20 @@ class DocumentVersion(models.Model):
     # Superseded versions: True once their passages and facts have left the index and the graph.
     is_purged = models.BooleanField(default=False)
 
+    # Record files (CSV/XLSX): the column roles of this import (graph.record_suggest JSON), suggested
+    # after chunking and confirmed by an editor (or at once for non-interactive uploads, see
+    # ``mapping_auto``) before the graph stage applies them. ``mapping_revision`` grows with every
+    # save, so a graph run marks the mapping applied only if nobody changed it meanwhile.
+    record_mapping = models.JSONField(null=True, blank=True)
+    mapping_status = models.CharField(max_length=12, choices=MappingStatus.choices, blank=True, default="")
+    mapping_auto = models.BooleanField(default=False)
+    mapping_revision = models.PositiveIntegerField(default=0)
+    mapping_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    mapping_confirmed_at = models.DateTimeField(null=True, blank=True)
+    mapping_error = models.TextField(blank=True)
+
     objects = DocumentVersionQuerySet.as_manager()
 
     class Meta:
@@ -137,6 +163,14 @@ class DocumentVersion(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_records(self) -> bool:
+        return self.kind in RECORD_KINDS
+
+    @property
+    def awaits_mapping_review(self) -> bool:
+        return self.mapping_status == MappingStatus.REVIEW
 
     @property
     def next_stage(self) -> str | None:
@@ -178,6 +212,7 @@ class DocumentVersion(models.Model):
             "chunk_count": self.chunk_count,
             "entity_count": self.entity_count,
             "attempts": self.attempts,
+            "mapping_status": self.mapping_status,
             "timings": self.timings,
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,

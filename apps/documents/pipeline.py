@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from apps.documents import mapping as record_mappings
 from apps.documents import storage
 from apps.documents.graphsync import PassageInput
 from apps.documents.models import DocumentVersion, Passage, Stage
@@ -152,6 +153,7 @@ def chunk(version: DocumentVersion, run: Run) -> None:
         version.chunk_count = len(rows)
         run.save(chunk_count=len(rows))
     run.progress(len(rows), len(rows))
+    record_mappings.suggest_for_version(version, run)
 
 
 # --- embed ----------------------------------------------------------------------------------
@@ -248,6 +250,7 @@ def _points(version: DocumentVersion, passages: Any) -> list[Any]:
 
 def graph(version: DocumentVersion, run: Run) -> None:
     document = version.document
+    mapping, revision = record_mappings.for_graph_stage(version)
     passages = [
         PassageInput(
             chunk_id=p.chunk_id,
@@ -257,8 +260,9 @@ def graph(version: DocumentVersion, run: Run) -> None:
             page=p.page_start,
             rows=p.rows,
             fields=p.fields,
+            record_mapping=mapping if p.fields else None,
         )
-        for p in Passage.objects.filter(version=version).order_by("ordinal")
+        for p in _graph_passages(version, by_row=mapping is not None)
     ]
     current = document.current_version_id
     supersedes = [str(current)] if current and current != version.pk else []
@@ -272,6 +276,24 @@ def graph(version: DocumentVersion, run: Run) -> None:
     )
     version.entity_count = entities
     run.save(entity_count=entities)
+    if mapping is not None:
+        record_mappings.mark_applied(version.pk, revision)
+
+
+def _graph_passages(version: DocumentVersion, *, by_row: bool) -> list[Passage]:
+    """With a record mapping, a record split over several chunks is one work order: its first piece."""
+    passages = list(Passage.objects.filter(version=version).order_by("ordinal"))
+    if not by_row:
+        return passages
+    seen: set[int] = set()
+    kept = []
+    for p in passages:
+        if p.fields and p.row_number is not None:
+            if p.row_number in seen:
+                continue
+            seen.add(p.row_number)
+        kept.append(p)
+    return kept
 
 
 STAGES: dict[str, Callable[[DocumentVersion, Run], None]] = {

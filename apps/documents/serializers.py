@@ -107,3 +107,49 @@ class UploadResultSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
     document = DocumentSerializer()
     version = VersionSerializer()
+
+
+class MappingColumnSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    column = serializers.CharField(max_length=255)
+    role = serializers.CharField(max_length=32, help_text="One of the roles listed in `roles`.")
+    split = serializers.CharField(
+        max_length=1,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Separator of several values in one cell (; | _ , /); empty keeps the cell whole.",
+    )
+
+
+class MappingUpdateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    columns = MappingColumnSerializer(
+        many=True, help_text="Roles to change; columns left out keep their current role."
+    )
+
+
+class MappingColumnStateSerializer(MappingColumnSerializer):
+    confidence = serializers.FloatField()
+    reason = serializers.CharField()
+    samples = serializers.ListField(child=serializers.CharField())
+
+
+class MappingPreviewSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    missing_columns = serializers.ListField(child=serializers.CharField())
+    rows = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="Per record: `work_order` properties, `entities` (label, name) "
+        "and `relations` (type, head, tail).",
+    )
+
+
+class MappingSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    version_id = serializers.IntegerField()
+    status = serializers.CharField(
+        help_text="'' (suggested, not saved), review, confirmed, applied or failed."
+    )
+    revision = serializers.IntegerField()
+    error = serializers.CharField(allow_blank=True)
+    columns = MappingColumnStateSerializer(many=True)
+    roles = serializers.DictField(child=serializers.CharField(), help_text="Role -> label.")
+    warnings = serializers.ListField(child=serializers.CharField())
+    preview = MappingPreviewSerializer()

@@ -81,8 +81,12 @@ def accept_upload(
     *,
     document: Document | None = None,
     enqueue: bool = True,
+    mapping_auto: bool = False,
 ) -> tuple[DocumentVersion, bool]:
     """Store an upload as a new document (or a new version of ``document``) and queue its ingest.
+
+    ``mapping_auto`` (non-interactive uploads): a record file's suggested column mapping is
+    applied without waiting for a person to review it.
 
     Returns ``(version, created)``. ``created`` is False when the same bytes are already in the
     collection (for a replacement: already a live or queued version of that document); that
@@ -116,6 +120,7 @@ def accept_upload(
             stage=Stage.STORED,
             progress_done=0,
             progress_total=0,
+            mapping_auto=mapping_auto,
         )
         try:
             version.kind = sniff_file(
@@ -303,12 +308,15 @@ def ingest(version_id: int, token: str, *, on_progress: ProgressFn | None = None
     transient ones (index or graph unavailable) put it back in the queue and raise
     TransientIngestError for the caller to retry later.
     """
+    from apps.documents import mapping
     from graph.errors import GraphError
     from retrieval.errors import RetrievalError
 
     version = DocumentVersion.objects.select_related("document").get(pk=version_id)
     try:
         for stage in STAGE_ORDER[stage_index(version.stage) + 1 :]:
+            if stage == Stage.GRAPH and mapping.graph_waits(version):
+                break  # a record file's graph stage waits for its mapping's review; text is ready
             _run_stage(version, token, stage, on_progress)
         _finalize(version, token)
     except ClaimLost:
@@ -332,6 +340,7 @@ def ingest(version_id: int, token: str, *, on_progress: ProgressFn | None = None
         )
         raise
     _purge_superseded(version.document_id)
+    mapping.after_ingest(version_id)
 
 
 def _run_stage(version: DocumentVersion, token: str, stage: str, on_progress: ProgressFn | None) -> None:

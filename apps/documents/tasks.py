@@ -48,6 +48,34 @@ def ingest_version(self: Task, version_id: int) -> bool:
     return services.run_ingest(version_id, worker=worker)
 
 
+class ApplyMappingTask(Task):  # type: ignore[misc]
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        if isinstance(exc, services.TransientIngestError):  # retries exhausted
+            from apps.documents.mapping import give_up
+
+            give_up(
+                args[0], f"Gave up after {self.max_retries} retries: {exc}. Save the mapping again later."
+            )
+
+
+@shared_task(
+    base=ApplyMappingTask,
+    bind=True,
+    acks_late=True,
+    autoretry_for=(services.TransientIngestError,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=MAX_RETRIES,
+)
+def apply_record_mapping(self: Task, version_id: int) -> bool:
+    """The graph stage alone for a ready record file whose mapping was confirmed or edited."""
+    from apps.documents.mapping import apply_mapping
+
+    worker = self.request.hostname or f"pid-{os.getpid()}"
+    return apply_mapping(version_id, worker=worker)
+
+
 @worker_ready.connect
 def requeue_unfinished(sender: Any = None, **kwargs: Any) -> None:
     try:
@@ -55,5 +83,9 @@ def requeue_unfinished(sender: Any = None, **kwargs: Any) -> None:
         services.release_orphans(worker, _BOOTED_AT)
         for version_id in services.pending_version_ids():
             ingest_version.delay(version_id)
+        from apps.documents.mapping import pending_apply_ids
+
+        for version_id in pending_apply_ids():
+            apply_record_mapping.delay(version_id)
     except Exception:
         logger.exception("could not re-queue unfinished ingests")

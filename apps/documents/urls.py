@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:document_id>/replace/", views.replace, name="replace"),
     path("<int:document_id>/delete/", views.delete, name="delete"),
     path("versions/<int:version_id>/retry/", views.retry, name="retry"),
+    path("versions/<int:version_id>/mapping/", views.record_mapping, name="mapping"),
 ]

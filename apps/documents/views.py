@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from apps.accounts.access import get_collection_for_user, may_write
 from apps.accounts.models import Collection
-from apps.documents import services
+from apps.documents import mapping, services
 from apps.documents.forms import ReplaceForm, UploadForm
 from apps.documents.models import Document, DocumentVersion, Status
 from config.errors import UserError
@@ -205,3 +205,58 @@ def original_file(request: HttpRequest, document_id: int) -> HttpResponse:
     if version.kind != "pdf":  # a sandboxed document cannot host the browser's PDF viewer
         response["Content-Security-Policy"] = "sandbox"
     return response
+
+
+def _record_version_for_user(
+    request: HttpRequest, version_id: int, *, write: bool = False
+) -> DocumentVersion:
+    version = _version_for_user(request, version_id, write=write)
+    if not version.is_records:
+        raise Http404("This version is not a record file")
+    return version
+
+
+def _posted_roles(request: HttpRequest, columns: list[str]) -> list[dict[str, object]]:
+    return [
+        {
+            "column": column,
+            "role": request.POST.get(f"role-{i}", ""),
+            "split": request.POST.get(f"split-{i}") or None,
+        }
+        for i, column in enumerate(columns)
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_mapping(request: HttpRequest, version_id: int) -> HttpResponse:
+    """Review a record file's column roles: preview what they produce, save them to build the graph."""
+    from graph.record_suggest import ROLE_LABELS, SPLIT_CHOICES, mapping_warnings
+
+    version = _record_version_for_user(request, version_id, write=request.method == "POST")
+    roles, columns = mapping.current_roles(version)
+    status_code = 200
+    if request.method == "POST":
+        try:
+            roles = mapping.merge_roles(roles, _posted_roles(request, columns), columns)
+        except UserError as e:
+            messages.error(request, str(e))
+            status_code = 400
+        else:
+            if request.POST.get("action") == "save":
+                mapping.save_mapping(version, roles, request.user)
+                messages.success(request, "Mapping saved; the graph stage of this version runs now.")
+                return redirect("documents:mapping", version.pk)
+    samples = mapping.column_samples(version, columns)
+    context = {
+        "version": version,
+        "document": version.document,
+        "collection": version.document.collection,
+        "can_write": may_write(request.user, version.document.collection),
+        "rows": [{"index": i, "role": r, "samples": samples.get(r.column, [])} for i, r in enumerate(roles)],
+        "role_choices": list(ROLE_LABELS.items()),
+        "split_choices": SPLIT_CHOICES,
+        "warnings": mapping_warnings(roles),
+        "preview": mapping.preview(version, roles) if status_code == 200 else None,
+    }
+    return render(request, "documents/mapping.html", context, status=status_code)

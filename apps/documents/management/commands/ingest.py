@@ -1,4 +1,9 @@
-"""manage.py ingest PATH... --collection NAME [--create]: upload and ingest files in this process.
+"""manage.py ingest PATH... --collection NAME [--create] [--mapping auto|review]: upload and ingest
+files in this process.
+
+Record files (CSV/XLSX) get a suggested column mapping; with ``--mapping auto`` (the default: a
+command has nobody to review it) the graph stage applies it at once, with ``--mapping review`` the
+graph stage waits until an editor confirms it on the mapping page.
 
 Runs the same pipeline as the worker (claims included), through QDRANT_URL like every other
 process: it never opens an embedded index store itself.
@@ -30,6 +35,12 @@ class Command(BaseCommand):
             "--create", action="store_true", help="create the collection if it does not exist"
         )
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+        parser.add_argument(
+            "--mapping",
+            choices=["auto", "review"],
+            default="auto",
+            help="record files: apply the suggested column mapping (auto) or wait for review in the portal",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         collection = _collection(options["collection"], create=options["create"])
@@ -39,7 +50,11 @@ class Command(BaseCommand):
         failed = 0
         for path in files:
             version = ingest_file(
-                collection, path, show_progress=not options["no_progress"], stdout=self.stdout
+                collection,
+                path,
+                show_progress=not options["no_progress"],
+                stdout=self.stdout,
+                mapping_auto=options["mapping"] == "auto",
             )
             if version is None or version.status == Status.FAILED:
                 failed += 1
@@ -73,14 +88,20 @@ def expand_paths(paths: list[str]) -> list[Path]:
 
 
 def ingest_file(
-    collection: Collection, path: Path, *, show_progress: bool, stdout: Any, user: Any = None
+    collection: Collection,
+    path: Path,
+    *,
+    show_progress: bool,
+    stdout: Any,
+    user: Any = None,
+    mapping_auto: bool = True,
 ) -> DocumentVersion | None:
     from tqdm import tqdm
 
     try:
         with path.open("rb") as fh:
             version, created = services.accept_upload(
-                user, collection, File(fh, name=path.name), enqueue=False
+                user, collection, File(fh, name=path.name), enqueue=False, mapping_auto=mapping_auto
             )
     except UserError as e:
         stdout.write(f"{path.name}: rejected: {e}")
@@ -89,6 +110,8 @@ def ingest_file(
         stdout.write(f"{path.name}: rejected: {version.error}")
         return version
     if version.status == Status.READY:
+        if mapping_auto and version.awaits_mapping_review:
+            return _apply_suggested_mapping(version, path, stdout)
         stdout.write(f"{path.name}: already ingested (version {version.pk}), nothing to do")
         return version
     bar = tqdm(total=1, desc=path.name[:30], unit="", disable=not show_progress, leave=True, file=stdout)
@@ -114,7 +137,23 @@ def ingest_file(
     elif version.status == Status.READY:
         stdout.write(
             f"{path.name}: ready, {version.chunk_count} passages, {version.entity_count or 0} entities"
+            + (" (graph waits for the column mapping's review)" if version.awaits_mapping_review else "")
         )
     else:
         stdout.write(f"{path.name}: {version.status} (another process is working on it)")
+    return version
+
+
+def _apply_suggested_mapping(version: DocumentVersion, path: Path, stdout: Any) -> DocumentVersion:
+    """A record file uploaded for review earlier: accept its suggested mapping and build its graph here."""
+    from apps.documents import mapping
+
+    roles = mapping.stored_roles(version) or []
+    mapping.save_mapping(version, roles, None, enqueue=False, source="auto")
+    try:
+        mapping.apply_mapping(version.pk, worker=f"cli:{socket.gethostname()}:{os.getpid()}")
+    except services.TransientIngestError as e:
+        stdout.write(f"{path.name}: graph stage failed: {e}; run the command again once Neo4j is back.")
+    version.refresh_from_db()
+    stdout.write(f"{path.name}: applied the suggested column mapping, {version.entity_count or 0} entities")
     return version

@@ -2,6 +2,8 @@
 
 Idempotent: files already uploaded (same bytes) are left alone. By default each new file is
 queued for the Celery worker (scripts/up starts one); --in-process ingests here with progress bars.
+The work-order exports get their suggested column mapping applied without review (``mapping_auto``),
+so the demo answers aggregate questions over WorkOrder facts at once.
 """
 
 from __future__ import annotations
@@ -54,7 +56,9 @@ class Command(BaseCommand):
                 continue
             try:
                 with path.open("rb") as fh:
-                    version, created = services.accept_upload(admin, collection, File(fh, name=path.name))
+                    version, created = services.accept_upload(
+                        admin, collection, File(fh, name=path.name), mapping_auto=True
+                    )
             except UserError as e:
                 self.stdout.write(f"{path.name}: rejected: {e}")
                 continue
