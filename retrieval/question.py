@@ -15,9 +15,12 @@ Complexity = Literal["low", "medium", "high"]
 RetrievalRoute = Literal["none", "dense", "hybrid", "graph", "records"]
 
 _RULES: list[tuple[Intent, re.Pattern[str]]] = [
+    # Counting over records ("how many times was X replaced"), not quantities ("how many volts").
     ("aggregate", re.compile(
-        r"\b(how (many|often)|number of|count|most (common|frequent)|top \d+|average|total|per (year|month)|"
-        r"frequen(cy|t)|statistics?|trend)\b", re.I)),
+        r"\b(how many\b[\w\s-]{0,40}?\b(times|work ?orders?|failures|repairs|replacements|jobs|events|records|"
+        r"breakdowns)|"
+        r"how often (was|were|did|has|have)|number of (times|work ?orders?|failures|repairs|replacements)|"
+        r"most (common|frequent)|top \d+|frequen(cy|tly) (of|was|were)|statistics|trend)\b", re.I)),
     ("comparison", re.compile(r"\b(compare|comparison|difference between|differ|versus|vs\.?|better than)\b", re.I)),
     ("troubleshooting", re.compile(
         r"\b(trips?|fault|fails?|failure|fail(ed|ing)|error|alarm|won'?t|doesn'?t|does not|not working|broken|"

@@ -37,3 +37,17 @@ def test_long_multi_clause_questions_are_complex():
          "but only on the night shift when the ambient temperature is low, and the belt is new; what should we check first?")
     assert classify(q).complexity == "high"
     assert classify("Battery part number?").complexity == "low"
+
+
+@pytest.mark.parametrize("question", ["How many years should a decent UPS battery last?",
+                                      "How many volts does the battery pack supply?",
+                                      "How often should I test the batteries?"])
+def test_quantities_and_advice_are_not_record_aggregates(question):
+    assert classify(question).intent != "aggregate"
+
+
+@pytest.mark.parametrize("question", ["How many times was the hydraulic pump replaced on excavator B?",
+                                      "how often were the bucket teeth changed in 2011",
+                                      "number of work orders for the swing motor"])
+def test_counting_over_records_is_aggregate(question):
+    assert classify(question).intent == "aggregate"
