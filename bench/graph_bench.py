@@ -110,7 +110,7 @@ def synthetic_document(doc: int, rng: random.Random, chunks_per_doc: int) -> Ver
 def write_speed(driver, docs: int, chunks_per_doc: int) -> dict[str, float]:
     rng = random.Random(7)
     with driver.session() as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS").consume()
     ensure_schema(driver)
     facts_written = 0
     started = time.perf_counter()

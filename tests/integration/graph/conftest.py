@@ -34,7 +34,7 @@ def graph_db(neo4j_driver):
     inside the explicit transaction that ``execute_query`` opens.
     """
     with neo4j_driver.session() as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 1000 ROWS").consume()
     ensure_schema(neo4j_driver)
     return neo4j_driver
 
