@@ -135,7 +135,7 @@ def _fact(data: dict[str, Any]) -> Fact:
     )
 
 
-def question_norms(question: str, max_ngram: int = 4) -> list[str]:
+def question_norms(question: str, max_ngram: int = 10) -> list[str]:
     """Normalized n-grams of a question, as free text and as identifiers.
 
     Identifier forms are kept only for n-grams that contain a digit or an upper-case token, so
@@ -148,7 +148,7 @@ def question_norms(question: str, max_ngram: int = 4) -> list[str]:
     Returns:
         Distinct norms.
     """
-    tokens = _TOKEN.findall(question[:2000])
+    tokens = _TOKEN.findall(question[:2000])[:60]  # bounded: at most 600 n-grams
     norms: dict[str, None] = {}
     for size in range(1, max_ngram + 1):
         for start in range(len(tokens) - size + 1):
