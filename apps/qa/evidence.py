@@ -101,7 +101,7 @@ def _graph(query: str, route: QuestionRoute, allowed: list[str], evidence: Evide
     """Graph facts for the question; a graph outage degrades to passages only, and says so."""
     driver = wiring.neo4j_driver()
     try:
-        linked = link_entities(driver, query, allowed, wiring.graph_extractor(), use_fulltext=True)
+        linked = link_entities(driver, query, allowed, wiring.graph_extractor())
         if not linked:
             return []
         if route.intent == "aggregate":

@@ -60,7 +60,11 @@ def neo4j_driver(neo4j_url: str):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def clean_neo4j(neo4j_driver):  # type: ignore[no-untyped-def]
     """Community edition has one database: isolate tests by clearing its data."""
-    neo4j_driver.execute_query("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+    # IN TRANSACTIONS needs an auto-commit transaction (session.run), not execute_query's managed one;
+    # small batches keep a large leftover graph under the transaction memory limit.
+    with neo4j_driver.session() as session:
+        session.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 2000 ROWS").consume()
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 2000 ROWS").consume()
     return neo4j_driver
 
 
