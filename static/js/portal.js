@@ -139,6 +139,10 @@
               });
               meta.appendChild(list);
             }
+            if (!event.grounded && !event.not_found) {
+              turn.appendChild(el("p", { class: "ungrounded" },
+                "This answer cites none of its sources: check it against the numbered sources in the evidence panel."));
+            }
             turn.appendChild(feedbackButtons(event.answer_id));
           } else if (event.event === "error") {
             answerEl.classList.add("failed");
