@@ -210,7 +210,9 @@ class BatchEngine:
         slot.admitted_at = time.perf_counter()
         slot.generated, slot.text, slot.emitted, slot.next_token = 0, "", 0, None
         slot.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        slot.sampler = self.context.new_sampler(request.temperature, request.top_p, request.seed)
+        slot.sampler = self.context.new_sampler(
+            request.temperature, request.top_p, request.seed, request.penalties
+        )
         reused, source = self._reuse_prefix(slot, request.prompt_tokens)
         slot.reused, slot.cache_source = reused, source
         slot.pending = list(request.prompt_tokens[reused:])

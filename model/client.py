@@ -92,7 +92,7 @@ class ModelClient:
         Args:
             messages: OpenAI-style messages.
             profile: a routing ComputeProfile (or None): model, experts, max tokens, temperature.
-            **options: extra body fields (max_tokens, conversation_id, stop, seed ...).
+            **options: extra body fields (max_tokens, conversation_id, stop, seed, repeat_penalty ...).
 
         Returns:
             The answer with usage and timings.
@@ -115,7 +115,7 @@ class ModelClient:
         Args:
             messages: OpenAI-style messages.
             profile: a routing ComputeProfile (or None).
-            **options: extra body fields (max_tokens, conversation_id, stop, seed ...).
+            **options: extra body fields (max_tokens, conversation_id, stop, seed, repeat_penalty ...).
 
         Returns:
             A ChatStream: iterate it for text deltas, then read ``.result``.

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .errors import ModelError
+from .generation import NO_PENALTIES, Penalties
 from .loading import LoadedModel, _llama, default_threads
 
 logger = logging.getLogger(__name__)
@@ -35,10 +36,9 @@ class SeqContext(Protocol):
     n_batch: int
 
     def decode(self, entries: list[BatchEntry]) -> None: ...
-    def _clear_pad(self) -> None:
-        self._llama.llama_memory_seq_rm(self._mem, self.n_seq, -1, -1)
-
-    def new_sampler(self, temperature: float, top_p: float, seed: int) -> Any: ...
+    def new_sampler(
+        self, temperature: float, top_p: float, seed: int, penalties: Penalties = NO_PENALTIES
+    ) -> Any: ...
     def sample(self, sampler: Any, batch_index: int) -> int: ...
     def free_sampler(self, sampler: Any) -> None: ...
     def truncate(self, seq_id: int, keep: int) -> None: ...
@@ -111,9 +111,18 @@ class LlamaSeqContext:
     def _clear_pad(self) -> None:
         self._llama.llama_memory_seq_rm(self._mem, self.n_seq, -1, -1)
 
-    def new_sampler(self, temperature: float, top_p: float, seed: int) -> Any:
+    def new_sampler(
+        self, temperature: float, top_p: float, seed: int, penalties: Penalties = NO_PENALTIES
+    ) -> Any:
+        """A sampler chain: penalties (if any), then greedy or top-p, temperature and a seeded draw.
+
+        ``llama_sampler_sample`` accepts each sampled token into the chain, so the penalties see
+        exactly the generated tokens; prompt tokens are never accepted (see :meth:`_add_penalties`).
+        """
         ll = self._llama
         chain = ll.llama_sampler_chain_init(ll.llama_sampler_chain_default_params())
+        if penalties.active:
+            self._add_penalties(chain, penalties)
         if temperature <= 0:
             ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_greedy())
             return chain
@@ -122,6 +131,20 @@ class LlamaSeqContext:
         ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_temp(temperature))
         ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_dist(seed))
         return chain
+
+    def _add_penalties(self, chain: Any, penalties: Penalties) -> None:
+        # The signature has changed across llama.cpp versions; the 0.3.36 bindings and the llama.h
+        # shipped in the wheel take (n_vocab, last_n, repeat, freq, present).
+        # Prompt tokens are deliberately not accepted into the chain (llama-server does accept
+        # them): the prompt's last tokens hold the chat template's end-of-turn token, and
+        # penalising it makes answers run on; penalising the question's terms keeps the answer
+        # from naming them.
+        ll = self._llama
+        n_vocab = ll.llama_vocab_n_tokens(self.model.vocab)
+        sampler = ll.llama_sampler_init_penalties(
+            n_vocab, penalties.last_n, penalties.repeat, penalties.frequency, penalties.presence
+        )
+        ll.llama_sampler_chain_add(chain, sampler)
 
     def sample(self, sampler: Any, batch_index: int) -> int:
         return int(self._llama.llama_sampler_sample(sampler, self.ptr, batch_index))

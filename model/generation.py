@@ -17,6 +17,28 @@ from .errors import ModelError, ModelUnavailable
 
 
 @dataclass(frozen=True)
+class Penalties:
+    """Repetition control over the last ``last_n`` generated tokens (llama.cpp's penalties sampler).
+
+    ``repeat`` divides a seen token's positive logit (multiplies a negative one); ``frequency``
+    subtracts per occurrence and ``presence`` once, as in OpenAI's API. The defaults are all off.
+    """
+
+    repeat: float = 1.0
+    last_n: int = 64
+    frequency: float = 0.0
+    presence: float = 0.0
+
+    @property
+    def active(self) -> bool:
+        """Whether sampling changes at all (the same test llama.cpp uses to skip the sampler)."""
+        return self.last_n > 0 and (self.repeat != 1.0 or self.frequency != 0.0 or self.presence != 0.0)
+
+
+NO_PENALTIES = Penalties()
+
+
+@dataclass(frozen=True)
 class GenerationRequest:
     """One sequence to generate. ``temperature`` 0 means greedy."""
 
@@ -27,6 +49,7 @@ class GenerationRequest:
     seed: int = 0
     stop: tuple[str, ...] = ()
     request_id: str = ""
+    penalties: Penalties = NO_PENALTIES
 
 
 @dataclass(frozen=True)

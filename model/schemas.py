@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .generation import Penalties
+
 MAX_MESSAGES = 512
 MAX_CONTENT_CHARS = 400_000
 
@@ -28,7 +30,7 @@ class KenningProfile(BaseModel):
 
 
 class ChatCompletionBody(BaseModel):
-    # Unknown OpenAI fields (n, presence_penalty, ...) are ignored, not rejected, so stock
+    # Unknown OpenAI fields (n, logit_bias, ...) are ignored, not rejected, so stock
     # OpenAI clients work; the fields Kenning uses are bounded.
     model_config = ConfigDict(extra="ignore")
 
@@ -38,6 +40,12 @@ class ChatCompletionBody(BaseModel):
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
     top_p: float = Field(default=1.0, gt=0.0, le=1.0)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    # Repetition control over the last repeat_last_n generated tokens: OpenAI's two penalties
+    # and llama.cpp's repeat_penalty (1.0 = off). JSON NaN/Infinity fail the bounds.
+    frequency_penalty: float = Field(default=0.0, ge=-2.0, le=2.0)
+    presence_penalty: float = Field(default=0.0, ge=-2.0, le=2.0)
+    repeat_penalty: float = Field(default=1.0, gt=0.0, le=10.0)
+    repeat_last_n: int = Field(default=64, ge=0, le=4096)
     stop: str | list[str] | None = None
     stream: bool = False
     kenning_profile: KenningProfile | None = None
@@ -49,6 +57,12 @@ class ChatCompletionBody(BaseModel):
         if len(items) > 4 or any(not s or len(s) > 64 for s in items):
             raise ValueError("stop takes up to 4 non-empty strings of at most 64 characters")
         return value
+
+    @property
+    def penalties(self) -> Penalties:
+        return Penalties(
+            self.repeat_penalty, self.repeat_last_n, self.frequency_penalty, self.presence_penalty
+        )
 
     @property
     def stop_list(self) -> tuple[str, ...]:

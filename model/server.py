@@ -255,6 +255,7 @@ def _to_chat_request(body: ChatCompletionBody) -> ChatRequest:
         top_p=body.top_p,
         seed=body.seed,
         stop=body.stop_list,
+        penalties=body.penalties,
         active_experts=profile.active_experts if profile else None,
         conversation_id=profile.conversation_id if profile else None,
         request_id=uuid.uuid4().hex[:16],

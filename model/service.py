@@ -17,7 +17,7 @@ from .batching import BatchEngine
 from .config import ModelConfig, ServerConfig
 from .context import LlamaSeqContext
 from .errors import ExpertCountError, InvalidRequest, UnknownModel
-from .generation import GenerationHandle, GenerationRequest, Timings
+from .generation import NO_PENALTIES, GenerationHandle, GenerationRequest, Penalties, Timings
 from .kv_cache import CacheStats, PrefixKVCache
 from .loading import LoadedModel, load_model
 
@@ -44,6 +44,7 @@ class ChatRequest:
     active_experts: int | None = None
     conversation_id: str | None = None
     request_id: str = ""
+    penalties: Penalties = NO_PENALTIES
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ class ModelService:
             request.seed,
             request.stop,
             request.request_id,
+            request.penalties,
         )
         if handle is None:
             handle = GenerationHandle(generation)

@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from model.config import KVCacheConfig
-from model.generation import Finished, TextDelta
+from model.generation import Finished, Penalties, TextDelta
 from model.service import ChatMessage, ChatRequest, ModelService
 
 from .conftest import server_config
@@ -114,3 +114,23 @@ def test_concurrent_requests_are_batched_and_match_solo_answers(uncached, dense_
     finally:
         service.close()
     assert [results[i] for i in range(4)] == solo
+
+
+def repeated_4grams(text):
+    words = text.split()
+    grams = [tuple(words[i : i + 4]) for i in range(len(words) - 3)]
+    return len(grams) - len(set(grams))
+
+
+def test_a_repeat_penalty_breaks_a_greedy_loop(uncached):
+    # Greedy SmolLM2 answers this with one line over and over ("A battery of life, a battery of light").
+    messages = (ChatMessage("user", "Write a poem about a battery."),)
+
+    def answer(penalties):
+        events = list(uncached.submit_chat(ChatRequest(messages, max_tokens=64, penalties=penalties)))
+        assert isinstance(events[-1], Finished), events[-1]
+        return "".join(e.text for e in events if isinstance(e, TextDelta))
+
+    looping, penalised = answer(Penalties()), answer(Penalties(repeat=1.3))
+    assert repeated_4grams(looping) >= 10, looping
+    assert penalised.strip() and repeated_4grams(penalised) < repeated_4grams(looping), penalised

@@ -73,9 +73,12 @@ def test_it_sends_the_compute_profile():
     }
     client, handler = mock_client(200, body)
     profile = ComputeProfile("smollm2-moe", 2, 4096, 384, 0.2, "troubleshooting/low/moe")
-    result = client.chat([{"role": "user", "content": "hi"}], profile, conversation_id="c9")
+    result = client.chat(
+        [{"role": "user", "content": "hi"}], profile, conversation_id="c9", repeat_penalty=1.3
+    )
     assert result.text == "ok" and result.timings == {"ttft_ms": 5}
     assert handler.body["model"] == "smollm2-moe" and handler.body["max_tokens"] == 384
+    assert handler.body["repeat_penalty"] == 1.3
     assert handler.body["kenning_profile"] == {
         "active_experts": 2,
         "rule": "troubleshooting/low/moe",

@@ -6,7 +6,15 @@ from starlette.testclient import TestClient
 
 from model.config import ModelConfig, ServerConfig
 from model.errors import ContextOverflow, ExpertCountError, QueueFull, UnknownModel
-from model.generation import Failed, Finished, GenerationHandle, GenerationRequest, TextDelta, Timings
+from model.generation import (
+    Failed,
+    Finished,
+    GenerationHandle,
+    GenerationRequest,
+    Penalties,
+    TextDelta,
+    Timings,
+)
 from model.kv_cache import CacheStats
 from model.server import create_app
 from model.service import ChatRequest, EngineStats, ModelInfo
@@ -113,6 +121,16 @@ def test_it_answers_a_chat_completion_with_usage_and_timings(engine_and_client):
     assert body["model"] == "smollm2"
     submitted = engine.submitted[0]
     assert (submitted.max_tokens, submitted.active_experts, submitted.conversation_id) == (16, 2, "c1")
+    assert submitted.penalties == Penalties(presence=0.5)
+
+
+def test_it_passes_repetition_penalties_through_and_defaults_them_to_off(engine_and_client):
+    engine, client = engine_and_client
+    chat(client, repeat_penalty=1.3, repeat_last_n=32, frequency_penalty=-0.5)
+    chat(client)
+    tuned, plain = engine.submitted
+    assert tuned.penalties == Penalties(repeat=1.3, last_n=32, frequency=-0.5) and tuned.penalties.active
+    assert plain.penalties == Penalties(1.0, 64, 0.0, 0.0) and not plain.penalties.active
 
 
 def test_it_streams_deltas_as_server_sent_events(engine_and_client):
@@ -139,6 +157,10 @@ def test_it_streams_deltas_as_server_sent_events(engine_and_client):
         ({"messages": [{"role": "user", "content": "x"}], "max_tokens": 0}, "max_tokens"),
         ({"messages": [{"role": "user", "content": "x"}], "max_tokens": 100000}, "max_tokens"),
         ({"messages": [{"role": "user", "content": "x"}], "temperature": 9}, "temperature"),
+        ({"messages": [{"role": "user", "content": "x"}], "frequency_penalty": 2.5}, "frequency_penalty"),
+        ({"messages": [{"role": "user", "content": "x"}], "presence_penalty": -2.1}, "presence_penalty"),
+        ({"messages": [{"role": "user", "content": "x"}], "repeat_penalty": 0}, "repeat_penalty"),
+        ({"messages": [{"role": "user", "content": "x"}], "repeat_last_n": -1}, "repeat_last_n"),
         (
             {"messages": [{"role": "user", "content": "x"}], "kenning_profile": {"active_experts": 0}},
             "active_experts",

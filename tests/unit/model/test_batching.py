@@ -1,0 +1,71 @@
+"""BatchEngine against an in-memory context: what reaches the sampler."""
+
+from model.batching import BatchEngine
+from model.context import BatchEntry
+from model.generation import NO_PENALTIES, Finished, GenerationRequest, Penalties, TextDelta
+
+EOS = 0
+
+
+class FakeSeqContext:
+    """Implements SeqContext; samples tokens 1, 2, 3 ... and records each sampler's settings."""
+
+    n_seq, n_ctx_seq, n_batch = 2, 64, 16
+
+    def __init__(self):
+        self.samplers: list[dict] = []
+        self.freed: list[dict] = []
+
+    def decode(self, entries: list[BatchEntry]) -> None:
+        pass
+
+    def new_sampler(self, temperature, top_p, seed, penalties=NO_PENALTIES):
+        sampler = {"args": (temperature, top_p, seed, penalties), "next": 1}
+        self.samplers.append(sampler)
+        return sampler
+
+    def sample(self, sampler, batch_index):
+        sampler["next"] += 1
+        return sampler["next"] - 1
+
+    def free_sampler(self, sampler):
+        self.freed.append(sampler)
+
+    def truncate(self, seq_id, keep):
+        pass
+
+    def save_seq(self, seq_id):
+        return b""
+
+    def restore_seq(self, seq_id, data):
+        pass
+
+
+def run(context, request):
+    engine = BatchEngine(
+        context, detokenize=lambda t: b"x", is_eog=lambda t: t == EOS, variant="fake", max_queue=2
+    )
+    engine.start()
+    try:
+        return list(engine.submit(request))
+    finally:
+        engine.stop()
+
+
+def test_the_engine_hands_the_request_penalties_to_the_sampler():
+    context = FakeSeqContext()
+    penalties = Penalties(repeat=1.3, last_n=32, frequency=0.5, presence=-0.25)
+    events = run(context, GenerationRequest((5, 6, 7), 3, 0.7, 0.9, 11, penalties=penalties))
+    assert (
+        isinstance(events[-1], Finished)
+        and "".join(e.text for e in events if isinstance(e, TextDelta)) == "xxx"
+    )
+    assert [s["args"] for s in context.samplers] == [(0.7, 0.9, 11, penalties)]
+    assert context.freed == context.samplers
+
+
+def test_without_penalties_the_sampler_gets_the_inactive_defaults():
+    context = FakeSeqContext()
+    run(context, GenerationRequest((5, 6), 2))
+    (sampler,) = context.samplers
+    assert sampler["args"] == (0.0, 1.0, 0, Penalties()) and not sampler["args"][3].active
