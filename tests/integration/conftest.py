@@ -44,7 +44,19 @@ def django_db_modify_db_settings(stack: Stack) -> None:
 @pytest.fixture(scope="session")
 def neo4j_url(stack: Stack) -> str:
     _ensure(stack, "neo4j")
-    return f"bolt://127.0.0.1:{stack.ports['neo4j']}"
+    url = f"bolt://127.0.0.1:{stack.ports['neo4j']}"
+    _clear_neo4j(url)
+    return url
+
+
+def _clear_neo4j(url: str) -> None:
+    """Each test session starts from an empty graph: the test database's ids restart at 1, so facts
+    left by an earlier session would otherwise look like this session's collections' facts."""
+    from neo4j import GraphDatabase
+
+    with GraphDatabase.driver(url, auth=None) as driver, driver.session() as session:
+        session.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 5000 ROWS").consume()
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
 
 
 @pytest.fixture(scope="session")
@@ -58,13 +70,9 @@ def neo4j_driver(neo4j_url: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def clean_neo4j(neo4j_driver):  # type: ignore[no-untyped-def]
+def clean_neo4j(neo4j_driver, neo4j_url):  # type: ignore[no-untyped-def]
     """Community edition has one database: isolate tests by clearing its data."""
-    # IN TRANSACTIONS needs an auto-commit transaction (session.run), not execute_query's managed one;
-    # small batches keep a large leftover graph under the transaction memory limit.
-    with neo4j_driver.session() as session:
-        session.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 2000 ROWS").consume()
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 2000 ROWS").consume()
+    _clear_neo4j(neo4j_url)
     return neo4j_driver
 
 
@@ -77,7 +85,17 @@ def redis_url(stack: Stack) -> str:
 @pytest.fixture(scope="session")
 def index_url(stack: Stack) -> str:
     _ensure(stack, "index")
-    return f"http://127.0.0.1:{stack.ports['index']}"
+    url = f"http://127.0.0.1:{stack.ports['index']}"
+    _clear_index(url)
+    return url
+
+
+def _clear_index(url: str) -> None:
+    """Drops every collection of the test index server (same reason as _clear_neo4j)."""
+    import httpx
+
+    for collection in httpx.get(f"{url}/collections", timeout=30).json()["result"]["collections"]:
+        httpx.delete(f"{url}/collections/{collection['name']}", timeout=60).raise_for_status()
 
 
 @pytest.fixture(scope="session")
