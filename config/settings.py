@@ -156,6 +156,8 @@ HEALTH_TIMEOUT_S = envint("HEALTH_TIMEOUT_S", 3, minimum=1)
 QA_MAX_QUESTION_CHARS = envint("QA_MAX_QUESTION_CHARS", 4000, minimum=100)
 QA_TOP_K = envint("QA_TOP_K", 8, minimum=1)
 QA_GRAPH_ENABLED = envbool("QA_GRAPH_ENABLED", True)
+# Small models loop under greedy decoding; a mild penalty stops that without cutting lists short.
+QA_REPEAT_PENALTY = float(envstr("QA_REPEAT_PENALTY", "1.15"))
 # Dense cosine below this (and no keyword match) counts as "not in the documents".
 QA_MIN_DENSE_SCORE = float(envstr("QA_MIN_DENSE_SCORE", "0.25"))
 

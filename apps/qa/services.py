@@ -101,7 +101,8 @@ def _stream_model(answer: Answer, messages: list[dict[str, str]], profile: Any) 
     started = time.perf_counter()
     parts: list[str] = []
     # The conversation id gives the model server's KV cache affinity across turns.
-    stream = client.stream_chat(messages, profile, conversation_id=str(answer.conversation_id))
+    stream = client.stream_chat(messages, profile, conversation_id=str(answer.conversation_id),
+                                repeat_penalty=settings.QA_REPEAT_PENALTY)
     for delta in stream:
         if answer.ttft_ms is None:
             answer.ttft_ms = (time.perf_counter() - started) * 1000
