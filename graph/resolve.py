@@ -154,8 +154,9 @@ def _candidate(row: dict[str, object]) -> Candidate:
 
 
 def _lucene_query(name: str) -> str:
-    words = [w for w in re.findall(r"[A-Za-z0-9]+", name) if len(w) > 1][:8]
-    # Words are alphanumeric only, so no Lucene operator can reach the query.
+    words = [w.lower() for w in re.findall(r"[A-Za-z0-9]+", name) if len(w) > 1][:8]
+    # Alphanumeric and lower-cased: Lucene's operators (AND, OR, NOT, TO) are upper-case words, so
+    # "OR" in an entity name would otherwise end the query ("OR~" is a syntax error).
     return " OR ".join(f"{w}~" for w in words)
 
 

@@ -97,3 +97,10 @@ def test_decisions_list_the_chunks_of_each_mention():
     facts = version(mention("Component", "seal", "c1"), mention("Component", "seal", "c2"))
     _, decisions = Resolver().resolve(facts)
     assert decisions[0].chunk_ids == ("c1", "c2")
+
+
+def test_lucene_query_cannot_contain_operators():
+    from graph.resolve import _lucene_query
+
+    query = _lucene_query('Send "Y" OR wait AND NOT retry TO (UPS)~')
+    assert query == "send~ OR or~ OR wait~ OR and~ OR not~ OR retry~ OR to~ OR ups~"
