@@ -30,11 +30,10 @@ _CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 
 
 @dataclass(frozen=True)
-class Source:
-    """One numbered source in the prompt: a passage or a graph fact with its supporting chunks.
+class Candidate:
+    """A retrieved item before numbering (passage or fact), best first.
 
     Attributes:
-        number: 1-based number the answer cites.
         kind: ``"passage"`` or ``"fact"``.
         text: what the model sees.
         chunk_id: the passage (for facts: the first supporting chunk) a citation opens.
@@ -44,7 +43,6 @@ class Source:
         score: fused retrieval score.
     """
 
-    number: int
     kind: str
     text: str
     chunk_id: str
@@ -56,6 +54,13 @@ class Source:
     chunk_ids: tuple[str, ...] = ()
     score: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Source(Candidate):
+    """A candidate numbered in the prompt; ``number`` is what the answer cites."""
+
+    number: int = 0
 
     def label(self) -> str:
         where = " › ".join(self.heading_path[-2:])
@@ -67,23 +72,6 @@ class Source:
                 "title": self.title, "page": self.page, "heading_path": list(self.heading_path),
                 "collection_id": self.collection_id, "document_id": self.document_id,
                 "chunk_ids": list(self.chunk_ids), "score": round(self.score, 4), "label": self.label(), **self.extra}
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A retrieved item before numbering (passage or fact), best first."""
-
-    kind: str
-    text: str
-    chunk_id: str
-    title: str = ""
-    page: int | None = None
-    heading_path: tuple[str, ...] = ()
-    collection_id: str = ""
-    document_id: str = ""
-    chunk_ids: tuple[str, ...] = ()
-    score: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def assemble_sources(candidates: Sequence[Candidate], budget_tokens: int,
@@ -110,8 +98,8 @@ def assemble_sources(candidates: Sequence[Candidate], budget_tokens: int,
             continue
         seen.add(key)
         used += cost
-        sources.append(Source(len(sources) + 1, c.kind, c.text, c.chunk_id, c.title, c.page, c.heading_path,
-                              c.collection_id, c.document_id, c.chunk_ids or (c.chunk_id,), c.score, dict(c.extra)))
+        sources.append(Source(**{**vars(c), "chunk_ids": c.chunk_ids or (c.chunk_id,), "extra": dict(c.extra)},
+                              number=len(sources) + 1))
         if len(sources) >= max_sources:
             break
     return sources

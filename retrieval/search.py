@@ -18,7 +18,7 @@ from typing import Any
 from .config import SearchConfig
 from .embed import Embedder
 from .fusion import reciprocal_rank_fusion
-from .index.base import Hit, SearchFilter, VectorIndex
+from .index.base import Hit, PayloadFields, SearchFilter, VectorIndex
 from .sparse import Bm25Encoder
 
 logger = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class SearchMode(enum.StrEnum):
 
 
 @dataclass(frozen=True)
-class Passage:
+class Passage(PayloadFields):
     """A ranked passage.
 
     Attributes:
@@ -54,35 +54,6 @@ class Passage:
     scores: Mapping[str, float]
     ranks: Mapping[str, int]
     payload: Mapping[str, Any]
-
-    @property
-    def text(self) -> str:
-        return str(self.payload.get("text", ""))
-
-    @property
-    def collection_id(self) -> str:
-        return str(self.payload.get("collection_id", ""))
-
-    @property
-    def document_id(self) -> str:
-        return str(self.payload.get("document_id", ""))
-
-    @property
-    def version_id(self) -> str:
-        return str(self.payload.get("version_id", ""))
-
-    @property
-    def page(self) -> int | None:
-        page = self.payload.get("page")
-        return int(page) if page is not None else None
-
-    @property
-    def heading_path(self) -> tuple[str, ...]:
-        return tuple(self.payload.get("heading_path") or ())
-
-    @property
-    def kind(self) -> str:
-        return str(self.payload.get("kind", ""))
 
 
 @dataclass(frozen=True)

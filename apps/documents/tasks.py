@@ -21,6 +21,11 @@ from apps.documents import services
 logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 6
+# Idempotent tasks (guarded claims), so acks_late; only transient faults are retried, with backoff.
+RETRYING: dict[str, Any] = {
+    "bind": True, "acks_late": True, "autoretry_for": (services.TransientIngestError,), "retry_backoff": 5,
+    "retry_backoff_max": 300, "retry_jitter": True, "max_retries": MAX_RETRIES,
+}
 _BOOTED_AT = timezone.now()
 
 
@@ -33,16 +38,7 @@ class IngestTask(Task):  # type: ignore[misc]
             )
 
 
-@shared_task(
-    base=IngestTask,
-    bind=True,
-    acks_late=True,
-    autoretry_for=(services.TransientIngestError,),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=MAX_RETRIES,
-)
+@shared_task(base=IngestTask, **RETRYING)
 def ingest_version(self: Task, version_id: int) -> bool:
     worker = self.request.hostname or f"pid-{os.getpid()}"
     return services.run_ingest(version_id, worker=worker)
@@ -58,16 +54,7 @@ class ApplyMappingTask(Task):  # type: ignore[misc]
             )
 
 
-@shared_task(
-    base=ApplyMappingTask,
-    bind=True,
-    acks_late=True,
-    autoretry_for=(services.TransientIngestError,),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=MAX_RETRIES,
-)
+@shared_task(base=ApplyMappingTask, **RETRYING)
 def apply_record_mapping(self: Task, version_id: int) -> bool:
     """The graph stage alone for a ready record file whose mapping was confirmed or edited."""
     from apps.documents.mapping import apply_mapping

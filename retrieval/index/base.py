@@ -121,12 +121,9 @@ class IndexPoint:
         return payload
 
 
-@dataclass(frozen=True)
-class Hit:
-    """A passage found by a search (or fetched by id), with its engine score."""
+class PayloadFields:
+    """Typed read access to the standard payload fields of an indexed passage."""
 
-    chunk_id: str
-    score: float
     payload: Mapping[str, Any]
 
     @property
@@ -149,6 +146,23 @@ class Hit:
     def page(self) -> int | None:
         page = self.payload.get("page")
         return int(page) if page is not None else None
+
+    @property
+    def heading_path(self) -> tuple[str, ...]:
+        return tuple(self.payload.get("heading_path") or ())
+
+    @property
+    def kind(self) -> str:
+        return str(self.payload.get("kind", ""))
+
+
+@dataclass(frozen=True)
+class Hit(PayloadFields):
+    """A passage found by a search (or fetched by id), with its engine score."""
+
+    chunk_id: str
+    score: float
+    payload: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
