@@ -9,9 +9,14 @@ Rules:
 3. Consecutive paragraphs, list items and code under the same heading path are merged up to the
    budget; a heading starts a new chunk.
 4. Overlong blocks are split at the largest boundary that works (blank line, line, sentence,
-   word, then characters). Split tables repeat their header row in every piece; split records
-   keep their fields and row number on every piece.
-5. Ids are UUIDv5 of (document version, ordinal): chunking the same version again yields the same
+   word, then characters). Split tables repeat their header row in every piece, but only when
+   the first row looks like a header (``has_header_row``); rows that form a record together
+   (``Question:``/``Answer:`` rows, ``row_units``) stay in one piece when they fit, and when
+   they do not, the record's first row leads each of its pieces. Split records keep their
+   fields and row number on every piece.
+5. Lines of borders only (``+----+``, ``=== ===``) never make a chunk of their own: a split
+   piece of them goes back onto the piece before it, and they are left out of ``embed_text``.
+6. Ids are UUIDv5 of (document version, ordinal): chunking the same version again yields the same
    ids, so re-running an ingest upserts instead of duplicating.
 
 Tokens are counted with a ``TokenCounter`` (``str -> int``): ``HFTokenCounter`` wraps the
@@ -27,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.config import ChunkConfig
+from retrieval.parse.base import table_text
 from retrieval.types import Block, BlockKind, Chunk, ParsedDocument, make_chunk_id
 
 logger = logging.getLogger(__name__)
@@ -35,6 +41,12 @@ logger = logging.getLogger(__name__)
 TokenCounter = Callable[[str], int]
 
 _MERGEABLE = {BlockKind.PARAGRAPH, BlockKind.LIST_ITEM, BlockKind.CODE}
+#: a line of table borders or rules only ("+----+", "=== ====", "|   |", "-----", box drawing)
+_RULE_LINE = re.compile(r"^[\s+|=\-~:_*#.^`'\"\u2500-\u257f]*$")
+#: cells that end a sentence: "It is written in C.", "What is the problem?"
+_SENTENCE = re.compile(r"[.!?](?:\s|$)")
+_NUMBER = re.compile(r"^[-+]?[\d.,:/%]+$")
+_HEADER_MAX_WORDS = 6
 _SPLIT_LEVELS = (
     (re.compile(r"\n\s*\n"), "\n\n"),
     (re.compile(r"\n"), "\n"),
@@ -180,7 +192,7 @@ class _Chunker:
         text = block.text
         if block.kind is BlockKind.RECORD:
             text = text.replace("; ", "\n")  # fields are the record's natural split points
-        pieces = split_text(text, available, self.count)
+        pieces = _attach_rule_pieces(split_text(text, available, self.count), available, self.count)
         if block.kind is BlockKind.RECORD:
             pieces = [piece.replace("\n", "; ") for piece in pieces]
         for part, piece in enumerate(pieces, 1):
@@ -188,32 +200,66 @@ class _Chunker:
 
     def _split_table(self, block: Block, path: tuple[str, ...], available: int) -> None:
         assert block.rows is not None
-        header, body = block.rows[0], block.rows[1:]
-        header_text = " | ".join(header)
-        room = available - self.count(header_text)
-        if room < self.config.min_split_tokens:  # a monstrous header: no room to repeat it
-            self._split_block(block, path, available)
+        header = block.rows[:1] if has_header_row(block.rows) else ()
+        if header and available - self.count(table_text(header)) < self.config.min_split_tokens:
+            self._split_block(block, path, available)  # a monstrous header: no room to repeat it
             return
-        groups: list[list[tuple[str, ...]]] = [[]]
-        used = 0
-        for row in body:
-            tokens = self.count(" | ".join(row))
-            if groups[-1] and used + tokens > room:
-                groups.append([])
-                used = 0
-            groups[-1].append(row)
-            used += tokens
         pieces: list[tuple[str, tuple[tuple[str, ...], ...]]] = []
-        for group in groups:
-            rows = (header, *group)
-            text = "\n".join(" | ".join(r) for r in rows)
-            if self.count(text) <= available:
-                pieces.append((text, rows))
+        group: list[tuple[str, ...]] = []
+        for unit in row_units(block.rows[len(header) :]):
+            if self._fits((*header, *group, *unit), available):
+                group.extend(unit)
                 continue
-            for piece in split_text("\n".join(" | ".join(r) for r in group), room, self.count):
-                pieces.append((f"{header_text}\n{piece}", rows))  # one row longer than the budget
+            if group:
+                pieces.append(self._table_piece((*header, *group)))
+                group = []
+            if self._fits((*header, *unit), available):
+                group = list(unit)
+            else:
+                pieces.extend(self._split_unit(header, unit, available))
+        if group:
+            pieces.append(self._table_piece((*header, *group)))
         for part, (text, rows) in enumerate(pieces, 1):
             self._emit([block], text, path, kind=BlockKind.TABLE, rows=rows, part=part, parts=len(pieces))
+
+    def _split_unit(
+        self, header: tuple[tuple[str, ...], ...], unit: list[tuple[str, ...]], available: int
+    ) -> list[tuple[str, tuple[tuple[str, ...], ...]]]:
+        """Pieces of rows that belong together but do not fit one chunk (a long FAQ answer).
+
+        The unit's first row (the question) leads every piece after the header when it takes
+        at most half the room, so each piece of the answer still says what it answers.
+        """
+        lead = header
+        if len(unit) > 1 and 2 * self.count(table_text((*header, unit[0]))) <= available:
+            lead, unit = (*header, unit[0]), unit[1:]
+        pieces = []
+        group: list[tuple[str, ...]] = []
+        for row in unit:
+            if self._fits((*lead, *group, row), available):
+                group.append(row)
+                continue
+            if group:
+                pieces.append(self._table_piece((*lead, *group)))
+                group = []
+            if self._fits((*lead, row), available):
+                group = [row]
+                continue
+            lead_text = table_text(lead)
+            room = available - self.count(lead_text) - 1 if lead else available  # -1: the newline
+            for piece in split_text(table_text((row,)), max(room, 1), self.count):
+                text = f"{lead_text}\n{piece}" if lead else piece
+                pieces.append((text, (*lead, row)))  # one row longer than the budget
+        if group:
+            pieces.append(self._table_piece((*lead, *group)))
+        return pieces
+
+    def _fits(self, rows: tuple[tuple[str, ...], ...], available: int) -> bool:
+        return self.count(table_text(rows)) <= available
+
+    @staticmethod
+    def _table_piece(rows: tuple[tuple[str, ...], ...]) -> tuple[str, tuple[tuple[str, ...], ...]]:
+        return table_text(rows), rows
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -246,8 +292,11 @@ class _Chunker:
         part: int | None = None,
         parts: int | None = None,
     ) -> None:
+        if _is_rule_only(text):
+            logger.debug("dropped a chunk of borders only under %r", path)
+            return
         prefix, _ = self._prefix(path)
-        embed_text = f"{prefix}\n{text}"
+        embed_text = f"{prefix}\n{_without_rule_lines(text)}"
         pages = [b.page for b in blocks if b.page is not None]
         first = blocks[0]
         ordinal = len(self.chunks)
@@ -270,6 +319,93 @@ class _Chunker:
                 parts=parts,
             )
         )
+
+
+def has_header_row(rows: tuple[tuple[str, ...], ...]) -> bool:
+    """Tell whether a table's first row names its columns (and so belongs on every split piece).
+
+    Only the cells are known here, so the row is judged by its look: a header has short cells,
+    none of them a sentence or a bare number, and its cells do not come back as values in their
+    own column. A question/answer layout ("Question: | Why ...?") fails on both counts.
+
+    Args:
+        rows: the table's cells, first row first.
+
+    Returns:
+        True when the first row looks like a header row.
+    """
+    if len(rows) < 2:
+        return False
+    first, body = rows[0], rows[1:]
+    cells = [cell for cell in first if cell]
+    if not cells or all(_NUMBER.match(cell) for cell in cells):
+        return False
+    for cell in cells:
+        words = len(cell.split())
+        if words > _HEADER_MAX_WORDS or cell.endswith("?") or (words > 2 and _SENTENCE.search(cell)):
+            return False
+    return not any(
+        cell and any(column < len(row) and row[column] == cell for row in body)
+        for column, cell in enumerate(first)
+    )
+
+
+def row_units(rows: Iterable[tuple[str, ...]]) -> list[list[tuple[str, ...]]]:
+    """Group table rows that belong together: label cycles such as ``Question:``/``Answer:``.
+
+    A table whose first column cycles through a few distinct labels (``Question:``, ``Answer:``,
+    ``Question:``, ... in the same order for at least three rows in four) is a list of records
+    laid out row by row; each record runs from one occurrence of the first label to the next.
+    Other tables (a first column that merely repeats, such as a maker's name on consecutive
+    rows) have one row per unit.
+
+    Args:
+        rows: body rows of a table.
+
+    Returns:
+        The rows in order, grouped.
+    """
+    rows = list(rows)
+    labels = [row[0] if row else "" for row in rows]
+    if not _is_label_cycle(labels):
+        return [[row] for row in rows]
+    units: list[list[tuple[str, ...]]] = []
+    for row, label in zip(rows, labels, strict=True):
+        if label == labels[0] or not units:
+            units.append([])
+        units[-1].append(row)
+    return units
+
+
+def _is_label_cycle(labels: list[str]) -> bool:
+    if len(labels) < 4 or not all(labels) or any(len(label.split()) > 3 for label in labels):
+        return False
+    period = labels.index(labels[0], 1) if labels.count(labels[0]) > 1 else 0
+    if period < 2 or len(set(labels[:period])) < period or 2 * period > len(labels):
+        return False
+    in_step = sum(label == labels[i % period] for i, label in enumerate(labels))
+    return 4 * in_step >= 3 * len(labels)
+
+
+def _is_rule_only(text: str) -> bool:
+    return all(_RULE_LINE.match(line) for line in text.split("\n"))
+
+
+def _without_rule_lines(text: str) -> str:
+    """The text without its border-only lines (what gets embedded); unchanged if nothing is left."""
+    kept = [line for line in text.split("\n") if not _RULE_LINE.match(line)]
+    return "\n".join(kept) if kept else text
+
+
+def _attach_rule_pieces(pieces: list[str], limit: int, count: TokenCounter) -> list[str]:
+    """Put split pieces made of borders only back onto a neighbour, or drop them."""
+    kept: list[str] = []
+    for piece in pieces:
+        if not _is_rule_only(piece):
+            kept.append(piece)
+        elif kept and count(f"{kept[-1]}\n{piece}") <= limit:
+            kept[-1] = f"{kept[-1]}\n{piece}"
+    return kept
 
 
 def split_text(text: str, max_tokens: int, count_tokens: TokenCounter) -> list[str]:

@@ -1,4 +1,5 @@
-"""Plain-text parser: encoding detection, underlined/numbered headings, lists, form-feed pages."""
+"""Plain-text parser: encoding detection, underlined/numbered headings, lists, form-feed pages,
+reStructuredText grid and simple tables (``retrieval.parse.rst_tables``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from retrieval.config import ParseConfig
 from retrieval.parse.base import BlockBuilder, Parser, ProgressCallback, decode_text
+from retrieval.parse.rst_tables import TextTable, split_tables
 from retrieval.types import BlockKind, DocumentMetadata, FileKind, ParsedDocument
 
 logger = logging.getLogger(__name__)
@@ -19,8 +21,9 @@ _PREFORMATTED = re.compile(r"^\s*[+|]|^\s*={3,}\s|\S {3,}\S")
 
 
 class TextParser(Parser):
-    """Parse plain text: blank lines separate paragraphs, form feeds separate pages, and
-    reStructuredText-style underlined titles become headings."""
+    """Parse plain text: blank lines separate paragraphs, form feeds separate pages,
+    reStructuredText-style underlined titles become headings and its grid and simple tables
+    become tables."""
 
     def parse(
         self,
@@ -36,8 +39,12 @@ class TextParser(Parser):
         underline_levels: list[str] = []
         for page_no, page_text in enumerate(pages, 1):
             page = page_no if len(pages) > 1 else None
-            for paragraph in re.split(r"\n\s*\n", page_text.replace("\r\n", "\n")):
-                _paragraph(paragraph, builder, page, underline_levels)
+            for part in split_tables(page_text.replace("\r\n", "\n")):
+                if isinstance(part, TextTable):
+                    builder.table([list(row) for row in part.rows], page)
+                    continue
+                for paragraph in re.split(r"\n\s*\n", part):
+                    _paragraph(paragraph, builder, page, underline_levels)
         first_heading = next((b.text for b in builder.blocks if b.kind is BlockKind.HEADING), None)
         return ParsedDocument(
             blocks=builder.blocks,

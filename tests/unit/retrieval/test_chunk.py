@@ -1,11 +1,12 @@
 """Chunker invariants: heading paths everywhere, whole tables/procedures/records, context repeated."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
 
-from retrieval.chunk import chunk_document, split_text, whitespace_token_count
+from retrieval.chunk import chunk_document, has_header_row, row_units, split_text, whitespace_token_count
 from retrieval.config import ChunkConfig
 from retrieval.parse import BlockBuilder, parse_file
 from retrieval.types import BlockKind, DocumentMetadata, FileKind, ParsedDocument, make_chunk_id
@@ -198,3 +199,135 @@ def test_it_counts_with_the_embedders_tokenizer(monkeypatch):
     assert all(c.token_count <= ChunkConfig().max_tokens for c in chunks)
     assert all(count(c.embed_text) == c.token_count for c in chunks[:50])
     assert os.environ["HF_HUB_OFFLINE"] == "1"
+
+
+RULE_ONLY = re.compile(r"^[\s+|=\-~:_*#.^`'\"]*$")
+
+
+def test_no_chunk_is_made_of_borders_and_no_border_line_is_embedded(sample):
+    for c in chunk(sample):
+        assert any(ch.isalnum() for ch in c.text), c.text
+        assert not any(RULE_ONLY.match(line) for line in c.embed_text.split("\n")[1:]), c.embed_text
+
+
+def test_border_lines_of_a_preformatted_table_go_with_the_text_they_frame():
+    builder = BlockBuilder()
+    builder.heading("Codes", 1)
+    border = "+" + "-" * 9 + "+" + "-" * 30 + "+"
+    lines = [border]
+    for i in range(12):
+        lines += [f"|code {i:<4}|meaning of code {i:<14}|", border]
+    builder.add(BlockKind.CODE, "\n".join(lines))
+    chunks = chunk(document_of(builder), config=ChunkConfig(max_tokens=16, min_split_tokens=4))
+    assert len(chunks) > 1
+    for c in chunks:
+        assert "code" in c.text
+        assert c.embed_text == "Codes\n" + "\n".join(line for line in c.text.split("\n") if line != border)
+
+
+def test_a_split_piece_of_borders_only_joins_the_piece_before_it_or_is_dropped():
+    row = " ".join(f"word{i}" for i in range(14))
+    builder = BlockBuilder()
+    builder.heading("Codes", 1)
+    builder.add(BlockKind.CODE, f"{row}\n\n+-----+\n+=====+\n\n{row}")
+    builder.heading("Short", 1)
+    builder.add(BlockKind.CODE, "a b\n\n+-----+\n\n" + row)
+    chunks = chunk(document_of(builder), config=ChunkConfig(max_tokens=16, min_split_tokens=4))
+    assert [c.text for c in chunks] == [row, row, "a b\n\n+-----+", row]
+    assert chunks[2].embed_text == "Short\na b"
+
+
+def test_the_rst_grid_table_of_the_smart_protocol_is_chunked_as_table_rows():
+    doc = parse_file(ROOT / "sample_data/manuals/apcupsd-smart-protocol.txt")
+    chunks = [
+        c
+        for c in chunk(doc, config=ChunkConfig(max_tokens=254))
+        if c.heading_path[-1] == "The Smart Protocol"
+    ]
+    tables = [c for c in chunks if c.kind is BlockKind.TABLE]
+    assert len(tables) > 1 and all(
+        c.rows[0] == ("Character", "Meaning", "Typical results", "Other info") for c in tables
+    )
+    assert not any("+---" in c.text for c in chunks)
+
+
+def test_a_header_row_is_told_from_a_first_data_row():
+    assert has_header_row((("Code", "Meaning", "Action"), ("E-1", "overtemperature", "reset")))
+    assert has_header_row((("Cable", "Power Loss"), ("940-0020B", "Yes"), ("940-0020C", "Yes")))
+    faq = (("Question:", "Why all the craziness with custom serial cables?"), ("Answer:", "Control."))
+    assert not has_header_row(faq)
+    assert not has_header_row((("Question:", "Short"), ("Answer:", "Yes"), ("Question:", "Again")))
+    assert not has_header_row(
+        (("--prefix=path", "This defines the directory. The default is /usr."), ("-x", "y"))
+    )
+    assert not has_header_row((("1", "2"), ("3", "4")))
+
+
+def test_label_cycles_group_rows_and_other_tables_keep_one_row_per_unit():
+    qa = [("Question:", "q1"), ("Answer:", "a1"), ("Question:", "q2"), ("Answer:", "a2"), ("Answer:", "a2b")]
+    assert row_units(qa) == [qa[:2], qa[2:]]
+    options = [
+        ("--prefix", "where files go"),
+        ("--sbindir", "binaries"),
+        ("--mandir", "manuals"),
+        ("-v", "x"),
+    ]
+    assert row_units(options) == [[row] for row in options]
+    makers = [("Gecko", "G201"), ("Gecko", "G202"), ("Pololu", "A4988"), ("Pololu", "DRV8825")]
+    assert row_units(makers) == [[row] for row in makers]
+
+
+def faq_table(builder, pairs):
+    rows = []
+    for question, answer in pairs:
+        rows += [["Question:", question], ["Answer:", answer]]
+    builder.table(rows)
+
+
+def test_a_question_and_answer_table_splits_between_pairs_without_repeating_the_first_row():
+    builder = BlockBuilder()
+    builder.heading("FAQ", 1)
+    faq_table(
+        builder,
+        [(f"Why does thing {i} happen?", f"Because of reason {i} and nothing else.") for i in range(12)],
+    )
+    chunks = chunk(document_of(builder), config=ChunkConfig(max_tokens=40))
+    assert len(chunks) > 1
+    for c in chunks:
+        lines = c.text.split("\n")
+        assert len(lines) % 2 == 0 and lines[0].startswith("Question: | Why does thing")
+        assert all(
+            q.startswith("Question:") and a.startswith("Answer:")
+            for q, a in zip(lines[::2], lines[1::2], strict=True)
+        )
+    assert sum(c.text.count("Why does thing 0 happen?") for c in chunks) == 1
+    assert [row for c in chunks for row in c.rows] == [r for r in document_of(builder).blocks[1].rows]
+
+
+def test_a_long_answer_is_split_with_its_question_leading_every_piece():
+    builder = BlockBuilder()
+    builder.heading("FAQ", 1)
+    long_answer = " ".join(f"Sentence {i} of the answer explains one more thing." for i in range(20))
+    faq_table(
+        builder, [("Why is the sky blue?", "Scattering."), ("What does FATAL ERROR 83 mean?", long_answer)]
+    )
+    chunks = chunk(document_of(builder), config=ChunkConfig(max_tokens=60))
+    answer_pieces = [c for c in chunks if "Sentence" in c.text]
+    assert len(answer_pieces) > 1
+    for c in answer_pieces:
+        assert c.text.startswith("Question: | What does FATAL ERROR 83 mean?\n")
+        assert "sky" not in c.text and c.token_count <= 60
+    assert chunks[0].text == "Question: | Why is the sky blue?\nAnswer: | Scattering."
+
+
+def test_the_apcupsd_faq_answer_is_chunked_with_its_own_question():
+    doc = parse_file(ROOT / "sample_data/manuals/apcupsd-user-manual.html")
+    chunks = chunk(doc, config=ChunkConfig(max_tokens=254))
+    (answer,) = [c for c in chunks if "wrong serial port device name in the apcupsd.conf file." in c.text]
+    assert answer.kind is BlockKind.TABLE
+    assert "FATAL ERROR in apcserial.c at line 83" in answer.text
+    assert "Why all the craziness with custom serial cables?" not in answer.text
+    faq = [
+        c for c in chunks if c.heading_path[-1] == "Frequently-Asked Questions" and c.kind is BlockKind.TABLE
+    ]
+    assert sum("Why all the craziness" in c.text for c in faq) == 1

@@ -140,14 +140,27 @@ def test_markdown_headings_tables_lists_and_code():
     assert nested and nested[0].heading_path[0] == "2. Network UPS Tools Overview"
 
 
-def test_text_underlined_titles_become_headings_and_grid_tables_stay_intact():
+def test_text_underlined_titles_become_headings_and_rst_tables_become_tables():
     doc = parse_file(MANUALS / "apcupsd-smart-protocol.txt")
     assert doc.metadata.title == "APC smart protocol"
     assert doc.blocks[0].level == 1
     description = next(b for b in doc.blocks if b.kind is BlockKind.HEADING and b.text == "Description")
     assert description.level == 2 and description.heading_path == ("APC smart protocol", "Description")
-    grid = next(b for b in blocks_of(doc, BlockKind.CODE) if b.text.startswith("+---"))
-    assert "\n|Character|Meaning" in grid.text
+    grid, *simple = blocks_of(doc, BlockKind.TABLE)
+    assert grid.heading_path[-1] == "The Smart Protocol"
+    assert grid.rows[0] == ("Character", "Meaning", "Typical results", "Other info")
+    assert grid.rows[1] == (
+        "^A",
+        "Model string",
+        "SMART-UPS 700",
+        "Spotty support for this query on older models",
+    )
+    assert "BT = failed due to insufficient" in grid.text
+    alerts = next(t for t in simple if t.heading_path[-1] == "Alert messages")
+    assert alerts.rows[0] == ("Character", "Meaning", "Description")
+    assert [row[0] for row in alerts.rows[1:]] == ["!", "$", "%", "+", "?", "=", "*", "#", "&", "|"]
+    assert alerts.rows[8][1] == "Replace battery"  # continuation lines and blank lines stay in their row
+    assert not any("+---" in b.text or "=== ===" in b.text for b in doc.blocks)
 
 
 def test_text_in_latin1_is_decoded(tmp_path):
