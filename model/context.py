@@ -17,8 +17,6 @@ from .loading import LoadedModel, _llama, default_threads
 
 logger = logging.getLogger(__name__)
 
-_PAD_CELLS = 256  # llama.cpp rounds the context to 256 cells anyway
-
 
 @dataclass(frozen=True)
 class BatchEntry:
@@ -65,14 +63,15 @@ class LlamaSeqContext:
                 f"llama.cpp could not create a context for {cfg.name} (n_ctx {cfg.n_ctx} x {n_seq} sequences)"
             )
         self._mem = self._llama.llama_get_memory(self.ptr)
-        self._batch = self._llama.llama_batch_init(self.n_batch + 1, 0, 1)
+        self._batch = self._llama.llama_batch_init(self.n_batch, 0, 1)
 
     def _params(self, n_seq: int) -> Any:
         cfg, ll = self.model.config, self._llama
         params = ll.llama_context_default_params()
-        # Each sequence gets the configured window; the extra cells hold the padding sequence.
-        params.n_ctx = cfg.n_ctx * n_seq + _PAD_CELLS
-        params.n_batch, params.n_ubatch, params.n_seq_max = cfg.n_batch, cfg.n_ubatch, n_seq + 1
+        # One KV stream per sequence, each with the configured window (llama.cpp splits n_ctx
+        # evenly over the n_seq_max streams).
+        params.n_ctx = cfg.n_ctx * n_seq
+        params.n_batch, params.n_ubatch, params.n_seq_max = cfg.n_batch, cfg.n_ubatch, n_seq
         params.n_threads = cfg.n_threads or default_threads()
         params.n_threads_batch = cfg.n_threads_batch or params.n_threads
         kv_type = ll.GGML_TYPE_Q8_0 if cfg.kv_cache_type == "q8_0" else ll.GGML_TYPE_F16
@@ -80,23 +79,34 @@ class LlamaSeqContext:
         params.flash_attn_type = (
             ll.LLAMA_FLASH_ATTN_TYPE_ENABLED if cfg.flash_attn else ll.LLAMA_FLASH_ATTN_TYPE_DISABLED
         )
-        # One unified KV buffer: with per-sequence streams llama.cpp splits batches per sequence,
-        # which changes the kernels a token goes through and so greedy output (measured).
-        params.kv_unified = True
+        # Per-sequence KV streams, NOT one unified buffer: greedy output must not depend on where
+        # a sequence's KV cells happen to sit. In a unified buffer llama.cpp places each token in
+        # whatever free cell it finds, so the same sequence lands at different cell offsets (a
+        # prefix restored from Kenning's cache goes wherever llama_state_seq_set_data finds room;
+        # concurrent sequences interleave cell by cell). The CPU attention reduces over cells in
+        # SIMD groups (e.g. ggml_vec_soft_max_f32 sums 8/16 cells per vector), so a shift that is
+        # not a multiple of the vector width, or another sequence's cells in between, regroups
+        # the float sums and changes the logits (measured on SmolLM2: up to 0.5, and the greedy
+        # answer to the cache-hit test changed from "...refers to a valve..." to "...is a type of
+        # error..."). With one stream per sequence, position p always sits in cell p of its own
+        # stream (truncation frees the tail, a restore refills from cell 0), so a cold prompt, a
+        # prefix from the RAM or disk cache plus its suffix, and the same prompt batched with
+        # others all compute bit-identical logits. How a prompt is chunked into batches does not
+        # matter (measured: n, n-1+1, 128+rest ... give identical logits), so the cache can reuse
+        # any prefix length. Cost: llama.cpp splits a batch into ubatches of consecutive sequence
+        # ids with equal tokens each, so a mixed batch may take two or three ubatches; attention
+        # then only spans the sequence's own stream rather than every sequence's cells.
+        params.kv_unified = False
         params.no_perf = True
         return params
 
     def decode(self, entries: list[BatchEntry]) -> None:
         """Evaluate one batch; raise ModelError if llama.cpp refuses it.
 
-        A one-token batch is padded with a throwaway token in a reserved sequence. llama.cpp's
-        CPU kernels for a single row differ numerically from the batched ones, so without the
-        pad a prompt's last token (and thus greedy output) would depend on whether the prefix
-        came from the cache, and an answer would change when other requests join the batch.
+        One-token batches need no padding: with per-sequence KV streams (see :meth:`_params`) a
+        token's logits are bit-identical whether it is decoded alone or with other tokens
+        (measured for prompt tails and generated tokens, alone and batched with other sequences).
         """
-        if len(entries) == 1:
-            self._clear_pad()
-            entries = [*entries, BatchEntry(self.n_seq, entries[0].token, 0, False)]
         batch = self._batch
         for i, entry in enumerate(entries):
             batch.token[i], batch.pos[i] = entry.token, entry.pos
@@ -107,9 +117,6 @@ class LlamaSeqContext:
         status = self._llama.llama_decode(self.ptr, batch)
         if status != 0:
             raise ModelError(f"llama_decode failed with status {status} on a batch of {len(entries)} tokens")
-
-    def _clear_pad(self) -> None:
-        self._llama.llama_memory_seq_rm(self._mem, self.n_seq, -1, -1)
 
     def new_sampler(
         self, temperature: float, top_p: float, seed: int, penalties: Penalties = NO_PENALTIES
