@@ -82,26 +82,135 @@ SET e.aliases_text = reduce(s = '', a IN e.aliases | s + ' ' + a),
 """
 
 
+# ``origin`` (set when the writer redirected a merged-away key) is the key the chunk's own name
+# has: graph.curate.split_entity moves such mentions back, as it does for mentions a merge moved.
 UPSERT_MENTIONS = """
 UNWIND $rows AS row
 MATCH (e:Entity {key: row.key})
 MATCH (c:Chunk {ref: row.ref})
 MERGE (e)-[m:MENTIONED_IN {norm: row.norm}]->(c)
-SET m.surface = row.surface, m.source = row.source, m.start = row.start, m.end = row.end
+SET m.surface = row.surface, m.source = row.source, m.start = row.start, m.end = row.end,
+    m.origin = coalesce(row.origin, m.origin)
 """
 
 
+def _not_retracted(rel: str) -> str:
+    return (
+        f"NOT EXISTS {{ MATCH (h)-[x:RETRACTED]->(t) WHERE x.rel_type = '{_rel(rel)}' "
+        "AND coalesce(x.qualifier, '') = row.qualifier }"
+    )
+
+
 def upsert_relations(rel: str) -> str:
-    """MERGE relations of one type keyed by (head, tail, qualifier); chunk_refs are unions."""
+    """MERGE relations of one type keyed by (head, tail, qualifier); chunk_refs are unions.
+
+    A relation an admin retracted (a ``RETRACTED {rel_type, qualifier}`` tombstone between the
+    same ends) is not re-created: :func:`record_retracted` adds the support to the tombstone.
+    """
     return f"""
 UNWIND $rows AS row
 MATCH (h:Entity {{key: row.head}})
 MATCH (t:Entity {{key: row.tail}})
+WHERE {_not_retracted(rel)}
 MERGE (h)-[r:{_rel(rel)} {{qualifier: row.qualifier}}]->(t)
 ON CREATE SET r.chunk_refs = [], r.sources = [], r.created_at = datetime()
 SET r += row.props
 SET r.chunk_refs = r.chunk_refs + [x IN row.chunk_refs WHERE NOT x IN r.chunk_refs],
     r.sources = r.sources + [s IN row.sources WHERE NOT s IN r.sources]
+"""
+
+
+def record_retracted(rel: str) -> str:
+    """Add re-stated support to the tombstones of retracted relations between live entities.
+
+    The refs go to ``retracted_chunk_refs`` (not ``chunk_refs``: answers and pruning ignore them),
+    so the admin sees the relation is still stated and :func:`graph.curate.restore_relation` can
+    bring it back with its current support. Returns how many rows hit a tombstone.
+    """
+    return f"""
+UNWIND $rows AS row
+MATCH (h:Entity {{key: row.head}})-[x:RETRACTED]->(t:Entity {{key: row.tail}})
+WHERE x.rel_type = '{_rel(rel)}' AND coalesce(x.qualifier, '') = row.qualifier
+SET x.retracted_chunk_refs = coalesce(x.retracted_chunk_refs, [])
+        + [r IN row.chunk_refs WHERE NOT r IN coalesce(x.retracted_chunk_refs, [])],
+    x.sources = coalesce(x.sources, []) + [s IN row.sources WHERE NOT s IN coalesce(x.sources, [])]
+RETURN count(DISTINCT row) AS n
+"""
+
+
+# ---------------------------------------------------------------- curation-aware writes
+# Soft-deleted entities (graph.curate) are :DeletedEntity nodes, merged-away ones
+# :MergedEntity {merged_into}. Neither label has a key index (only :Entity does); both scans below
+# are bounded by the number of curated nodes, which admins create by hand.
+CURATED_BY_KEY = """
+UNWIND $keys AS key
+MATCH (e:Entity {key: key})
+RETURN e.key AS key, 'live' AS status, null AS merged_into, e.type AS label, e.name AS name,
+       coalesce(e.aliases, []) AS aliases, elementId(e) AS id
+UNION ALL
+MATCH (e:DeletedEntity) WHERE e.key IN $keys
+RETURN e.key AS key, 'deleted' AS status, null AS merged_into, e.type AS label, e.name AS name,
+       coalesce(e.aliases, []) AS aliases, elementId(e) AS id
+UNION ALL
+MATCH (e:MergedEntity) WHERE e.key IN $keys
+RETURN e.key AS key, 'merged' AS status, e.merged_into AS merged_into, e.type AS label, e.name AS name,
+       coalesce(e.aliases, []) AS aliases, elementId(e) AS id
+"""
+
+# Provenance of a deleted entity that a document states again: recorded on the tombstone (it
+# stays out of every answer; graph.curate.deleted_entities lists it, restore_entity revives it
+# with its current support).
+RECORD_DELETED_ENTITIES = """
+UNWIND $rows AS row
+MATCH (d:DeletedEntity) WHERE elementId(d) = row.id
+SET d.aliases = coalesce(d.aliases, []) + [a IN row.aliases WHERE NOT a IN coalesce(d.aliases, [])]
+SET d.aliases_text = reduce(s = '', a IN d.aliases | s + ' ' + a),
+    d.chunk_refs = coalesce(d.chunk_refs, [])
+        + [r IN row.chunk_refs WHERE NOT r IN coalesce(d.chunk_refs, [])]
+"""
+
+RECORD_DELETED_MENTIONS = """
+UNWIND $rows AS row
+MATCH (d:DeletedEntity) WHERE elementId(d) = row.id
+MATCH (c:Chunk {ref: row.ref})
+MERGE (d)-[m:MENTIONED_IN {norm: row.norm}]->(c)
+SET m.surface = row.surface, m.source = row.source, m.start = row.start, m.end = row.end,
+    m.origin = coalesce(row.origin, m.origin)
+"""
+
+
+def record_relations_of_deleted(rel: str) -> str:
+    """Relations stated about a deleted entity become (or add support to) RETRACTED tombstones.
+
+    A row names a deleted end by ``head_id``/``tail_id`` (the tombstone's element id) and a live
+    end by key. An existing tombstone of the same identity gets the refs; otherwise one is created
+    with ``with_entity`` = the deleted end, so restoring that entity brings the relation back.
+    """
+    rel_type = _rel(rel)
+    return f"""
+UNWIND $rows AS row
+OPTIONAL MATCH (hd:DeletedEntity) WHERE elementId(hd) = row.head_id
+OPTIONAL MATCH (hl:Entity {{key: row.head}})
+WITH row, coalesce(hd, hl) AS h
+OPTIONAL MATCH (td:DeletedEntity) WHERE elementId(td) = row.tail_id
+OPTIONAL MATCH (tl:Entity {{key: row.tail}})
+WITH row, h, coalesce(td, tl) AS t
+WHERE h IS NOT NULL AND t IS NOT NULL
+OPTIONAL MATCH (h)-[x:RETRACTED]->(t)
+WHERE x.rel_type = '{rel_type}' AND coalesce(x.qualifier, '') = row.qualifier
+WITH row, h, t, collect(x) AS xs
+FOREACH (x IN xs |
+  SET x.retracted_chunk_refs = coalesce(x.retracted_chunk_refs, [])
+        + [r IN row.chunk_refs WHERE NOT r IN coalesce(x.retracted_chunk_refs, [])],
+      x.sources = coalesce(x.sources, []) + [s IN row.sources WHERE NOT s IN coalesce(x.sources, [])])
+FOREACH (_ IN CASE WHEN size(xs) = 0 THEN [1] ELSE [] END |
+  CREATE (h)-[n:RETRACTED]->(t)
+  SET n = row.props
+  SET n.rel_type = '{rel_type}', n.qualifier = row.qualifier, n.sources = row.sources,
+      n.retracted_chunk_refs = row.chunk_refs, n.retracted_at = toString(datetime()),
+      n.retracted_by = 'ingestion', n.reason = 'stated about a deleted entity',
+      n.with_entity = row.with_entity, n.created_at = datetime())
+RETURN count(*) AS n
 """
 
 
@@ -123,6 +232,27 @@ SET r.chunk_refs = [x IN r.chunk_refs WHERE NOT x IN $refs]
 RETURN collect(DISTINCT e.key) AS keys
 """
 
+# Tombstones lose the support of removed chunks as live facts do (reached the same way: a
+# retracted relation's ends are both mentioned in each chunk that stated it; a deleted entity
+# keeps its MENTIONED_IN edges). Returns element ids for TOMBSTONES_TO_PRUNE.
+UNSUPPORT_TOMBSTONES = """
+MATCH (c:Chunk)<-[:MENTIONED_IN]-(e) WHERE c.ref IN $refs AND (e:Entity OR e:DeletedEntity)
+WITH DISTINCT e
+CALL (e) {
+  WITH e WHERE e:DeletedEntity
+  SET e.chunk_refs = [x IN coalesce(e.chunk_refs, []) WHERE NOT x IN $refs]
+  RETURN collect(elementId(e)) AS entity_ids
+}
+CALL (e) {
+  MATCH (e)-[x:RETRACTED]->()
+  WHERE any(r IN coalesce(x.retracted_chunk_refs, []) WHERE r IN $refs)
+  SET x.retracted_chunk_refs = [r IN x.retracted_chunk_refs WHERE NOT r IN $refs]
+  RETURN collect(elementId(x)) AS relation_ids
+}
+WITH collect(entity_ids) AS e_ids, collect(relation_ids) AS r_ids
+RETURN reduce(a = [], l IN e_ids | a + l) AS entity_ids, reduce(a = [], l IN r_ids | a + l) AS relation_ids
+"""
+
 PRUNE_RELATIONS = """
 UNWIND $keys AS key
 MATCH (e:Entity {key: key})-[r]->(:Entity)
@@ -138,6 +268,32 @@ UNWIND $keys AS key
 MATCH (e:Entity {key: key})
 WHERE size(e.chunk_refs) = 0 AND NOT EXISTS { (e)-[:MENTIONED_IN]->() }
 DETACH DELETE e
+RETURN collect(key) AS keys
+"""
+
+# Orphan tombstones: a retracted relation or a deleted entity that no chunk states any more is
+# removed (a later document stating it afresh starts from a clean slate); the decision lives as
+# long as something still states the fact. Keeps the graph free of tombstones no admin can see
+# (curation is scoped by the collections of the supporting chunks).
+PRUNE_RETRACTED = """
+UNWIND $ids AS id
+MATCH ()-[x:RETRACTED]->() WHERE elementId(x) = id AND size(coalesce(x.retracted_chunk_refs, [])) = 0
+DELETE x
+RETURN count(*) AS deleted
+"""
+
+PRUNE_DELETED_ENTITIES = """
+UNWIND $ids AS id
+MATCH (d:DeletedEntity) WHERE elementId(d) = id AND NOT EXISTS { (d)-[:MENTIONED_IN]->() }
+WITH d, d.key AS key
+DETACH DELETE d
+RETURN collect(key) AS keys
+"""
+
+# A merge redirect whose kept entity is gone redirects nothing any more.
+PRUNE_MERGED = """
+MATCH (m:MergedEntity) WHERE m.merged_into IN $keys
+DETACH DELETE m
 RETURN count(*) AS deleted
 """
 
@@ -148,11 +304,9 @@ DELETE d
 """
 
 # ---------------------------------------------------------------- resolution look-ups
-EXISTING_BY_KEY = """
-UNWIND $keys AS key
-MATCH (e:Entity {key: key})
-RETURN e.key AS key, e.type AS label, e.name AS name, coalesce(e.aliases, []) AS aliases
-"""
+# Live entities, soft-deleted ones and merge redirects by key (see CURATED_BY_KEY); resolution
+# follows ``merged_into`` to the kept entity (graph.resolve.follow_curation).
+EXISTING_BY_KEY = CURATED_BY_KEY
 
 SIMILAR_BY_FULLTEXT = f"""
 UNWIND $rows AS row

@@ -10,6 +10,11 @@ Order of evidence, per distinct (label, normalized name):
    embedding_fuzzy_floor;
 4. ``new`` — otherwise.
 
+Admin curation (graph.curate) is respected: a key whose entity was merged away
+(``:MergedEntity {merged_into}``) resolves to the kept entity (``merged``, chains followed), and a
+soft-deleted key (``:DeletedEntity``) resolves to itself (``deleted``) and is never fuzzy-matched to
+another entity; graph.write keeps it out of the answering graph.
+
 Two names that differ in a discriminating token (a number, a negation, left/right, inlet/outlet...)
 are never merged by similarity. Candidates come from earlier names in the same batch and from a
 :class:`CandidateSource` (Neo4j across documents and ingestion runs). Labels are never crossed: a
@@ -21,9 +26,9 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from graph._neo4j_errors import run_read
 from graph.config import ResolverConfig
@@ -46,12 +51,17 @@ _DIGITS = re.compile(r"\d+")
 
 @dataclass(frozen=True)
 class Candidate:
-    """An existing entity that a mention could resolve to."""
+    """An existing entity that a mention could resolve to.
+
+    ``status`` is "live" (an ``:Entity``) or "deleted" (an admin soft-deleted it). An exact look-up
+    of a merged-away key returns the kept entity, whose ``key`` then differs from the key asked for.
+    """
 
     key: str
     label: str
     name: str
     aliases: tuple[str, ...] = ()
+    status: str = "live"
 
     @property
     def norm(self) -> str:
@@ -67,7 +77,9 @@ class ResolutionDecision:
         name: the mention's name.
         mention_key: key computed from the mention alone.
         resolved_key: key it was written under.
-        method: "exact_key", "fuzzy", "embedding" or "new".
+        method: "exact_key", "merged" (the key was merged away by an admin: resolved to the
+            kept entity), "deleted" (an admin deleted this entity: it stays deleted), "fuzzy",
+            "embedding" or "new".
         score: fuzzy score (0-100) or cosine similarity; None for exact/new.
         candidate: name of the entity it merged into; None for "new".
         chunk_ids: chunks that contained the mention.
@@ -83,11 +95,107 @@ class ResolutionDecision:
     chunk_ids: tuple[str, ...] = ()
 
 
+#: Longest chain of merges followed (A merged into B, B into C...); guards against cycles too.
+MAX_MERGE_HOPS = 8
+
+
+@dataclass(frozen=True)
+class CuratedKey:
+    """Where the facts of a key go after admin curation.
+
+    Attributes:
+        key: the key asked for.
+        target: the key facts are written under (the kept entity for a merged-away key).
+        status: "live" (target is an ``:Entity``) or "deleted" (target is a ``:DeletedEntity``).
+        merged: True when ``target`` was reached through merge redirects.
+        label, name, aliases: of the target node.
+        node_id: element id of the target node (valid inside the transaction that read it).
+    """
+
+    key: str
+    target: str
+    status: str
+    merged: bool
+    label: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    node_id: str | None = None
+
+
+_STATUS_RANK = {"live": 0, "deleted": 1, "merged": 2}
+
+
+def follow_curation(
+    keys: Iterable[str], fetch: Callable[[list[str]], Iterable[Mapping[str, Any]]]
+) -> dict[str, CuratedKey]:
+    """Look keys up, following merge redirects to the kept entity (pure apart from ``fetch``).
+
+    A live ``:Entity`` with the key wins over tombstones of the same key (it was created after
+    them, e.g. by a split). A redirect is followed only within the same type and only to a live or
+    deleted entity; a chain that ends nowhere (the kept entity is gone) or loops is ignored, and the
+    key is treated as unknown.
+
+    Args:
+        keys: keys to look up.
+        fetch: returns rows ``{key, status ("live"|"deleted"|"merged"), merged_into, label, name,
+            aliases, id}`` for a list of keys (``CURATED_BY_KEY``).
+
+    Returns:
+        Known keys only: key → where its facts go.
+    """
+    wanted = list(dict.fromkeys(keys))
+    rows: dict[str, Mapping[str, Any]] = {}
+    asked: set[str] = set()
+    pending = wanted
+    for _ in range(MAX_MERGE_HOPS + 1):
+        pending = [k for k in dict.fromkeys(pending) if k not in asked]
+        if not pending:
+            break
+        asked.update(pending)
+        for row in fetch(pending):
+            key = str(row["key"])
+            if key not in rows or _STATUS_RANK[str(row["status"])] < _STATUS_RANK[str(rows[key]["status"])]:
+                rows[key] = row
+        pending = [
+            str(r["merged_into"]) for r in rows.values() if r["status"] == "merged" and r.get("merged_into")
+        ]
+    out: dict[str, CuratedKey] = {}
+    for key in wanted:
+        row = rows.get(key)
+        seen = {key}
+        hops = 0
+        while row is not None and row["status"] == "merged" and hops < MAX_MERGE_HOPS:
+            nxt = str(row.get("merged_into") or "")
+            if not nxt or nxt in seen or nxt.split(":", 1)[0] != key.split(":", 1)[0]:
+                row = None
+                break
+            seen.add(nxt)
+            row = rows.get(nxt)
+            hops += 1
+        if row is None or row["status"] == "merged":
+            continue
+        out[key] = CuratedKey(
+            key,
+            str(row["key"]),
+            str(row["status"]),
+            hops > 0,
+            str(row["label"]),
+            str(row["name"]),
+            tuple(str(a) for a in row.get("aliases") or ()),
+            None if row.get("id") is None else str(row["id"]),
+        )
+    return out
+
+
 class CandidateSource(Protocol):
     """Where existing entities are looked up."""
 
     def exact(self, keys: Sequence[str]) -> dict[str, Candidate]:
-        """Return existing entities whose key is in ``keys``."""
+        """Return, per key in ``keys`` that exists, the entity it resolves to.
+
+        That is the entity with the key, or for a key merged away by an admin the kept entity;
+        soft-deleted entities come back with ``status="deleted"``.
+        """
         ...
 
     def similar(self, label: str, names: Sequence[str], limit: int) -> dict[str, list[Candidate]]:
@@ -135,8 +243,12 @@ class Neo4jCandidates:
         )
 
     def exact(self, keys: Sequence[str]) -> dict[str, Candidate]:
-        rows = self._run(EXISTING_BY_KEY, keys=list(keys)) if keys else []
-        return {str(r["key"]): _candidate(r) for r in rows}
+        if not keys:
+            return {}
+        found = follow_curation(keys, lambda ks: self._run(EXISTING_BY_KEY, keys=ks))
+        return {
+            key: Candidate(c.target, c.label, c.name, c.aliases, c.status) for key, c in found.items()
+        }
 
     def similar(self, label: str, names: Sequence[str], limit: int) -> dict[str, list[Candidate]]:
         queries = [{"name": n, "label": label, "query": _lucene_query(n)} for n in names]
@@ -235,15 +347,16 @@ class Resolver:
         decisions: dict[str, ResolutionDecision] = {}
         pending: dict[str, list[Mention]] = {}
         for mention in mentions:
-            if mention.key in existing:
+            found = existing.get(mention.key)
+            if found is not None and found.label == mention.label:
+                if found.key != mention.key:
+                    method = "merged"
+                elif found.status == "deleted":
+                    method = "deleted"
+                else:
+                    method = "exact_key"
                 decisions[mention.key] = ResolutionDecision(
-                    mention.label,
-                    mention.name,
-                    mention.key,
-                    mention.key,
-                    "exact_key",
-                    None,
-                    existing[mention.key].name,
+                    mention.label, mention.name, mention.key, found.key, method, None, found.name
                 )
             elif mention.label in self.config.fuzzy_labels:
                 pending.setdefault(mention.label, []).append(mention)

@@ -1,5 +1,17 @@
 """Provenance-preserving writes: every entity and relation lists the chunks that support it.
 
+Admin curation (graph.curate) survives re-ingesting: inside the same transaction the writer looks
+up the keys it is about to write (:data:`graph.cypher.CURATED_BY_KEY`) and
+
+* writes a merged-away key's facts under the kept entity (its name stays an alias; the mention
+  records ``origin`` so a split can move it back);
+* records a soft-deleted entity's new support on its ``:DeletedEntity`` tombstone (chunk_refs,
+  aliases, MENTIONED_IN) instead of re-creating an ``:Entity``; relations stated about it go to
+  ``RETRACTED`` tombstones;
+* adds a retracted relation's new support to its ``RETRACTED`` tombstone instead of re-creating it.
+
+Tombstones lose support with their chunks like live facts and are pruned when nothing states them.
+
 All functions take an injected ``neo4j.Driver``. :func:`replace_version` runs in ONE managed
 transaction: the old contributions are removed and the new ones written together, so a failure
 leaves the graph exactly as it was. The driver retries the transaction on transient errors; what
@@ -19,6 +31,7 @@ from graph._neo4j_errors import open_session, translate_errors
 from graph.config import WriteConfig
 from graph.errors import GraphWriteError
 from graph.facts import Mention, VersionFacts, chunk_ref
+from graph.resolve import CuratedKey, follow_curation
 from graph.schema import ENTITY_LABELS, RELATION_TYPES
 
 logger = logging.getLogger(__name__)
@@ -37,6 +50,14 @@ class WriteSummary:
     removed_relations: int = 0
     removed_entities: int = 0
     skipped_relations: int = 0
+    #: mention keys written under the entity an admin merged them into
+    redirected_entities: int = 0
+    #: entities an admin deleted that this version states again (support kept on the tombstone)
+    deleted_entities_stated: int = 0
+    #: relation rows kept out of the live graph (retracted, or about a deleted entity)
+    retracted_relations_stated: int = 0
+    #: tombstones (retracted relations, deleted entities) pruned because nothing states them
+    removed_tombstones: int = 0
 
 
 @dataclass
@@ -46,6 +67,19 @@ class _Rows:
     mentions: list[dict[str, Any]]
     relations: dict[str, list[dict[str, Any]]]
     skipped: int
+
+
+@dataclass
+class _Tombstones:
+    """Rows that go to curation tombstones instead of the live graph."""
+
+    entities: list[dict[str, Any]]
+    mentions: list[dict[str, Any]]
+    relations: dict[str, list[dict[str, Any]]]
+    redirected: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.entities or self.mentions or self.relations)
 
 
 def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -187,25 +221,184 @@ def prepare_rows(facts: VersionFacts) -> _Rows:
     return _Rows(_chunk_rows(facts), _entity_rows(facts), _mention_rows(facts), relations, skipped)
 
 
-def _unsupport(tx: Any, refs: list[str]) -> list[str]:
-    """Remove the chunks ``refs`` as support; return the keys of the entities they mentioned."""
+def _entity_keys(rows: _Rows) -> list[str]:
+    return [row["key"] for group in rows.entities.values() for row in group]
+
+
+def apply_curation(rows: _Rows, curated: dict[str, CuratedKey]) -> tuple[_Rows, _Tombstones]:
+    """Route rows around admin curation (no I/O).
+
+    Args:
+        rows: rows from :func:`prepare_rows`.
+        curated: :func:`graph.resolve.follow_curation` of the rows' entity keys.
+
+    Returns:
+        The rows for the live graph (merged-away keys rewritten to the kept key, rows that became
+        duplicates combined, relations that became self-loops dropped, nothing touching a deleted
+        entity) and the rows for tombstones (deleted entities' support and mentions; relations
+        with a deleted end). Retracted relations between live entities stay in the live rows: the
+        Cypher checks the tombstone (:func:`graph.cypher.upsert_relations`).
+    """
+    target = {k: c.target for k, c in curated.items() if c.target != k}
+    deleted = {c.target: c.node_id for c in curated.values() if c.status == "deleted"}
+    if not target and not deleted:
+        return rows, _Tombstones([], [], {})
+
+    live_entities: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    dead_entities: dict[str, dict[str, Any]] = {}
+    redirected = 0
+    for label, group in rows.entities.items():
+        for row in group:
+            key = target.get(row["key"], row["key"])
+            if key != row["key"]:
+                redirected += 1
+            if key in deleted:
+                into = dead_entities.setdefault(
+                    key, {"id": deleted[key], "key": key, "aliases": [], "chunk_refs": []}
+                )
+            elif key in live_entities[label]:
+                into = live_entities[label][key]
+                into["props"].update(row["props"])
+            else:
+                into = live_entities[label][key] = {
+                    **row,
+                    "key": key,
+                    "norm": key.split(":", 1)[1],
+                    "aliases": [],
+                    "chunk_refs": [],
+                    "props": dict(row["props"]),
+                }
+            for alias in (row["name"], *row["aliases"]):
+                if alias not in into["aliases"]:
+                    into["aliases"].append(alias)
+            into["chunk_refs"] += [r for r in row["chunk_refs"] if r not in into["chunk_refs"]]
+
+    live_mentions: dict[tuple[str, str, str], dict[str, Any]] = {}
+    dead_mentions: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in rows.mentions:
+        key = target.get(row["key"], row["key"])
+        new = {**row, "key": key}
+        if key != row["key"]:
+            new["origin"] = row["key"]
+        if key in deleted:
+            new["id"] = deleted[key]
+            dead_mentions.setdefault((key, row["ref"], row["norm"]), new)
+        else:
+            live_mentions.setdefault((key, row["ref"], row["norm"]), new)
+
+    live_relations: dict[str, dict[tuple[str, str, str], dict[str, Any]]] = defaultdict(dict)
+    dead_relations: dict[str, dict[tuple[str, str, str], dict[str, Any]]] = defaultdict(dict)
+    for rel_type, group in rows.relations.items():
+        for row in group:
+            head = target.get(row["head"], row["head"])
+            tail = target.get(row["tail"], row["tail"])
+            if head == tail:
+                continue  # the merge made it a self-loop (graph.curate drops those too)
+            ident = (head, tail, row["qualifier"])
+            if head in deleted or tail in deleted:
+                bucket = dead_relations[rel_type]
+                extra = {
+                    "head_id": deleted.get(head),
+                    "tail_id": deleted.get(tail),
+                    "with_entity": head if head in deleted else tail,
+                }
+            else:
+                bucket, extra = live_relations[rel_type], {}
+            into = bucket.get(ident)
+            if into is None:
+                bucket[ident] = {**row, "head": head, "tail": tail, "chunk_refs": list(row["chunk_refs"]),
+                                 "sources": list(row["sources"]), "props": dict(row["props"]), **extra}
+                continue
+            into["chunk_refs"] += [r for r in row["chunk_refs"] if r not in into["chunk_refs"]]
+            into["sources"] += [x for x in row["sources"] if x not in into["sources"]]
+            into["props"].update(row["props"])
+
+    live = _Rows(
+        rows.chunks,
+        {label: list(group.values()) for label, group in live_entities.items() if group},
+        list(live_mentions.values()),
+        {t: list(group.values()) for t, group in live_relations.items() if group},
+        rows.skipped,
+    )
+    dead = _Tombstones(
+        list(dead_entities.values()),
+        list(dead_mentions.values()),
+        {t: list(group.values()) for t, group in dead_relations.items() if group},
+        redirected,
+    )
+    return live, dead
+
+
+@dataclass
+class _Touched:
+    """What removing support touched: live entity keys and tombstone element ids."""
+
+    keys: list[str]
+    deleted_entity_ids: list[str]
+    retracted_ids: list[str]
+
+
+def _unsupport(tx: Any, refs: list[str]) -> _Touched:
+    """Remove the chunks ``refs`` as support (of live facts and of tombstones)."""
     if not refs:
-        return []
+        return _Touched([], [], [])
     keys = tx.run(cypher.UNSUPPORT, refs=refs).single()["keys"]
+    tomb = tx.run(cypher.UNSUPPORT_TOMBSTONES, refs=refs).single()
     tx.run(cypher.DELETE_CHUNKS, refs=refs).consume()
-    return list(keys)
+    return _Touched(list(keys), list(tomb["entity_ids"]), list(tomb["relation_ids"]))
 
 
-def _prune(tx: Any, keys: list[str]) -> tuple[int, int]:
-    """Delete relations and entities among ``keys`` that no chunk supports any more."""
+def _prune(tx: Any, touched: _Touched) -> tuple[int, int, int]:
+    """Delete relations, entities and tombstones among ``touched`` that no chunk supports any more.
+
+    Returns:
+        Removed live relations, live entities, tombstones.
+    """
+    removed_rel = removed_tomb = 0
+    gone: list[str] = []
+    # Tombstones first: pruning a live entity detaches (and so deletes) tombstones on it uncounted.
+    if touched.retracted_ids:
+        removed_tomb += int(tx.run(cypher.PRUNE_RETRACTED, ids=touched.retracted_ids).single()["deleted"])
+    if touched.deleted_entity_ids:
+        gone = list(tx.run(cypher.PRUNE_DELETED_ENTITIES, ids=touched.deleted_entity_ids).single()["keys"])
+        removed_tomb += len(gone)
+    removed_ent = 0
+    if touched.keys:
+        removed_rel = int(tx.run(cypher.PRUNE_RELATIONS, keys=touched.keys).single()["deleted"])
+        orphans = list(tx.run(cypher.DELETE_ORPHANS, keys=touched.keys).single()["keys"])
+        removed_ent = len(orphans)
+        gone += orphans
+    if gone:
+        removed_tomb += int(tx.run(cypher.PRUNE_MERGED, keys=gone).single()["deleted"])
+    return removed_rel, removed_ent, removed_tomb
+
+
+def _curate_rows(tx: Any, rows: _Rows, batch_size: int) -> tuple[_Rows, _Tombstones]:
+    """Look up the rows' keys (inside ``tx``) and route them around admin curation."""
+
+    def fetch(keys: list[str]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for start in range(0, len(keys), batch_size):
+            out += tx.run(cypher.CURATED_BY_KEY, keys=keys[start : start + batch_size]).data()
+        return out
+
+    keys = _entity_keys(rows)
     if not keys:
-        return 0, 0
-    removed_rel = tx.run(cypher.PRUNE_RELATIONS, keys=keys).single()["deleted"]
-    removed_ent = tx.run(cypher.DELETE_ORPHANS, keys=keys).single()["deleted"]
-    return int(removed_rel), int(removed_ent)
+        return rows, _Tombstones([], [], {})
+    return apply_curation(rows, follow_curation(keys, fetch))
 
 
-def _write_rows(tx: Any, facts: VersionFacts, rows: _Rows, batch_size: int) -> None:
+def _write_tombstones(tx: Any, dead: _Tombstones, batch_size: int) -> None:
+    for batch in _batches(dead.entities, batch_size):
+        tx.run(cypher.RECORD_DELETED_ENTITIES, rows=batch).consume()
+    for batch in _batches(dead.mentions, batch_size):
+        tx.run(cypher.RECORD_DELETED_MENTIONS, rows=batch).consume()
+    for rel_type, relation_rows in sorted(dead.relations.items()):
+        for batch in _batches(relation_rows, batch_size):
+            tx.run(cypher.record_relations_of_deleted(rel_type), rows=batch).consume()
+
+
+def _write_rows(tx: Any, facts: VersionFacts, rows: _Rows, batch_size: int) -> int:
     tx.run(
         cypher.UPSERT_DOCUMENT,
         document_id=facts.document_id,
@@ -219,9 +412,13 @@ def _write_rows(tx: Any, facts: VersionFacts, rows: _Rows, batch_size: int) -> N
             tx.run(cypher.upsert_entities(label), rows=batch).consume()
     for batch in _batches(rows.mentions, batch_size):
         tx.run(cypher.UPSERT_MENTIONS, rows=batch).consume()
+    retracted = 0
     for rel_type, relation_rows in sorted(rows.relations.items()):
         for batch in _batches(relation_rows, batch_size):
+            # Support for a retracted relation goes to its tombstone; the upsert skips those rows.
+            retracted += int(tx.run(cypher.record_retracted(rel_type), rows=batch).single()["n"])
             tx.run(cypher.upsert_relations(rel_type), rows=batch).consume()
+    return retracted
 
 
 def replace_version(
@@ -258,26 +455,31 @@ def replace_version(
     rows = prepare_rows(facts)
     version_ids = list(dict.fromkeys([facts.version_id, *supersedes]))
 
-    def work(tx: Any) -> tuple[int, int]:
+    def work(tx: Any) -> WriteSummary:
         refs = tx.run(cypher.VERSION_REFS, version_ids=version_ids).single()["refs"]
         touched = _unsupport(tx, refs)
-        _write_rows(tx, facts, rows, cfg.batch_size)
-        removed = _prune(tx, touched)
+        live, dead = _curate_rows(tx, rows, cfg.batch_size)
+        retracted = _write_rows(tx, facts, live, cfg.batch_size)
+        _write_tombstones(tx, dead, cfg.batch_size)
+        removed_rel, removed_ent, removed_tomb = _prune(tx, touched)
         if _before_commit is not None:
             _before_commit(tx)
-        return removed
+        return WriteSummary(
+            len(live.chunks),
+            sum(len(v) for v in live.entities.values()),
+            len(live.mentions),
+            sum(len(v) for v in live.relations.values()) - retracted,
+            removed_rel,
+            removed_ent,
+            rows.skipped,
+            dead.redirected,
+            len(dead.entities),
+            retracted + sum(len(v) for v in dead.relations.values()),
+            removed_tomb,
+        )
 
-    removed_rel, removed_ent = _execute_write(
+    summary: WriteSummary = _execute_write(
         driver, work, cfg, database, f"replace_version {facts.version_id}"
-    )
-    summary = WriteSummary(
-        len(rows.chunks),
-        sum(len(v) for v in rows.entities.values()),
-        len(rows.mentions),
-        sum(len(v) for v in rows.relations.values()),
-        removed_rel,
-        removed_ent,
-        rows.skipped,
     )
     logger.info("graph version %s written: %s", facts.version_id, summary)
     return summary
@@ -299,12 +501,14 @@ def delete_version(
     """
     cfg = config or WriteConfig()
 
-    def work(tx: Any) -> tuple[int, int]:
+    def work(tx: Any) -> tuple[int, int, int]:
         refs = tx.run(cypher.VERSION_REFS, version_ids=[version_id]).single()["refs"]
         return _prune(tx, _unsupport(tx, refs))
 
-    removed_rel, removed_ent = _execute_write(driver, work, cfg, database, f"delete_version {version_id}")
-    return WriteSummary(0, 0, 0, 0, removed_rel, removed_ent)
+    removed_rel, removed_ent, removed_tomb = _execute_write(
+        driver, work, cfg, database, f"delete_version {version_id}"
+    )
+    return WriteSummary(0, 0, 0, 0, removed_rel, removed_ent, removed_tombstones=removed_tomb)
 
 
 def delete_document(
@@ -327,17 +531,19 @@ def delete_document(
     """
     cfg = config or WriteConfig()
 
-    def work(tx: Any) -> tuple[int, int]:
+    def work(tx: Any) -> tuple[int, int, int]:
         refs = tx.run(cypher.DOCUMENT_REFS, document_id=document_id).single()["refs"]
         removed = _prune(tx, _unsupport(tx, refs))
         tx.run(cypher.DELETE_EMPTY_DOCUMENT, document_id=document_id).consume()
         return removed
 
-    removed_rel, removed_ent = _execute_write(driver, work, cfg, database, f"delete_document {document_id}")
+    removed_rel, removed_ent, removed_tomb = _execute_write(
+        driver, work, cfg, database, f"delete_document {document_id}"
+    )
     logger.info(
         "graph document %s deleted: %d relations, %d entities removed", document_id, removed_rel, removed_ent
     )
-    return WriteSummary(0, 0, 0, 0, removed_rel, removed_ent)
+    return WriteSummary(0, 0, 0, 0, removed_rel, removed_ent, removed_tombstones=removed_tomb)
 
 
 def _execute_write(
