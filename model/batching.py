@@ -210,9 +210,13 @@ class BatchEngine:
         slot.admitted_at = time.perf_counter()
         slot.generated, slot.text, slot.emitted, slot.next_token = 0, "", 0, None
         slot.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        slot.sampler = self.context.new_sampler(
-            request.temperature, request.top_p, request.seed, request.penalties
-        )
+        try:
+            slot.sampler = self.context.new_sampler(
+                request.temperature, request.top_p, request.seed, request.penalties, grammar=request.grammar
+            )
+        except ModelError as exc:  # e.g. a grammar llama.cpp refuses: fail this request only
+            self._finish(slot, error=exc)
+            return
         reused, source = self._reuse_prefix(slot, request.prompt_tokens)
         slot.reused, slot.cache_source = reused, source
         slot.pending = list(request.prompt_tokens[reused:])
@@ -292,7 +296,8 @@ class BatchEngine:
     def _finish(self, slot: _Slot, reason: str = "stop", error: ModelError | None = None) -> None:
         handle = slot.handle
         final: Finished | Failed = Failed(error) if error is not None else self._complete(slot, reason)
-        self.context.free_sampler(slot.sampler)
+        if slot.sampler is not None:
+            self.context.free_sampler(slot.sampler)
         slot.sampler, slot.pending, slot.next_token = None, [], None
         slot.last_used = time.perf_counter()
         with self._cond:

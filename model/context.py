@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .errors import ModelError
+from .errors import InvalidRequest, ModelError
 from .generation import NO_PENALTIES, Penalties
 from .loading import LoadedModel, _llama, default_threads
 
@@ -35,7 +35,12 @@ class SeqContext(Protocol):
 
     def decode(self, entries: list[BatchEntry]) -> None: ...
     def new_sampler(
-        self, temperature: float, top_p: float, seed: int, penalties: Penalties = NO_PENALTIES
+        self,
+        temperature: float,
+        top_p: float,
+        seed: int,
+        penalties: Penalties = NO_PENALTIES,
+        grammar: str | None = None,
     ) -> Any: ...
     def sample(self, sampler: Any, batch_index: int) -> int: ...
     def free_sampler(self, sampler: Any) -> None: ...
@@ -119,17 +124,31 @@ class LlamaSeqContext:
             raise ModelError(f"llama_decode failed with status {status} on a batch of {len(entries)} tokens")
 
     def new_sampler(
-        self, temperature: float, top_p: float, seed: int, penalties: Penalties = NO_PENALTIES
+        self,
+        temperature: float,
+        top_p: float,
+        seed: int,
+        penalties: Penalties = NO_PENALTIES,
+        grammar: str | None = None,
     ) -> Any:
-        """A sampler chain: penalties (if any), then greedy or top-p, temperature and a seeded draw.
+        """A sampler chain: penalties (if any), grammar (if any), then greedy or top-p, temperature
+        and a seeded draw.
 
         ``llama_sampler_sample`` accepts each sampled token into the chain, so the penalties see
         exactly the generated tokens; prompt tokens are never accepted (see :meth:`_add_penalties`).
+        The grammar sampler sets every token that would break the grammar to -inf; it sits before
+        top-p so the nucleus is taken over allowed tokens only, and the token it accepts is the
+        one drawn, which advances its parse state.
+
+        Raises:
+            InvalidRequest: llama.cpp could not parse ``grammar``.
         """
         ll = self._llama
         chain = ll.llama_sampler_chain_init(ll.llama_sampler_chain_default_params())
         if penalties.active:
             self._add_penalties(chain, penalties)
+        if grammar is not None:
+            self._add_grammar(chain, grammar)
         if temperature <= 0:
             ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_greedy())
             return chain
@@ -151,6 +170,14 @@ class LlamaSeqContext:
         sampler = ll.llama_sampler_init_penalties(
             n_vocab, penalties.last_n, penalties.repeat, penalties.frequency, penalties.presence
         )
+        ll.llama_sampler_chain_add(chain, sampler)
+
+    def _add_grammar(self, chain: Any, grammar: str) -> None:
+        ll = self._llama
+        sampler = ll.llama_sampler_init_grammar(self.model.vocab, grammar.encode(), b"root")
+        if not sampler:
+            ll.llama_sampler_free(chain)
+            raise InvalidRequest("llama.cpp could not parse the request's grammar")
         ll.llama_sampler_chain_add(chain, sampler)
 
     def sample(self, sampler: Any, batch_index: int) -> int:

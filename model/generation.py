@@ -50,6 +50,8 @@ class GenerationRequest:
     stop: tuple[str, ...] = ()
     request_id: str = ""
     penalties: Penalties = NO_PENALTIES
+    # GBNF text with a ``root`` rule (see model.grammar); None leaves sampling unconstrained.
+    grammar: str | None = None
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .generation import Penalties
+from .grammar import grammar_for_json_object, grammar_for_schema
 
 MAX_MESSAGES = 512
 MAX_CONTENT_CHARS = 400_000
@@ -29,6 +30,46 @@ class KenningProfile(BaseModel):
     rule: str | None = Field(default=None, max_length=128)
 
 
+class JsonSchemaFormat(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str | None = Field(default=None, max_length=64)
+    schema_: dict[str, Any] = Field(alias="schema")
+    strict: bool | None = None
+
+
+class ResponseFormat(BaseModel):
+    """OpenAI's ``response_format``: plain text, any JSON object, or JSON matching a schema.
+
+    llama-cpp-python's server also takes ``{"type": "json_object", "schema": {...}}``; that form
+    is accepted too and constrains the object to the schema.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    type: Literal["text", "json_object", "json_schema"]
+    json_schema: JsonSchemaFormat | None = None
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+
+    @model_validator(mode="after")
+    def _schema_when_needed(self) -> ResponseFormat:
+        if self.type == "json_schema" and self.json_schema is None:
+            raise ValueError("json_schema is required when type is json_schema")
+        return self
+
+    def grammar(self) -> str | None:
+        """The GBNF grammar constraining the answer, or None for plain text.
+
+        Raises:
+            InvalidRequest: the schema cannot be turned into a grammar.
+        """
+        if self.type == "json_schema" and self.json_schema is not None:
+            return grammar_for_schema(self.json_schema.schema_)
+        if self.type == "json_object":
+            return grammar_for_schema(self.schema_) if self.schema_ is not None else grammar_for_json_object()
+        return None
+
+
 class ChatCompletionBody(BaseModel):
     # Unknown OpenAI fields (n, logit_bias, ...) are ignored, not rejected, so stock
     # OpenAI clients work; the fields Kenning uses are bounded.
@@ -48,6 +89,7 @@ class ChatCompletionBody(BaseModel):
     repeat_last_n: int = Field(default=64, ge=0, le=4096)
     stop: str | list[str] | None = None
     stream: bool = False
+    response_format: ResponseFormat | None = None
     kenning_profile: KenningProfile | None = None
 
     @field_validator("stop")
@@ -63,6 +105,14 @@ class ChatCompletionBody(BaseModel):
         return Penalties(
             self.repeat_penalty, self.repeat_last_n, self.frequency_penalty, self.presence_penalty
         )
+
+    def grammar(self) -> str | None:
+        """The grammar ``response_format`` asks for (None without one or for ``text``).
+
+        Raises:
+            InvalidRequest: the schema cannot be turned into a grammar.
+        """
+        return self.response_format.grammar() if self.response_format is not None else None
 
     @property
     def stop_list(self) -> tuple[str, ...]:

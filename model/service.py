@@ -18,6 +18,7 @@ from .config import ModelConfig, ServerConfig
 from .context import LlamaSeqContext
 from .errors import ExpertCountError, InvalidRequest, UnknownModel
 from .generation import NO_PENALTIES, GenerationHandle, GenerationRequest, Penalties, Timings
+from .grammar import check_grammar
 from .kv_cache import CacheStats, PrefixKVCache
 from .loading import LoadedModel, load_model
 
@@ -45,6 +46,7 @@ class ChatRequest:
     conversation_id: str | None = None
     request_id: str = ""
     penalties: Penalties = NO_PENALTIES
+    grammar: str | None = None  # GBNF from model.grammar; None = unconstrained
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,8 @@ class ModelService:
             UnknownModel, ExpertCountError, InvalidRequest, ContextOverflow, QueueFull.
         """
         variant = self._variant_for(request)
+        if request.grammar is not None:
+            check_grammar(variant.model.vocab, request.grammar)
         tokens = self.render_tokens(variant, request.messages)
         generation = GenerationRequest(
             tuple(tokens),
@@ -191,6 +195,7 @@ class ModelService:
             request.stop,
             request.request_id,
             request.penalties,
+            request.grammar,
         )
         if handle is None:
             handle = GenerationHandle(generation)

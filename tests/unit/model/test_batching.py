@@ -2,7 +2,8 @@
 
 from model.batching import BatchEngine
 from model.context import BatchEntry
-from model.generation import NO_PENALTIES, Finished, GenerationRequest, Penalties, TextDelta
+from model.errors import InvalidRequest
+from model.generation import NO_PENALTIES, Failed, Finished, GenerationRequest, Penalties, TextDelta
 
 EOS = 0
 
@@ -19,8 +20,10 @@ class FakeSeqContext:
     def decode(self, entries: list[BatchEntry]) -> None:
         pass
 
-    def new_sampler(self, temperature, top_p, seed, penalties=NO_PENALTIES):
-        sampler = {"args": (temperature, top_p, seed, penalties), "next": 1}
+    def new_sampler(self, temperature, top_p, seed, penalties=NO_PENALTIES, grammar=None):
+        if grammar == "unparseable":
+            raise InvalidRequest("llama.cpp could not parse the request's grammar")
+        sampler = {"args": (temperature, top_p, seed, penalties), "grammar": grammar, "next": 1}
         self.samplers.append(sampler)
         return sampler
 
@@ -69,3 +72,33 @@ def test_without_penalties_the_sampler_gets_the_inactive_defaults():
     run(context, GenerationRequest((5, 6), 2))
     (sampler,) = context.samplers
     assert sampler["args"] == (0.0, 1.0, 0, Penalties()) and not sampler["args"][3].active
+
+
+def test_the_engine_hands_the_request_grammar_to_the_sampler():
+    context = FakeSeqContext()
+    events = run(context, GenerationRequest((5, 6, 7), 2, grammar='root ::= "{}"'))
+    assert isinstance(events[-1], Finished)
+    assert [s["grammar"] for s in context.samplers] == ['root ::= "{}"']
+
+
+def test_without_a_grammar_the_sampler_is_unconstrained():
+    context = FakeSeqContext()
+    run(context, GenerationRequest((5, 6, 7), 2))
+    assert [s["grammar"] for s in context.samplers] == [None]
+
+
+def test_a_grammar_the_context_refuses_fails_only_that_request():
+    """The refused request gets Failed(InvalidRequest); the engine keeps serving the next one."""
+    context = FakeSeqContext()
+    engine = BatchEngine(
+        context, detokenize=lambda t: b"x", is_eog=lambda t: t == EOS, variant="fake", max_queue=2
+    )
+    engine.start()
+    try:
+        refused = list(engine.submit(GenerationRequest((5, 6), 2, grammar="unparseable")))
+        served = list(engine.submit(GenerationRequest((5, 6), 2)))
+    finally:
+        engine.stop()
+    assert isinstance(refused[-1], Failed) and isinstance(refused[-1].error, InvalidRequest)
+    assert isinstance(served[-1], Finished)
+    assert len(context.freed) == 1

@@ -242,3 +242,33 @@ def test_it_cancels_generation_when_a_streaming_client_disconnects(engine_and_cl
             break
         threading.Event().wait(0.02)
     assert engine.cancelled
+
+
+def test_a_json_schema_response_format_reaches_the_engine_as_a_grammar(engine_and_client):
+    engine, client = engine_and_client
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}, "required": ["a"]}
+    r = chat(client, response_format={"type": "json_schema", "json_schema": {"name": "t", "schema": schema}})
+    assert r.status_code == 200
+    assert "root ::=" in engine.submitted[-1].grammar
+
+
+def test_without_response_format_no_grammar_is_sent(engine_and_client):
+    engine, client = engine_and_client
+    assert chat(client).status_code == 200
+    assert engine.submitted[-1].grammar is None
+
+
+@pytest.mark.parametrize(
+    "response_format",
+    [
+        {"type": "json_schema", "json_schema": {"schema": {"type": "nope"}}},
+        {"type": "json_schema"},
+        {"type": "yaml"},
+    ],
+)
+def test_an_invalid_response_format_is_a_400_and_never_queued(engine_and_client, response_format):
+    engine, client = engine_and_client
+    r = chat(client, response_format=response_format)
+    assert r.status_code == 400
+    assert r.json()["error"]["type"] == "invalid_request"
+    assert engine.submitted == []
