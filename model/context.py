@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from .errors import InvalidRequest, ModelError
 from .generation import NO_PENALTIES, Penalties
+from .grammar import ConstrainedSampler
 from .loading import LoadedModel, _llama, default_threads
 
 logger = logging.getLogger(__name__)
@@ -131,14 +132,12 @@ class LlamaSeqContext:
         penalties: Penalties = NO_PENALTIES,
         grammar: str | None = None,
     ) -> Any:
-        """A sampler chain: penalties (if any), grammar (if any), then greedy or top-p, temperature
-        and a seeded draw.
+        """A sampler chain: penalties (if any), then greedy or top-p, temperature and a seeded draw.
 
         ``llama_sampler_sample`` accepts each sampled token into the chain, so the penalties see
         exactly the generated tokens; prompt tokens are never accepted (see :meth:`_add_penalties`).
-        The grammar sampler sets every token that would break the grammar to -inf; it sits before
-        top-p so the nucleus is taken over allowed tokens only, and the token it accepts is the
-        one drawn, which advances its parse state.
+        With a grammar the chain is wrapped in a :class:`~model.grammar.ConstrainedSampler`, which
+        only lets through tokens that keep the output inside the grammar.
 
         Raises:
             InvalidRequest: llama.cpp could not parse ``grammar``.
@@ -147,16 +146,22 @@ class LlamaSeqContext:
         chain = ll.llama_sampler_chain_init(ll.llama_sampler_chain_default_params())
         if penalties.active:
             self._add_penalties(chain, penalties)
-        if grammar is not None:
-            self._add_grammar(chain, grammar)
         if temperature <= 0:
             ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_greedy())
-            return chain
-        if top_p < 1.0:
-            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_top_p(top_p, 1))
-        ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_temp(temperature))
-        ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_dist(seed))
-        return chain
+        else:
+            if top_p < 1.0:
+                ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_top_p(top_p, 1))
+            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_temp(temperature))
+            ll.llama_sampler_chain_add(chain, ll.llama_sampler_init_dist(seed))
+        return chain if grammar is None else self._constrain(chain, grammar)
+
+    def _constrain(self, chain: Any, grammar: str) -> ConstrainedSampler:
+        ll = self._llama
+        sampler = ll.llama_sampler_init_grammar(self.model.vocab, grammar.encode(), b"root")
+        if not sampler:
+            ll.llama_sampler_free(chain)
+            raise InvalidRequest("llama.cpp could not parse the request's grammar")
+        return ConstrainedSampler(chain, sampler, ll.llama_vocab_n_tokens(self.model.vocab))
 
     def _add_penalties(self, chain: Any, penalties: Penalties) -> None:
         # The signature has changed across llama.cpp versions; the 0.3.36 bindings and the llama.h
@@ -172,19 +177,16 @@ class LlamaSeqContext:
         )
         ll.llama_sampler_chain_add(chain, sampler)
 
-    def _add_grammar(self, chain: Any, grammar: str) -> None:
-        ll = self._llama
-        sampler = ll.llama_sampler_init_grammar(self.model.vocab, grammar.encode(), b"root")
-        if not sampler:
-            ll.llama_sampler_free(chain)
-            raise InvalidRequest("llama.cpp could not parse the request's grammar")
-        ll.llama_sampler_chain_add(chain, sampler)
-
     def sample(self, sampler: Any, batch_index: int) -> int:
+        if isinstance(sampler, ConstrainedSampler):
+            return sampler.sample(self.ptr, batch_index)
         return int(self._llama.llama_sampler_sample(sampler, self.ptr, batch_index))
 
     def free_sampler(self, sampler: Any) -> None:
-        self._llama.llama_sampler_free(sampler)
+        if isinstance(sampler, ConstrainedSampler):
+            sampler.free()
+        else:
+            self._llama.llama_sampler_free(sampler)
 
     def truncate(self, seq_id: int, keep: int) -> None:
         """Drop positions >= keep of a sequence (keep=0 empties it)."""

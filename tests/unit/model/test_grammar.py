@@ -2,6 +2,7 @@
 
 import pytest
 
+from model import context as context_module
 from model.context import LlamaSeqContext
 from model.errors import InvalidRequest
 from model.generation import Penalties
@@ -124,16 +125,17 @@ def test_greedy_without_a_grammar_is_the_same_chain_as_before():
     assert llama.calls == [("greedy",)]
 
 
-def test_the_grammar_sampler_comes_after_penalties_and_before_the_draw():
+def test_with_a_grammar_the_chain_is_unchanged_and_the_grammar_sampler_wraps_it(monkeypatch):
+    built = {}
+    monkeypatch.setattr(context_module, "ConstrainedSampler", lambda *args: built.setdefault("args", args))
     llama = FakeLlama()
     fake_context(llama).new_sampler(0.7, 0.9, 1, Penalties(repeat=1.2), grammar='root ::= "x"')
-    kinds = [c[0] for c in llama.calls]
-    assert kinds == ["penalties", "grammar", "top_p", "temp", "dist"]
-    assert llama.calls[1][1:] == (b'root ::= "x"', b"root")
+    assert [c[0] for c in llama.calls] == ["penalties", "top_p", "temp", "dist"]
+    assert built["args"] == ("chain", ("grammar", b'root ::= "x"', b"root"), 100)
 
 
 def test_a_grammar_llama_cpp_cannot_parse_frees_the_chain_and_is_an_invalid_request():
     llama = FakeLlama(grammar_parses=False)
     with pytest.raises(InvalidRequest):
         fake_context(llama).new_sampler(0.0, 1.0, 0, grammar="root ::= (")
-    assert llama.calls == [("freed", "chain")]
+    assert llama.calls[-1] == ("freed", "chain")
