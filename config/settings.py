@@ -156,6 +156,9 @@ HEALTH_TIMEOUT_S = envint("HEALTH_TIMEOUT_S", 3, minimum=1)
 QA_MAX_QUESTION_CHARS = envint("QA_MAX_QUESTION_CHARS", 4000, minimum=100)
 QA_TOP_K = envint("QA_TOP_K", 8, minimum=1)
 QA_GRAPH_ENABLED = envbool("QA_GRAPH_ENABLED", True)
+# Upper bound on source tokens in the prompt, below the router's budget: on 2 CPU cores prompt
+# evaluation (~150-400 tok/s) dominates time to first token. Raise it where a GPU serves the model.
+QA_MAX_SOURCE_TOKENS = envint("QA_MAX_SOURCE_TOKENS", 1500, minimum=200)
 # Small models loop under greedy decoding; a mild penalty stops that without cutting lists short.
 QA_REPEAT_PENALTY = float(envstr("QA_REPEAT_PENALTY", "1.15"))
 # Dense cosine below this (and no keyword match) counts as "not in the documents".

@@ -76,7 +76,8 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
     answer.retrieval_ms, answer.facts = found.retrieval_ms, found.facts
     profile = wiring.model_router()(route, len(history))
     answer.profile = asdict(profile)
-    budget = max(profile.context_budget_tokens - 600, 256)  # room for system prompt, history, question
+    # Room for the system prompt, history and question; capped for CPU-bound prompt evaluation.
+    budget = min(max(profile.context_budget_tokens - 600, 256), settings.QA_MAX_SOURCE_TOKENS)
     sources = assemble_sources(found.candidates, budget, evidence.estimate_tokens)
     answer.sources = [s.as_dict() for s in sources]
     yield {"event": "sources", "sources": answer.sources, "facts": answer.facts,
