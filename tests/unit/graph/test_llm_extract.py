@@ -1,0 +1,106 @@
+"""LlmExtractor with a fake chat callable: only facts the chunk text supports survive."""
+
+import json
+
+from graph.config import ExtractionConfig
+from graph.facts import ChunkFacts, ChunkInput
+from graph.llm_extract import LlmExtractor, extraction_schema, merge_facts
+from graph.schema import ENTITY_LABELS, RELATION_TYPES
+
+TEXT = "Replaced hyd hose on bucket cylinder; seal leaking"
+CHUNK = ChunkInput("c1", "col", "doc", "v1", TEXT)
+
+
+class FakeChat:
+    def __init__(self, answer):
+        self.answer, self.calls = answer, []
+
+    def __call__(self, messages, **options):
+        self.calls.append((messages, options))
+        return self.answer if isinstance(self.answer, str) else json.dumps(self.answer)
+
+
+def extract(answer, **config):
+    chat = FakeChat(answer)
+    return LlmExtractor(chat, ExtractionConfig(**config)).extract(CHUNK), chat
+
+
+def test_it_asks_for_json_under_the_graph_schema():
+    _, chat = extract({"entities": [], "relations": []})
+    messages, options = chat.calls[0]
+    assert messages[-1]["content"] == TEXT
+    schema = options["response_format"]["json_schema"]["schema"]
+    assert schema == extraction_schema()
+    entity_labels = schema["properties"]["entities"]["items"]["properties"]["label"]["enum"]
+    assert set(entity_labels) == ENTITY_LABELS
+    assert set(schema["properties"]["relations"]["items"]["properties"]["type"]["enum"]) == RELATION_TYPES
+
+
+def test_verbatim_mentions_become_llm_mentions_with_offsets():
+    facts, _ = extract({"entities": [{"text": "hyd hose", "label": "Part"}], "relations": []})
+    [mention] = facts.mentions
+    assert (mention.label, mention.surface, mention.source) == ("Part", "hyd hose", "llm")
+    assert TEXT[mention.start : mention.end] == "hyd hose"
+
+
+def test_mentions_not_in_the_text_or_with_unknown_labels_are_dropped():
+    facts, _ = extract(
+        {
+            "entities": [
+                {"text": "hydraulic hose", "label": "Part"},  # paraphrase, not verbatim
+                {"text": "seal", "label": "Gadget"},
+                {"text": "", "label": "Part"},
+                {"text": "seal", "label": "Part"},
+            ],
+            "relations": [],
+        }
+    )
+    assert [m.surface for m in facts.mentions] == ["seal"]
+
+
+def test_relations_need_both_ends_among_kept_mentions_and_a_known_type():
+    facts, _ = extract(
+        {
+            "entities": [
+                {"text": "bucket cylinder", "label": "Component"},
+                {"text": "seal leaking", "label": "Symptom"},
+            ],
+            "relations": [
+                {"head": "bucket cylinder", "type": "SHOWS", "tail": "seal leaking"},
+                {"head": "bucket cylinder", "type": "LIKES", "tail": "seal leaking"},
+                {"head": "bucket cylinder", "type": "SHOWS", "tail": "engine"},
+                {"head": "bucket cylinder", "type": "SHOWS", "tail": "seal leaking"},
+            ],
+        }
+    )
+    assert [(r.type, r.head, r.tail, r.source) for r in facts.relations] == [
+        ("SHOWS", facts.mentions[0].key, facts.mentions[1].key, "llm")
+    ]
+
+
+def test_an_answer_cut_short_yields_no_facts():
+    facts, _ = extract('{"entities": [{"text": "hyd')
+    assert facts.mentions == [] and facts.relations == []
+
+
+def test_the_pass_is_off_by_default_and_merges_new_facts_when_on():
+    assert ExtractionConfig().use_llm is False
+    answer = {"entities": [{"text": "seal", "label": "Part"}], "relations": []}
+    rule_based = ChunkFacts(CHUNK)
+    off = LlmExtractor(FakeChat(answer)).augment(rule_based)
+    assert off.mentions == []
+    chat = FakeChat(answer)
+    on = LlmExtractor(chat, ExtractionConfig(use_llm=True)).augment(ChunkFacts(CHUNK))
+    assert [m.surface for m in on.mentions] == ["seal"]
+
+
+def test_merge_keeps_rule_based_facts_on_equal_keys():
+    llm, _ = extract({"entities": [{"text": "seal", "label": "Part"}], "relations": []})
+    rule, _ = extract(
+        {
+            "entities": [{"text": "seal", "label": "Part"}, {"text": "hyd hose", "label": "Part"}],
+            "relations": [],
+        }
+    )
+    merged = merge_facts(rule, llm)
+    assert [m.surface for m in merged.mentions] == ["seal", "hyd hose"]
