@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import sys
 import time
@@ -174,8 +175,8 @@ def predicted_sets(mentions, labels_in_gold: dict[str, set[str]]) -> dict[str, s
     return out
 
 
-def nestor_eval(path: Path, extractor: Extractor) -> dict[str, object]:
-    rows = list(csv.DictReader(path.open(newline="", encoding="utf-8", errors="replace")))
+def nestor_eval(path: Path, extractor: Extractor, limit: int | None = None) -> dict[str, object]:
+    rows = list(csv.DictReader(path.open(newline="", encoding="utf-8", errors="replace")))[:limit]
     known = {c: set().union(*(gold_set(r[c]) for r in rows)) for c in COLUMNS}
     chunks = [ChunkInput(f"r{i}", "eval", "nestor", "v", r["OriginalShorttext"]) for i, r in enumerate(rows)]
     started = time.perf_counter()
@@ -494,6 +495,70 @@ def relation_eval(
     return report
 
 
+class LlmPass:
+    """The grammar-constrained LLM pass behind the ``extract_many`` the evaluations call.
+
+    The nestor tables score canonical lexicon names, so each verbatim LLM mention also counts under
+    the canonical names the lexicon finds inside it with the same label (e.g. "hyd hose" ->
+    "hydraulic hose"); the LLM still has to find and label the span.
+    """
+
+    def __init__(self, url: str, rule_based: Extractor) -> None:
+        from graph.llm_extract import LlmExtractor
+        from model.client import ModelClient
+
+        self.client = ModelClient(url, timeout_s=600)
+        self.llm, self.rule_based, self.seconds, self.chunks = (
+            LlmExtractor(self.client.chat),
+            rule_based,
+            0.0,
+            0,
+        )
+
+    def extract_many(self, chunks):
+        out = []
+        for chunk in chunks:
+            started = time.perf_counter()
+            facts = self.llm.extract(chunk)
+            self.seconds, self.chunks = self.seconds + time.perf_counter() - started, self.chunks + 1
+            facts.mentions += [
+                dataclasses.replace(m, name=found.name)
+                for m in list(facts.mentions)
+                for found in self.rule_based.scan(m.surface, chunk.chunk_id)
+                if found.label == m.label
+            ]
+            out.append(facts)
+        return out
+
+
+def _llm_comparison(args, extractor: Extractor) -> dict[str, object]:
+    llm = LlmPass(args.llm, extractor)
+    model = llm.client.models()[0]["id"]
+    side_by_side: dict[str, object] = {}
+    if args.nestor_csv:
+        side_by_side["nestor"] = {
+            "rule_based": nestor_eval(args.nestor_csv, extractor, args.llm_rows),
+            "llm": nestor_eval(args.nestor_csv, llm, args.llm_rows),
+        }
+    if args.apcupsd.exists():
+        side_by_side["apcupsd_dev"] = {
+            name: {
+                k: v
+                for k, v in relation_eval(args.apcupsd, APCUPSD_GOLD, e).items()
+                if k not in ("pairs", "missed")
+            }
+            for name, e in (("rule_based", extractor), ("llm", llm))
+        }
+    side_by_side["conditions"] = {
+        "model": model,
+        "nestor_rows": args.llm_rows,
+        "llm_chunks": llm.chunks,
+        "llm_seconds_per_chunk": round(llm.seconds / max(llm.chunks, 1), 2),
+        "decoding": "greedy, response_format json_schema (graph.llm_extract.extraction_schema)",
+    }
+    return side_by_side
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -505,8 +570,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nut-faq", type=Path, default=Path("/usr/share/doc/nut-doc/html/FAQ.html"))
     parser.add_argument("--no-ner", action="store_true", help="patterns and lexicon only")
     parser.add_argument("--verbose", action="store_true", help="list predicted relations and misses")
+    parser.add_argument(
+        "--llm", metavar="URL", help="also score the LLM pass against `python -m model serve` at URL"
+    )
+    parser.add_argument(
+        "--llm-rows", type=int, default=40, help="nestor rows for the side-by-side LLM comparison"
+    )
     args = parser.parse_args(argv)
     extractor = Extractor(ExtractionConfig(use_ner=not args.no_ner))
+    if args.llm:
+        print(json.dumps({"llm_vs_rule_based": _llm_comparison(args, extractor)}, indent=2, default=str))
+        return 0
     results: dict[str, object] = {}
     if args.nestor_csv:
         results["nestor"] = nestor_eval(args.nestor_csv, extractor)
