@@ -27,8 +27,6 @@ import argparse
 import os
 import platform
 import resource
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,16 +34,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from bench._servers import free_port, start_index_server  # noqa: E402
 
 DEFAULT_FILE = REPO / "sample_data" / "manuals" / "linuxcnc-integrator-information.pdf"
 EMBED_BATCH = 32  # apps/documents/pipeline.py
 INDEX_BATCH = 128
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _rss_peak_mib() -> float:
@@ -62,30 +56,6 @@ def _child_peak_mib(pid: int) -> float | None:
         return None
     return None
 
-
-def _start_index_server(path: str, port: int) -> subprocess.Popen:
-    import httpx
-
-    argv = [
-        sys.executable,
-        "-m",
-        "retrieval.index.server",
-        "--path",
-        path,
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-    ]
-    proc = subprocess.Popen(argv, cwd=REPO)
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("index server did not start")
 
 
 class _Timer:
@@ -172,7 +142,7 @@ def _graph(driver, chunks, version_id: str) -> int:  # type: ignore[no-untyped-d
 def _start_neo4j(tmp: str):  # type: ignore[no-untyped-def]
     from scripts.stack import Stack, start_neo4j
 
-    stack = Stack(profile="dev", state_dir=Path(tmp) / "stack", ports={"neo4j": _free_port()})
+    stack = Stack(profile="dev", state_dir=Path(tmp) / "stack", ports={"neo4j": free_port()})
     start_neo4j(stack)
     return stack, f"bolt://127.0.0.1:{stack.ports['neo4j']}"
 
@@ -202,8 +172,8 @@ def run_pipeline(args, counter, embedder, tmp: str, neo4j_url: str | None):  # t
     from retrieval.sparse import Bm25Encoder
 
     timer = _Timer()
-    port = _free_port()
-    server = _start_index_server(os.path.join(tmp, "index"), port)
+    port = free_port()
+    server = start_index_server(os.path.join(tmp, "index"), port)
     try:
         index = QdrantIndex.connect(
             IndexConfig(url=f"http://127.0.0.1:{port}", collection="bench", timeout_s=300)

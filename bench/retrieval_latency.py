@@ -16,52 +16,19 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 
-import httpx
 import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
-
+from bench._servers import free_port, start_index_server  # noqa: E402
 from bench.retrieval_corpus import percentiles_ms, real_embeddings, real_passages  # noqa: E402
 
 N_COLLECTIONS = 20
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start_server(path: str, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "retrieval.index.server",
-            "--path",
-            path,
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=REPO,
-    )
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("index server did not start")
 
 
 def _corpus(n: int, texts: list[str], vectors: np.ndarray, rng: np.random.Generator):
@@ -120,8 +87,8 @@ def run(n: int, args, texts, vectors, queries, embedder) -> None:
     rng = np.random.default_rng(1)
     ctexts, cvecs, n_real = _corpus(n, texts, vectors, rng)
     with tempfile.TemporaryDirectory(prefix="kenning-latency-", dir=args.tmp) as tmp:
-        port = _free_port()
-        proc = _start_server(os.path.join(tmp, "index"), port)
+        port = free_port()
+        proc = start_index_server(os.path.join(tmp, "index"), port)
         try:
             index = QdrantIndex.connect(
                 IndexConfig(url=f"http://127.0.0.1:{port}", collection="bench", timeout_s=300)
