@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.access import get_collection_for_user
 from apps.documents import mapping, services
+from apps.documents.access import document_for_user, version_for_user
 from apps.documents.models import Document, DocumentVersion
 from apps.documents.serializers import (
     DocumentDetailSerializer,
@@ -32,20 +33,6 @@ from config.errors import UserError
 _MULTIPART = {"multipart/form-data": UploadSerializer}
 
 
-def _document(request: Request, document_id: int, *, write: bool = False) -> Document:
-    document = Document.objects.filter(pk=document_id).first()
-    if document is None:
-        raise Http404("No such document")
-    get_collection_for_user(request, document.collection_id, write=write)
-    return document
-
-
-def _version(request: Request, version_id: int, *, write: bool = False) -> DocumentVersion:
-    version = DocumentVersion.objects.filter(pk=version_id).select_related("document").first()
-    if version is None:
-        raise Http404("No such version")
-    get_collection_for_user(request, version.document.collection_id, write=write)
-    return version
 
 
 def _uploaded_file(request: Request):  # type: ignore[no-untyped-def]
@@ -103,7 +90,7 @@ class DocumentView(APIView):
         summary="A document with its version history",
     )
     def get(self, request: Request, document_id: int) -> Response:
-        return Response(DocumentDetailSerializer(_document(request, document_id)).data)
+        return Response(DocumentDetailSerializer(document_for_user(request, document_id)).data)
 
     @extend_schema(
         operation_id="documents_delete",
@@ -113,7 +100,7 @@ class DocumentView(APIView):
         "then stays hidden and the delete can be sent again.",
     )
     def delete(self, request: Request, document_id: int) -> Response:
-        services.delete_document(_document(request, document_id, write=True))
+        services.delete_document(document_for_user(request, document_id, write=True))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -129,7 +116,7 @@ class DocumentVersionsView(APIView):
         "the old version's passages and facts are removed.",
     )
     def post(self, request: Request, document_id: int) -> Response:
-        document = _document(request, document_id, write=True)
+        document = document_for_user(request, document_id, write=True)
         version, created = services.replace_document(request.user, document, _uploaded_file(request))
         return _upload_response(version, created)
 
@@ -141,7 +128,7 @@ class VersionView(APIView):
         summary="Ingest status of one version: stage, progress, error",
     )
     def get(self, request: Request, version_id: int) -> Response:
-        return Response(VersionSerializer(_version(request, version_id)).data)
+        return Response(VersionSerializer(version_for_user(request, version_id)).data)
 
 
 class VersionRetryView(APIView):
@@ -152,7 +139,7 @@ class VersionRetryView(APIView):
         summary="Queue a failed version again (it resumes after its last completed stage)",
     )
     def post(self, request: Request, version_id: int) -> Response:
-        version = services.retry_version(_version(request, version_id, write=True))
+        version = services.retry_version(version_for_user(request, version_id, write=True))
         return Response(VersionSerializer(version).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -186,7 +173,7 @@ class CollectionVersionsView(APIView):
 
 
 def _record_version(request: Request, version_id: int, *, write: bool = False) -> DocumentVersion:
-    version = _version(request, version_id, write=write)
+    version = version_for_user(request, version_id, write=write)
     if not version.is_records:
         raise Http404("This version is not a record file")
     return version

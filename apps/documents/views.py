@@ -9,25 +9,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from apps.accounts.access import get_collection_for_user, may_write
 from apps.accounts.models import Collection
 from apps.documents import mapping, services
+from apps.documents.access import document_for_user, version_for_user
 from apps.documents.forms import ReplaceForm, UploadForm
-from apps.documents.models import Document, DocumentVersion, Status
+from apps.documents.models import DocumentVersion, Status
 from config.errors import UserError
-
-
-def _document_for_user(request: HttpRequest, document_id: int, *, write: bool = False) -> Document:
-    document = Document.objects.filter(pk=document_id).select_related("collection").first()
-    if document is None:
-        raise Http404("No such document")
-    get_collection_for_user(request, document.collection_id, write=write)
-    return document
-
-
-def _version_for_user(request: HttpRequest, version_id: int, *, write: bool = False) -> DocumentVersion:
-    version = DocumentVersion.objects.filter(pk=version_id).select_related("document").first()
-    if version is None:
-        raise Http404("No such version")
-    get_collection_for_user(request, version.document.collection_id, write=write)
-    return version
 
 
 @login_required
@@ -110,7 +95,7 @@ def status(request: HttpRequest, collection_id: int) -> JsonResponse:
 @login_required
 @require_GET
 def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
-    document = _document_for_user(request, document_id)
+    document = document_for_user(request, document_id)
     context = {
         "document": document,
         "collection": document.collection,
@@ -124,7 +109,7 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def replace(request: HttpRequest, document_id: int) -> HttpResponse:
-    document = _document_for_user(request, document_id, write=True)
+    document = document_for_user(request, document_id, write=True)
     form = ReplaceForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, "Choose the file of the new version.")
@@ -140,7 +125,7 @@ def replace(request: HttpRequest, document_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest, document_id: int) -> HttpResponse:
-    document = _document_for_user(request, document_id, write=True)
+    document = document_for_user(request, document_id, write=True)
     if request.method == "GET":
         return render(
             request,
@@ -156,7 +141,7 @@ def delete(request: HttpRequest, document_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def retry(request: HttpRequest, version_id: int) -> HttpResponse:
-    version = _version_for_user(request, version_id, write=True)
+    version = version_for_user(request, version_id, write=True)
     version = services.retry_version(version)
     if _wants_json(request):
         return JsonResponse({"version": version.as_status()})
@@ -176,8 +161,8 @@ def _safe_next(request: HttpRequest) -> str | None:
     return None
 
 
-_CONTENT_TYPES = {"pdf": "application/pdf", "html": "text/plain; charset=utf-8", "markdown": "text/plain; charset=utf-8",
-                  "text": "text/plain; charset=utf-8", "csv": "text/plain; charset=utf-8",
+_TEXT = "text/plain; charset=utf-8"
+_CONTENT_TYPES = {"pdf": "application/pdf", "html": _TEXT, "markdown": _TEXT, "text": _TEXT, "csv": _TEXT,
                   "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                   "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -193,7 +178,7 @@ def original_file(request: HttpRequest, document_id: int) -> HttpResponse:
 
     from apps.documents.storage import absolute_path
 
-    document = _document_for_user(request, document_id)
+    document = document_for_user(request, document_id)
     version = document.current_version or document.latest_version()
     if version is None or not absolute_path(version.file_path).is_file():
         raise Http404("The file of this document is not available")
@@ -210,7 +195,7 @@ def original_file(request: HttpRequest, document_id: int) -> HttpResponse:
 def _record_version_for_user(
     request: HttpRequest, version_id: int, *, write: bool = False
 ) -> DocumentVersion:
-    version = _version_for_user(request, version_id, write=write)
+    version = version_for_user(request, version_id, write=write)
     if not version.is_records:
         raise Http404("This version is not a record file")
     return version
