@@ -22,8 +22,11 @@ class ComponentHealth:
     latency_ms: float
 
     def as_dict(self) -> dict[str, object]:
-        return {"status": "ok" if self.is_ok else "down", "detail": self.detail,
-                "latency_ms": round(self.latency_ms, 1)}
+        return {
+            "status": "ok" if self.is_ok else "down",
+            "detail": self.detail,
+            "latency_ms": round(self.latency_ms, 1),
+        }
 
 
 def _probe_sql() -> str:
@@ -35,8 +38,11 @@ def _probe_sql() -> str:
 def _probe_redis() -> str:
     import redis
 
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=settings.HEALTH_TIMEOUT_S,
-                                  socket_connect_timeout=settings.HEALTH_TIMEOUT_S)
+    client = redis.Redis.from_url(
+        settings.REDIS_URL,
+        socket_timeout=settings.HEALTH_TIMEOUT_S,
+        socket_connect_timeout=settings.HEALTH_TIMEOUT_S,
+    )
     try:
         client.ping()
     finally:
@@ -45,11 +51,13 @@ def _probe_redis() -> str:
 
 
 def _probe_neo4j() -> str:
-    from config.wiring import neo4j_auth
     from neo4j import GraphDatabase
 
-    with GraphDatabase.driver(settings.NEO4J_URL, auth=neo4j_auth(),
-                              connection_timeout=settings.HEALTH_TIMEOUT_S) as driver:
+    from config.wiring import neo4j_auth
+
+    with GraphDatabase.driver(
+        settings.NEO4J_URL, auth=neo4j_auth(), connection_timeout=settings.HEALTH_TIMEOUT_S
+    ) as driver:
         info = driver.get_server_info()
     return f"{info.agent} at {settings.NEO4J_URL}"
 

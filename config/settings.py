@@ -142,9 +142,14 @@ MODEL_N_CTX = envint("MODEL_N_CTX", 4096, minimum=256)
 MODEL_THREADS = envint("MODEL_THREADS", 2, minimum=1)
 MODEL_N_GPU_LAYERS = envint("MODEL_N_GPU_LAYERS", 0, minimum=-1)
 # Served beside the dense model when the file exists (scripts/install builds the MoE test model).
-MODEL_MOE_GGUF_PATH = envstr("MODEL_MOE_GGUF_PATH", str(
-    Path(envstr("KENNING_CACHE_DIR", str(Path.home() / ".cache" / "kenning"))) / "models"
-    / "SmolLM2-135M-Instruct-4x-MoE.Q4_1.gguf"))
+MODEL_MOE_GGUF_PATH = envstr(
+    "MODEL_MOE_GGUF_PATH",
+    str(
+        Path(envstr("KENNING_CACHE_DIR", str(Path.home() / ".cache" / "kenning")))
+        / "models"
+        / "SmolLM2-135M-Instruct-4x-MoE.Q4_1.gguf"
+    ),
+)
 MODEL_MOE_EXPERTS = envint("MODEL_MOE_EXPERTS", 2, minimum=1)
 # Each extra active-expert count is one more llama context over the same mmapped weights.
 MODEL_MOE_ALLOWED_EXPERTS = [int(k) for k in envlist("MODEL_MOE_ALLOWED_EXPERTS", "1,4")]

@@ -18,8 +18,9 @@ def neo4j_auth() -> tuple[str, str] | None:
 def neo4j_driver():  # type: ignore[no-untyped-def]
     from neo4j import GraphDatabase
 
-    return GraphDatabase.driver(settings.NEO4J_URL, auth=neo4j_auth(), connection_timeout=5,
-                                max_transaction_retry_time=10)
+    return GraphDatabase.driver(
+        settings.NEO4J_URL, auth=neo4j_auth(), connection_timeout=5, max_transaction_retry_time=10
+    )
 
 
 # --- retrieval -------------------------------------------------------------------------------
@@ -42,8 +43,11 @@ def embedder():  # type: ignore[no-untyped-def]
 def index_config():  # type: ignore[no-untyped-def]
     from retrieval.config import IndexConfig
 
-    return IndexConfig(url=settings.QDRANT_URL, collection=settings.QDRANT_COLLECTION,
-                       api_key=settings.QDRANT_API_KEY or None)
+    return IndexConfig(
+        url=settings.QDRANT_URL,
+        collection=settings.QDRANT_COLLECTION,
+        api_key=settings.QDRANT_API_KEY or None,
+    )
 
 
 @functools.cache
@@ -58,8 +62,12 @@ def searcher():  # type: ignore[no-untyped-def]
     from retrieval.config import SearchConfig
     from retrieval.search import HybridSearcher
 
-    return HybridSearcher(index=vector_index(), embedder=embedder(), sparse=bm25_encoder(),
-                          config=SearchConfig(top_k=settings.QA_TOP_K))
+    return HybridSearcher(
+        index=vector_index(),
+        embedder=embedder(),
+        sparse=bm25_encoder(),
+        config=SearchConfig(top_k=settings.QA_TOP_K),
+    )
 
 
 # --- graph -----------------------------------------------------------------------------------
@@ -136,10 +144,15 @@ def available_models():  # type: ignore[no-untyped-def]
     models = []
     for entry in model_client().models():
         info = entry.get("kenning", {})
-        models.append(AvailableModel(name=entry["id"], is_moe=bool(info.get("is_moe")),
-                                     n_ctx=int(info.get("n_ctx") or settings.MODEL_N_CTX),
-                                     expert_count=int(info.get("expert_count") or 0),
-                                     expert_used_counts=tuple(info.get("expert_used_counts") or ())))
+        models.append(
+            AvailableModel(
+                name=entry["id"],
+                is_moe=bool(info.get("is_moe")),
+                n_ctx=int(info.get("n_ctx") or settings.MODEL_N_CTX),
+                expert_count=int(info.get("expert_count") or 0),
+                expert_used_counts=tuple(info.get("expert_used_counts") or ()),
+            )
+        )
     _models_cache["models"] = (now, models)
     return models
 
@@ -149,8 +162,12 @@ def model_router():  # type: ignore[no-untyped-def]
     from model.routing import RouteRequest, route
 
     def compute_profile(question_route, turn_count: int):  # type: ignore[no-untyped-def]
-        request = RouteRequest(intent=question_route.intent, complexity=question_route.complexity,
-                               turn_count=turn_count, retrieval_route=question_route.retrieval)
+        request = RouteRequest(
+            intent=question_route.intent,
+            complexity=question_route.complexity,
+            turn_count=turn_count,
+            retrieval_route=question_route.retrieval,
+        )
         return route(request, available_models())
 
     return compute_profile

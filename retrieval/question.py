@@ -16,22 +16,43 @@ RetrievalRoute = Literal["none", "dense", "hybrid", "graph", "records"]
 
 _RULES: list[tuple[Intent, re.Pattern[str]]] = [
     # Counting over records ("how many times was X replaced"), not quantities ("how many volts").
-    ("aggregate", re.compile(
-        r"\b(how many\b[\w\s-]{0,40}?\b(times|work ?orders?|failures|repairs|replacements|jobs|events|records|"
-        r"breakdowns)|"
-        r"how often (was|were|did|has|have)|number of (times|work ?orders?|failures|repairs|replacements)|"
-        r"most (common|frequent)|top \d+|frequen(cy|tly) (of|was|were)|statistics|trend)\b", re.I)),
-    ("comparison", re.compile(r"\b(compare|comparison|difference between|differ|versus|vs\.?|better than)\b", re.I)),
-    ("troubleshooting", re.compile(
-        r"\b(trips?|fault|fails?|failure|fail(ed|ing)|error|alarm|won'?t|doesn'?t|does not|not working|broken|"
-        r"leak(s|ing)?|nois[ey]|overheat\w*|vibrat\w*|stuck|shuts? (down|off)|what do i check|troubleshoot\w*|"
-        r"cause[sd]?|why|code)\b|(?-i:\b(?:E|F|ERR|AL)-?\d{1,4}\b)", re.I)),
-    ("procedure", re.compile(
-        r"\b(how (do|can|should) (i|we|you)|how to|steps?|procedure|install\w*|replace|configur\w*|set ?up|"
-        r"calibrat\w*|remove|mount|connect)\b", re.I)),
+    (
+        "aggregate",
+        re.compile(
+            r"\b(how many\b[\w\s-]{0,40}?\b(times|work ?orders?|failures|repairs|replacements|jobs|events|records|"
+            r"breakdowns)|"
+            r"how often (was|were|did|has|have)|number of (times|work ?orders?|failures|repairs|replacements)|"
+            r"most (common|frequent)|top \d+|frequen(cy|tly) (of|was|were)|statistics|trend)\b",
+            re.I,
+        ),
+    ),
+    (
+        "comparison",
+        re.compile(r"\b(compare|comparison|difference between|differ|versus|vs\.?|better than)\b", re.I),
+    ),
+    (
+        "troubleshooting",
+        re.compile(
+            r"\b(trips?|fault|fails?|failure|fail(ed|ing)|error|alarm|won'?t|doesn'?t|does not|not working|broken|"
+            r"leak(s|ing)?|nois[ey]|overheat\w*|vibrat\w*|stuck|shuts? (down|off)|what do i check|troubleshoot\w*|"
+            r"cause[sd]?|why|code)\b|(?-i:\b(?:E|F|ERR|AL)-?\d{1,4}\b)",
+            re.I,
+        ),
+    ),
+    (
+        "procedure",
+        re.compile(
+            r"\b(how (do|can|should) (i|we|you)|how to|steps?|procedure|install\w*|replace|configur\w*|set ?up|"
+            r"calibrat\w*|remove|mount|connect)\b",
+            re.I,
+        ),
+    ),
 ]
-_CHITCHAT = re.compile(r"^\s*(hi|hello|hey|thanks?|thank you|good (morning|afternoon|evening)|who are you|"
-                       r"what can you do)\b[\s!.?]*$", re.I)
+_CHITCHAT = re.compile(
+    r"^\s*(hi|hello|hey|thanks?|thank you|good (morning|afternoon|evening)|who are you|"
+    r"what can you do)\b[\s!.?]*$",
+    re.I,
+)
 
 
 @dataclass(frozen=True)

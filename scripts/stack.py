@@ -71,21 +71,27 @@ class Stack:
     def env(self) -> dict[str, str]:
         """Environment for Django, the worker and the servers: points every client at this stack."""
         env = dict(os.environ)
-        env.update({
-            "KENNING_VAR_DIR": str(self.state_dir),
-            "NEO4J_URL": f"bolt://127.0.0.1:{self.ports['neo4j']}",
-            "REDIS_URL": f"redis://127.0.0.1:{self.ports['redis']}/0",
-            "QDRANT_URL": f"http://127.0.0.1:{self.ports['index']}",
-            "QDRANT_PATH": str(self.data_dir("qdrant")),
-            "MODEL_SERVER_URL": f"http://127.0.0.1:{self.ports['model']}",
-            "HF_HUB_OFFLINE": "1",
-            "TRANSFORMERS_OFFLINE": "1",
-            "TOKENIZERS_PARALLELISM": "false",
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-        })
+        env.update(
+            {
+                "KENNING_VAR_DIR": str(self.state_dir),
+                "NEO4J_URL": f"bolt://127.0.0.1:{self.ports['neo4j']}",
+                "REDIS_URL": f"redis://127.0.0.1:{self.ports['redis']}/0",
+                "QDRANT_URL": f"http://127.0.0.1:{self.ports['index']}",
+                "QDRANT_PATH": str(self.data_dir("qdrant")),
+                "MODEL_SERVER_URL": f"http://127.0.0.1:{self.ports['model']}",
+                "HF_HUB_OFFLINE": "1",
+                "TRANSFORMERS_OFFLINE": "1",
+                "TOKENIZERS_PARALLELISM": "false",
+                "DJANGO_SETTINGS_MODULE": "config.settings",
+            }
+        )
         if self.profile == "test":  # a smaller model server: tests generate a few tokens at a time
-            for key, value in (("MODEL_N_CTX", "2048"), ("MODEL_PARALLEL", "2"), ("MODEL_MOE_ALLOWED_EXPERTS", ""),
-                               ("MODEL_KV_CACHE_RAM_MIB", "128")):
+            for key, value in (
+                ("MODEL_N_CTX", "2048"),
+                ("MODEL_PARALLEL", "2"),
+                ("MODEL_MOE_ALLOWED_EXPERTS", ""),
+                ("MODEL_KV_CACHE_RAM_MIB", "128"),
+            ):
                 env.setdefault(key, value)
         env.pop("CELERY_BROKER_URL", None)
         env.pop("CELERY_RESULT_BACKEND", None)
@@ -109,15 +115,30 @@ class Stack:
             return None
         return pid
 
-    def _spawn(self, name: str, argv: list[str], *, env: dict[str, str] | None = None,
-               cwd: Path = ROOT, user: str | None = None) -> int:
+    def _spawn(
+        self,
+        name: str,
+        argv: list[str],
+        *,
+        env: dict[str, str] | None = None,
+        cwd: Path = ROOT,
+        user: str | None = None,
+    ) -> int:
         for sub in ("log", "run"):
             (self.state_dir / sub).mkdir(parents=True, exist_ok=True)
         log = self.log_path(name).open("ab")
         log.write(f"\n--- starting {name}: {' '.join(argv)}\n".encode())
         log.flush()
-        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env=env or self.env(), cwd=cwd, start_new_session=True, user=user)
+        proc = subprocess.Popen(
+            argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env or self.env(),
+            cwd=cwd,
+            start_new_session=True,
+            user=user,
+        )
         self.pid_path(name).write_text(f"{proc.pid}\n")
         return proc.pid
 
@@ -168,8 +189,10 @@ class Stack:
         port = self.ports[SERVICE_PORTS.get(name, name)]
         if port_open(port):
             env_name = f"KENNING_{SERVICE_PORTS.get(name, name).upper()}_PORT"
-            raise StackError(f"port {port} for {name} is already in use by a process this stack did not start. "
-                             f"Stop that process or choose another port with {env_name}=N.")
+            raise StackError(
+                f"port {port} for {name} is already in use by a process this stack did not start. "
+                f"Stop that process or choose another port with {env_name}=N."
+            )
 
 
 def _alive(pid: int) -> bool:
@@ -212,30 +235,68 @@ def start_neo4j(stack: Stack) -> None:
     _require("java", "Install Java 17 (apt-get install -y openjdk-17-jre-headless) or run scripts/install.")
     jar = LAUNCHER_DIR / "target" / "neo4j-launcher-1.0.jar"
     if not jar.exists():
-        raise StackError(f"{jar} is missing. Build it with scripts/install (needs Maven: apt-get install -y maven).")
+        raise StackError(
+            f"{jar} is missing. Build it with scripts/install (needs Maven: apt-get install -y maven)."
+        )
     port = stack.ports["neo4j"]
     home = stack.data_dir("neo4j")
     home.mkdir(parents=True, exist_ok=True)
     classpath = f"{jar}:{LAUNCHER_DIR / 'target' / 'lib'}/*"
-    stack._spawn("neo4j", ["java", "-Xms128m", "-Xmx512m", "-cp", classpath, "dev.kenning.Neo4jLauncher",
-                           str(home), str(port), "128m", "256m"])
-    stack.wait_for("neo4j", lambda: port_open(port) and "KENNING_NEO4J_READY" in _read(stack.log_path("neo4j")),
-                   timeout_s=120)
+    stack._spawn(
+        "neo4j",
+        [
+            "java",
+            "-Xms128m",
+            "-Xmx512m",
+            "-cp",
+            classpath,
+            "dev.kenning.Neo4jLauncher",
+            str(home),
+            str(port),
+            "128m",
+            "256m",
+        ],
+    )
+    stack.wait_for(
+        "neo4j",
+        lambda: port_open(port) and "KENNING_NEO4J_READY" in _read(stack.log_path("neo4j")),
+        timeout_s=120,
+    )
 
 
 def start_redis(stack: Stack) -> None:
-    redis_server = _require("redis-server", "Install it with scripts/install (apt-get install -y redis-server).")
+    redis_server = _require(
+        "redis-server", "Install it with scripts/install (apt-get install -y redis-server)."
+    )
     port = stack.ports["redis"]
     data = stack.data_dir("redis")
     data.mkdir(parents=True, exist_ok=True)
-    stack._spawn("redis", [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                           "--appendonly", "no", "--dir", str(data), "--daemonize", "no"])
+    stack._spawn(
+        "redis",
+        [
+            redis_server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(data),
+            "--daemonize",
+            "no",
+        ],
+    )
     stack.wait_for("redis", lambda: port_open(port), timeout_s=20)
 
 
 def start_postgres(stack: Stack) -> None:
     if not PG_BIN_CANDIDATES:
-        raise StackError("PostgreSQL not found. Install it with scripts/install (apt-get install -y postgresql).")
+        raise StackError(
+            "PostgreSQL not found. Install it with scripts/install (apt-get install -y postgresql)."
+        )
     bin_dir = PG_BIN_CANDIDATES[0]
     data = stack.data_dir("postgres")
     user = "postgres" if os.geteuid() == 0 else None  # postgres refuses to run as root
@@ -245,18 +306,42 @@ def start_postgres(stack: Stack) -> None:
             shutil.chown(data, user, user)
             for parent in [data.parent, stack.state_dir, stack.state_dir.parent]:
                 parent.chmod(parent.stat().st_mode | 0o011)  # let the postgres user traverse
-        subprocess.run([str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
-                       check=True, stdout=subprocess.DEVNULL, user=user)
+        subprocess.run(
+            [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            user=user,
+        )
     port = stack.ports["postgres"]
     sockdir = Path("/tmp")
-    stack._spawn("postgres", [str(bin_dir / "postgres"), "-D", str(data), "-p", str(port), "-h", "127.0.0.1",
-                              "-k", str(sockdir), "-c", "fsync=off", "-c", "full_page_writes=off"], user=user)
+    stack._spawn(
+        "postgres",
+        [
+            str(bin_dir / "postgres"),
+            "-D",
+            str(data),
+            "-p",
+            str(port),
+            "-h",
+            "127.0.0.1",
+            "-k",
+            str(sockdir),
+            "-c",
+            "fsync=off",
+            "-c",
+            "full_page_writes=off",
+        ],
+        user=user,
+    )
     stack.wait_for("postgres", lambda: port_open(port), timeout_s=60)
     psql = [str(bin_dir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-tAc"]
-    exists = subprocess.run([*psql, "SELECT 1 FROM pg_roles WHERE rolname='kenning'"], capture_output=True, text=True)
+    exists = subprocess.run(
+        [*psql, "SELECT 1 FROM pg_roles WHERE rolname='kenning'"], capture_output=True, text=True
+    )
     if exists.stdout.strip() != "1":
-        subprocess.run([*psql, "CREATE ROLE kenning LOGIN SUPERUSER PASSWORD 'kenning'"], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [*psql, "CREATE ROLE kenning LOGIN SUPERUSER PASSWORD 'kenning'"], check=True, capture_output=True
+        )
         subprocess.run([*psql, "CREATE DATABASE kenning OWNER kenning"], check=True, capture_output=True)
 
 
@@ -264,30 +349,74 @@ def start_index(stack: Stack) -> None:
     port = stack.ports["index"]
     path = stack.data_dir("qdrant")
     path.mkdir(parents=True, exist_ok=True)
-    stack._spawn("index", [stack.python, "-m", "retrieval.index.server", "--path", str(path),
-                           "--host", "127.0.0.1", "--port", str(port)])
+    stack._spawn(
+        "index",
+        [
+            stack.python,
+            "-m",
+            "retrieval.index.server",
+            "--path",
+            str(path),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+    )
     stack.wait_for("index", lambda: _http_ok(f"http://127.0.0.1:{port}/collections"), timeout_s=60)
 
 
 def start_model(stack: Stack) -> None:
     port = stack.ports["model"]
-    stack._spawn("model", [stack.python, "manage.py", "run_model_server", "--host", "127.0.0.1",
-                           "--port", str(port)])
+    stack._spawn(
+        "model", [stack.python, "manage.py", "run_model_server", "--host", "127.0.0.1", "--port", str(port)]
+    )
     stack.wait_for("model", lambda: _http_ok(f"http://127.0.0.1:{port}/health"), timeout_s=300)
 
 
 def start_worker(stack: Stack) -> None:
-    argv = [stack.python, "-m", "celery", "-A", "config", "worker", "--loglevel", "INFO", "--concurrency", "1",
-            "--hostname", f"kenning-{stack.profile}@%h", "--without-gossip", "--without-mingle"]
+    argv = [
+        stack.python,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--loglevel",
+        "INFO",
+        "--concurrency",
+        "1",
+        "--hostname",
+        f"kenning-{stack.profile}@%h",
+        "--without-gossip",
+        "--without-mingle",
+    ]
     stack._spawn("worker", argv)
-    stack.wait_for("worker", lambda: "ready." in _read(stack.log_path("worker")).split("--- starting worker")[-1],
-                   timeout_s=120)
+    stack.wait_for(
+        "worker",
+        lambda: "ready." in _read(stack.log_path("worker")).split("--- starting worker")[-1],
+        timeout_s=120,
+    )
 
 
 def start_web(stack: Stack) -> None:
     port = stack.ports["web"]
-    argv = [stack.python, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-            "--worker-class", "gthread", "--workers", "1", "--threads", "16", "--timeout", "300"]
+    argv = [
+        stack.python,
+        "-m",
+        "gunicorn",
+        "config.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        "1",
+        "--threads",
+        "16",
+        "--timeout",
+        "300",
+    ]
     stack._spawn("web", argv)
     stack.wait_for("web", lambda: port_open(port), timeout_s=60)
 
@@ -335,7 +464,9 @@ def main(argv: list[str] | None = None) -> int:
     stack = Stack.for_profile(args.profile)
     unknown = set(getattr(args, "services", [])) - set(SERVICE_ORDER)
     if unknown:
-        parser.error(f"unknown services: {', '.join(sorted(unknown))} (choose from {', '.join(SERVICE_ORDER)})")
+        parser.error(
+            f"unknown services: {', '.join(sorted(unknown))} (choose from {', '.join(SERVICE_ORDER)})"
+        )
     try:
         if args.command == "start":
             for name in args.services or SERVICE_ORDER:

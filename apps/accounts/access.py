@@ -12,8 +12,9 @@ from django.http import Http404, HttpRequest
 from apps.accounts.models import WRITE_ROLES, Collection, Role
 
 
-def get_collection_for_user(request: HttpRequest, collection_id: int, *, write: bool = False,
-                            admin: bool = False) -> Collection:
+def get_collection_for_user(
+    request: HttpRequest, collection_id: int, *, write: bool = False, admin: bool = False
+) -> Collection:
     collection = Collection.objects.filter(pk=collection_id).first()
     role = collection.role_of(request.user) if collection else None
     if collection is None or role is None:

@@ -22,14 +22,24 @@ def check_service_urls(app_configs, **kwargs):  # type: ignore[no-untyped-def]
         value = getattr(settings, name, "")
         parsed = urlparse(value)
         if parsed.scheme not in schemes or not parsed.hostname:
-            errors.append(Error(f"{name}={value!r} is not a valid URL",
-                                hint=f"Use a {'/'.join(schemes)}:// URL with a host.", id="kenning.E001"))
+            errors.append(
+                Error(
+                    f"{name}={value!r} is not a valid URL",
+                    hint=f"Use a {'/'.join(schemes)}:// URL with a host.",
+                    id="kenning.E001",
+                )
+            )
     return errors
 
 
 @register(deploy=True)
 def check_production_secrets(app_configs, **kwargs):  # type: ignore[no-untyped-def]
     if settings.SECRET_KEY.startswith("kenning-dev-only"):
-        return [Warning("SECRET_KEY is the development default", hint="Set SECRET_KEY or SECRET_KEY_FILE.",
-                        id="kenning.W001")]
+        return [
+            Warning(
+                "SECRET_KEY is the development default",
+                hint="Set SECRET_KEY or SECRET_KEY_FILE.",
+                id="kenning.W001",
+            )
+        ]
     return []

@@ -10,7 +10,15 @@ class ConversationAdmin(admin.ModelAdmin):
 
 @admin.register(Answer)
 class AnswerAdmin(admin.ModelAdmin):
-    list_display = ("question", "status", "model_name", "retrieval_ms", "ttft_ms", "kv_cache_hit", "created_at")
+    list_display = (
+        "question",
+        "status",
+        "model_name",
+        "retrieval_ms",
+        "ttft_ms",
+        "kv_cache_hit",
+        "created_at",
+    )
     list_filter = ("status", "is_not_found")
     readonly_fields = ("route", "profile", "sources", "citations", "facts")
 

@@ -23,9 +23,25 @@ class AskSerializer(serializers.Serializer):
 class AnswerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Answer
-        fields = ["id", "question", "text", "status", "error", "is_not_found", "route", "profile", "sources",
-                  "citations", "facts", "model_name", "retrieval_ms", "ttft_ms", "tokens_per_s", "kv_cache_hit",
-                  "created_at"]
+        fields = [
+            "id",
+            "question",
+            "text",
+            "status",
+            "error",
+            "is_not_found",
+            "route",
+            "profile",
+            "sources",
+            "citations",
+            "facts",
+            "model_name",
+            "retrieval_ms",
+            "ttft_ms",
+            "tokens_per_s",
+            "kv_cache_hit",
+            "created_at",
+        ]
 
 
 class ConversationSerializer(serializers.ModelSerializer):
@@ -44,9 +60,15 @@ class ConversationDetailSerializer(ConversationSerializer):
 class AskView(APIView):
     @extend_schema(
         request=AskSerializer,
-        responses={200: OpenApiResponse(OpenApiTypes.STR, description=(
-            "text/event-stream of events: route, sources, delta (text), done (answer_id, text, citations, "
-            "timings, model, profile) or error (message)"))},
+        responses={
+            200: OpenApiResponse(
+                OpenApiTypes.STR,
+                description=(
+                    "text/event-stream of events: route, sources, delta (text), done (answer_id, text, citations, "
+                    "timings, model, profile) or error (message)"
+                ),
+            )
+        },
         summary="Ask a question; the answer streams as server-sent events",
     )
     def post(self, request: Request) -> StreamingHttpResponse:
@@ -54,8 +76,9 @@ class AskView(APIView):
         if not data.is_valid():
             field, errors = next(iter(data.errors.items()))
             raise UserError(f"{field}: {errors[0]}")
-        answer = services.start_answer(request.user, data.validated_data["question"],
-                                       data.validated_data.get("conversation_id"))
+        answer = services.start_answer(
+            request.user, data.validated_data["question"], data.validated_data.get("conversation_id")
+        )
         return _sse(services.answer_events(answer, request.user))
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 
-from apps.documents.models import DocumentVersion
+from apps.documents.models import Document, DocumentVersion
 from config import wiring
 from graph import (
     count_work_orders,
@@ -31,10 +31,22 @@ from retrieval.question import QuestionRoute
 logger = logging.getLogger(__name__)
 
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
-_GROUP_WORDS = {"part": "Part", "component": "Component", "action": "Action", "symptom": "Symptom",
-                "failure": "FailureMode", "problem": "FailureMode"}
-_FILTER_BY_LABEL = {"Equipment": "equipment", "Model": "equipment", "Component": "component", "Action": "action",
-                    "FailureMode": "failure_mode", "Part": "part"}
+_GROUP_WORDS = {
+    "part": "Part",
+    "component": "Component",
+    "action": "Action",
+    "symptom": "Symptom",
+    "failure": "FailureMode",
+    "problem": "FailureMode",
+}
+_FILTER_BY_LABEL = {
+    "Equipment": "equipment",
+    "Model": "equipment",
+    "Component": "component",
+    "Action": "action",
+    "FailureMode": "failure_mode",
+    "Part": "part",
+}
 
 
 @dataclass
@@ -51,8 +63,9 @@ def estimate_tokens(text: str) -> int:
     return int(len(text.split()) * 1.35) + 1
 
 
-def gather(question: str, route: QuestionRoute, collections: list[int],
-           history: list[tuple[str, str]]) -> Evidence:
+def gather(
+    question: str, route: QuestionRoute, collections: list[int], history: list[tuple[str, str]]
+) -> Evidence:
     started = time.perf_counter()
     evidence = Evidence()
     if route.intent == "chitchat" or not collections:
@@ -64,12 +77,20 @@ def gather(question: str, route: QuestionRoute, collections: list[int],
         graph_hits = _graph(query, route, allowed, evidence)
     mode = "hybrid" if route.use_dense and route.use_sparse else ("sparse" if route.use_sparse else "dense")
     live_versions = DocumentVersion.objects.live_ids(collections)
-    result = wiring.searcher().search(query, allowed, settings.QA_TOP_K, mode, version_ids=live_versions,
-                                      extra={"graph": graph_hits} if graph_hits else None)
+    result = wiring.searcher().search(
+        query,
+        allowed,
+        settings.QA_TOP_K,
+        mode,
+        version_ids=live_versions,
+        extra={"graph": graph_hits} if graph_hits else None,
+    )
     passages = list(result)
     titles = _titles({p.document_id for p in passages})
     if _is_relevant(passages, evidence):
-        aggregates = [_fact_candidate(f) for f in evidence.facts if f["kind"] == "aggregate" and f["chunk_ids"]]
+        aggregates = [
+            _fact_candidate(f) for f in evidence.facts if f["kind"] == "aggregate" and f["chunk_ids"]
+        ]
         relations = [f for f in evidence.facts if f["kind"] == "relation" and f["chunk_ids"]]
         evidence.candidates = [*aggregates, *(_candidate(p, titles) for p in passages)]
         if relations:
@@ -93,8 +114,10 @@ def _is_relevant(passages: list[Any], evidence: Evidence) -> bool:
         return True
     best_dense = max((p.scores.get("dense", 0.0) for p in passages), default=0.0)
     has_keyword_match = any("sparse" in p.scores for p in passages)
-    return bool(passages) and (best_dense >= settings.QA_MIN_DENSE_SCORE or
-                               (has_keyword_match and best_dense >= settings.QA_MIN_DENSE_SCORE / 2))
+    return bool(passages) and (
+        best_dense >= settings.QA_MIN_DENSE_SCORE
+        or (has_keyword_match and best_dense >= settings.QA_MIN_DENSE_SCORE / 2)
+    )
 
 
 def _graph(query: str, route: QuestionRoute, allowed: list[str], evidence: Evidence) -> list[Any]:
@@ -109,7 +132,11 @@ def _graph(query: str, route: QuestionRoute, allowed: list[str], evidence: Evide
         else:
             keys = [le.entity.key for le in linked]
             if route.intent == "troubleshooting":
-                facts = [f for path in troubleshooting_paths(driver, keys, allowed) for f in (*path.steps, *path.extras)]
+                facts = [
+                    f
+                    for path in troubleshooting_paths(driver, keys, allowed)
+                    for f in (*path.steps, *path.extras)
+                ]
             else:
                 facts = []
             facts = facts or neighbourhood(driver, keys, allowed, hops=1)
@@ -134,19 +161,36 @@ def _aggregate(driver: Any, query: str, linked: list[Any], allowed: list[str], e
     lowered = query.lower()
     if re.search(r"\b(most|top|common|frequent)\b", lowered):
         group = next((label for word, label in _GROUP_WORDS.items() if word in lowered), "FailureMode")
-        ranked = top_values(driver, allowed, group_label=group, equipment=filters.get("equipment", ()),
-                            component=filters.get("component", ()), action=filters.get("action", ()), year=year)
+        ranked = top_values(
+            driver,
+            allowed,
+            group_label=group,
+            equipment=filters.get("equipment", ()),
+            component=filters.get("component", ()),
+            action=filters.get("action", ()),
+            year=year,
+        )
         for r in ranked:
             chunk_ids = [c.chunk_id for w in r.work_orders for c in w.citations]
-            text = f"{r.entity.name} ({r.entity.label}): {r.count} work orders" + (f" in {year}" if year else "")
-            evidence.facts.append({"text": text, "kind": "aggregate", "count": r.count, "chunk_ids": chunk_ids})
+            text = f"{r.entity.name} ({r.entity.label}): {r.count} work orders" + (
+                f" in {year}" if year else ""
+            )
+            evidence.facts.append(
+                {"text": text, "kind": "aggregate", "count": r.count, "chunk_ids": chunk_ids}
+            )
         return
     counted = count_work_orders(driver, allowed, year=year, **{k: v for k, v in filters.items()})
     names = ", ".join(le.entity.name for le in linked)
     chunk_ids = [c.chunk_id for w in counted.work_orders for c in w.citations]
-    evidence.facts.append({"text": f"Work orders matching {names}{' in ' + str(year) if year else ''}: {counted.count}",
-                           "kind": "aggregate", "count": counted.count, "chunk_ids": chunk_ids,
-                           "work_orders": [w.key for w in counted.work_orders]})
+    evidence.facts.append(
+        {
+            "text": f"Work orders matching {names}{' in ' + str(year) if year else ''}: {counted.count}",
+            "kind": "aggregate",
+            "count": counted.count,
+            "chunk_ids": chunk_ids,
+            "work_orders": [w.key for w in counted.work_orders],
+        }
+    )
 
 
 def _dedupe(facts: list[Any]) -> list[Any]:
@@ -160,9 +204,14 @@ def _dedupe(facts: list[Any]) -> list[Any]:
 
 
 def _fact_dict(fact: Any) -> dict[str, Any]:
-    return {"text": f"{fact.head.name} ({fact.head.label}) —{fact.rel}→ {fact.tail.name} ({fact.tail.label})",
-            "kind": "relation", "head": fact.head.key, "rel": fact.rel, "tail": fact.tail.key,
-            "chunk_ids": [c.chunk_id for c in fact.citations]}
+    return {
+        "text": f"{fact.head.name} ({fact.head.label}) —{fact.rel}→ {fact.tail.name} ({fact.tail.label})",
+        "kind": "relation",
+        "head": fact.head.key,
+        "rel": fact.rel,
+        "tail": fact.tail.key,
+        "chunk_ids": [c.chunk_id for c in fact.citations],
+    }
 
 
 def _fact_candidate(fact: dict[str, Any]) -> Candidate:
@@ -177,8 +226,6 @@ def _relations_candidate(relations: list[dict[str, Any]]) -> Candidate:
 
 
 def _titles(document_ids: set[str]) -> dict[str, str]:
-    from apps.documents.models import Document
-
     ids = [int(d) for d in document_ids if str(d).isdigit()]
     return {str(pk): title for pk, title in Document.objects.filter(pk__in=ids).values_list("pk", "title")}
 
@@ -192,5 +239,16 @@ def _candidate(p: Any, titles: dict[str, str]) -> Candidate:
     extra = {"scores": {k: round(v, 4) for k, v in p.scores.items()}}
     if p.payload.get("row_number") is not None:
         extra["row_number"] = p.payload["row_number"]
-    return Candidate("passage", p.text, p.chunk_id, titles.get(p.document_id, ""), p.page, p.heading_path,
-                     p.collection_id, p.document_id, (p.chunk_id,), p.score, extra)
+    return Candidate(
+        "passage",
+        p.text,
+        p.chunk_id,
+        titles.get(p.document_id, ""),
+        p.page,
+        p.heading_path,
+        p.collection_id,
+        p.document_id,
+        (p.chunk_id,),
+        p.score,
+        extra,
+    )

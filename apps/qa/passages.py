@@ -30,12 +30,17 @@ def _neighbours(index, payload: dict[str, Any], allowed: set[str]) -> tuple[list
     ordinal, version = payload.get("ordinal"), payload.get("version_key") or payload.get("version_id")
     if ordinal is None or version is None:
         return [], []
-    ids = [make_chunk_id(str(version), int(ordinal) + k) for k in range(-NEIGHBOURS, NEIGHBOURS + 1) if k and
-           int(ordinal) + k >= 0]
+    ids = [
+        make_chunk_id(str(version), int(ordinal) + k)
+        for k in range(-NEIGHBOURS, NEIGHBOURS + 1)
+        if k and int(ordinal) + k >= 0
+    ]
     found = {h.chunk_id: dict(h.payload) for h in index.retrieve(ids) if h.collection_id in allowed}
     ordered = sorted(found.values(), key=lambda p: int(p.get("ordinal", 0)))
-    return ([p for p in ordered if int(p["ordinal"]) < int(ordinal)],
-            [p for p in ordered if int(p["ordinal"]) > int(ordinal)])
+    return (
+        [p for p in ordered if int(p["ordinal"]) < int(ordinal)],
+        [p for p in ordered if int(p["ordinal"]) > int(ordinal)],
+    )
 
 
 def _document(payload: dict[str, Any]) -> Any:

@@ -33,8 +33,10 @@ def validate_question(question: str) -> str:
         raise UserError("Please type a question.")
     limit = settings.QA_MAX_QUESTION_CHARS
     if len(question) > limit:
-        raise UserError(f"The question is {len(question):,} characters long; the limit is {limit:,}. "
-                        "Shorten it to the essentials (equipment, symptom, error code).")
+        raise UserError(
+            f"The question is {len(question):,} characters long; the limit is {limit:,}. "
+            "Shorten it to the essentials (equipment, symptom, error code)."
+        )
     return question
 
 
@@ -60,8 +62,12 @@ def answer_events(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-u
             logger.exception("answer %s failed", answer.pk)
         answer.status, answer.error = Answer.Status.FAILED, message
         answer.save(update_fields=["status", "error"])
-        yield {"event": "error", "message": message, "answer_id": answer.pk,
-               "retry_after_s": problem.retry_after_s if problem else None}
+        yield {
+            "event": "error",
+            "message": message,
+            "answer_id": answer.pk,
+            "retry_after_s": problem.retry_after_s if problem else None,
+        }
 
 
 def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped-def]
@@ -69,7 +75,12 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
     history = conversation.history()
     route = classify(answer.question, turn_count=len(history))
     answer.route = asdict(route)
-    yield {"event": "route", "route": answer.route, "answer_id": answer.pk, "conversation_id": conversation.pk}
+    yield {
+        "event": "route",
+        "route": answer.route,
+        "answer_id": answer.pk,
+        "conversation_id": conversation.pk,
+    }
 
     collections = readable_collection_ids(user)
     found = evidence.gather(answer.question, route, collections, history)
@@ -80,8 +91,12 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
     budget = min(max(profile.context_budget_tokens - 600, 256), settings.QA_MAX_SOURCE_TOKENS)
     sources = assemble_sources(found.candidates, budget, evidence.estimate_tokens)
     answer.sources = [s.as_dict() for s in sources]
-    yield {"event": "sources", "sources": answer.sources, "facts": answer.facts,
-           "retrieval_ms": round(found.retrieval_ms, 1)}
+    yield {
+        "event": "sources",
+        "sources": answer.sources,
+        "facts": answer.facts,
+        "retrieval_ms": round(found.retrieval_ms, 1),
+    }
 
     if route.intent != "chitchat" and not sources:
         yield from _finish_not_found(answer, found.closest)
@@ -94,7 +109,11 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
     answer.is_not_found = NOT_FOUND.lower()[:30] in answer.text.lower()
     answer.status = Answer.Status.DONE
     answer.save()
-    yield {"event": "done", **_summary(answer), "grounded": grounding.is_grounded or route.intent == "chitchat"}
+    yield {
+        "event": "done",
+        **_summary(answer),
+        "grounded": grounding.is_grounded or route.intent == "chitchat",
+    }
 
 
 def _stream_model(answer: Answer, messages: list[dict[str, str]], profile: Any) -> Iterator[Event]:
@@ -102,8 +121,12 @@ def _stream_model(answer: Answer, messages: list[dict[str, str]], profile: Any) 
     started = time.perf_counter()
     parts: list[str] = []
     # The conversation id gives the model server's KV cache affinity across turns.
-    stream = client.stream_chat(messages, profile, conversation_id=str(answer.conversation_id),
-                                repeat_penalty=settings.QA_REPEAT_PENALTY)
+    stream = client.stream_chat(
+        messages,
+        profile,
+        conversation_id=str(answer.conversation_id),
+        repeat_penalty=settings.QA_REPEAT_PENALTY,
+    )
     for delta in stream:
         if answer.ttft_ms is None:
             answer.ttft_ms = (time.perf_counter() - started) * 1000
@@ -127,11 +150,21 @@ def _finish_not_found(answer: Answer, closest: list[dict[str, Any]]) -> Iterator
 
 
 def _summary(answer: Answer) -> dict[str, Any]:
-    return {"answer_id": answer.pk, "text": answer.text, "citations": answer.citations,
-            "dangling_citations": answer.dangling_citations, "not_found": answer.is_not_found,
-            "timings": {"retrieval_ms": _round(answer.retrieval_ms), "ttft_ms": _round(answer.ttft_ms),
-                        "tokens_per_s": _round(answer.tokens_per_s)},
-            "model": answer.model_name, "profile": answer.profile, "kv_cache_hit": answer.kv_cache_hit}
+    return {
+        "answer_id": answer.pk,
+        "text": answer.text,
+        "citations": answer.citations,
+        "dangling_citations": answer.dangling_citations,
+        "not_found": answer.is_not_found,
+        "timings": {
+            "retrieval_ms": _round(answer.retrieval_ms),
+            "ttft_ms": _round(answer.ttft_ms),
+            "tokens_per_s": _round(answer.tokens_per_s),
+        },
+        "model": answer.model_name,
+        "profile": answer.profile,
+        "kv_cache_hit": answer.kv_cache_hit,
+    }
 
 
 def _round(value: float | None) -> float | None:

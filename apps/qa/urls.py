@@ -11,6 +11,9 @@ urlpatterns = [
     path("passages/<str:chunk_id>/", views.passage, name="passage"),
     path("api/qa/ask", api.AskView.as_view(), name="api-ask"),
     path("api/qa/conversations", api.ConversationListView.as_view(), name="api-conversations"),
-    path("api/qa/conversations/<int:conversation_id>", api.ConversationDetailView.as_view(),
-         name="api-conversation"),
+    path(
+        "api/qa/conversations/<int:conversation_id>",
+        api.ConversationDetailView.as_view(),
+        name="api-conversation",
+    ),
 ]

@@ -47,8 +47,9 @@ def ask(request: HttpRequest) -> StreamingHttpResponse:
     form = AskForm(_json_or_post(request))
     if not form.is_valid():
         raise UserError(form.first_error())
-    answer = services.start_answer(request.user, form.cleaned_data["question"],
-                                   form.cleaned_data.get("conversation_id"))
+    answer = services.start_answer(
+        request.user, form.cleaned_data["question"], form.cleaned_data.get("conversation_id")
+    )
     return _sse(services.answer_events(answer, request.user))
 
 

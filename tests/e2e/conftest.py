@@ -28,9 +28,16 @@ from tests.integration.conftest import (  # noqa: F401  (re-exported fixtures)
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
 # browser steps are still synchronous and safe.
@@ -44,8 +51,7 @@ def browser() -> Iterator[object]:
     if not os.path.exists(CHROMIUM):
         pytest.fail("Chromium is missing: scripts/install installs Debian's chromium package", pytrace=False)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=CHROMIUM_FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
 
@@ -64,7 +70,11 @@ def live_stack(live_server, settings, index_url, model_server_url, neo4j_url, ce
     """A live server wired to the real test services (same URLs the worker uses)."""
     from config import wiring
 
-    settings.QDRANT_URL, settings.MODEL_SERVER_URL, settings.NEO4J_URL = index_url, model_server_url, neo4j_url
+    settings.QDRANT_URL, settings.MODEL_SERVER_URL, settings.NEO4J_URL = (
+        index_url,
+        model_server_url,
+        neo4j_url,
+    )
     for factory in (wiring.vector_index, wiring.searcher, wiring.neo4j_driver):
         factory.cache_clear()
     return live_server

@@ -30,10 +30,14 @@ def test_upload_a_manual_ask_and_open_the_cited_page(page, live_stack, editor):
     status.wait_for()
     page.wait_for_function(
         "() => [...document.querySelectorAll('.upload-list .version-status')].some(b => b.dataset.status === 'ready')",
-        timeout=600_000)
+        timeout=600_000,
+    )
 
     page.goto(f"{live_stack.url}/")
-    page.fill("#ask-form textarea", "The home switch input registers several times per press. What debounce delay should I use?")
+    page.fill(
+        "#ask-form textarea",
+        "The home switch input registers several times per press. What debounce delay should I use?",
+    )
     page.click("#ask-button")
     answer = page.locator("#thread .turn .answer").last
     page.wait_for_selector("#thread .turn .feedback, #thread .turn .answer.failed", timeout=300_000)

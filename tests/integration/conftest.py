@@ -110,8 +110,14 @@ def celery_worker_process(stack: Stack, redis_url: str, django_db_setup, django_
     from django.db import connection
 
     test_db = connection.settings_dict
-    if test_db["ENGINE"].endswith("sqlite3") and test_db["NAME"] in ("", ":memory:") or "memory" in str(test_db["NAME"]):
-        pytest.skip("a separate worker process needs a database on disk (run integration tests on PostgreSQL)")
+    if (
+        test_db["ENGINE"].endswith("sqlite3")
+        and test_db["NAME"] in ("", ":memory:")
+        or "memory" in str(test_db["NAME"])
+    ):
+        pytest.skip(
+            "a separate worker process needs a database on disk (run integration tests on PostgreSQL)"
+        )
     previous = os.environ.get("DATABASE_URL")
     os.environ["DATABASE_URL"] = _database_url(test_db)
     try:

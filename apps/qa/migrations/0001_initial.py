@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,59 +14,107 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Conversation',
+            name="Conversation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conversations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-updated_at'],
+                "ordering": ["-updated_at"],
             },
         ),
         migrations.CreateModel(
-            name='Answer',
+            name="Answer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('question', models.TextField()),
-                ('text', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('streaming', 'Streaming'), ('done', 'Done'), ('failed', 'Failed')], default='streaming', max_length=10)),
-                ('error', models.TextField(blank=True)),
-                ('is_not_found', models.BooleanField(default=False)),
-                ('route', models.JSONField(default=dict)),
-                ('profile', models.JSONField(default=dict)),
-                ('sources', models.JSONField(default=list)),
-                ('citations', models.JSONField(default=list)),
-                ('dangling_citations', models.JSONField(default=list)),
-                ('facts', models.JSONField(default=list)),
-                ('model_name', models.CharField(blank=True, max_length=200)),
-                ('retrieval_ms', models.FloatField(null=True)),
-                ('ttft_ms', models.FloatField(null=True)),
-                ('tokens_per_s', models.FloatField(null=True)),
-                ('completion_tokens', models.IntegerField(null=True)),
-                ('kv_cache_hit', models.BooleanField(null=True)),
-                ('kv_tokens_reused', models.IntegerField(null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='qa.conversation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("question", models.TextField()),
+                ("text", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("streaming", "Streaming"), ("done", "Done"), ("failed", "Failed")],
+                        default="streaming",
+                        max_length=10,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("is_not_found", models.BooleanField(default=False)),
+                ("route", models.JSONField(default=dict)),
+                ("profile", models.JSONField(default=dict)),
+                ("sources", models.JSONField(default=list)),
+                ("citations", models.JSONField(default=list)),
+                ("dangling_citations", models.JSONField(default=list)),
+                ("facts", models.JSONField(default=list)),
+                ("model_name", models.CharField(blank=True, max_length=200)),
+                ("retrieval_ms", models.FloatField(null=True)),
+                ("ttft_ms", models.FloatField(null=True)),
+                ("tokens_per_s", models.FloatField(null=True)),
+                ("completion_tokens", models.IntegerField(null=True)),
+                ("kv_cache_hit", models.BooleanField(null=True)),
+                ("kv_tokens_reused", models.IntegerField(null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="qa.conversation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at'],
+                "ordering": ["created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Feedback',
+            name="Feedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_helpful', models.BooleanField()),
-                ('comment', models.TextField(blank=True, max_length=2000)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('answer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='feedback', to='qa.answer')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("is_helpful", models.BooleanField()),
+                ("comment", models.TextField(blank=True, max_length=2000)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "answer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="feedback", to="qa.answer"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('answer', 'user'), name='one_feedback_per_user')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("answer", "user"), name="one_feedback_per_user")
+                ],
             },
         ),
     ]

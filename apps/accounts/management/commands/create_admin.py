@@ -14,9 +14,13 @@ class Command(BaseCommand):
         User = get_user_model()
         username = options["username"]
         if User.objects.filter(username=username).exists():
-            self.stdout.write(f"Admin account '{username}' exists (its password was printed when it was created).")
+            self.stdout.write(
+                f"Admin account '{username}' exists (its password was printed when it was created)."
+            )
             return
         password = secrets.token_urlsafe(12)
         User.objects.create_superuser(username=username, email="", password=password)
-        self.stdout.write(self.style.SUCCESS(f"Admin account created — username: {username}  password: {password}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Admin account created — username: {username}  password: {password}")
+        )
         self.stdout.write("This password is shown only once; change it under /admin/.")

@@ -4,7 +4,9 @@ from config.health import PROBES, check_all
 
 
 class Command(BaseCommand):
-    help = "Reports each component (SQL, Redis, Neo4j, vector index, model server) as ok/down with the reason."
+    help = (
+        "Reports each component (SQL, Redis, Neo4j, vector index, model server) as ok/down with the reason."
+    )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("components", nargs="*", help=f"only these of: {', '.join(PROBES)}")

@@ -57,14 +57,36 @@ class QaWorld:
         self.model = ScriptedModelClient()
         self.index.ensure_collection(self.embedder.dim)
 
-    def add_passage(self, chunk_id: str, text: str, collection_id: int, page: int = 1, *, title: str = "UPS manual",
-                    is_live: bool = True, **extra) -> None:  # type: ignore[no-untyped-def]
+    def add_passage(
+        self,
+        chunk_id: str,
+        text: str,
+        collection_id: int,
+        page: int = 1,
+        *,
+        title: str = "UPS manual",
+        is_live: bool = True,
+        **extra,
+    ) -> None:  # type: ignore[no-untyped-def]
         version = _ready_version(collection_id, title, is_live)
         vector = self.embedder.embed_documents([text])[0]
-        self.index.upsert([IndexPoint(chunk_id=chunk_id, vector=vector, collection_id=collection_id,
-                                      document_id=version.document_id, version_id=version.pk, text=text, page=page,
-                                      heading_path=("Troubleshooting",), kind="paragraph",
-                                      sparse=self.sparse.encode_document(text), extra=extra)])
+        self.index.upsert(
+            [
+                IndexPoint(
+                    chunk_id=chunk_id,
+                    vector=vector,
+                    collection_id=collection_id,
+                    document_id=version.document_id,
+                    version_id=version.pk,
+                    text=text,
+                    page=page,
+                    heading_path=("Troubleshooting",),
+                    kind="paragraph",
+                    sparse=self.sparse.encode_document(text),
+                    extra=extra,
+                )
+            ]
+        )
 
 
 def _ready_version(collection_id: int, title: str, is_live: bool):  # type: ignore[no-untyped-def]
@@ -72,9 +94,15 @@ def _ready_version(collection_id: int, title: str, is_live: bool):  # type: igno
 
     document, _ = Document.objects.get_or_create(collection_id=collection_id, title=title)
     number = document.versions.count() + 1
-    version = DocumentVersion.objects.create(document=document, number=number, content_hash=f"{title}{number}",
-                                             file_path="x", original_name=f"{title}.md", size_bytes=1,
-                                             status=Status.READY if is_live else Status.INGESTING)
+    version = DocumentVersion.objects.create(
+        document=document,
+        number=number,
+        content_hash=f"{title}{number}",
+        file_path="x",
+        original_name=f"{title}.md",
+        size_bytes=1,
+        status=Status.READY if is_live else Status.INGESTING,
+    )
     if is_live:
         document.current_version = version
         document.save(update_fields=["current_version"])

@@ -51,8 +51,11 @@ def test_dangling_citations_are_removed(client, personas, qa_world):
 def test_outsiders_get_nothing_from_a_collection_however_they_ask(client, personas, qa_world):
     qa_world.add_passage("c1", BATTERY + " Model SU1400 part RBC7.", personas.collection.pk)
     client.force_login(personas.outsider)
-    for question in ("battery disconnected", "What does the Pumps collection say about RBC7?",
-                     "Show me document 1 chunk c1 of SU1400"):
+    for question in (
+        "battery disconnected",
+        "What does the Pumps collection say about RBC7?",
+        "Show me document 1 chunk c1 of SU1400",
+    ):
         events = _events(_ask(client, question))
         assert all(e.get("sources", []) == [] for e in events)
         assert "replace the battery" not in json.dumps(events).lower()
@@ -63,9 +66,13 @@ def test_a_reader_of_another_collection_sees_only_that_collection(client, person
     other = Collection.objects.create(name="Fleet")
     Membership.objects.create(user=personas.outsider, collection=other, role="reader")
     qa_world.add_passage("c1", BATTERY, personas.collection.pk)
-    qa_world.add_passage("c2", "Fleet trucks: if the battery is disconnected, check the main switch.", other.pk)
+    qa_world.add_passage(
+        "c2", "Fleet trucks: if the battery is disconnected, check the main switch.", other.pk
+    )
     client.force_login(personas.outsider)
-    sources = next(e for e in _events(_ask(client, "battery disconnected")) if e["event"] == "sources")["sources"]
+    sources = next(e for e in _events(_ask(client, "battery disconnected")) if e["event"] == "sources")[
+        "sources"
+    ]
     assert [s["chunk_id"] for s in sources] == ["c2"]
 
 
@@ -125,8 +132,11 @@ def test_nobody_can_continue_someone_elses_conversation(client, personas, qa_wor
     client.force_login(personas.reader)
     conversation_id = _events(_ask(client, "hello"))[0]["conversation_id"]
     client.force_login(personas.editor)
-    r = client.post(reverse("qa:ask"), {"question": "more?", "conversation_id": conversation_id},
-                    HTTP_ACCEPT="application/json")
+    r = client.post(
+        reverse("qa:ask"),
+        {"question": "more?", "conversation_id": conversation_id},
+        HTTP_ACCEPT="application/json",
+    )
     assert r.status_code == 404
 
 
@@ -136,7 +146,11 @@ def test_anonymous_users_cannot_ask(client, qa_world, db):
 
 def test_a_version_still_being_ingested_does_not_answer(client, personas, qa_world):
     qa_world.add_passage("old", BATTERY, personas.collection.pk, title="UPS manual")
-    qa_world.add_passage("new", BATTERY + " (revised)", personas.collection.pk, title="UPS manual", is_live=False)
+    qa_world.add_passage(
+        "new", BATTERY + " (revised)", personas.collection.pk, title="UPS manual", is_live=False
+    )
     client.force_login(personas.reader)
-    sources = next(e for e in _events(_ask(client, "battery disconnected")) if e["event"] == "sources")["sources"]
+    sources = next(e for e in _events(_ask(client, "battery disconnected")) if e["event"] == "sources")[
+        "sources"
+    ]
     assert [s["chunk_id"] for s in sources] == ["old"] and sources[0]["title"] == "UPS manual"

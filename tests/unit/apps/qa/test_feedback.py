@@ -11,7 +11,9 @@ def _answer(user):
 def test_the_asker_stores_feedback_with_a_comment(client, personas):
     answer = _answer(personas.reader)
     client.force_login(personas.reader)
-    r = client.post(reverse("qa:feedback", args=[answer.pk]), {"is_helpful": "", "comment": "wrong part number"})
+    r = client.post(
+        reverse("qa:feedback", args=[answer.pk]), {"is_helpful": "", "comment": "wrong part number"}
+    )
     assert r.status_code == 204
     fb = Feedback.objects.get()
     assert fb.is_helpful is False and fb.comment == "wrong part number"
