@@ -15,8 +15,8 @@ else from the number of content chunks.
 
 Server settings, side by side:
 * Kenning: ``python -m model serve --threads T --ctx C --parallel P`` (its defaults otherwise:
-  n_batch 512, f16 KV, flash attention off, one unified KV buffer, prefix cache 512 MiB).
-* llama-server: ``-t T -tb T -c C*P -np P -b 512 -ub 512 -fa off --kv-unified`` (llama-server
+  n_batch 512, f16 KV, flash attention off, one KV stream per sequence, prefix cache 512 MiB).
+* llama-server: ``-t T -tb T -c C*P -np P -b 512 -ub 512 -fa off --no-kv-unified`` (llama-server
   splits ``-c`` among its slots, Kenning's ``--ctx`` is per sequence), its defaults otherwise
   (continuous batching, per-slot prompt cache).
 
@@ -130,7 +130,7 @@ def llama_server_command(args: argparse.Namespace, gguf: Path, port: int) -> lis
         "512",
         "-fa",
         "off",
-        "--kv-unified",
+        "--no-kv-unified",  # one KV stream per slot, as Kenning's LlamaSeqContext (kv_unified=False)
         "--host",
         "127.0.0.1",
         "--port",

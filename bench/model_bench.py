@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import os
 import platform
 import resource
 import sys
-import threading
 import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -87,53 +88,98 @@ def bench_moe(dense, moe_cfg, tokens):
         )
 
 
-def bench_concurrency(cfg, tokens, levels):
-    questions = [f"Summarise what happened to pump P-{100 + i}." for i in range(max(levels))]
-    seq = _sequential_llama(cfg, questions[: max(levels)], tokens)
-    print(f"sequential llama-cpp-python ({max(levels)} requests): {seq:>7.1f} tok/s aggregate")
-    for n in levels:
-        service = ModelService.start(
-            ServerConfig(n_parallel=n, max_queue=0, kv_cache=KVCacheConfig(ram_bytes=0)), [cfg]
-        )
-        try:
-            done = []
+QUESTIONS = [
+    "Why does a centrifugal pump trip shortly after start-up?",
+    "What should a technician check when a hydraulic excavator loses boom pressure?",
+    "How do you recognise cavitation in a pump?",
+    "What causes a diesel engine to overheat under load?",
+    "Why would a conveyor belt drift to one side?",
+    "What are common reasons for a compressor to short-cycle?",
+    "How do you check an inlet valve for leaks?",
+    "What does a worn seal kit look like on a hydraulic cylinder?",
+]
+SYSTEM = "You are a maintenance assistant. Answer in two or three sentences."
+
+
+def bench_concurrency(cfg, tokens, levels, requests):
+    """The same questions three ways; every path is warmed up once before it is timed."""
+    questions = [QUESTIONS[i % len(QUESTIONS)] + f" (case {i})" for i in range(requests)]
+    # llama-cpp-python's Llama decodes on the calling thread: a second OpenMP team in this process
+    # would slow every decode (model/compute.py), so the baseline runs in a process of its own.
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        seq_rate, seq_tokens = pool.submit(_sequential_llama, cfg, questions, tokens).result()
+    ceiling = _decode_ceiling(cfg, levels)
+    print(
+        f"sequential llama-cpp-python Llama, the {len(questions)} questions one after another: "
+        f"{seq_rate:>6.1f} tok/s ({seq_tokens} tokens)"
+    )
+    service = ModelService.start(
+        ServerConfig(n_parallel=max(levels), max_queue=0, kv_cache=KVCacheConfig(ram_bytes=0)), [cfg]
+    )
+    try:
+        ask(service, "Warm-up question?", 4, system=SYSTEM)
+        header = ("concurrent", "engine tok/s", "x sequential", "decode ceiling", "engine/ceiling")
+        print("{:>10} {:>13} {:>13} {:>15} {:>15}".format(*header))
+        for n in levels:
+            # n clients, each sending its next question as soon as its answer ends: every level
+            # answers the same questions, only the number in flight changes.
             started = time.perf_counter()
-            threads = [
-                threading.Thread(
-                    target=lambda q=q, d=done, s=service: d.append(
-                        ask(s, q, tokens, system="Be brief.")[1].completion_tokens
+            with ThreadPoolExecutor(max_workers=n) as clients:
+                done = list(
+                    clients.map(
+                        lambda q: ask(service, q, tokens, system=SYSTEM)[1].completion_tokens, questions
                     )
                 )
-                for q in questions[:n]
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            elapsed = time.perf_counter() - started
-        finally:
-            service.close()
-        print(
-            f"batching engine, {n} concurrent: {sum(done) / elapsed:>7.1f} tok/s aggregate "
-            f"({sum(done)} tokens in {elapsed:.1f}s; {sum(done) / elapsed / seq:.2f}x sequential)"
-        )
+            rate = sum(done) / (time.perf_counter() - started)
+            ratio, share = rate / seq_rate, rate / ceiling[n]
+            print(f"{n:>10} {rate:>13.1f} {ratio:>12.2f}x {ceiling[n]:>15.1f} {share:>14.2f}x")
+    finally:
+        service.close()
+    print(
+        "(decode ceiling: n sequences stepped together by bare llama_decode calls, no prompt, "
+        "no sampling, no engine: the most any scheduler could get out of this build on these cores)"
+    )
 
 
 def _sequential_llama(cfg, questions, tokens):
     from llama_cpp import Llama
 
-    llm = Llama(str(cfg.gguf_path), n_ctx=cfg.n_ctx, n_threads=cfg.n_threads, verbose=False)
-    total, started = 0, time.perf_counter()
-    for q in questions:
-        out = llm.create_chat_completion(
-            [{"role": "system", "content": "Be brief."}, {"role": "user", "content": q}],
-            max_tokens=tokens,
-            temperature=0,
-        )
-        total += out["usage"]["completion_tokens"]
+    n = cfg.n_threads
+    llm = Llama(str(cfg.gguf_path), n_ctx=cfg.n_ctx, n_threads=n, n_threads_batch=n, verbose=False)
+
+    def one(q):
+        messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": q}]
+        out = llm.create_chat_completion(messages, max_tokens=tokens, temperature=0)
+        return out["usage"]["completion_tokens"]
+
+    one("Warm-up question?")
+    started = time.perf_counter()
+    total = sum(one(q) for q in questions)
     elapsed = time.perf_counter() - started
     llm.close()
-    return total / elapsed
+    return total / elapsed, total
+
+
+def _decode_ceiling(cfg, levels, steps=48):
+    from model.context import BatchEntry, LlamaSeqContext
+    from model.loading import load_model
+
+    loaded = load_model(cfg)
+    rates = {}
+    try:
+        for n in levels:
+            context = LlamaSeqContext(loaded, n)
+            try:
+                context.decode([BatchEntry(s, 1, 0, True) for s in range(n)])  # warm-up
+                started = time.perf_counter()
+                for step in range(1, steps + 1):
+                    context.decode([BatchEntry(s, 100 + step, step, True) for s in range(n)])
+                rates[n] = n * steps / (time.perf_counter() - started)
+            finally:
+                context.close()
+    finally:
+        loaded.close()
+    return rates
 
 
 def bench_variant_cost(moe_cfg):
@@ -156,11 +202,22 @@ def bench_variant_cost(moe_cfg):
     )
 
 
+def _llama_features():
+    import llama_cpp
+
+    info = llama_cpp.llama_print_system_info().decode()
+    return " ".join(part.split(" = ")[0].strip() for part in info.split("|") if part.strip().endswith("= 1"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--tokens", type=int, default=32)
+    parser.add_argument("--only", choices=["cache", "moe", "concurrency", "variants"], help="run one section")
+    parser.add_argument("--tokens", type=int, default=64)
     parser.add_argument("--levels", type=int, nargs="*", default=[1, 4, 8])
+    parser.add_argument(
+        "--requests", type=int, default=16, help="questions answered at every concurrency level"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     dense = ModelConfig(name="smollm2", gguf_path=smollm2_gguf_path(), n_ctx=2048, n_threads=args.threads)
@@ -178,14 +235,20 @@ def main() -> int:
         f"threads {args.threads}, n_ctx/seq 2048, max_tokens {args.tokens}, load avg {os.getloadavg()[0]:.1f}"
     )
     print(f"dense: {dense.gguf_path.name}; MoE: {moe.gguf_path.name} (4 experts)")
-    print("\n== 1. prefix KV cache (dense) ==")
-    bench_cache(dense, args.tokens)
-    print("\n== 2. dense vs MoE ==")
-    bench_moe(dense, moe, args.tokens)
-    print("\n== 3. concurrency ==")
-    bench_concurrency(dense, args.tokens, args.levels)
-    print("\n== 4. cost of active-expert variants ==")
-    bench_variant_cost(moe)
+    print(f"llama.cpp CPU features: {_llama_features()}")
+    sections = {
+        "cache": ("1. prefix KV cache (dense)", lambda: bench_cache(dense, args.tokens)),
+        "moe": ("2. dense vs MoE", lambda: bench_moe(dense, moe, args.tokens)),
+        "concurrency": (
+            "3. concurrency (dense)",
+            lambda: bench_concurrency(dense, args.tokens, args.levels, args.requests),
+        ),
+        "variants": ("4. cost of active-expert variants", lambda: bench_variant_cost(moe)),
+    }
+    for key, (title, run) in sections.items():
+        if args.only in (None, key):
+            print(f"\n== {title} ==")
+            run()
     return 0
 
 

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from .compute import run_on_compute_thread
 from .errors import InvalidRequest, ModelError
 from .generation import NO_PENALTIES, Penalties
 from .grammar import ConstrainedSampler
@@ -112,6 +113,7 @@ class LlamaSeqContext:
         One-token batches need no padding: with per-sequence KV streams (see :meth:`_params`) a
         token's logits are bit-identical whether it is decoded alone or with other tokens
         (measured for prompt tails and generated tokens, alone and batched with other sequences).
+        The call itself runs on the process's one compute thread (see :mod:`model.compute`).
         """
         batch = self._batch
         for i, entry in enumerate(entries):
@@ -120,7 +122,7 @@ class LlamaSeqContext:
             batch.seq_id[i][0] = entry.seq_id
             batch.logits[i] = entry.wants_logits
         batch.n_tokens = len(entries)
-        status = self._llama.llama_decode(self.ptr, batch)
+        status = run_on_compute_thread(self._llama.llama_decode, self.ptr, batch)
         if status != 0:
             raise ModelError(f"llama_decode failed with status {status} on a batch of {len(entries)} tokens")
 

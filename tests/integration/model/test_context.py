@@ -1,5 +1,8 @@
 """The real multi-sequence context: logits must not depend on KV placement or batching."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -71,3 +74,22 @@ def test_logits_are_bit_identical_wherever_and_however_a_prompt_is_evaluated(con
     ctx.restore_seq(1, saved)  # a cached prefix restored into another slot
     ctx.truncate(1, n - 30)
     assert np.array_equal(prefill(ctx, 1, prompt[n - 30 :], start=n - 30), cold), "restored prefix + suffix"
+
+
+def test_decodes_from_any_thread_run_on_the_one_compute_thread(context, monkeypatch):
+    # A second OpenMP team in the process throttles every barrier (model/compute.py): decodes
+    # issued by different engine threads must all reach llama.cpp from the same OS thread.
+    ctx, prompt = context
+    ll = _llama()
+    real, seen = ll.llama_decode, []
+
+    def recording_decode(*args):
+        seen.append(threading.current_thread().name)
+        return real(*args)
+
+    monkeypatch.setattr(ll, "llama_decode", recording_decode)
+    reset(ctx)
+    for seq_id in (0, 1):  # one after another: a context (and its batch) belongs to one engine
+        with ThreadPoolExecutor(max_workers=1) as engine_thread:
+            engine_thread.submit(prefill, ctx, seq_id, prompt[:8]).result()
+    assert len(seen) == 2 and len(set(seen)) == 1 and seen[0].startswith("llama-compute")
