@@ -121,7 +121,7 @@ cpu_cmake_flags() { # portable ggml CPU flags matching this CPU; never native (A
   flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
   [[ $flags == *" bmi2 "* ]] && out+=" -DGGML_BMI2=ON"
   [[ $flags == *" avx512f "* ]] && out+=" -DGGML_AVX512=ON"
-  [[ $flags == *" avx512_vbmi "* ]] && out+=" -DGGML_AVX512_VBMI=ON"
+  [[ $flags == *" avx512vbmi "* ]] && out+=" -DGGML_AVX512_VBMI=ON"
   [[ $flags == *" avx512_vnni "* ]] && out+=" -DGGML_AVX512_VNNI=ON"
   [[ $flags == *" avx512_bf16 "* ]] && out+=" -DGGML_AVX512_BF16=ON"
   [[ $flags == *" avx_vnni "* ]] && out+=" -DGGML_AVX_VNNI=ON"
