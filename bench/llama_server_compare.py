@@ -8,10 +8,10 @@ threads, per-sequence context and parallel sequences. Both stay loaded, but only
 at a time, alternating between them run by run so that load from other processes falls on both
 alike; each cell is the median of ``--reps`` runs. For each concurrency level N, N different
 questions are sent at once as streaming ``/v1/chat/completions`` requests (temperature 0,
-``max_tokens`` fixed); aggregate tokens/s is the sum of completion tokens over the wall time from
-the first request to the last stream's end. Completion tokens come from the final chunk's
-``usage`` (both servers send it; llama-server when asked with ``stream_options.include_usage``),
-else from the number of content chunks.
+``max_tokens`` fixed, ``ignore_eos`` so every answer is that long); aggregate tokens/s is the
+sum of completion tokens over the wall time from the first request to the last stream's end.
+Completion tokens come from the final chunk's ``usage`` (both servers send it; llama-server when
+asked with ``stream_options.include_usage``), else from the number of content chunks.
 
 Server settings, side by side:
 * Kenning: ``python -m model serve --threads T --ctx C --parallel P`` (its defaults otherwise:
@@ -172,6 +172,9 @@ async def stream_one(client: httpx.AsyncClient, url: str, question: str, max_tok
         "model": "smollm2",
         "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": question}],
         "max_tokens": max_tokens,
+        # Both servers honour llama-server's ignore_eos: every answer is max_tokens long, so both
+        # do the same work (left to stop on their own, two llama.cpp versions end answers apart).
+        "ignore_eos": True,
         "temperature": 0,
         "stream": True,
         "stream_options": {"include_usage": True},

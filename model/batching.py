@@ -212,7 +212,12 @@ class BatchEngine:
         slot.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         try:
             slot.sampler = self.context.new_sampler(
-                request.temperature, request.top_p, request.seed, request.penalties, grammar=request.grammar
+                request.temperature,
+                request.top_p,
+                request.seed,
+                request.penalties,
+                grammar=request.grammar,
+                ignore_eos=request.ignore_eos,
             )
         except ModelError as exc:  # e.g. a grammar llama.cpp refuses: fail this request only
             self._finish(slot, error=exc)

@@ -11,6 +11,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import numpy as np
+
 from .compute import run_on_compute_thread
 from .errors import InvalidRequest, ModelError
 from .generation import NO_PENALTIES, Penalties
@@ -43,12 +45,20 @@ class SeqContext(Protocol):
         seed: int,
         penalties: Penalties = NO_PENALTIES,
         grammar: str | None = None,
+        ignore_eos: bool = False,
     ) -> Any: ...
     def sample(self, sampler: Any, batch_index: int) -> int: ...
     def free_sampler(self, sampler: Any) -> None: ...
     def truncate(self, seq_id: int, keep: int) -> None: ...
     def save_seq(self, seq_id: int) -> bytes: ...
     def restore_seq(self, seq_id: int, data: bytes) -> None: ...
+
+
+class _Greedy:
+    """Plain greedy decoding: argmax of the logits row, read in place (no sampler chain)."""
+
+
+GREEDY = _Greedy()
 
 
 class LlamaSeqContext:
@@ -70,6 +80,8 @@ class LlamaSeqContext:
                 f"llama.cpp could not create a context for {cfg.name} (n_ctx {cfg.n_ctx} x {n_seq} sequences)"
             )
         self._mem = self._llama.llama_get_memory(self.ptr)
+        self._eog_tokens: list[int] | None = None  # found on first use of ignore_eos
+        self._n_vocab = self._llama.llama_vocab_n_tokens(model.vocab)
         self._batch = self._llama.llama_batch_init(self.n_batch, 0, 1)
 
     def _params(self, n_seq: int) -> Any:
@@ -133,8 +145,12 @@ class LlamaSeqContext:
         seed: int,
         penalties: Penalties = NO_PENALTIES,
         grammar: str | None = None,
+        ignore_eos: bool = False,
     ) -> Any:
         """A sampler chain: penalties (if any), then greedy or top-p, temperature and a seeded draw.
+
+        ``ignore_eos`` puts a logit bias of -inf on every end-of-generation token first (as
+        llama-server does), so the answer runs to its token limit.
 
         ``llama_sampler_sample`` accepts each sampled token into the chain, so the penalties see
         exactly the generated tokens; prompt tokens are never accepted (see :meth:`_add_penalties`).
@@ -144,8 +160,16 @@ class LlamaSeqContext:
         Raises:
             InvalidRequest: llama.cpp could not parse ``grammar``.
         """
+        if temperature <= 0 and not penalties.active and grammar is None and not ignore_eos:
+            # The common case (Kenning's answers are greedy) skips llama.cpp's sampler, which
+            # copies all n_vocab logits into a candidate array per token: 0.14 ms against 0.02 ms
+            # for an argmax over the row in place, per sequence and step. Same token: both take
+            # the first maximum.
+            return GREEDY
         ll = self._llama
         chain = ll.llama_sampler_chain_init(ll.llama_sampler_chain_default_params())
+        if ignore_eos:
+            self._ban_eog(chain)
         if penalties.active:
             self._add_penalties(chain, penalties)
         if temperature <= 0:
@@ -165,6 +189,20 @@ class LlamaSeqContext:
             raise InvalidRequest("llama.cpp could not parse the request's grammar")
         return ConstrainedSampler(chain, sampler, ll.llama_vocab_n_tokens(self.model.vocab))
 
+    def _ban_eog(self, chain: Any) -> None:
+        ll, vocab = self._llama, self.model.vocab
+        if self._eog_tokens is None:
+            n_vocab = ll.llama_vocab_n_tokens(vocab)
+            self._eog_tokens = [t for t in range(n_vocab) if ll.llama_vocab_is_eog(vocab, t)]
+        biases = (ll.llama_logit_bias * len(self._eog_tokens))()
+        for bias, token in zip(biases, self._eog_tokens, strict=True):
+            bias.token, bias.bias = token, float("-inf")
+        # llama_sampler_init_logit_bias copies the array, so ``biases`` may go after this call.
+        sampler = ll.llama_sampler_init_logit_bias(
+            ll.llama_vocab_n_tokens(vocab), len(self._eog_tokens), biases
+        )
+        ll.llama_sampler_chain_add(chain, sampler)
+
     def _add_penalties(self, chain: Any, penalties: Penalties) -> None:
         # The signature has changed across llama.cpp versions; the 0.3.36 bindings and the llama.h
         # shipped in the wheel take (n_vocab, last_n, repeat, freq, present).
@@ -180,11 +218,16 @@ class LlamaSeqContext:
         ll.llama_sampler_chain_add(chain, sampler)
 
     def sample(self, sampler: Any, batch_index: int) -> int:
+        if sampler is GREEDY:
+            row = self._llama.llama_get_logits_ith(self.ptr, batch_index)
+            return int(np.argmax(np.ctypeslib.as_array(row, shape=(self._n_vocab,))))
         if isinstance(sampler, ConstrainedSampler):
             return sampler.sample(self.ptr, batch_index)
         return int(self._llama.llama_sampler_sample(sampler, self.ptr, batch_index))
 
     def free_sampler(self, sampler: Any) -> None:
+        if sampler is GREEDY:
+            return
         if isinstance(sampler, ConstrainedSampler):
             sampler.free()
         else:

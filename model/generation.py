@@ -52,6 +52,9 @@ class GenerationRequest:
     penalties: Penalties = NO_PENALTIES
     # GBNF text with a ``root`` rule (see model.grammar); None leaves sampling unconstrained.
     grammar: str | None = None
+    # End-of-generation tokens are never sampled: the answer runs to max_new_tokens (or a stop
+    # string). llama-server's field of the same name; benchmarks use it to compare equal work.
+    ignore_eos: bool = False
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,7 @@ class ChatCompletionBody(BaseModel):
     repeat_penalty: float = Field(default=1.0, gt=0.0, le=10.0)
     repeat_last_n: int = Field(default=64, ge=0, le=4096)
     stop: str | list[str] | None = None
+    ignore_eos: bool = False  # llama-server's extension: never sample end-of-generation tokens
     stream: bool = False
     response_format: ResponseFormat | None = None
     kenning_profile: KenningProfile | None = None

@@ -257,6 +257,7 @@ def _to_chat_request(body: ChatCompletionBody) -> ChatRequest:
         stop=body.stop_list,
         penalties=body.penalties,
         grammar=body.grammar(),
+        ignore_eos=body.ignore_eos,
         active_experts=profile.active_experts if profile else None,
         conversation_id=profile.conversation_id if profile else None,
         request_id=uuid.uuid4().hex[:16],

@@ -47,6 +47,7 @@ class ChatRequest:
     request_id: str = ""
     penalties: Penalties = NO_PENALTIES
     grammar: str | None = None  # GBNF from model.grammar; None = unconstrained
+    ignore_eos: bool = False
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,7 @@ class ModelService:
             request.request_id,
             request.penalties,
             request.grammar,
+            request.ignore_eos,
         )
         if handle is None:
             handle = GenerationHandle(generation)

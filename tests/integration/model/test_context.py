@@ -93,3 +93,26 @@ def test_decodes_from_any_thread_run_on_the_one_compute_thread(context, monkeypa
         with ThreadPoolExecutor(max_workers=1) as engine_thread:
             engine_thread.submit(prefill, ctx, seq_id, prompt[:8]).result()
     assert len(seen) == 2 and len(set(seen)) == 1 and seen[0].startswith("llama-compute")
+
+
+def test_the_in_place_greedy_path_picks_llama_cpps_greedy_token(context):
+    # new_sampler returns GREEDY (an argmax over the logits row) for plain greedy requests; it
+    # must choose what llama.cpp's greedy sampler chooses, token for token.
+    from model.context import GREEDY
+    from model.generation import Penalties
+
+    ctx, prompt = context
+    # A no-op penalty (repeat 1.0) keeps new_sampler on llama.cpp's chain; frequency 0 too.
+    chain = ctx.new_sampler(0.0, 1.0, 0, Penalties(repeat=1.0, frequency=1e-9))
+    assert ctx.new_sampler(0.0, 1.0, 0) is GREEDY and chain is not GREEDY
+    reset(ctx)
+    prefill(ctx, 0, prompt)
+    index, pos, tokens = len(prompt) - 1, len(prompt), []
+    for _ in range(24):
+        ours = ctx.sample(GREEDY, index)
+        assert ours == ctx.sample(chain, index)
+        tokens.append(ours)
+        ctx.decode([BatchEntry(0, ours, pos, True)])
+        index, pos = 0, pos + 1
+    ctx.free_sampler(chain)
+    assert len(set(tokens)) > 3

@@ -134,3 +134,12 @@ def test_a_repeat_penalty_breaks_a_greedy_loop(uncached):
     looping, penalised = answer(Penalties()), answer(Penalties(repeat=1.3))
     assert repeated_4grams(looping) >= 10, looping
     assert penalised.strip() and repeated_4grams(penalised) < repeated_4grams(looping), penalised
+
+
+def test_ignore_eos_runs_the_answer_to_its_token_limit(uncached):
+    # "Hi" with room for 200 tokens: SmolLM2 ends a greeting long before that on its own.
+    brief = (ChatMessage("system", "Be brief."), ChatMessage("user", "Hi"))
+    natural = list(uncached.submit_chat(ChatRequest(brief, max_tokens=200)))[-1]
+    forced = list(uncached.submit_chat(ChatRequest(brief, max_tokens=200, ignore_eos=True)))[-1]
+    assert natural.finish_reason == "stop" and natural.timings.completion_tokens < 200
+    assert forced.finish_reason == "length" and forced.timings.completion_tokens == 200

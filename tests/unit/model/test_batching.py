@@ -20,10 +20,11 @@ class FakeSeqContext:
     def decode(self, entries: list[BatchEntry]) -> None:
         pass
 
-    def new_sampler(self, temperature, top_p, seed, penalties=NO_PENALTIES, grammar=None):
+    def new_sampler(self, temperature, top_p, seed, penalties=NO_PENALTIES, grammar=None, ignore_eos=False):
         if grammar == "unparseable":
             raise InvalidRequest("llama.cpp could not parse the request's grammar")
         sampler = {"args": (temperature, top_p, seed, penalties), "grammar": grammar, "next": 1}
+        sampler["ignore_eos"] = ignore_eos
         self.samplers.append(sampler)
         return sampler
 
@@ -102,3 +103,10 @@ def test_a_grammar_the_context_refuses_fails_only_that_request():
     assert isinstance(refused[-1], Failed) and isinstance(refused[-1].error, InvalidRequest)
     assert isinstance(served[-1], Finished)
     assert len(context.freed) == 1
+
+
+def test_ignore_eos_reaches_the_sampler():
+    context = FakeSeqContext()
+    run(context, GenerationRequest((5, 6), 2, ignore_eos=True))
+    run(context, GenerationRequest((5, 6), 2))
+    assert [s["ignore_eos"] for s in context.samplers] == [True, False]

@@ -119,10 +119,18 @@ def fake_context(llama):
     return context
 
 
-def test_greedy_without_a_grammar_is_the_same_chain_as_before():
+def test_plain_greedy_takes_the_in_place_argmax_and_builds_no_chain():
     llama = FakeLlama()
-    fake_context(llama).new_sampler(0.0, 1.0, 0)
-    assert llama.calls == [("greedy",)]
+    assert fake_context(llama).new_sampler(0.0, 1.0, 0) is context_module.GREEDY
+    assert llama.calls == []
+
+
+def test_greedy_with_a_grammar_or_penalties_keeps_llama_cpps_greedy_sampler(monkeypatch):
+    monkeypatch.setattr(context_module, "ConstrainedSampler", lambda *args: args)
+    llama = FakeLlama()
+    fake_context(llama).new_sampler(0.0, 1.0, 0, grammar='root ::= "x"')
+    fake_context(llama).new_sampler(0.0, 1.0, 0, Penalties(repeat=1.2))
+    assert [c[0] for c in llama.calls] == ["greedy", "penalties", "greedy"]
 
 
 def test_with_a_grammar_the_chain_is_unchanged_and_the_grammar_sampler_wraps_it(monkeypatch):

@@ -272,3 +272,10 @@ def test_an_invalid_response_format_is_a_400_and_never_queued(engine_and_client,
     assert r.status_code == 400
     assert r.json()["error"]["type"] == "invalid_request"
     assert engine.submitted == []
+
+
+def test_ignore_eos_reaches_the_engine_and_defaults_to_off(engine_and_client):
+    engine, client = engine_and_client
+    chat(client, ignore_eos=True)
+    chat(client)
+    assert [r.ignore_eos for r in engine.submitted[-2:]] == [True, False]
