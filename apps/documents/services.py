@@ -505,3 +505,38 @@ def delete_document(document: Document) -> None:
         storage.remove_if_unreferenced(file_path)
         shutil.rmtree(storage.work_dir(version_id), ignore_errors=True)
     logger.info("document %s deleted", document.pk)
+
+
+def delete_collection(collection: Collection) -> int:
+    """Remove a collection with everything in it: every document's passages, graph facts and files
+    (as :func:`delete_document` does), any passage still filed under the collection, then its rows.
+
+    Returns:
+        The number of documents removed.
+
+    Raises:
+        UserError(503): the passage index or the graph is down. Documents removed so far stay
+            removed; the collection and the rest of its documents stay, hidden from answers
+            from the first moment; deleting the collection again finishes the job.
+    """
+    from retrieval.errors import RetrievalError
+
+    documents = list(Document.objects.filter(collection=collection))
+    # Hide all of it from answers at once, not document by document as the removal proceeds.
+    Document.objects.filter(collection=collection).update(is_deleted=True)
+    for document in documents:
+        delete_document(document)
+    try:
+        # A run killed between writing points and saving its progress may have left passages no
+        # document row knows of.
+        _with_retries(lambda: wiring.vector_index().delete_by_filter(collection_id=collection.pk))
+    except RetrievalError as e:
+        raise UserError(
+            f"{_service_name(e)} is unavailable, so the collection could not be removed yet ({e}). "
+            "Try deleting it again shortly.",
+            status=503,
+        ) from e
+    name = collection.name
+    collection.delete()
+    logger.info("collection %r deleted with %d documents", name, len(documents))
+    return len(documents)
