@@ -558,7 +558,8 @@ MATCH (h)-[r]->(t) WHERE elementId(r) = id
 CREATE (h)-[x:RETRACTED]->(t)
 SET x = properties(r)
 SET x.rel_type = type(r), x.retracted_chunk_refs = coalesce(r.chunk_refs, []), x.chunk_refs = null,
-    x.retracted_at = toString(datetime()), x.retracted_by = $actor, x.reason = $reason, x.with_entity = $with_entity
+    x.retracted_at = toString(datetime()), x.retracted_by = $actor, x.reason = $reason,
+    x.with_entity = $with_entity, x.edited_type = $edited_type, x.edited_reversed = $edited_reversed
 DELETE r
 RETURN count(*) AS n
 """
@@ -573,26 +574,41 @@ RETURN elementId(x) AS id, x.rel_type AS type, h.key AS head, t.key AS tail, coa
 """
 
 
+_TOMBSTONE_ENDS = """
+MATCH (h)-[x:RETRACTED]->(t) WHERE elementId(x) = $id
+RETURN h:Entity AS head_live, t:Entity AS tail_live,
+       CASE WHEN h:DeletedEntity THEN h.key WHEN t:DeletedEntity THEN t.key END AS still_deleted
+"""
+
+
 def _restore_tombstones(tx: Any, tombstones: list[dict[str, Any]]) -> int:
-    restored = 0
+    """Bring tombstoned relations back where both ends are live entities; returns how many.
+
+    A tombstone whose other end is still a deleted entity is handed to that entity
+    (``with_entity``), so restoring it later brings the relation back; the rest are dropped.
+    """
+    restored, kept = 0, []
     for t in tombstones:
         props = {k: v for k, v in t["props"].items()
                  if k not in ("rel_type", "retracted_chunk_refs", "retracted_at", "retracted_by", "reason",
-                              "with_entity")}
+                              "with_entity", "edited_type", "edited_reversed")}
         props["chunk_refs"] = list(t["props"].get("retracted_chunk_refs") or [])
         # Only refs whose chunks still exist come back: a document deleted meanwhile stays deleted.
         props["chunk_refs"] = tx.run("UNWIND $refs AS ref MATCH (c:Chunk {ref: ref}) RETURN collect(ref) AS refs",
                                      refs=props["chunk_refs"]).single()["refs"]
         if not props["chunk_refs"]:
             continue
-        ends = tx.run("MATCH (h:Entity {key: $head}), (t:Entity {key: $tail}) RETURN count(*) AS n",
-                      head=t["head"], tail=t["tail"]).single()["n"]
-        if not ends:
+        ends = tx.run(_TOMBSTONE_ENDS, id=t["id"]).single()
+        if not (ends["head_live"] and ends["tail_live"]):
+            if ends["still_deleted"] is not None:
+                tx.run("MATCH ()-[x:RETRACTED]->() WHERE elementId(x) = $id SET x.with_entity = $key",
+                       id=t["id"], key=ends["still_deleted"]).consume()
+                kept.append(t["id"])
             continue
         tx.run(_upsert_relations(t["type"], outgoing=True),
                rows=[{"other": t["tail"], "qualifier": t["qualifier"], "props": props}], target=t["head"]).consume()
         restored += 1
-    tx.run(_DELETE_RELS, ids=[t["id"] for t in tombstones]).consume()
+    tx.run(_DELETE_RELS, ids=[t["id"] for t in tombstones if t["id"] not in kept]).consume()
     return restored
 
 
@@ -617,7 +633,8 @@ def delete_entity(driver: Any, key: str, collections: Sequence[object], *, actor
     def work(tx: Any) -> Change:
         entity = _entity(tx, key, cols)
         rows = tx.run(_RELATIONS_OF, key=key, types=_TYPES).data()
-        tx.run(_RETRACT, ids=[r["id"] for r in rows], actor=actor, reason=reason, with_entity=key).consume()
+        tx.run(_RETRACT, ids=[r["id"] for r in rows], actor=actor, reason=reason, with_entity=key,
+               edited_type=None, edited_reversed=None).consume()
         tx.run(_RETIRE.format(label=_label(entity["label"]), tombstone="DeletedEntity"), key=key,
                props={"deleted": True, "deleted_by": actor, "deleted_at": _now_iso(tx), "deletion_reason": reason}
                ).consume()
@@ -675,7 +692,8 @@ def delete_relation(driver: Any, rid: RelationId, collections: Sequence[object],
 
     def work(tx: Any) -> Change:
         rel = _relation(tx, rid, cols)
-        tx.run(_RETRACT, ids=[rel["id"]], actor=actor, reason=reason, with_entity=None).consume()
+        tx.run(_RETRACT, ids=[rel["id"]], actor=actor, reason=reason, with_entity=None,
+               edited_type=None, edited_reversed=None).consume()
         return Change("delete_relation", rid.encode(), _relation_snapshot(rid, rel["props"]),
                       {"deleted": True, "reason": reason}, f"retracted {rid.head} -{rid.type}-> {rid.tail}")
 
@@ -707,12 +725,25 @@ def restore_relation(driver: Any, rid: RelationId, collections: Sequence[object]
     return _execute(driver, work, "restore relation", config, database)
 
 
+_DELETE_TOMBSTONE_OF = """
+MATCH (h {key: $head})-[x:RETRACTED]->(t {key: $tail})
+WHERE x.rel_type = $type AND coalesce(x.qualifier, '') = $qualifier AND x.with_entity IS NULL
+DELETE x
+"""
+
+
 def edit_relation(driver: Any, rid: RelationId, collections: Sequence[object], *, actor: str,
                   new_type: str | None = None, reverse: bool = False, config: WriteConfig | None = None,
                   database: str | None = None) -> Change:
     """Change a relation's type and/or direction, keeping its support (chunk_refs) and properties.
 
-    When a relation with the new identity exists already, the two are combined.
+    When a relation with the new identity exists already, the two are combined. The old relation
+    is retracted with a tombstone that names the new identity (``edited_type``,
+    ``edited_reversed``): re-ingesting a document that still states the old relation does not
+    bring it back, and the support it states goes to the edited relation
+    (:func:`graph.cypher.edited_forwards`), which therefore outlives the version it was edited on.
+    A tombstone of the new identity (an earlier edit or delete of it) is dropped: the admin now
+    says that relation holds.
 
     Returns:
         The change; ``after`` holds the new relation id.
@@ -727,9 +758,13 @@ def edit_relation(driver: Any, rid: RelationId, collections: Sequence[object], *
         head, tail = (rid.tail, rid.head) if reverse else (rid.head, rid.tail)
         props = dict(rel["props"])
         props["edited_by"] = actor
+        reason = f"edited to {head} -{target_type}-> {tail}"
+        tx.run(_RETRACT, ids=[rel["id"]], actor=actor, reason=reason, with_entity=None,
+               edited_type=target_type, edited_reversed=reverse).consume()
+        tx.run(_DELETE_TOMBSTONE_OF, head=head, tail=tail, type=target_type,
+               qualifier=rid.qualifier).consume()
         tx.run(_upsert_relations(target_type, outgoing=True),
                rows=[{"other": tail, "qualifier": rid.qualifier, "props": props}], target=head).consume()
-        tx.run(_DELETE_RELS, ids=[rel["id"]]).consume()
         new = RelationId(head, target_type, tail, rid.qualifier)
         after = _relation(tx, new, cols)
         return Change("edit_relation", rid.encode(), _relation_snapshot(rid, rel["props"]),

@@ -138,6 +138,23 @@ RETURN count(DISTINCT row) AS n
 """
 
 
+def edited_forwards(rel: str) -> str:
+    """Rows of one relation type whose relation an admin edited into another type or direction.
+
+    Returns, per row that meets such a tombstone (:func:`graph.curate.edit_relation`), the edited
+    relation's type and ends with the row's support, for :func:`upsert_relations` of that type.
+    """
+    return f"""
+UNWIND $rows AS row
+MATCH (h:Entity {{key: row.head}})-[x:RETRACTED]->(t:Entity {{key: row.tail}})
+WHERE x.rel_type = '{_rel(rel)}' AND coalesce(x.qualifier, '') = row.qualifier AND x.edited_type IS NOT NULL
+RETURN x.edited_type AS type,
+       CASE WHEN x.edited_reversed THEN row.tail ELSE row.head END AS head,
+       CASE WHEN x.edited_reversed THEN row.head ELSE row.tail END AS tail,
+       row.qualifier AS qualifier, row.chunk_refs AS chunk_refs, row.sources AS sources, row.props AS props
+"""
+
+
 # ---------------------------------------------------------------- curation-aware writes
 # Soft-deleted entities (graph.curate) are :DeletedEntity nodes, merged-away ones
 # :MergedEntity {merged_into}. Neither label has a key index (only :Entity does); both scans below

@@ -306,8 +306,15 @@ def apply_curation(rows: _Rows, curated: dict[str, CuratedKey]) -> tuple[_Rows, 
                 bucket, extra = live_relations[rel_type], {}
             into = bucket.get(ident)
             if into is None:
-                bucket[ident] = {**row, "head": head, "tail": tail, "chunk_refs": list(row["chunk_refs"]),
-                                 "sources": list(row["sources"]), "props": dict(row["props"]), **extra}
+                bucket[ident] = {
+                    **row,
+                    "head": head,
+                    "tail": tail,
+                    "chunk_refs": list(row["chunk_refs"]),
+                    "sources": list(row["sources"]),
+                    "props": dict(row["props"]),
+                    **extra,
+                }
                 continue
             into["chunk_refs"] += [r for r in row["chunk_refs"] if r not in into["chunk_refs"]]
             into["sources"] += [x for x in row["sources"] if x not in into["sources"]]
@@ -413,11 +420,21 @@ def _write_rows(tx: Any, facts: VersionFacts, rows: _Rows, batch_size: int) -> i
     for batch in _batches(rows.mentions, batch_size):
         tx.run(cypher.UPSERT_MENTIONS, rows=batch).consume()
     retracted = 0
-    for rel_type, relation_rows in sorted(rows.relations.items()):
-        for batch in _batches(relation_rows, batch_size):
-            # Support for a retracted relation goes to its tombstone; the upsert skips those rows.
-            retracted += int(tx.run(cypher.record_retracted(rel_type), rows=batch).single()["n"])
-            tx.run(cypher.upsert_relations(rel_type), rows=batch).consume()
+    pending = rows.relations
+    # An edited relation's tombstone forwards the support to the edited one; an edit of an edit
+    # forwards again, at most once per relation type (edit_relation keeps the chain acyclic).
+    for _ in range(len(RELATION_TYPES) + 1):
+        forwarded: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for rel_type, relation_rows in sorted(pending.items()):
+            for batch in _batches(relation_rows, batch_size):
+                # Support for a retracted relation goes to its tombstone; the upsert skips those rows.
+                retracted += int(tx.run(cypher.record_retracted(rel_type), rows=batch).single()["n"])
+                tx.run(cypher.upsert_relations(rel_type), rows=batch).consume()
+                for row in tx.run(cypher.edited_forwards(rel_type), rows=batch).data():
+                    forwarded[row.pop("type")].append(row)
+        if not forwarded:
+            break
+        pending = forwarded
     return retracted
 
 
@@ -478,9 +495,7 @@ def replace_version(
             removed_tomb,
         )
 
-    summary: WriteSummary = _execute_write(
-        driver, work, cfg, database, f"replace_version {facts.version_id}"
-    )
+    summary: WriteSummary = _execute_write(driver, work, cfg, database, f"replace_version {facts.version_id}")
     logger.info("graph version %s written: %s", facts.version_id, summary)
     return summary
 

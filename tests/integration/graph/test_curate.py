@@ -97,3 +97,15 @@ def test_edit_relation_and_entity(g, neo4j_driver):
     curate.edit_entity(neo4j_driver, k["pump"], [k["a"]], actor="owner", name="<script>alert(1)</script>")
     detail = browse.entity_detail(neo4j_driver, k["pump"], [k["a"]])
     assert detail.name == "<script>alert(1)</script>" and g.name("oil pump") in detail.aliases
+
+
+def test_a_relation_between_two_deleted_entities_comes_back_when_both_are_restored(g, neo4j_driver):
+    k = duplicates(g)  # dup -USES_PART-> seal
+    curate.delete_entity(neo4j_driver, k["dup"], [k["a"]], actor="owner")
+    curate.delete_entity(neo4j_driver, k["seal"], [k["a"]], actor="owner")
+    curate.restore_entity(neo4j_driver, k["dup"], [k["a"]], actor="owner")
+    # The seal is still deleted: the relation waits on it instead of being thrown away.
+    assert all(f.tail.key != k["seal"] for f in queries.neighbourhood(neo4j_driver, [k["dup"]], [k["a"]], hops=1))
+    curate.restore_entity(neo4j_driver, k["seal"], [k["a"]], actor="owner")
+    facts = queries.neighbourhood(neo4j_driver, [k["dup"]], [k["a"]], hops=1, rel_types=frozenset({"USES_PART"}))
+    assert [f.tail.key for f in facts] == [k["seal"]]

@@ -298,3 +298,54 @@ def test_tombstones_nothing_states_any_more_are_pruned(docs, neo4j_driver):
     # ... and deleting the document removes what is left.
     delete_document(neo4j_driver, f"manual-{docs.tag}")
     assert docs.nodes(k["pump"]) == []
+
+
+def test_an_edited_relation_keeps_its_new_type_and_direction_through_a_new_version(docs, neo4j_driver):
+    k, chunks = pump_doc(docs)
+    docs.write("manual", "v1", chunks)
+    # The extractor said "oil pump USES_PART seal"; the admin says the seal HAS_COMPONENT... no:
+    # that the pump HAS_COMPONENT seal, and that the leak SHOWS on the pump's side (reversed).
+    curate.edit_relation(
+        neo4j_driver,
+        RelationId(k["pump"], "USES_PART", k["seal"]),
+        [docs.col],
+        actor="owner",
+        new_type="HAS_COMPONENT",
+    )
+    curate.edit_relation(
+        neo4j_driver, RelationId(k["pump"], "SHOWS", k["leak"]), [docs.col], actor="owner", reverse=True
+    )
+
+    docs.write("manual", "v2", [(f"{c}b", m, r) for c, m, r in chunks], supersedes=["v1"])
+
+    assert docs.live_relations(k["pump"], k["seal"]) == ["HAS_COMPONENT"]
+    assert docs.live_relations(k["pump"], k["leak"]) == []
+    assert docs.live_relations(k["leak"], k["pump"]) == ["SHOWS"]
+    # The edited relations now cite the new version's chunks (the old ones are gone with v1).
+    facts = {
+        (f.head.key, f.rel, f.tail.key): f
+        for f in queries.neighbourhood(neo4j_driver, [k["pump"]], [docs.col], hops=1)
+    }
+    assert {c.chunk_id for c in facts[(k["pump"], "HAS_COMPONENT", k["seal"])].citations} == {"c2b"}
+    (tomb,) = docs.tombstones(k["pump"], k["seal"])
+    assert tomb["rel_type"] == "USES_PART" and tomb["edited_type"] == "HAS_COMPONENT"
+    assert tomb["retracted_chunk_refs"] == [f"v2-manual-{docs.tag}/c2b"]
+
+
+def test_editing_a_relation_back_undoes_the_first_edit(docs, neo4j_driver):
+    k, chunks = pump_doc(docs)
+    docs.write("manual", "v1", chunks)
+    uses = RelationId(k["pump"], "USES_PART", k["seal"])
+    curate.edit_relation(neo4j_driver, uses, [docs.col], actor="owner", new_type="HAS_COMPONENT")
+    curate.edit_relation(
+        neo4j_driver,
+        RelationId(k["pump"], "HAS_COMPONENT", k["seal"]),
+        [docs.col],
+        actor="owner",
+        new_type="USES_PART",
+    )
+    assert docs.live_relations(k["pump"], k["seal"]) == ["USES_PART"]
+    docs.write("manual", "v2", [(f"{c}b", m, r) for c, m, r in chunks], supersedes=["v1"])
+    assert docs.live_relations(k["pump"], k["seal"]) == ["USES_PART"]
+    # No document states HAS_COMPONENT, so its tombstone went with v1's support.
+    assert docs.tombstones(k["pump"], k["seal"]) == []
