@@ -182,6 +182,52 @@ def _decode_ceiling(cfg, levels, steps=48):
     return rates
 
 
+def bench_streaming_under_load(cfg, tokens, chunks=None):
+    """Users with ~1,700-token prompts arriving while earlier answers stream: how long a streaming
+    answer stalls (the longest gap between two of its text deltas) while others' prompts run."""
+
+    def doc(i):
+        return " ".join(
+            f"Record {i}-{j}: pump P-{100 + j} tripped with E-{(i + j) % 50} after start-up; the "
+            f"technician replaced seal kit S-{j} and checked the inlet valve."
+            for j in range(45)
+        )
+
+    header = ("prefill chunk", "TTFT p50 ms", "decode tok/s (median)", "longest stall s", "wall s")
+    print("{:>14} {:>12} {:>22} {:>18} {:>7}".format(*header))
+    for chunk in chunks or (cfg.n_batch, cfg.effective_prefill_chunk):
+        config = cfg.model_copy(update={"prefill_chunk": chunk})
+        server = ServerConfig(n_parallel=4, kv_cache=KVCacheConfig(ram_bytes=0))
+        service = ModelService.start(server, [config])
+        try:
+            ask(service, "Warm-up question?", 4, system=SYSTEM)
+            started = time.perf_counter()
+
+            def one(i, service=service):
+                time.sleep(1.5 * i)  # users arrive one after another while earlier answers stream
+                handle = service.submit_chat(
+                    ChatRequest(
+                        (ChatMessage("system", doc(i)), ChatMessage("user", QUESTIONS[i])), max_tokens=tokens
+                    )
+                )
+                events, arrivals = [], []
+                for event in handle:
+                    events.append(event)
+                    arrivals.append(time.perf_counter())
+                gaps = [b - a for a, b in zip(arrivals[:-1], arrivals[1:], strict=True)]
+                return events[-1].timings, max(gaps, default=0.0)
+
+            with ThreadPoolExecutor(max_workers=4) as users:
+                timings = list(users.map(one, range(4)))
+            wall = time.perf_counter() - started
+        finally:
+            service.close()
+        ttft = sorted(t.ttft_ms for t, _ in timings)[len(timings) // 2]
+        rate = sorted(t.tokens_per_s for t, _ in timings)[len(timings) // 2]
+        stall = max(gap for _, gap in timings)
+        print(f"{chunk:>14} {ttft:>12.0f} {rate:>22.1f} {stall:>18.2f} {wall:>7.1f}")
+
+
 def bench_variant_cost(moe_cfg):
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
@@ -212,9 +258,11 @@ def _llama_features():
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--only", choices=["cache", "moe", "concurrency", "variants"], help="run one section")
+    sections = ["cache", "moe", "concurrency", "variants", "streaming"]
+    parser.add_argument("--only", choices=sections, help="run one section")
     parser.add_argument("--tokens", type=int, default=64)
     parser.add_argument("--levels", type=int, nargs="*", default=[1, 4, 8])
+    parser.add_argument("--prefill-chunks", type=int, nargs="*", help="section 5: chunks to compare")
     parser.add_argument(
         "--requests", type=int, default=16, help="questions answered at every concurrency level"
     )
@@ -244,6 +292,10 @@ def main() -> int:
             lambda: bench_concurrency(dense, args.tokens, args.levels, args.requests),
         ),
         "variants": ("4. cost of active-expert variants", lambda: bench_variant_cost(moe)),
+        "streaming": (
+            "5. streaming while long prompts arrive (dense, 4 users 1.5 s apart)",
+            lambda: bench_streaming_under_load(dense, args.tokens, args.prefill_chunks),
+        ),
     }
     for key, (title, run) in sections.items():
         if args.only in (None, key):

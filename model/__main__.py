@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--gpu-layers", type=int, default=0, help="-1 = offload all")
     serve.add_argument("--batch", type=int, default=512)
     serve.add_argument("--ubatch", type=int, default=512)
+    serve.add_argument(
+        "--prefill-chunk", type=int, help="prompt tokens per step while answers stream (default: 128 on CPU)"
+    )
     serve.add_argument("--kv-type", choices=["f16", "q8_0"], default="f16")
     serve.add_argument("--flash-attn", action="store_true")
     serve.add_argument("--experts", type=int, help="active experts for the MoE model")
@@ -62,6 +65,7 @@ def _configs(args: argparse.Namespace) -> tuple[ServerConfig, list[ModelConfig]]
         n_gpu_layers=args.gpu_layers,
         n_batch=args.batch,
         n_ubatch=args.ubatch,
+        prefill_chunk=args.prefill_chunk,
         kv_cache_type=args.kv_type,
         flash_attn=args.flash_attn,
     )

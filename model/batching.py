@@ -5,7 +5,8 @@ One engine thread owns the context. Each loop step it
 1. drops cancelled work and admits waiting requests (FIFO) into free slots, reusing the KV a slot
    still holds from its previous request or a saved state from the prefix cache;
 2. builds one batch: one token for every generating slot, then prompt chunks for prefilling slots
-   (oldest first) up to ``n_batch`` tokens, so a long prompt never stalls running answers;
+   (oldest first) up to ``n_batch`` tokens -- at most ``prefill_chunk`` of them while any slot is
+   generating, so a long prompt does not hold up running answers for long;
 3. decodes it, samples a token for every slot whose logits came back, and streams text out.
 
 The queue is bounded: ``submit`` raises :class:`QueueFull` once ``n_slots + max_queue`` requests
@@ -66,6 +67,7 @@ class BatchEngine:
         is_eog: Callable[[int], bool],
         variant: str,
         max_queue: int,
+        prefill_chunk: int | None = None,
         cache: PrefixKVCache | None = None,
         on_finished: Callable[[str, Timings, str], None] | None = None,
     ) -> None:
@@ -77,10 +79,13 @@ class BatchEngine:
             is_eog: whether a token ends generation.
             variant: name of the model variant, used as the KV cache namespace.
             max_queue: requests allowed to wait beyond the slots.
+            prefill_chunk: prompt tokens a step may carry while other sequences are generating
+                (None = up to ``n_batch``); see ModelConfig.effective_prefill_chunk.
             cache: prefix KV cache shared by the engines of one server, or None.
             on_finished: called with (variant, timings, finish_reason) after each request.
         """
         self.context, self.variant, self.max_queue, self.cache = context, variant, max_queue, cache
+        self.prefill_chunk = min(prefill_chunk or context.n_batch, context.n_batch)
         self._detokenize, self._is_eog, self._on_finished = detokenize, is_eog, on_finished
         self._slots = [_Slot(i) for i in range(context.n_seq)]
         self._waiting: collections.deque[GenerationHandle] = collections.deque()
@@ -250,8 +255,10 @@ class BatchEngine:
                 owners.append(slot)
                 slot.next_token = None
         prefilling = sorted((s for s in self._slots if s.is_busy and s.pending), key=lambda s: s.admitted_at)
+        # While answers stream, prompt chunks stay small so their next tokens are not held up.
+        budget = self.context.n_batch if not entries else len(entries) + self.prefill_chunk
         for slot in prefilling:
-            room = self.context.n_batch - len(entries)
+            room = min(self.context.n_batch, budget) - len(entries)
             if room <= 0:
                 break
             chunk, slot.pending = slot.pending[:room], slot.pending[room:]

@@ -151,6 +151,7 @@ class ModelService:
             is_eog=model.is_eog,
             variant=model.variant,
             max_queue=self.server_config.max_queue,
+            prefill_chunk=cfg.effective_prefill_chunk,
             cache=self.cache,
             on_finished=self._finished,
         )

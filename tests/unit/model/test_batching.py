@@ -1,5 +1,7 @@
 """BatchEngine against an in-memory context: what reaches the sampler."""
 
+import time
+
 from model.batching import BatchEngine
 from model.context import BatchEntry
 from model.errors import InvalidRequest
@@ -110,3 +112,44 @@ def test_ignore_eos_reaches_the_sampler():
     run(context, GenerationRequest((5, 6), 2, ignore_eos=True))
     run(context, GenerationRequest((5, 6), 2))
     assert [s["ignore_eos"] for s in context.samplers] == [True, False]
+
+
+class RecordingSeqContext(FakeSeqContext):
+    """Also records each batch; a step takes 2 ms, so an answer streams for a while."""
+
+    def __init__(self):
+        super().__init__()
+        self.batches: list[list[BatchEntry]] = []
+
+    def decode(self, entries):
+        self.batches.append(list(entries))
+        time.sleep(0.002)
+
+
+def batches_while_one_answer_streams(prefill_chunk):
+    context = RecordingSeqContext()
+    engine = BatchEngine(
+        context,
+        detokenize=lambda t: b"x",
+        is_eog=lambda t: t == EOS,
+        variant="fake",
+        max_queue=2,
+        prefill_chunk=prefill_chunk,
+    )
+    engine.start()
+    try:
+        streaming = engine.submit(GenerationRequest((5, 6, 7), 60))
+        next(iter(streaming))  # its first token is out: it is generating now
+        long_prompt = engine.submit(GenerationRequest(tuple(range(10, 50)), 2))
+        assert isinstance(list(long_prompt)[-1], Finished) and isinstance(list(streaming)[-1], Finished)
+    finally:
+        engine.stop()
+    # Steps that carried both a streaming token and part of the long prompt.
+    return [b for b in context.batches if {e.seq_id for e in b} == {0, 1} and len(b) > 2]
+
+
+def test_prompt_chunks_stay_small_while_another_answer_streams():
+    mixed = batches_while_one_answer_streams(prefill_chunk=4)
+    assert mixed and all(len(b) <= 1 + 4 for b in mixed)
+    # Without a chunk limit the same prompt rides in a full n_batch step (16 in the fake).
+    assert any(len(b) == FakeSeqContext.n_batch for b in batches_while_one_answer_streams(prefill_chunk=None))

@@ -59,3 +59,11 @@ def test_it_bounds_server_and_cache_settings():
     with pytest.raises(ValidationError):
         KVCacheConfig(ram_bytes=-5)
     assert ServerConfig().kv_cache.disk_dir is None
+
+
+def test_prefill_chunk_is_small_on_the_cpu_and_the_whole_batch_with_gpu_offload(tmp_path):
+    base = {"name": "m", "gguf_path": tmp_path / "m.gguf", "n_batch": 512}
+    assert ModelConfig(**base).effective_prefill_chunk == 128
+    assert ModelConfig(**base, n_gpu_layers=-1).effective_prefill_chunk == 512
+    assert ModelConfig(**base, prefill_chunk=64).effective_prefill_chunk == 64
+    assert ModelConfig(**base, prefill_chunk=4096).effective_prefill_chunk == 512
