@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench._questions import QUESTIONS, SYSTEM  # noqa: E402
 from model.config import KVCacheConfig, ModelConfig, ServerConfig  # noqa: E402
 from model.generation import Finished, TextDelta  # noqa: E402
 from model.registry import default_model_dir, smollm2_gguf_path  # noqa: E402
@@ -86,19 +87,6 @@ def bench_moe(dense, moe_cfg, tokens):
             f"{label:<10} prompt {prompt_rate:>7.1f} tok/s  "
             f"decode {t.tokens_per_s:>6.1f} tok/s  {text[:40]!r}"
         )
-
-
-QUESTIONS = [
-    "Why does a centrifugal pump trip shortly after start-up?",
-    "What should a technician check when a hydraulic excavator loses boom pressure?",
-    "How do you recognise cavitation in a pump?",
-    "What causes a diesel engine to overheat under load?",
-    "Why would a conveyor belt drift to one side?",
-    "What are common reasons for a compressor to short-cycle?",
-    "How do you check an inlet valve for leaks?",
-    "What does a worn seal kit look like on a hydraulic cylinder?",
-]
-SYSTEM = "You are a maintenance assistant. Answer in two or three sentences."
 
 
 def bench_concurrency(cfg, tokens, levels, requests):

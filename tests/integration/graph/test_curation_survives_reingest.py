@@ -300,21 +300,17 @@ def test_tombstones_nothing_states_any_more_are_pruned(docs, neo4j_driver):
     assert docs.nodes(k["pump"]) == []
 
 
+def edit(driver, docs, head, rel, tail, **change):  # type: ignore[no-untyped-def]
+    return curate.edit_relation(driver, RelationId(head, rel, tail), [docs.col], actor="owner", **change)
+
+
 def test_an_edited_relation_keeps_its_new_type_and_direction_through_a_new_version(docs, neo4j_driver):
     k, chunks = pump_doc(docs)
     docs.write("manual", "v1", chunks)
-    # The extractor said "oil pump USES_PART seal"; the admin says the seal HAS_COMPONENT... no:
-    # that the pump HAS_COMPONENT seal, and that the leak SHOWS on the pump's side (reversed).
-    curate.edit_relation(
-        neo4j_driver,
-        RelationId(k["pump"], "USES_PART", k["seal"]),
-        [docs.col],
-        actor="owner",
-        new_type="HAS_COMPONENT",
-    )
-    curate.edit_relation(
-        neo4j_driver, RelationId(k["pump"], "SHOWS", k["leak"]), [docs.col], actor="owner", reverse=True
-    )
+    # The admin corrects the extractor: the pump HAS_COMPONENT seal (not USES_PART), and the
+    # SHOWS relation between pump and leak points the other way.
+    edit(neo4j_driver, docs, k["pump"], "USES_PART", k["seal"], new_type="HAS_COMPONENT")
+    edit(neo4j_driver, docs, k["pump"], "SHOWS", k["leak"], reverse=True)
 
     docs.write("manual", "v2", [(f"{c}b", m, r) for c, m, r in chunks], supersedes=["v1"])
 
@@ -335,15 +331,8 @@ def test_an_edited_relation_keeps_its_new_type_and_direction_through_a_new_versi
 def test_editing_a_relation_back_undoes_the_first_edit(docs, neo4j_driver):
     k, chunks = pump_doc(docs)
     docs.write("manual", "v1", chunks)
-    uses = RelationId(k["pump"], "USES_PART", k["seal"])
-    curate.edit_relation(neo4j_driver, uses, [docs.col], actor="owner", new_type="HAS_COMPONENT")
-    curate.edit_relation(
-        neo4j_driver,
-        RelationId(k["pump"], "HAS_COMPONENT", k["seal"]),
-        [docs.col],
-        actor="owner",
-        new_type="USES_PART",
-    )
+    edit(neo4j_driver, docs, k["pump"], "USES_PART", k["seal"], new_type="HAS_COMPONENT")
+    edit(neo4j_driver, docs, k["pump"], "HAS_COMPONENT", k["seal"], new_type="USES_PART")
     assert docs.live_relations(k["pump"], k["seal"]) == ["USES_PART"]
     docs.write("manual", "v2", [(f"{c}b", m, r) for c, m, r in chunks], supersedes=["v1"])
     assert docs.live_relations(k["pump"], k["seal"]) == ["USES_PART"]

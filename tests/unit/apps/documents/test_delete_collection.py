@@ -58,13 +58,17 @@ def test_points_no_document_row_knows_of_are_swept_too(personas, two_collections
     assert all_points(fakes.index, personas.collection.pk) == 0
 
 
-def test_when_the_index_is_down_the_collection_stays_and_a_second_try_finishes(
-    personas, two_collections, fakes, monkeypatch
-):
+@pytest.fixture
+def index_down(monkeypatch):  # type: ignore[no-untyped-def]
     def down():  # type: ignore[no-untyped-def]
         raise IndexUnavailable("qdrant unreachable")
 
     monkeypatch.setattr("config.wiring.vector_index", down)
+
+
+def test_when_the_index_is_down_the_collection_stays_and_a_second_try_finishes(
+    personas, two_collections, fakes, monkeypatch, index_down
+):
     with pytest.raises(UserError, match="unavailable") as caught:
         services.delete_collection(personas.collection)
     assert caught.value.status == 503
@@ -93,12 +97,8 @@ def test_the_admin_delete_page_removes_the_contents_too(admin_client, personas, 
 
 
 def test_the_admin_delete_page_reports_a_down_index_and_keeps_the_collection(
-    admin_client, personas, two_collections, monkeypatch
+    admin_client, personas, two_collections, index_down
 ):
-    def down():  # type: ignore[no-untyped-def]
-        raise IndexUnavailable("qdrant unreachable")
-
-    monkeypatch.setattr("config.wiring.vector_index", down)
     url = reverse("admin:accounts_collection_delete", args=[personas.collection.pk])
     response = admin_client.post(url, {"post": "yes"}, follow=True)
     assert b"could not be removed yet" in response.content
