@@ -33,13 +33,14 @@ from config.errors import UserError
 _MULTIPART = {"multipart/form-data": UploadSerializer}
 
 
-
-
-def _uploaded_file(request: Request):  # type: ignore[no-untyped-def]
+def _upload(request: Request) -> tuple[object, bool]:
+    """The uploaded file and whether a record file's suggested mapping is applied at once."""
     serializer = UploadSerializer(data=request.data)
     if not serializer.is_valid():
+        if "mapping" in serializer.errors:
+            raise UserError("The field 'mapping' takes 'review' (the default) or 'auto'.")
         raise UserError("Send the file as multipart/form-data in the field 'file'.")
-    return serializer.validated_data["file"]
+    return serializer.validated_data["file"], serializer.validated_data["mapping"] == "auto"
 
 
 def _upload_response(version: DocumentVersion, created: bool) -> Response:
@@ -79,7 +80,8 @@ class CollectionDocumentsView(APIView):
     )
     def post(self, request: Request, collection_id: int) -> Response:
         collection = get_collection_for_user(request, collection_id, write=True)
-        version, created = services.accept_upload(request.user, collection, _uploaded_file(request))
+        uploaded, auto = _upload(request)
+        version, created = services.accept_upload(request.user, collection, uploaded, mapping_auto=auto)
         return _upload_response(version, created)
 
 
@@ -117,7 +119,8 @@ class DocumentVersionsView(APIView):
     )
     def post(self, request: Request, document_id: int) -> Response:
         document = document_for_user(request, document_id, write=True)
-        version, created = services.replace_document(request.user, document, _uploaded_file(request))
+        uploaded, auto = _upload(request)
+        version, created = services.replace_document(request.user, document, uploaded, mapping_auto=auto)
         return _upload_response(version, created)
 
 

@@ -98,6 +98,14 @@ class UploadSerializer(serializers.Serializer):  # type: ignore[type-arg]
         help_text="The file (PDF, DOCX, HTML, Markdown, "
         "text, CSV or XLSX); its real type is detected from its content.",
     )
+    mapping = serializers.ChoiceField(
+        choices=["review", "auto"],
+        default="review",
+        required=False,
+        help_text="Record files (CSV/XLSX): 'review' waits for the column mapping to be confirmed "
+        "(PUT /api/versions/{id}/mapping/); 'auto' applies the suggested mapping at once, as "
+        "`manage.py ingest` does. Ignored for other files.",
+    )
 
 
 class UploadResultSerializer(serializers.Serializer):  # type: ignore[type-arg]

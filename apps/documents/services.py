@@ -135,12 +135,19 @@ def accept_upload(
 
 
 def replace_document(
-    user: Any, document: Document, uploaded_file: Any, *, enqueue: bool = True
+    user: Any, document: Document, uploaded_file: Any, *, enqueue: bool = True, mapping_auto: bool = False
 ) -> tuple[DocumentVersion, bool]:
     """Upload a new version; the current one stays searchable until the new one is ready."""
     if document.is_deleted:
         raise UserError("This document is being deleted; it cannot get a new version.", status=409)
-    return accept_upload(user, document.collection, uploaded_file, document=document, enqueue=enqueue)
+    return accept_upload(
+        user,
+        document.collection,
+        uploaded_file,
+        document=document,
+        enqueue=enqueue,
+        mapping_auto=mapping_auto,
+    )
 
 
 def _check_size(check_size: Callable[..., None], size: int, name: str) -> None:

@@ -211,3 +211,20 @@ def test_load_demo_queues_uploads_with_the_auto_mapping(tmp_path, db, fakes):
     (tmp_path / "records" / "orders.csv").write_bytes(sample_csv(5))
     call_command("load_demo", "--sample-dir", str(tmp_path), stdout=StringIO())
     assert DocumentVersion.objects.get().mapping_auto is True and len(fakes.queued) == 1
+
+
+def test_an_api_upload_may_ask_for_the_suggested_mapping_at_once(client, personas, graph):
+    client.force_login(personas.editor)
+    url = f"/api/collections/{personas.collection.pk}/documents/"
+    review = client.post(url, {"file": upload_file("a.csv", sample_csv(20))}).json()["version"]["id"]
+    auto = client.post(url, {"file": upload_file("b.csv", sample_csv(25)), "mapping": "auto"}).json()[
+        "version"
+    ]["id"]
+    for version_id in (review, auto):
+        services.run_ingest(version_id, worker="test")
+    assert DocumentVersion.objects.get(pk=review).mapping_status == MappingStatus.REVIEW
+    assert DocumentVersion.objects.get(pk=auto).mapping_status == MappingStatus.APPLIED
+    assert [w["passages"] for w in graph.writes] == [25]
+
+    refused = client.post(url, {"file": upload_file("c.csv", sample_csv(5)), "mapping": "yes please"})
+    assert refused.status_code == 400 and "'review'" in refused.json()["error"]
