@@ -38,7 +38,7 @@ logger = logging.getLogger(__name__)
 #: Lists longer than this are cut in audit snapshots (a hub can have 50k relations).
 SNAPSHOT_LIST_CAP = 500
 _RESERVED = frozenset({"key", "name", "norm", "type", "aliases", "aliases_text", "chunk_refs", "created_at",
-                       "merged_from"})
+                       "merged_from", "removed_aliases"})
 _TYPES = sorted(RELATION_TYPES)
 
 
@@ -512,6 +512,13 @@ def split_entity(driver: Any, key: str, aliases: Sequence[str], new_name: str, c
 
 
 # ---------------------------------------------------------------- edit / delete / restore entities
+_REMEMBER_REMOVED_ALIASES = """
+MATCH (e:Entity {key: $key})
+WITH e, [a IN coalesce(e.removed_aliases, []) WHERE NOT a IN $aliases] AS still_removed
+SET e.removed_aliases = still_removed + [a IN $removed WHERE NOT a IN still_removed]
+"""
+
+
 def edit_entity(driver: Any, key: str, collections: Sequence[object], *, actor: str, name: str | None = None,
                 aliases: Sequence[str] | None = None, config: WriteConfig | None = None,
                 database: str | None = None) -> Change:
@@ -523,7 +530,9 @@ def edit_entity(driver: Any, key: str, collections: Sequence[object], *, actor: 
         collections: collections the admin administers.
         actor: who asked.
         name: new display name (the old one is kept as an alias).
-        aliases: the complete new alias list; None leaves them.
+        aliases: the complete new alias list; None leaves them. Aliases taken out are remembered
+            (``removed_aliases``), so re-ingesting a document that writes them does not bring
+            them back; putting one back forgets that.
         config: timeout.
         database: database name.
 
@@ -542,9 +551,11 @@ def edit_entity(driver: Any, key: str, collections: Sequence[object], *, actor: 
             if alias not in new_aliases:
                 new_aliases.append(alias)
         new_aliases = list(dict.fromkeys(new_aliases))
+        removed = [a for a in entity["aliases"] if a not in new_aliases]
         tx.run("MATCH (e:Entity {key: $key}) SET e.name = $name, e.aliases = $aliases, e.aliases_text = $text, "
                "e.edited_by = $actor, e.edited_at = toString(datetime())",
                key=key, name=new_name, aliases=new_aliases, text=_aliases_text(new_aliases), actor=actor).consume()
+        tx.run(_REMEMBER_REMOVED_ALIASES, key=key, aliases=new_aliases, removed=removed).consume()
         after = _entity(tx, key, cols, check_relations=False)
         return Change("edit_entity", key, _entity_snapshot(entity), _entity_snapshot(after),
                       f"edited {entity['name']!r}")

@@ -69,14 +69,19 @@ MERGE (c)-[:PART_OF]->(d)
 
 
 def upsert_entities(label: str) -> str:
-    """MERGE entities of one label; aliases and chunk_refs are unions, never overwritten."""
+    """MERGE entities of one label; aliases and chunk_refs are unions, never overwritten.
+
+    Aliases an admin removed (``removed_aliases``, :func:`graph.curate.edit_entity`) are not
+    added back.
+    """
     return f"""
 UNWIND $rows AS row
 MERGE (e:Entity {{key: row.key}})
 ON CREATE SET e:{_label(label)}, e.type = '{label}', e.name = row.name, e.norm = row.norm,
               e.aliases = [], e.chunk_refs = [], e.created_at = datetime()
 SET e += row.props
-SET e.aliases = e.aliases + [a IN row.aliases WHERE NOT a IN e.aliases]
+SET e.aliases = e.aliases
+    + [a IN row.aliases WHERE NOT a IN e.aliases AND NOT a IN coalesce(e.removed_aliases, [])]
 SET e.aliases_text = reduce(s = '', a IN e.aliases | s + ' ' + a),
     e.chunk_refs = e.chunk_refs + [r IN row.chunk_refs WHERE NOT r IN e.chunk_refs]
 """

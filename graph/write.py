@@ -90,6 +90,7 @@ def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[list[dict[st
 def _scalar_props(props: dict[str, object]) -> dict[str, object]:
     """Keep only values Neo4j can store as properties; reserved names are dropped."""
     reserved = {"key", "name", "norm", "type", "aliases", "aliases_text", "chunk_refs", "qualifier"}
+    reserved.add("removed_aliases")  # an admin's decision (graph.curate.edit_entity)
     return {k: v for k, v in props.items() if k not in reserved and isinstance(v, _SCALARS)}
 
 

@@ -338,3 +338,24 @@ def test_editing_a_relation_back_undoes_the_first_edit(docs, neo4j_driver):
     assert docs.live_relations(k["pump"], k["seal"]) == ["USES_PART"]
     # No document states HAS_COMPONENT, so its tombstone went with v1's support.
     assert docs.tombstones(k["pump"], k["seal"]) == []
+
+
+def test_an_alias_the_admin_removed_stays_removed_when_reingested(docs, neo4j_driver):
+    pump = docs.name("oil pump")
+    shouted = pump.upper()  # another spelling of the same key becomes an alias
+    k = key("Component", pump)
+    chunk = ("c1", [("Component", pump), ("Component", shouted)], [])
+    docs.write("manual", "v1", [chunk])
+    aliases = browse.entity_detail(neo4j_driver, k, [docs.col]).aliases
+    assert shouted in aliases
+    curate.edit_entity(
+        neo4j_driver, k, [docs.col], actor="owner", aliases=[a for a in aliases if a != shouted]
+    )
+
+    docs.write("manual", "v2", [("c1b", *chunk[1:])], supersedes=["v1"])
+    assert shouted not in browse.entity_detail(neo4j_driver, k, [docs.col]).aliases
+
+    # Putting it back by hand is remembered too.
+    curate.edit_entity(neo4j_driver, k, [docs.col], actor="owner", aliases=[*aliases])
+    docs.write("manual", "v3", [("c1c", *chunk[1:])], supersedes=["v2"])
+    assert shouted in browse.entity_detail(neo4j_driver, k, [docs.col]).aliases
