@@ -6,6 +6,7 @@ Nothing here talks to a service; ingest runs in the test process by calling the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -145,3 +146,50 @@ def all_points(index, collection_id: int) -> int:  # type: ignore[no-untyped-def
         return index.count(SearchFilter.build([collection_id]))
     except Exception:  # collection never created
         return 0
+
+
+# Record files (CSV/XLSX) and their column mapping: test_mapping_pipeline, test_mapping_views.
+SAMPLE = Path(__file__).resolve().parents[4] / "sample_data" / "records" / "excavator-work-orders.csv"
+
+
+def sample_csv(rows: int = 30) -> bytes:
+    lines = SAMPLE.read_bytes().splitlines(keepends=True)
+    return b"".join(lines[: rows + 1])
+
+
+class RecordingGraph(MemoryGraph):
+    """MemoryGraph that also keeps the record mapping each write used."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[dict] = []
+
+    def write_version(self, *, collection_id, document_id, version_id, passages, supersedes, progress) -> int:
+        mappings = {id(p.record_mapping): p.record_mapping for p in passages if p.record_mapping is not None}
+        self.writes.append(
+            {"version": version_id, "mappings": list(mappings.values()), "passages": len(passages)}
+        )
+        return super().write_version(
+            collection_id=collection_id,
+            document_id=document_id,
+            version_id=version_id,
+            passages=passages,
+            supersedes=supersedes,
+            progress=progress,
+        )
+
+
+@pytest.fixture
+def graph(monkeypatch) -> RecordingGraph:
+    recording = RecordingGraph()
+    monkeypatch.setattr(wiring, "graph_sync", lambda: recording)
+    return recording
+
+
+@pytest.fixture
+def applies(monkeypatch) -> list[int]:
+    from apps.documents import mapping
+
+    queued: list[int] = []
+    monkeypatch.setattr(mapping, "enqueue_apply", queued.append)
+    return queued

@@ -3,62 +3,13 @@
 from __future__ import annotations
 
 from io import StringIO
-from pathlib import Path
 
-import pytest
 from django.core.management import call_command
 
 from apps.documents import mapping, services
 from apps.documents.models import DocumentVersion, MappingStatus, Stage, Status
-from config import wiring
 
-from .conftest import upload_file
-
-SAMPLE = Path(__file__).resolve().parents[4] / "sample_data" / "records" / "excavator-work-orders.csv"
-
-
-def sample_csv(rows: int = 30) -> bytes:
-    lines = SAMPLE.read_bytes().splitlines(keepends=True)
-    return b"".join(lines[: rows + 1])
-
-
-class RecordingGraph:
-    """Graph stand-in that keeps the record mapping each write used."""
-
-    def __init__(self) -> None:
-        self.writes: list[dict] = []
-        self.versions: dict[str, str] = {}
-
-    def write_version(self, *, collection_id, document_id, version_id, passages, supersedes, progress) -> int:
-        mappings = {id(p.record_mapping): p.record_mapping for p in passages if p.record_mapping is not None}
-        self.writes.append(
-            {"version": version_id, "mappings": list(mappings.values()), "passages": len(passages)}
-        )
-        for old in supersedes:
-            self.versions.pop(old, None)
-        self.versions[version_id] = document_id
-        progress(len(passages), len(passages))
-        return len(passages)
-
-    def delete_version(self, version_id: str) -> None:
-        self.versions.pop(version_id, None)
-
-    def delete_document(self, document_id: str) -> None:
-        self.versions = {v: d for v, d in self.versions.items() if d != document_id}
-
-
-@pytest.fixture
-def graph(monkeypatch) -> RecordingGraph:
-    recording = RecordingGraph()
-    monkeypatch.setattr(wiring, "graph_sync", lambda: recording)
-    return recording
-
-
-@pytest.fixture
-def applies(monkeypatch) -> list[int]:
-    queued: list[int] = []
-    monkeypatch.setattr(mapping, "enqueue_apply", queued.append)
-    return queued
+from .conftest import sample_csv, upload_file
 
 
 def ingest_records(

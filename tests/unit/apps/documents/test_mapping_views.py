@@ -4,27 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from apps.documents import mapping, services
+from apps.documents import services
 from apps.documents.models import MappingStatus
 
-from .conftest import make_version, upload_file
-from .test_mapping_pipeline import RecordingGraph, sample_csv
-
-
-@pytest.fixture
-def graph(monkeypatch) -> RecordingGraph:
-    from config import wiring
-
-    recording = RecordingGraph()
-    monkeypatch.setattr(wiring, "graph_sync", lambda: recording)
-    return recording
-
-
-@pytest.fixture
-def applies(monkeypatch) -> list[int]:
-    queued: list[int] = []
-    monkeypatch.setattr(mapping, "enqueue_apply", queued.append)
-    return queued
+from .conftest import make_version, sample_csv, upload_file
 
 
 @pytest.fixture
