@@ -59,6 +59,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:  # run as a script: python bench/retrieval_recall.py
     sys.path.insert(0, str(REPO))
 
+from graph.queries import WORK_ORDER_FILTER_BY_LABEL  # noqa: E402
 from retrieval.chunk import HFTokenCounter, TokenCounter, chunk_document  # noqa: E402
 from retrieval.config import ChunkConfig, EmbedderConfig, SearchConfig  # noqa: E402
 from retrieval.embed import Embedder  # noqa: E402
@@ -81,15 +82,6 @@ ROUTED = "routed"
 TOP_K = 5
 DEPTH = 10
 GRAPH_HITS = 20  # apps/qa/evidence.py fuses at most 20 graph-supporting chunks
-# Labels of linked entities that filter work orders, as in apps/qa/evidence.py.
-AGGREGATE_FILTER_LABELS = {
-    "Equipment": "equipment",
-    "Model": "equipment",
-    "Component": "component",
-    "Action": "action",
-    "FailureMode": "failure_mode",
-    "Part": "part",
-}
 
 
 # --- labelled questions ---------------------------------------------------------------------
@@ -475,7 +467,7 @@ class GraphSignal:
     def _matching_work_orders(self, linked: Sequence[str]) -> list[str]:
         groups: dict[str, set[str]] = defaultdict(set)
         for key in linked:
-            name = AGGREGATE_FILTER_LABELS.get(self.key_labels.get(key, ""))
+            name = WORK_ORDER_FILTER_BY_LABEL.get(self.key_labels.get(key, ""))
             if name:
                 groups[name].add(key)
         if not groups:

@@ -323,6 +323,17 @@ def _work_orders(rows: list[dict[str, Any]] | None) -> tuple[WorkOrderRef, ...]:
     )
 
 
+#: The count_work_orders filter an entity of each label fills (labels not listed filter nothing).
+WORK_ORDER_FILTER_BY_LABEL = {
+    "Equipment": "equipment",
+    "Model": "equipment",
+    "Component": "component",
+    "Action": "action",
+    "FailureMode": "failure_mode",
+    "Part": "part",
+}
+
+
 def count_work_orders(
     driver: Any,
     collections: Sequence[str],

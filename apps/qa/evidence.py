@@ -25,6 +25,7 @@ from graph import (
     troubleshooting_paths,
 )
 from graph.errors import GraphError
+from graph.queries import WORK_ORDER_FILTER_BY_LABEL
 from retrieval.prompt import Candidate
 from retrieval.question import QuestionRoute
 
@@ -38,14 +39,6 @@ _GROUP_WORDS = {
     "symptom": "Symptom",
     "failure": "FailureMode",
     "problem": "FailureMode",
-}
-_FILTER_BY_LABEL = {
-    "Equipment": "equipment",
-    "Model": "equipment",
-    "Component": "component",
-    "Action": "action",
-    "FailureMode": "failure_mode",
-    "Part": "part",
 }
 
 
@@ -153,7 +146,7 @@ def _graph(query: str, route: QuestionRoute, allowed: list[str], evidence: Evide
 def _aggregate(driver: Any, query: str, linked: list[Any], allowed: list[str], evidence: Evidence) -> None:
     filters: dict[str, list[str]] = {}
     for le in linked:
-        name = _FILTER_BY_LABEL.get(le.entity.label)
+        name = WORK_ORDER_FILTER_BY_LABEL.get(le.entity.label)
         if name:
             filters.setdefault(name, []).append(le.entity.key)
     year_match = _YEAR.search(query)
