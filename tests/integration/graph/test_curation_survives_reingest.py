@@ -180,17 +180,15 @@ def test_retracted_relation_stays_retracted_when_reingested(docs, neo4j_driver):
 
     summary, _ = docs.write("manual", "v1", chunks)
     assert summary.retracted_relations_stated == 1
-    docs.write(
-        "other",
-        "v1",
-        [
-            (
-                "o1",
-                [("Component", docs.name("oil pump")), ("Symptom", docs.name("leak"))],
-                [(k["pump"], "SHOWS", k["leak"])],
-            )
-        ],
-    )
+    # Another document states the same relation.
+    other = [
+        (
+            "o1",
+            [("Component", docs.name("oil pump")), ("Symptom", docs.name("leak"))],
+            [(k["pump"], "SHOWS", k["leak"])],
+        )
+    ]
+    docs.write("other", "v1", other)
     assert docs.live_relations(k["pump"], k["leak"]) == []
     facts = queries.neighbourhood(neo4j_driver, [k["pump"]], [docs.col], hops=1)
     assert {(f.rel, f.tail.key) for f in facts} == {("USES_PART", k["seal"])}
@@ -201,17 +199,7 @@ def test_retracted_relation_stays_retracted_when_reingested(docs, neo4j_driver):
     assert docs.nodes(k["leak"])[0][0] == ["Entity", "Symptom"]
 
     # Re-ingesting is idempotent, and the restore brings the current support back.
-    docs.write(
-        "other",
-        "v1",
-        [
-            (
-                "o1",
-                [("Component", docs.name("oil pump")), ("Symptom", docs.name("leak"))],
-                [(k["pump"], "SHOWS", k["leak"])],
-            )
-        ],
-    )
+    docs.write("other", "v1", other)
     assert len(docs.tombstones(k["pump"], k["leak"])) == 1
     curate.restore_relation(neo4j_driver, rid, [docs.col], actor="owner")
     (fact,) = [
