@@ -255,10 +255,11 @@ class BatchEngine:
                 owners.append(slot)
                 slot.next_token = None
         prefilling = sorted((s for s in self._slots if s.is_busy and s.pending), key=lambda s: s.admitted_at)
-        # While answers stream, prompt chunks stay small so their next tokens are not held up.
-        budget = self.context.n_batch if not entries else len(entries) + self.prefill_chunk
+        limit = self.context.n_batch
+        if entries:  # answers are streaming: small prompt chunks, so their next tokens come soon
+            limit = min(limit, len(entries) + self.prefill_chunk)
         for slot in prefilling:
-            room = min(self.context.n_batch, budget) - len(entries)
+            room = limit - len(entries)
             if room <= 0:
                 break
             chunk, slot.pending = slot.pending[:room], slot.pending[room:]

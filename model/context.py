@@ -192,15 +192,12 @@ class LlamaSeqContext:
     def _ban_eog(self, chain: Any) -> None:
         ll, vocab = self._llama, self.model.vocab
         if self._eog_tokens is None:
-            n_vocab = ll.llama_vocab_n_tokens(vocab)
-            self._eog_tokens = [t for t in range(n_vocab) if ll.llama_vocab_is_eog(vocab, t)]
+            self._eog_tokens = [t for t in range(self._n_vocab) if ll.llama_vocab_is_eog(vocab, t)]
         biases = (ll.llama_logit_bias * len(self._eog_tokens))()
         for bias, token in zip(biases, self._eog_tokens, strict=True):
             bias.token, bias.bias = token, float("-inf")
         # llama_sampler_init_logit_bias copies the array, so ``biases`` may go after this call.
-        sampler = ll.llama_sampler_init_logit_bias(
-            ll.llama_vocab_n_tokens(vocab), len(self._eog_tokens), biases
-        )
+        sampler = ll.llama_sampler_init_logit_bias(self._n_vocab, len(self._eog_tokens), biases)
         ll.llama_sampler_chain_add(chain, sampler)
 
     def _add_penalties(self, chain: Any, penalties: Penalties) -> None:
