@@ -168,6 +168,11 @@ QA_MAX_SOURCE_TOKENS = envint("QA_MAX_SOURCE_TOKENS", 1500, minimum=200)
 QA_REPEAT_PENALTY = float(envstr("QA_REPEAT_PENALTY", "1.15"))
 # Dense cosine below this (and no keyword match) counts as "not in the documents".
 QA_MIN_DENSE_SCORE = float(envstr("QA_MIN_DENSE_SCORE", "0.25"))
+# A sentence is supported when this share of its content words occurs in what it cites (and
+# every code and number does); above QA_MAX_UNSUPPORTED_SHARE unsupported sentences the answer
+# falls back to the instant evidence answer.
+QA_MIN_SENTENCE_SUPPORT = float(envstr("QA_MIN_SENTENCE_SUPPORT", "0.6"))
+QA_MAX_UNSUPPORTED_SHARE = float(envstr("QA_MAX_UNSUPPORTED_SHARE", "0.5"))
 
 LOGGING = {
     "version": 1,

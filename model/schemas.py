@@ -7,10 +7,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .generation import Penalties
+from .errors import InvalidRequest
 from .grammar import grammar_for_json_object, grammar_for_schema
 
 MAX_MESSAGES = 512
 MAX_CONTENT_CHARS = 400_000
+MAX_GRAMMAR_CHARS = 64_000
 
 
 class Message(BaseModel):
@@ -91,6 +93,8 @@ class ChatCompletionBody(BaseModel):
     ignore_eos: bool = False  # llama-server's extension: never sample end-of-generation tokens
     stream: bool = False
     response_format: ResponseFormat | None = None
+    # llama-server's extension: a GBNF grammar (root rule ``root``) the answer must follow.
+    grammar_text: str | None = Field(default=None, alias="grammar", max_length=MAX_GRAMMAR_CHARS)
     kenning_profile: KenningProfile | None = None
 
     @field_validator("stop")
@@ -113,6 +117,10 @@ class ChatCompletionBody(BaseModel):
         Raises:
             InvalidRequest: the schema cannot be turned into a grammar.
         """
+        if self.grammar_text is not None and self.response_format is not None:
+            raise InvalidRequest("grammar and response_format cannot be combined")
+        if self.grammar_text is not None:
+            return self.grammar_text
         return self.response_format.grammar() if self.response_format is not None else None
 
     @property

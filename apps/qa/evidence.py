@@ -26,11 +26,13 @@ from graph import (
 )
 from graph.errors import GraphError
 from graph.queries import WORK_ORDER_FILTER_BY_LABEL
+from retrieval.evidence_answer import Chain
 from retrieval.prompt import Candidate
 from retrieval.question import QuestionRoute
 
 logger = logging.getLogger(__name__)
 
+FACT_LINES = 10  # graph facts in the prompt's fact block (~15 tokens each)
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _GROUP_WORDS = {
     "part": "Part",
@@ -46,6 +48,7 @@ _GROUP_WORDS = {
 class Evidence:
     candidates: list[Candidate] = field(default_factory=list)
     facts: list[dict[str, Any]] = field(default_factory=list)
+    chains: list[Chain] = field(default_factory=list)
     closest: list[dict[str, Any]] = field(default_factory=list)
     retrieval_ms: float = 0.0
     graph_error: str = ""
@@ -87,7 +90,9 @@ def gather(
         relations = [f for f in evidence.facts if f["kind"] == "relation" and f["chunk_ids"]]
         evidence.candidates = [*aggregates, *(_candidate(p, titles) for p in passages)]
         if relations:
-            evidence.candidates.append(_relations_candidate(relations))
+            # Second place, not last: after eight passages the source budget used to cut the
+            # facts off, though they alone held most causes and remedies.
+            evidence.candidates.insert(1, _relations_candidate(relations))
     else:
         evidence.candidates = []
         evidence.closest = [{"chunk_id": p.chunk_id, "label": _label(p, titles)} for p in passages[:3]]
@@ -125,11 +130,9 @@ def _graph(query: str, route: QuestionRoute, allowed: list[str], evidence: Evide
         else:
             keys = [le.entity.key for le in linked]
             if route.intent == "troubleshooting":
-                facts = [
-                    f
-                    for path in troubleshooting_paths(driver, keys, allowed)
-                    for f in (*path.steps, *path.extras)
-                ]
+                paths = troubleshooting_paths(driver, keys, allowed)
+                evidence.chains = [c for c in map(_chain, paths) if c is not None]
+                facts = [f for path in paths for f in (*path.steps, *path.extras)]
             else:
                 facts = []
             facts = facts or neighbourhood(driver, keys, allowed, hops=1)
@@ -186,6 +189,17 @@ def _aggregate(driver: Any, query: str, linked: list[Any], allowed: list[str], e
     )
 
 
+def _chain(path: Any) -> Chain | None:
+    remedy = next((s for s in path.steps if s.rel == "REMEDIED_BY"), None)
+    if remedy is None:
+        return None
+    parts = tuple(dict.fromkeys(e.tail.name for e in path.extras if e.rel == "USES_PART"))
+    # The remedy's own passage first: it is the one that names cause and fix together.
+    ordered = (remedy, *(s for s in path.steps if s is not remedy), *path.extras)
+    chunk_ids = tuple(dict.fromkeys(c.chunk_id for f in ordered for c in f.citations))
+    return Chain(path.steps[0].head.name, remedy.head.name, remedy.tail.name, parts, chunk_ids)
+
+
 def _dedupe(facts: list[Any]) -> list[Any]:
     seen, unique = set(), []
     for f in facts:
@@ -213,8 +227,9 @@ def _fact_candidate(fact: dict[str, Any]) -> Candidate:
 
 
 def _relations_candidate(relations: list[dict[str, Any]]) -> Candidate:
-    ids = tuple(dict.fromkeys(c for f in relations for c in f["chunk_ids"]))
-    text = "\n".join(f["text"] for f in relations)
+    kept = relations[:FACT_LINES]
+    ids = tuple(dict.fromkeys(c for f in kept for c in f["chunk_ids"]))
+    text = "\n".join(f["text"] for f in kept)
     return Candidate("fact", text, ids[0], "Knowledge graph", chunk_ids=ids, score=0.5)
 
 

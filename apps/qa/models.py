@@ -29,6 +29,7 @@ class Answer(models.Model):
         STREAMING = "streaming"
         DONE = "done"
         FAILED = "failed"
+        CANCELLED = "cancelled"  # the client went away before the answer finished
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="answers")
     question = models.TextField()
@@ -42,8 +43,15 @@ class Answer(models.Model):
     citations = models.JSONField(default=list)  # source numbers the answer cites (validated)
     dangling_citations = models.JSONField(default=list)
     facts = models.JSONField(default=list)  # graph facts/paths used as evidence
+    # The instant evidence answer shown before the model's (retrieval.evidence_answer).
+    evidence_answer = models.JSONField(default=dict)
+    # One verdict per sentence of the model's answer (retrieval.grounding.SentenceCheck).
+    sentences = models.JSONField(default=list)
+    model_text = models.TextField(blank=True)  # what the model wrote, kept when text fell back
+    fell_back = models.BooleanField(default=False)  # text is the evidence answer: model unsupported
     model_name = models.CharField(max_length=200, blank=True)
     retrieval_ms = models.FloatField(null=True)
+    evidence_ms = models.FloatField(null=True)  # question received -> evidence answer ready
     ttft_ms = models.FloatField(null=True)
     tokens_per_s = models.FloatField(null=True)
     completion_tokens = models.IntegerField(null=True)
@@ -56,6 +64,10 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return self.question[:80]
+
+    @property
+    def unsupported_sentences(self) -> list[dict]:  # type: ignore[type-arg]
+        return [s for s in self.sentences if not s.get("supported")]
 
 
 class Feedback(models.Model):

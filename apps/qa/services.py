@@ -19,6 +19,17 @@ from apps.qa import evidence
 from apps.qa.models import Answer, Conversation
 from config import wiring
 from config.errors import UserError, problem_for
+from retrieval import evidence_answer
+from retrieval.grounding import (
+    AnswerChecks,
+    SentenceCheck,
+    SentenceStream,
+    SupportConfig,
+    check_answer,
+    check_sentence,
+    cited_numbers,
+    citation_grammar,
+)
 from retrieval.prompt import NOT_FOUND, assemble_sources, build_messages, check_citations
 from retrieval.question import classify
 
@@ -55,22 +66,28 @@ def answer_events(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-u
     """Runs the pipeline for a started answer, yielding events; never raises mid-stream."""
     try:
         yield from _answer(answer, user)
+    except GeneratorExit:  # the client went away: the row must not stay "streaming" forever
+        answer.status = Answer.Status.CANCELLED
+        answer.save()
+        raise
     except Exception as exc:  # the stream has started: report in-band, store the failure
         problem = problem_for(exc)
         message = problem.message if problem else "Kenning failed to answer; the error was logged."
         if problem is None:
             logger.exception("answer %s failed", answer.pk)
         answer.status, answer.error = Answer.Status.FAILED, message
-        answer.save(update_fields=["status", "error"])
+        answer.save()
         yield {
             "event": "error",
             "message": message,
             "answer_id": answer.pk,
+            "evidence": answer.evidence_answer or None,
             "retry_after_s": problem.retry_after_s if problem else None,
         }
 
 
 def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
     conversation = answer.conversation
     history = conversation.history()
     route = classify(answer.question, turn_count=len(history))
@@ -101,45 +118,83 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
     if route.intent != "chitchat" and not sources:
         yield from _finish_not_found(answer, found.closest)
         return
+    if route.intent != "chitchat":
+        instant = evidence_answer.build(answer.question, route.intent, sources, found.chains)
+        answer.evidence_answer = instant.as_dict()
+        answer.evidence_ms = (time.perf_counter() - started) * 1000
+        yield {"event": "evidence", **answer.evidence_answer, "evidence_ms": round(answer.evidence_ms, 1)}
     messages = build_messages(answer.question, sources, history, chitchat=route.intent == "chitchat")
-    text = yield from _stream_model(answer, messages, profile)
-    grounding = check_citations(text, len(sources))
-    answer.text = grounding.text.strip()
-    answer.citations, answer.dangling_citations = list(grounding.cited), list(grounding.dangling)
-    answer.is_not_found = NOT_FOUND.lower()[:30] in answer.text.lower()
+    grammar = None if route.intent == "chitchat" else citation_grammar(len(sources))
+    checks = yield from _stream_model(answer, messages, profile, sources, grammar)
+    _settle(answer, checks, chitchat=route.intent == "chitchat")
     answer.status = Answer.Status.DONE
     answer.save()
-    yield {
-        "event": "done",
-        **_summary(answer),
-        "grounded": grounding.is_grounded or route.intent == "chitchat",
-    }
+    yield {"event": "done", **_summary(answer), "grounded": bool(answer.citations) or route.intent == "chitchat"}
 
 
-def _stream_model(answer: Answer, messages: list[dict[str, str]], profile: Any) -> Iterator[Event]:
+def _stream_model(
+    answer: Answer, messages: list[dict[str, str]], profile: Any, sources: list[Any], grammar: str | None
+) -> Iterator[Event]:
+    """Streams the model's text, checking each sentence against what it cites as it completes."""
     client = wiring.model_client()
     started = time.perf_counter()
     parts: list[str] = []
+    by_number = {s.number: s.text for s in sources}
+    splitter, checks = SentenceStream(), AnswerChecks()
     # The conversation id gives the model server's KV cache affinity across turns.
     stream = client.stream_chat(
         messages,
         profile,
         conversation_id=str(answer.conversation_id),
         repeat_penalty=settings.QA_REPEAT_PENALTY,
+        **({"grammar": grammar} if grammar else {}),
     )
     for delta in stream:
         if answer.ttft_ms is None:
             answer.ttft_ms = (time.perf_counter() - started) * 1000
         parts.append(delta)
+        answer.model_text += delta  # kept current, so a cancelled answer stores what it had
         yield {"event": "delta", "text": delta}
+        for sentence in splitter.feed(delta):
+            check = check_sentence(len(checks.sentences), sentence, by_number, _support_config())
+            checks.sentences.append(check)
+            yield {"event": "sentence", **check.as_dict()}
+    rest = splitter.rest()
+    if rest and grammar and NOT_FOUND.lower()[:30] not in rest.lower():
+        # Cut off by the token limit before its citation: shown, but marked.
+        check = SentenceCheck(len(checks.sentences), rest, (), False, 0.0, reason="cut off before citing")
+        checks.sentences.append(check)
+        yield {"event": "sentence", **check.as_dict()}
     result = stream.result
     timings = result.timings if result else {}
+    answer.model_text = "".join(parts).strip()
     answer.model_name = profile.model
     answer.tokens_per_s = timings.get("tokens_per_s")
     answer.completion_tokens = result.usage.get("completion_tokens") if result else None
     answer.kv_cache_hit = timings.get("cache_hit")
     answer.kv_tokens_reused = timings.get("tokens_reused")
-    return "".join(parts)
+    return checks
+
+
+def _settle(answer: Answer, checks: AnswerChecks, *, chitchat: bool) -> None:
+    """Final text, citations and marks; mostly unsupported text gives way to the evidence answer."""
+    grounding = check_citations(answer.model_text, len(answer.sources))
+    answer.text = grounding.text.strip()
+    answer.citations, answer.dangling_citations = list(grounding.cited), list(grounding.dangling)
+    answer.is_not_found = NOT_FOUND.lower()[:30] in answer.text.lower()
+    answer.sentences = checks.as_list()
+    instant = answer.evidence_answer.get("text") if answer.evidence_answer else ""
+    if chitchat or answer.is_not_found or not instant:
+        return
+    if not checks.sentences or checks.unsupported > settings.QA_MAX_UNSUPPORTED_SHARE:
+        by_number = {s["number"]: s["text"] for s in answer.sources}
+        answer.fell_back, answer.text = True, instant
+        answer.sentences = [c.as_dict() for c in check_answer(instant, by_number, _support_config())]
+        answer.citations = list(cited_numbers(instant))
+
+
+def _support_config() -> SupportConfig:
+    return SupportConfig(min_content_support=settings.QA_MIN_SENTENCE_SUPPORT)
 
 
 def _finish_not_found(answer: Answer, closest: list[dict[str, Any]]) -> Iterator[Event]:
@@ -156,8 +211,13 @@ def _summary(answer: Answer) -> dict[str, Any]:
         "citations": answer.citations,
         "dangling_citations": answer.dangling_citations,
         "not_found": answer.is_not_found,
+        "sentences": answer.sentences,
+        "fell_back": answer.fell_back,
+        "model_text": answer.model_text if answer.fell_back else "",
+        "evidence": answer.evidence_answer or None,
         "timings": {
             "retrieval_ms": _round(answer.retrieval_ms),
+            "evidence_ms": _round(answer.evidence_ms),
             "ttft_ms": _round(answer.ttft_ms),
             "tokens_per_s": _round(answer.tokens_per_s),
         },

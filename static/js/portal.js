@@ -85,11 +85,55 @@
     return buffer;
   }
 
+  // The instant evidence answer: a card of likely causes (cause -> fix, part) or the best cited
+  // sentences of the top passages. It arrives before any model token.
+  function renderEvidence(target, evidence, sources) {
+    target.textContent = "";
+    if (!evidence || evidence.kind === "none" || !evidence.items || !evidence.items.length) return;
+    target.hidden = false;
+    const title = evidence.kind === "causes" ? "Likely causes from the manuals" : "From the documents";
+    target.appendChild(el("h3", {}, title));
+    if (evidence.kind === "causes") {
+      const list = el("ol", { class: "causes" });
+      evidence.items.forEach((item) => {
+        const li = el("li", { class: "cause" });
+        li.appendChild(el("strong", { class: "cause-name" }, item.cause));
+        li.appendChild(document.createTextNode(" → "));
+        li.appendChild(el("span", { class: "fix" }, item.fix));
+        if (item.parts && item.parts.length) li.appendChild(el("span", { class: "parts" }, " (part " + item.parts.join(", ") + ")"));
+        li.appendChild(document.createTextNode(" "));
+        const cites = el("span");
+        renderAnswer(cites, item.cites.map((n) => "[" + n + "]").join(""), sources);
+        li.appendChild(cites);
+        list.appendChild(li);
+      });
+      target.appendChild(list);
+    } else {
+      const p = el("p", { class: "extract" });
+      renderAnswer(p, evidence.text, sources);
+      target.appendChild(p);
+    }
+  }
+
+  // The model's answer, one span per checked sentence; unsupported ones are marked with the reason.
+  function renderChecked(target, sentences, sources) {
+    target.textContent = "";
+    sentences.forEach((s) => {
+      const span = el("span", { class: "sentence" + (s.supported ? "" : " unsupported") });
+      if (!s.supported) span.title = "Not supported by its sources: " + s.reason;
+      renderAnswer(span, s.text, sources);
+      target.appendChild(span);
+      target.appendChild(document.createTextNode(" "));
+    });
+  }
+
   async function ask(question) {
     const turn = el("article", { class: "turn" });
     turn.appendChild(el("p", { class: "question" }, question));
+    const evidenceEl = el("section", { class: "evidence-answer", hidden: "" });
     const answerEl = el("div", { class: "answer", "aria-live": "polite" });
     const meta = el("div", { class: "meta" });
+    turn.appendChild(evidenceEl);
     turn.appendChild(answerEl);
     turn.appendChild(meta);
     thread.appendChild(turn);
@@ -97,6 +141,7 @@
     button.disabled = true;
     let sources = [];
     let text = "";
+    const checked = [];
     const body = new URLSearchParams({ question: question, conversation_id: form.conversation_id.value });
     try {
       const response = await fetch(form.dataset.url, { method: "POST", body: body,
@@ -119,13 +164,27 @@
             sources = event.sources;
             renderSources(sources, event.facts);
             statusEl.textContent = "Generating the answer…";
+          } else if (event.event === "evidence") {
+            renderEvidence(evidenceEl, event, sources);
           } else if (event.event === "delta") {
             text += event.text;
             answerEl.textContent = text;
+          } else if (event.event === "sentence") {
+            checked.push(event);
           } else if (event.event === "done") {
-            renderAnswer(answerEl, event.text, sources);
+            if (event.evidence) renderEvidence(evidenceEl, event.evidence, sources);
+            if (event.fell_back) {
+              answerEl.textContent = "";
+              answerEl.appendChild(el("p", { class: "fallback" },
+                "The model's answer was mostly not supported by its sources, so only the evidence above is shown."));
+            } else if (event.sentences && event.sentences.length) {
+              renderChecked(answerEl, event.sentences, sources);
+            } else {
+              renderAnswer(answerEl, event.text, sources);
+            }
             const t = event.timings || {};
             meta.textContent = [event.model, t.retrieval_ms != null ? "retrieval " + t.retrieval_ms + " ms" : "",
+              t.evidence_ms != null ? "evidence " + t.evidence_ms + " ms" : "",
               t.ttft_ms != null ? "first token " + t.ttft_ms + " ms" : "",
               t.tokens_per_s != null ? t.tokens_per_s + " tok/s" : "",
               event.kv_cache_hit ? "KV cache hit" : ""].filter(Boolean).join(" · ");
@@ -139,12 +198,17 @@
               });
               meta.appendChild(list);
             }
+            const unsupported = (event.sentences || []).filter((s) => !s.supported).length;
             if (!event.grounded && !event.not_found) {
               turn.appendChild(el("p", { class: "ungrounded" },
                 "This answer cites none of its sources: check it against the numbered sources in the evidence panel."));
+            } else if (unsupported && !event.fell_back) {
+              turn.appendChild(el("p", { class: "ungrounded" }, unsupported + " of " + event.sentences.length +
+                " sentences are not supported by the sources they cite (marked)."));
             }
             turn.appendChild(feedbackButtons(event.answer_id));
           } else if (event.event === "error") {
+            if (event.evidence) renderEvidence(evidenceEl, event.evidence, sources);
             answerEl.classList.add("failed");
             answerEl.textContent = event.message;
           }

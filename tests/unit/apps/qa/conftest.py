@@ -37,10 +37,12 @@ class ScriptedModelClient:
     def __init__(self) -> None:
         self.reply = "Replace the battery [1]."
         self.calls: list[list[dict[str, str]]] = []
+        self.options: list[dict[str, object]] = []
         self.error: Exception | None = None
 
     def stream_chat(self, messages, profile=None, **options):  # type: ignore[no-untyped-def]
         self.calls.append(messages)
+        self.options.append(options)
         if self.error:
             raise self.error
         words = self.reply.split(" ")

@@ -42,10 +42,10 @@ def test_the_prompt_numbers_the_sources(client, personas, qa_world):
 
 def test_dangling_citations_are_removed(client, personas, qa_world):
     qa_world.add_passage("c1", BATTERY, personas.collection.pk)
-    qa_world.model.reply = "Check the connector [1] and the fuse [9]."
+    qa_world.model.reply = "Check the connector [1] and the battery cartridge [9]."
     client.force_login(personas.reader)
     done = _events(_ask(client, "battery disconnected"))[-1]
-    assert done["text"] == "Check the connector [1] and the fuse." and done["dangling_citations"] == [9]
+    assert done["text"] == "Check the connector [1] and the battery cartridge." and done["dangling_citations"] == [9]
 
 
 def test_outsiders_get_nothing_from_a_collection_however_they_ask(client, personas, qa_world):
@@ -154,3 +154,67 @@ def test_a_version_still_being_ingested_does_not_answer(client, personas, qa_wor
         "sources"
     ]
     assert [s["chunk_id"] for s in sources] == ["old"] and sources[0]["title"] == "UPS manual"
+
+
+def test_the_evidence_answer_comes_before_any_model_token_and_is_stored(client, personas, qa_world):
+    qa_world.add_passage("c1", BATTERY, personas.collection.pk)
+    client.force_login(personas.reader)
+    events = _events(_ask(client, "UPS says battery disconnected, what do I check?"))
+    kinds = [e["event"] for e in events]
+    assert kinds.index("evidence") < kinds.index("delta")
+    evidence = next(e for e in events if e["event"] == "evidence")
+    assert evidence["kind"] == "extract" and evidence["text"].endswith("[1].")
+    assert "replace the battery cartridge" in evidence["text"]
+    answer = Answer.objects.get()
+    assert answer.evidence_answer["text"] == evidence["text"] and answer.evidence_ms is not None
+
+
+def test_every_sentence_is_checked_as_it_streams_and_marks_persist(client, personas, qa_world):
+    qa_world.add_passage("c1", BATTERY, personas.collection.pk)
+    qa_world.model.reply = (
+        "Replace the battery cartridge [1]. Check the connector [1]. Check the battery connector [1]. "
+        "Order part RBC9 [1]."
+    )
+    client.force_login(personas.reader)
+    events = _events(_ask(client, "battery disconnected"))
+    checks = [e for e in events if e["event"] == "sentence"]
+    assert [c["supported"] for c in checks] == [True, True, True, False]
+    assert checks[3]["missing_identifiers"] == ["RBC9"]
+    answer = Answer.objects.get()
+    assert not answer.fell_back and [s["supported"] for s in answer.sentences] == [True, True, True, False]
+    page = client.get(reverse("qa:conversation", args=[answer.conversation_id])).content.decode()
+    assert 'class="sentence unsupported"' in page and "1 of 4 sentences are not supported" in page
+
+
+def test_a_mostly_unsupported_answer_falls_back_to_the_evidence_answer(client, personas, qa_world):
+    qa_world.add_passage("c1", BATTERY, personas.collection.pk)
+    qa_world.model.reply = "Recalibrate the inverter firmware [1]. Order part RBC9 [1]."
+    client.force_login(personas.reader)
+    done = _events(_ask(client, "battery disconnected"))[-1]
+    answer = Answer.objects.get()
+    assert done["fell_back"] and answer.fell_back
+    assert answer.text == answer.evidence_answer["text"] and "replace the battery cartridge" in answer.text
+    assert answer.model_text.startswith("Recalibrate") and answer.citations == [1]
+    assert all(s["supported"] for s in answer.sentences)
+
+
+def test_the_model_is_constrained_to_cite_the_numbered_sources(client, personas, qa_world):
+    qa_world.add_passage("c1", BATTERY, personas.collection.pk)
+    client.force_login(personas.reader)
+    _events(_ask(client, "battery disconnected"))
+    grammar = qa_world.model.options[0]["grammar"]
+    assert 'num ::= "1"' in grammar and "cites end" in grammar
+
+
+def test_an_answer_whose_client_went_away_is_marked_cancelled(client, personas, qa_world):
+    qa_world.add_passage("c1", BATTERY, personas.collection.pk)
+    client.force_login(personas.reader)
+    response = _ask(client, "battery disconnected")
+    stream = iter(response.streaming_content)
+    while b"delta" not in next(stream):
+        pass
+    response.close()  # what the server does when the browser disconnects
+    answer = Answer.objects.get()
+    assert answer.status == "cancelled" and answer.model_text == "Replace "
+    page = client.get(reverse("qa:conversation", args=[answer.conversation_id])).content.decode()
+    assert "Cancelled before the answer finished" in page

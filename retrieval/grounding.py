@@ -1,0 +1,252 @@
+"""Grounding by construction: a citation grammar for decoding and a per-sentence support check.
+
+The answer model decodes under :func:`citation_grammar`, so every sentence it can emit ends with
+one or two ``[n]`` citations of real sources (or the answer is exactly :data:`NOT_FOUND`).
+:class:`SentenceStream` splits the streamed text into those sentences as they complete and
+:func:`check_sentence` compares each with the sources it cites:
+
+* every identifier (a token holding a digit — codes, numbers, part numbers, values with units —
+  or an upper-case code word) must occur verbatim in a cited source; ``ZEBRA-4412`` against a
+  source that says ``ZEBRA-4411`` fails;
+* enough of the sentence's content words (stemmed) must occur in the cited sources.
+
+Both checks are lexical on purpose: they are cheap enough to run per sentence while the answer
+streams, deterministic, and explainable ("'4412' is not in [1]").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import snowballstemmer
+
+from .prompt import NOT_FOUND
+
+# Sentences end with citations then "." or "。"; inside a sentence "." only appears glued to the
+# next character (3.5 bar, apcupsd.conf), so a sentence cannot end before it cites.
+_GRAMMAR = r"""
+root ::= notfound | answer
+notfound ::= "{not_found}"
+answer ::= sentence (sep sentence){{0,{more}}}
+sep ::= " " | "\n" | "\n\n"
+sentence ::= lead? char char char rest* cites end
+lead ::= "- " | [1-9] ") "
+char ::= [^\[\]\n.。]
+rest ::= char | "." [0-9A-Za-z_/-]
+cites ::= " "? "[" num "]" (" "? "[" num "]")?
+end ::= "." | "。"
+num ::= {numbers}
+"""
+
+_CITATION = re.compile(r"\[(\d{1,3})\]")
+_SENTENCE_END = re.compile(r"((?:\s?\[\d{1,3}\])+)\s?([.。])")
+_WORD = re.compile(r"[^\W_]+(?:[-_./:][^\W_]+)*", re.UNICODE)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_HAS_DIGIT = re.compile(r"\d")
+_CODE_WORD = re.compile(r"^[A-Z][A-Z0-9]{2,}$")
+_UNIT_AFTER = re.compile(r"^\s?(%|°[CF]|[a-zA-Z]{1,4}\b)")
+_STOPWORDS = frozenset(
+    """a an and are as at be been being but by can could do does did for from has have had if in
+    into is it its may might must not no of on or shall should so such than that the their them
+    then there these they this those to was were which will with would you your also when where
+    what how why who all any each only same other more most some very just first after before
+    out up use used using check make sure see per""".split()
+)
+# Words that signal a unit after a number; other words after a number are left unchecked.
+_UNITS = frozenset(
+    "v kv mv a ma w kw hz khz mhz s ms min h hr hrs bar psi kpa mpa nm mm cm m km kg g mb gb kb "
+    "rpm l ml % °c °f vac vdc va".split()
+)
+
+
+@dataclass(frozen=True)
+class SupportConfig:
+    """How strict the sentence check is.
+
+    Attributes:
+        min_content_support: share of a sentence's content words that must occur in its cited
+            sources (stemmed).
+        min_content_words: sentences with fewer content words are judged on identifiers only.
+    """
+
+    min_content_support: float = 0.6
+    min_content_words: int = 2
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    """The verdict on one sentence of an answer."""
+
+    index: int
+    text: str
+    cited: tuple[int, ...]
+    supported: bool
+    support: float  # share of content words found in the cited sources
+    missing_identifiers: tuple[str, ...] = ()
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "cited": list(self.cited), "missing_identifiers": list(self.missing_identifiers)}
+
+
+def citation_grammar(source_count: int, max_sentences: int = 8) -> str:
+    """GBNF that makes every sentence cite one of ``source_count`` sources.
+
+    Args:
+        source_count: numbered sources in the prompt (at least 1).
+        max_sentences: sentences the answer may have.
+
+    Returns:
+        Grammar text with a ``root`` rule, for the model server's ``grammar`` field.
+    """
+    if source_count < 1:
+        raise ValueError("a citation grammar needs at least one source")
+    numbers = " | ".join(f'"{n}"' for n in range(1, source_count + 1))
+    return _GRAMMAR.format(not_found=NOT_FOUND, more=max(max_sentences - 1, 0), numbers=numbers)
+
+
+def cited_numbers(text: str) -> tuple[int, ...]:
+    return tuple(dict.fromkeys(int(n) for n in _CITATION.findall(text)))
+
+
+@dataclass
+class SentenceStream:
+    """Collects streamed text and hands out each sentence once its citations and end are in."""
+
+    buffer: str = ""
+    count: int = 0
+
+    def feed(self, delta: str) -> list[str]:
+        self.buffer += delta
+        done: list[str] = []
+        while (match := _SENTENCE_END.search(self.buffer)) is not None:
+            done.append(self.buffer[: match.end()].strip())
+            self.buffer = self.buffer[match.end() :]
+        self.count += len(done)
+        return done
+
+    def rest(self) -> str:
+        """Text after the last complete sentence (a cut-off answer); empties the buffer."""
+        rest, self.buffer = self.buffer.strip(), ""
+        return rest
+
+
+def split_sentences(text: str) -> list[str]:
+    stream = SentenceStream()
+    sentences = stream.feed(text)
+    rest = stream.rest()
+    return [*sentences, rest] if rest else sentences
+
+
+def check_sentence(
+    index: int,
+    sentence: str,
+    sources: Mapping[int, str],
+    config: SupportConfig = SupportConfig(),
+) -> SentenceCheck:
+    """Check one sentence against the text of the sources it cites.
+
+    Args:
+        index: position of the sentence in the answer.
+        sentence: the sentence with its ``[n]`` markers.
+        sources: source number -> source text (all numbered sources).
+        config: thresholds.
+
+    Returns:
+        The verdict, with the support share and any identifier missing from the cited text.
+    """
+    cited = tuple(n for n in cited_numbers(sentence) if n in sources)
+    body = _CITATION.sub(" ", sentence)
+    if not cited:
+        return SentenceCheck(index, sentence, (), False, 0.0, reason="cites no source")
+    evidence = " \n ".join(sources[n] for n in cited)
+    missing = _missing_identifiers(body, evidence)
+    words = content_terms(body)
+    found = content_terms(evidence)
+    support = sum(1 for w in words if w in found) / len(words) if words else 1.0
+    if missing:
+        reason = ", ".join(f"'{m}'" for m in missing) + f" not in {_refs(cited)}"
+        return SentenceCheck(index, sentence, cited, False, support, missing, reason)
+    if len(words) >= config.min_content_words and support < config.min_content_support:
+        return SentenceCheck(index, sentence, cited, False, support, reason=f"mostly not in {_refs(cited)}")
+    return SentenceCheck(index, sentence, cited, True, support)
+
+
+def check_answer(text: str, sources: Mapping[int, str], config: SupportConfig = SupportConfig()) -> list[SentenceCheck]:
+    return [check_sentence(i, s, sources, config) for i, s in enumerate(split_sentences(text))]
+
+
+def unsupported_share(checks: Iterable[SentenceCheck]) -> float:
+    checks = list(checks)
+    return sum(1 for c in checks if not c.supported) / len(checks) if checks else 0.0
+
+
+def content_terms(text: str) -> set[str]:
+    """Stemmed content words of ``text``; CJK text contributes its characters."""
+    terms = {_stem(w.lower()) for w in _WORD.findall(text) if _is_content(w)}
+    terms.update(_CJK.findall(text))
+    return terms
+
+
+def identifiers(text: str) -> list[str]:
+    """Tokens that must be reproduced exactly: anything with a digit, and upper-case codes."""
+    found = []
+    for match in _WORD.finditer(text):
+        token = match.group(0).strip("./:-")
+        if _HAS_DIGIT.search(token) or _CODE_WORD.match(token):
+            unit = _UNIT_AFTER.match(text[match.end() :])
+            if unit and _HAS_DIGIT.search(token) and unit.group(1).lower() in _UNITS:
+                token = f"{token} {unit.group(1)}"
+            found.append(token)
+    return list(dict.fromkeys(found))
+
+
+def _missing_identifiers(body: str, evidence: str) -> tuple[str, ...]:
+    haystack = _squash(evidence)
+    return tuple(i for i in identifiers(body) if not _occurs(i, haystack))
+
+
+def _occurs(identifier: str, haystack: str) -> bool:
+    # Whole-token match, so 441 is not found inside 4411; spacing inside "46 bar" may differ.
+    needle = re.escape(_squash(identifier)).replace(r"\ ", r"\s?")
+    return re.search(rf"(?<![\w]){needle}(?![\w])", haystack) is not None
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _is_content(word: str) -> bool:
+    return len(word) > 1 and word.lower() not in _STOPWORDS and not _CJK.search(word)
+
+
+def _refs(cited: tuple[int, ...]) -> str:
+    return " ".join(f"[{n}]" for n in cited)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65_536)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+@dataclass
+class AnswerChecks:
+    """The running verdicts of one answer, as stored with it."""
+
+    sentences: list[SentenceCheck] = field(default_factory=list)
+
+    @property
+    def unsupported(self) -> float:
+        return unsupported_share(self.sentences)
+
+    def as_list(self) -> list[dict[str, Any]]:
+        return [c.as_dict() for c in self.sentences]

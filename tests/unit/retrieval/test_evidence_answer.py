@@ -1,0 +1,53 @@
+from retrieval.evidence_answer import Chain, best_sentences, build
+from retrieval.grounding import check_answer
+from retrieval.prompt import Source
+
+FAULT_TABLE = (
+    "| Code | Symptom | Cause | Remedy | Part |\n"
+    "| H-301 | Ram drifts down under load | Worn piston seal | Replace seal kit | HS-4410 |\n"
+    "| H-302 | Pump noisy | Air in suction line | Top up ISO VG 46 oil and bleed the suction line | - |"
+)
+
+
+def _source(number, text, chunk, kind="passage"):
+    return Source(kind=kind, text=text, chunk_id=chunk, title="Press manual", chunk_ids=(chunk,), number=number)
+
+
+def test_troubleshooting_with_chains_gets_a_cited_cause_card():
+    sources = [_source(1, FAULT_TABLE, "c1"), _source(2, "Other page.", "c2")]
+    chains = [
+        Chain("H-301", "worn piston seal", "replace seal kit", ("HS-4410",), ("c1",)),
+        Chain("H-301", "worn piston seal", "replace seal kit", ("HS-4410",), ("c1",)),  # duplicate
+        Chain("H-301", "unknown cause", "nothing", (), ("not-a-source",)),  # cannot be cited
+    ]
+    answer = build("H-301 ram drifts down, what do I check?", "troubleshooting", sources, chains)
+    assert answer.kind == "causes"
+    assert answer.items == [
+        {"symptom": "H-301", "cause": "worn piston seal", "fix": "replace seal kit", "parts": ["HS-4410"], "cites": [1]}
+    ]
+    assert answer.text == "- Worn piston seal: replace seal kit (part HS-4410) [1]."
+    assert all(c.supported for c in check_answer(answer.text, {1: FAULT_TABLE}))
+
+
+def test_other_questions_get_the_best_matching_sentences_with_citations():
+    manual = (
+        "The Network Information Server lets clients query the daemon. "
+        "To reach it through a firewall, open NISPORT (default: TCP 3551) on the server. "
+        "The weather has no influence on the UPS."
+    )
+    sources = [_source(1, manual, "a"), _source(2, "Batteries last three to five years.", "b")]
+    answer = best_sentences("Which port must be opened in the firewall for the NIS?", sources)
+    assert answer.kind == "extract"
+    assert "NISPORT (default: TCP 3551) on the server [1]." in answer.text
+    assert all(c.supported for c in check_answer(answer.text, {1: manual, 2: sources[1].text}))
+
+
+def test_no_matching_sentence_gives_nothing():
+    sources = [_source(1, "Completely unrelated words about gardening tools.", "a")]
+    assert best_sentences("hydraulic ram drift", sources).kind == "none"
+
+
+def test_troubleshooting_without_chains_falls_back_to_sentences():
+    sources = [_source(1, FAULT_TABLE, "c1")]
+    answer = build("pump noisy what to do", "troubleshooting", sources, [])
+    assert answer.kind == "extract" and "[1]" in answer.text

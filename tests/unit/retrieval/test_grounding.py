@@ -1,0 +1,95 @@
+import pytest
+
+from retrieval.grounding import (
+    NOT_FOUND,
+    SentenceStream,
+    check_answer,
+    check_sentence,
+    citation_grammar,
+    identifiers,
+    split_sentences,
+    unsupported_share,
+)
+
+SOURCES = {
+    1: "Error H-301: ram drifts down under load. Cause: worn piston seal. Remedy: replace seal kit P/N HS-4410.",
+    2: "The label printer ZEBRA-4411 needs a 24 V supply and ISO VG 46 oil in the gearbox.",
+}
+
+
+def test_supported_sentence_passes():
+    check = check_sentence(0, "The ram drifts down because the piston seal is worn [1].", SOURCES)
+    assert check.supported and check.cited == (1,)
+
+
+def test_changed_code_is_caught():
+    check = check_sentence(0, "Order a new printer ZEBRA-4412 [2].", SOURCES)
+    assert not check.supported
+    assert check.missing_identifiers == ("ZEBRA-4412",)
+    assert "ZEBRA-4412" in check.reason and "[2]" in check.reason
+
+
+def test_number_must_match_as_a_whole_token_with_its_unit():
+    assert check_sentence(0, "It needs a 24 V supply [2].", SOURCES).supported
+    assert not check_sentence(0, "It needs a 24 mm supply [2].", SOURCES).supported
+    assert not check_sentence(0, "Replace the seal kit HS-441 [1].", SOURCES).supported
+
+
+def test_code_from_another_source_does_not_count():
+    check = check_sentence(0, "Replace seal kit HS-4410 [2].", SOURCES)
+    assert not check.supported and check.missing_identifiers == ("HS-4410",)
+
+
+def test_invented_content_is_unsupported():
+    check = check_sentence(0, "Tighten the hydraulic accumulator bolts and recalibrate the PLC timer [1].", SOURCES)
+    assert not check.supported and check.support < 0.6
+
+
+def test_sentence_without_citation_is_unsupported():
+    check = check_sentence(0, "Replace the seal kit.", SOURCES)
+    assert not check.supported and check.reason == "cites no source"
+
+
+def test_stream_hands_out_sentences_when_their_citation_and_end_arrive():
+    stream = SentenceStream()
+    assert stream.feed("The ram drifts [") == []
+    assert stream.feed("1]") == []
+    assert stream.feed(". Replace the kit at 3.5 bar [1][2]. Then") == [
+        "The ram drifts [1].",
+        "Replace the kit at 3.5 bar [1][2].",
+    ]
+    assert stream.rest() == "Then"
+
+
+def test_split_sentences_keeps_a_cut_off_tail():
+    assert split_sentences("A first one [1]. And a cut") == ["A first one [1].", "And a cut"]
+
+
+def test_unsupported_share():
+    checks = check_answer("Worn piston seal causes it [1]. Buy ZEBRA-9999 [2].", SOURCES)
+    assert [c.supported for c in checks] == [True, False]
+    assert unsupported_share(checks) == 0.5
+
+
+def test_identifiers():
+    assert identifiers("Set NISPORT to 3551, ISO VG 46 oil at 3.5 bar, see apcupsd.conf") == [
+        "NISPORT",
+        "3551",
+        "ISO",
+        "46",
+        "3.5 bar",
+    ]
+
+
+def test_chinese_sentence_is_checked_on_characters():
+    sources = {1: "故障代码 H-301：负载下滑块下沉。原因：活塞密封磨损。"}
+    assert check_sentence(0, "活塞密封磨损 [1]。", sources).supported
+    assert not check_sentence(0, "更换电机轴承 [1]。", sources).supported
+
+
+def test_grammar_lists_every_source_and_the_not_found_answer():
+    grammar = citation_grammar(3)
+    assert 'num ::= "1" | "2" | "3"' in grammar
+    assert NOT_FOUND in grammar
+    with pytest.raises(ValueError):
+        citation_grammar(0)
