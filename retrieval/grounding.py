@@ -27,16 +27,17 @@ import snowballstemmer
 from .prompt import NOT_FOUND
 
 # Sentences end with citations then "." or "。"; inside a sentence "." only appears glued to the
-# next character (3.5 bar, apcupsd.conf), so a sentence cannot end before it cites.
+# next character (3.5 bar, apcupsd.conf), so a sentence cannot end before it cites, and after
+# {max_chars} characters the only way on is a citation.
 _GRAMMAR = r"""
 root ::= notfound | answer
 notfound ::= "{not_found}"
 answer ::= sentence (sep sentence){{0,{more}}}
 sep ::= " " | "\n" | "\n\n"
-sentence ::= lead? char char char rest* cites end
+sentence ::= lead? char char char rest{{0,{max_chars}}} cites end
 lead ::= "- " | [1-9] ") "
 char ::= [^\[\]\n.。]
-rest ::= char | "." [0-9A-Za-z_/-]
+rest ::= char | "." [0-9a-z_/-]
 cites ::= " "? "[" num "]" (" "? "[" num "]")?
 end ::= "." | "。"
 num ::= {numbers}
@@ -93,12 +94,13 @@ class SentenceCheck:
         return {**asdict(self), "cited": list(self.cited), "missing_identifiers": list(self.missing_identifiers)}
 
 
-def citation_grammar(source_count: int, max_sentences: int = 8) -> str:
+def citation_grammar(source_count: int, max_sentences: int = 8, max_chars: int = 240) -> str:
     """GBNF that makes every sentence cite one of ``source_count`` sources.
 
     Args:
         source_count: numbered sources in the prompt (at least 1).
         max_sentences: sentences the answer may have.
+        max_chars: characters a sentence may run before it must cite.
 
     Returns:
         Grammar text with a ``root`` rule, for the model server's ``grammar`` field.
@@ -106,7 +108,9 @@ def citation_grammar(source_count: int, max_sentences: int = 8) -> str:
     if source_count < 1:
         raise ValueError("a citation grammar needs at least one source")
     numbers = " | ".join(f'"{n}"' for n in range(1, source_count + 1))
-    return _GRAMMAR.format(not_found=NOT_FOUND, more=max(max_sentences - 1, 0), numbers=numbers)
+    return _GRAMMAR.format(
+        not_found=NOT_FOUND, more=max(max_sentences - 1, 0), numbers=numbers, max_chars=max_chars
+    )
 
 
 def cited_numbers(text: str) -> tuple[int, ...]:
@@ -164,7 +168,7 @@ def check_sentence(
     if not cited:
         return SentenceCheck(index, sentence, (), False, 0.0, reason="cites no source")
     evidence = " \n ".join(sources[n] for n in cited)
-    missing = _missing_identifiers(body, evidence)
+    missing = missing_identifiers(body, evidence)
     words = content_terms(body)
     found = content_terms(evidence)
     support = sum(1 for w in words if w in found) / len(words) if words else 1.0
@@ -205,7 +209,7 @@ def identifiers(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _missing_identifiers(body: str, evidence: str) -> tuple[str, ...]:
+def missing_identifiers(body: str, evidence: str) -> tuple[str, ...]:
     haystack = _squash(evidence)
     return tuple(i for i in identifiers(body) if not _occurs(i, haystack))
 

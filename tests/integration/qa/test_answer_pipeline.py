@@ -57,6 +57,11 @@ def test_a_reader_gets_a_streamed_answer_from_the_real_model_with_real_sources(c
     assert any("upsd" in s["text"] for s in sources)
     assert done["text"] and done["model"] and done["timings"]["ttft_ms"] > 0
     assert sum(1 for e in events if e["event"] == "delta") > 1  # streamed, not one blob
+    # Decoded under the citation grammar: every finished sentence cites a numbered source.
+    sentences = [e for e in events if e["event"] == "sentence"]
+    assert sentences or done["not_found"]
+    assert all(s["cited"] and max(s["cited"]) <= len(sources) for s in sentences if s["reason"] != "cut off before citing")
+    assert done["not_found"] or done["citations"]
 
 
 def test_an_outsider_gets_nothing_from_the_real_index_or_graph(client, personas, ingested):
