@@ -17,8 +17,8 @@ streams, deterministic, and explainable ("'4412' is not in [1]").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -242,15 +242,59 @@ def _stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
-@dataclass
-class AnswerChecks:
-    """The running verdicts of one answer, as stored with it."""
+def checked_stream(
+    deltas: Iterable[str], sources: Mapping[int, str], config: SupportConfig = SupportConfig()
+) -> Iterator[str | SentenceCheck]:
+    """Pass the model's text deltas through, each finished sentence's verdict right after it.
 
-    sentences: list[SentenceCheck] = field(default_factory=list)
+    A tail cut off by the token limit before it cited anything is reported unsupported; the exact
+    refusal text is not a sentence to check.
+    """
+    splitter, index = SentenceStream(), 0
+    for delta in deltas:
+        yield delta
+        for sentence in splitter.feed(delta):
+            yield check_sentence(index, sentence, sources, config)
+            index += 1
+    rest = splitter.rest()
+    if rest and NOT_FOUND.lower()[:30] not in rest.lower():
+        yield SentenceCheck(index, rest, (), False, 0.0, reason="cut off before citing")
 
-    @property
-    def unsupported(self) -> float:
-        return unsupported_share(self.sentences)
 
-    def as_list(self) -> list[dict[str, Any]]:
-        return [c.as_dict() for c in self.sentences]
+@dataclass(frozen=True)
+class Settled:
+    """What the answer finally shows: the model's text, or the evidence answer in its place."""
+
+    text: str
+    sentences: list[SentenceCheck]
+    fell_back: bool
+
+
+def settle(
+    model_text: str,
+    checks: list[SentenceCheck],
+    evidence_text: str,
+    sources: Mapping[int, str],
+    *,
+    max_unsupported: float = 0.5,
+    config: SupportConfig = SupportConfig(),
+) -> Settled:
+    """Keep the model's answer unless its sentences are mostly unsupported (or there are none).
+
+    Args:
+        model_text: what the model wrote.
+        checks: the verdicts of its sentences.
+        evidence_text: the instant evidence answer ("" if there is none: nothing to fall back to).
+        sources: source number -> text.
+        max_unsupported: the largest share of unsupported sentences the answer may show.
+        config: thresholds for checking the evidence answer's own sentences.
+
+    Returns:
+        The text to show, its sentence verdicts, and whether it fell back.
+    """
+    refused = NOT_FOUND.lower()[:30] in model_text.lower()
+    if refused or not evidence_text:
+        return Settled(model_text, checks, False)
+    if checks and unsupported_share(checks) <= max_unsupported:
+        return Settled(model_text, checks, False)
+    return Settled(evidence_text, check_answer(evidence_text, sources, config), True)

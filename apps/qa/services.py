@@ -21,14 +21,12 @@ from config import wiring
 from config.errors import UserError, problem_for
 from retrieval import evidence_answer
 from retrieval.grounding import (
-    AnswerChecks,
     SentenceCheck,
-    SentenceStream,
     SupportConfig,
-    check_answer,
-    check_sentence,
+    checked_stream,
     cited_numbers,
     citation_grammar,
+    settle,
 )
 from retrieval.prompt import NOT_FOUND, assemble_sources, build_messages, check_citations
 from retrieval.question import classify
@@ -138,9 +136,6 @@ def _stream_model(
     """Streams the model's text, checking each sentence against what it cites as it completes."""
     client = wiring.model_client()
     started = time.perf_counter()
-    parts: list[str] = []
-    by_number = {s.number: s.text for s in sources}
-    splitter, checks = SentenceStream(), AnswerChecks()
     # The conversation id gives the model server's KV cache affinity across turns.
     stream = client.stream_chat(
         messages,
@@ -149,48 +144,44 @@ def _stream_model(
         repeat_penalty=settings.QA_REPEAT_PENALTY,
         **({"grammar": grammar} if grammar else {}),
     )
-    for delta in stream:
+    checks: list[SentenceCheck] = []
+    for item in checked_stream(stream, {s.number: s.text for s in sources}, _support_config()):
+        if isinstance(item, SentenceCheck):
+            checks.append(item)
+            yield {"event": "sentence", **item.as_dict()}
+            continue
         if answer.ttft_ms is None:
             answer.ttft_ms = (time.perf_counter() - started) * 1000
-        parts.append(delta)
-        answer.model_text += delta  # kept current, so a cancelled answer stores what it had
-        yield {"event": "delta", "text": delta}
-        for sentence in splitter.feed(delta):
-            check = check_sentence(len(checks.sentences), sentence, by_number, _support_config())
-            checks.sentences.append(check)
-            yield {"event": "sentence", **check.as_dict()}
-    rest = splitter.rest()
-    if rest and grammar and NOT_FOUND.lower()[:30] not in rest.lower():
-        # Cut off by the token limit before its citation: shown, but marked.
-        check = SentenceCheck(len(checks.sentences), rest, (), False, 0.0, reason="cut off before citing")
-        checks.sentences.append(check)
-        yield {"event": "sentence", **check.as_dict()}
+        answer.model_text += item  # kept current, so a cancelled answer stores what it had
+        yield {"event": "delta", "text": item}
     result = stream.result
     timings = result.timings if result else {}
-    answer.model_text = "".join(parts).strip()
+    answer.model_text = answer.model_text.strip()
     answer.model_name = profile.model
     answer.tokens_per_s = timings.get("tokens_per_s")
     answer.completion_tokens = result.usage.get("completion_tokens") if result else None
     answer.kv_cache_hit = timings.get("cache_hit")
     answer.kv_tokens_reused = timings.get("tokens_reused")
-    return checks
+    return checks if grammar else []
 
 
-def _settle(answer: Answer, checks: AnswerChecks, *, chitchat: bool) -> None:
+def _settle(answer: Answer, checks: list[SentenceCheck], *, chitchat: bool) -> None:
     """Final text, citations and marks; mostly unsupported text gives way to the evidence answer."""
     grounding = check_citations(answer.model_text, len(answer.sources))
-    answer.text = grounding.text.strip()
-    answer.citations, answer.dangling_citations = list(grounding.cited), list(grounding.dangling)
+    instant = "" if chitchat else (answer.evidence_answer or {}).get("text", "")
+    settled = settle(
+        grounding.text.strip(),
+        checks,
+        instant,
+        {s["number"]: s["text"] for s in answer.sources},
+        max_unsupported=settings.QA_MAX_UNSUPPORTED_SHARE,
+        config=_support_config(),
+    )
+    answer.text, answer.fell_back = settled.text, settled.fell_back
+    answer.sentences = [c.as_dict() for c in settled.sentences]
+    answer.citations = list(cited_numbers(settled.text))
+    answer.dangling_citations = [] if settled.fell_back else list(grounding.dangling)
     answer.is_not_found = NOT_FOUND.lower()[:30] in answer.text.lower()
-    answer.sentences = checks.as_list()
-    instant = answer.evidence_answer.get("text") if answer.evidence_answer else ""
-    if chitchat or answer.is_not_found or not instant:
-        return
-    if not checks.sentences or checks.unsupported > settings.QA_MAX_UNSUPPORTED_SHARE:
-        by_number = {s["number"]: s["text"] for s in answer.sources}
-        answer.fell_back, answer.text = True, instant
-        answer.sentences = [c.as_dict() for c in check_answer(instant, by_number, _support_config())]
-        answer.citations = list(cited_numbers(instant))
 
 
 def _support_config() -> SupportConfig:

@@ -93,3 +93,27 @@ def test_grammar_lists_every_source_and_the_not_found_answer():
     assert NOT_FOUND in grammar
     with pytest.raises(ValueError):
         citation_grammar(0)
+
+
+def test_checked_stream_follows_each_sentence_with_its_verdict():
+    from retrieval.grounding import SentenceCheck, checked_stream
+
+    out = list(checked_stream(["Worn piston seal [", "1]. Buy ZEBRA-9", "999 [2]. And then"], SOURCES))
+    kinds = ["check" if isinstance(o, SentenceCheck) else o for o in out]
+    assert kinds == ["Worn piston seal [", "1]. Buy ZEBRA-9", "check", "999 [2]. And then", "check", "check"]
+    assert [o.supported for o in out if isinstance(o, SentenceCheck)] == [True, False, False]
+    assert out[-1].reason == "cut off before citing"
+
+
+def test_settle_keeps_a_supported_answer_and_falls_back_otherwise():
+    from retrieval.grounding import settle
+
+    good = "The piston seal is worn [1]."
+    evidence = "- Worn piston seal: replace seal kit (part HS-4410) [1]."
+    kept = settle(good, check_answer(good, SOURCES), evidence, SOURCES)
+    assert not kept.fell_back and kept.text == good
+    bad = "Recalibrate the PLC timer [1]. Order ZEBRA-9999 [2]. The seal is worn [1]."
+    fallen = settle(bad, check_answer(bad, SOURCES), evidence, SOURCES)
+    assert fallen.fell_back and fallen.text == evidence and all(c.supported for c in fallen.sentences)
+    assert not settle(NOT_FOUND, [], evidence, SOURCES).fell_back  # a refusal stays a refusal
+    assert not settle(bad, check_answer(bad, SOURCES), "", SOURCES).fell_back  # nothing to fall back to
