@@ -104,7 +104,7 @@ def citation_precision(item: dict[str, Any], answer: dict[str, Any]) -> tuple[in
 def altered_identifiers(answer: dict[str, Any], text: str) -> list[str]:
     from retrieval.grounding import missing_identifiers
 
-    return list(missing_identifiers(text, "\n".join(s["text"] for s in answer["sources"])))
+    return list(missing_identifiers(text, "\n".join(f"{s['label']}\n{s['text']}" for s in answer["sources"])))
 
 
 def shown_text(run: Run, part: str) -> str:
@@ -172,7 +172,7 @@ def _sentences(run: Run, part: str) -> list[dict[str, Any]]:
     a = run.answer
     if part == "answer":
         return a["sentences"]
-    sources = {s["number"]: s["text"] for s in a["sources"]}
+    sources = {s["number"]: f"{s['label']}\n{s['text']}" for s in a["sources"]}
     checks = [c.as_dict() for c in check_answer(shown_text(run, "evidence"), sources)]
     return checks if part == "evidence" else checks + ([] if a.get("fell_back") else a["sentences"])
 

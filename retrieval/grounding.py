@@ -26,9 +26,10 @@ import snowballstemmer
 
 from .prompt import NOT_FOUND
 
-# Sentences end with citations then "." or "。"; inside a sentence "." only appears glued to the
-# next character (3.5 bar, apcupsd.conf), so a sentence cannot end before it cites, and after
-# {max_chars} characters the only way on is a citation.
+# Sentences end with citations then "." or "。". Inside a sentence a "." may only join digits
+# (3.5 bar) or sit in a `code span` (`apcupsd.conf`): a model that wants to end a sentence must
+# cite first, and after {max_chars} characters the only way on is a citation. (Allowing "." before
+# any letter let the model end a sentence anyway and glue the next one on: "seal._replace".)
 _GRAMMAR = r"""
 root ::= notfound | answer
 notfound ::= "{not_found}"
@@ -36,8 +37,8 @@ answer ::= sentence (sep sentence){{0,{more}}}
 sep ::= " " | "\n" | "\n\n"
 sentence ::= lead? char char char rest{{0,{max_chars}}} cites end
 lead ::= "- " | [1-9] ") "
-char ::= [^\[\]\n.。]
-rest ::= char | "." [0-9a-z_/-]
+char ::= [^\[\]\n.。`]
+rest ::= char | [0-9] "." [0-9] | "`" [^`\n\[\]]{{1,80}} "`"
 cites ::= " "? "[" num "]" (" "? "[" num "]")?
 end ::= "." | "。"
 num ::= {numbers}
@@ -46,6 +47,7 @@ num ::= {numbers}
 _CITATION = re.compile(r"\[(\d{1,3})\]")
 _SENTENCE_END = re.compile(r"((?:\s?\[\d{1,3}\])+)\s?([.。])")
 _WORD = re.compile(r"[^\W_]+(?:[-_./:][^\W_]+)*", re.UNICODE)
+_ID_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-_./:][A-Za-z0-9]+)*")  # codes inside CJK text too
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _HAS_DIGIT = re.compile(r"\d")
 _CODE_WORD = re.compile(r"^[A-Z][A-Z0-9]{2,}$")
@@ -171,6 +173,10 @@ def check_sentence(
     missing = missing_identifiers(body, evidence)
     words = content_terms(body)
     found = content_terms(evidence)
+    if _CJK.search(body) and not _CJK.search(evidence):
+        # A Chinese sentence about an English source: words cannot be compared across scripts,
+        # so only its Latin words (and, above, its codes and numbers) are checked.
+        words = {w for w in words if not _CJK.search(w)}
     support = sum(1 for w in words if w in found) / len(words) if words else 1.0
     if missing:
         reason = ", ".join(f"'{m}'" for m in missing) + f" not in {_refs(cited)}"
@@ -199,7 +205,7 @@ def content_terms(text: str) -> set[str]:
 def identifiers(text: str) -> list[str]:
     """Tokens that must be reproduced exactly: anything with a digit, and upper-case codes."""
     found = []
-    for match in _WORD.finditer(text):
+    for match in _ID_TOKEN.finditer(text):
         token = match.group(0).strip("./:-")
         if _HAS_DIGIT.search(token) or _CODE_WORD.match(token):
             unit = _UNIT_AFTER.match(text[match.end() :])

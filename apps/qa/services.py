@@ -145,7 +145,7 @@ def _stream_model(
         **({"grammar": grammar} if grammar else {}),
     )
     checks: list[SentenceCheck] = []
-    for item in checked_stream(stream, {s.number: s.text for s in sources}, _support_config()):
+    for item in checked_stream(stream, _as_shown(s.as_dict() for s in sources), _support_config()):
         if isinstance(item, SentenceCheck):
             checks.append(item)
             yield {"event": "sentence", **item.as_dict()}
@@ -173,7 +173,7 @@ def _settle(answer: Answer, checks: list[SentenceCheck], *, chitchat: bool) -> N
         grounding.text.strip(),
         checks,
         instant,
-        {s["number"]: s["text"] for s in answer.sources},
+        _as_shown(answer.sources),
         max_unsupported=settings.QA_MAX_UNSUPPORTED_SHARE,
         config=_support_config(),
     )
@@ -182,6 +182,12 @@ def _settle(answer: Answer, checks: list[SentenceCheck], *, chitchat: bool) -> N
     answer.citations = list(cited_numbers(settled.text))
     answer.dangling_citations = [] if settled.fell_back else list(grounding.dangling)
     answer.is_not_found = NOT_FOUND.lower()[:30] in answer.text.lower()
+
+
+def _as_shown(sources: Any) -> dict[int, str]:
+    # The model sees each source under its label (title, page, heading): what it copies from
+    # there (a model number in the title) is supported too.
+    return {s["number"]: f"{s['label']}\n{s['text']}" for s in sources}
 
 
 def _support_config() -> SupportConfig:
