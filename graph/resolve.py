@@ -251,13 +251,32 @@ class Neo4jCandidates:
         }
 
     def similar(self, label: str, names: Sequence[str], limit: int) -> dict[str, list[Candidate]]:
-        queries = [{"name": n, "label": label, "query": _lucene_query(n)} for n in names]
-        queries = [q for q in queries if q["query"]]
-        rows = self._run(SIMILAR_BY_FULLTEXT, rows=queries, limit=limit * 5) if queries else []
+        """Same-label entities whose names share (or nearly share) words with each name.
+
+        The fuzzy query is bounded (see :func:`_lucene_query`); should the index still expand it
+        past Lucene's clause limit, the look-up is repeated with exact words only, so a long
+        name can cost resolution quality but never the ingest.
+        """
+        try:
+            rows = self._similar_rows(label, names, limit, fuzzy=True)
+        except GraphQueryError as e:
+            if not _is_too_many_clauses(e):
+                raise
+            logger.warning(
+                "full-text candidate query too broad for %s names; retrying with exact words: %s", label, e
+            )
+            rows = self._similar_rows(label, names, limit, fuzzy=False)
         found: dict[str, list[Candidate]] = {}
         for row in rows:
             found.setdefault(str(row["for_name"]), []).append(_candidate(row))
         return {name: cands[:limit] for name, cands in found.items()}
+
+    def _similar_rows(
+        self, label: str, names: Sequence[str], limit: int, *, fuzzy: bool
+    ) -> list[dict[str, object]]:
+        queries = [{"name": n, "label": label, "query": _lucene_query(n, fuzzy=fuzzy)} for n in names]
+        queries = [q for q in queries if q["query"]]
+        return self._run(SIMILAR_BY_FULLTEXT, rows=queries, limit=limit * 5) if queries else []
 
 
 def _candidate(row: dict[str, object]) -> Candidate:
@@ -265,11 +284,54 @@ def _candidate(row: dict[str, object]) -> Candidate:
     return Candidate(str(row["key"]), str(row["label"]), str(row["name"]), tuple(str(a) for a in aliases))  # type: ignore[union-attr]
 
 
-def _lucene_query(name: str) -> str:
-    words = [w.lower() for w in re.findall(r"[A-Za-z0-9]+", name) if len(w) > 1][:8]
-    # Alphanumeric and lower-cased: Lucene's operators (AND, OR, NOT, TO) are upper-case words, so
-    # "OR" in an entity name would otherwise end the query ("OR~" is a syntax error).
-    return " OR ".join(f"{w}~" for w in words)
+#: Words of a name used in its candidate query, and how many of them may be fuzzy. Each fuzzy word
+#: expands to up to 50 index terms in each of the full-text index's 3 fields (name, aliases, norm),
+#: and Lucene refuses a query of more than 1,024 clauses (TooManyClauses): 3 fuzzy words stay under
+#: 500 clauses, 3 exact words add 9.
+MAX_QUERY_WORDS = 6
+MAX_FUZZY_WORDS = 3
+#: Shorter words are matched exactly: "up~" (2 edits) matches nearly every 1-4 letter term.
+MIN_FUZZY_LENGTH = 5
+_STOPWORDS = frozenset("a an and are as at be by for from in into is it of on or the then to with".split())
+_WORD = re.compile(r"[^\W_]+")
+_LUCENE_SPECIAL = re.compile(r'([+\-&|!(){}\[\]^"~*?:\\/])')
+
+
+def _lucene_query(name: str, *, fuzzy: bool = True) -> str:
+    """A bounded full-text query for the candidates of one entity name.
+
+    At most :data:`MAX_QUERY_WORDS` distinct words (the longest ones, which say the most), stop
+    words left out, each escaped; the :data:`MAX_FUZZY_WORDS` longest words of at least
+    :data:`MIN_FUZZY_LENGTH` ASCII letters or digits allow one edit (two from 8 characters on).
+
+    Args:
+        name: the entity name.
+        fuzzy: False gives exact words only (the fallback when the index refuses a query).
+
+    Returns:
+        A Lucene query, "" when the name has no word to look for.
+    """
+    # Lower-cased: Lucene's operators (AND, OR, NOT, TO) are upper-case words, so "OR" in an
+    # entity name would otherwise end the query.
+    words = list(dict.fromkeys(w.lower() for w in _WORD.findall(name[:500])))
+    words = [w for w in words if len(w) > 1 and w not in _STOPWORDS]
+    chosen = sorted(words, key=len, reverse=True)[:MAX_QUERY_WORDS]  # stable: ties keep their order
+    long_words = [w for w in chosen if len(w) >= MIN_FUZZY_LENGTH and w.isascii()] if fuzzy else []
+    fuzzy_words = set(long_words[:MAX_FUZZY_WORDS])
+    clauses = []
+    for word in (w for w in words if w in chosen):
+        escaped = _LUCENE_SPECIAL.sub(r"\\\1", word)
+        if word in fuzzy_words:
+            escaped += "~2" if len(word) >= 8 else "~1"
+        clauses.append(escaped)
+    return " OR ".join(clauses)
+
+
+def _is_too_many_clauses(error: GraphQueryError) -> bool:
+    # Neo4j reports Lucene's TooManyClauses only as a failed procedure call
+    # (Neo.ClientError.Procedure.ProcedureCallFailed): its message is all that tells it apart.
+    text = f"{error} {error.__cause__ or ''}"
+    return "TooManyClauses" in text or "maxClauseCount" in text
 
 
 def is_discriminated(a: str, b: str) -> bool:

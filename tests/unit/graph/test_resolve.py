@@ -103,4 +103,21 @@ def test_lucene_query_cannot_contain_operators():
     from graph.resolve import _lucene_query
 
     query = _lucene_query('Send "Y" OR wait AND NOT retry TO (UPS)~')
-    assert query == "send~ OR or~ OR wait~ OR and~ OR not~ OR retry~ OR to~ OR ups~"
+    assert query == "send OR wait OR not OR retry~1 OR ups"
+
+
+def test_lucene_query_is_bounded_and_never_fuzzy_on_short_words():
+    """The fault-table cell that once made Neo4j refuse the query (TooManyClauses)."""
+    from graph.resolve import MAX_FUZZY_WORDS, MAX_QUERY_WORDS, _lucene_query
+
+    query = _lucene_query("top up ISO VG 46 oil and bleed the suction line")
+    assert query == "top OR iso OR oil OR bleed~1 OR suction~1 OR line"
+    long = _lucene_query(" ".join(f"component{i}word" for i in range(40)))
+    assert long.count(" OR ") + 1 == MAX_QUERY_WORDS and long.count("~") == MAX_FUZZY_WORDS
+
+
+def test_lucene_query_without_fuzzy_has_exact_words_only():
+    from graph.resolve import _lucene_query
+
+    assert _lucene_query("bleed the suction line", fuzzy=False) == "bleed OR suction OR line"
+    assert _lucene_query("the and of") == ""
