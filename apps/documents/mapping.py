@@ -16,15 +16,14 @@ How a record file reaches the graph:
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 
-from apps.documents.models import DocumentVersion, MappingStatus, Passage, Stage, Status
+from apps.documents import graphstage
+from apps.documents.models import DocumentVersion, GraphStatus, MappingStatus, Passage, Stage, Status
 from config import wiring
 from config.errors import UserError
 
@@ -229,7 +228,7 @@ def mark_applied(version_id: int, revision: int) -> None:
 def after_ingest(version_id: int) -> None:
     """A mapping confirmed while the version was ingesting (after its graph stage began) is applied now."""
     if DocumentVersion.objects.filter(
-        pk=version_id, status=Status.READY, mapping_status=MappingStatus.CONFIRMED
+        pk=version_id, status=Status.READY, mapping_status=MappingStatus.CONFIRMED, graph_status=""
     ).exists():
         enqueue_apply(version_id)
 
@@ -295,31 +294,32 @@ def apply_mapping(version_id: int, *, worker: str) -> bool:
     from apps.documents import services
     from graph.errors import GraphError
 
-    token = _claim_ready(version_id, worker)
+    token = graphstage.claim_ready(version_id, worker, mapping_status=MappingStatus.CONFIRMED)
     if token is None:
         logger.info("version %s: no confirmed mapping to apply, or already being applied", version_id)
         return False
     try:
         for _ in range(APPLY_ROUNDS):  # a save during the run is applied by the next round
             version = DocumentVersion.objects.select_related("document").get(pk=version_id)
-            services._run_stage(version, token, Stage.GRAPH, None)
+            services.run_stage(version, token, Stage.GRAPH, None)
             if not DocumentVersion.objects.filter(
                 pk=version_id, mapping_status=MappingStatus.CONFIRMED
             ).exists():
                 break
     except services.ClaimLost:
-        services._clean_up_abandoned(version_id)
+        services.clean_up_abandoned(version_id)
         return False
     except GraphError as e:
         if services.is_transient(e):
-            _release(
+            graphstage.release(
                 version_id, token, mapping_error=f"The knowledge graph is unavailable; retrying soon ({e})"
             )
             raise services.TransientIngestError(str(e)) from e
-        _release(version_id, token, mapping_status=MappingStatus.FAILED, mapping_error=str(e))
+        graphstage.release(version_id, token, mapping_status=MappingStatus.FAILED, mapping_error=str(e))
         return False
-    _release(version_id, token)
-    _forget_if_replaced(version_id)
+    # The graph is built now: a graph failure of the version's ingest is resolved too.
+    graphstage.release(version_id, token, graph_status=GraphStatus.NONE, error="")
+    graphstage.forget_if_replaced(version_id)
     return True
 
 
@@ -337,38 +337,3 @@ def give_up(version_id: int, error: str) -> None:
     DocumentVersion.objects.filter(pk=version_id, mapping_status=MappingStatus.CONFIRMED).update(
         mapping_status=MappingStatus.FAILED, mapping_error=error
     )
-
-
-def _claim_ready(version_id: int, worker: str) -> str | None:
-    from django.utils import timezone
-
-    from apps.documents.services import STALE_AFTER_S
-
-    token, now = uuid.uuid4().hex, timezone.now()
-    free = Q(claim_token="") | Q(heartbeat_at__lt=now - timedelta(seconds=STALE_AFTER_S))
-    claimed = DocumentVersion.objects.filter(
-        free,
-        pk=version_id,
-        status=Status.READY,
-        mapping_status=MappingStatus.CONFIRMED,
-        document__is_deleted=False,
-    ).update(claim_token=token, claimed_by=worker[:200], claimed_at=now, heartbeat_at=now)
-    return token if claimed == 1 else None
-
-
-def _release(version_id: int, token: str, **fields: Any) -> None:
-    DocumentVersion.objects.filter(pk=version_id, claim_token=token).update(
-        claim_token="", progress_done=0, progress_total=0, **fields
-    )
-
-
-def _forget_if_replaced(version_id: int) -> None:
-    """A newer version that became current during the run has purged this one: undo the late write."""
-    is_current = DocumentVersion.objects.filter(
-        pk=version_id, document__current_version=F("pk"), document__is_deleted=False
-    ).exists()
-    if not is_current:
-        logger.warning(
-            "version %s was replaced while its mapping was applied; removing its facts", version_id
-        )
-        wiring.graph_sync().delete_version(str(version_id))

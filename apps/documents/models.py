@@ -45,6 +45,18 @@ class MappingStatus(models.TextChoices):
     FAILED = "failed", "Could not be applied"
 
 
+class GraphStatus(models.TextChoices):
+    """Why a ready version is searchable without its graph facts (blank when nothing is missing).
+
+    A graph-stage failure never keeps passages out of the index: the version becomes ready with
+    the reason in ``error`` and its graph stage runs again on its own (apps.documents.graphstage).
+    """
+
+    NONE = "", "Graph built or not due"
+    RETRYING = "retrying", "Graph stage to run again"
+    FAILED = "failed", "Graph stage failed"
+
+
 RECORD_KINDS = ("csv", "xlsx")
 
 STAGE_ORDER = [Stage.STORED, Stage.PARSED, Stage.CHUNKED, Stage.EMBEDDED, Stage.INDEXED, Stage.GRAPH]
@@ -136,6 +148,9 @@ class DocumentVersion(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Superseded versions: True once their passages and facts have left the index and the graph.
     is_purged = models.BooleanField(default=False)
+    # Ready versions whose graph stage failed: "retrying" (Neo4j was unavailable: a task runs the
+    # graph stage again with backoff) or "failed" (rejected, or retries ran out: Retry runs it).
+    graph_status = models.CharField(max_length=12, choices=GraphStatus.choices, blank=True, default="")
 
     # Record files (CSV/XLSX): the column roles of this import (graph.record_suggest JSON), suggested
     # after chunking and confirmed by an editor (or at once for non-interactive uploads, see
@@ -165,6 +180,18 @@ class DocumentVersion(models.Model):
         return self.status in ACTIVE_STATUSES
 
     @property
+    def is_graph_missing(self) -> bool:
+        """Ready and searchable, but its graph stage failed (the reason is in ``error``)."""
+        return self.status == Status.READY and bool(self.graph_status)
+
+    @property
+    def is_retryable(self) -> bool:
+        """A failed version, or a ready one whose graph stage failed (Retry runs only that stage)."""
+        return self.status == Status.FAILED or (
+            self.status == Status.READY and self.graph_status == GraphStatus.FAILED
+        )
+
+    @property
     def is_records(self) -> bool:
         return self.kind in RECORD_KINDS
 
@@ -186,7 +213,9 @@ class DocumentVersion(models.Model):
                 state = "done"
             elif i == current + 1 and self.status == Status.INGESTING:
                 state = "running"
-            elif i == current + 1 and self.status == Status.FAILED:
+            elif i == current + 1 and (
+                self.status == Status.FAILED or self.graph_status == GraphStatus.FAILED
+            ):
                 state = "failed"
             else:
                 state = "pending"
@@ -208,6 +237,7 @@ class DocumentVersion(models.Model):
             "progress": {"done": self.progress_done, "total": self.progress_total},
             "stages": self.stage_states(),
             "error": self.error,
+            "graph_status": self.graph_status,
             "page_count": self.page_count,
             "chunk_count": self.chunk_count,
             "entity_count": self.entity_count,

@@ -41,6 +41,7 @@ class VersionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "progress",
             "stages",
             "error",
+            "graph_status",
             "page_count",
             "chunk_count",
             "entity_count",

@@ -10,6 +10,8 @@ rules that span the models, the stored files, the passage index and the graph:
 - only a document's current version is searchable; a replacement becomes current in one
   transaction once it is fully indexed and in the graph, then the old version's passages and
   facts are removed: no gap, no duplicates;
+- a graph-stage failure never keeps passages out of the index: the version becomes ready without
+  its graph facts, says why, and its graph stage runs again on its own (apps.documents.graphstage);
 - deleting removes passages and facts first (with retries) and the rows last, so SQL never says a
   document is gone while the index or the graph still holds it.
 """
@@ -31,12 +33,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.accounts.models import Collection
-from apps.documents import pipeline, storage
+from apps.documents import graphstage, pipeline, storage
 from apps.documents.models import (
     ACTIVE_STATUSES,
     STAGE_ORDER,
     Document,
     DocumentVersion,
+    GraphStatus,
     Passage,
     Stage,
     Status,
@@ -208,7 +211,12 @@ def enqueue_ingest(version_id: int) -> None:
 
 
 def retry_version(version: DocumentVersion, *, enqueue: bool = True) -> DocumentVersion:
-    """Queue a failed version again; it resumes after its last completed stage."""
+    """Queue a failed version again; it resumes after its last completed stage.
+
+    A ready version whose graph stage failed runs that stage alone (its passages stay searchable).
+    """
+    if version.status == Status.READY and version.graph_status == GraphStatus.FAILED:
+        return graphstage.retry(version, enqueue_run=enqueue)
     updated = DocumentVersion.objects.filter(
         pk=version.pk, status=Status.FAILED, document__is_deleted=False
     ).update(status=Status.QUEUED, error="", claim_token="", finished_at=None)
@@ -311,24 +319,28 @@ def run_ingest(version_id: int, *, worker: str, on_progress: ProgressFn | None =
 def ingest(version_id: int, token: str, *, on_progress: ProgressFn | None = None) -> None:
     """Run the stages after the last completed one, then make the version current.
 
-    Permanent failures (bad file, rejected write) mark the version failed with the reason;
-    transient ones (index or graph unavailable) put it back in the queue and raise
-    TransientIngestError for the caller to retry later.
+    Permanent failures (bad file, index rejected a write) mark the version failed with the
+    reason; an unavailable index puts it back in the queue and raises TransientIngestError for the
+    caller to retry later. A failing graph stage does neither: the version becomes ready (its
+    passages searchable) with the reason, and only the graph stage runs again (graphstage).
     """
     from apps.documents import mapping
     from graph.errors import GraphError
     from retrieval.errors import RetrievalError
 
     version = DocumentVersion.objects.select_related("document").get(pk=version_id)
+    graph_failure: graphstage.Failure | None = None
     try:
         for stage in STAGE_ORDER[stage_index(version.stage) + 1 :]:
-            if stage == Stage.GRAPH and mapping.graph_waits(version):
-                break  # a record file's graph stage waits for its mapping's review; text is ready
-            _run_stage(version, token, stage, on_progress)
-        _finalize(version, token)
+            if stage == Stage.GRAPH:
+                if not mapping.graph_waits(version):  # a record file's graph may wait for a review
+                    graph_failure = _run_graph_stage(version, token, on_progress)
+                break
+            run_stage(version, token, stage, on_progress)
+        _finalize(version, token, graph_failure)
     except ClaimLost:
         logger.warning("version %s: claim lost; stopping", version_id)
-        _clean_up_abandoned(version_id)
+        clean_up_abandoned(version_id)
         return
     except (RetrievalError, GraphError) as e:
         if not is_transient(e):
@@ -350,7 +362,22 @@ def ingest(version_id: int, token: str, *, on_progress: ProgressFn | None = None
     mapping.after_ingest(version_id)
 
 
-def _run_stage(version: DocumentVersion, token: str, stage: str, on_progress: ProgressFn | None) -> None:
+def _run_graph_stage(
+    version: DocumentVersion, token: str, on_progress: ProgressFn | None
+) -> graphstage.Failure | None:
+    """The graph stage of an ingest; its failure is returned, not raised: the passages are indexed
+    already, so the version becomes ready without its graph facts rather than failing."""
+    try:
+        run_stage(version, token, Stage.GRAPH, on_progress)
+    except ClaimLost:
+        raise
+    except Exception as e:
+        return graphstage.failure_of(e, version.pk)
+    return None
+
+
+def run_stage(version: DocumentVersion, token: str, stage: str, on_progress: ProgressFn | None) -> None:
+    """Run one pipeline stage under the claim ``token`` and record it as the last completed one."""
     run = _Run(version, token, stage, on_progress)
     if on_progress is not None:
         on_progress(stage, 0, 0)  # not every parser reports progress: announce the stage anyway
@@ -364,7 +391,7 @@ def _run_stage(version: DocumentVersion, token: str, stage: str, on_progress: Pr
     logger.info("version %s: %s in %.2f s", version.pk, stage, timings[stage])
 
 
-def _finalize(version: DocumentVersion, token: str) -> None:
+def _finalize(version: DocumentVersion, token: str, graph_failure: graphstage.Failure | None = None) -> None:
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=version.document_id)
         if document.is_deleted:
@@ -372,18 +399,30 @@ def _finalize(version: DocumentVersion, token: str) -> None:
         current = document.current_version
         becomes_current = current is None or current.number < version.number
         status = Status.READY if becomes_current else Status.SUPERSEDED
+        graph = graph_failure if becomes_current else None  # a superseded version's graph is moot
         updated = DocumentVersion.objects.filter(pk=version.pk, claim_token=token).update(
-            status=status, claim_token="", finished_at=_now(), error="", progress_done=0, progress_total=0
+            status=status,
+            claim_token="",
+            finished_at=_now(),
+            error=graph.message if graph else "",
+            graph_status=graph.status if graph else GraphStatus.NONE,
+            progress_done=0,
+            progress_total=0,
         )
         if updated != 1:
             raise ClaimLost("claim lost before finishing")
+        if graph is not None and graph.is_transient:
+            graphstage.enqueue(version.pk)
         if becomes_current:
             document.current_version = version
             document.save(update_fields=["current_version"])
             if current is not None:
                 DocumentVersion.objects.filter(pk=current.pk).update(status=Status.SUPERSEDED)
     shutil.rmtree(storage.work_dir(version.pk), ignore_errors=True)
-    logger.info("version %s is %s", version.pk, status)
+    if graph_failure is not None and status == Status.READY:
+        logger.warning("version %s is ready without its graph facts: %s", version.pk, graph_failure.message)
+    else:
+        logger.info("version %s is %s", version.pk, status)
 
 
 def _end_claim(version_id: int, token: str, status: str, error: str) -> None:
@@ -455,7 +494,8 @@ def _purge_superseded(document_id: int) -> None:
 
 def _discard_index_outputs(version_id: int) -> None:
     """A failed version must not leave passages behind: remove them; a retry re-indexes from the
-    stored vectors (nothing is embedded again). Its graph write is one transaction: nothing to undo."""
+    stored vectors (nothing is embedded again). Graph-stage failures never get here (the version
+    becomes ready), and a graph write is one transaction: nothing to undo."""
     from retrieval.errors import RetrievalError
 
     version = DocumentVersion.objects.filter(pk=version_id, status=Status.FAILED).first()
@@ -471,7 +511,7 @@ def _discard_index_outputs(version_id: int) -> None:
     )
 
 
-def _clean_up_abandoned(version_id: int) -> None:
+def clean_up_abandoned(version_id: int) -> None:
     """A run that lost its claim because its document went away removes what it may have written."""
     version = DocumentVersion.objects.filter(pk=version_id).select_related("document").first()
     if version is not None and not version.document.is_deleted:

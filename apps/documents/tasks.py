@@ -63,6 +63,27 @@ def apply_record_mapping(self: Task, version_id: int) -> bool:
     return apply_mapping(version_id, worker=worker)
 
 
+class GraphStageTask(Task):  # type: ignore[misc]
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        if isinstance(exc, services.TransientIngestError):  # retries exhausted
+            from apps.documents import graphstage
+
+            graphstage.give_up(
+                args[0],
+                f"gave up after {self.max_retries} retries ({exc}). The passages are searchable; "
+                "use Retry once the knowledge graph is back.",
+            )
+
+
+@shared_task(base=GraphStageTask, **RETRYING)
+def ingest_graph(self: Task, version_id: int) -> bool:
+    """The graph stage alone for a ready version whose graph stage failed."""
+    from apps.documents import graphstage
+
+    worker = self.request.hostname or f"pid-{os.getpid()}"
+    return graphstage.run(version_id, worker=worker)
+
+
 @worker_ready.connect
 def requeue_unfinished(sender: Any = None, **kwargs: Any) -> None:
     try:
@@ -74,5 +95,9 @@ def requeue_unfinished(sender: Any = None, **kwargs: Any) -> None:
 
         for version_id in pending_apply_ids():
             apply_record_mapping.delay(version_id)
+        from apps.documents import graphstage
+
+        for version_id in graphstage.pending_ids():
+            ingest_graph.delay(version_id)
     except Exception:
         logger.exception("could not re-queue unfinished ingests")

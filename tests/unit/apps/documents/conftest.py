@@ -87,6 +87,7 @@ class Fakes:
     embedder: CountingEmbedder
     graph: MemoryGraph
     queued: list[int] = field(default_factory=list)
+    graph_queued: list[int] = field(default_factory=list)  # graph-stage-only runs (graphstage.enqueue)
 
 
 @pytest.fixture(autouse=True)
@@ -98,7 +99,7 @@ def media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def fakes(monkeypatch) -> Fakes:  # type: ignore[no-untyped-def]
-    from apps.documents import services
+    from apps.documents import graphstage, services
     from retrieval.chunk import whitespace_token_count
     from retrieval.index.memory import MemoryIndex
 
@@ -108,6 +109,7 @@ def fakes(monkeypatch) -> Fakes:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(wiring, "token_counter", lambda: whitespace_token_count)
     monkeypatch.setattr(wiring, "graph_sync", lambda: result.graph)
     monkeypatch.setattr(services, "enqueue_ingest", result.queued.append)
+    monkeypatch.setattr(graphstage, "enqueue", lambda version_id, **kw: result.graph_queued.append(version_id))
     monkeypatch.setattr(services, "SERVICE_RETRIES", 1)
     wiring.parse_config.cache_clear()
     wiring.chunk_config.cache_clear()

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from apps.documents import pipeline, services
+from apps.documents import graphstage, pipeline, services
 from apps.documents.models import Document, DocumentVersion, Passage, Stage, Status
 from retrieval.errors import IndexUnavailable
 
@@ -100,21 +100,24 @@ def test_an_encrypted_pdf_fails_with_a_specific_message(personas, settings):
     assert version.status == Status.FAILED and "encrypt" in version.error.lower()
 
 
-def test_a_permanent_graph_error_fails_the_version_and_keeps_it_unsearchable(personas, fakes):
+def test_a_permanent_graph_error_leaves_the_version_searchable_and_retries_only_the_graph(personas, fakes):
     from graph.errors import GraphWriteError
 
     fakes.graph.fail_with = GraphWriteError("Neo4j rejected the write")
     version = make_version(personas, ingest=True)
-    assert version.status == Status.FAILED and version.error == "Neo4j rejected the write"
-    assert live_hits(fakes.index, personas.collection.pk) == []
-    assert all_points(fakes.index, personas.collection.pk) == 0  # nothing left behind
-    assert version.stage == Stage.EMBEDDED  # a retry re-indexes from the stored vectors
+    assert version.status == Status.READY and version.stage == Stage.INDEXED
+    assert version.error.startswith("Ready, graph failed: Neo4j rejected the write")
+    assert live_hits(fakes.index, personas.collection.pk)  # searchable all the same
+    assert fakes.graph_queued == []  # a rejected write is not retried by itself
 
     fakes.graph.fail_with = None
     services.retry_version(version)
-    services.run_ingest(version.pk, worker="test")
+    assert fakes.graph_queued == [version.pk] and fakes.queued == [version.pk]  # no second ingest
+    graphstage.run(version.pk, worker="test")
     version.refresh_from_db()
-    assert version.status == Status.READY and fakes.embedder.embedded == version.chunk_count
+    assert version.status == Status.READY and version.stage == Stage.GRAPH and version.error == ""
+    assert fakes.graph.versions == {str(version.pk): str(version.document_id)}
+    assert fakes.embedder.embedded == version.chunk_count  # nothing embedded twice
 
 
 def test_only_one_run_can_claim_a_version(personas):
