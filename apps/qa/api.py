@@ -32,6 +32,8 @@ class AskSerializer(serializers.Serializer):
 
 
 class AnswerSerializer(serializers.ModelSerializer):
+    conversation_id = serializers.IntegerField(read_only=True)
+
     class Meta:
         model = Answer
         fields = [
@@ -52,14 +54,10 @@ class AnswerSerializer(serializers.ModelSerializer):
             "tokens_per_s",
             "kv_cache_hit",
             "created_at",
+            "conversation_id",
+            "evidence_answer",
+            "sentences",
         ]
-
-
-class AskResultSerializer(AnswerSerializer):
-    conversation_id = serializers.IntegerField(read_only=True)
-
-    class Meta(AnswerSerializer.Meta):
-        fields = [*AnswerSerializer.Meta.fields, "conversation_id", "evidence_answer", "sentences"]
 
 
 class EventStreamRenderer(BaseRenderer):
@@ -110,7 +108,7 @@ class AskView(APIView):
         request=AskSerializer,
         responses={
             (200, "application/json"): OpenApiResponse(
-                AskResultSerializer, description="The finished answer (sent once it is complete)."
+                AnswerSerializer, description="The finished answer (sent once it is complete)."
             ),
             (200, "text/event-stream"): OpenApiResponse(
                 OpenApiTypes.STR,
@@ -148,7 +146,7 @@ def _finished(answer: Answer, events: Iterable[Mapping[str, Any]]) -> Response:
         headers = {"Retry-After": str(retry_after_s)} if retry_after_s else None
         return Response({**problem.as_dict(), "answer_id": answer.pk}, status=problem.status, headers=headers)
     answer.refresh_from_db()
-    return Response(AskResultSerializer(answer).data)
+    return Response(AnswerSerializer(answer).data)
 
 
 class ConversationListView(generics.ListAPIView):
