@@ -20,8 +20,8 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.accounts.models import Collection
-from apps.documents import services
-from apps.documents.models import DocumentVersion, Status
+from apps.documents import graphstage, services
+from apps.documents.models import DocumentVersion, GraphStatus, Status
 from config.errors import UserError
 
 
@@ -112,6 +112,8 @@ def ingest_file(
     if version.status == Status.READY:
         if mapping_auto and version.awaits_mapping_review:
             return _apply_suggested_mapping(version, path, stdout)
+        if version.is_graph_missing:
+            return _run_graph_stage(version, path, stdout)
         stdout.write(f"{path.name}: already ingested (version {version.pk}), nothing to do")
         return version
     bar = tqdm(total=1, desc=path.name[:30], unit="", disable=not show_progress, leave=True, file=stdout)
@@ -135,10 +137,7 @@ def ingest_file(
     if version.status == Status.FAILED:
         stdout.write(f"{path.name}: failed: {version.error}")
     elif version.status == Status.READY:
-        stdout.write(
-            f"{path.name}: ready, {version.chunk_count} passages, {version.entity_count or 0} entities"
-            + (" (graph waits for the column mapping's review)" if version.awaits_mapping_review else "")
-        )
+        _report_ready(version, path, stdout)
     else:
         stdout.write(f"{path.name}: {version.status} (another process is working on it)")
     return version
@@ -156,4 +155,27 @@ def _apply_suggested_mapping(version: DocumentVersion, path: Path, stdout: Any) 
         stdout.write(f"{path.name}: graph stage failed: {e}; run the command again once Neo4j is back.")
     version.refresh_from_db()
     stdout.write(f"{path.name}: applied the suggested column mapping, {version.entity_count or 0} entities")
+    return version
+
+
+def _report_ready(version: DocumentVersion, path: Path, stdout: Any) -> None:
+    if version.is_graph_missing:
+        stdout.write(f"{path.name}: {version.chunk_count} passages searchable. {version.error}")
+        return
+    stdout.write(
+        f"{path.name}: ready, {version.chunk_count} passages, {version.entity_count or 0} entities"
+        + (" (graph waits for the column mapping's review)" if version.awaits_mapping_review else "")
+    )
+
+
+def _run_graph_stage(version: DocumentVersion, path: Path, stdout: Any) -> DocumentVersion:
+    """A version ingested earlier whose graph stage failed: run that stage alone, here."""
+    if version.graph_status == GraphStatus.FAILED:
+        graphstage.retry(version, enqueue_run=False)
+    try:
+        graphstage.run(version.pk, worker=f"cli:{socket.gethostname()}:{os.getpid()}")
+    except services.TransientIngestError:
+        pass  # the version says why; a worker retries it, or the command runs again
+    version.refresh_from_db()
+    _report_ready(version, path, stdout)
     return version

@@ -68,3 +68,21 @@ def test_load_demo_in_process_ingests_the_real_sample_files(db, settings, fakes)
     demo = Collection.objects.get(name="Demo")
     statuses = {d.latest_version().original_name: d.latest_version().status for d in demo.documents.all()}
     assert len(statuses) >= 8 and set(statuses.values()) == {Status.READY}, statuses
+
+
+def test_ingest_says_when_the_graph_failed_and_runs_only_the_graph_stage_again(tmp_path, db, fakes):
+    from graph.errors import GraphWriteError
+
+    (tmp_path / "p101.md").write_bytes(MANUAL_MD)
+    fakes.graph.fail_with = GraphWriteError("Neo4j rejected the write")
+    out = StringIO()
+    call_command("ingest", str(tmp_path / "p101.md"), "--collection", "Pumps", "--create", stdout=out)
+    assert "passages searchable. Ready, graph failed: Neo4j rejected the write" in out.getvalue()
+    assert "1 of 1 files ready" in out.getvalue()
+
+    fakes.graph.fail_with = None
+    out = StringIO()
+    call_command("ingest", str(tmp_path / "p101.md"), "--collection", "Pumps", stdout=out)
+    version = Document.objects.get().current_version
+    assert version.graph_status == "" and version.error == "" and version.stage == "graph"
+    assert "ready," in out.getvalue() and fakes.embedder.embedded == version.chunk_count
