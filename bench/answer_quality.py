@@ -5,6 +5,8 @@ ports, SQLite in a temporary directory), ingests every document the set refers t
 collection through the real pipeline, then asks every question through the portal's own answer
 pipeline (``apps.qa.services.answer_events``, in this process, no HTTP) once per answer path:
 
+* ``evidence``: the instant evidence answer alone (the model client is replaced by one that
+  writes nothing, so the run takes seconds: for iterating on retrieval and the evidence answer);
 * ``routed``: what the portal does (the router picks the model per question);
 * ``smollm2``, ``smollm2-moe``: the packaged test models, on a second model server;
 * any other served model by name (e.g. the Qwen models of the dev profile), forced for every question.
@@ -227,17 +229,33 @@ def forced_model(path: str, urls: dict[str, str]) -> Iterator[None]:
 
     from config import wiring
 
-    original_router = wiring.model_router
     settings.MODEL_SERVER_URL = urls["test"] if path in TEST_MODEL_PATHS else urls["dev"]
     wiring.model_client.cache_clear()
     wiring._models_cache.clear()
-    if path != "routed":
+    original_router, original_client = wiring.model_router, wiring.model_client
+    if path == "evidence":
+        silent = _NoModel(original_client())
+        wiring.model_client = lambda: silent
+    if path not in ("routed", "evidence"):
         router = original_router()
         wiring.model_router = lambda: (lambda route, turns: replace(router(route, turns), model=path))
     try:
         yield
     finally:
-        wiring.model_router = original_router
+        wiring.model_router, wiring.model_client = original_router, original_client
+
+
+class _NoModel:
+    """A model client that writes nothing: the answer is then the evidence answer alone."""
+
+    def __init__(self, real: Any) -> None:
+        self.models = real.models  # the router still sees the served models
+
+    def stream_chat(self, messages: Any, profile: Any = None, **options: Any) -> Any:
+        class Empty(list):  # type: ignore[type-arg]
+            result = None
+
+        return Empty()
 
 
 # --- stack --------------------------------------------------------------------------------------
@@ -268,10 +286,9 @@ def private_stack(tmp: str, with_test_models: bool) -> Iterator[dict[str, str]]:
 def _start_test_model_server(port: int) -> subprocess.Popen:  # type: ignore[type-arg]
     import httpx
 
-    from model.registry import moe_gguf_path
-
     argv = [sys.executable, "-m", "model", "serve", "--port", str(port), "--ctx", "4096", "--threads", "2",
-            "--parallel", "2", "--moe-gguf", str(moe_gguf_path()), "--experts", "2", "--log-level", "warning"]
+            "--parallel", "2", "--model", "small", "smollm2", "--model", "large", "smollm2-moe",
+            "--experts", "2", "--log-level", "warning"]
     proc = subprocess.Popen(argv, cwd=REPO)
     for _ in range(600):
         with contextlib.suppress(httpx.HTTPError):
@@ -292,6 +309,9 @@ def setup_collection(items: list[dict[str, Any]]) -> Any:
     from apps.accounts.models import Collection, Membership, Role
 
     call_command("migrate", verbosity=0, interactive=False)
+    existing = get_user_model().objects.filter(username="bench").first()
+    if existing is not None:  # a kept --state: already ingested
+        return existing
     user = get_user_model().objects.create_user("bench", password="unused-bench-password")
     Membership.objects.create(user=user, collection=Collection.objects.create(name="bench"), role=Role.READER)
     files = sorted({_document_path(i["file"]) for i in items if i.get("file")})
@@ -323,6 +343,8 @@ def report(runs: list[Run], paths: list[str]) -> list[dict[str, Any]]:
             parts = ["answer", "card+answer"]
             if path == "routed":
                 parts.insert(0, "evidence")
+            if path == "evidence":
+                parts = ["evidence"]
             for part in parts:
                 label = "evidence" if part == "evidence" else f"{path} {part}"
                 rows.append({"split": split, "path": label, **score(group, part)})
@@ -362,6 +384,7 @@ def main() -> int:
     parser.add_argument("--split", choices=["dev", "heldout"], help="only this split")
     parser.add_argument("--intent", nargs="+", help="only these intents")
     parser.add_argument("--limit", type=int, help="first N questions (after filters)")
+    parser.add_argument("--state", type=Path, help="keep the stack's data here and reuse it (skips ingest)")
     parser.add_argument("--out", type=Path, default=REPO / "var" / "bench" / "answer_quality.json")
     args = parser.parse_args()
     if not args.start:
@@ -371,9 +394,9 @@ def main() -> int:
     items = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
     items = [i for i in items if (not args.split or i["split"] == args.split) and (not args.intent or i["intent"] in args.intent)]
     items = items[: args.limit] if args.limit else items
-    with tempfile.TemporaryDirectory(prefix="kenning-answers-") as tmp, private_stack(
-        tmp, any(p in TEST_MODEL_PATHS for p in args.paths)
-    ) as urls:
+    with contextlib.ExitStack() as stack:
+        tmp = str(args.state) if args.state else stack.enter_context(tempfile.TemporaryDirectory(prefix="kenning-answers-"))
+        urls = stack.enter_context(private_stack(tmp, any(p in TEST_MODEL_PATHS for p in args.paths)))
         user = setup_collection(items)
         conditions(args.paths, items)
         runs = []

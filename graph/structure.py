@@ -12,6 +12,7 @@ from graph.facts import ChunkInput, Mention, RelationFact, make_mention
 Scanner = Callable[[str, str], list[Mention]]
 
 _ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("part", re.compile(r"\b(?:parts?(?: (?:numbers?|no\.?))?|p/n|spares?|order(?:ing)? (?:no\.?|numbers?))\b", re.I)),
     ("code", re.compile(r"\b(?:codes?|alarms?|messages?|display|led|indicator)\b", re.I)),
     ("cause", re.compile(r"\b(?:causes?|reasons?|why)\b", re.I)),
     (
@@ -143,9 +144,12 @@ def _table_row(builder: _Builder, cells: dict[str, str]) -> None:
     builder.mentions.extend(m for m in codes if m is not None and m not in builder.mentions)
     causes = [builder.entity("Cause", c, "table") for c in _cell_items(cells.get("cause", ""))]
     actions = []
+    parts = [builder.entity("Part", p, "table") for p in _cell_items(cells.get("part", "")) if _is_value(p)]
     for text in _cell_items(cells.get("action", "")):
         action = builder.entity("Action", text, "table")
         builder.link_objects(action, text, "table")
+        for part in parts:  # a part-number column names what the row's remedy needs
+            builder.relate("USES_PART", action, part, "table")
         actions.append(action)
     problems = symptoms or causes
     for code in codes:
@@ -157,6 +161,10 @@ def _table_row(builder: _Builder, cells: dict[str, str]) -> None:
     for problem in causes or symptoms or codes:
         for action in actions:
             builder.relate("REMEDIED_BY", problem, action, "table")
+
+
+def _is_value(cell: str) -> bool:
+    return bool(re.search(r"\w", cell)) and cell.strip().lower() not in {"n/a", "na", "none", "-", "—"}
 
 
 def procedure_steps(text: str) -> list[tuple[int, str]]:

@@ -23,8 +23,12 @@ from .grounding import content_terms, identifiers
 from .prompt import Source
 
 MAX_CAUSES = 5
+MAX_FIX_WORDS = 15
 MAX_SENTENCES = 3
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？；])\s+|\n+")
+_SOFT_BREAK = re.compile(r"(?<![\n|:])\n(?![\n|\-*•]|\s*\d+[.)]\s|\s*[A-Z][A-Za-z ]{0,40}:)")
+SOURCE_RANK_PENALTY = 0.3
+NEXT_BEST_SHARE = 0.6
 _MIN_WORDS, _MAX_CHARS = 4, 400
 
 
@@ -76,7 +80,8 @@ def cause_card(chains: Sequence[Chain], sources: Sequence[Source]) -> EvidenceAn
     for chain in chains:
         key = (chain.cause.lower(), chain.action.lower())
         cites = _citing(chain.chunk_ids, sources)
-        if key in seen or not cites:
+        # Whole sentences stored as actions are extraction noise, not a fix to show on a card.
+        if key in seen or not cites or len(chain.action.split()) > MAX_FIX_WORDS:
             continue
         seen.add(key)
         items.append(
@@ -96,8 +101,7 @@ def cause_card(chains: Sequence[Chain], sources: Sequence[Source]) -> EvidenceAn
 def _cause_line(item: dict[str, Any]) -> str:
     parts = f" (part {', '.join(item['parts'])})" if item["parts"] else ""
     cites = "".join(f"[{n}]" for n in item["cites"])
-    cause = item["cause"] if item["cause"] != item["symptom"] else "see the cited page"
-    return f"- {_capital(cause)}: {item['fix']}{parts} {cites}."
+    return f"- {_capital(item['cause'])}: {item['fix']}{parts} {cites}."
 
 
 def _citing(chunk_ids: Sequence[str], sources: Sequence[Source]) -> list[int]:
@@ -109,51 +113,68 @@ def _citing(chunk_ids: Sequence[str], sources: Sequence[Source]) -> list[int]:
 
 
 def best_sentences(question: str, sources: Sequence[Source], top_sources: int = 3) -> EvidenceAnswer:
-    """The sentences of the top passages that best match the question, cited.
+    """The sentences of the top passages that best answer the question, cited.
 
-    Scores are BM25-like over the candidate sentences: the question's content words weighted by
-    how rare they are among those sentences, a bonus for reproducing the question's codes, and
-    a small preference for higher-ranked sources.
+    A sentence's score is BM25-like: the question's content words it holds, weighted by how rare
+    they are among the candidate sentences, plus a bonus per code of the question it repeats,
+    minus a little per source rank. The best sentence comes with the one after it (manuals
+    state a symptom, then what to do), then the next best sentences while they score well.
     """
-    candidates = _candidate_sentences(sources[:top_sources] if top_sources else sources)
+    passages = [s for s in sources if s.kind == "passage"]
+    candidates = _candidate_sentences(passages[:top_sources] if top_sources else passages)
     if not candidates:
         return EvidenceAnswer("none", "")
     wanted = content_terms(question)
     codes = {i.lower() for i in identifiers(question)}
-    document_freq = Counter(t for _, _, terms in candidates for t in terms)
+    document_freq = Counter(t for c in candidates for t in c.terms)
     total = len(candidates)
 
-    def score(rank: int, sentence: str, terms: set[str]) -> float:
-        idf = sum(math.log(1 + total / document_freq[t]) for t in wanted & terms)
-        code_hits = sum(1 for c in codes if c in sentence.lower())
-        return idf + 2.0 * code_hits - 0.15 * rank
+    def score(c: _Sentence) -> float:
+        idf = sum(math.log(1 + total / document_freq[t]) for t in wanted & c.terms)
+        code_hits = sum(1 for code in codes if code in c.text.lower())
+        return idf + 2.0 * code_hits - SOURCE_RANK_PENALTY * c.rank
 
-    scored = sorted(
-        ((score(rank, text, terms), rank, number, text) for rank, (number, text, terms) in enumerate(candidates)),
-        key=lambda item: (-item[0], item[1]),
-    )
-    best = scored[0][0]
+    scores = [score(c) for c in candidates]
+    order = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
+    best = scores[order[0]]
     if best <= 0:
         return EvidenceAnswer("none", "")
-    chosen = [item for item in scored[:MAX_SENTENCES] if item[0] >= 0.5 * best]
-    chosen.sort(key=lambda item: item[1])  # reading order
-    items = [{"text": text, "cites": [number]} for _, _, number, text in chosen]
+    chosen = [order[0]]
+    following = order[0] + 1
+    if following < len(candidates) and candidates[following].number == candidates[order[0]].number:
+        chosen.append(following)
+    chosen += [i for i in order[1:] if scores[i] >= NEXT_BEST_SHARE * best and i not in chosen]
+    chosen = sorted(chosen[:MAX_SENTENCES])  # reading order
+    items = [{"text": candidates[i].text, "cites": [candidates[i].number]} for i in chosen]
     body = " ".join(f"{_no_end(i['text'])} [{i['cites'][0]}]." for i in items)
     return EvidenceAnswer("extract", body, items)
 
 
-def _candidate_sentences(sources: Sequence[Source]) -> list[tuple[int, str, set[str]]]:
+@dataclass(frozen=True)
+class _Sentence:
+    number: int  # the source it is from
+    rank: int  # that source's rank among the passages
+    text: str
+    terms: set[str]
+
+
+def _candidate_sentences(sources: Sequence[Source]) -> list[_Sentence]:
     out = []
-    for source in sources:
-        if source.kind != "passage":
-            continue
-        for raw in _SENTENCE_SPLIT.split(source.text):
+    passages = [s for s in sources if s.kind == "passage"]
+    for rank, source in enumerate(passages):
+        for raw in _SENTENCE_SPLIT.split(_unwrap(source.text)):
             text = " ".join(raw.split()).strip(" -*#|")
             if len(text.split()) < _MIN_WORDS and not re.search(r"[\u3400-\u9fff]{6,}", text):
                 continue
             text = text[:_MAX_CHARS]
-            out.append((source.number, text, content_terms(text)))
+            out.append(_Sentence(source.number, rank, text, content_terms(text)))
     return out
+
+
+def _unwrap(text: str) -> str:
+    # Hard-wrapped lines (HTML and text manuals) belong to one sentence; list items, table rows
+    # and blank-line paragraphs stay apart.
+    return _SOFT_BREAK.sub(" ", text)
 
 
 def _no_end(text: str) -> str:

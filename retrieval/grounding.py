@@ -215,9 +215,10 @@ def identifiers(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def missing_identifiers(body: str, evidence: str) -> tuple[str, ...]:
+def missing_identifiers(text: str, evidence: str) -> tuple[str, ...]:
+    """Codes and numbers of ``text`` (its [n] markers aside) that ``evidence`` does not contain."""
     haystack = _squash(evidence)
-    return tuple(i for i in identifiers(body) if not _occurs(i, haystack))
+    return tuple(i for i in identifiers(_CITATION.sub(" ", text)) if not _occurs(i, haystack))
 
 
 def _occurs(identifier: str, haystack: str) -> bool:

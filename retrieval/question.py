@@ -35,7 +35,9 @@ _RULES: list[tuple[Intent, re.Pattern[str]]] = [
         re.compile(
             r"\b(trips?|fault|fails?|failure|fail(ed|ing)|error|alarm|won'?t|doesn'?t|does not|not working|broken|"
             r"leak(s|ing)?|nois[ey]|overheat\w*|vibrat\w*|stuck|shuts? (down|off)|what do i check|troubleshoot\w*|"
-            r"cause[sd]?|why|code)\b|(?-i:\b(?:E|F|ERR|AL)-?\d{1,4}\b)",
+            r"cause[sd]?|why|code|what (do|should) i (do|check)|remed(y|ies)|fix|problem|symptom|"
+            r"drifts?|creeps?|smok\w*|too (hot|slow|fast|loud)|no (power|pressure|output|response))\b|"
+            r"(?-i:\b(?:E|F|H|ERR|AL)-?\d{1,4}\b)",
             re.I,
         ),
     ),

@@ -166,3 +166,16 @@ def test_a_problem_heading_is_the_symptom_its_imperatives_remedy(rules_extractor
     ) in found
     assert ("Why do the clients say Driver not connected", "REMEDIED_BY", "Check your syslog") in found
     assert len(found) == 2
+
+
+def test_a_part_number_column_gives_the_remedy_its_part(rules_extractor):
+    table = [
+        ["Error code", "Symptom", "Cause", "Remedy", "Part number"],
+        ["H-301", "ram drifts down under load", "worn piston seal", "replace seal kit", "HS-4410"],
+        ["H-302", "pump whines", "air in the suction line", "bleed the suction line", "-"],
+    ]
+    found = rels(rules_extractor.extract(chunk(kind="table", table_rows=table)))
+    assert ("H-301", "INDICATES", "ram drifts down under load") in found
+    assert ("worn piston seal", "REMEDIED_BY", "replace seal kit") in found
+    assert ("replace seal kit", "USES_PART", "HS-4410") in found
+    assert not any(r == "USES_PART" and h == "bleed the suction line" for h, r, _ in found)
