@@ -162,13 +162,28 @@ def _candidate_sentences(sources: Sequence[Source]) -> list[_Sentence]:
     out = []
     passages = [s for s in sources if s.kind == "passage"]
     for rank, source in enumerate(passages):
-        for raw in _SENTENCE_SPLIT.split(_unwrap(source.text)):
+        for raw in _units(source.text):
             text = " ".join(raw.split()).strip(" -*#|")
             if len(text.split()) < _MIN_WORDS and not re.search(r"[\u3400-\u9fff]{6,}", text):
                 continue
-            text = text[:_MAX_CHARS]
-            out.append(_Sentence(source.number, rank, text, content_terms(text)))
+            out.append(_Sentence(source.number, rank, _shorten(text), content_terms(text)))
     return out
+
+
+def _units(text: str) -> list[str]:
+    """Sentences of prose; for a table, each row labelled with its header ("Cause: worn seal; …")."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) >= 2 and all(line.count(" | ") >= 1 for line in lines[:2]):
+        header = [h.strip() for h in lines[0].split("|")]
+        rows = [[c.strip() for c in line.split("|")] for line in lines[1:] if " | " in line]
+        return ["; ".join(f"{h}: {c}" if h else c for h, c in zip(header, row) if c) for row in rows]
+    return _SENTENCE_SPLIT.split(_unwrap(text))
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= _MAX_CHARS:
+        return text
+    return text[: _MAX_CHARS].rsplit(" ", 1)[0] + " …"  # never cut a code or number in half
 
 
 def _unwrap(text: str) -> str:

@@ -51,3 +51,22 @@ def test_troubleshooting_without_chains_falls_back_to_sentences():
     sources = [_source(1, FAULT_TABLE, "c1")]
     answer = build("pump noisy what to do", "troubleshooting", sources, [])
     assert answer.kind == "extract" and "[1]" in answer.text
+
+
+def test_a_table_row_is_quoted_with_its_header():
+    table = (
+        "Error code | Symptom | Cause | Remedy | Part number\n"
+        "H-301 | ram drifts down under load | worn piston seal | replace seal kit | HS-4410\n"
+        "H-305 | oil temperature above 60 °C after an hour | clogged return-line cooler | clean the cooler core | HC-7730"
+    )
+    answer = best_sentences("Oil gets too hot after an hour of cycling, cause?", [_source(1, table, "t")])
+    assert answer.items[0]["text"] == (
+        "Error code: H-305; Symptom: oil temperature above 60 °C after an hour; Cause: clogged return-line cooler; "
+        "Remedy: clean the cooler core; Part number: HC-7730"
+    )
+
+
+def test_a_long_sentence_is_shortened_at_a_word_boundary():
+    long = "The daemon reads its configuration from " + "a very long list of places " * 20 + "apcupsd16.html."
+    answer = best_sentences("where does the daemon read its configuration", [_source(1, long, "l")])
+    assert answer.items[0]["text"].endswith(" …") and "apcupsd16" not in answer.text
