@@ -87,11 +87,12 @@
 
   // The instant evidence answer: a card of likely causes (cause -> fix, part) or the best cited
   // sentences of the top passages. It arrives before any model token.
-  function renderEvidence(target, evidence, sources) {
+  function renderEvidence(target, evidence, sources, notFound) {
     target.textContent = "";
     if (!evidence || evidence.kind === "none" || !evidence.items || !evidence.items.length) return;
     target.hidden = false;
-    const title = evidence.kind === "causes" ? "Likely causes from the manuals" : "From the documents";
+    const title = notFound ? "Closest passages (they may not answer the question)"
+      : evidence.kind === "causes" ? "Likely causes from the manuals" : "From the documents";
     target.appendChild(el("h3", {}, title));
     if (evidence.kind === "causes") {
       const list = el("ol", { class: "causes" });
@@ -172,7 +173,7 @@
           } else if (event.event === "sentence") {
             checked.push(event);
           } else if (event.event === "done") {
-            if (event.evidence) renderEvidence(evidenceEl, event.evidence, sources);
+            if (event.evidence) renderEvidence(evidenceEl, event.evidence, sources, event.not_found);
             if (event.fell_back) {
               answerEl.textContent = "";
               answerEl.appendChild(el("p", { class: "fallback" },
