@@ -133,23 +133,36 @@ QDRANT_COLLECTION = envstr("QDRANT_COLLECTION", "kenning_passages")
 QDRANT_PATH = Path(envstr("QDRANT_PATH", str(VAR_DIR / "qdrant")))
 
 EMBEDDING_MODEL_PATH = envstr("EMBEDDING_MODEL_PATH", "")  # empty: the packaged all-MiniLM-L6-v2
+# torch threads for embedding in web and worker processes (see MODEL_THREADS below).
+EMBEDDING_THREADS = envint("EMBEDDING_THREADS", 1, minimum=1)
 CHUNK_MAX_TOKENS = envint("CHUNK_MAX_TOKENS", 256, minimum=32)
 
 MODEL_SERVER_URL = envstr("MODEL_SERVER_URL", "http://127.0.0.1:8081")
 MODEL_SERVER_TIMEOUT_S = envint("MODEL_SERVER_TIMEOUT_S", 120, minimum=1)
-MODEL_GGUF_PATH = envstr("MODEL_GGUF_PATH", "")  # empty: the packaged SmolLM2-135M-Instruct
+# Where scripts/install assembles the verified Qwen files and builds the MoE test model.
+MODEL_DIR = Path(
+    envstr(
+        "MODEL_DIR",
+        str(Path(envstr("KENNING_CACHE_DIR", str(Path.home() / ".cache" / "kenning"))) / "models"),
+    )
+)
+# Served models by size tier, each a registry name (model/registry.py) or a GGUF path. The router
+# sends lookups and chit-chat to the small tier; troubleshooting, procedures, comparisons and
+# record aggregates to the large tier. An empty MODEL_LARGE serves the small model alone.
+MODEL_SMALL = envstr("MODEL_SMALL", "qwen2.5-coder-0.5b-instruct")
+MODEL_LARGE = envstr("MODEL_LARGE", "qwen2.5-coder-1.5b-instruct")
+# An extra MoE served beside them, e.g. "smollm2-moe" (the upcycled test model: it answers like
+# SmolLM2, so only to exercise MoE paths; the test profile serves it as its large tier instead).
+MODEL_MOE = envstr("MODEL_MOE", "")
+MODEL_MOE_TIER = envstr("MODEL_MOE_TIER", "large")
+if MODEL_MOE_TIER not in ("small", "large"):
+    raise ImproperlyConfigured(f"MODEL_MOE_TIER={MODEL_MOE_TIER!r} must be small or large")
 MODEL_N_CTX = envint("MODEL_N_CTX", 4096, minimum=256)
+# Thread budget on a small machine: the model server computes on MODEL_THREADS cores while the
+# web and worker processes embed with EMBEDDING_THREADS torch threads (spin-waiting threads
+# beyond the cores slow everything 30-60x).
 MODEL_THREADS = envint("MODEL_THREADS", 2, minimum=1)
 MODEL_N_GPU_LAYERS = envint("MODEL_N_GPU_LAYERS", 0, minimum=-1)
-# Served beside the dense model when the file exists (scripts/install builds the MoE test model).
-MODEL_MOE_GGUF_PATH = envstr(
-    "MODEL_MOE_GGUF_PATH",
-    str(
-        Path(envstr("KENNING_CACHE_DIR", str(Path.home() / ".cache" / "kenning")))
-        / "models"
-        / "SmolLM2-135M-Instruct-4x-MoE.Q4_1.gguf"
-    ),
-)
 MODEL_MOE_EXPERTS = envint("MODEL_MOE_EXPERTS", 2, minimum=1)
 # Each extra active-expert count is one more llama context over the same mmapped weights.
 MODEL_MOE_ALLOWED_EXPERTS = [int(k) for k in envlist("MODEL_MOE_ALLOWED_EXPERTS", "1,4")]

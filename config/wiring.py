@@ -37,7 +37,10 @@ def embedder():  # type: ignore[no-untyped-def]
     from retrieval.config import EmbedderConfig
     from retrieval.embed import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder(EmbedderConfig(model_path=embedding_model_path()))
+    # One torch thread (EMBEDDING_THREADS): the model server owns the other cores (MODEL_THREADS).
+    return SentenceTransformerEmbedder(
+        EmbedderConfig(model_path=embedding_model_path(), num_threads=settings.EMBEDDING_THREADS)
+    )
 
 
 def index_config():  # type: ignore[no-untyped-def]
@@ -132,7 +135,8 @@ _models_cache: dict[str, tuple[float, list]] = {}  # type: ignore[type-arg]
 
 
 def available_models():  # type: ignore[no-untyped-def]
-    """The model server's models as the router sees them, refreshed every 30 s."""
+    """The model server's models as the router sees them (name, MoE details, size tier), refreshed
+    every 30 s."""
     import time
 
     now = time.monotonic()
@@ -151,6 +155,8 @@ def available_models():  # type: ignore[no-untyped-def]
                 n_ctx=int(info.get("n_ctx") or settings.MODEL_N_CTX),
                 expert_count=int(info.get("expert_count") or 0),
                 expert_used_counts=tuple(info.get("expert_used_counts") or ()),
+                # A server that names no tier (an older one) offers its models as small.
+                tier="large" if info.get("tier") == "large" else "small",
             )
         )
     _models_cache["models"] = (now, models)

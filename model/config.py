@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .errors import ModelConfigError
 
 KVCacheType = Literal["f16", "q8_0"]
+Tier = Literal["small", "large"]
 
 
 class _Frozen(BaseModel):
@@ -35,7 +36,19 @@ class ModelConfig(_Frozen):
         description="Name clients use in the 'model' field",
     )
     gguf_path: Path = Field(description="Path to the GGUF file")
-    n_ctx: int = Field(default=4096, ge=128, le=1_048_576, description="Context window in tokens (all slots)")
+    tier: Tier = Field(
+        default="small",
+        description="Routing tier: small (lookups, chit-chat) or large (troubleshooting, procedures, "
+        "comparisons, aggregates)",
+    )
+    licence: str = Field(default="unknown", max_length=200, description="Licence of the weights")
+    source: str = Field(default="", max_length=500, description="Where the file came from")
+    sha256: str | None = Field(
+        default=None, pattern=r"^[0-9a-f]{64}$", description="Verified sha256 of the file; None = unknown"
+    )
+    n_ctx: int = Field(
+        default=4096, ge=128, le=1_048_576, description="Context window in tokens of each sequence (slot)"
+    )
     n_threads: int | None = Field(default=None, ge=1, le=512, description="Decode threads; None = cores/2")
     n_threads_batch: int | None = Field(
         default=None, ge=1, le=512, description="Prompt threads; None = n_threads"

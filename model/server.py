@@ -42,7 +42,7 @@ from .errors import (
 from .generation import Failed, Finished, GenerationHandle, TextDelta
 from .metrics import ServerMetrics
 from .schemas import ChatCompletionBody, describe_validation_error
-from .service import ChatMessage, ChatRequest, Engine, ModelService
+from .service import ChatMessage, ChatRequest, Engine, ModelInfo, ModelService
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def create_app(
         finally:
             await anyio.to_thread.run_sync(state.pop("engine").close)
 
-    api = _Api(server_config, state, metrics)
+    api = _Api(server_config, state, metrics, {m.name: m for m in model_configs})
     routes = [
         Route("/v1/chat/completions", api.chat_completions, methods=["POST"]),
         Route("/v1/models", api.list_models, methods=["GET"]),
@@ -136,8 +136,15 @@ async def _unhandled(_request: Request, exc: Exception) -> Response:
 
 
 class _Api:
-    def __init__(self, config: ServerConfig, state: dict[str, Any], metrics: ServerMetrics) -> None:
+    def __init__(
+        self,
+        config: ServerConfig,
+        state: dict[str, Any],
+        metrics: ServerMetrics,
+        model_configs: dict[str, ModelConfig],
+    ) -> None:
         self.config, self.state, self.metrics = config, state, metrics
+        self.model_configs = model_configs
 
     @property
     def engine(self) -> Engine:
@@ -215,10 +222,22 @@ class _Api:
 
     async def list_models(self, _request: Request) -> Response:
         data = [
-            {"id": m.name, "object": "model", "owned_by": "kenning", "kenning": asdict(m)}
+            {"id": m.name, "object": "model", "owned_by": "kenning", "kenning": self._describe(m)}
             for m in self.engine.models()
         ]
         return JSONResponse({"object": "list", "data": data})
+
+    def _describe(self, info: ModelInfo) -> dict[str, Any]:
+        """What a client needs to route to and trust a model: kind, tier, licence, source, hash."""
+        cfg = self.model_configs.get(info.name)
+        return asdict(info) | {
+            "kind": "moe" if info.is_moe else "dense",
+            "tier": cfg.tier if cfg else None,
+            "licence": cfg.licence if cfg else "unknown",
+            "source": cfg.source if cfg else "",
+            "sha256": cfg.sha256 if cfg else None,
+            "file": cfg.gguf_path.name if cfg else None,
+        }
 
     async def health(self, _request: Request) -> Response:
         engine = self.state.get("engine")

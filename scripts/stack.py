@@ -87,6 +87,11 @@ class Stack:
         )
         if self.profile == "test":  # a smaller model server: tests generate a few tokens at a time
             for key, value in (
+                # Fast models, and the MoE path exercised by routing: SmolLM2 answers lookups, its
+                # upcycled MoE the large tier (the dev profile serves the Qwen models instead).
+                ("MODEL_SMALL", "smollm2"),
+                ("MODEL_LARGE", "smollm2-moe"),
+                ("MODEL_MOE", ""),
                 ("MODEL_N_CTX", "2048"),
                 ("MODEL_PARALLEL", "2"),
                 ("MODEL_MOE_ALLOWED_EXPERTS", ""),

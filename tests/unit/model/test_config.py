@@ -29,11 +29,19 @@ def test_it_accepts_defaults():
         {"kv_cache_type": "q8_0", "flash_attn": False},
         {"name": "has space"},
         {"unknown_field": 1},
+        {"tier": "medium"},
+        {"sha256": "not-a-hash"},
     ],
 )
 def test_it_rejects_bad_model_settings(overrides):
     with pytest.raises(ValidationError):
         make(**overrides)
+
+
+def test_it_describes_a_served_model_by_tier_licence_source_and_hash():
+    cfg = make(tier="large", licence="Apache-2.0", source="official release", sha256="ab" * 32)
+    assert (cfg.tier, cfg.licence, cfg.sha256) == ("large", "Apache-2.0", "ab" * 32)
+    assert (make().tier, make().licence, make().sha256) == ("small", "unknown", None)
 
 
 def test_it_allows_full_gpu_offload_and_quantized_cache_with_flash_attention():

@@ -19,6 +19,7 @@ from model.kv_cache import CacheStats
 from model.server import create_app
 from model.service import ChatRequest, EngineStats, ModelInfo
 
+SHA = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 TIMINGS = Timings(
     queue_ms=1.0,
     ttft_ms=12.5,
@@ -90,9 +91,11 @@ def engine_and_client():
         holder["engine"] = FakeEngine(on_finished)
         return holder["engine"]
 
-    app = create_app(
-        ServerConfig(max_tokens_limit=512), [ModelConfig(name="smollm2", gguf_path="/x.gguf")], factory
-    )
+    configs = [
+        ModelConfig(name="smollm2", gguf_path="/x.gguf", tier="small", licence="Apache-2.0", sha256=SHA),
+        ModelConfig(name="smollm2-moe", gguf_path="/m/moe.gguf", tier="large", source="built here"),
+    ]
+    app = create_app(ServerConfig(max_tokens_limit=512), configs, factory)
     with TestClient(app) as client:
         yield holder["engine"], client
     assert holder["engine"].closed
@@ -210,11 +213,19 @@ def test_it_rejects_impossible_expert_counts_and_unknown_models(engine_and_clien
     assert r.status_code == 400 and r.json()["error"]["available"] == 4
 
 
-def test_it_lists_models_with_moe_details(engine_and_client):
+def test_it_lists_models_with_kind_tier_licence_source_and_hash(engine_and_client):
     _, client = engine_and_client
     data = client.get("/v1/models").json()["data"]
     assert [m["id"] for m in data] == ["smollm2", "smollm2-moe"]
-    assert data[1]["kenning"]["expert_count"] == 4
+    dense, moe = (m["kenning"] for m in data)
+    assert (dense["kind"], dense["tier"], dense["licence"], dense["sha256"]) == (
+        "dense",
+        "small",
+        "Apache-2.0",
+        SHA,
+    )
+    assert (moe["kind"], moe["tier"], moe["source"], moe["sha256"]) == ("moe", "large", "built here", None)
+    assert (moe["expert_count"], moe["expert_used_counts"], moe["file"]) == (4, [1, 2], "moe.gguf")
 
 
 def test_it_reports_health_and_prometheus_metrics(engine_and_client):
