@@ -177,8 +177,9 @@ QA_GRAPH_ENABLED = envbool("QA_GRAPH_ENABLED", True)
 # Upper bound on source tokens in the prompt, below the router's budget: on 2 CPU cores prompt
 # evaluation (~150-400 tok/s) dominates time to first token. Raise it where a GPU serves the model.
 QA_MAX_SOURCE_TOKENS = envint("QA_MAX_SOURCE_TOKENS", 1500, minimum=200)
-# Small models loop under greedy decoding; a mild penalty stops that without cutting lists short.
-QA_REPEAT_PENALTY = float(envstr("QA_REPEAT_PENALTY", "1.15"))
+# A mild penalty against loops. 1.15 (set for SmolLM2) pushed Qwen off words the sources repeat,
+# even into another script ("plenty of 通风"); the citation grammar bounds runaway sentences.
+QA_REPEAT_PENALTY = float(envstr("QA_REPEAT_PENALTY", "1.05"))
 # Dense cosine below this (and no keyword match) counts as "not in the documents".
 QA_MIN_DENSE_SCORE = float(envstr("QA_MIN_DENSE_SCORE", "0.25"))
 # A sentence is supported when this share of its content words occurs in what it cites (and

@@ -74,10 +74,12 @@ class SupportConfig:
         min_content_support: share of a sentence's content words that must occur in its cited
             sources (stemmed).
         min_content_words: sentences with fewer content words are judged on identifiers only.
+        recite: move a citation to the one other source that supports the sentence.
     """
 
     min_content_support: float = 0.6
     min_content_words: int = 2
+    recite: bool = True
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ class SentenceCheck:
         return {**asdict(self), "cited": list(self.cited), "missing_identifiers": list(self.missing_identifiers)}
 
 
-def citation_grammar(source_count: int, max_sentences: int = 8, max_chars: int = 240) -> str:
+def citation_grammar(source_count: int, max_sentences: int = 8, max_chars: int = 400) -> str:
     """GBNF that makes every sentence cite one of ``source_count`` sources.
 
     Args:
@@ -156,6 +158,10 @@ def check_sentence(
 ) -> SentenceCheck:
     """Check one sentence against the text of the sources it cites.
 
+    A sentence its own sources do not support, but one other numbered source fully does (every
+    code and number, enough of its words), is re-cited to that source: the model put the right
+    statement under the wrong number. The verdict says so in ``reason``.
+
     Args:
         index: position of the sentence in the answer.
         sentence: the sentence with its ``[n]`` markers.
@@ -166,9 +172,26 @@ def check_sentence(
         The verdict, with the support share and any identifier missing from the cited text.
     """
     cited = tuple(n for n in cited_numbers(sentence) if n in sources)
-    body = _CITATION.sub(" ", sentence)
     if not cited:
         return SentenceCheck(index, sentence, (), False, 0.0, reason="cites no source")
+    verdict = _judge(index, sentence, cited, sources, config)
+    if verdict.supported or not config.recite:
+        return verdict
+    others = [n for n in sources if n not in cited]
+    alternatives = [_judge(index, sentence, (n,), sources, config) for n in others]
+    best = max((v for v in alternatives if v.supported), key=lambda v: v.support, default=None)
+    if best is None:
+        return verdict
+    text = _CITATION.sub("", sentence).rstrip(" .。")
+    text = f"{text} [{best.cited[0]}]{sentence.rstrip()[-1] if sentence.rstrip()[-1] in '.。' else '.'}"
+    reason = f"re-cited: {_refs(cited)} does not say this, [{best.cited[0]}] does"
+    return SentenceCheck(index, text, best.cited, True, best.support, reason=reason)
+
+
+def _judge(
+    index: int, sentence: str, cited: tuple[int, ...], sources: Mapping[int, str], config: SupportConfig
+) -> SentenceCheck:
+    body = _CITATION.sub(" ", sentence)
     evidence = " \n ".join(sources[n] for n in cited)
     missing = missing_identifiers(body, evidence)
     words = content_terms(body)
@@ -303,5 +326,7 @@ def settle(
     if refused or not evidence_text:
         return Settled(model_text, checks, False)
     if checks and unsupported_share(checks) <= max_unsupported:
+        if any(c.reason.startswith("re-cited") for c in checks):
+            model_text = " ".join(c.text for c in checks)  # show the corrected citations
         return Settled(model_text, checks, False)
     return Settled(evidence_text, check_answer(evidence_text, sources, config), True)

@@ -210,9 +210,22 @@ def _dedupe(facts: list[Any]) -> list[Any]:
     return unique
 
 
+# How a relation reads in the prompt: small models copied "—ACTS_ON→" notation into answers.
+_REL_PHRASES = {
+    "CAUSED_BY": "is caused by",
+    "REMEDIED_BY": "is fixed by",
+    "INDICATES": "indicates",
+    "SHOWS": "shows",
+    "USES_PART": "needs part",
+    "ACTS_ON": "is done on",
+}
+
+
 def _fact_dict(fact: Any) -> dict[str, Any]:
+    phrase = _REL_PHRASES.get(fact.rel, fact.rel.lower().replace("_", " "))
     return {
         "text": f"{fact.head.name} ({fact.head.label}) —{fact.rel}→ {fact.tail.name} ({fact.tail.label})",
+        "prompt": f"{fact.head.name} {phrase} {fact.tail.name}.",
         "kind": "relation",
         "head": fact.head.key,
         "rel": fact.rel,
@@ -229,7 +242,7 @@ def _fact_candidate(fact: dict[str, Any]) -> Candidate:
 def _relations_candidate(relations: list[dict[str, Any]]) -> Candidate:
     kept = relations[:FACT_LINES]
     ids = tuple(dict.fromkeys(c for f in kept for c in f["chunk_ids"]))
-    text = "\n".join(f["text"] for f in kept)
+    text = "\n".join(f.get("prompt", f["text"]) for f in kept)
     return Candidate("fact", text, ids[0], "Knowledge graph", chunk_ids=ids, score=0.5)
 
 

@@ -36,7 +36,9 @@ def test_number_must_match_as_a_whole_token_with_its_unit():
 
 
 def test_code_from_another_source_does_not_count():
-    check = check_sentence(0, "Replace seal kit HS-4410 [2].", SOURCES)
+    from retrieval.grounding import SupportConfig
+
+    check = check_sentence(0, "Replace seal kit HS-4410 [2].", SOURCES, SupportConfig(recite=False))
     assert not check.supported and check.missing_identifiers == ("HS-4410",)
 
 
@@ -117,3 +119,13 @@ def test_settle_keeps_a_supported_answer_and_falls_back_otherwise():
     assert fallen.fell_back and fallen.text == evidence and all(c.supported for c in fallen.sentences)
     assert not settle(NOT_FOUND, [], evidence, SOURCES).fell_back  # a refusal stays a refusal
     assert not settle(bad, check_answer(bad, SOURCES), "", SOURCES).fell_back  # nothing to fall back to
+
+
+def test_a_right_statement_under_the_wrong_number_is_re_cited():
+    check = check_sentence(0, "Replace the seal kit HS-4410 [2].", SOURCES)
+    assert check.supported and check.cited == (1,)
+    assert check.text == "Replace the seal kit HS-4410 [1]." and check.reason.startswith("re-cited")
+    from retrieval.grounding import SupportConfig
+
+    strict = check_sentence(0, "Replace the seal kit HS-4410 [2].", SOURCES, SupportConfig(recite=False))
+    assert not strict.supported
