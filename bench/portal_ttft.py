@@ -92,7 +92,9 @@ def login(url: str, user: str, password: str) -> httpx.Client:
 def ask(client: httpx.Client, question: str) -> Result:
     result = Result(question)
     started = time.perf_counter()
-    with client.stream("POST", "/api/qa/ask", json={"question": question}) as response:
+    with client.stream(
+        "POST", "/api/qa/ask", json={"question": question}, headers={"Accept": "text/event-stream"}
+    ) as response:
         if response.status_code != 200:
             response.read()
             result.error = f"HTTP {response.status_code}: {response.text[:200]}"
