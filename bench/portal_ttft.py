@@ -62,6 +62,7 @@ class Result:
     question: str
     first_delta_s: float | None = None
     sources_s: float | None = None
+    evidence_s: float | None = None  # the instant evidence answer (before any model token)
     total_s: float = 0.0
     done: dict = field(default_factory=dict)
     error: str | None = None
@@ -103,6 +104,8 @@ def ask(client: httpx.Client, question: str) -> Result:
             now = time.perf_counter() - started
             if event == "sources" and result.sources_s is None:
                 result.sources_s = now
+            elif event == "evidence" and data.get("text") and result.evidence_s is None:
+                result.evidence_s = now
             elif event == "delta" and result.first_delta_s is None:
                 result.first_delta_s = now
             elif event == "done":
@@ -189,7 +192,11 @@ def report(label: str, results: list[Result], elapsed_s: float) -> None:
         f"KV-cache hits {hits} of {len(answered)}"
     )
     print(f"{'(model answers, n=' + str(len(answered)) + ')':<44}{'p50':>9}{'p95':>9}")
+    useful = [min(t for t in (r.evidence_s, r.first_delta_s) if t is not None) for r in answered
+              if r.evidence_s is not None or r.first_delta_s is not None]
     rows = [
+        ("client: time to first useful text (ms)", useful, 1000),
+        ("client: time to evidence answer (ms)", [r.evidence_s for r in answered if r.evidence_s], 1000),
         ("client: time to first delta (ms)", [r.first_delta_s for r in answered], 1000),
         ("client: time to sources event (ms)", [r.sources_s for r in answered if r.sources_s], 1000),
         ("server: retrieval_ms", [r.timing("retrieval_ms") for r in answered], 1),
