@@ -76,7 +76,9 @@ def fact_found(alternatives: list[str], text: str) -> bool:
     from retrieval.grounding import content_terms
 
     norm, terms = _norm(text), content_terms(text)
-    return any(_norm(alt) in norm or (content_terms(alt) and content_terms(alt) <= terms) for alt in alternatives)
+    return any(
+        _norm(alt) in norm or (content_terms(alt) and content_terms(alt) <= terms) for alt in alternatives
+    )
 
 
 def key_fact_recall(item: dict[str, Any], text: str) -> float | None:
@@ -213,8 +215,19 @@ def ask(user: Any, item: dict[str, Any], path: str) -> Run:
         run.answer = {
             f: getattr(row, f)
             for f in (
-                "text", "model_text", "is_not_found", "sources", "sentences", "citations", "fell_back",
-                "evidence_answer", "model_name", "tokens_per_s", "ttft_ms", "retrieval_ms", "route",
+                "text",
+                "model_text",
+                "is_not_found",
+                "sources",
+                "sentences",
+                "citations",
+                "fell_back",
+                "evidence_answer",
+                "model_name",
+                "tokens_per_s",
+                "ttft_ms",
+                "retrieval_ms",
+                "route",
             )
         }
     except Exception as exc:  # a bench reports a failed question and goes on
@@ -238,7 +251,16 @@ def forced_model(path: str, urls: dict[str, str]) -> Iterator[None]:
         wiring.model_client = lambda: silent
     if path not in ("routed", "evidence"):
         router = original_router()
-        wiring.model_router = lambda: (lambda route, turns: replace(router(route, turns), model=path))
+        served = {m.name: m for m in wiring.available_models()}
+        if path not in served:
+            raise SystemExit(f"{path} is not served by {settings.MODEL_SERVER_URL} ({', '.join(served)})")
+
+        def forced(route: Any, turns: int) -> Any:
+            profile = router(route, turns)
+            experts = (profile.active_experts or 2) if served[path].is_moe else None
+            return replace(profile, model=path, active_experts=experts)
+
+        wiring.model_router = lambda: forced
     try:
         yield
     finally:
@@ -286,9 +308,30 @@ def private_stack(tmp: str, with_test_models: bool) -> Iterator[dict[str, str]]:
 def _start_test_model_server(port: int) -> subprocess.Popen:  # type: ignore[type-arg]
     import httpx
 
-    argv = [sys.executable, "-m", "model", "serve", "--port", str(port), "--ctx", "4096", "--threads", "2",
-            "--parallel", "2", "--model", "small", "smollm2", "--model", "large", "smollm2-moe",
-            "--experts", "2", "--log-level", "warning"]
+    argv = [
+        sys.executable,
+        "-m",
+        "model",
+        "serve",
+        "--port",
+        str(port),
+        "--ctx",
+        "4096",
+        "--threads",
+        "2",
+        "--parallel",
+        "2",
+        "--model",
+        "small",
+        "smollm2",
+        "--model",
+        "large",
+        "smollm2-moe",
+        "--experts",
+        "2",
+        "--log-level",
+        "warning",
+    ]
     proc = subprocess.Popen(argv, cwd=REPO)
     for _ in range(600):
         with contextlib.suppress(httpx.HTTPError):
@@ -348,11 +391,40 @@ def report(runs: list[Run], paths: list[str]) -> list[dict[str, Any]]:
             for part in parts:
                 label = "evidence" if part == "evidence" else f"{path} {part}"
                 rows.append({"split": split, "path": label, **score(group, part)})
-    header = ("split", "path", "n", "errors", "key_fact_recall", "key_fact_recall_troubleshooting",
-              "citation_precision", "unsupported_shown", "code_fidelity", "refusal_accuracy",
-              "first_useful_p50_s", "first_useful_p95_s", "total_p50_s", "total_p95_s", "tokens_per_s")
-    short = ("split", "path", "n", "err", "kf_rec", "kf_rec_ts", "cite_p", "unsup", "code_f", "refuse",
-             "first50", "first95", "tot50", "tot95", "tok/s")
+    header = (
+        "split",
+        "path",
+        "n",
+        "errors",
+        "key_fact_recall",
+        "key_fact_recall_troubleshooting",
+        "citation_precision",
+        "unsupported_shown",
+        "code_fidelity",
+        "refusal_accuracy",
+        "first_useful_p50_s",
+        "first_useful_p95_s",
+        "total_p50_s",
+        "total_p95_s",
+        "tokens_per_s",
+    )
+    short = (
+        "split",
+        "path",
+        "n",
+        "err",
+        "kf_rec",
+        "kf_rec_ts",
+        "cite_p",
+        "unsup",
+        "code_f",
+        "refuse",
+        "first50",
+        "first95",
+        "tot50",
+        "tot95",
+        "tok/s",
+    )
     print(" | ".join(short))
     for row in rows:
         print(" | ".join(_fmt(row[h]) for h in header))
@@ -368,34 +440,57 @@ def _fmt(value: Any) -> str:
 def conditions(paths: list[str], items: list[dict[str, Any]]) -> None:
     from django.conf import settings
 
-    print(f"# {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"load before {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(f"# questions {len(items)} ({sum(i['split'] == 'dev' for i in items)} dev, "
-          f"{sum(i['split'] == 'heldout' for i in items)} heldout); paths {', '.join(paths)}")
-    print(f"# model threads {settings.MODEL_THREADS}, source tokens <= {settings.QA_MAX_SOURCE_TOKENS}, "
-          f"top_k {settings.QA_TOP_K}, sentence support >= {settings.QA_MIN_SENTENCE_SUPPORT}, "
-          f"fallback above {settings.QA_MAX_UNSUPPORTED_SHARE} unsupported")
+    print(
+        f"# {platform.node()} {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"load before {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+    print(
+        f"# questions {len(items)} ({sum(i['split'] == 'dev' for i in items)} dev, "
+        f"{sum(i['split'] == 'heldout' for i in items)} heldout); paths {', '.join(paths)}"
+    )
+    print(
+        f"# model threads {settings.MODEL_THREADS}, source tokens <= {settings.QA_MAX_SOURCE_TOKENS}, "
+        f"top_k {settings.QA_TOP_K}, sentence support >= {settings.QA_MIN_SENTENCE_SUPPORT}, "
+        f"fallback above {settings.QA_MAX_UNSUPPORTED_SHARE} unsupported"
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--start", action="store_true", help="start a private stack (required for now)")
-    parser.add_argument("--paths", nargs="+", default=["routed"], help="routed, smollm2, smollm2-moe, or a served model")
+    parser.add_argument(
+        "--paths", nargs="+", default=["routed"], help="routed, smollm2, smollm2-moe, or a served model"
+    )
     parser.add_argument("--split", choices=["dev", "heldout"], help="only this split")
     parser.add_argument("--intent", nargs="+", help="only these intents")
     parser.add_argument("--limit", type=int, help="first N questions (after filters)")
     parser.add_argument("--state", type=Path, help="keep the stack's data here and reuse it (skips ingest)")
     parser.add_argument("--out", type=Path, default=REPO / "var" / "bench" / "answer_quality.json")
+    parser.add_argument("--report", type=Path, nargs="+", help="only print the table of saved runs")
     args = parser.parse_args()
+    if args.report:
+        for saved in args.report:
+            report_saved(saved)
+        return 0
     if not args.start:
         parser.error("--start is required: the bench runs on its own private stack")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     items = [json.loads(line) for line in QUESTIONS.read_text().splitlines() if line.strip()]
-    items = [i for i in items if (not args.split or i["split"] == args.split) and (not args.intent or i["intent"] in args.intent)]
+    items = [
+        i
+        for i in items
+        if (not args.split or i["split"] == args.split) and (not args.intent or i["intent"] in args.intent)
+    ]
     items = items[: args.limit] if args.limit else items
     with contextlib.ExitStack() as stack:
-        tmp = str(args.state) if args.state else stack.enter_context(tempfile.TemporaryDirectory(prefix="kenning-answers-"))
+        tmp = (
+            str(args.state)
+            if args.state
+            else stack.enter_context(tempfile.TemporaryDirectory(prefix="kenning-answers-"))
+        )
         urls = stack.enter_context(private_stack(tmp, any(p in TEST_MODEL_PATHS for p in args.paths)))
         user = setup_collection(items)
         conditions(args.paths, items)
@@ -407,14 +502,28 @@ def main() -> int:
                 for n, item in enumerate(items, 1):
                     run = ask(user, item, path)
                     runs.append(run)
-                    status = run.error or (f"{run.answer['model_name']} first {_fmt(run.first_useful_s)} s "
-                                           f"total {run.total_s:.1f} s")
+                    status = run.error or (
+                        f"{run.answer['model_name']} first {_fmt(run.first_useful_s)} s "
+                        f"total {run.total_s:.1f} s"
+                    )
                     print(f"  [{path} {n}/{len(items)}] {item['id']} {status}", flush=True)
+                    _save(args.out, [], runs)  # a stopped run keeps what it measured
         rows = report(runs, args.paths)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"rows": rows, "runs": [r.__dict__ for r in runs]}, default=str, indent=1))
+    _save(args.out, rows, runs)
     print(f"# per-question details: {args.out}")
     return 0
+
+
+def _save(out: Path, rows: list[dict[str, Any]], runs: list[Run]) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"rows": rows, "runs": [r.__dict__ for r in runs]}, default=str, indent=1))
+
+
+def report_saved(path: Path) -> None:
+    """Print the table again from a saved run (``--report FILE``)."""
+    data = json.loads(path.read_text())
+    runs = [Run(**r) for r in data["runs"]]
+    report(runs, list(dict.fromkeys(r.path for r in runs)))
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .generation import Penalties
 from .errors import InvalidRequest
+from .generation import Penalties
 from .grammar import grammar_for_json_object, grammar_for_schema
 
 MAX_MESSAGES = 512

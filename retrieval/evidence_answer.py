@@ -176,14 +176,16 @@ def _units(text: str) -> list[str]:
     if len(lines) >= 2 and all(line.count(" | ") >= 1 for line in lines[:2]):
         header = [h.strip() for h in lines[0].split("|")]
         rows = [[c.strip() for c in line.split("|")] for line in lines[1:] if " | " in line]
-        return ["; ".join(f"{h}: {c}" if h else c for h, c in zip(header, row) if c) for row in rows]
+        return [
+            "; ".join(f"{h}: {c}" if h else c for h, c in zip(header, row, strict=False) if c) for row in rows
+        ]
     return _SENTENCE_SPLIT.split(_unwrap(text))
 
 
 def _shorten(text: str) -> str:
     if len(text) <= _MAX_CHARS:
         return text
-    return text[: _MAX_CHARS].rsplit(" ", 1)[0] + " …"  # never cut a code or number in half
+    return text[:_MAX_CHARS].rsplit(" ", 1)[0] + " …"  # never cut a code or number in half
 
 
 def _unwrap(text: str) -> str:

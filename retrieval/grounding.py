@@ -95,7 +95,11 @@ class SentenceCheck:
     reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "cited": list(self.cited), "missing_identifiers": list(self.missing_identifiers)}
+        return {
+            **asdict(self),
+            "cited": list(self.cited),
+            "missing_identifiers": list(self.missing_identifiers),
+        }
 
 
 def citation_grammar(source_count: int, max_sentences: int = 8, max_chars: int = 400) -> str:
@@ -209,7 +213,9 @@ def _judge(
     return SentenceCheck(index, sentence, cited, True, support)
 
 
-def check_answer(text: str, sources: Mapping[int, str], config: SupportConfig = SupportConfig()) -> list[SentenceCheck]:
+def check_answer(
+    text: str, sources: Mapping[int, str], config: SupportConfig = SupportConfig()
+) -> list[SentenceCheck]:
     return [check_sentence(i, s, sources, config) for i, s in enumerate(split_sentences(text))]
 
 

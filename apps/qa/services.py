@@ -24,8 +24,8 @@ from retrieval.grounding import (
     SentenceCheck,
     SupportConfig,
     checked_stream,
-    cited_numbers,
     citation_grammar,
+    cited_numbers,
     settle,
 )
 from retrieval.prompt import NOT_FOUND, assemble_sources, build_messages, check_citations
@@ -127,7 +127,11 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
     _settle(answer, checks, chitchat=route.intent == "chitchat")
     answer.status = Answer.Status.DONE
     answer.save()
-    yield {"event": "done", **_summary(answer), "grounded": bool(answer.citations) or route.intent == "chitchat"}
+    yield {
+        "event": "done",
+        **_summary(answer),
+        "grounded": bool(answer.citations) or route.intent == "chitchat",
+    }
 
 
 def _stream_model(
