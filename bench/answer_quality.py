@@ -106,9 +106,9 @@ def citation_precision(item: dict[str, Any], answer: dict[str, Any]) -> tuple[in
 
 
 def altered_identifiers(answer: dict[str, Any], text: str) -> list[str]:
-    from retrieval.grounding import missing_identifiers
+    from retrieval.grounding import missing_identifiers, source_texts
 
-    return list(missing_identifiers(text, "\n".join(f"{s['label']}\n{s['text']}" for s in answer["sources"])))
+    return list(missing_identifiers(text, "\n".join(source_texts(answer["sources"]).values())))
 
 
 def shown_text(run: Run, part: str) -> str:
@@ -171,13 +171,12 @@ def score(runs: list[Run], part: str) -> dict[str, Any]:
 
 
 def _sentences(run: Run, part: str) -> list[dict[str, Any]]:
-    from retrieval.grounding import check_answer
+    from retrieval.grounding import check_answer, source_texts
 
     a = run.answer
     if part == "answer":
         return a["sentences"]
-    sources = {s["number"]: f"{s['label']}\n{s['text']}" for s in a["sources"]}
-    checks = [c.as_dict() for c in check_answer(shown_text(run, "evidence"), sources)]
+    checks = [c.as_dict() for c in check_answer(shown_text(run, "evidence"), source_texts(a["sources"]))]
     return checks if part == "evidence" else checks + ([] if a.get("fell_back") else a["sentences"])
 
 

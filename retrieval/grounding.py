@@ -121,6 +121,19 @@ def citation_grammar(source_count: int, max_sentences: int = 8, max_chars: int =
     )
 
 
+def is_refusal(text: str) -> bool:
+    """Whether the answer is (or contains) the "not in the documents" sentence."""
+    return NOT_FOUND.lower()[:30] in text.lower()
+
+
+def source_texts(sources: Iterable[Mapping[str, Any]]) -> dict[int, str]:
+    """Source number -> what the model saw of it: label (title, page, heading) and text.
+
+    What the model copies from a label (a model number in the title) counts as supported too.
+    """
+    return {s["number"]: f"{s['label']}\n{s['text']}" for s in sources}
+
+
 def cited_numbers(text: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(int(n) for n in _CITATION.findall(text)))
 
@@ -130,7 +143,6 @@ class SentenceStream:
     """Collects streamed text and hands out each sentence once its citations and end are in."""
 
     buffer: str = ""
-    count: int = 0
 
     def feed(self, delta: str) -> list[str]:
         self.buffer += delta
@@ -138,7 +150,6 @@ class SentenceStream:
         while (match := _SENTENCE_END.search(self.buffer)) is not None:
             done.append(self.buffer[: match.end()].strip())
             self.buffer = self.buffer[match.end() :]
-        self.count += len(done)
         return done
 
     def rest(self) -> str:
@@ -293,7 +304,7 @@ def checked_stream(
             yield check_sentence(index, sentence, sources, config)
             index += 1
     rest = splitter.rest()
-    if rest and NOT_FOUND.lower()[:30] not in rest.lower():
+    if rest and not is_refusal(rest):
         yield SentenceCheck(index, rest, (), False, 0.0, reason="cut off before citing")
 
 
@@ -328,8 +339,7 @@ def settle(
     Returns:
         The text to show, its sentence verdicts, and whether it fell back.
     """
-    refused = NOT_FOUND.lower()[:30] in model_text.lower()
-    if refused or not evidence_text:
+    if is_refusal(model_text) or not evidence_text:
         return Settled(model_text, checks, False)
     if checks and unsupported_share(checks) <= max_unsupported:
         if any(c.reason.startswith("re-cited") for c in checks):

@@ -26,7 +26,9 @@ from retrieval.grounding import (
     checked_stream,
     citation_grammar,
     cited_numbers,
+    is_refusal,
     settle,
+    source_texts,
 )
 from retrieval.prompt import NOT_FOUND, assemble_sources, build_messages, check_citations
 from retrieval.question import classify
@@ -123,8 +125,9 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
         yield {"event": "evidence", **answer.evidence_answer, "evidence_ms": round(answer.evidence_ms, 1)}
     messages = build_messages(answer.question, sources, history, chitchat=route.intent == "chitchat")
     grammar = None if route.intent == "chitchat" else citation_grammar(len(sources))
-    checks = yield from _stream_model(answer, messages, profile, sources, grammar)
-    _settle(answer, checks, chitchat=route.intent == "chitchat")
+    shown = source_texts(answer.sources)
+    checks = yield from _stream_model(answer, messages, profile, shown, grammar)
+    _settle(answer, checks, shown, chitchat=route.intent == "chitchat")
     answer.status = Answer.Status.DONE
     answer.save()
     yield {
@@ -135,7 +138,7 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
 
 
 def _stream_model(
-    answer: Answer, messages: list[dict[str, str]], profile: Any, sources: list[Any], grammar: str | None
+    answer: Answer, messages: list[dict[str, str]], profile: Any, shown: dict[int, str], grammar: str | None
 ) -> Iterator[Event]:
     """Streams the model's text, checking each sentence against what it cites as it completes."""
     client = wiring.model_client()
@@ -149,7 +152,7 @@ def _stream_model(
         **({"grammar": grammar} if grammar else {}),
     )
     checks: list[SentenceCheck] = []
-    for item in checked_stream(stream, _as_shown(s.as_dict() for s in sources), _support_config()):
+    for item in checked_stream(stream, shown, _support_config()):
         if isinstance(item, SentenceCheck):
             checks.append(item)
             yield {"event": "sentence", **item.as_dict()}
@@ -169,7 +172,7 @@ def _stream_model(
     return checks if grammar else []
 
 
-def _settle(answer: Answer, checks: list[SentenceCheck], *, chitchat: bool) -> None:
+def _settle(answer: Answer, checks: list[SentenceCheck], shown: dict[int, str], *, chitchat: bool) -> None:
     """Final text, citations and marks; mostly unsupported text gives way to the evidence answer."""
     grounding = check_citations(answer.model_text, len(answer.sources))
     instant = "" if chitchat else (answer.evidence_answer or {}).get("text", "")
@@ -177,7 +180,7 @@ def _settle(answer: Answer, checks: list[SentenceCheck], *, chitchat: bool) -> N
         grounding.text.strip(),
         checks,
         instant,
-        _as_shown(answer.sources),
+        shown,
         max_unsupported=settings.QA_MAX_UNSUPPORTED_SHARE,
         config=_support_config(),
     )
@@ -185,13 +188,7 @@ def _settle(answer: Answer, checks: list[SentenceCheck], *, chitchat: bool) -> N
     answer.sentences = [c.as_dict() for c in settled.sentences]
     answer.citations = list(cited_numbers(settled.text))
     answer.dangling_citations = [] if settled.fell_back else list(grounding.dangling)
-    answer.is_not_found = NOT_FOUND.lower()[:30] in answer.text.lower()
-
-
-def _as_shown(sources: Any) -> dict[int, str]:
-    # The model sees each source under its label (title, page, heading): what it copies from
-    # there (a model number in the title) is supported too.
-    return {s["number"]: f"{s['label']}\n{s['text']}" for s in sources}
+    answer.is_not_found = is_refusal(answer.text)
 
 
 def _support_config() -> SupportConfig:
