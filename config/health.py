@@ -1,7 +1,15 @@
-"""Health of each component Kenning depends on, probed in parallel with short timeouts."""
+"""Health of each component Kenning depends on, probed in parallel with short timeouts.
+
+Anyone may ask ``/healthz`` whether Kenning is up (``{"status": "ok"|"down"}``, for load balancers
+and container checks); only staff see the components, their versions and failure reasons. A detail
+never carries a URL's credentials, and the probes reuse their connections (one pool per process and
+service URL) so a burst of health checks does not open a burst of connections.
+"""
 
 from __future__ import annotations
 
+import functools
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +19,15 @@ import httpx
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+_CREDENTIALS_IN_URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s]+@", re.IGNORECASE)
+
+
+def redact(text: str) -> str:
+    """``redis://:secret@host`` -> ``redis://***@host``: a reason may quote a URL with a password."""
+    return _CREDENTIALS_IN_URL.sub(r"\g<scheme>***@", text)
 
 
 @dataclass(frozen=True)
@@ -29,6 +45,25 @@ class ComponentHealth:
         }
 
 
+@functools.lru_cache(maxsize=4)
+def _redis_client(url: str, timeout_s: float):  # type: ignore[no-untyped-def]
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
+
+
+@functools.lru_cache(maxsize=4)
+def _neo4j_driver(url: str, auth: tuple[str, str] | None, timeout_s: float):  # type: ignore[no-untyped-def]
+    from neo4j import GraphDatabase
+
+    return GraphDatabase.driver(url, auth=auth, connection_timeout=timeout_s, max_transaction_retry_time=0)
+
+
+@functools.lru_cache(maxsize=1)
+def _http_client(timeout_s: float) -> httpx.Client:
+    return httpx.Client(timeout=timeout_s)
+
+
 def _probe_sql() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
@@ -36,44 +71,38 @@ def _probe_sql() -> str:
 
 
 def _probe_redis() -> str:
-    import redis
-
-    client = redis.Redis.from_url(
-        settings.REDIS_URL,
-        socket_timeout=settings.HEALTH_TIMEOUT_S,
-        socket_connect_timeout=settings.HEALTH_TIMEOUT_S,
-    )
-    try:
-        client.ping()
-    finally:
-        client.close()
-    return settings.REDIS_URL
+    info = _redis_client(settings.REDIS_URL, settings.HEALTH_TIMEOUT_S).info("server")
+    return f"redis {info.get('redis_version', '?')}"
 
 
 def _probe_neo4j() -> str:
-    from neo4j import GraphDatabase
-
     from config.wiring import neo4j_auth
 
-    with GraphDatabase.driver(
-        settings.NEO4J_URL, auth=neo4j_auth(), connection_timeout=settings.HEALTH_TIMEOUT_S
-    ) as driver:
-        info = driver.get_server_info()
-    return f"{info.agent} at {settings.NEO4J_URL}"
+    driver = _neo4j_driver(settings.NEO4J_URL, neo4j_auth(), settings.HEALTH_TIMEOUT_S)
+    return driver.get_server_info().agent
 
 
-def _probe_http(url: str) -> str:
-    response = httpx.get(url, timeout=settings.HEALTH_TIMEOUT_S)
+def _probe_http(url: str, headers: dict[str, str]) -> str:
+    response = _http_client(settings.HEALTH_TIMEOUT_S).get(url, headers=headers)
     response.raise_for_status()
-    return url
+    return f"HTTP {response.status_code}"
+
+
+def _probe_index() -> str:
+    headers = {"api-key": settings.QDRANT_API_KEY} if settings.QDRANT_API_KEY else {}
+    return _probe_http(settings.QDRANT_URL.rstrip("/") + "/collections", headers)
+
+
+def _probe_model() -> str:
+    return _probe_http(settings.MODEL_SERVER_URL.rstrip("/") + "/health", {})
 
 
 PROBES: dict[str, Callable[[], str]] = {
     "sql": _probe_sql,
     "redis": _probe_redis,
     "neo4j": _probe_neo4j,
-    "vector_index": lambda: _probe_http(settings.QDRANT_URL.rstrip("/") + "/collections"),
-    "model_server": lambda: _probe_http(settings.MODEL_SERVER_URL.rstrip("/") + "/health"),
+    "vector_index": _probe_index,
+    "model_server": _probe_model,
 }
 
 
@@ -81,24 +110,31 @@ def _run(name: str, probe: Callable[[], str]) -> ComponentHealth:
     started = time.perf_counter()
     try:
         detail = probe()
-        return ComponentHealth(name, True, detail, (time.perf_counter() - started) * 1000)
+        return ComponentHealth(name, True, redact(detail), (time.perf_counter() - started) * 1000)
     except Exception as e:  # a probe reports any failure as "down" with its reason
-        reason = f"{type(e).__name__}: {e}".strip()[:300]
+        reason = redact(f"{type(e).__name__}: {e}".strip())[:300]
         return ComponentHealth(name, False, reason, (time.perf_counter() - started) * 1000)
 
 
 def check_all(names: list[str] | None = None) -> list[ComponentHealth]:
     selected = {n: p for n, p in PROBES.items() if names is None or n in names}
-    with ThreadPoolExecutor(max_workers=len(selected) or 1) as pool:
-        futures = [pool.submit(_run, name, probe) for name, probe in selected.items()]
-        results = [f.result() for f in futures]
-    connection.close_if_unusable_or_obsolete()
-    return results
+    # SQL in this thread: a pool thread would open (and leak) a database connection of its own.
+    remote = {n: p for n, p in selected.items() if n != "sql"}
+    with ThreadPoolExecutor(max_workers=len(remote) or 1) as pool:
+        futures = {name: pool.submit(_run, name, probe) for name, probe in remote.items()}
+        sql = _run("sql", _probe_sql) if "sql" in selected else None
+        results = {name: f.result() for name, f in futures.items()}
+    if sql is not None:
+        results["sql"] = sql
+    return [results[name] for name in selected]
 
 
+@never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     results = check_all()
     is_ok = all(r.is_ok for r in results)
-    body = {"status": "ok" if is_ok else "degraded", "components": {r.name: r.as_dict() for r in results}}
+    body: dict[str, object] = {"status": "ok" if is_ok else "down"}
+    if request.user.is_authenticated and request.user.is_staff:
+        body["components"] = {r.name: r.as_dict() for r in results}
     return JsonResponse(body, status=200 if is_ok else 503)

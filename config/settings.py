@@ -13,13 +13,33 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("KENNING_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = envbool("DEBUG", False)
+# Development conveniences (a public dev key, plain-HTTP cookies) only on explicit opt-in: the
+# project's scripts (scripts/stack.py dev and test profiles) set KENNING_DEV=true.
+IS_DEV = envbool("KENNING_DEV", False)
 SECRET_KEY = envsecret("SECRET_KEY")
 if not SECRET_KEY:
-    if not envbool("KENNING_DEV", True):
-        raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set in production")
-    SECRET_KEY = "kenning-dev-only-insecure-key"  # dev/test default; production sets KENNING_DEV=false
+    if not IS_DEV:
+        raise ImproperlyConfigured(
+            "SECRET_KEY (or SECRET_KEY_FILE) must be set; for a development machine set KENNING_DEV=true"
+        )
+    SECRET_KEY = "kenning-dev-only-insecure-key"
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "http://127.0.0.1:8000,http://localhost:8000")
+
+# --- transport security outside dev: HTTPS only, behind a TLS-terminating proxy ---------------
+if not IS_DEV:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", True)
+    # The container health check calls /healthz over plain HTTP from inside the network.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", True)
+    # Trust X-Forwarded-Proto only from the proxy in front; set it empty when clients reach
+    # gunicorn directly (they could otherwise claim HTTPS).
+    _proxy_ssl_header = envstr("SECURE_PROXY_SSL_HEADER", "HTTP_X_FORWARDED_PROTO")
+    SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https") if _proxy_ssl_header else None
 
 INSTALLED_APPS = [
     "django.contrib.admin",

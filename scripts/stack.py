@@ -74,6 +74,8 @@ class Stack:
         env.update(
             {
                 "KENNING_VAR_DIR": str(self.state_dir),
+                # Both profiles run on loopback with the public dev key: opt in explicitly.
+                "KENNING_DEV": "true",
                 "NEO4J_URL": f"bolt://127.0.0.1:{self.ports['neo4j']}",
                 "REDIS_URL": f"redis://127.0.0.1:{self.ports['redis']}/0",
                 "QDRANT_URL": f"http://127.0.0.1:{self.ports['index']}",
@@ -488,7 +490,9 @@ def main(argv: list[str] | None = None) -> int:
                 pid = stack.running_pid(name)
                 print(f"{name:<9} {'running pid ' + str(pid) if pid else 'stopped'}")
         elif args.command == "env":
-            for key in ("NEO4J_URL", "REDIS_URL", "QDRANT_URL", "MODEL_SERVER_URL", "KENNING_VAR_DIR"):
+            keys = ("NEO4J_URL", "REDIS_URL", "QDRANT_URL", "MODEL_SERVER_URL")
+            keys += ("KENNING_VAR_DIR", "KENNING_DEV")
+            for key in keys:
                 print(f"export {key}={stack.env()[key]}")
     except StackError as e:
         print(f"error: {e}", file=sys.stderr)

@@ -32,9 +32,9 @@ def test_a_real_worker_runs_a_task_against_the_shared_database(celery_worker_pro
 
 
 @pytest.mark.django_db
-def test_healthz_reports_running_services_as_ok(client, neo4j_url, redis_url):
+def test_healthz_reports_running_services_as_ok(admin_client, neo4j_url, redis_url):
     with override_settings(NEO4J_URL=neo4j_url, REDIS_URL=redis_url):
-        body = json.loads(client.get("/healthz").content)
+        body = json.loads(admin_client.get("/healthz").content)
     assert body["components"]["neo4j"]["status"] == "ok", body
     assert body["components"]["redis"]["status"] == "ok", body
     assert body["components"]["sql"]["status"] == "ok"
