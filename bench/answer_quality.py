@@ -73,7 +73,7 @@ def _norm(text: str) -> str:
 
 
 def fact_found(alternatives: list[str], text: str) -> bool:
-    from retrieval.grounding import content_terms
+    from retrieval.terms import content_terms
 
     norm, terms = _norm(text), content_terms(text)
     return any(
@@ -106,7 +106,8 @@ def citation_precision(item: dict[str, Any], answer: dict[str, Any]) -> tuple[in
 
 
 def altered_identifiers(answer: dict[str, Any], text: str) -> list[str]:
-    from retrieval.grounding import missing_identifiers, source_texts
+    from retrieval.grounding import source_texts
+    from retrieval.terms import missing_identifiers
 
     return list(missing_identifiers(text, "\n".join(source_texts(answer["sources"]).values())))
 
@@ -139,7 +140,7 @@ def score(runs: list[Run], part: str) -> dict[str, Any]:
         shown += len(sentences)
         unsupported += sum(1 for s in sentences if not s["supported"])
         altered = altered_identifiers(a, text)
-        from retrieval.grounding import identifiers
+        from retrieval.terms import identifiers
 
         if identifiers(text):
             with_ids += 1

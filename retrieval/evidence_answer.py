@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .grounding import content_terms, identifiers
 from .prompt import Source
+from .terms import content_terms, identifiers
 
 MAX_CAUSES = 5
 MAX_FIX_WORDS = 15

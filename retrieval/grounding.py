@@ -19,12 +19,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
-from functools import lru_cache
 from typing import Any
 
-import snowballstemmer
-
 from .prompt import NOT_FOUND
+from .table_rows import wrong_row
+from .terms import CJK, content_terms, missing_identifiers
 
 # Sentences end with citations then "." or "。". Inside a sentence a "." may only join digits
 # (3.5 bar) or sit in a `code span` (`apcupsd.conf`): a model that wants to end a sentence must
@@ -46,24 +45,6 @@ num ::= {numbers}
 
 _CITATION = re.compile(r"\[(\d{1,3})\]")
 _SENTENCE_END = re.compile(r"((?:\s?\[\d{1,3}\])+)\s?([.。])")
-_WORD = re.compile(r"[^\W_]+(?:[-_./:][^\W_]+)*", re.UNICODE)
-_ID_TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-_./:][A-Za-z0-9]+)*")  # codes inside CJK text too
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_HAS_DIGIT = re.compile(r"\d")
-_CODE_WORD = re.compile(r"^[A-Z][A-Z0-9]{2,}$")
-_UNIT_AFTER = re.compile(r"^\s?(%|°[CF]|[a-zA-Z]{1,4}\b)")
-_STOPWORDS = frozenset(
-    """a an and are as at be been being but by can could do does did for from has have had if in
-    into is it its may might must not no of on or shall should so such than that the their them
-    then there these they this those to was were which will with would you your also when where
-    what how why who all any each only same other more most some very just first after before
-    out up use used using check make sure see per""".split()
-)
-# Words that signal a unit after a number; other words after a number are left unchecked.
-_UNITS = frozenset(
-    "v kv mv a ma w kw hz khz mhz s ms min h hr hrs bar psi kpa mpa nm mm cm m km kg g mb gb kb "
-    "rpm l ml % °c °f vac vdc va".split()
-)
 
 
 @dataclass(frozen=True)
@@ -170,6 +151,8 @@ def check_sentence(
     sentence: str,
     sources: Mapping[int, str],
     config: SupportConfig = SupportConfig(),
+    *,
+    question: str = "",
 ) -> SentenceCheck:
     """Check one sentence against the text of the sources it cites.
 
@@ -182,6 +165,8 @@ def check_sentence(
         sentence: the sentence with its ``[n]`` markers.
         sources: source number -> source text (all numbered sources).
         config: thresholds.
+        question: what was asked; a sentence quoting another table row than the one the
+            question singles out is unsupported (:func:`retrieval.table_rows.wrong_row`).
 
     Returns:
         The verdict, with the support share and any identifier missing from the cited text.
@@ -189,11 +174,11 @@ def check_sentence(
     cited = tuple(n for n in cited_numbers(sentence) if n in sources)
     if not cited:
         return SentenceCheck(index, sentence, (), False, 0.0, reason="cites no source")
-    verdict = _judge(index, sentence, cited, sources, config)
+    verdict = _judge(index, sentence, cited, sources, config, question)
     if verdict.supported or not config.recite:
         return verdict
     others = [n for n in sources if n not in cited]
-    alternatives = [_judge(index, sentence, (n,), sources, config) for n in others]
+    alternatives = [_judge(index, sentence, (n,), sources, config, question) for n in others]
     best = max((v for v in alternatives if v.supported), key=lambda v: v.support, default=None)
     if best is None:
         return verdict
@@ -204,30 +189,40 @@ def check_sentence(
 
 
 def _judge(
-    index: int, sentence: str, cited: tuple[int, ...], sources: Mapping[int, str], config: SupportConfig
+    index: int,
+    sentence: str,
+    cited: tuple[int, ...],
+    sources: Mapping[int, str],
+    config: SupportConfig,
+    question: str,
 ) -> SentenceCheck:
     body = _CITATION.sub(" ", sentence)
     evidence = " \n ".join(sources[n] for n in cited)
     missing = missing_identifiers(body, evidence)
     words = content_terms(body)
     found = content_terms(evidence)
-    if _CJK.search(body) and not _CJK.search(evidence):
+    if CJK.search(body) and not CJK.search(evidence):
         # A Chinese sentence about an English source: words cannot be compared across scripts,
         # so only its Latin words (and, above, its codes and numbers) are checked.
-        words = {w for w in words if not _CJK.search(w)}
+        words = {w for w in words if not CJK.search(w)}
     support = sum(1 for w in words if w in found) / len(words) if words else 1.0
     if missing:
         reason = ", ".join(f"'{m}'" for m in missing) + f" not in {_refs(cited)}"
         return SentenceCheck(index, sentence, cited, False, support, missing, reason)
     if len(words) >= config.min_content_words and support < config.min_content_support:
         return SentenceCheck(index, sentence, cited, False, support, reason=f"mostly not in {_refs(cited)}")
+    row = wrong_row(body, question, evidence) if question else None
+    if row:
+        return SentenceCheck(index, sentence, cited, False, support, reason=row)
     return SentenceCheck(index, sentence, cited, True, support)
 
 
 def check_answer(
-    text: str, sources: Mapping[int, str], config: SupportConfig = SupportConfig()
+    text: str, sources: Mapping[int, str], config: SupportConfig = SupportConfig(), *, question: str = ""
 ) -> list[SentenceCheck]:
-    return [check_sentence(i, s, sources, config) for i, s in enumerate(split_sentences(text))]
+    return [
+        check_sentence(i, s, sources, config, question=question) for i, s in enumerate(split_sentences(text))
+    ]
 
 
 def unsupported_share(checks: Iterable[SentenceCheck]) -> float:
@@ -235,62 +230,16 @@ def unsupported_share(checks: Iterable[SentenceCheck]) -> float:
     return sum(1 for c in checks if not c.supported) / len(checks) if checks else 0.0
 
 
-def content_terms(text: str) -> set[str]:
-    """Stemmed content words of ``text``; CJK text contributes its characters."""
-    terms = {_stem(w.lower()) for w in _WORD.findall(text) if _is_content(w)}
-    terms.update(_CJK.findall(text))
-    return terms
-
-
-def identifiers(text: str) -> list[str]:
-    """Tokens that must be reproduced exactly: anything with a digit, and upper-case codes."""
-    found = []
-    for match in _ID_TOKEN.finditer(text):
-        token = match.group(0).strip("./:-")
-        if _HAS_DIGIT.search(token) or _CODE_WORD.match(token):
-            unit = _UNIT_AFTER.match(text[match.end() :])
-            if unit and _HAS_DIGIT.search(token) and unit.group(1).lower() in _UNITS:
-                token = f"{token} {unit.group(1)}"
-            found.append(token)
-    return list(dict.fromkeys(found))
-
-
-def missing_identifiers(text: str, evidence: str) -> tuple[str, ...]:
-    """Codes and numbers of ``text`` (its [n] markers aside) that ``evidence`` does not contain."""
-    haystack = _squash(evidence)
-    return tuple(i for i in identifiers(_CITATION.sub(" ", text)) if not _occurs(i, haystack))
-
-
-def _occurs(identifier: str, haystack: str) -> bool:
-    # Whole-token match, so 441 is not found inside 4411; spacing inside "46 bar" may differ.
-    needle = re.escape(_squash(identifier)).replace(r"\ ", r"\s?")
-    return re.search(rf"(?<![\w]){needle}(?![\w])", haystack) is not None
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def _is_content(word: str) -> bool:
-    return len(word) > 1 and word.lower() not in _STOPWORDS and not _CJK.search(word)
-
-
 def _refs(cited: tuple[int, ...]) -> str:
     return " ".join(f"[{n}]" for n in cited)
 
 
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    return snowballstemmer.stemmer("english")
-
-
-@lru_cache(maxsize=65_536)
-def _stem(word: str) -> str:
-    return _stemmer().stemWord(word)
-
-
 def checked_stream(
-    deltas: Iterable[str], sources: Mapping[int, str], config: SupportConfig = SupportConfig()
+    deltas: Iterable[str],
+    sources: Mapping[int, str],
+    config: SupportConfig = SupportConfig(),
+    *,
+    question: str = "",
 ) -> Iterator[str | SentenceCheck]:
     """Pass the model's text deltas through, each finished sentence's verdict right after it.
 
@@ -301,7 +250,7 @@ def checked_stream(
     for delta in deltas:
         yield delta
         for sentence in splitter.feed(delta):
-            yield check_sentence(index, sentence, sources, config)
+            yield check_sentence(index, sentence, sources, config, question=question)
             index += 1
     rest = splitter.rest()
     if rest and not is_refusal(rest):
@@ -325,6 +274,7 @@ def settle(
     *,
     max_unsupported: float = 0.5,
     config: SupportConfig = SupportConfig(),
+    question: str = "",
 ) -> Settled:
     """Keep the model's answer unless its sentences are mostly unsupported (or there are none).
 
@@ -335,6 +285,7 @@ def settle(
         sources: source number -> text.
         max_unsupported: the largest share of unsupported sentences the answer may show.
         config: thresholds for checking the evidence answer's own sentences.
+        question: what was asked (for the table-row check of those sentences).
 
     Returns:
         The text to show, its sentence verdicts, and whether it fell back.
@@ -345,4 +296,4 @@ def settle(
         if any(c.reason.startswith("re-cited") for c in checks):
             model_text = " ".join(c.text for c in checks)  # show the corrected citations
         return Settled(model_text, checks, False)
-    return Settled(evidence_text, check_answer(evidence_text, sources, config), True)
+    return Settled(evidence_text, check_answer(evidence_text, sources, config, question=question), True)

@@ -152,7 +152,7 @@ def _stream_model(
         **({"grammar": grammar} if grammar else {}),
     )
     checks: list[SentenceCheck] = []
-    for item in checked_stream(stream, shown, _support_config()):
+    for item in checked_stream(stream, shown, _support_config(), question=answer.question):
         if isinstance(item, SentenceCheck):
             checks.append(item)
             yield {"event": "sentence", **item.as_dict()}
@@ -183,6 +183,7 @@ def _settle(answer: Answer, checks: list[SentenceCheck], shown: dict[int, str], 
         shown,
         max_unsupported=settings.QA_MAX_UNSUPPORTED_SHARE,
         config=_support_config(),
+        question=answer.question,
     )
     answer.text, answer.fell_back = settled.text, settled.fell_back
     answer.sentences = [c.as_dict() for c in settled.sentences]

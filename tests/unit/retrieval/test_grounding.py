@@ -6,10 +6,10 @@ from retrieval.grounding import (
     check_answer,
     check_sentence,
     citation_grammar,
-    identifiers,
     split_sentences,
     unsupported_share,
 )
+from retrieval.terms import identifiers
 
 SOURCES = {
     1: "Error H-301: ram drifts down under load. Cause: worn piston seal. Remedy: replace seal kit P/N HS-4410.",
