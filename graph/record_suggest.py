@@ -36,7 +36,7 @@ ENTITY_ROLES: dict[str, str] = {
     "organization": "Organization",
 }
 #: Roles that at most one column may take.
-SCALAR_ROLES: tuple[str, ...] = ("work_order_id", "date", "cost", "text")
+SCALAR_ROLES: tuple[str, ...] = ("work_order_id", "date", "cost", "text", "action_text")
 #: Every role with its label for a dropdown, in display order.
 ROLE_LABELS: dict[str, str] = {
     "work_order_id": "Work-order id",
@@ -50,7 +50,8 @@ ROLE_LABELS: dict[str, str] = {
     "cause": "Cause",
     "error_code": "Error code",
     "cost": "Cost",
-    "text": "Free text (scanned for components, actions, parts…)",
+    "text": "Problem / free text (scanned for components, actions, parts…)",
+    "action_text": "What was done, free text (scanned; a short cell is the action)",
     "model": "Model",
     "site": "Site",
     "person": "Person",
@@ -101,7 +102,8 @@ _HEADER_RULES: tuple[tuple[str, re.Pattern[str], float], ...] = tuple(
         ),
         (
             "action",
-            r"\b(actions?|activity|activities|task|repair (action|type)|work performed|work done)\b",
+            r"\b(actions?|activity|activities|task|repair (action|type)|work performed|work done|"
+            r"remed(y|ies)|resolution|corrective|fix|repairs? (done|made|performed))\b",
             0.85,
         ),
         (
@@ -269,7 +271,10 @@ def _role_for(column: str, profile: _Profile) -> ColumnRole:
                 column, "property", confidence=0.4, reason=f"{reason} says cost, the values are not numbers"
             )
         if role in ENTITY_ROLES and profile.mean_words >= 6 and profile.distinct_ratio >= 0.5:
-            return ColumnRole(column, "text", confidence=0.6, reason=f"{reason}, long free-text values")
+            # An ACTION column of free text says what fixed the problem: it must reach the graph,
+            # not lose the single free-text slot to the problem column and end as a property.
+            long_role = "action_text" if role == "action" else "text"
+            return ColumnRole(column, long_role, confidence=0.6, reason=f"{reason}, long free-text values")
         if role == "work_order_id" and profile.distinct_ratio < 0.9:
             return ColumnRole(column, "property", confidence=0.4, reason=f"{reason}, but values repeat")
         if role == "date":
@@ -330,7 +335,7 @@ def mapping_warnings(roles: Sequence[ColumnRole]) -> list[str]:
         warnings.append("No date column: questions about a year or a period will not find these work orders.")
     if "equipment" not in chosen:
         warnings.append("No asset/equipment column: work orders will not be linked to a machine.")
-    if not chosen & (set(ENTITY_ROLES) - {"equipment"} | {"text"}):
+    if not chosen & (set(ENTITY_ROLES) - {"equipment"} | {"text", "action_text"}):
         warnings.append(
             "No component, part, action, failure-mode or free-text column: "
             "there is nothing to count per work order."

@@ -33,6 +33,10 @@ WORK_ORDER_RELATIONS: dict[str, str] = {
     "Organization": "PERFORMED_BY",
     "Site": "LOCATED_AT",
 }
+#: Longest action cell taken whole as an Action entity; longer cells are only scanned.
+MAX_ACTION_WORDS = 8
+#: Characters of free text kept on the work order.
+MAX_TEXT_CHARS = 500
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
 
 
@@ -68,8 +72,13 @@ class RecordMapping:
         cost: column holding a numeric cost.
         properties: further columns copied onto the WorkOrder node as properties.
         date_format: ``strptime`` format tried before the common ISO/European formats.
-        text: free-text column (e.g. a short description) scanned with the extraction patterns
-            and lexicon; what it names is linked to the work order like a mapped column.
+        text: free-text column (e.g. a short description or the reported problem) scanned with the
+            extraction patterns and lexicon; what it names is linked to the work order like a
+            mapped column, and the text is kept on the work order (``text``) for diagnosis.
+        action_text: free-text column saying what was done (an ACTION / corrective-action column
+            of a logbook): scanned the same way, kept as ``action_text``; a short cell (at most
+            :data:`MAX_ACTION_WORDS` words) is itself the work order's Action, so what fixed a
+            problem enters the graph even when the lexicon knows none of its words.
         null_values: cell values treated as empty (compared case-insensitively).
     """
 
@@ -80,13 +89,14 @@ class RecordMapping:
     properties: tuple[str, ...] = ()
     date_format: str | None = None
     text: str | None = None
+    action_text: str | None = None
     null_values: frozenset[str] = field(
         default_factory=lambda: frozenset({"", "na", "n/a", "nan", "none", "null", "-"})
     )
 
     def referenced_columns(self) -> list[str]:
         named = [c.column for c in self.columns] + list(self.properties)
-        named += [c for c in (self.work_order_id, self.date, self.cost, self.text) if c]
+        named += [c for c in (self.work_order_id, self.date, self.cost, self.text, self.action_text) if c]
         return named
 
     def check_columns(self, available: Sequence[str]) -> None:
@@ -142,6 +152,9 @@ def _work_order(chunk: ChunkInput, mapping: RecordMapping, record: Mapping[str, 
         day = parse_date(record[mapping.date], mapping.date_format)
         if day is not None:
             props.update(date=day.isoformat(), year=day.year)
+    for column, name in ((mapping.text, "text"), (mapping.action_text, "action_text")):
+        if column and not _is_null(mapping, record.get(column)):
+            props[name] = " ".join(str(record[column]).split())[:MAX_TEXT_CHARS]
     if mapping.cost and not _is_null(mapping, record.get(mapping.cost)):
         cost = _parse_cost(record[mapping.cost])
         if cost is not None:
@@ -177,6 +190,32 @@ def _column_mentions(
     return found
 
 
+def _text_mentions(
+    chunk: ChunkInput,
+    mapping: RecordMapping,
+    record: Mapping[str, object],
+    scan: Scanner | None,
+    known: set[str],
+) -> list[Mention]:
+    """Mentions from the free-text columns (problem text, action text), new keys only."""
+    found: list[Mention] = []
+    action = mapping.action_text
+    if action and not _is_null(mapping, record.get(action)):
+        cell = " ".join(str(record[action]).split())
+        if len(cell.split()) <= MAX_ACTION_WORDS:
+            whole = make_mention("Action", cell.rstrip(" ."), chunk.chunk_id, source="record")
+            if whole is not None:
+                found.append(whole)
+    for column in (mapping.text, action):
+        if column and scan is not None and not _is_null(mapping, record.get(column)):
+            found += [m for m in scan(str(record[column]), chunk.chunk_id) if m.label in WORK_ORDER_RELATIONS]
+    unique: dict[str, Mention] = {}
+    for mention in found:
+        if mention.key not in known:
+            unique.setdefault(mention.key, mention)
+    return list(unique.values())
+
+
 def record_facts(
     chunk: ChunkInput, mapping: RecordMapping, lexicon: Lexicon | None = None, scan: Scanner | None = None
 ) -> ChunkFacts:
@@ -208,13 +247,7 @@ def record_facts(
         for column in mapping.columns
         for m in _column_mentions(chunk, column, record.get(column.column), mapping, lexicon)
     ]
-    if mapping.text and scan is not None and not _is_null(mapping, record.get(mapping.text)):
-        known = {m.key for m in linked}
-        linked += [
-            m
-            for m in scan(str(record[mapping.text]), chunk.chunk_id)
-            if m.label in WORK_ORDER_RELATIONS and m.key not in known
-        ]
+    linked += _text_mentions(chunk, mapping, record, scan, {m.key for m in linked})
     for mention in linked:
         facts.mentions.append(mention)
         by_label.setdefault(mention.label, []).append(mention)

@@ -189,3 +189,25 @@ def test_roles_round_trip_through_json():
     ]
     with pytest.raises(MappingError):
         roles_from_json([{"role": "date"}])
+
+
+def test_a_logbooks_free_text_action_column_enters_the_graph_beside_the_problem():
+    records = [
+        {
+            "IDENT": str(i),
+            "DATE": f"2010-0{1 + i % 9}-1{i % 10}",
+            "PROBLEM": f"left engine rough at idle during run up number {i}",
+            "ACTION": f"removed and cleaned spark plugs on cylinder {i} and ran up engine ok",
+        }
+        for i in range(20)
+    ]
+    roles = {r.column: r.role for r in suggest_roles(list(records[0]), records)}
+    assert roles["PROBLEM"] == "text"
+    assert roles["ACTION"] == "action_text"
+    mapping = build_mapping(suggest_roles(list(records[0]), records))
+    assert (mapping.text, mapping.action_text) == ("PROBLEM", "ACTION")
+
+
+def test_a_corrective_action_header_is_an_action():
+    records = [{"Corrective action": "replaced seal"}, {"Corrective action": "adjusted valve"}]
+    assert suggest_roles(["Corrective action"], records)[0].role == "action"

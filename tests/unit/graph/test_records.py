@@ -33,7 +33,13 @@ def test_a_record_becomes_a_work_order_linked_to_mapped_columns(rules_extractor)
     facts = record_facts(record_chunk(ROW), MAPPING, Lexicon.load(), rules_extractor.scan)
     work_order = facts.mentions[0]
     assert work_order.label == "WorkOrder"
-    assert work_order.properties == {"date": "2005-03-20", "year": 2005, "cost": 407.4, "PMType": "PM01"}
+    assert work_order.properties == {
+        "date": "2005-03-20",
+        "year": 2005,
+        "cost": 407.4,
+        "PMType": "PM01",
+        "text": "L/H BUCKET CYL LEAKING.",
+    }
     rels = {(r.type, r.tail) for r in facts.relations if r.head == work_order.key}
     assert ("PERFORMED_ON", "Equipment:A") in rels
     assert ("REPORTS", "FailureMode:leak") in rels
@@ -93,3 +99,37 @@ def test_extractor_sends_record_chunks_through_an_inferred_mapping(rules_extract
     (facts,) = rules_extractor.extract_many([record_chunk(ROW)])
     assert facts.mentions[0].label == "WorkOrder"
     assert ("PERFORMED_ON", "Equipment:A") in {(r.type, r.tail) for r in facts.relations}
+
+
+LOGBOOK = RecordMapping(
+    columns=(ColumnMapping("TAIL", "Equipment"),),
+    date="DATE",
+    text="PROBLEM",
+    action_text="ACTION",
+)
+
+
+def test_a_short_action_cell_becomes_the_work_orders_action(rules_extractor):
+    row = {
+        "TAIL": "N123",
+        "DATE": "2010-04-02",
+        "PROBLEM": "L/H ENGINE ROUGH AT IDLE",
+        "ACTION": "Cleaned plugs.",
+    }
+    facts = record_facts(record_chunk(row), LOGBOOK, Lexicon.load(), rules_extractor.scan)
+    work_order = facts.mentions[0]
+    assert work_order.properties["action_text"] == "Cleaned plugs."
+    assert work_order.properties["text"] == "L/H ENGINE ROUGH AT IDLE"
+    rels = {(r.type, r.tail) for r in facts.relations if r.head == work_order.key}
+    assert ("HAS_ACTION", "Action:cleaned plug") in rels
+
+
+def test_a_long_action_cell_is_scanned_not_taken_whole(rules_extractor):
+    action = (
+        "Removed and replaced the hydraulic pump, bled the system and ran it for ten minutes without leaks"
+    )
+    row = {"TAIL": "N123", "DATE": "2010-04-02", "PROBLEM": "pump noisy", "ACTION": action}
+    facts = record_facts(record_chunk(row), LOGBOOK, Lexicon.load(), rules_extractor.scan)
+    actions = {m.name for m in facts.mentions if m.label == "Action"}
+    assert action not in actions
+    assert "replace" in actions  # the lexicon's canonical action found inside the cell

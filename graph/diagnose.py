@@ -1,0 +1,431 @@
+"""Fault localisation: asset + symptom, code or complaint -> ranked causes with fixes and parts.
+
+1. Link the complaint to the symptoms, codes, failure modes, causes and components it names
+   (extraction patterns and lexicon, the ways visible chunks wrote entities, the full-text index);
+   each link gets a match in 0-1 (:func:`graph.diagnose_rank.similarity`, 1.0 when named exactly).
+2. Follow the manuals' chains from those entities (:func:`graph.troubleshooting_paths`).
+3. Read the work orders on the asset, its class (same model) and any naming a linked entity.
+4. Rank (:func:`graph.diagnose_rank.rank`; the formula is in that module's docstring).
+
+Everything read is restricted to the allowed collections exactly as the other graph queries are,
+and every line of the result carries the chunks (passages or records) it rests on.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph import diagnose_cypher as q
+from graph._neo4j_errors import run_read
+from graph.config import QueryConfig
+from graph.diagnose_rank import (
+    ChainStep,
+    Cite,
+    ManualChain,
+    PastOrder,
+    RankedCause,
+    rank,
+    similarity,
+    terms,
+)
+from graph.errors import GraphQueryError
+from graph.extract import Extractor
+from graph.facts import Citation
+from graph.normalize import normalize_name, normalize_text
+from graph.queries import EntityRef, Fact, TroubleshootingPath, link_entities, troubleshooting_paths
+
+_FULLTEXT_WORD = re.compile(r"[A-Za-z0-9]{2,}")
+#: A component names where to look, not what is wrong: its chains count half.
+_COMPONENT_MATCH = 0.5
+_MIN_LINK = 0.3
+
+
+@dataclass(frozen=True)
+class DiagnosisConfig:
+    """Limits of one diagnosis.
+
+    Attributes:
+        max_causes: candidates returned.
+        max_seeds: linked entities followed.
+        max_orders: work orders read (most recent first).
+        fulltext_limit: full-text hits considered for linking.
+        query: timeout and path limit of the underlying graph reads.
+    """
+
+    max_causes: int = 10
+    max_seeds: int = 12
+    max_orders: int = 2000
+    fulltext_limit: int = 30
+    query: QueryConfig = field(default_factory=QueryConfig)
+
+    def __post_init__(self) -> None:
+        for name, value, high in (
+            ("max_causes", self.max_causes, 100),
+            ("max_seeds", self.max_seeds, 100),
+            ("max_orders", self.max_orders, 100_000),
+            ("fulltext_limit", self.fulltext_limit, 1000),
+        ):
+            if not 1 <= value <= high:
+                raise ValueError(f"{name} must be within 1..{high}, got {value}")
+
+
+@dataclass(frozen=True)
+class Seed:
+    """An entity the complaint was linked to, and how well it matches (0-1)."""
+
+    entity: EntityRef
+    match: float
+    method: str  # "exact" (code, lexicon term or name as written) or "fulltext"
+
+
+@dataclass(frozen=True)
+class Asset:
+    """The asked asset and the equipment counted as its class."""
+
+    entity: EntityRef
+    asset_keys: tuple[str, ...]
+    class_keys: tuple[str, ...]
+
+
+@dataclass
+class Diagnosis:
+    """The ranked causes of one complaint and what they were ranked from."""
+
+    complaint: str
+    asset: Asset | None
+    seeds: list[Seed]
+    causes: list[RankedCause]
+    orders_read: int = 0
+    elapsed_ms: float = 0.0
+
+
+def _run(driver: Any, query: str, cfg: DiagnosisConfig, database: str | None, **params: Any) -> list[dict]:
+    return run_read(
+        driver,
+        query,
+        params,
+        timeout_s=cfg.query.timeout_s,
+        database=database,
+        permanent=GraphQueryError,
+        what="diagnosis query",
+    )
+
+
+def resolve_asset(
+    driver: Any,
+    asset: str,
+    collections: Sequence[str],
+    *,
+    config: DiagnosisConfig | None = None,
+    database: str | None = None,
+) -> Asset | None:
+    """Find the asked asset (an entity key such as ``Equipment:A``, or an equipment/model name).
+
+    Args:
+        driver: a ``neo4j.Driver``.
+        asset: key or name.
+        collections: allowed collection ids.
+        config: limits.
+        database: database name.
+
+    Returns:
+        The asset with its class, or None when no visible equipment or model has that name.
+    """
+    cfg = config or DiagnosisConfig()
+    allowed = [str(c) for c in collections]
+    keys = (
+        [asset] if ":" in asset else [f"{label}:{normalize_name(label, asset)}" for label in q.ASSET_LABELS]
+    )
+    for key in keys:
+        rows = _run(driver, q.ASSET_CLASS, cfg, database, key=key, collections=allowed)
+        if rows and rows[0]["label"] in q.ASSET_LABELS:
+            row = rows[0]
+            entity = EntityRef(row["key"], row["label"], row["name"])
+            if entity.label == "Model":  # a model's work orders are those of its machines
+                return Asset(entity, (entity.key, *row["members"]), ())
+            return Asset(entity, (entity.key,), tuple(row["siblings"]))
+    return None
+
+
+def link_complaint(
+    driver: Any,
+    complaint: str,
+    collections: Sequence[str],
+    extractor: Extractor,
+    *,
+    config: DiagnosisConfig | None = None,
+    database: str | None = None,
+) -> list[Seed]:
+    """Link a complaint to the problem entities it names, each with its match (best first).
+
+    Args:
+        driver: a ``neo4j.Driver``.
+        complaint: symptom, error code or free text.
+        collections: allowed collection ids.
+        extractor: the ingestion patterns and lexicon.
+        config: limits.
+        database: database name.
+
+    Returns:
+        Seeds of labels in :data:`graph.diagnose_cypher.PROBLEM_LABELS`.
+    """
+    cfg = config or DiagnosisConfig()
+    allowed = [str(c) for c in collections]
+    wanted = terms(complaint)
+    seeds: dict[str, Seed] = {}
+
+    def add(ref: EntityRef, match: float, method: str) -> None:
+        if ref.label == "Component":
+            match *= _COMPONENT_MATCH
+        if match >= _MIN_LINK * _COMPONENT_MATCH and match > seeds.get(ref.key, Seed(ref, -1, "")).match:
+            seeds[ref.key] = Seed(ref, round(match, 4), method)
+
+    scanned = [m.key for m in extractor.scan(complaint[:2000], "complaint") if m.label in q.PROBLEM_LABELS]
+    for row in _run(
+        driver,
+        q.VISIBLE_BY_KEY,
+        cfg,
+        database,
+        keys=scanned,
+        labels=list(q.PROBLEM_LABELS),
+        collections=allowed,
+    ):
+        add(EntityRef(row["key"], row["label"], row["name"]), 1.0, "exact")
+    for linked in link_entities(driver, complaint, allowed, extractor, config=cfg.query, database=database):
+        if linked.entity.label in q.PROBLEM_LABELS:
+            # Named as a whole in the complaint; a long complaint naming a short symptom still matches fully.
+            add(
+                linked.entity,
+                1.0 if linked.method == "key" else max(0.8, _name_match(wanted, linked.entity)),
+                "exact",
+            )
+    words = [
+        w
+        for w in _FULLTEXT_WORD.findall(complaint)
+        if w.lower() in wanted or w.lower()[:4] in {t[:4] for t in wanted}
+    ][:12]
+    if words:
+        for row in _run(
+            driver,
+            q.FULLTEXT_PROBLEMS,
+            cfg,
+            database,
+            search=" OR ".join(dict.fromkeys(words)),
+            labels=list(q.PROBLEM_LABELS),
+            collections=allowed,
+            limit=cfg.fulltext_limit,
+        ):
+            ref = EntityRef(row["key"], row["label"], row["name"])
+            add(ref, _name_match(wanted, ref), "fulltext")
+    ordered = sorted(seeds.values(), key=lambda s: (-s.match, s.entity.name))
+    return [s for s in ordered if s.match >= _MIN_LINK or s.method == "exact"][: cfg.max_seeds]
+
+
+def _name_match(wanted: set[str], ref: EntityRef) -> float:
+    return similarity(wanted, terms(ref.name))
+
+
+def _cites(citations: Sequence[Citation]) -> tuple[Cite, ...]:
+    return tuple(dict.fromkeys(Cite(c.chunk_id, c.document_id, c.page) for c in citations))
+
+
+def _step(fact: Fact) -> ChainStep:
+    return ChainStep(fact.head.name, fact.rel, fact.tail.name, _cites(fact.citations))
+
+
+def to_chain(path: TroubleshootingPath) -> ManualChain | None:
+    """A troubleshooting path as a manual chain (None when it has no remedy step)."""
+    remedy = next((s for s in reversed(path.steps) if s.rel == "REMEDIED_BY"), None)
+    if remedy is None:
+        return None
+    seed = path.steps[0].head
+    symptom = next((s.tail for s in path.steps if s.tail.label == "Symptom"), seed)
+    parts = tuple(dict.fromkeys(e.tail.name for e in path.extras if e.rel == "USES_PART"))
+    steps = tuple(_step(f) for f in (*path.steps, *(e for e in path.extras if e.rel == "USES_PART")))
+    return ManualChain(
+        seed.key,
+        symptom.name,
+        remedy.head.key,
+        remedy.head.name,
+        remedy.head.label,
+        remedy.tail.key,
+        remedy.tail.name,
+        parts,
+        steps,
+    )
+
+
+def past_orders(
+    driver: Any,
+    problem_keys: Sequence[str],
+    asset: Asset | None,
+    collections: Sequence[str],
+    *,
+    config: DiagnosisConfig | None = None,
+    database: str | None = None,
+) -> list[PastOrder]:
+    """Visible work orders naming a linked entity or done on the asset or its class, newest first.
+
+    Args:
+        driver: a ``neo4j.Driver``.
+        problem_keys: linked entity keys.
+        asset: the asked asset, if any.
+        collections: allowed collection ids.
+        config: limits (``max_orders``).
+        database: database name.
+
+    Returns:
+        Work orders with their scope relative to the asset.
+    """
+    cfg = config or DiagnosisConfig()
+    asset_keys = set(asset.asset_keys) if asset else set()
+    class_keys = set(asset.class_keys) if asset else set()
+    rows = _run(
+        driver,
+        q.PAST_ORDERS,
+        cfg,
+        database,
+        problem_keys=list(problem_keys),
+        asset_keys=sorted(asset_keys | class_keys),
+        collections=[str(c) for c in collections],
+        limit=cfg.max_orders,
+    )
+    orders = []
+    for r in rows:
+        equipment = set(r["equipment"])
+        scope = "asset" if equipment & asset_keys else "class" if equipment & class_keys else "fleet"
+        cites = tuple(Cite(str(c["chunk_id"]), str(c["document_id"]), c.get("page")) for c in r["citations"])
+        orders.append(
+            PastOrder(
+                r["key"],
+                r["name"],
+                r["date"],
+                r["text"],
+                scope,
+                tuple(r["problems"]),
+                tuple((a[0], a[1]) for a in r["actions"]),
+                tuple(r["parts"]),
+                cites,
+            )
+        )
+    return orders
+
+
+def diagnose(
+    driver: Any,
+    complaint: str,
+    collections: Sequence[str],
+    extractor: Extractor,
+    *,
+    asset: str | None = None,
+    config: DiagnosisConfig | None = None,
+    database: str | None = None,
+) -> Diagnosis:
+    """Rank the likely causes of a complaint on an asset, with fixes, parts and their evidence.
+
+    Args:
+        driver: a ``neo4j.Driver``.
+        complaint: symptom, error code or free text (what the technician sees).
+        collections: collection ids the user may read; nothing outside them is read.
+        extractor: the ingestion patterns and lexicon (for linking).
+        asset: an equipment or model key or name; None diagnoses without one.
+        config: limits.
+        database: database name.
+
+    Returns:
+        The diagnosis; ``asset`` is None when none was given or none visible has that name.
+
+    Raises:
+        GraphUnavailable / GraphQueryError: Neo4j failed.
+    """
+    cfg = config or DiagnosisConfig()
+    started = time.perf_counter()
+    allowed = [str(c) for c in collections]
+    found_asset = (
+        resolve_asset(driver, asset, allowed, config=cfg, database=database)
+        if asset and asset.strip()
+        else None
+    )
+    seeds = link_complaint(driver, complaint, allowed, extractor, config=cfg, database=database)
+    matches = {s.entity.key: s.match for s in seeds}
+    paths = (
+        troubleshooting_paths(driver, list(matches), allowed, config=cfg.query, database=database)
+        if seeds
+        else []
+    )
+    chains = [c for c in map(to_chain, paths) if c is not None]
+    orders = (
+        past_orders(driver, list(matches), found_asset, allowed, config=cfg, database=database)
+        if seeds or found_asset
+        else []
+    )
+    causes = rank(complaint, matches, chains, orders, limit=cfg.max_causes)
+    elapsed = (time.perf_counter() - started) * 1000
+    return Diagnosis(complaint, found_asset, seeds, causes, len(orders), round(elapsed, 1))
+
+
+def suggest(
+    driver: Any,
+    text: str,
+    kind: str,
+    collections: Sequence[str],
+    *,
+    limit: int = 10,
+    config: DiagnosisConfig | None = None,
+    database: str | None = None,
+) -> list[EntityRef]:
+    """Autocomplete for the Diagnose form: visible assets or problems whose name starts with ``text``.
+
+    Args:
+        driver: a ``neo4j.Driver``.
+        text: what the user typed so far.
+        kind: "asset" (equipment, models) or "symptom" (symptoms, codes, failure modes).
+        collections: allowed collection ids.
+        limit: suggestions returned.
+        config: limits.
+        database: database name.
+
+    Returns:
+        Entities, shortest names first.
+    """
+    if kind not in ("asset", "symptom"):
+        raise ValueError(f"unknown suggestion kind {kind!r}")
+    labels = list(q.ASSET_LABELS) if kind == "asset" else ["Symptom", "ErrorCode", "FailureMode"]
+    cfg = config or DiagnosisConfig()
+    found: dict[str, EntityRef] = {}
+    for label in labels:
+        prefix = normalize_name(label, text) if text.strip() else ""
+        if not prefix:
+            continue
+        for row in _run(
+            driver,
+            q.SUGGEST_PREFIX,
+            cfg,
+            database,
+            prefix=prefix,
+            labels=[label],
+            collections=[str(c) for c in collections],
+            limit=limit,
+        ):
+            found.setdefault(row["key"], EntityRef(row["key"], row["label"], row["name"]))
+    ordered = sorted(found.values(), key=lambda e: (len(e.name), e.name.lower()))
+    return ordered[:limit]
+
+
+__all__ = [
+    "Asset",
+    "Diagnosis",
+    "DiagnosisConfig",
+    "Seed",
+    "diagnose",
+    "link_complaint",
+    "normalize_text",
+    "past_orders",
+    "resolve_asset",
+    "suggest",
+    "to_chain",
+]

@@ -1,0 +1,71 @@
+"""Cypher for fault localisation (:mod:`graph.diagnose`); every read takes ``$collections``.
+
+Built from the same access predicates as :mod:`graph.cypher`: an entity is visible through a
+mention in an allowed chunk, a relation through an allowed supporting chunk.
+"""
+
+from __future__ import annotations
+
+from graph.cypher import citations_of_node, visible_node, visible_rel
+from graph.schema import FULLTEXT_INDEX
+
+#: Labels a complaint can name: what is seen, coded, failing or suspected.
+PROBLEM_LABELS = ("Symptom", "ErrorCode", "FailureMode", "Cause", "Component")
+ASSET_LABELS = ("Equipment", "Model")
+
+VISIBLE_BY_KEY = f"""
+UNWIND $keys AS key
+MATCH (e:Entity {{key: key}}) WHERE e.type IN $labels AND {visible_node("e")}
+RETURN e.key AS key, e.type AS label, e.name AS name
+"""
+
+FULLTEXT_PROBLEMS = f"""
+CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', $search, {{limit: $limit}}) YIELD node, score
+WHERE node.type IN $labels AND {visible_node("node")}
+RETURN node.key AS key, node.type AS label, node.name AS name, score
+"""
+
+# The asset's class: other equipment of the same model (visible links only).
+ASSET_CLASS = f"""
+MATCH (e:Entity {{key: $key}}) WHERE {visible_node("e")}
+OPTIONAL CALL (e) {{
+  MATCH (e)-[m:IS_MODEL]->(model:Model) WHERE {visible_rel("m")}
+  MATCH (sibling:Equipment)-[s:IS_MODEL]->(model) WHERE sibling <> e AND {visible_rel("s")}
+  RETURN collect(DISTINCT sibling.key) AS siblings
+}}
+OPTIONAL CALL (e) {{
+  MATCH (member:Equipment)-[m:IS_MODEL]->(e) WHERE {visible_rel("m")}
+  RETURN collect(DISTINCT member.key) AS members
+}}
+RETURN e.key AS key, e.type AS label, e.name AS name, coalesce(siblings, []) AS siblings,
+       coalesce(members, []) AS members
+"""
+
+PAST_ORDERS = f"""
+CALL () {{
+  MATCH (w:WorkOrder)-[r:REPORTS|ADDRESSES]->(x:Entity)
+  WHERE x.key IN $problem_keys AND {visible_rel("r")}
+  RETURN w
+  UNION
+  MATCH (w:WorkOrder)-[r:PERFORMED_ON]->(x:Entity)
+  WHERE x.key IN $asset_keys AND {visible_rel("r")}
+  RETURN w
+}}
+WITH DISTINCT w WHERE {visible_node("w")}
+WITH w ORDER BY w.date DESC LIMIT $limit
+RETURN w.key AS key, w.name AS name, w.date AS date, coalesce(w.text, '') AS text,
+       COLLECT {{ MATCH (w)-[r:PERFORMED_ON]->(e:Entity) WHERE {visible_rel("r")} RETURN e.key }}
+         AS equipment,
+       COLLECT {{ MATCH (w)-[r:REPORTS|ADDRESSES]->(e:Entity) WHERE {visible_rel("r")} RETURN e.key }}
+         AS problems,
+       COLLECT {{ MATCH (w)-[r:HAS_ACTION]->(e:Entity) WHERE {visible_rel("r")} RETURN [e.key, e.name] }}
+         AS actions,
+       COLLECT {{ MATCH (w)-[r:USES_PART]->(e:Entity) WHERE {visible_rel("r")} RETURN e.name }} AS parts,
+       {citations_of_node("w")} AS citations
+"""
+
+SUGGEST_PREFIX = f"""
+MATCH (e:Entity) WHERE e.norm STARTS WITH $prefix AND e.type IN $labels AND {visible_node("e")}
+RETURN e.key AS key, e.type AS label, e.name AS name
+ORDER BY size(e.name), e.name LIMIT $limit
+"""

@@ -1,0 +1,314 @@
+"""Ranking for fault localisation: turns manual chains and work-order history into scored causes.
+
+Pure Python (no driver): :mod:`graph.diagnose` gathers the evidence from Neo4j and hands it here,
+and the benchmark can rank the same evidence gathered another way.
+
+The score of a candidate cause is a sum of three parts, each in a fixed range, so a reader can see
+why one cause sits above another:
+
+* ``manual`` (0-1): how well the complaint matches the symptom, code or cause a manual chain starts
+  from (1.0 for an error code or an entity named exactly; otherwise the set cosine of content
+  words, see :func:`similarity`). A chain is the troubleshooting table's or the text's
+  Symptom/Code -> Cause -> Action (-> Part); the best chain of the cause counts.
+* ``history`` (0-0.8): how often the cause's fixes followed this problem in the work orders,
+  ``0.8 * n / (n + 2)`` with ``n = n_asset + 0.5 * n_class + 0.25 * n_fleet`` (the same asset
+  counts most, the same model less, the rest of the fleet least; saturating, so ten old repairs
+  never outvote a manual).
+* ``similar`` (0-0.4): ``0.4 *`` the best text similarity of a past work order that a fix of this
+  cause resolved.
+
+Ties are broken by the number of supporting work orders, then by name (deterministic).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+MANUAL_WEIGHT = 1.0
+HISTORY_WEIGHT = 0.8
+HISTORY_SATURATION = 2.0
+SIMILAR_WEIGHT = 0.4
+SCOPE_WEIGHTS = {"asset": 1.0, "class": 0.5, "fleet": 0.25}
+#: A past work order counts as "this problem" when it names a linked entity or its text is this similar.
+MIN_RECORD_SIMILARITY = 0.35
+
+_WORD = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
+_STOPWORDS = frozenset(
+    "a an and are as at be been by can cannot could did do does doesn't don't for from has have how i "
+    "if in into is it its my no not of on or our the then there this to up was we were what when "
+    "which why will with won't after before again any some".split()
+)
+
+
+def terms(text: str) -> set[str]:
+    """Content words of a text, lower-case and crudely stemmed (``leaking`` -> ``leak``).
+
+    Args:
+        text: any text.
+
+    Returns:
+        The set of content words.
+    """
+    out = set()
+    for word in _WORD.findall(text.lower()):
+        if word in _STOPWORDS or len(word) < 2:
+            continue
+        for suffix in ("ing", "ed", "es", "s"):
+            if len(word) > len(suffix) + 3 and word.endswith(suffix):
+                word = word[: -len(suffix)]
+                break
+        out.add(word)
+    return out
+
+
+def similarity(query: set[str], text: set[str]) -> float:
+    """Set cosine of two term sets: ``|A ∩ B| / sqrt(|A| |B|)`` (0 when either is empty)."""
+    if not query or not text:
+        return 0.0
+    return len(query & text) / math.sqrt(len(query) * len(text))
+
+
+@dataclass(frozen=True)
+class Cite:
+    """A passage or record a line of evidence rests on."""
+
+    chunk_id: str
+    document_id: str
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class ChainStep:
+    """One relation of a manual chain, as shown (head -REL-> tail) with its passages."""
+
+    head: str
+    rel: str
+    tail: str
+    cites: tuple[Cite, ...]
+
+
+@dataclass(frozen=True)
+class ManualChain:
+    """A manual's Symptom/Code -> (Cause ->) Action chain, with what the action needs.
+
+    Attributes:
+        seed_key: the linked entity the chain starts from.
+        symptom: its name.
+        cause_key / cause: the cause (the symptom itself when the manual names no cause).
+        action_key / action: the remedy.
+        parts: part names the remedy uses.
+        steps: every relation of the chain with its passages.
+    """
+
+    seed_key: str
+    symptom: str
+    cause_key: str
+    cause: str
+    cause_label: str
+    action_key: str
+    action: str
+    parts: tuple[str, ...]
+    steps: tuple[ChainStep, ...]
+
+
+@dataclass(frozen=True)
+class PastOrder:
+    """A visible work order with what it reported and what was done.
+
+    Attributes:
+        key / name: the WorkOrder entity.
+        date: ISO date or None.
+        text: the record's free text ('' when the export has none).
+        scope: "asset" (the asked asset), "class" (same model) or "fleet".
+        problem_keys: keys of the symptoms, failure modes, codes, components it reports/addresses.
+        actions: (key, name) of its actions.
+        parts: part names it used.
+        cites: the record's chunks.
+    """
+
+    key: str
+    name: str
+    date: str | None
+    text: str
+    scope: str
+    problem_keys: tuple[str, ...]
+    actions: tuple[tuple[str, str], ...]
+    parts: tuple[str, ...]
+    cites: tuple[Cite, ...]
+
+
+@dataclass(frozen=True)
+class Fix:
+    """One remedy of a cause, with its parts and passages."""
+
+    key: str
+    name: str
+    parts: tuple[str, ...]
+    cites: tuple[Cite, ...]
+
+
+@dataclass(frozen=True)
+class History:
+    """How often a cause's fixes followed the problem in the work orders."""
+
+    asset: int = 0
+    class_: int = 0
+    fleet: int = 0
+    last_date: str | None = None
+    mean_days_between: float | None = None
+    orders: tuple[str, ...] = ()
+
+    @property
+    def total(self) -> int:
+        return self.asset + self.class_ + self.fleet
+
+
+@dataclass(frozen=True)
+class SimilarOrder:
+    """A past work order like the complaint, and how it was resolved."""
+
+    key: str
+    date: str | None
+    text: str
+    similarity: float
+    resolved_by: tuple[str, ...]
+    cites: tuple[Cite, ...]
+
+
+@dataclass
+class RankedCause:
+    """One candidate cause with its fixes, its score and the evidence behind the score."""
+
+    key: str
+    name: str
+    label: str
+    score: float = 0.0
+    score_parts: dict[str, float] = field(default_factory=dict)
+    fixes: list[Fix] = field(default_factory=list)
+    chains: list[ManualChain] = field(default_factory=list)
+    history: History = field(default_factory=History)
+    similar: list[SimilarOrder] = field(default_factory=list)
+
+    @property
+    def parts(self) -> list[str]:
+        return list(dict.fromkeys(p for f in self.fixes for p in f.parts))
+
+
+def _mean_days_between(dates: Sequence[str]) -> float | None:
+    import datetime as dt
+
+    days = sorted({dt.date.fromisoformat(d[:10]) for d in dates if d})
+    if len(days) < 2:
+        return None
+    return round((days[-1] - days[0]).days / (len(days) - 1), 1)
+
+
+def _history(orders: Sequence[PastOrder]) -> History:
+    by_scope = {s: sum(1 for o in orders if o.scope == s) for s in SCOPE_WEIGHTS}
+    dates = [o.date for o in orders if o.date]
+    asset_dates = [o.date for o in orders if o.date and o.scope == "asset"]
+    return History(
+        asset=by_scope["asset"],
+        class_=by_scope["class"],
+        fleet=by_scope["fleet"],
+        last_date=max(dates) if dates else None,
+        mean_days_between=_mean_days_between(asset_dates if len(asset_dates) >= 2 else dates),
+        orders=tuple(o.key for o in sorted(orders, key=lambda o: o.date or "", reverse=True)),
+    )
+
+
+def history_score(history: History) -> float:
+    """``HISTORY_WEIGHT * n / (n + HISTORY_SATURATION)`` over scope-weighted counts."""
+    n = (
+        history.asset * SCOPE_WEIGHTS["asset"]
+        + history.class_ * SCOPE_WEIGHTS["class"]
+        + history.fleet * SCOPE_WEIGHTS["fleet"]
+    )
+    return HISTORY_WEIGHT * n / (n + HISTORY_SATURATION) if n else 0.0
+
+
+def relevant_orders(
+    query: set[str], seed_keys: Iterable[str], orders: Sequence[PastOrder]
+) -> list[tuple[PastOrder, float]]:
+    """The past work orders about this problem, each with its text similarity to the complaint.
+
+    A work order is about the problem when it reports/addresses a linked entity or its text is at
+    least :data:`MIN_RECORD_SIMILARITY` similar to the complaint.
+    """
+    seeds = set(seed_keys)
+    found = []
+    for order in orders:
+        sim = similarity(query, terms(order.text)) if order.text else 0.0
+        if seeds & set(order.problem_keys) or sim >= MIN_RECORD_SIMILARITY:
+            found.append((order, sim))
+    return found
+
+
+def rank(
+    complaint: str,
+    seed_matches: dict[str, float],
+    chains: Sequence[ManualChain],
+    orders: Sequence[PastOrder],
+    limit: int = 10,
+) -> list[RankedCause]:
+    """Rank candidate causes of a complaint (see the module docstring for the score).
+
+    Args:
+        complaint: the symptom, code or free text as the user typed it.
+        seed_matches: linked entity key -> how well the complaint matches it (0-1).
+        chains: manual chains starting from the linked entities.
+        orders: visible work orders (on the asset, its class, or naming a linked entity).
+        limit: candidates returned.
+
+    Returns:
+        Candidates, best first.
+    """
+    query = terms(complaint)
+    causes: dict[str, RankedCause] = {}
+    action_owner: dict[str, list[str]] = {}
+    for chain in chains:
+        cause = causes.setdefault(
+            chain.cause_key, RankedCause(chain.cause_key, chain.cause, chain.cause_label)
+        )
+        cause.chains.append(chain)
+        manual = MANUAL_WEIGHT * seed_matches.get(chain.seed_key, 0.0)
+        cause.score_parts["manual"] = max(cause.score_parts.get("manual", 0.0), manual)
+        if all(f.key != chain.action_key for f in cause.fixes):
+            cites = tuple(dict.fromkeys(c for s in chain.steps for c in s.cites))
+            cause.fixes.append(Fix(chain.action_key, chain.action, chain.parts, cites))
+        action_owner.setdefault(chain.action_key, [])
+        if chain.cause_key not in action_owner[chain.action_key]:
+            action_owner[chain.action_key].append(chain.cause_key)
+    matched = relevant_orders(query, seed_matches, orders)
+    per_cause: dict[str, list[tuple[PastOrder, float]]] = {}
+    for order, sim in matched:
+        for action_key, action_name in order.actions:
+            owners = action_owner.get(action_key)
+            if not owners:  # done in the records, named by no manual: a cause of its own
+                owners = [action_key]
+                if action_key not in causes:
+                    causes[action_key] = RankedCause(action_key, action_name, "Action")
+                    causes[action_key].fixes.append(Fix(action_key, action_name, (), ()))
+                action_owner[action_key] = owners
+            for owner in owners:
+                per_cause.setdefault(owner, []).append((order, sim))
+    for key, hits in per_cause.items():
+        cause = causes[key]
+        unique = list({o.key: (o, s) for o, s in hits}.values())
+        cause.history = _history([o for o, _ in unique])
+        cause.score_parts["history"] = history_score(cause.history)
+        newest_first = sorted(unique, key=lambda h: h[0].date or "", reverse=True)
+        best = sorted(newest_first, key=lambda h: -h[1])[:3]  # stable: ties stay newest first
+        cause.similar = [
+            SimilarOrder(o.key, o.date, o.text, round(s, 3), tuple(n for _, n in o.actions), o.cites)
+            for o, s in best
+        ]
+        cause.score_parts["similar"] = SIMILAR_WEIGHT * max((s for _, s in unique), default=0.0)
+    for cause in causes.values():
+        cause.score_parts = {k: round(v, 4) for k, v in cause.score_parts.items()}
+        cause.score = round(sum(cause.score_parts.values()), 4)
+    ordered = sorted(causes.values(), key=lambda c: (-c.score, -c.history.total, c.name.lower()))
+    return ordered[:limit]

@@ -1,0 +1,113 @@
+"""The diagnosis score: manual chains, work-order history and similar records, each explained."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.diagnose_rank import (
+    HISTORY_WEIGHT,
+    ChainStep,
+    Cite,
+    ManualChain,
+    PastOrder,
+    history_score,
+    rank,
+    similarity,
+    terms,
+)
+
+PAGE = Cite("c1", "7", 3)
+
+
+def chain(seed: str, cause: str, action: str, parts: tuple[str, ...] = ()) -> ManualChain:
+    steps = (
+        ChainStep("ram drifts down", "CAUSED_BY", cause, (PAGE,)),
+        ChainStep(cause, "REMEDIED_BY", action, (PAGE,)),
+    )
+    return ManualChain(
+        seed, "ram drifts down", f"Cause:{cause}", cause, "Cause", f"Action:{action}", action, parts, steps
+    )
+
+
+def order(key: str, date: str, scope: str, action: str, text: str = "", problems=()) -> PastOrder:
+    return PastOrder(
+        key, key, date, text, scope, tuple(problems), ((f"Action:{action}", action),), (), (Cite(key, "9"),)
+    )
+
+
+def test_terms_drop_stopwords_and_stem():
+    assert terms("The pump is leaking oil") == {"pump", "leak", "oil"}
+
+
+def test_similarity_is_a_set_cosine():
+    assert similarity({"a", "b"}, {"a", "b"}) == pytest.approx(1.0)
+    assert similarity({"a", "b"}, {"a", "c", "d", "e"}) == pytest.approx(1 / (2**0.5 * 2))
+    assert similarity(set(), {"a"}) == 0.0
+
+
+def test_a_better_matched_chain_ranks_first_and_keeps_its_part_and_page():
+    chains = [
+        chain("Symptom:a", "worn piston seal", "replace seal kit", ("HS-4410",)),
+        chain("Symptom:b", "x", "y"),
+    ]
+    ranked = rank("ram drifts down", {"Symptom:a": 1.0, "Symptom:b": 0.4}, chains, [])
+    assert [c.name for c in ranked] == ["worn piston seal", "x"]
+    top = ranked[0]
+    assert top.score_parts == {"manual": 1.0}
+    assert top.fixes[0].name == "replace seal kit"
+    assert top.parts == ["HS-4410"]
+    assert top.fixes[0].cites == (PAGE,)
+
+
+def test_history_on_the_asset_reorders_equally_matched_causes():
+    chains = [chain("Symptom:a", "worn seal", "replace seal"), chain("Symptom:a", "low oil", "top up oil")]
+    orders = [
+        order("WO1", "2020-01-10", "asset", "top up oil", problems=["Symptom:a"]),
+        order("WO2", "2020-03-10", "asset", "top up oil", problems=["Symptom:a"]),
+        order("WO3", "2019-01-01", "fleet", "replace seal", problems=["Symptom:a"]),
+    ]
+    ranked = rank("ram drifts down", {"Symptom:a": 1.0}, chains, orders)
+    assert ranked[0].name == "low oil"
+    history = ranked[0].history
+    assert (history.asset, history.class_, history.fleet) == (2, 0, 0)
+    assert history.last_date == "2020-03-10"
+    assert history.mean_days_between == 60.0
+    assert history.orders == ("WO2", "WO1")
+    assert ranked[0].score_parts["history"] == pytest.approx(HISTORY_WEIGHT * 2 / 4)
+    assert ranked[1].history.fleet == 1
+
+
+def test_history_saturates_below_a_perfect_manual_match():
+    many = [order(f"WO{i}", "2020-01-01", "asset", "swap", problems=["Symptom:a"]) for i in range(50)]
+    ranked = rank("ram drifts", {"Symptom:a": 1.0}, [chain("Symptom:a", "seal", "replace seal")], many)
+    assert ranked[0].name == "seal"  # manual 1.0 beats 50 repairs (< 0.8 + 0.4)
+    assert ranked[1].label == "Action" and ranked[1].history.asset == 50
+
+
+def test_a_similar_past_order_without_linked_entities_still_counts_and_is_shown():
+    orders = [
+        order("WO7", "2021-05-01", "asset", "replace hose", text="boom hose leaking oil"),
+        order("WO8", "2021-06-01", "asset", "replace bulb", text="cab light out"),
+    ]
+    ranked = rank("hose leaking on boom", {}, [], orders)
+    assert [c.name for c in ranked] == ["replace hose"]
+    assert ranked[0].similar[0].key == "WO7"
+    assert ranked[0].similar[0].resolved_by == ("replace hose",)
+    assert ranked[0].score_parts["similar"] > 0
+
+
+def test_ranking_is_deterministic_on_ties():
+    chains = [chain("Symptom:a", "b cause", "fix b"), chain("Symptom:a", "a cause", "fix a")]
+    first = [c.name for c in rank("x", {"Symptom:a": 1.0}, chains, [])]
+    assert (
+        first == ["a cause", "b cause"] == [c.name for c in rank("x", {"Symptom:a": 1.0}, chains[::-1], [])]
+    )
+
+
+def test_history_score_weights_scopes():
+    from graph.diagnose_rank import History
+
+    assert history_score(History()) == 0.0
+    assert (
+        history_score(History(asset=2)) > history_score(History(class_=2)) > history_score(History(fleet=2))
+    )
