@@ -469,10 +469,13 @@ def main() -> int:
     parser.add_argument("--state", type=Path, help="keep the stack's data here and reuse it (skips ingest)")
     parser.add_argument("--out", type=Path, default=REPO / "var" / "bench" / "answer_quality.json")
     parser.add_argument("--report", type=Path, nargs="+", help="only print the table of saved runs")
+    parser.add_argument(
+        "--resettle", action="store_true", help="with --report: judge the saved model texts again first"
+    )
     args = parser.parse_args()
     if args.report:
         for saved in args.report:
-            report_saved(saved)
+            report_saved(saved, resettle=args.resettle)
         return 0
     if not args.start:
         parser.error("--start is required: the bench runs on its own private stack")
@@ -519,11 +522,52 @@ def _save(out: Path, rows: list[dict[str, Any]], runs: list[Run]) -> None:
     out.write_text(json.dumps({"rows": rows, "runs": [r.__dict__ for r in runs]}, default=str, indent=1))
 
 
-def report_saved(path: Path) -> None:
-    """Print the table again from a saved run (``--report FILE``)."""
+def report_saved(path: Path, *, resettle: bool = False) -> None:
+    """Print the table again from a saved run (``--report FILE``), optionally re-judged first."""
     data = json.loads(path.read_text())
     runs = [Run(**r) for r in data["runs"]]
+    if resettle:
+        for run in runs:
+            _resettle(run)
     report(runs, list(dict.fromkeys(r.path for r in runs)))
+
+
+def _source(saved: dict[str, Any]) -> Any:
+    from dataclasses import fields
+
+    from retrieval.prompt import Source
+
+    names = {f.name for f in fields(Source)}
+    return Source(**{k: tuple(v) if isinstance(v, list) else v for k, v in saved.items() if k in names})
+
+
+def _resettle(run: Run) -> None:
+    """Judge the saved model text with the current sentence check and fallback rule.
+
+    The model's text does not depend on the check (it runs after decoding), so a change to the
+    check, or to the extract evidence answer, is measured on the saved answers without running
+    the model again. Cause cards are kept as saved (they come from the graph).
+    """
+    from retrieval.evidence_answer import best_sentences
+    from retrieval.grounding import SentenceCheck, checked_stream, cited_numbers, is_refusal, settle, source_texts
+
+    a = run.answer
+    model_text = (a.get("model_text") or "").strip()
+    if run.error or not model_text or (a.get("route") or {}).get("intent") == "chitchat":
+        return
+    shown, question = source_texts(a["sources"]), run.item["question"]
+    if (a.get("evidence_answer") or {}).get("kind") in ("extract", "none"):  # cause cards need the graph
+        a["evidence_answer"] = best_sentences(question, [_source(s) for s in a["sources"]]).as_dict()
+    checks = [c for c in checked_stream([model_text], shown, question=question) if isinstance(c, SentenceCheck)]
+    evidence = (a.get("evidence_answer") or {}).get("text", "")
+    settled = settle(model_text, checks, evidence, shown, question=question)
+    a.update(
+        text=settled.text,
+        fell_back=settled.fell_back,
+        sentences=[c.as_dict() for c in settled.sentences],
+        citations=list(cited_numbers(settled.text)),
+        is_not_found=is_refusal(settled.text),
+    )
 
 
 if __name__ == "__main__":

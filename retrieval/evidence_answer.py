@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .prompt import Source
+from .table_rows import wrong_row
 from .terms import content_terms, identifiers
 
 MAX_CAUSES = 5
@@ -121,7 +122,12 @@ def best_sentences(question: str, sources: Sequence[Source], top_sources: int = 
     state a symptom, then what to do), then the next best sentences while they score well.
     """
     passages = [s for s in sources if s.kind == "passage"]
-    candidates = _candidate_sentences(passages[:top_sources] if top_sources else passages)
+    texts = {s.number: s.text for s in passages}
+    candidates = [
+        c
+        for c in _candidate_sentences(passages[:top_sources] if top_sources else passages)
+        if not wrong_row(c.text, question, texts[c.number])  # another row than the one asked about
+    ]
     if not candidates:
         return EvidenceAnswer("none", "")
     wanted = content_terms(question)

@@ -44,6 +44,8 @@ num ::= {numbers}
 """
 
 _CITATION = re.compile(r"\[(\d{1,3})\]")
+# A list item's marker ("2) ", "- ") is layout, not a number the sources must contain.
+_LIST_LEAD = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 _SENTENCE_END = re.compile(r"((?:\s?\[\d{1,3}\])+)\s?([.。])")
 
 
@@ -196,7 +198,7 @@ def _judge(
     config: SupportConfig,
     question: str,
 ) -> SentenceCheck:
-    body = _CITATION.sub(" ", sentence)
+    body = _LIST_LEAD.sub("", _CITATION.sub(" ", sentence))
     evidence = " \n ".join(sources[n] for n in cited)
     missing = missing_identifiers(body, evidence)
     words = content_terms(body)
@@ -272,7 +274,7 @@ def settle(
     evidence_text: str,
     sources: Mapping[int, str],
     *,
-    max_unsupported: float = 0.5,
+    max_unsupported: float = 0.34,
     config: SupportConfig = SupportConfig(),
     question: str = "",
 ) -> Settled:

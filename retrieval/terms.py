@@ -25,8 +25,9 @@ _STOPWORDS = frozenset(
     into is it its may might must not no of on or shall should so such than that the their them
     then there these they this those to was were which will with would you your also when where
     what how why who all any each only same other more most some very just first after before
-    out up use used using check make sure see per""".split()
-)
+    out up use used using check make sure see per
+    according provided source sources document documents mentioned states stated""".split()
+)  # the last line: how models refer to the sources, not what they say
 # Words that signal a unit after a number; other words after a number are left unchecked.
 _UNITS = frozenset(
     "v kv mv a ma w kw hz khz mhz s ms min h hr hrs bar psi kpa mpa nm mm cm m km kg g mb gb kb "
