@@ -41,6 +41,7 @@ urlpatterns = [
     path("graph/", include("apps.graphbrowser.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("apps.documents.api_urls")),
+    path("api/", include("apps.accounts.api_urls")),
     path("healthz", healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),

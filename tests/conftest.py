@@ -33,3 +33,12 @@ def _fast_password_hashing(request) -> None:  # type: ignore[no-untyped-def]
     # Domain-package tests may run with `-p no:django`; only Django tests need this.
     if request.config.pluginmanager.hasplugin("django"):
         request.getfixturevalue("settings").PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request) -> None:  # type: ignore[no-untyped-def]
+    # Throttle counters live in the process's cache; user ids and addresses repeat across tests.
+    if request.config.pluginmanager.hasplugin("django"):
+        from django.core.cache import cache
+
+        cache.clear()

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.throttles import asking_too_fast
 from apps.qa import services
 from apps.qa.models import Answer, Conversation
 from apps.qa.views import _sse
@@ -121,6 +122,8 @@ class AskView(APIView):
         summary="Ask a question: server-sent events with Accept: text/event-stream, else one JSON answer",
     )
     def post(self, request: Request) -> HttpResponseBase:
+        if too_fast := asking_too_fast(request):
+            return too_fast
         data = AskSerializer(data=request.data)
         if not data.is_valid():
             field, errors = next(iter(data.errors.items()))

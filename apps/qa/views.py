@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.models import Collection
+from apps.accounts.throttles import asking_too_fast
 from apps.qa import passages, services
 from apps.qa.forms import AskForm, FeedbackForm
 from apps.qa.models import Answer, Conversation, Feedback
@@ -42,8 +43,10 @@ def _sse(events) -> StreamingHttpResponse:  # type: ignore[no-untyped-def]
 
 @login_required
 @require_POST
-def ask(request: HttpRequest) -> StreamingHttpResponse:
+def ask(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Streams one answer as server-sent events: route, sources, delta..., done | error."""
+    if too_fast := asking_too_fast(request):
+        return too_fast
     form = AskForm(_json_or_post(request))
     if not form.is_valid():
         raise UserError(form.first_error())

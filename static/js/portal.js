@@ -8,6 +8,7 @@
   const thread = document.getElementById("thread");
   const statusEl = document.getElementById("status");
   const button = document.getElementById("ask-button");
+  const askLabel = button ? button.textContent : "Ask";
   const sourcesEl = document.getElementById("sources");
   const factsEl = document.getElementById("facts");
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
@@ -128,6 +129,19 @@
     });
   }
 
+  let holdUntil = 0;
+  function holdAskButton(seconds) {
+    holdUntil = Date.now() + seconds * 1000;
+    const tick = () => {
+      const left = Math.ceil((holdUntil - Date.now()) / 1000);
+      if (left <= 0) { button.disabled = false; button.textContent = askLabel; return; }
+      button.disabled = true;
+      button.textContent = askLabel + " (" + left + " s)";
+      setTimeout(tick, 1000);
+    };
+    setTimeout(tick, 0);
+  }
+
   async function ask(question) {
     const turn = el("article", { class: "turn" });
     turn.appendChild(el("p", { class: "question" }, question));
@@ -149,6 +163,9 @@
         headers: { "X-CSRFToken": csrf, "Accept": "text/event-stream" } });
       if (!response.ok) {
         const problem = await response.json().catch(() => ({ error: "The server answered " + response.status }));
+        // 429 (asking too fast) and 503 (busy) say when to try again: keep Ask disabled until then.
+        const waitS = parseInt(response.headers.get("Retry-After") || "", 10);
+        if (waitS > 0) holdAskButton(waitS);
         throw new Error(problem.error || ("The server answered " + response.status));
       }
       const reader = response.body.getReader();
@@ -221,7 +238,7 @@
       answerEl.textContent = err.message || String(err);
       statusEl.textContent = "";
     } finally {
-      button.disabled = false;
+      if (Date.now() >= holdUntil) button.disabled = false;
     }
   }
 
