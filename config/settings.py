@@ -179,6 +179,8 @@ CHUNK_MAX_TOKENS = envint("CHUNK_MAX_TOKENS", 256, minimum=32)
 
 MODEL_SERVER_URL = envstr("MODEL_SERVER_URL", "http://127.0.0.1:8081")
 MODEL_SERVER_TIMEOUT_S = envint("MODEL_SERVER_TIMEOUT_S", 120, minimum=1)
+# Bearer key between Kenning and its model server; required by the server on any non-loopback bind.
+MODEL_SERVER_API_KEY = envsecret("MODEL_SERVER_API_KEY")
 # Where scripts/install assembles the verified Qwen files and builds the MoE test model.
 MODEL_DIR = Path(
     envstr(

@@ -41,7 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--model-dir", type=Path, help="assembled/built models (default: ~/.cache/kenning/models)"
     )
-    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--host", default="127.0.0.1", help="anything but loopback needs --api-key-file")
+    serve.add_argument(
+        "--api-key-file", type=Path, help="file holding the key clients send as 'Authorization: Bearer <key>'"
+    )
     serve.add_argument("--port", type=int, default=8081)
     serve.add_argument("--ctx", type=int, default=4096, help="context tokens per sequence")
     serve.add_argument("--threads", type=int)
@@ -129,8 +132,12 @@ def _model_configs(args: argparse.Namespace) -> list[ModelConfig]:
     return configs
 
 
-def _configs(args: argparse.Namespace) -> tuple[ServerConfig, list[ModelConfig]]:
-    models = _model_configs(args)
+def _configs(args: argparse.Namespace, api_key: str | None) -> tuple[ServerConfig, list[ModelConfig]]:
+    if args.api_key_file:
+        try:
+            api_key = args.api_key_file.read_text().strip()
+        except OSError as e:
+            raise ModelConfigError(f"--api-key-file {args.api_key_file}: {e}") from None
     cache = build_config(
         KVCacheConfig,
         ram_bytes=args.cache_ram_mib * 2**20,
@@ -144,18 +151,20 @@ def _configs(args: argparse.Namespace) -> tuple[ServerConfig, list[ModelConfig]]
         n_parallel=args.parallel,
         max_queue=args.max_queue,
         kv_cache=cache,
+        api_key=api_key or None,
     )
+    models = _model_configs(args)  # after the server's checks: reading GGUF metadata takes seconds
     return server, models  # type: ignore[return-value]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the process exit code."""
+def main(argv: list[str] | None = None, api_key: str | None = None) -> int:
+    """Entry point; returns the process exit code. ``api_key``: from a caller's settings (Django)."""
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:  # fail before binding the port, with a clear message
-        server_config, model_configs = _configs(args)
+        server_config, model_configs = _configs(args, api_key)
     except ModelError as exc:
         print(f"error: {exc}", file=sys.stderr)  # CLI output
         return 2

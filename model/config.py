@@ -6,6 +6,7 @@ Nothing here reads the environment.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Literal
 
@@ -124,6 +125,26 @@ class ServerConfig(_Frozen):
     retry_after_s: int = Field(default=2, ge=1, le=3600)
     max_tokens_limit: int = Field(default=2048, ge=1, description="Upper bound for a request's max_tokens")
     kv_cache: KVCacheConfig = Field(default_factory=KVCacheConfig)
+    api_key: str | None = Field(
+        default=None, min_length=16, repr=False, description="Bearer key every request but /health needs"
+    )
+
+    @model_validator(mode="after")
+    def _key_off_loopback(self) -> ServerConfig:
+        # Anyone who reaches the port could otherwise run chat completions on the GPU.
+        if not self.api_key and not is_loopback(self.host):
+            raise ValueError(f"host {self.host!r} is not loopback: serving there needs an API key")
+        return self
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def build_config(cls: type[_Frozen], **values: object) -> _Frozen:

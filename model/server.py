@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import json
 import logging
 import time
@@ -24,9 +25,11 @@ import anyio
 from pydantic import ValidationError
 from sse_starlette.sse import EventSourceResponse
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .config import ModelConfig, ServerConfig
 from .errors import (
@@ -94,7 +97,34 @@ def create_app(
         Route("/health", api.health, methods=["GET"]),
         Route("/metrics", api.prometheus, methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={Exception: _unhandled})
+    middleware = [Middleware(_RequireKey, api_key=server_config.api_key)] if server_config.api_key else []
+    return Starlette(
+        routes=routes, lifespan=lifespan, middleware=middleware, exception_handlers={Exception: _unhandled}
+    )
+
+
+class _RequireKey:
+    """Refuses every request but /health without ``Authorization: Bearer <key>`` (OpenAI's scheme).
+
+    Plain ASGI rather than BaseHTTPMiddleware, which would buffer the answer streams.
+    """
+
+    open_paths = frozenset({"/health"})
+
+    def __init__(self, app: ASGIApp, api_key: str) -> None:
+        self.app = app
+        self.expected = f"Bearer {api_key}".encode()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in self.open_paths:
+            given = dict(scope["headers"]).get(b"authorization", b"")
+            if not hmac.compare_digest(given, self.expected):
+                message = "a valid API key is required (Authorization: Bearer <key>)"
+                body = {"error": {"type": "unauthorized", "message": message}}
+                response = JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def error_response(exc: Exception) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlparse
 
 from django.conf import settings
@@ -43,3 +44,32 @@ def check_production_secrets(app_configs, **kwargs):  # type: ignore[no-untyped-
             )
         ]
     return []
+
+
+_KEYED_SERVICES = {"MODEL_SERVER_URL": "MODEL_SERVER_API_KEY", "QDRANT_URL": "QDRANT_API_KEY"}
+
+
+@register(deploy=True)
+def check_service_keys(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+    """A model or index server off this machine must be called with its key (it refuses otherwise)."""
+    warnings = []
+    for url_name, key_name in _KEYED_SERVICES.items():
+        host = urlparse(getattr(settings, url_name, "")).hostname or ""
+        if not getattr(settings, key_name, "") and not _is_loopback(host):
+            warnings.append(
+                Warning(
+                    f"{url_name} points at {host}, another host, but {key_name} is not set",
+                    hint=f"Set {key_name} (or {key_name}_FILE) to the key that server requires.",
+                    id="kenning.W002",
+                )
+            )
+    return warnings
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -26,6 +26,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hmac
+import ipaddress
 import itertools
 import json
 import logging
@@ -68,8 +70,10 @@ def _error(status: int, message: str, started: float) -> JSONResponse:
 def _endpoint(fn: Handler) -> Callable[[Request], Awaitable[Response]]:
     async def wrapper(request: Request) -> Response:
         started = time.perf_counter()
-        api_key = request.app.state.api_key
-        if api_key and request.headers.get("api-key") != api_key:
+        expected = request.app.state.api_key
+        given = request.headers.get("api-key", "")
+        # Constant time: a plain comparison leaks how many leading characters were right.
+        if expected and not hmac.compare_digest(given.encode(), expected.encode()):
             return _error(403, "Forbidden: invalid api-key", started)
         try:
             result = await fn(request)
@@ -335,22 +339,37 @@ def create_app(path: Path | str, api_key: str | None = None, optimize_idle_s: fl
     return app
 
 
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def main(argv: list[str] | None = None) -> None:
     """CLI entry point: ``python -m retrieval.index.server --path DIR [--host H] [--port P]``."""
     parser = argparse.ArgumentParser(description="Kenning index server (Qdrant REST subset over qdrant-edge)")
     parser.add_argument("--path", required=True, help="store directory (owned exclusively by this process)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=6333)
-    parser.add_argument("--api-key", default=None)
+    parser.add_argument(
+        "--api-key-file", type=Path, help="file holding the key clients send in the api-key header"
+    )
     parser.add_argument("--optimize-idle-s", type=float, default=1.0)
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    api_key = args.api_key_file.read_text().strip() if args.api_key_file else None
+    if not api_key and not is_loopback(args.host):
+        parser.error(f"--host {args.host} is not loopback: serving there needs --api-key-file")
     import uvicorn
 
-    app = create_app(args.path, api_key=args.api_key, optimize_idle_s=args.optimize_idle_s)
+    app = create_app(args.path, api_key=api_key, optimize_idle_s=args.optimize_idle_s)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, access_log=False)
 
 

@@ -4,8 +4,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-CLOSED = {"NEO4J_URL": "bolt://127.0.0.1:1", "REDIS_URL": "redis://127.0.0.1:1/0",
-          "QDRANT_URL": "http://127.0.0.1:1", "MODEL_SERVER_URL": "http://127.0.0.1:1", "HEALTH_TIMEOUT_S": 1}
+CLOSED = {
+    "NEO4J_URL": "bolt://127.0.0.1:1",
+    "REDIS_URL": "redis://127.0.0.1:1/0",
+    "QDRANT_URL": "http://127.0.0.1:1",
+    "MODEL_SERVER_URL": "http://127.0.0.1:1",
+    "HEALTH_TIMEOUT_S": 1,
+}
 
 
 @pytest.mark.django_db
@@ -30,8 +35,13 @@ def test_healthz_tells_anonymous_and_non_staff_callers_only_ok_or_down(client, d
 
 
 @pytest.mark.django_db
-@override_settings(**{**CLOSED, "REDIS_URL": "redis://:s3cret-pass@127.0.0.1:1/0",
-                      "NEO4J_URL": "bolt://neo4j:other-s3cret@127.0.0.1:1"})
+@override_settings(
+    **{
+        **CLOSED,
+        "REDIS_URL": "redis://:s3cret-pass@127.0.0.1:1/0",
+        "NEO4J_URL": "bolt://neo4j:other-s3cret@127.0.0.1:1",
+    }
+)
 def test_healthz_never_shows_a_password_from_a_service_url(admin_client):
     r = admin_client.get("/healthz")
     assert b"s3cret" not in r.content
@@ -41,7 +51,10 @@ def test_healthz_never_shows_a_password_from_a_service_url(admin_client):
 def test_redact_hides_the_credentials_of_any_url():
     from config.health import redact
 
-    assert redact("Error connecting to redis://user:pw@host:6379/0.") == "Error connecting to redis://***@host:6379/0."
+    assert (
+        redact("Error connecting to redis://user:pw@host:6379/0.")
+        == "Error connecting to redis://***@host:6379/0."
+    )
     assert redact("http://host:8081/health") == "http://host:8081/health"
 
 
@@ -79,3 +92,12 @@ def test_system_check_flags_a_malformed_service_url():
     errors = check_service_urls(None)
     assert [e.id for e in errors] == ["kenning.E001"]
     assert "NEO4J_URL" in errors[0].msg
+
+
+@override_settings(MODEL_SERVER_URL="http://model:8081", MODEL_SERVER_API_KEY="", QDRANT_API_KEY="")
+def test_deploy_check_flags_a_remote_model_server_without_a_key():
+    from apps.accounts.checks import check_service_keys
+
+    assert [w.id for w in check_service_keys(None)] == ["kenning.W002"]
+    with override_settings(MODEL_SERVER_API_KEY="k" * 32):
+        assert check_service_keys(None) == []

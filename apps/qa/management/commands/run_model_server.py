@@ -49,7 +49,7 @@ class Command(BaseCommand):
             argv += ["--model", "large", settings.MODEL_LARGE]
         if settings.MODEL_MOE and not options["no_moe"]:
             argv += ["--model", settings.MODEL_MOE_TIER, settings.MODEL_MOE]
-        code = main(argv)
+        code = main(argv, api_key=settings.MODEL_SERVER_API_KEY or None)
         if code:
             raise CommandError(
                 f"model server exited with code {code} (the reason is above; a missing or unverified "
