@@ -128,7 +128,9 @@ def graph_sync():  # type: ignore[no-untyped-def]
 def model_client():  # type: ignore[no-untyped-def]
     from model.client import ModelClient
 
-    return ModelClient(settings.MODEL_SERVER_URL, timeout_s=settings.MODEL_SERVER_TIMEOUT_S)
+    # Replicas (MODEL_SERVER_URLS) keep each conversation on the one holding its KV prefix.
+    urls = settings.MODEL_SERVER_URLS or [settings.MODEL_SERVER_URL]
+    return ModelClient(urls, timeout_s=settings.MODEL_SERVER_TIMEOUT_S)
 
 
 _models_cache: dict[str, tuple[float, list]] = {}  # type: ignore[type-arg]
