@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "apps.accounts",
     "apps.documents",
@@ -121,12 +122,31 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The browser's session, or a token (Authorization: Token <key>) for API clients. No HTTP Basic:
+    # it would run the password hasher (~0.25 s of CPU) on every request.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # apps/accounts/throttles.py: login attempts per client address and per user name; questions
+    # per user. Client addresses come from X-Forwarded-For behind THROTTLE_PROXIES proxies.
+    "DEFAULT_THROTTLE_RATES": {
+        "login": envstr("LOGIN_RATE", "10/min"),
+        "ask": envstr("ASK_RATE", "10/min"),
+    },
+    "NUM_PROXIES": envint("THROTTLE_PROXIES", 0, minimum=0) if envstr("THROTTLE_PROXIES") else None,
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+}
+# Throttle counters. One gunicorn process (docker-compose) may keep them in memory; several
+# processes or hosts share them through Redis: CACHE_URL=redis://...
+_cache_url = envstr("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 SPECTACULAR_SETTINGS = {"TITLE": "Kenning API", "VERSION": "0.1.0", "SERVE_INCLUDE_SCHEMA": False}
 
@@ -173,6 +193,8 @@ MODEL_SERVER_URL = envstr("MODEL_SERVER_URL", "http://127.0.0.1:8081")
 # (its KV prefix) and moves on when that one is down or full. Empty: MODEL_SERVER_URL alone.
 MODEL_SERVER_URLS = envlist("MODEL_SERVER_URLS", "")
 MODEL_SERVER_TIMEOUT_S = envint("MODEL_SERVER_TIMEOUT_S", 120, minimum=1)
+# Bearer key between Kenning and its model server; required by the server on any non-loopback bind.
+MODEL_SERVER_API_KEY = envsecret("MODEL_SERVER_API_KEY")
 # Where scripts/install assembles the verified Qwen files and builds the MoE test model.
 MODEL_DIR = Path(
     envstr(
