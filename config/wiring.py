@@ -130,7 +130,9 @@ def model_client():  # type: ignore[no-untyped-def]
 
     # Replicas (MODEL_SERVER_URLS) keep each conversation on the one holding its KV prefix.
     urls = settings.MODEL_SERVER_URLS or [settings.MODEL_SERVER_URL]
-    return ModelClient(urls, timeout_s=settings.MODEL_SERVER_TIMEOUT_S)
+    return ModelClient(
+        urls, timeout_s=settings.MODEL_SERVER_TIMEOUT_S, api_key=settings.MODEL_SERVER_API_KEY or None
+    )
 
 
 _models_cache: dict[str, tuple[float, list]] = {}  # type: ignore[type-arg]

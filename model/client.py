@@ -66,6 +66,7 @@ class ModelClient:
             ``round_robin``; see :mod:`model.replicas`.
         down_for_s: how long a replica that failed is tried last.
         clock: monotonic seconds (a seam for tests).
+        api_key: sent as ``Authorization: Bearer <key>`` (servers off loopback require it).
     """
 
     def __init__(
@@ -77,13 +78,15 @@ class ModelClient:
         policy: Policy = "affinity",
         down_for_s: float = 5.0,
         clock: Callable[[], float] | None = None,
+        api_key: str | None = None,
     ) -> None:
         urls = [base_url] if isinstance(base_url, str) else list(base_url)
         extra = {"clock": clock} if clock else {}
         self.replicas = ReplicaSet(urls, policy=policy, down_for_s=down_for_s, **extra)
         timeout = httpx.Timeout(timeout_s, connect=min(connect_timeout_s, timeout_s))
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = {
-            r.url: httpx.Client(base_url=r.url, timeout=timeout, transport=transport)
+            r.url: httpx.Client(base_url=r.url, timeout=timeout, transport=transport, headers=headers)
             for r in self.replicas.replicas
         }
 

@@ -225,3 +225,17 @@ def test_a_replica_dying_mid_answer_is_reported_not_replayed_elsewhere():
         shown.extend(client.stream_chat(MESSAGES, conversation_id="c1"))
     assert shown == ["Hel"]
     assert len(hosts) == 1  # text was shown: another replica would repeat it
+
+
+def test_every_replica_gets_the_api_key():
+    import httpx
+
+    seen: list[tuple[str, str | None]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append((request.url.host, request.headers.get("authorization")))
+        return httpx.Response(200, json={"status": "ok"})
+
+    client = ModelClient(["http://a:1", "http://b:1"], transport=httpx.MockTransport(handler), api_key="k1")
+    client.replica_health()
+    assert sorted(seen) == [("a", "Bearer k1"), ("b", "Bearer k1")]

@@ -119,6 +119,10 @@ bolt://{{ include "kenning.fullname" . }}-neo4j:7687
   value: /run/secrets/kenning/NEO4J_PASSWORD
 - name: QDRANT_API_KEY_FILE
   value: /run/secrets/kenning/QDRANT_API_KEY
+- name: MODEL_SERVER_API_KEY_FILE
+  value: /run/secrets/kenning/MODEL_SERVER_API_KEY
+- name: CACHE_URL
+  value: {{ include "kenning.redisUrl" . | trimSuffix "/0" | printf "%s/1" | quote }}
 - name: DATABASE_URL
   valueFrom:
     secretKeyRef:
