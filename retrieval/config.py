@@ -142,7 +142,10 @@ class ParseConfig:
             (zip-bomb guard).
         max_archive_ratio: largest allowed compression ratio of any archive member over 1 MiB.
         max_pdf_pages: PDFs with more pages are rejected (0 = no limit).
-        max_record_rows: CSV/XLSX data rows beyond this are rejected (0 = no limit).
+        max_record_rows: CSV/XLSX data rows beyond this are rejected (0 = no limit); an XLSX sheet
+            declaring more rows is rejected before any row is read.
+        max_record_columns: CSV/XLSX rows wider than this are rejected, an XLSX sheet declaring
+            more columns before any row is read.
         pdf_tables: detect and keep tables in PDFs (costs ~half of PDF parse time).
         sniff_bytes: how many leading bytes the text heuristics look at.
     """
@@ -152,6 +155,7 @@ class ParseConfig:
     max_archive_ratio: int = 200
     max_pdf_pages: int = 20_000
     max_record_rows: int = 1_000_000
+    max_record_columns: int = 1_000
     pdf_tables: bool = True
     sniff_bytes: int = 64 * 1024
 
@@ -161,6 +165,7 @@ class ParseConfig:
         _check_range("max_archive_ratio", self.max_archive_ratio, 2, 100_000)
         _check_range("max_pdf_pages", self.max_pdf_pages, 0, 1_000_000)
         _check_range("max_record_rows", self.max_record_rows, 0, 100_000_000)
+        _check_range("max_record_columns", self.max_record_columns, 1, 16_384)
         _check_range("sniff_bytes", self.sniff_bytes, 512, 16 * 1024 * 1024)
 
 

@@ -45,11 +45,8 @@ class CsvParser(Parser):
         text, encoding = decode_text(path.read_bytes(), name=name)
         dialect = _sniff_dialect(text)
         try:
-            rows = [
-                (number, row)
-                for number, row in enumerate(csv.reader(io.StringIO(text, newline=""), dialect), 1)
-                if any(c.strip() for c in row)
-            ]
+            reader = csv.reader(io.StringIO(text, newline=""), dialect)
+            rows = _bounded_rows(((n, row) for n, row in enumerate(reader, 1)), name=name, config=config)
         except csv.Error as e:
             raise ParseError(name, f"malformed CSV ({e})") from e
         return _records_document(
@@ -83,8 +80,12 @@ class XlsxParser(Parser):
             raise ParseError(name, f"damaged XLSX ({type(e).__name__}: {e})") from e
         try:
             for sheet in workbook.worksheets:
+                _check_declared_size(sheet, name=name, config=config)
+                # Read rows at their real width: openpyxl would pad every row to the declared
+                # width and yield every row of a gap, which a wrong dimension makes enormous.
+                sheet.reset_dimensions()
                 numbered = enumerate((_xlsx_row(r) for r in sheet.iter_rows(values_only=True)), 1)
-                rows = [(number, r) for number, r in numbered if any(c != "" for c in r)]
+                rows = _bounded_rows(numbered, name=name, config=config)
                 if rows:
                     return _records_document(
                         rows,
@@ -97,6 +98,51 @@ class XlsxParser(Parser):
         finally:
             workbook.close()
         raise ParseError(name, "the workbook has no data")
+
+
+def _check_declared_size(sheet: Any, *, name: str, config: ParseConfig) -> None:
+    """Refuse a sheet whose <dimension> declares more rows or columns than allowed, before reading."""
+    rows, columns = sheet.max_row or 0, sheet.max_column or 0
+    too_many_rows = config.max_record_rows and rows > config.max_record_rows + _HEADER_SCAN_ROWS
+    if too_many_rows or columns > config.max_record_columns:
+        raise ParseError(
+            name,
+            f"sheet {sheet.title!r} spans {rows:,} rows x {columns:,} columns; the limits are "
+            f"{config.max_record_rows:,} rows and {config.max_record_columns:,} columns",
+        )
+
+
+def _bounded_rows(
+    numbered: Iterable[tuple[int, list[Any]]], *, name: str, config: ParseConfig
+) -> list[tuple[int, list[Any]]]:
+    """The non-empty rows, stopping at the first row past the row or column limit (blank rows
+    count towards the row limit too: a sheet of a million blank rows is no smaller to read)."""
+    max_rows = config.max_record_rows + _HEADER_SCAN_ROWS if config.max_record_rows else None
+    rows = []
+    for number, row in numbered:
+        if max_rows is not None and number > max_rows:
+            raise ParseError(name, f"more than {config.max_record_rows:,} rows; the limit is that many")
+        if len(row) > config.max_record_columns:
+            last = _last_filled(row)
+            if last > config.max_record_columns:
+                raise ParseError(
+                    name,
+                    f"row {number} has a value in column {last:,}; the limit is "
+                    f"{config.max_record_columns:,} columns",
+                )
+            row = row[: config.max_record_columns]
+        if any((c.strip() if isinstance(c, str) else c != "") for c in row):
+            rows.append((number, row))
+    return rows
+
+
+def _last_filled(row: Sequence[Any]) -> int:
+    """1-based column of the last non-blank cell (0 for a blank row)."""
+    for i in range(len(row) - 1, -1, -1):
+        value = row[i]
+        if value is not None and (value.strip() if isinstance(value, str) else True):
+            return i + 1
+    return 0
 
 
 def _xlsx_row(values: Iterable[Any]) -> list[Any]:
