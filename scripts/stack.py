@@ -7,7 +7,9 @@ Used by the README's two commands and by the pytest session fixtures:
     python -m scripts.stack stop                   # stops only what this state dir started
 
 Each profile ("dev", "test") has its own ports and state directory (var/<profile>/), so the
-test run never touches a running dev stack. Every process started is recorded in a pid file;
+test run never touches a running dev stack. KENNING_MODEL_REPLICAS=N starts N model servers on
+consecutive ports (the model port, +1, ...) and points clients at all of them (MODEL_SERVER_URLS);
+KENNING_WORKER_REPLICAS=N starts N Celery workers. Every process started is recorded in a pid file;
 `stop` only signals pids it recorded itself, and only when the process still runs the command
 it started (a recycled pid is left alone).
 """
@@ -46,6 +48,8 @@ class Stack:
     state_dir: Path = field(default_factory=lambda: ROOT / "var" / "dev")
     ports: dict[str, int] = field(default_factory=dict)
     python: str = sys.executable
+    model_replicas: int = 1
+    worker_replicas: int = 1
 
     @classmethod
     def for_profile(cls, profile: str) -> Stack:
@@ -56,7 +60,29 @@ class Stack:
                 ports[name] = int(override)
         venv_python = ROOT / ".venv" / "bin" / "python"
         python = str(venv_python) if venv_python.exists() else sys.executable
-        return cls(profile, ROOT / "var" / profile, ports, python)
+        replicas = {k: _replicas(k) for k in ("KENNING_MODEL_REPLICAS", "KENNING_WORKER_REPLICAS")}
+        return cls(
+            profile,
+            ROOT / "var" / profile,
+            ports,
+            python,
+            replicas["KENNING_MODEL_REPLICAS"],
+            replicas["KENNING_WORKER_REPLICAS"],
+        )
+
+    def count(self, name: str) -> int:
+        return {"model": self.model_replicas, "worker": self.worker_replicas}.get(name, 1)
+
+    def model_ports(self) -> list[int]:
+        return [self.ports["model"] + i for i in range(self.model_replicas)]
+
+    def instances(self, name: str) -> list[str]:
+        """Pid-file names of a service's processes: "model", "model-2", ... for replicas."""
+        names = [name] + [f"{name}-{i}" for i in range(2, self.count(name) + 1)]
+        run = self.state_dir / "run"
+        # Replicas started under a larger count are stopped too.
+        extra = sorted(p.stem for p in run.glob(f"{name}-*.pid")) if run.is_dir() else []
+        return names + [n for n in extra if n not in names and n[len(name) + 1 :].isdigit()]
 
     # --- paths and environment ---------------------------------------------------------------
     def log_path(self, name: str) -> Path:
@@ -81,6 +107,7 @@ class Stack:
                 "QDRANT_URL": f"http://127.0.0.1:{self.ports['index']}",
                 "QDRANT_PATH": str(self.data_dir("qdrant")),
                 "MODEL_SERVER_URL": f"http://127.0.0.1:{self.ports['model']}",
+                "MODEL_SERVER_URLS": ",".join(f"http://127.0.0.1:{p}" for p in self.model_ports()),
                 "HF_HUB_OFFLINE": "1",
                 "TRANSFORMERS_OFFLINE": "1",
                 "TOKENIZERS_PARALLELISM": "false",
@@ -150,7 +177,11 @@ class Stack:
         return proc.pid
 
     def stop(self, name: str, timeout_s: float = 30) -> bool:
-        """Stops a service this stack started (SIGTERM, then SIGKILL after timeout_s)."""
+        """Stops a service this stack started, every replica of it (SIGTERM, then SIGKILL after
+        timeout_s); True if anything was running."""
+        return any([self._stop_one(n, timeout_s) for n in self.instances(name)])
+
+    def _stop_one(self, name: str, timeout_s: float) -> bool:
         pid = self.running_pid(name)
         if pid is None:
             return False
@@ -168,9 +199,8 @@ class Stack:
 
     def stop_all(self) -> list[str]:
         stopped = []
-        for name in reversed(SERVICE_ORDER):
-            if self.stop(name):
-                stopped.append(name)
+        for service in reversed(SERVICE_ORDER):
+            stopped += [n for n in self.instances(service) if self._stop_one(n, 30)]
         return stopped
 
     # --- waiting -----------------------------------------------------------------------------
@@ -192,8 +222,8 @@ class Stack:
         tail = path.read_text(errors="replace").splitlines()[-lines:]
         return f"last lines of {path}:\n" + "\n".join("    " + line for line in tail)
 
-    def check_port_free(self, name: str) -> None:
-        port = self.ports[SERVICE_PORTS.get(name, name)]
+    def check_port_free(self, name: str, port: int | None = None) -> None:
+        port = port or self.ports[SERVICE_PORTS.get(name, name)]
         if port_open(port):
             env_name = f"KENNING_{SERVICE_PORTS.get(name, name).upper()}_PORT"
             raise StackError(
@@ -374,14 +404,28 @@ def start_index(stack: Stack) -> None:
 
 
 def start_model(stack: Stack) -> None:
-    port = stack.ports["model"]
-    stack._spawn(
-        "model", [stack.python, "manage.py", "run_model_server", "--host", "127.0.0.1", "--port", str(port)]
-    )
-    stack.wait_for("model", lambda: _http_ok(f"http://127.0.0.1:{port}/health"), timeout_s=300)
+    names = stack.instances("model")
+    for i, (name, port) in enumerate(zip(names, stack.model_ports(), strict=False)):
+        if stack.running_pid(name) is not None:
+            continue
+        if i:
+            stack.check_port_free(name, port)
+        env = stack.env()
+        if i:  # each replica its own disk KV cache (settings.VAR_DIR / "kv-cache")
+            env["KENNING_VAR_DIR"] = str(stack.state_dir / name)
+        argv = [stack.python, "manage.py", "run_model_server", "--host", "127.0.0.1", "--port", str(port)]
+        stack._spawn(name, argv, env=env)
+    for name, port in zip(names, stack.model_ports(), strict=False):
+        stack.wait_for(name, lambda port=port: _http_ok(f"http://127.0.0.1:{port}/health"), timeout_s=300)
 
 
 def start_worker(stack: Stack) -> None:
+    for i, name in enumerate(stack.instances("worker")[: stack.worker_replicas]):
+        if stack.running_pid(name) is None:
+            _start_one_worker(stack, name, f"kenning-{stack.profile}" + (f"-{i + 1}" if i else ""))
+
+
+def _start_one_worker(stack: Stack, name: str, node: str) -> None:
     argv = [
         stack.python,
         "-m",
@@ -394,14 +438,14 @@ def start_worker(stack: Stack) -> None:
         "--concurrency",
         "1",
         "--hostname",
-        f"kenning-{stack.profile}@%h",
+        f"{node}@%h",
         "--without-gossip",
         "--without-mingle",
     ]
-    stack._spawn("worker", argv)
+    stack._spawn(name, argv)
     stack.wait_for(
-        "worker",
-        lambda: "ready." in _read(stack.log_path("worker")).split("--- starting worker")[-1],
+        name,
+        lambda: "ready." in _read(stack.log_path(name)).split(f"--- starting {name}")[-1],
         timeout_s=120,
     )
 
@@ -445,13 +489,21 @@ SERVICE_ORDER = list(STARTERS)
 SERVICE_PORTS = {"worker": "redis"}
 
 
+def _replicas(variable: str) -> int:
+    raw = os.environ.get(variable, "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 8:
+        raise StackError(f"{variable}={raw!r} must be a whole number from 1 to 8")
+    return int(raw)
+
+
 def start(stack: Stack, names: list[str]) -> list[str]:
     """Starts the named services that are not already running; returns the ones it started."""
     started = []
     for name in [n for n in SERVICE_ORDER if n in names]:
-        if stack.running_pid(name) is not None:
+        wanted = stack.instances(name)[: stack.count(name)]
+        if all(stack.running_pid(n) is not None for n in wanted):
             continue
-        if name != "worker":
+        if name != "worker" and stack.running_pid(name) is None:
             stack.check_port_free(name)
         STARTERS[name](stack)
         started.append(name)
@@ -483,15 +535,15 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {name} ready ({time.monotonic() - began:.1f} s)", flush=True)
         elif args.command == "stop":
             names = args.services or list(reversed(SERVICE_ORDER))
-            stopped = [n for n in names if stack.stop(n)]
+            stopped = [n for service in names for n in stack.instances(service) if stack._stop_one(n, 30)]
             print("stopped: " + (", ".join(stopped) or "nothing (no service of this stack was running)"))
         elif args.command == "status":
-            for name in SERVICE_ORDER:
+            for name in [n for service in SERVICE_ORDER for n in stack.instances(service)]:
                 pid = stack.running_pid(name)
                 print(f"{name:<9} {'running pid ' + str(pid) if pid else 'stopped'}")
         elif args.command == "env":
             keys = ("NEO4J_URL", "REDIS_URL", "QDRANT_URL", "MODEL_SERVER_URL")
-            keys += ("KENNING_VAR_DIR", "KENNING_DEV")
+            keys += ("MODEL_SERVER_URLS", "KENNING_VAR_DIR", "KENNING_DEV")
             for key in keys:
                 print(f"export {key}={stack.env()[key]}")
     except StackError as e:
