@@ -1,6 +1,8 @@
 """Domain lexicon: curated component, action, failure-mode and symptom terms with aliases.
 
-The packaged lexicon lives in ``graph/data/lexicon.json``; a deployment may pass its own file.
+The packaged lexicon lives in ``graph/data/lexicon.json`` with its Chinese terms in
+``graph/data/lexicon_zh.json`` (merged in; Chinese canonical names keep their script, and its
+``_english`` table gives each an optional English alias); a deployment may pass its own file.
 Matching is case-insensitive on word boundaries, longest alias first.
 """
 
@@ -32,13 +34,15 @@ class LexiconMatch:
 class Lexicon:
     """Compiled alias matchers, one per label."""
 
-    def __init__(self, terms: dict[str, dict[str, list[str]]]) -> None:
+    def __init__(self, terms: dict[str, dict[str, list[str]]], english: dict[str, str] | None = None) -> None:
         """Build matchers.
 
         Args:
             terms: ``{label: {canonical: [alias, ...]}}``; the canonical name is an alias of itself.
+            english: optional English alias per canonical name of another script.
         """
         self.terms = terms
+        self.english = dict(english or {})
         self._canonical: dict[str, dict[str, str]] = {}
         self._regex: dict[str, re.Pattern[str]] = {}
         for label, entries in terms.items():
@@ -65,13 +69,19 @@ class Lexicon:
         """
         try:
             if path is None:
-                raw = resources.files("graph").joinpath("data/lexicon.json").read_text("utf-8")
+                data = json.loads(resources.files("graph").joinpath("data/lexicon.json").read_text("utf-8"))
+                chinese = json.loads(
+                    resources.files("graph").joinpath("data/lexicon_zh.json").read_text("utf-8")
+                )
             else:
-                raw = Path(path).read_text("utf-8")
-            data = json.loads(raw)
+                data, chinese = json.loads(Path(path).read_text("utf-8")), {}
         except (OSError, ValueError) as e:
             raise ExtractionError(f"cannot load lexicon {path or 'graph/data/lexicon.json'}: {e}") from e
-        return cls({k: v for k, v in data.items() if not k.startswith("_")})
+        terms = {k: dict(v) for k, v in data.items() if not k.startswith("_")}
+        for label, entries in chinese.items():
+            if not label.startswith("_"):
+                terms.setdefault(label, {}).update(entries)
+        return cls(terms, chinese.get("_english"))
 
     def labels(self) -> list[str]:
         return list(self._regex)
@@ -84,6 +94,10 @@ class Lexicon:
             surface: an alias as written (any case).
         """
         return self._canonical.get(label, {}).get(surface.lower().strip())
+
+    def english_alias(self, canonical: str) -> str | None:
+        """The English alias of a canonical name in another script (``机械密封`` -> mechanical seal)."""
+        return self.english.get(canonical)
 
     def find(self, text: str) -> list[LexiconMatch]:
         """Find lexicon terms; a term inside a longer term of another label is dropped.

@@ -39,6 +39,18 @@ def _ascii_fold(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
 
 
+# Han ideographs survive free-text normalisation ("机械密封泄漏" stays itself): an ASCII fold
+# alone would empty every Chinese name.
+_NON_NAME = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def _fold_keeping_han(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(
+        ch for ch in decomposed if ch.isascii() or "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+    )
+
+
 def normalize_identifier(text: str) -> str:
     """Collapse an identifier to upper-case alphanumerics.
 
@@ -94,7 +106,7 @@ def normalize_text(text: str) -> str:
     Returns:
         Lower-case words separated by single spaces; empty when nothing alphanumeric remains.
     """
-    words = _NON_ALNUM.sub(" ", _ascii_fold(text).lower()).split()
+    words = _NON_NAME.sub(" ", _fold_keeping_han(text).lower()).split()
     while words and words[0] in _ARTICLES:
         words = words[1:]
     if words:

@@ -4,6 +4,12 @@ Finds model numbers, part numbers, error codes, work orders, serial numbers, sta
 versions and equipment tags in raw text. Patterns with a keyword ("P/N", "error code", "S/N",
 "model") win over bare shapes; among overlapping matches the higher-priority, then longer, match
 wins. All patterns are linear (no nested quantifiers) so pathological input stays bounded.
+
+Chinese text: patterns match in ASCII mode, so ``\b`` sees the edge between a Han character and
+a code ("更换密封件MS-5020后" finds ``MS-5020``; in Unicode mode both sides are word characters
+and no boundary exists). Chinese keywords (故障代码, 备件编号, 型号, 序列号, 工单 ...) work
+like their English ones, and full-width codes (``ＭＳ－５０２０``) are read half-width with
+offsets unchanged.
 """
 
 from __future__ import annotations
@@ -39,7 +45,14 @@ class _Pattern:
 
 
 def _p(label: str, pattern: str, priority: int, group: int | str = 0, flags: int = 0) -> _Pattern:
-    return _Pattern(label, re.compile(pattern, flags), priority, group)
+    return _Pattern(label, re.compile(pattern, flags | re.ASCII), priority, group)
+
+
+# Full-width ASCII (U+FF01..U+FF5E) -> ASCII, one character for one, so match offsets still
+# index the original text.
+_HALF_WIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)})
+_ZH_SEP = r"[ ]*[:#：为是]?[ ]*"  # "备件编号：MS-5020", "备件编号为 MS-5020"
+_ZH_CODE = r"(?-i:[A-Z]{0,3}-?\d{1,4}[A-Z]?)"
 
 
 _I = re.IGNORECASE
@@ -65,6 +78,11 @@ PATTERNS: tuple[_Pattern, ...] = (
         _I,
     ),
     _p("Part", rf"\b(?:P/N|PN|part[ ]*(?:no\.?|number|#))[ ]*[:#]?[ ]*(?P<id>(?-i:{_ID}))", 1, "id", _I),
+    _p("Part", rf"(?:备件|零件|配件|物料)(?:编号|号|编码){_ZH_SEP}(?P<id>(?-i:{_ID}))", 1, "id", _I),
+    _p("SerialNumber", rf"(?:序列号|出厂编号){_ZH_SEP}(?P<id>(?-i:{_ID}))", 1, "id", _I),
+    _p("WorkOrder", rf"(?:工单|维修单)(?:号|编号)?{_ZH_SEP}(?P<id>(?-i:{_ID}))", 1, "id", _I),
+    _p("Model", rf"型号{_ZH_SEP}(?P<id>(?-i:[A-Z0-9]*\d[A-Z0-9]*(?:-[A-Z0-9]+)*))\b", 2, "id", _I),
+    _p("ErrorCode", rf"(?:故障|错误|报警)(?:代码|码|号){_ZH_SEP}(?P<id>{_ZH_CODE})\b", 2, "id", _I),
     _p(
         "Model",
         r"\bmodel[ ]*(?:no\.?|number|#)?[ ]*[:#]?[ ]*(?P<id>(?-i:[A-Z0-9]*\d[A-Z0-9]*(?:-[A-Z0-9]+)*))\b",
@@ -105,6 +123,7 @@ def _is_noise(label: str, text: str) -> bool:
 
 
 def _candidates(text: str, per_pattern: int) -> list[PatternMatch]:
+    text = text.translate(_HALF_WIDTH)
     found: list[PatternMatch] = []
     for pattern in PATTERNS:
         for match in itertools.islice(pattern.regex.finditer(text), per_pattern):

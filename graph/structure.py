@@ -12,14 +12,22 @@ from graph.facts import ChunkInput, Mention, RelationFact, make_mention
 Scanner = Callable[[str, str], list[Mention]]
 
 _ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("part", re.compile(r"\b(?:parts?(?: (?:numbers?|no\.?))?|p/n|spares?|order(?:ing)? (?:no\.?|numbers?))\b", re.I)),
-    ("code", re.compile(r"\b(?:codes?|alarms?|messages?|display|led|indicator)\b", re.I)),
-    ("cause", re.compile(r"\b(?:causes?|reasons?|why)\b", re.I)),
+    # Each role also knows its Chinese header words (备件编号, 故障代码, 可能原因, 处理方法, 故障现象).
+    (
+        "part",
+        re.compile(
+            r"\b(?:parts?(?: (?:numbers?|no\.?))?|p/n|spares?|order(?:ing)? (?:no\.?|numbers?))\b|"
+            r"备件|零件|件号|配件",
+            re.I,
+        ),
+    ),
+    ("code", re.compile(r"\b(?:codes?|alarms?|messages?|display|led|indicator)\b|代码|代号|报警", re.I)),
+    ("cause", re.compile(r"\b(?:causes?|reasons?|why)\b|原因", re.I)),
     (
         "action",
         re.compile(
             r"\b(?:remed(?:y|ies)|actions?|solutions?|corrective|fix|what to do|resolution|"
-            r"correction|recommend\w*|repair)\b",
+            r"correction|recommend\w*|repair)\b|处理|排除|措施|对策|解决|维修方法",
             re.I,
         ),
     ),
@@ -27,7 +35,7 @@ _ROLE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "symptom",
         re.compile(
             r"\b(?:symptoms?|problems?|faults?|troubles?|conditions?|issues?|malfunctions?|"
-            r"indications?|observations?|failures?|errors?)\b",
+            r"indications?|observations?|failures?|errors?)\b|现象|故障|问题|症状",
             re.I,
         ),
     ),

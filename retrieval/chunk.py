@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from retrieval.cjk import SENTENCE_BOUNDARY
 from retrieval.config import ChunkConfig
 from retrieval.parse.base import table_text
 from retrieval.types import Block, BlockKind, Chunk, ParsedDocument, make_chunk_id
@@ -50,7 +51,7 @@ _HEADER_MAX_WORDS = 6
 _SPLIT_LEVELS = (
     (re.compile(r"\n\s*\n"), "\n\n"),
     (re.compile(r"\n"), "\n"),
-    (re.compile(r"(?<=[.!?;:])\s+"), " "),
+    (SENTENCE_BOUNDARY, ""),  # Latin and Chinese (。！？；) sentence ends; keeps every character
     (re.compile(r"\s+"), " "),
 )
 

@@ -18,7 +18,7 @@ from typing import Any
 from .config import SearchConfig
 from .embed import Embedder
 from .fusion import reciprocal_rank_fusion
-from .index.base import Hit, PayloadFields, SearchFilter, VectorIndex
+from .index.base import DENSE_ML, Hit, PayloadFields, SearchFilter, VectorIndex
 from .sparse import Bm25Encoder
 
 logger = logging.getLogger(__name__)
@@ -83,11 +83,14 @@ class HybridSearcher:
         embedder: Embedder,
         sparse: Bm25Encoder | None = None,
         config: SearchConfig | None = None,
+        multilingual: Embedder | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.sparse = sparse or Bm25Encoder()
         self.config = config or SearchConfig()
+        # Second dense source over the "dense_ml" vector: finds passages in another language.
+        self.multilingual = multilingual
 
     def search(
         self,
@@ -156,6 +159,11 @@ class HybridSearcher:
             started = time.perf_counter()
             ranked["dense"] = self.index.search(vector, flt, n)
             timings["dense"] = _ms_since(started)
+            if self.multilingual is not None:
+                started = time.perf_counter()
+                vector_ml = self.multilingual.embed_query(text)
+                ranked[DENSE_ML] = self.index.search(vector_ml, flt, n, using=DENSE_ML)
+                timings[DENSE_ML] = _ms_since(started)
         if mode in (SearchMode.SPARSE, SearchMode.HYBRID):
             started = time.perf_counter()
             ranked["sparse"] = self.index.search_sparse(self.sparse.encode_query(text), flt, n)

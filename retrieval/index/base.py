@@ -1,9 +1,11 @@
 """The passage index interface shared by the Qdrant and in-memory backends.
 
-Every passage is one point: a dense vector (``"dense"``), an optional BM25 sparse vector
+Every passage is one point: a dense vector (``"dense"``, MiniLM), an optional multilingual dense
+vector (``"dense_ml"``, see ``retrieval.embed.MultilingualUseEmbedder``: a Chinese question finds
+English passages through it while English keeps MiniLM's recall), an optional BM25 sparse vector
 (``"bm25"``, see ``retrieval.sparse``) and a payload::
 
-    chunk_id, collection_id, document_id, version_id, page, heading_path, kind, text
+    chunk_id, collection_id, document_id, version_id, page, heading_path, kind, text, lang
 
 Ids (collection, document, version) are stored as strings so that integer primary keys and
 content hashes index the same way (Qdrant keyword indexes); ``page`` is an integer or None.
@@ -25,6 +27,7 @@ import numpy as np
 
 __all__ = [
     "DENSE",
+    "DENSE_ML",
     "SPARSE",
     "PAYLOAD_INDEXES",
     "SparseVector",
@@ -36,6 +39,7 @@ __all__ = [
 ]
 
 DENSE = "dense"
+DENSE_ML = "dense_ml"
 SPARSE = "bm25"
 
 # Payload fields with an index: name -> Qdrant schema type.
@@ -90,7 +94,9 @@ class IndexPoint:
         heading_path: headings from the document root down to the passage.
         kind: chunk kind (e.g. ``"text"``, ``"table"``, ``"procedure"``, ``"record"``).
         sparse: BM25 document vector, or None when sparse search is not used.
-        extra: further payload fields (must not shadow the fields above).
+        vector_ml: multilingual embedding (unit length), or None; stored as ``dense_ml`` when
+            the collection was created with it.
+        extra: further payload fields (must not shadow the fields above), e.g. ``lang``.
     """
 
     chunk_id: str
@@ -104,6 +110,7 @@ class IndexPoint:
     kind: str = "text"
     sparse: SparseVector | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    vector_ml: Sequence[float] | np.ndarray | None = None
 
     def payload(self) -> dict[str, Any]:
         """The payload stored with the point."""
@@ -243,11 +250,14 @@ class VectorIndex(ABC):
     """A passage index: dense + sparse vectors with payload, filtered search."""
 
     @abstractmethod
-    def ensure_collection(self, dim: int) -> None:
+    def ensure_collection(self, dim: int, ml_dim: int | None = None) -> None:
         """Create the collection and its payload indexes if missing; check ``dim`` if present.
 
         Args:
             dim: dense vector size.
+            ml_dim: size of the multilingual ``dense_ml`` vector, None for none. A collection
+                created without it keeps working; its points simply carry no ``dense_ml``
+                and :meth:`search` with ``using=DENSE_ML`` finds nothing there.
 
         Raises:
             IndexConfigMismatch: the collection exists with another vector size.
@@ -281,13 +291,17 @@ class VectorIndex(ABC):
         """
 
     @abstractmethod
-    def search(self, vector: Sequence[float] | np.ndarray, flt: SearchFilter, top_k: int) -> list[Hit]:
+    def search(
+        self, vector: Sequence[float] | np.ndarray, flt: SearchFilter, top_k: int, using: str = DENSE
+    ) -> list[Hit]:
         """Dense nearest-neighbour search inside ``flt``.
 
         Args:
             vector: query embedding (unit length).
             flt: access and scope filter, applied inside the engine.
             top_k: hits to return.
+            using: which named vector, ``DENSE`` or ``DENSE_ML``; a collection without
+                ``DENSE_ML`` returns no hits for it.
 
         Returns:
             Hits ordered by descending cosine similarity.

@@ -15,16 +15,27 @@ from typing import Any
 import numpy as np
 
 from ..errors import CollectionMissing, IndexConfigMismatch
-from .base import Hit, IndexPoint, SearchFilter, SparseVector, VectorIndex, require_delete_fields
+from .base import (
+    DENSE,
+    DENSE_ML,
+    Hit,
+    IndexPoint,
+    SearchFilter,
+    SparseVector,
+    VectorIndex,
+    require_delete_fields,
+)
 
 __all__ = ["MemoryIndex"]
 
 
 class _Row:
-    __slots__ = ("vector", "sparse", "payload")
+    __slots__ = ("vectors", "sparse", "payload")
 
-    def __init__(self, vector: np.ndarray, sparse: dict[int, float], payload: dict[str, Any]) -> None:
-        self.vector = vector
+    def __init__(
+        self, vectors: dict[str, np.ndarray], sparse: dict[int, float], payload: dict[str, Any]
+    ) -> None:
+        self.vectors = vectors
         self.sparse = sparse
         self.payload = payload
 
@@ -35,12 +46,13 @@ class MemoryIndex(VectorIndex):
     def __init__(self) -> None:
         self._rows: dict[str, _Row] = {}
         self._dim: int | None = None
+        self._ml_dim: int | None = None
         self._lock = threading.RLock()
 
-    def ensure_collection(self, dim: int) -> None:
+    def ensure_collection(self, dim: int, ml_dim: int | None = None) -> None:
         with self._lock:
             if self._dim is None:
-                self._dim = dim
+                self._dim, self._ml_dim = dim, ml_dim
             elif self._dim != dim:
                 raise IndexConfigMismatch(f"collection has dim {self._dim}, asked for {dim}")
 
@@ -51,8 +63,14 @@ class MemoryIndex(VectorIndex):
             vec = np.asarray(p.vector, dtype=np.float32)
             if vec.shape != (dim,):
                 raise IndexConfigMismatch(f"point {p.chunk_id!r} has shape {vec.shape}, expected ({dim},)")
+            vectors = {DENSE: vec}
+            if p.vector_ml is not None and self._ml_dim is not None:
+                ml = np.asarray(p.vector_ml, dtype=np.float32)
+                if ml.shape != (self._ml_dim,):
+                    raise IndexConfigMismatch(f"point {p.chunk_id!r} has a {ml.shape} {DENSE_ML} vector")
+                vectors[DENSE_ML] = ml
             sparse = dict(zip(p.sparse.indices, p.sparse.values, strict=True)) if p.sparse else {}
-            rows[p.chunk_id] = _Row(vec, sparse, p.payload())
+            rows[p.chunk_id] = _Row(vectors, sparse, p.payload())
         with self._lock:
             self._rows.update(rows)
 
@@ -73,13 +91,17 @@ class MemoryIndex(VectorIndex):
             for cid in doomed:
                 del self._rows[cid]
 
-    def search(self, vector: Sequence[float] | np.ndarray, flt: SearchFilter, top_k: int) -> list[Hit]:
+    def search(
+        self, vector: Sequence[float] | np.ndarray, flt: SearchFilter, top_k: int, using: str = DENSE
+    ) -> list[Hit]:
         self._require_dim()
+        if using not in (DENSE, DENSE_ML):
+            raise ValueError(f"unknown vector {using!r}")
         if flt.is_empty:
             return []
         q = np.asarray(vector, dtype=np.float32)
-        candidates = self._matching(flt)
-        scored = [(float(row.vector @ q) / _norms(row.vector, q), cid, row) for cid, row in candidates]
+        candidates = [(cid, row, row.vectors.get(using)) for cid, row in self._matching(flt)]
+        scored = [(float(v @ q) / _norms(v, q), cid, row) for cid, row, v in candidates if v is not None]
         return _top(scored, top_k)
 
     def search_sparse(self, sparse: SparseVector, flt: SearchFilter, top_k: int) -> list[Hit]:

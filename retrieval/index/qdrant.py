@@ -19,6 +19,7 @@ from ..config import IndexConfig
 from ..errors import CollectionMissing, IndexConfigMismatch, IndexUnavailable, VectorIndexError
 from .base import (
     DENSE,
+    DENSE_ML,
     PAYLOAD_INDEXES,
     SPARSE,
     Hit,
@@ -48,6 +49,7 @@ class QdrantIndex(VectorIndex):
         self._client = client
         self.config = config
         self._name = config.collection
+        self._has_ml: bool | None = None  # does the collection store DENSE_ML? (asked once)
 
     @classmethod
     def connect(cls, config: IndexConfig) -> QdrantIndex:
@@ -77,19 +79,26 @@ class QdrantIndex(VectorIndex):
 
     # --- writes --------------------------------------------------------------------------------
 
-    def ensure_collection(self, dim: int) -> None:
+    def ensure_collection(self, dim: int, ml_dim: int | None = None) -> None:
         if self._call(self._client.collection_exists, self._name):
             self._check_dim(dim)
+            if ml_dim is not None and not self._stores_ml():
+                # Qdrant cannot add a named vector to an existing collection: re-index into a
+                # new collection to search this one across languages.
+                logger.warning(
+                    "collection %r has no %s vector; cross-language search is off", self._name, DENSE_ML
+                )
         else:
-            self._create(dim)
+            self._create(dim, ml_dim)
         for field, schema in PAYLOAD_INDEXES.items():
             self._create_payload_index(field, schema)
 
     def upsert(self, points: Sequence[IndexPoint]) -> None:
         from qdrant_client import models
 
+        with_ml = any(p.vector_ml is not None for p in points) and self._stores_ml()
         for start in range(0, len(points), UPSERT_BATCH):
-            batch = [_to_point_struct(p, models) for p in points[start : start + UPSERT_BATCH]]
+            batch = [_to_point_struct(p, models, with_ml) for p in points[start : start + UPSERT_BATCH]]
             self._call(self._client.upsert, self._name, points=batch, wait=True)
 
     def delete_by_filter(
@@ -112,10 +121,14 @@ class QdrantIndex(VectorIndex):
 
     # --- reads ---------------------------------------------------------------------------------
 
-    def search(self, vector: Sequence[float] | np.ndarray, flt: SearchFilter, top_k: int) -> list[Hit]:
+    def search(
+        self, vector: Sequence[float] | np.ndarray, flt: SearchFilter, top_k: int, using: str = DENSE
+    ) -> list[Hit]:
         from qdrant_client import models
 
-        if flt.is_empty:
+        if using not in (DENSE, DENSE_ML):
+            raise ValueError(f"unknown vector {using!r}")
+        if flt.is_empty or (using == DENSE_ML and not self._stores_ml()):
             return []
         hnsw = self.config.hnsw
         params = models.SearchParams(
@@ -123,7 +136,7 @@ class QdrantIndex(VectorIndex):
             acorn=models.AcornSearchParams(enable=True) if hnsw.acorn else None,
         )
         query = np.asarray(vector, dtype=np.float32).tolist()
-        return self._query(query, DENSE, flt, top_k, params)
+        return self._query(query, using, flt, top_k, params)
 
     def search_sparse(self, sparse: SparseVector, flt: SearchFilter, top_k: int) -> list[Hit]:
         from qdrant_client import models
@@ -194,25 +207,27 @@ class QdrantIndex(VectorIndex):
             for p in response.points
         ]
 
-    def _create(self, dim: int) -> None:
+    def _create(self, dim: int, ml_dim: int | None = None) -> None:
         from qdrant_client import models
 
         hnsw = self.config.hnsw
+        vector_params = {
+            name: models.VectorParams(
+                size=size,
+                distance=models.Distance.COSINE,
+                hnsw_config=models.HnswConfigDiff(
+                    m=hnsw.m, ef_construct=hnsw.ef_construct, full_scan_threshold=hnsw.full_scan_threshold_kb
+                ),
+            )
+            for name, size in ((DENSE, dim), (DENSE_ML, ml_dim))
+            if size is not None
+        }
+        self._has_ml = None
         try:
             self._call(
                 self._client.create_collection,
                 self._name,
-                vectors_config={
-                    DENSE: models.VectorParams(
-                        size=dim,
-                        distance=models.Distance.COSINE,
-                        hnsw_config=models.HnswConfigDiff(
-                            m=hnsw.m,
-                            ef_construct=hnsw.ef_construct,
-                            full_scan_threshold=hnsw.full_scan_threshold_kb,
-                        ),
-                    )
-                },
+                vectors_config=vector_params,
                 sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
             )
         except VectorIndexError:
@@ -230,6 +245,12 @@ class QdrantIndex(VectorIndex):
         else:
             field_schema = models.PayloadSchemaType(schema)
         self._call(self._client.create_payload_index, self._name, field, field_schema=field_schema, wait=True)
+
+    def _stores_ml(self) -> bool:
+        if self._has_ml is None:
+            vectors = self._call(self._client.get_collection, self._name).config.params.vectors
+            self._has_ml = isinstance(vectors, dict) and DENSE_ML in vectors
+        return self._has_ml
 
     def _check_dim(self, dim: int) -> None:
         info = self._call(self._client.get_collection, self._name)
@@ -273,8 +294,10 @@ def _to_filter(flt: SearchFilter) -> Any:
     return models.Filter(must=must)
 
 
-def _to_point_struct(p: IndexPoint, models: Any) -> Any:
+def _to_point_struct(p: IndexPoint, models: Any, with_ml: bool = False) -> Any:
     vector: dict[str, Any] = {DENSE: np.asarray(p.vector, dtype=np.float32).tolist()}
+    if with_ml and p.vector_ml is not None:
+        vector[DENSE_ML] = np.asarray(p.vector_ml, dtype=np.float32).tolist()
     if p.sparse:
         vector[SPARSE] = models.SparseVector(indices=list(p.sparse.indices), values=list(p.sparse.values))
     return models.PointStruct(id=point_id(p.chunk_id), vector=vector, payload=p.payload())

@@ -14,6 +14,7 @@ import logging
 import time
 from pathlib import Path
 
+from retrieval import cjk
 from retrieval.config import ParseConfig
 from retrieval.errors import DocumentError, ParseError
 from retrieval.parse.base import BlockBuilder, Parser, ProgressCallback, table_text
@@ -107,6 +108,7 @@ def parse_file(
             "no extractable text (a scanned PDF? OCR is not supported)" if kind is FileKind.PDF else "no text"
         )
         raise ParseError(name, reason)
+    document = cjk.normalize_document(document)  # full-width codes (ＭＳ－５０２０) made searchable
     logger.info(
         "parsed %s as %s: %d blocks in %.2f s",
         name,

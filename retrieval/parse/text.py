@@ -7,6 +7,7 @@ import logging
 import re
 from pathlib import Path
 
+from retrieval import cjk
 from retrieval.config import ParseConfig
 from retrieval.parse.base import BlockBuilder, Parser, ProgressCallback, decode_text
 from retrieval.parse.rst_tables import TextTable, split_tables
@@ -60,6 +61,11 @@ class TextParser(Parser):
 def _paragraph(paragraph: str, builder: BlockBuilder, page: int | None, underline_levels: list[str]) -> None:
     lines = [line.rstrip() for line in paragraph.split("\n") if line.strip()]
     while lines:
+        cjk_level = cjk.heading_level(lines[0])  # 第一章 / 一、 / （一）: Chinese numbered headings
+        if cjk_level is not None:
+            builder.heading(lines[0], cjk_level, page)
+            lines = lines[1:]
+            continue
         # "Title\n=====" (optionally overlined too) -> heading; levels in order of first use
         if (
             len(lines) >= 2
@@ -80,7 +86,7 @@ def _paragraph(paragraph: str, builder: BlockBuilder, page: int | None, underlin
             continue
         body: list[str] = []
         while lines and not (_STEP.match(lines[0]) or _BULLET.match(lines[0])):
-            if len(lines) >= 2 and _UNDERLINE.match(lines[1]):
+            if (len(lines) >= 2 and _UNDERLINE.match(lines[1])) or (body and cjk.heading_level(lines[0])):
                 break
             body.append(lines.pop(0))
         if not body:  # a stray underline line
@@ -92,7 +98,7 @@ def _paragraph(paragraph: str, builder: BlockBuilder, page: int | None, underlin
         if is_code or is_preformatted:
             builder.add(BlockKind.CODE, "\n".join(body), page)
         else:
-            builder.add(BlockKind.PARAGRAPH, " ".join(" ".join(body).split()), page)
+            builder.add(BlockKind.PARAGRAPH, cjk.join_lines(body), page)
 
 
 def _items(lines: list[str], builder: BlockBuilder, page: int | None) -> list[str]:
