@@ -96,7 +96,7 @@ def _index(index, bm25, chunks, vectors, version_id: str) -> None:  # type: igno
                     page=c.page_start,
                     heading_path=tuple(c.heading_path),
                     kind=str(c.kind),
-                    sparse=bm25.encode_document(c.embed_text),
+                    sparse=bm25.encode_document(c.embed_text, "1"),
                     extra={
                         "ordinal": c.ordinal,
                         "page_end": c.page_end,

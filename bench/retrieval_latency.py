@@ -62,7 +62,7 @@ def _load(index, texts, vectors, bm25) -> float:
                 f"v{i // 40}",
                 texts[i],
                 page=i % 300 + 1,
-                sparse=bm25.encode_document(texts[i]),
+                sparse=bm25.encode_document(texts[i], str(i % N_COLLECTIONS)),
             )
             for i in range(s, min(s + batch, len(texts)))
         ]

@@ -353,6 +353,22 @@ RETURN DISTINCT e.key AS key, e.type AS label, e.name AS name, matched, method
 LIMIT $limit
 """
 
+# How many readable passages mention each linked entity, and how many readable passages exist:
+# the document frequency that tells a specific name from a generic one (queries.is_specific).
+ENTITY_CHUNK_COUNTS = """
+CALL () {
+  MATCH (c:Chunk) WHERE c.collection_id IN $collections
+  RETURN count(c) AS total
+}
+CALL () {
+  UNWIND $keys AS key
+  MATCH (e:Entity {key: key})
+  RETURN collect({key: key, chunks: COUNT { MATCH (e)-[:MENTIONED_IN]->(c:Chunk)
+                                            WHERE c.collection_id IN $collections }}) AS counts
+}
+RETURN total, counts
+"""
+
 LINK_FULLTEXT = f"""
 CALL db.index.fulltext.queryNodes('{FULLTEXT_INDEX}', $search, {{limit: $limit}}) YIELD node, score
 WHERE {visible_node("node")}

@@ -165,6 +165,93 @@ def question_norms(question: str, max_ngram: int = 10) -> list[str]:
     return list(norms)
 
 
+# Labels whose entities name one thing: a code, a part or model number, a serial, a work order,
+# a standard, a named asset. Still generic when many passages of the collection mention it.
+SPECIFIC_LABELS = frozenset(
+    {"ErrorCode", "Part", "Model", "SerialNumber", "FirmwareVersion", "WorkOrder", "Standard", "Equipment"}
+)
+# Curated domain terms (lexicon): specific only when rare in the collection.
+NAME_LABELS = frozenset({"Component", "Symptom", "FailureMode", "Cause", "Procedure"})
+# Everything else never seeds graph passages: actions are generic verbs ("change" links to the
+# action "replace", whose passages took rank 1 for the wrong reason, issue 12), and person,
+# organisation and site names come from statistical NER, which tags words such as "slave",
+# "run" or "raid5" in manuals.
+MAX_SPECIFIC_SHARE = 0.02
+MAX_CODE_SHARE = 0.05
+MIN_SPECIFIC_CHUNKS = 3
+
+
+def is_specific(
+    label: str,
+    chunk_count: int,
+    total_chunks: int,
+    *,
+    max_share: float = MAX_SPECIFIC_SHARE,
+    min_chunks: int = MIN_SPECIFIC_CHUNKS,
+) -> bool:
+    """Whether a linked entity may seed graph-boosted passages.
+
+    Args:
+        label: the entity's type label.
+        chunk_count: passages of the readable collections that mention it.
+        total_chunks: passages of the readable collections.
+        max_share: a name mentioned by more than this share of the passages is generic.
+        min_chunks: ... unless it is mentioned by at most this many (small collections).
+
+    Returns:
+        True for codes, part numbers, models and the like unless more than 5% of the passages
+        mention them, and for lexicon names (components, symptoms...) rare in the collection;
+        False for actions, NER names (person, organisation, site) and common names.
+    """
+    if chunk_count <= 0:
+        return False
+    if label in SPECIFIC_LABELS:
+        return chunk_count <= max(min_chunks, MAX_CODE_SHARE * total_chunks)
+    if label in NAME_LABELS:
+        return chunk_count <= max(min_chunks, max_share * total_chunks)
+    return False
+
+
+def specific_entities(
+    driver: Any,
+    linked: Sequence[LinkedEntity],
+    collections: Sequence[str],
+    *,
+    config: QueryConfig | None = None,
+    database: str | None = None,
+) -> list[LinkedEntity]:
+    """The linked entities that may seed graph-boosted passages (see :func:`is_specific`).
+
+    Args:
+        driver: a ``neo4j.Driver``.
+        linked: entities from :func:`link_entities`.
+        collections: collection ids the asking user may read (the statistics cover only these).
+        config: limits and timeout.
+        database: database name.
+
+    Returns:
+        The specific ones, in the given order.
+
+    Raises:
+        GraphUnavailable / GraphQueryError: Neo4j failed.
+    """
+    if not linked:
+        return []
+    cfg = config or QueryConfig()
+    rows = _run(
+        driver,
+        cypher.ENTITY_CHUNK_COUNTS,
+        cfg,
+        database,
+        keys=[le.entity.key for le in linked],
+        collections=_collections(collections),
+    )
+    row = rows[0] if rows else {"total": 0, "counts": []}
+    counts = {str(c["key"]): int(c["chunks"]) for c in row["counts"] or []}
+    total = int(row["total"] or 0)
+    return [le for le in linked if is_specific(le.entity.label, counts.get(le.entity.key, 0), total)]
+
+
 def link_entities(
     driver: Any,
     question: str,

@@ -25,6 +25,7 @@ embedder's tokenizer in production; ``whitespace_token_count`` keeps unit tests 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Callable, Iterable
@@ -121,8 +122,9 @@ def chunk_document(
     for block in document.blocks:
         chunker.add(block)
     chunker.flush()
-    logger.debug("chunked %r into %d chunks", document.metadata.title, len(chunker.chunks))
-    return chunker.chunks
+    chunks = chunker.merge_stubs()
+    logger.debug("chunked %r into %d chunks", document.metadata.title, len(chunks))
+    return chunks
 
 
 class _Chunker:
@@ -173,6 +175,61 @@ class _Chunker:
                 self._emit([block], block.text, path, kind=block.kind)
             return
         self._emit(blocks, text, path, kind=kind)
+
+    def merge_stubs(self) -> list[Chunk]:
+        """Chunks with the stubs (below ``min_content_words``) merged into a neighbour.
+
+        A stub goes into the chunk before it, else the one after it, when that neighbour is
+        prose (not a table or record) and the joined text fits the budget. A stub without any
+        word that fits nowhere (a page number) is dropped; one with words stays as it is.
+        Ordinals and chunk ids are renumbered.
+        """
+        minimum = self.config.min_content_words
+        if minimum <= 0 or len(self.chunks) < 2:
+            return self.chunks
+        kept: list[Chunk] = []
+        carry: list[Chunk] = []  # stubs waiting for the next chunk (none before them took them)
+        for chunk in self.chunks:
+            if chunk.kind is not BlockKind.RECORD and _content_words(chunk.text) < minimum:
+                if kept and not carry and (merged := self._joined(kept[-1], chunk, stub_first=False)):
+                    kept[-1] = merged
+                else:
+                    carry.append(chunk)
+                continue
+            for stub in reversed(carry):
+                merged = self._joined(chunk, stub, stub_first=True)
+                if merged is not None:
+                    chunk = merged
+                elif _content_words(stub.text):
+                    kept.append(stub)
+                else:
+                    logger.debug("dropped a stub chunk %r under %r", stub.text[:40], stub.heading_path)
+            carry = []
+            kept.append(chunk)
+        kept.extend(c for c in carry if _content_words(c.text))
+        return [
+            dataclasses.replace(c, ordinal=i, chunk_id=make_chunk_id(self.version, i))
+            for i, c in enumerate(kept)
+        ]
+
+    def _joined(self, chunk: Chunk, stub: Chunk, *, stub_first: bool) -> Chunk | None:
+        if chunk.kind in (BlockKind.TABLE, BlockKind.RECORD) or chunk.rows:
+            return None
+        text = f"{stub.text}\n{chunk.text}" if stub_first else f"{chunk.text}\n{stub.text}"
+        prefix, _ = self._prefix(chunk.heading_path)
+        embed_text = f"{prefix}\n{_without_rule_lines(text)}"
+        tokens = self.count(embed_text)
+        if tokens > self.config.max_tokens:
+            return None
+        pages = [p for c in (chunk, stub) for p in (c.page_start, c.page_end) if p is not None]
+        return dataclasses.replace(
+            chunk,
+            text=text,
+            embed_text=embed_text,
+            token_count=tokens,
+            page_start=min(pages) if pages else None,
+            page_end=max(pages) if pages else None,
+        )
 
     # --- merging and splitting -------------------------------------------------------------
 
@@ -386,6 +443,15 @@ def _is_label_cycle(labels: list[str]) -> bool:
         return False
     in_step = sum(label == labels[i % period] for i, label in enumerate(labels))
     return 4 * in_step >= 3 * len(labels)
+
+
+def _content_words(text: str) -> int:
+    """Runs of letters (any script; a Han run counts once per character): what a stub lacks."""
+    return sum(len(w) if _HAN_RUN.fullmatch(w) else 1 for w in _WORD.findall(text))
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+_HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 
 def _is_rule_only(text: str) -> bool:

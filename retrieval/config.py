@@ -179,15 +179,20 @@ class ChunkConfig:
             special tokens, hence 254.
         min_split_tokens: a split piece is never cut smaller than this when a better cut exists.
         heading_separator: joins the heading path in the context line of each chunk.
+        min_content_words: a chunk with fewer words (runs of letters) than this, such as a page
+            number "- 103 -" or a lone caption, is merged into its neighbour; one with no word at
+            all that fits nowhere is dropped. 0 keeps every chunk. Records never merge.
     """
 
     max_tokens: int = 254
     min_split_tokens: int = 16
     heading_separator: str = " > "
+    min_content_words: int = 2
 
     def __post_init__(self) -> None:
         _check_range("max_tokens", self.max_tokens, 16, 8192)
         _check_range("min_split_tokens", self.min_split_tokens, 1, self.max_tokens // 2)
+        _check_range("min_content_words", self.min_content_words, 0, 50)
         if not self.heading_separator:
             raise ValueError("heading_separator must not be empty")
 

@@ -166,7 +166,8 @@ class HybridSearcher:
                 timings[DENSE_ML] = _ms_since(started)
         if mode in (SearchMode.SPARSE, SearchMode.HYBRID):
             started = time.perf_counter()
-            ranked["sparse"] = self.index.search_sparse(self.sparse.encode_query(text), flt, n)
+            query = self.sparse.encode_query(text, flt.collection_ids)  # per-collection term ids
+            ranked["sparse"] = self.index.search_sparse(query, flt, n)
             timings["sparse"] = _ms_since(started)
         return ranked
 

