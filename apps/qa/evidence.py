@@ -25,7 +25,7 @@ from graph import (
     troubleshooting_paths,
 )
 from graph.errors import GraphError
-from graph.queries import WORK_ORDER_FILTER_BY_LABEL
+from graph.queries import WORK_ORDER_FILTER_BY_LABEL, specific_entities
 from retrieval.evidence_answer import Chain
 from retrieval.prompt import Candidate
 from retrieval.question import QuestionRoute
@@ -119,31 +119,54 @@ def _is_relevant(passages: list[Any], evidence: Evidence) -> bool:
 
 
 def _graph(query: str, route: QuestionRoute, allowed: list[str], evidence: Evidence) -> list[Any]:
-    """Graph facts for the question; a graph outage degrades to passages only, and says so."""
+    """Graph facts for the question; a graph outage degrades to passages only, and says so.
+
+    The graph only adds: its passages and facts come from specific entities alone (a code, a
+    part or model number, a name rare in the readable collections; never an action such as
+    "replace" that "change" links to), and a fact is shown only when a passage it cites uses
+    its terms, so a lexicon synonym never renames what the document says.
+    """
     driver = wiring.neo4j_driver()
     try:
         linked = link_entities(driver, query, allowed, wiring.graph_extractor())
         if not linked:
             return []
         if route.intent == "aggregate":
+            # Counting work orders filters on actions too ("how often was X replaced").
             _aggregate(driver, query, linked, allowed, evidence)
-        else:
-            keys = [le.entity.key for le in linked]
-            if route.intent == "troubleshooting":
-                paths = troubleshooting_paths(driver, keys, allowed)
-                evidence.chains = [c for c in map(_chain, paths) if c is not None]
-                facts = [f for path in paths for f in (*path.steps, *path.extras)]
-            else:
-                facts = []
-            facts = facts or neighbourhood(driver, keys, allowed, hops=1)
-            for fact in _dedupe(facts)[:12]:
-                evidence.facts.append(_fact_dict(fact))
+            chunk_ids = list(dict.fromkeys(c for f in evidence.facts for c in f["chunk_ids"]))[:20]
+            return wiring.vector_index().retrieve(chunk_ids) if chunk_ids else []
+        specific = [le.entity.key for le in specific_entities(driver, linked, allowed)]
+        facts = []
+        if route.intent == "troubleshooting":
+            paths = troubleshooting_paths(driver, [le.entity.key for le in linked], allowed)
+            evidence.chains = [c for c in map(_chain, paths) if c is not None]
+            facts = [
+                f for path in paths if path.steps[0].head.key in specific for f in (*path.steps, *path.extras)
+            ]
+        if not facts and specific:
+            facts = neighbourhood(driver, specific, allowed, hops=1)
     except GraphError as e:
         logger.warning("graph retrieval failed, answering from passages only: %s", e)
         evidence.graph_error = str(e)
         return []
+    facts = _dedupe(facts)[:12]
+    cited = list(dict.fromkeys(c.chunk_id for f in facts for c in f.citations))
+    passages = {h.chunk_id: h for h in wiring.vector_index().retrieve(cited)} if cited else {}
+    for fact in facts:
+        texts = [passages[c.chunk_id].text for c in fact.citations if c.chunk_id in passages]
+        if _uses_terms_of(fact, texts):
+            evidence.facts.append(_fact_dict(fact))
     chunk_ids = list(dict.fromkeys(c for f in evidence.facts for c in f["chunk_ids"]))[:20]
-    return wiring.vector_index().retrieve(chunk_ids) if chunk_ids else []
+    return [passages[c] for c in chunk_ids if c in passages]
+
+
+def _uses_terms_of(fact: Any, texts: list[str]) -> bool:
+    """True when one cited passage contains every keyword term of both entity names."""
+    from retrieval.sparse import tokenize
+
+    wanted = set(tokenize(fact.head.name)) | set(tokenize(fact.tail.name))
+    return any(wanted <= set(tokenize(text)) for text in texts)
 
 
 def _aggregate(driver: Any, query: str, linked: list[Any], allowed: list[str], evidence: Evidence) -> None:
