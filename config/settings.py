@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # session/cookie choice, else Accept-Language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -107,7 +108,11 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "qa:portal"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The portal speaks English and Simplified Chinese (locale/zh_Hans); a browser asking for zh,
+# zh-cn or zh-hans gets Chinese.
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -186,6 +191,9 @@ QDRANT_PATH = Path(envstr("QDRANT_PATH", str(VAR_DIR / "qdrant")))
 EMBEDDING_MODEL_PATH = envstr("EMBEDDING_MODEL_PATH", "")  # empty: the packaged all-MiniLM-L6-v2
 # torch threads for embedding in web and worker processes (see MODEL_THREADS below).
 EMBEDDING_THREADS = envint("EMBEDDING_THREADS", 1, minimum=1)
+# A second, multilingual vector (USE v3, packaged) beside MiniLM's: questions find passages in
+# another language (bench/bilingual.py). Off: English-only search as before.
+EMBEDDING_MULTILINGUAL = envbool("EMBEDDING_MULTILINGUAL", True)
 CHUNK_MAX_TOKENS = envint("CHUNK_MAX_TOKENS", 256, minimum=32)
 
 MODEL_SERVER_URL = envstr("MODEL_SERVER_URL", "http://127.0.0.1:8081")

@@ -43,6 +43,16 @@ def embedder():  # type: ignore[no-untyped-def]
     )
 
 
+@functools.cache
+def multilingual_embedder():  # type: ignore[no-untyped-def]
+    """The ``dense_ml`` embedder (multilingual USE), or None when EMBEDDING_MULTILINGUAL is off."""
+    if not settings.EMBEDDING_MULTILINGUAL:
+        return None
+    from retrieval.embed import MultilingualUseEmbedder
+
+    return MultilingualUseEmbedder(num_threads=settings.EMBEDDING_THREADS)
+
+
 def index_config():  # type: ignore[no-untyped-def]
     from retrieval.config import IndexConfig
 
@@ -70,6 +80,7 @@ def searcher():  # type: ignore[no-untyped-def]
         embedder=embedder(),
         sparse=bm25_encoder(),
         config=SearchConfig(top_k=settings.QA_TOP_K),
+        multilingual=multilingual_embedder(),
     )
 
 

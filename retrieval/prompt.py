@@ -28,6 +28,33 @@ CHITCHAT_PROMPT = (
     "questions about the equipment manuals and maintenance records the user can access."
 )
 
+# Small models drift into English when the sources are English; a last line in the asker's
+# language keeps the answer there ("in the language of the question" alone was not enough for
+# Qwen 0.5B). English questions get no extra line, so English prompts stay as measured.
+_ANSWER_IN = {
+    "zh": "请用简体中文回答，代码、备件编号和数值照原文抄写。",
+    "ja": "日本語で答えてください。",
+    "ko": "한국어로 답하십시오.",
+    "de": "Antworte auf Deutsch.",
+    "fr": "Réponds en français.",
+    "es": "Responde en español.",
+}
+
+
+def answer_language_hint(question: str) -> str:
+    """The instruction that keeps the answer in the question's language ("" for English).
+
+    Args:
+        question: the user's question.
+
+    Returns:
+        One line in that language, or "" when the question is English or its language unknown.
+    """
+    from .language import detect_language
+
+    return _ANSWER_IN.get(detect_language(question), "")
+
+
 _CITATION = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
 
 
@@ -144,6 +171,8 @@ def build_messages(
     Returns:
         OpenAI-style messages.
     """
+    hint = answer_language_hint(question)
+    question = f"{question}\n\n{hint}" if hint else question
     if chitchat:
         return [{"role": "system", "content": CHITCHAT_PROMPT}, {"role": "user", "content": question}]
     blocks = [f"[{s.number}] ({s.label()})\n<<<\n{_defang(s.text)}\n>>>" for s in sources]
