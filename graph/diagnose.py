@@ -101,6 +101,7 @@ class Diagnosis:
     causes: list[RankedCause]
     orders_read: int = 0
     elapsed_ms: float = 0.0
+    paths: list[TroubleshootingPath] = field(default_factory=list)
 
 
 def _run(driver: Any, query: str, cfg: DiagnosisConfig, database: str | None, **params: Any) -> list[dict]:
@@ -203,11 +204,9 @@ def link_complaint(
                 1.0 if linked.method == "key" else max(0.8, _name_match(wanted, linked.entity)),
                 "exact",
             )
-    words = [
-        w
-        for w in _FULLTEXT_WORD.findall(complaint)
-        if w.lower() in wanted or w.lower()[:4] in {t[:4] for t in wanted}
-    ][:12]
+    # Stems as prefixes: the index does not stem, and "drifting" should find "ram drifts down".
+    words = sorted({w for t in wanted for w in _FULLTEXT_WORD.findall(t)})[:12]
+    words = [f"{w}*" if len(w) >= 4 else w for w in words]
     if words:
         for row in _run(
             driver,
@@ -365,7 +364,7 @@ def diagnose(
     )
     causes = rank(complaint, matches, chains, orders, limit=cfg.max_causes)
     elapsed = (time.perf_counter() - started) * 1000
-    return Diagnosis(complaint, found_asset, seeds, causes, len(orders), round(elapsed, 1))
+    return Diagnosis(complaint, found_asset, seeds, causes, len(orders), round(elapsed, 1), paths)
 
 
 def suggest(

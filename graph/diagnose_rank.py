@@ -34,6 +34,8 @@ SIMILAR_WEIGHT = 0.4
 SCOPE_WEIGHTS = {"asset": 1.0, "class": 0.5, "fleet": 0.25}
 #: A past work order counts as "this problem" when it names a linked entity or its text is this similar.
 MIN_RECORD_SIMILARITY = 0.35
+#: A chain whose seed matches this well lends its symptom's words to the record search.
+STRONG_MATCH = 0.8
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
 _STOPWORDS = frozenset(
@@ -231,17 +233,19 @@ def history_score(history: History) -> float:
 
 
 def relevant_orders(
-    query: set[str], seed_keys: Iterable[str], orders: Sequence[PastOrder]
+    queries: Sequence[set[str]], seed_keys: Iterable[str], orders: Sequence[PastOrder]
 ) -> list[tuple[PastOrder, float]]:
-    """The past work orders about this problem, each with its text similarity to the complaint.
+    """The past work orders about this problem, each with its text similarity to it.
 
     A work order is about the problem when it reports/addresses a linked entity or its text is at
-    least :data:`MIN_RECORD_SIMILARITY` similar to the complaint.
+    least :data:`MIN_RECORD_SIMILARITY` similar to one of ``queries`` (the complaint, and the
+    symptoms that the codes it names indicate: a record says "ram drifts", not "H-301").
     """
     seeds = set(seed_keys)
     found = []
     for order in orders:
-        sim = similarity(query, terms(order.text)) if order.text else 0.0
+        text = terms(order.text) if order.text else set()
+        sim = max((similarity(q, text) for q in queries), default=0.0)
         if seeds & set(order.problem_keys) or sim >= MIN_RECORD_SIMILARITY:
             found.append((order, sim))
     return found
@@ -277,12 +281,15 @@ def rank(
         manual = MANUAL_WEIGHT * seed_matches.get(chain.seed_key, 0.0)
         cause.score_parts["manual"] = max(cause.score_parts.get("manual", 0.0), manual)
         if all(f.key != chain.action_key for f in cause.fixes):
-            cites = tuple(dict.fromkeys(c for s in chain.steps for c in s.cites))
+            # The remedy's own passage first: it is the one that names cause and fix together.
+            remedy_first = sorted(chain.steps, key=lambda s: s.rel != "REMEDIED_BY")
+            cites = tuple(dict.fromkeys(c for s in remedy_first for c in s.cites))
             cause.fixes.append(Fix(chain.action_key, chain.action, chain.parts, cites))
         action_owner.setdefault(chain.action_key, [])
         if chain.cause_key not in action_owner[chain.action_key]:
             action_owner[chain.action_key].append(chain.cause_key)
-    matched = relevant_orders(query, seed_matches, orders)
+    strong = {c.symptom for c in chains if seed_matches.get(c.seed_key, 0.0) >= STRONG_MATCH}
+    matched = relevant_orders([query, *(terms(s) for s in sorted(strong))], seed_matches, orders)
     per_cause: dict[str, list[tuple[PastOrder, float]]] = {}
     for order, sim in matched:
         for action_key, action_name in order.actions:

@@ -34,7 +34,7 @@ WORK_ORDER_RELATIONS: dict[str, str] = {
     "Site": "LOCATED_AT",
 }
 #: Longest action cell taken whole as an Action entity; longer cells are only scanned.
-MAX_ACTION_WORDS = 8
+MAX_ACTION_WORDS = 12
 #: Characters of free text kept on the work order.
 MAX_TEXT_CHARS = 500
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")

@@ -22,8 +22,8 @@ from graph import (
     link_entities,
     neighbourhood,
     top_values,
-    troubleshooting_paths,
 )
+from graph.diagnose import Diagnosis, diagnose
 from graph.errors import GraphError
 from graph.queries import WORK_ORDER_FILTER_BY_LABEL, specific_entities
 from retrieval.evidence_answer import Chain
@@ -139,8 +139,10 @@ def _graph(query: str, route: QuestionRoute, allowed: list[str], evidence: Evide
         specific = [le.entity.key for le in specific_entities(driver, linked, allowed)]
         facts = []
         if route.intent == "troubleshooting":
-            paths = troubleshooting_paths(driver, [le.entity.key for le in linked], allowed)
-            evidence.chains = [c for c in map(_chain, paths) if c is not None]
+            # The cause card shows the diagnosis engine's ranking (manual chains + work-order history).
+            diagnosis = diagnose(driver, query, allowed, wiring.graph_extractor(), asset=_asset_of(linked))
+            paths = diagnosis.paths
+            evidence.chains = _chains(diagnosis)
             facts = [
                 f for path in paths if path.steps[0].head.key in specific for f in (*path.steps, *path.extras)
             ]
@@ -212,15 +214,24 @@ def _aggregate(driver: Any, query: str, linked: list[Any], allowed: list[str], e
     )
 
 
-def _chain(path: Any) -> Chain | None:
-    remedy = next((s for s in path.steps if s.rel == "REMEDIED_BY"), None)
-    if remedy is None:
-        return None
-    parts = tuple(dict.fromkeys(e.tail.name for e in path.extras if e.rel == "USES_PART"))
-    # The remedy's own passage first: it is the one that names cause and fix together.
-    ordered = (remedy, *(s for s in path.steps if s is not remedy), *path.extras)
-    chunk_ids = tuple(dict.fromkeys(c.chunk_id for f in ordered for c in f.citations))
-    return Chain(path.steps[0].head.name, remedy.head.name, remedy.tail.name, parts, chunk_ids)
+def _asset_of(linked: list[Any]) -> str | None:
+    return next((le.entity.key for le in linked if le.entity.label in ("Equipment", "Model")), None)
+
+
+def _chains(diagnosis: Diagnosis) -> list[Chain]:
+    """The ranked causes that a manual chain backs, best first, one chain per fix.
+
+    A fix known only from the work orders has no passage among the prompt's sources; the
+    Diagnose page shows it with its records.
+    """
+    chains = []
+    for cause in diagnosis.causes:
+        if not cause.chains:
+            continue
+        for fix in cause.fixes:
+            chunk_ids = tuple(dict.fromkeys(c.chunk_id for c in fix.cites))
+            chains.append(Chain(cause.chains[0].symptom, cause.name, fix.name, fix.parts, chunk_ids))
+    return chains
 
 
 def _dedupe(facts: list[Any]) -> list[Any]:

@@ -1,0 +1,153 @@
+"""JSON API of fault localisation (OpenAPI schema at /api/schema/)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.diagnose import services
+from apps.diagnose.forms import DiagnoseForm, SuggestForm
+from config.errors import UserError
+
+
+class CiteSerializer(serializers.Serializer):
+    chunk_id = serializers.CharField()
+    document_id = serializers.CharField()
+    page = serializers.IntegerField(allow_null=True)
+    label = serializers.CharField()
+    url = serializers.CharField(help_text="The passage viewer for this passage or record.")
+
+
+class FixSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    parts = serializers.ListField(child=serializers.CharField())
+    cites = CiteSerializer(many=True)
+
+
+class StepSerializer(serializers.Serializer):
+    head = serializers.CharField()
+    rel = serializers.CharField()
+    tail = serializers.CharField()
+    cites = CiteSerializer(many=True)
+
+
+class ChainSerializer(serializers.Serializer):
+    symptom = serializers.CharField()
+    steps = StepSerializer(many=True)
+
+
+class HistorySerializer(serializers.Serializer):
+    asset = serializers.IntegerField(
+        help_text="Work orders on the asked asset where a fix of this cause followed."
+    )
+    # "class" is a Python keyword: declared through the field name mapping below.
+    fleet = serializers.IntegerField()
+    total = serializers.IntegerField()
+    last_date = serializers.CharField(allow_null=True)
+    mean_days_between = serializers.FloatField(allow_null=True)
+    orders = serializers.ListField(child=serializers.CharField())
+
+    def get_fields(self):  # type: ignore[no-untyped-def]
+        fields = super().get_fields()
+        fields["class"] = serializers.IntegerField(
+            help_text="Work orders on other machines of the same model."
+        )
+        return fields
+
+
+class SimilarSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    date = serializers.CharField(allow_null=True)
+    text = serializers.CharField(allow_blank=True)
+    similarity = serializers.FloatField()
+    resolved_by = serializers.ListField(child=serializers.CharField())
+    cites = CiteSerializer(many=True)
+
+
+class CauseSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    name = serializers.CharField()
+    label = serializers.CharField(
+        help_text="Cause; Symptom/ErrorCode when the manual names no cause; Action for a "
+        "fix known only from the work orders."
+    )
+    score = serializers.FloatField(
+        help_text="manual (0-1) + history (0-0.8) + similar (0-0.4); see graph/diagnose_rank.py"
+    )
+    score_parts = serializers.DictField(child=serializers.FloatField())
+    fixes = FixSerializer(many=True)
+    parts = serializers.ListField(child=serializers.CharField())
+    chains = ChainSerializer(many=True)
+    history = HistorySerializer()
+    similar = SimilarSerializer(many=True)
+
+
+class DiagnosisSerializer(serializers.Serializer):
+    symptom = serializers.CharField()
+    asset_asked = serializers.CharField(allow_blank=True)
+    asset = inline_serializer(
+        "DiagnosedAsset",
+        {
+            "key": serializers.CharField(),
+            "label": serializers.CharField(),
+            "name": serializers.CharField(),
+            "class_size": serializers.IntegerField(),
+        },
+        allow_null=True,
+    )
+    seeds = inline_serializer(
+        "DiagnosisSeed",
+        {
+            "key": serializers.CharField(),
+            "label": serializers.CharField(),
+            "name": serializers.CharField(),
+            "match": serializers.FloatField(),
+        },
+        many=True,
+    )
+    causes = CauseSerializer(many=True)
+    orders_read = serializers.IntegerField(required=False)
+    elapsed_ms = serializers.FloatField(required=False)
+
+
+class SuggestionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    name = serializers.CharField()
+
+
+class DiagnoseView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("symptom", str, required=True, description="Symptom, error code or complaint."),
+            OpenApiParameter("asset", str, required=False, description="Equipment or model: key or name."),
+        ],
+        responses={200: DiagnosisSerializer},
+        summary="Rank the likely causes of a symptom on an asset, with fixes, parts, citations and history",
+    )
+    def get(self, request: Request) -> Response:
+        form = DiagnoseForm(request.query_params)
+        if not form.is_valid():
+            raise UserError(form.first_error())
+        return Response(services.run(request.user, form.cleaned_data["symptom"], form.cleaned_data["asset"]))
+
+
+class SuggestView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, required=True, description="What was typed so far."),
+            OpenApiParameter("kind", str, enum=["asset", "symptom"], required=True),
+        ],
+        responses={200: SuggestionSerializer(many=True)},
+        summary="Autocomplete for the Diagnose form: visible assets or symptoms/codes starting with q",
+    )
+    def get(self, request: Request) -> Response:
+        form = SuggestForm(request.query_params)
+        if not form.is_valid():
+            field, errors = next(iter(form.errors.items()))
+            raise UserError(f"{field}: {errors[0]}")
+        return Response(services.suggestions(request.user, form.cleaned_data["q"], form.cleaned_data["kind"]))

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DiagnoseConfig(AppConfig):
+    name = "apps.diagnose"
+    label = "diagnose"

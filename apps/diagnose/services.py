@@ -1,0 +1,136 @@
+"""Runs a diagnosis for a user (only the collections they may read) and makes it JSON-ready.
+
+Every cited chunk gets a label (document title and page) and the passage viewer's URL, so the page,
+the API and the portal show the same citations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from apps.accounts.access import readable_collection_ids
+from apps.documents.models import Document
+from config import wiring
+from graph.diagnose import Diagnosis, diagnose, suggest
+from graph.diagnose_rank import Cite, RankedCause
+
+MAX_SYMPTOM_CHARS = 500
+MAX_ASSET_CHARS = 200
+
+
+def run(user, symptom: str, asset: str = "") -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    collections = [str(c) for c in readable_collection_ids(user)]
+    if not collections:
+        return {"symptom": symptom, "asset": None, "asset_asked": asset, "seeds": [], "causes": []}
+    result = diagnose(
+        wiring.neo4j_driver(), symptom, collections, wiring.graph_extractor(), asset=asset or None
+    )
+    return as_dict(result, asset)
+
+
+def suggestions(user, text: str, kind: str) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    collections = [str(c) for c in readable_collection_ids(user)]
+    if not collections or not text.strip():
+        return []
+    found = suggest(wiring.neo4j_driver(), text[:MAX_ASSET_CHARS], kind, collections)
+    return [{"key": e.key, "label": e.label, "name": e.name} for e in found]
+
+
+def as_dict(result: Diagnosis, asset_asked: str = "") -> dict[str, Any]:
+    titles = _titles(result)
+    asset = result.asset
+    return {
+        "symptom": result.complaint,
+        "asset_asked": asset_asked,
+        "asset": (
+            {
+                "key": asset.entity.key,
+                "label": asset.entity.label,
+                "name": asset.entity.name,
+                "class_size": len(asset.class_keys),
+            }
+            if asset
+            else None
+        ),
+        "seeds": [
+            {"key": s.entity.key, "label": s.entity.label, "name": s.entity.name, "match": s.match}
+            for s in result.seeds
+        ],
+        "causes": [_cause(c, titles) for c in result.causes],
+        "orders_read": result.orders_read,
+        "elapsed_ms": result.elapsed_ms,
+    }
+
+
+def _cause(cause: RankedCause, titles: dict[str, str]) -> dict[str, Any]:
+    history = cause.history
+    return {
+        "key": cause.key,
+        "name": cause.name,
+        "label": cause.label,
+        "score": cause.score,
+        "score_parts": cause.score_parts,
+        "fixes": [
+            {"key": f.key, "name": f.name, "parts": list(f.parts), "cites": _cites(f.cites, titles)}
+            for f in cause.fixes
+        ],
+        "parts": cause.parts,
+        "chains": [
+            {
+                "symptom": chain.symptom,
+                "steps": [
+                    {"head": s.head, "rel": s.rel, "tail": s.tail, "cites": _cites(s.cites, titles)}
+                    for s in chain.steps
+                ],
+            }
+            for chain in cause.chains
+        ],
+        "history": {
+            "asset": history.asset,
+            "class": history.class_,
+            "fleet": history.fleet,
+            "total": history.total,
+            "last_date": history.last_date,
+            "mean_days_between": history.mean_days_between,
+            "orders": list(history.orders[:20]),
+        },
+        "similar": [
+            {
+                "key": s.key,
+                "date": s.date,
+                "text": s.text,
+                "similarity": s.similarity,
+                "resolved_by": list(s.resolved_by),
+                "cites": _cites(s.cites, titles),
+            }
+            for s in cause.similar
+        ],
+    }
+
+
+def _cites(cites: tuple[Cite, ...], titles: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        {
+            "chunk_id": c.chunk_id,
+            "document_id": c.document_id,
+            "page": c.page,
+            "label": titles.get(c.document_id, "document") + (f", p. {c.page}" if c.page else ""),
+            "url": reverse("qa:passage", args=[c.chunk_id]),
+        }
+        for c in dict.fromkeys(cites)
+    ]
+
+
+def _titles(result: Diagnosis) -> dict[str, str]:
+    ids = set()
+    for cause in result.causes:
+        for fix in cause.fixes:
+            ids |= {c.document_id for c in fix.cites}
+        for chain in cause.chains:
+            ids |= {c.document_id for s in chain.steps for c in s.cites}
+        for similar in cause.similar:
+            ids |= {c.document_id for c in similar.cites}
+    pks = [int(d) for d in ids if str(d).isdigit()]
+    return {str(pk): title for pk, title in Document.objects.filter(pk__in=pks).values_list("pk", "title")}
