@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "apps.documents",
     "apps.qa",
     "apps.graphbrowser",
+    "apps.diagnose",
 ]
 
 MIDDLEWARE = [

@@ -39,6 +39,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("documents/", include("apps.documents.urls")),
     path("graph/", include("apps.graphbrowser.urls")),
+    path("", include("apps.diagnose.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("apps.documents.api_urls")),
     path("api/", include("apps.accounts.api_urls")),
