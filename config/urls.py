@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -44,6 +45,9 @@ urlpatterns = [
     path("api/", include("apps.documents.api_urls")),
     path("api/", include("apps.accounts.api_urls")),
     path("healthz", healthz, name="healthz"),
+    # Language switcher (POST set_language) and the portal scripts' message catalogue.
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -3,6 +3,9 @@
 // through textContent, never as HTML.
 (function () {
   "use strict";
+  // Django's JavaScript catalogue (/jsi18n/) translates; without it the English text stands.
+  const _ = window.gettext || ((s) => s);
+  const interpolate = window.interpolate || ((fmt, args) => { let i = 0; return fmt.replace(/%s/g, () => String(args[i++])); });
   const form = document.getElementById("ask-form");
   if (!form) return;
   const thread = document.getElementById("thread");
@@ -44,7 +47,7 @@
   function renderSources(sources, facts) {
     sourcesEl.textContent = "";
     sourcesEl.classList.remove("muted");
-    if (!sources.length) sourcesEl.appendChild(el("p", { class: "muted" }, "No relevant passage found."));
+    if (!sources.length) sourcesEl.appendChild(el("p", { class: "muted" }, _("No relevant passage found.")));
     sources.forEach((s) => {
       const item = el("div", { class: "source", id: "source-" + s.number });
       const link = el("a", { href: passageUrl(s.chunk_id), target: "_blank" }, "[" + s.number + "] " + s.label);
@@ -54,21 +57,21 @@
     });
     factsEl.textContent = "";
     if (facts && facts.length) {
-      factsEl.appendChild(el("h3", {}, "Graph facts"));
+      factsEl.appendChild(el("h3", {}, _("Graph facts")));
       facts.forEach((f) => factsEl.appendChild(el("div", { class: "fact" }, f.text || JSON.stringify(f))));
     }
   }
 
   function feedbackButtons(answerId) {
     const box = el("div", { class: "feedback" });
-    [["Helpful", true], ["Not helpful", false]].forEach(([label, helpful]) => {
+    [[_("Helpful"), true], [_("Not helpful"), false]].forEach(([label, helpful]) => {
       const b = el("button", { type: "button", class: "secondary" }, label);
       b.addEventListener("click", async () => {
-        const comment = helpful ? "" : (window.prompt("What was wrong? (optional)") || "");
+        const comment = helpful ? "" : (window.prompt(_("What was wrong? (optional)")) || "");
         const url = form.dataset.feedbackUrl.replace("/0/", "/" + answerId + "/");
         const r = await fetch(url, { method: "POST", headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
                                      body: JSON.stringify({ is_helpful: helpful, comment: comment }) });
-        box.textContent = r.ok ? "Thanks for the feedback." : "Feedback could not be saved.";
+        box.textContent = r.ok ? _("Thanks for the feedback.") : _("Feedback could not be saved.");
       });
       box.appendChild(b);
     });
@@ -92,8 +95,8 @@
     target.textContent = "";
     if (!evidence || evidence.kind === "none" || !evidence.items || !evidence.items.length) return;
     target.hidden = false;
-    const title = notFound ? "Closest passages (they may not answer the question)"
-      : evidence.kind === "causes" ? "Likely causes from the manuals" : "From the documents";
+    const title = notFound ? _("Closest passages (they may not answer the question)")
+      : evidence.kind === "causes" ? _("Likely causes from the manuals") : _("From the documents");
     target.appendChild(el("h3", {}, title));
     if (evidence.kind === "causes") {
       const list = el("ol", { class: "causes" });
@@ -122,7 +125,7 @@
     target.textContent = "";
     sentences.forEach((s) => {
       const span = el("span", { class: "sentence" + (s.supported ? "" : " unsupported") });
-      if (!s.supported) span.title = "Not supported by its sources: " + s.reason;
+      if (!s.supported) span.title = _("Not supported by its sources:") + " " + s.reason;
       renderAnswer(span, s.text, sources);
       target.appendChild(span);
       target.appendChild(document.createTextNode(" "));
@@ -152,7 +155,7 @@
     turn.appendChild(answerEl);
     turn.appendChild(meta);
     thread.appendChild(turn);
-    statusEl.textContent = "Searching the documents…";
+    statusEl.textContent = _("Searching the documents…");
     button.disabled = true;
     let sources = [];
     let text = "";
@@ -162,11 +165,11 @@
       const response = await fetch(form.dataset.url, { method: "POST", body: body,
         headers: { "X-CSRFToken": csrf, "Accept": "text/event-stream" } });
       if (!response.ok) {
-        const problem = await response.json().catch(() => ({ error: "The server answered " + response.status }));
+        const problem = await response.json().catch(() => ({ error: interpolate(_("The server answered %s"), [response.status]) }));
         // 429 (asking too fast) and 503 (busy) say when to try again: keep Ask disabled until then.
         const waitS = parseInt(response.headers.get("Retry-After") || "", 10);
         if (waitS > 0) holdAskButton(waitS);
-        throw new Error(problem.error || ("The server answered " + response.status));
+        throw new Error(problem.error || interpolate(_("The server answered %s"), [response.status]));
       }
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
@@ -181,7 +184,7 @@
           } else if (event.event === "sources") {
             sources = event.sources;
             renderSources(sources, event.facts);
-            statusEl.textContent = "Generating the answer…";
+            statusEl.textContent = _("Generating the answer…");
           } else if (event.event === "evidence") {
             renderEvidence(evidenceEl, event, sources);
           } else if (event.event === "delta") {
@@ -194,7 +197,7 @@
             if (event.fell_back) {
               answerEl.textContent = "";
               answerEl.appendChild(el("p", { class: "fallback" },
-                "The model's answer was mostly not supported by its sources, so only the evidence above is shown."));
+                _("The model's answer was mostly not supported by its sources, so only the evidence above is shown.")));
             } else if (event.sentences && event.sentences.length) {
               renderChecked(answerEl, event.sentences, sources);
             } else {
@@ -208,7 +211,7 @@
               event.kv_cache_hit ? "KV cache hit" : ""].filter(Boolean).join(" · ");
             if (event.closest && event.closest.length) {
               const list = el("ul", { class: "closest" });
-              meta.appendChild(el("div", {}, "Closest passages:"));
+              meta.appendChild(el("div", {}, _("Closest passages:")));
               event.closest.forEach((c) => {
                 const li = el("li");
                 li.appendChild(el("a", { href: passageUrl(c.chunk_id), target: "_blank" }, c.label || c.chunk_id));
@@ -219,7 +222,7 @@
             const unsupported = (event.sentences || []).filter((s) => !s.supported).length;
             if (!event.grounded && !event.not_found) {
               turn.appendChild(el("p", { class: "ungrounded" },
-                "This answer cites none of its sources: check it against the numbered sources in the evidence panel."));
+                _("This answer cites none of its sources: check it against the numbered sources in the evidence panel.")));
             } else if (unsupported && !event.fell_back) {
               turn.appendChild(el("p", { class: "ungrounded" }, unsupported + " of " + event.sentences.length +
                 " sentences are not supported by the sources they cite (marked)."));
@@ -245,7 +248,7 @@
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const question = form.question.value.trim();
-    if (!question) { statusEl.textContent = "Please type a question."; return; }
+    if (!question) { statusEl.textContent = _("Please type a question."); return; }
     form.question.value = "";
     ask(question);
   });

@@ -2,14 +2,22 @@
 // polled once a second from the collection's JSON status endpoint. No framework.
 (function () {
   "use strict";
+  // Django's JavaScript catalogue (/jsi18n/) translates; without it the English text stands.
+  const _ = window.gettext || ((s) => s);
+  const interpolate = window.interpolate || ((fmt, args) => { let i = 0; return fmt.replace(/%s/g, () => String(args[i++])); });
   const form = document.getElementById("upload-form");
   const statusHolder = form || document.querySelector("[data-status-url]");
   if (!statusHolder) return;
   const statusUrl = statusHolder.dataset.statusUrl;
   const list = document.getElementById("upload-list");
   const ACTIVE = ["queued", "ingesting"];
-  const STAGES = [["stored", "Stored"], ["parsed", "Parsed"], ["chunked", "Chunked"], ["embedded", "Embedded"],
-                  ["indexed", "Indexed"], ["graph", "Graph"]];
+  const STAGES = [["stored", _("Stored")], ["parsed", _("Parsed")], ["chunked", _("Chunked")], ["embedded", _("Embedded")],
+                  ["indexed", _("Indexed")], ["graph", _("Graph")]];
+  const STATUS = {queued: _("Queued"), ingesting: _("Ingesting"), ready: _("Ready"), failed: _("Failed"),
+                  superseded: _("Superseded")};
+  const NEXT = {stored: _("stored"), parsed: _("parsed"), chunked: _("chunked"), embedded: _("embedded"),
+                indexed: _("indexed"), graph: _("graph")};
+  const STATE = {done: _("done"), running: _("running"), failed: _("failed"), pending: _("pending")};
 
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
@@ -29,28 +37,28 @@
     box.dataset.versionId = v.id;
     box.dataset.status = v.status;
     box.replaceChildren();
-    box.append(el("span", {class: "badge badge-" + v.status}, v.status.charAt(0).toUpperCase() + v.status.slice(1)));
+    box.append(el("span", {class: "badge badge-" + v.status}, STATUS[v.status] || v.status));
     const stages = el("ol", {class: "stages"});
     (v.stages || []).forEach((s) => stages.append(el("li", {class: "stage stage-" + s.state, "data-stage": s.stage,
-                                                         title: s.label + ": " + s.state}, s.label)));
+                                                         title: _(s.label) + ": " + (STATE[s.state] || s.state)}, _(s.label))));
     box.append(stages);
     const active = ACTIVE.includes(v.status);
     const bar = el("progress", {max: String(v.progress.total || 1), value: String(v.progress.done)});
     bar.hidden = !active;
     box.append(bar);
     box.append(el("span", {class: "progress-text muted"},
-                  active && v.progress.total ? v.next_stage + " " + v.progress.done + "/" + v.progress.total : ""));
+                  active && v.progress.total ? (NEXT[v.next_stage] || v.next_stage) + " " + v.progress.done + "/" + v.progress.total : ""));
     const error = el("p", {class: "version-error"}, v.error || "");
     error.hidden = !v.error;
     box.append(error);
     if (v.status === "failed" && form) box.append(retryButton(v));
     if (v.status === "ready" && v.chunk_count !== null) {
-      box.append(el("span", {class: "muted small"}, " " + v.chunk_count + " passages, searchable"));
+      box.append(el("span", {class: "muted small"}, " " + interpolate(_("%s passages, searchable"), [v.chunk_count])));
     }
   }
 
   function retryButton(v) {
-    const button = el("button", {type: "button", class: "secondary"}, "Retry");
+    const button = el("button", {type: "button", class: "secondary"}, _("Retry"));
     button.addEventListener("click", () => {
       fetch("/documents/versions/" + v.id + "/retry/", {method: "POST", credentials: "same-origin",
         headers: {"X-CSRFToken": csrfToken(), "Accept": "application/json"}})
@@ -62,7 +70,7 @@
 
   function pendingBox(name) {
     const box = el("div", {class: "version-status"});
-    box.append(el("span", {class: "badge badge-queued"}, "Uploading"));
+    box.append(el("span", {class: "badge badge-queued"}, _("Uploading")));
     const stages = el("ol", {class: "stages"});
     STAGES.forEach(([key, label]) => stages.append(el("li", {class: "stage stage-pending", "data-stage": key}, label)));
     box.append(stages, el("progress", {max: "100", value: "0"}), el("span", {class: "progress-text muted"}, ""));
@@ -88,10 +96,10 @@
     });
     xhr.addEventListener("load", () => {
       let body = {};
-      try { body = JSON.parse(xhr.responseText); } catch (e) { body = {error: "Upload failed (" + xhr.status + ")"}; }
+      try { body = JSON.parse(xhr.responseText); } catch (e) { body = {error: interpolate(_("Upload failed (%s)"), [xhr.status])}; }
       const result = (body.results || [])[0] || body;
       if (result.error) {
-        box.replaceChildren(el("span", {class: "badge badge-failed"}, "Rejected"), el("p", {class: "version-error"}, result.error));
+        box.replaceChildren(el("span", {class: "badge badge-failed"}, _("Rejected")), el("p", {class: "version-error"}, result.error));
         return;
       }
       render(box, result.version);
@@ -99,8 +107,8 @@
       schedule();
     });
     xhr.addEventListener("error", () => {
-      box.replaceChildren(el("span", {class: "badge badge-failed"}, "Failed"),
-                          el("p", {class: "version-error"}, "Network error while uploading; try again."));
+      box.replaceChildren(el("span", {class: "badge badge-failed"}, _("Failed")),
+                          el("p", {class: "version-error"}, _("Network error while uploading; try again.")));
     });
     xhr.send(data);
   }

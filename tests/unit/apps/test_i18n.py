@@ -1,0 +1,59 @@
+"""The portal in English and Simplified Chinese: Accept-Language, the language switcher, the
+compiled catalogues and the scripts' catalogue."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+
+@pytest.mark.django_db
+def test_a_browser_asking_for_chinese_gets_the_chinese_login_page(client):
+    r = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9,en;q=0.5")
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert '<html lang="zh-hans">' in page and "登录 Kenning" in page
+
+
+@pytest.mark.django_db
+def test_english_stays_the_default(client):
+    page = client.get(reverse("accounts:login")).content.decode()
+    assert '<html lang="en">' in page and "Log in to Kenning" in page
+
+
+def test_the_switcher_sets_chinese_for_the_session_and_back(client, personas):
+    client.force_login(personas.reader)
+    portal = reverse("qa:portal")
+    r = client.post(reverse("set_language"), {"language": "zh-hans", "next": portal})
+    assert r.status_code == 302 and r["Location"] == portal
+    page = client.get(portal).content.decode()
+    assert "向 Kenning 提问" in page and 'value="zh-hans" selected' in page
+    client.post(reverse("set_language"), {"language": "en", "next": portal})
+    assert "Ask Kenning" in client.get(portal).content.decode()
+
+
+def test_the_switcher_refuses_an_unknown_language_and_changes_nothing(client, personas):
+    client.force_login(personas.reader)
+    client.post(reverse("set_language"), {"language": "xx", "next": "/"})
+    assert "Ask Kenning" in client.get(reverse("qa:portal")).content.decode()
+
+
+def test_the_switcher_does_not_redirect_off_site(client, personas):
+    client.force_login(personas.reader)
+    r = client.post(reverse("set_language"), {"language": "zh-hans", "next": "https://evil.example/"})
+    assert r.status_code == 302 and "evil.example" not in r["Location"]
+
+
+def test_upload_stages_are_translated_on_the_collection_page(client, personas):
+    client.force_login(personas.owner)
+    url = reverse("documents:collection", args=[personas.collection.pk])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "将手册或记录导出文件拖放到此处" in page and "还没有文档" in page
+
+
+@pytest.mark.django_db
+def test_the_scripts_catalogue_carries_chinese_strings(client):
+    searching = json.dumps("正在检索文档…")[1:-1]  # the catalogue is JSON with \u escapes
+    body = client.get(reverse("javascript-catalog"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert searching in body and json.dumps("已解析")[1:-1] in body
+    assert searching not in client.get(reverse("javascript-catalog")).content.decode()
