@@ -22,13 +22,17 @@ _RULES: list[tuple[Intent, re.Pattern[str]]] = [
             r"\b(how many\b[\w\s-]{0,40}?\b(times|work ?orders?|failures|repairs|replacements|jobs|events|records|"
             r"breakdowns)|"
             r"how often (was|were|did|has|have)|number of (times|work ?orders?|failures|repairs|replacements)|"
-            r"most (common|frequent)|top \d+|frequen(cy|tly) (of|was|were)|statistics|trend)\b",
+            r"most (common|frequent)|top \d+|frequen(cy|tly) (of|was|were)|statistics|trend)\b|"
+            r"多少次|几次|次数|统计|最常见",  # Chinese: how many times, statistics, most common
             re.I,
         ),
     ),
     (
         "comparison",
-        re.compile(r"\b(compare|comparison|difference between|differ|versus|vs\.?|better than)\b", re.I),
+        re.compile(
+            r"\b(compare|comparison|difference between|differ|versus|vs\.?|better than)\b|区别|比较|不同|哪个好",
+            re.I,
+        ),
     ),
     (
         "troubleshooting",
@@ -37,7 +41,11 @@ _RULES: list[tuple[Intent, re.Pattern[str]]] = [
             r"leak(s|ing)?|nois[ey]|overheat\w*|vibrat\w*|stuck|shuts? (down|off)|what do i check|troubleshoot\w*|"
             r"cause[sd]?|why|code|what (do|should) i (do|check)|remed(y|ies)|fix|problem|symptom|"
             r"drifts?|creeps?|smok\w*|too (hot|slow|fast|loud)|no (power|pressure|output|response))\b|"
-            r"(?-i:\b(?:E|F|H|ERR|AL)-?\d{1,4}\b)",
+            r"(?-i:(?<![A-Za-z0-9])(?:E|F|H|ERR|AL)-?\d{1,4}(?![A-Za-z0-9]))|"
+            # Chinese: fault, alarm, leak, overheating, vibration, noise, trips, won't start, cause,
+            # what to do / check
+            r"故障|报警|报错|泄漏|漏油|漏水|过热|温度过高|振动|异响|噪声|跳闸|不出水|无法启动|不能启动|"
+            r"原因|怎么办|怎么处理|如何处理|检查什么|排除",
             re.I,
         ),
     ),
@@ -45,7 +53,7 @@ _RULES: list[tuple[Intent, re.Pattern[str]]] = [
         "procedure",
         re.compile(
             r"\b(how (do|can|should) (i|we|you)|how to|steps?|procedure|install\w*|replace|configur\w*|set ?up|"
-            r"calibrat\w*|remove|mount|connect)\b",
+            r"calibrat\w*|remove|mount|connect)\b|如何|怎样|怎么|步骤|程序|安装|更换|拆卸|调整",
             re.I,
         ),
     ),

@@ -105,7 +105,7 @@
         li.appendChild(el("strong", { class: "cause-name" }, item.cause));
         li.appendChild(document.createTextNode(" → "));
         li.appendChild(el("span", { class: "fix" }, item.fix));
-        if (item.parts && item.parts.length) li.appendChild(el("span", { class: "parts" }, " (part " + item.parts.join(", ") + ")"));
+        if (item.parts && item.parts.length) li.appendChild(el("span", { class: "parts" }, " (" + _("part") + " " + item.parts.join(", ") + ")"));
         li.appendChild(document.createTextNode(" "));
         const cites = el("span");
         renderAnswer(cites, item.cites.map((n) => "[" + n + "]").join(""), sources);
