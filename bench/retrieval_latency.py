@@ -8,12 +8,17 @@ its words dropped, so BM25 postings have realistic lengths), waits for the HNSW 
 on 3 of 20 collections and on all 20. "retrieval" = query embedding + dense + sparse + fusion,
 the stage the Q&A issue budgets at p95 <= 50 ms.
 
-    .venv/bin/python bench/retrieval_latency.py --sizes 10000 100000
+``--busy K`` times under load: K processes spin on the CPU for the whole timing, standing in for
+a model server generating for other users (llama.cpp threads are busy loops too). The query
+embedding runs with ``--torch-threads`` (default 1, the EMBEDDING_THREADS setting).
+
+    .venv/bin/python bench/retrieval_latency.py --sizes 10000 100000 [--busy 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import platform
 import sys
@@ -28,7 +33,6 @@ from bench._servers import free_port, start_index_server  # noqa: E402
 from bench.retrieval_corpus import percentiles_ms, real_embeddings, real_passages  # noqa: E402
 
 N_COLLECTIONS = 20
-
 
 
 def _corpus(n: int, texts: list[str], vectors: np.ndarray, rng: np.random.Generator):
@@ -78,6 +82,11 @@ def _wait_optimised(index) -> float:
     return time.perf_counter() - started
 
 
+def _spin() -> None:
+    while True:
+        pass
+
+
 def run(n: int, args, texts, vectors, queries, embedder) -> None:
     from retrieval.config import IndexConfig
     from retrieval.index import QdrantIndex
@@ -105,6 +114,10 @@ def run(n: int, args, texts, vectors, queries, embedder) -> None:
             load = " ".join(f"{x:.2f}" for x in os.getloadavg())
             print(f"# load average (1/5/15 min) before timing: {load}")
             searcher = HybridSearcher(index, embedder, bm25)
+            busy = [multiprocessing.Process(target=_spin, daemon=True) for _ in range(args.busy)]
+            for b in busy:
+                b.start()
+            print(f"# {args.busy} busy processes spinning during timing")
             filters = {"3of20": ["0", "1", "2"], "20of20": [str(c) for c in range(N_COLLECTIONS)]}
             for mode in ("dense", "sparse", "hybrid"):
                 for fname, allowed in filters.items():
@@ -122,6 +135,8 @@ def run(n: int, args, texts, vectors, queries, embedder) -> None:
                         f" | index only p50={i50:5.1f}ms p95={i95:5.1f}ms",
                         flush=True,
                     )
+            for b in busy:
+                b.terminate()
             index.close()
         finally:
             proc.terminate()
@@ -134,7 +149,8 @@ def main() -> None:
     )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--torch-threads", type=int, default=2)
+    parser.add_argument("--torch-threads", type=int, default=1)
+    parser.add_argument("--busy", type=int, default=0, help="CPU-spinning processes during timing")
     parser.add_argument("--tmp", default=None)
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
