@@ -26,7 +26,8 @@ from .terms import content_terms, identifiers
 MAX_CAUSES = 5
 MAX_FIX_WORDS = 15
 MAX_SENTENCES = 3
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?。！？；])\s+|\n+")
+# Chinese sentence ends take no space after them ("先停泵。再断电。").
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|(?<=[。！？；])\s*|\n+")
 _SOFT_BREAK = re.compile(r"(?<![\n|:])\n(?![\n|\-*•]|\s*\d+[.)]\s|\s*[A-Z][A-Za-z ]{0,40}:)")
 SOURCE_RANK_PENALTY = 0.3
 NEXT_BEST_SHARE = 0.6
@@ -152,7 +153,7 @@ def best_sentences(question: str, sources: Sequence[Source], top_sources: int = 
     chosen += [i for i in order[1:] if scores[i] >= NEXT_BEST_SHARE * best and i not in chosen]
     chosen = sorted(chosen[:MAX_SENTENCES])  # reading order
     items = [{"text": candidates[i].text, "cites": [candidates[i].number]} for i in chosen]
-    body = " ".join(f"{_no_end(i['text'])} [{i['cites'][0]}]." for i in items)
+    body = " ".join(f"{_no_end(i['text'])} [{i['cites'][0]}]{_full_stop(i['text'])}" for i in items)
     return EvidenceAnswer("extract", body, items)
 
 
@@ -203,6 +204,12 @@ def _unwrap(text: str) -> str:
 def _no_end(text: str) -> str:
     # The citation goes before the sentence's full stop, as in the model's answers.
     return text.rstrip().rstrip(".。").replace("[", "(").replace("]", ")")
+
+
+def _full_stop(text: str) -> str:
+    # A Chinese sentence keeps its own full stop after the citation, as the source writes it.
+    end = text.rstrip()
+    return "。" if end.endswith(("。", "！", "？", "；")) or re.search(r"[\u3400-\u9fff]$", end) else "."
 
 
 def _capital(text: str) -> str:

@@ -19,3 +19,14 @@ def test_an_english_question_is_left_as_it_was():
 def test_chitchat_in_chinese_also_gets_the_instruction():
     messages = build_messages("你好", [], chitchat=True)
     assert messages[-1]["content"].startswith("你好\n\n请用简体中文回答")
+
+
+def test_the_evidence_answer_quotes_a_chinese_sentence_as_written_with_its_full_stop():
+    from retrieval.evidence_answer import best_sentences
+    from retrieval.prompt import Source
+
+    text = "检查联轴器对中情况，径向偏差不得大于 0.05 mm。检查地脚螺栓，紧固力矩为 180 N·m。"
+    answer = best_sentences("地脚螺栓要拧到多大力矩？", [Source("passage", text, "c1", number=1)])
+    assert answer.kind == "extract"
+    assert answer.items[0]["text"] == "检查地脚螺栓，紧固力矩为 180 N·m。"
+    assert answer.text == "检查地脚螺栓，紧固力矩为 180 N·m [1]。"
