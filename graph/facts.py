@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -56,7 +57,8 @@ class Mention:
         norm: normalized name; ``key`` is ``"<label>:<norm>"``.
         surface: the text as it appeared.
         start, end: character offsets in the chunk text (-1 when from table cells or records).
-        source: "pattern", "ner", "lexicon", "table", "procedure", "prose", "record".
+        source: "pattern", "ner", "lexicon", "table", "procedure", "prose", "record"
+            (relations also "cooccurrence": two names in one sentence).
         chunk_id: the chunk it came from.
         properties: extra scalar properties for the node (dates, costs...).
     """
@@ -122,6 +124,33 @@ class VersionFacts:
 
     def relation_count(self) -> int:
         return sum(len(c.relations) for c in self.chunks)
+
+
+#: Relation source of a link made only because two names stood in one sentence.
+COOCCURRENCE = "cooccurrence"
+#: An entity name longer than this is a sentence stored as an entity, not a thing.
+MAX_FACT_NAME_WORDS = 15
+
+
+def is_noise_fact(rel: str, head_name: str, tail_name: str, sources: Iterable[object]) -> bool:
+    """Whether a fact says too little to show as evidence.
+
+    Two kinds: a fact naming a sentence-length entity ("Do not exceed 80 percent of a UPS unit's
+    rated capacity…" as an Action), and a SHOWS link that only co-occurrence supports ("ups SHOWS
+    structural damage": any sentence naming a machine and a failure mode yields one).
+
+    Args:
+        rel: relation type.
+        head_name, tail_name: the entities' names.
+        sources: the relation's ``sources`` property (extraction layers that stated it).
+
+    Returns:
+        True when the evidence panel should leave the fact out.
+    """
+    if max(len(head_name.split()), len(tail_name.split())) > MAX_FACT_NAME_WORDS:
+        return True
+    stated_by = {str(s) for s in sources}
+    return rel == "SHOWS" and bool(stated_by) and stated_by <= {COOCCURRENCE}
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graph.facts import ChunkInput, Mention, RelationFact, make_mention
+from graph.facts import COOCCURRENCE, ChunkInput, Mention, RelationFact, make_mention
 from graph.structure import Scanner, StructureResult
 
 _IMPERATIVES = frozenset(
@@ -115,10 +115,15 @@ def sentence_relations(
 
 
 def _relate(
-    out: StructureResult, chunk: ChunkInput, rel: str, head: Mention | None, tail: Mention | None
+    out: StructureResult,
+    chunk: ChunkInput,
+    rel: str,
+    head: Mention | None,
+    tail: Mention | None,
+    source: str = "prose",
 ) -> None:
     if head is not None and tail is not None and head.key != tail.key:
-        out.relations.append(RelationFact(rel, head.key, tail.key, chunk.chunk_id, "prose"))
+        out.relations.append(RelationFact(rel, head.key, tail.key, chunk.chunk_id, source))
 
 
 def _entity(out: StructureResult, chunk: ChunkInput, label: str, text: str, max_chars: int) -> Mention | None:
@@ -291,13 +296,15 @@ def _nearest(anchor: Mention, candidates: list[Mention]) -> Mention | None:
 
 
 def _cooccurrence(chunk: ChunkInput, mentions: list[Mention], out: StructureResult) -> None:
+    # Marked as co-occurrence: two names in one sentence, not a stated relation
+    # (graph.facts.is_noise_fact keeps such SHOWS links out of the evidence panel).
     components = [m for m in mentions if m.label in ("Component", "Equipment")]
     for action in (m for m in mentions if m.label == "Action"):
-        _relate(out, chunk, "ACTS_ON", action, _nearest(action, components))
+        _relate(out, chunk, "ACTS_ON", action, _nearest(action, components), COOCCURRENCE)
         for part in (m for m in mentions if m.label == "Part"):
-            _relate(out, chunk, "USES_PART", action, part)
+            _relate(out, chunk, "USES_PART", action, part, COOCCURRENCE)
     for problem in (m for m in mentions if m.label in _SHOWABLE):
-        _relate(out, chunk, "SHOWS", _closest(problem, components), problem)
+        _relate(out, chunk, "SHOWS", _closest(problem, components), problem, COOCCURRENCE)
 
 
 def _closest(anchor: Mention, candidates: list[Mention]) -> Mention | None:

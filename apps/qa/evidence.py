@@ -25,6 +25,7 @@ from graph import (
 )
 from graph.diagnose import Diagnosis, diagnose
 from graph.errors import GraphError
+from graph.facts import is_noise_fact
 from graph.queries import WORK_ORDER_FILTER_BY_LABEL, specific_entities
 from retrieval.evidence_answer import Chain
 from retrieval.prompt import Candidate
@@ -157,7 +158,7 @@ def _graph(query: str, route: QuestionRoute, allowed: list[str], evidence: Evide
     passages = {h.chunk_id: h for h in wiring.vector_index().retrieve(cited)} if cited else {}
     for fact in facts:
         texts = [passages[c.chunk_id].text for c in fact.citations if c.chunk_id in passages]
-        if _uses_terms_of(fact, texts):
+        if _uses_terms_of(fact, texts) and not _is_noise(fact):
             evidence.facts.append(_fact_dict(fact))
     chunk_ids = list(dict.fromkeys(c for f in evidence.facts for c in f["chunk_ids"]))[:20]
     return [passages[c] for c in chunk_ids if c in passages]
@@ -212,6 +213,10 @@ def _aggregate(driver: Any, query: str, linked: list[Any], allowed: list[str], e
             "work_orders": [w.key for w in counted.work_orders],
         }
     )
+
+
+def _is_noise(fact: Any) -> bool:
+    return is_noise_fact(fact.rel, fact.head.name, fact.tail.name, fact.properties.get("sources") or ())
 
 
 def _asset_of(linked: list[Any]) -> str | None:
