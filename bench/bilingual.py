@@ -22,7 +22,10 @@ Configurations:
   by RRF. Its time per question includes the translation.
 
 A passage is relevant when it comes from the question's file and contains its answer quote
-(whitespace and case collapsed). Embeddings are cached under ``~/.cache/kenning/bench``.
+(whitespace and case collapsed). ``facts``: share of a question's key facts (any phrasing of each)
+in the instant evidence answer (``retrieval.evidence_answer.best_sentences`` over the top 5
+passages; no model), the English twin scored on its Chinese twin's facts. Embeddings are cached
+under ``~/.cache/kenning/bench``.
 
     .venv/bin/python -m bench.bilingual [--translate] [--no-cache] [--misses]
 """
@@ -83,6 +86,7 @@ class BiQuestion:
     question: str
     file: str
     quote: str
+    key_facts: tuple[tuple[str, ...], ...] = ()
 
 
 def load_questions(path: Path = BILINGUAL_PATH, qa_path: Path = QA_PATH) -> list[BiQuestion]:
@@ -98,7 +102,9 @@ def load_questions(path: Path = BILINGUAL_PATH, qa_path: Path = QA_PATH) -> list
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     english = {json.loads(line)["id"]: json.loads(line) for line in qa_path.read_text().splitlines() if line}
     out = [
-        BiQuestion(r["id"], r["split"], r["direction"], r["question"], r["file"], r["answer_quote"])
+        BiQuestion(
+            r["id"], r["split"], r["direction"], r["question"], r["file"], r["answer_quote"], _facts(r)
+        )
         for r in rows
     ]
     for r in rows:
@@ -106,10 +112,20 @@ def load_questions(path: Path = BILINGUAL_PATH, qa_path: Path = QA_PATH) -> list
         if twin:
             out.append(
                 BiQuestion(
-                    twin["id"], r["split"], "en-en", twin["question"], twin["file"], twin["answer_quote"]
+                    twin["id"],
+                    r["split"],
+                    "en-en",
+                    twin["question"],
+                    twin["file"],
+                    twin["answer_quote"],
+                    _facts(r),
                 )
             )
     return out
+
+
+def _facts(row: Mapping[str, Any]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(alternatives) for alternatives in row.get("key_facts", ()))
 
 
 # --- corpus and index -------------------------------------------------------------------------
@@ -249,13 +265,37 @@ def first_relevant_rank(q: BiQuestion, payloads: Sequence[Mapping[str, Any]]) ->
     return None
 
 
-def evaluate(questions: Sequence[BiQuestion], search: Search) -> tuple[dict[str, int | None], float]:
-    """First relevant rank per question id, and the mean search time in milliseconds."""
+def evidence_facts(q: BiQuestion, payloads: Sequence[Mapping[str, Any]]) -> float:
+    """Share of the key facts in the instant evidence answer built from the top 5 passages."""
+    from retrieval.evidence_answer import best_sentences
+    from retrieval.prompt import Source
+
+    sources = [
+        Source("passage", str(p.get("text", "")), str(p.get("chunk_id", "")), number=i + 1)
+        for i, p in enumerate(payloads[:TOP_K])
+    ]
+    text = normalize(best_sentences(q.question, sources).text)
+    found = sum(1 for alternatives in q.key_facts if any(normalize(a) in text for a in alternatives))
+    return found / len(q.key_facts) if q.key_facts else 0.0
+
+
+FACTS: dict[str, dict[str, float]] = defaultdict(dict)  # configuration -> question id -> facts share
+
+
+def evaluate(
+    questions: Sequence[BiQuestion], search: Search, name: str = ""
+) -> tuple[dict[str, int | None], float]:
+    """First relevant rank per question id, and the mean search time in milliseconds (the
+    evidence answer's key-fact share goes to ``FACTS[name]``, outside the timing)."""
     ranks: dict[str, int | None] = {}
-    started = time.perf_counter()
+    elapsed = 0.0
     for q in questions:
-        ranks[q.id] = first_relevant_rank(q, search(q.question))
-    return ranks, (time.perf_counter() - started) * 1000 / max(1, len(questions))
+        started = time.perf_counter()
+        payloads = search(q.question)
+        elapsed += time.perf_counter() - started
+        ranks[q.id] = first_relevant_rank(q, payloads)
+        FACTS[name][q.id] = evidence_facts(q, payloads)
+    return ranks, elapsed * 1000 / max(1, len(questions))
 
 
 def table(
@@ -266,7 +306,7 @@ def table(
         groups[(q.direction, q.split)].append(q)
         groups[(q.direction, "all")].append(q)
     names = list(results)
-    lines = [f"{'direction':<8} {'split':<8} {'n':>3}  " + "  ".join(f"{n:>20}" for n in names)]
+    lines = [f"{'direction':<8} {'split':<8} {'n':>3}  " + "  ".join(f"{n:>32}" for n in names)]
     for (direction, split), qs in sorted(groups.items()):
         cells = []
         for name in names:
@@ -274,9 +314,10 @@ def table(
             hits = [ranks[q.id] for q in qs]
             recall = sum(1 for r in hits if r and r <= TOP_K) / len(qs)
             mrr = sum(1 / r for r in hits if r) / len(qs)
-            cells.append(f"R@5 {recall:.3f} MRR {mrr:.3f}")
-        lines.append(f"{direction:<8} {split:<8} {len(qs):>3}  " + "  ".join(f"{c:>20}" for c in cells))
-    lines.append("ms/question          " + "  ".join(f"{results[n][1]:>20.1f}" for n in names))
+            facts = sum(FACTS[name].get(q.id, 0.0) for q in qs) / len(qs)
+            cells.append(f"R@5 {recall:.3f} MRR {mrr:.3f} facts {facts:.2f}")
+        lines.append(f"{direction:<8} {split:<8} {len(qs):>3}  " + "  ".join(f"{c:>32}" for c in cells))
+    lines.append("ms/question          " + "  ".join(f"{results[n][1]:>32.1f}" for n in names))
     return lines
 
 
@@ -335,7 +376,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configs = searchers(corpus)
     if args.translate:
         configs["translate"] = translating_search(corpus, qwen_translator())
-    results = {name: evaluate(questions, search) for name, search in configs.items()}
+    results = {name: evaluate(questions, search, name) for name, search in configs.items()}
     langs = defaultdict(int)
     for c in corpus.chunks:
         langs[detect_language(c.chunk.text)] += 1
