@@ -121,6 +121,7 @@ class Extractor:
                     term.start + offset,
                     term.end + offset,
                     term.surface,
+                    self._english_alias(term.canonical),
                 )
             )
         found = sorted((m for m in mentions if m is not None), key=lambda m: m.start)
@@ -135,6 +136,7 @@ class Extractor:
         start: int,
         end: int,
         surface: str | None = None,
+        properties: dict[str, object] | None = None,
     ) -> Mention | None:
         return make_mention(
             label,
@@ -145,7 +147,13 @@ class Extractor:
             start=start,
             end=end,
             max_chars=self.config.max_name_chars,
+            properties=properties,
         )
+
+    def _english_alias(self, canonical: str) -> dict[str, object] | None:
+        # A Chinese term keeps its name; its English alias rides along as a node property.
+        alias = self.lexicon.english_alias(canonical)
+        return {"name_en": alias} if alias else None
 
     def extract(self, chunk: ChunkInput) -> ChunkFacts:
         """Extract entities and relations from one chunk.

@@ -69,3 +69,10 @@ def test_a_chinese_troubleshooting_table_gives_symptom_cause_action_part_chains(
     assert ("REMEDIED_BY", "Cause:动环与静环密封面磨损", "Action:更换机械密封组件") in relations
     assert ("USES_PART", "Action:更换机械密封组件", "Part:MS5020") in relations
     assert ("ACTS_ON", "Action:更换机械密封组件", "Component:机械密封") in relations
+
+
+def test_a_chinese_lexicon_term_keeps_its_name_and_carries_its_english_alias(rules_extractor):
+    (seal,) = [m for m in rules_extractor.scan("更换机械密封", "c1") if m.label == "Component"]
+    assert seal.name == "机械密封" and seal.properties["name_en"] == "mechanical seal"
+    (pump,) = [m for m in rules_extractor.scan("replace the hydraulic pump", "c1") if m.label == "Component"]
+    assert "name_en" not in pump.properties
