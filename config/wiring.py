@@ -79,7 +79,13 @@ def searcher():  # type: ignore[no-untyped-def]
         index=vector_index(),
         embedder=embedder(),
         sparse=bm25_encoder(),
-        config=SearchConfig(top_k=settings.QA_TOP_K),
+        config=SearchConfig(
+            top_k=settings.QA_TOP_K,
+            dense_weight=settings.SEARCH_DENSE_WEIGHT,
+            sparse_weight=settings.SEARCH_SPARSE_WEIGHT,
+            graph_weight=settings.SEARCH_GRAPH_WEIGHT,
+            rrf_k=settings.SEARCH_RRF_K,
+        ),
         multilingual=multilingual_embedder(),
     )
 
