@@ -8,6 +8,7 @@ never build error responses by hand: they raise, and this module renders.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -44,6 +45,26 @@ class Problem:
         return body
 
 
+# What users are told a failing component is; the exception text (addresses, driver messages)
+# goes to the log only.
+_SERVICE_NAMES = {
+    "graph.": "The knowledge graph",
+    "retrieval.": "The document search index",
+    "model.": "The answer model",
+}
+_ADDRESS = re.compile(
+    r"\b[a-z][a-z0-9+.-]*://[^\s'\")]+"  # URLs: http://host:port/path, bolt://user:pw@host
+    r"|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"  # IPv4 addresses with an optional port
+    r"|\blocalhost:\d+\b",
+    re.IGNORECASE,
+)
+
+
+def without_addresses(message: str) -> str:
+    """A domain error's text with every URL and host:port replaced: users never see internals."""
+    return _ADDRESS.sub("[internal address]", message)
+
+
 def problem_for(exc: BaseException) -> Problem | None:
     """Maps a known exception to a status and a short message; None for unknown ones (-> 500)."""
     if isinstance(exc, UserError):
@@ -51,14 +72,21 @@ def problem_for(exc: BaseException) -> Problem | None:
     module = type(exc).__module__ + "."
     if not module.startswith(_DOMAIN_PACKAGES):
         return None
+    retry_after_s = getattr(exc, "retry_after_s", None)
     status = getattr(exc, "status", None)
     if isinstance(status, int):
-        return Problem(status, str(exc), getattr(exc, "retry_after_s", None))
+        return Problem(status, without_addresses(str(exc)), retry_after_s)
     # retrieval/ calls the flag `transient`, graph/ and model/ `is_transient`.
     if getattr(exc, "transient", False) or getattr(exc, "is_transient", False):
-        retry_after_s = getattr(exc, "retry_after_s", None) or 5
-        return Problem(503, f"{exc} — the service is unavailable; try again shortly.", retry_after_s)
-    return Problem(400, str(exc))
+        logger.warning("%s unavailable: %s", type(exc).__name__, exc)
+        service = next(name for prefix, name in _SERVICE_NAMES.items() if module.startswith(prefix))
+        retry_after_s = retry_after_s or 5
+        if type(exc).__name__ == "QueueFull":
+            message = f"{service} is busy answering other questions; try again in {retry_after_s} s."
+        else:
+            message = f"{service} is unavailable right now; try again in {retry_after_s} s."
+        return Problem(503, message, retry_after_s)
+    return Problem(400, without_addresses(str(exc)))
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -66,12 +94,24 @@ def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/") or "application/json" in accept
 
 
+_HEADINGS = {
+    400: "That did not work",
+    403: "Not allowed",
+    404: "Not found",
+    413: "Too large",
+    429: "Too many requests",
+    503: "Temporarily unavailable",
+}
+
+
 def render_problem(request: HttpRequest, problem: Problem) -> HttpResponse:
     response: HttpResponse
     if _wants_json(request):
         response = JsonResponse(problem.as_dict(), status=problem.status)
     else:
-        response = render(request, "error.html", {"problem": problem}, status=problem.status)
+        heading = _HEADINGS.get(problem.status, "Something went wrong")
+        context = {"problem": problem, "heading": heading}
+        response = render(request, "error.html", context, status=problem.status)
     if problem.retry_after_s is not None:
         response["Retry-After"] = str(problem.retry_after_s)
     return response
@@ -102,3 +142,23 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:  # 
         return None
     headers = {"Retry-After": str(problem.retry_after_s)} if problem.retry_after_s else None
     return Response(problem.as_dict(), status=problem.status, headers=headers)
+
+
+# Django's error handlers (config/urls.py: handler400/403/404): the same page and JSON as above.
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """400s Django raises outside a view, e.g. a body refused while the CSRF check reads it."""
+    problem = problem_for(exception) if exception is not None else None
+    return render_problem(request, problem or Problem(400, "The request could not be read."))
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # Kenning's own PermissionDenied messages are written for users ("Readers cannot change ...").
+    message = str(exception) if exception is not None and str(exception) else ""
+    return render_problem(request, Problem(403, message or "You do not have permission to do that."))
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    # The exception may list the URL patterns tried; only say that nothing is here for this user.
+    return render_problem(request, Problem(404, "There is no such page, or you may not see it."))

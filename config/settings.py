@@ -125,6 +125,12 @@ MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
 UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", 200 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The size limit first: it stops a request past UPLOAD_MAX_BYTES before the rest reaches disk.
+FILE_UPLOAD_HANDLERS = [
+    "apps.documents.uploads.SizeLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -168,6 +174,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": envint("CELERY_VISIBILITY_TIMEOUT_S", 3600)}
+# Soft time limits per task (the hard limit, which kills the worker process, comes 2 minutes later):
+# a pathological file cannot hold a worker forever, and the version says it timed out. Both stay
+# below the visibility timeout, after which the broker would hand the task to another worker.
+INGEST_TIME_LIMIT_S = envint("INGEST_TIME_LIMIT_S", 2400, minimum=10)
+GRAPH_TIME_LIMIT_S = envint("GRAPH_TIME_LIMIT_S", 1800, minimum=10)
 # Graph-stage tasks (graph retries, record mappings) on their own queue when set, so a worker group
 # can scale on it (the Helm chart's "graph" workers); empty keeps every task on the default queue.
 CELERY_GRAPH_QUEUE = envstr("CELERY_GRAPH_QUEUE", "")

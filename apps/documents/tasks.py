@@ -10,43 +10,103 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from celery.signals import worker_ready
+from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.documents import services
+from apps.documents.models import ACTIVE_STATUSES, DocumentVersion, GraphStatus, MappingStatus, Status
 
 logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 6
 # Idempotent tasks (guarded claims), so acks_late; only transient faults are retried, with backoff.
 RETRYING: dict[str, Any] = {
-    "bind": True, "acks_late": True, "autoretry_for": (services.TransientIngestError,), "retry_backoff": 5,
-    "retry_backoff_max": 300, "retry_jitter": True, "max_retries": MAX_RETRIES,
+    "bind": True,
+    "acks_late": True,
+    "autoretry_for": (services.TransientIngestError,),
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": MAX_RETRIES,
 }
 _BOOTED_AT = timezone.now()
+# The hard limit kills the worker process; the soft one raises in the task so it can clean up.
+HARD_LIMIT_GRACE_S = 120
+INGEST_LIMITS = {
+    "soft_time_limit": settings.INGEST_TIME_LIMIT_S,
+    "time_limit": settings.INGEST_TIME_LIMIT_S + HARD_LIMIT_GRACE_S,
+}
+GRAPH_LIMITS = {
+    "soft_time_limit": settings.GRAPH_TIME_LIMIT_S,
+    "time_limit": settings.GRAPH_TIME_LIMIT_S + HARD_LIMIT_GRACE_S,
+}
+_TIMEOUTS = (SoftTimeLimitExceeded, TimeLimitExceeded)
+
+
+def _timeout_message(limit_s: int, what: str) -> str:
+    return (
+        f"Timed out: {what} took longer than {limit_s // 60} min {limit_s % 60} s and was stopped. "
+        "The file may be too large or malformed; split or simplify it, or ask an administrator to "
+        "raise the limit."
+    )
+
+
+def record_timeout(version_id: int, *, stage: str) -> None:
+    """Says on the version that a stage ran into its time limit, and frees its claim.
+
+    The soft limit raises inside the stage, whose own error handling records it as an internal
+    error; the hard limit kills the process and leaves the version claimed. Both read the same.
+    """
+    if stage == "ingest":
+        DocumentVersion.objects.filter(pk=version_id, status__in=(*ACTIVE_STATUSES, Status.FAILED)).update(
+            status=Status.FAILED,
+            error=_timeout_message(settings.INGEST_TIME_LIMIT_S, "the ingest"),
+            claim_token="",
+            finished_at=timezone.now(),
+        )
+    elif stage == "graph":
+        DocumentVersion.objects.filter(pk=version_id, status=Status.READY).update(
+            graph_status=GraphStatus.FAILED,
+            error="Ready, graph failed: " + _timeout_message(settings.GRAPH_TIME_LIMIT_S, "the graph stage"),
+            claim_token="",
+        )
+    else:
+        DocumentVersion.objects.filter(pk=version_id).update(
+            mapping_status=MappingStatus.FAILED,
+            mapping_error=_timeout_message(settings.GRAPH_TIME_LIMIT_S, "applying the mapping"),
+            claim_token="",
+        )
 
 
 class IngestTask(Task):  # type: ignore[misc]
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
-        if isinstance(exc, services.TransientIngestError):  # retries exhausted
+        if isinstance(exc, _TIMEOUTS):
+            record_timeout(args[0], stage="ingest")
+        elif isinstance(exc, services.TransientIngestError):  # retries exhausted
             services.mark_failed(
                 args[0],
                 f"Gave up after {self.max_retries} retries: {exc}. Use Retry once the service is back.",
             )
 
 
-@shared_task(base=IngestTask, **RETRYING)
+@shared_task(base=IngestTask, **RETRYING, **INGEST_LIMITS)
 def ingest_version(self: Task, version_id: int) -> bool:
     worker = self.request.hostname or f"pid-{os.getpid()}"
-    return services.run_ingest(version_id, worker=worker)
+    return _timed(version_id, "ingest", lambda: services.run_ingest(version_id, worker=worker))
 
 
 class ApplyMappingTask(Task):  # type: ignore[misc]
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
-        if isinstance(exc, services.TransientIngestError):  # retries exhausted
+        if isinstance(exc, _TIMEOUTS):
+            record_timeout(args[0], stage="mapping")
+        elif isinstance(exc, services.TransientIngestError):  # retries exhausted
             from apps.documents.mapping import give_up
 
             give_up(
@@ -54,18 +114,20 @@ class ApplyMappingTask(Task):  # type: ignore[misc]
             )
 
 
-@shared_task(base=ApplyMappingTask, **RETRYING)
+@shared_task(base=ApplyMappingTask, **RETRYING, **GRAPH_LIMITS)
 def apply_record_mapping(self: Task, version_id: int) -> bool:
     """The graph stage alone for a ready record file whose mapping was confirmed or edited."""
     from apps.documents.mapping import apply_mapping
 
     worker = self.request.hostname or f"pid-{os.getpid()}"
-    return apply_mapping(version_id, worker=worker)
+    return _timed(version_id, "mapping", lambda: apply_mapping(version_id, worker=worker))
 
 
 class GraphStageTask(Task):  # type: ignore[misc]
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
-        if isinstance(exc, services.TransientIngestError):  # retries exhausted
+        if isinstance(exc, _TIMEOUTS):
+            record_timeout(args[0], stage="graph")
+        elif isinstance(exc, services.TransientIngestError):  # retries exhausted
             from apps.documents import graphstage
 
             graphstage.give_up(
@@ -75,13 +137,33 @@ class GraphStageTask(Task):  # type: ignore[misc]
             )
 
 
-@shared_task(base=GraphStageTask, **RETRYING)
+@shared_task(base=GraphStageTask, **RETRYING, **GRAPH_LIMITS)
 def ingest_graph(self: Task, version_id: int) -> bool:
     """The graph stage alone for a ready version whose graph stage failed."""
     from apps.documents import graphstage
 
     worker = self.request.hostname or f"pid-{os.getpid()}"
-    return graphstage.run(version_id, worker=worker)
+    return _timed(version_id, "graph", lambda: graphstage.run(version_id, worker=worker))
+
+
+def _timed(version_id: int, stage: str, run: Callable[[], bool]) -> bool:
+    """Runs a stage under the task's soft time limit; when it fires the version says it timed out.
+
+    The stages record unexpected exceptions themselves (as internal errors) and some do not
+    re-raise them, so a soft limit they caught is recognised by its name in what they recorded.
+    """
+    try:
+        result = run()
+    except SoftTimeLimitExceeded:
+        record_timeout(version_id, stage=stage)
+        return False
+    caught = Q(error__contains=SoftTimeLimitExceeded.__name__) | Q(
+        mapping_error__contains=SoftTimeLimitExceeded.__name__
+    )
+    if DocumentVersion.objects.filter(caught, pk=version_id).exists():
+        record_timeout(version_id, stage=stage)
+        return False
+    return result
 
 
 @worker_ready.connect

@@ -7,9 +7,34 @@ from retrieval.errors import IndexUnavailable, UnsupportedFileType
 
 
 def test_transient_errors_of_every_package_become_503_with_retry_after():
-    for exc in (GraphUnavailable("neo4j down"), ModelUnavailable("model down"), IndexUnavailable("index down")):
+    for exc, service in (
+        (GraphUnavailable("neo4j down"), "The knowledge graph"),
+        (ModelUnavailable("model down"), "The answer model"),
+        (IndexUnavailable("index down"), "The document search index"),
+    ):
         problem = problem_for(exc)
-        assert problem.status == 503 and problem.retry_after_s and str(exc) in problem.message
+        assert problem.status == 503 and problem.retry_after_s
+        assert problem.message == f"{service} is unavailable right now; try again in 5 s."
+
+
+def test_an_unavailable_service_never_shows_its_address_and_the_detail_is_logged(caplog):
+    exc = ModelUnavailable("model server http://10.0.0.7:8081 unreachable or too slow: ConnectError()")
+    problem = problem_for(exc)
+    assert "10.0.0.7" not in problem.message and "http" not in problem.message
+    assert "http://10.0.0.7:8081" in caplog.text
+
+
+def test_addresses_are_removed_from_permanent_domain_errors_too():
+    problem = problem_for(
+        GraphWriteError("write to bolt://neo4j:s3cret@graph-db:7687 refused at 10.1.2.3:7687")
+    )
+    assert problem.status == 400
+    assert (
+        "s3cret" not in problem.message
+        and "10.1.2.3" not in problem.message
+        and "bolt:" not in problem.message
+    )
+    assert "[internal address]" in problem.message
 
 
 def test_a_full_model_queue_keeps_its_retry_after():
