@@ -237,10 +237,14 @@ def _step(fact: Fact) -> ChainStep:
 
 
 def to_chain(path: TroubleshootingPath) -> ManualChain | None:
-    """A troubleshooting path as a manual chain (None when it has no remedy step)."""
+    """A troubleshooting path as a manual chain; a path ending in a cause gives a chain without fix.
+
+    Returns:
+        The chain, or None when the path has neither a remedy nor a cause step.
+    """
     remedy = next((s for s in reversed(path.steps) if s.rel == "REMEDIED_BY"), None)
     if remedy is None:
-        return None
+        return _cause_only(path)
     seed = path.steps[0].head
     symptom = next((s.tail for s in path.steps if s.tail.label == "Symptom"), seed)
     parts = tuple(dict.fromkeys(e.tail.name for e in path.extras if e.rel == "USES_PART"))
@@ -256,6 +260,75 @@ def to_chain(path: TroubleshootingPath) -> ManualChain | None:
         parts,
         steps,
     )
+
+
+def _cause_only(path: TroubleshootingPath) -> ManualChain | None:
+    caused = next((s for s in reversed(path.steps) if s.rel == "CAUSED_BY"), None)
+    if caused is None:
+        return None
+    seed = path.steps[0].head
+    symptom = next((s.tail for s in path.steps if s.tail.label == "Symptom"), seed)
+    return ManualChain(
+        seed.key,
+        symptom.name,
+        caused.tail.key,
+        caused.tail.name,
+        caused.tail.label,
+        "",
+        "",
+        (),
+        tuple(_step(f) for f in path.steps),
+    )
+
+
+def cause_paths(
+    driver: Any,
+    keys: Sequence[str],
+    collections: Sequence[str],
+    *,
+    config: DiagnosisConfig | None = None,
+    database: str | None = None,
+) -> list[TroubleshootingPath]:
+    """Paths from the linked entities to causes (SHOWS / INDICATES / CAUSED_BY, ending in CAUSED_BY).
+
+    Args:
+        driver: a ``neo4j.Driver``.
+        keys: seed entity keys.
+        collections: allowed collection ids.
+        config: limits.
+        database: database name.
+
+    Returns:
+        Paths without extras, at most ``config.query.limit``.
+    """
+    cfg = config or DiagnosisConfig()
+    rows = _run(
+        driver,
+        q.CAUSE_PATHS,
+        cfg,
+        database,
+        keys=list(keys),
+        collections=[str(c) for c in collections],
+        limit=cfg.query.limit,
+    )
+    return [TroubleshootingPath(tuple(_fact_of(r) for r in row["steps"]), ()) for row in rows]
+
+
+def _fact_of(data: dict[str, Any]) -> Fact:
+    def ref(e: dict[str, Any]) -> EntityRef:
+        return EntityRef(str(e["key"]), str(e["label"]), str(e["name"]))
+
+    citations = tuple(
+        Citation(
+            str(c["chunk_id"]),
+            str(c["document_id"]),
+            str(c["version_id"]),
+            str(c["collection_id"]),
+            c.get("page"),
+        )
+        for c in data.get("citations") or []
+    )
+    return Fact(ref(data["head"]), str(data["rel"]), ref(data["tail"]), {}, citations)
 
 
 def past_orders(
@@ -356,7 +429,8 @@ def diagnose(
         if seeds
         else []
     )
-    chains = [c for c in map(to_chain, paths) if c is not None]
+    causes_only = cause_paths(driver, list(matches), allowed, config=cfg, database=database) if seeds else []
+    chains = [c for c in map(to_chain, [*paths, *causes_only]) if c is not None]
     orders = (
         past_orders(driver, list(matches), found_asset, allowed, config=cfg, database=database)
         if seeds or found_asset

@@ -6,7 +6,7 @@ mention in an allowed chunk, a relation through an allowed supporting chunk.
 
 from __future__ import annotations
 
-from graph.cypher import citations_of_node, visible_node, visible_rel
+from graph.cypher import citations_of_node, citations_of_rel, visible_node, visible_rel
 from graph.schema import FULLTEXT_INDEX
 
 #: Labels a complaint can name: what is seen, coded, failing or suspected.
@@ -68,4 +68,18 @@ SUGGEST_PREFIX = f"""
 MATCH (e:Entity) WHERE e.norm STARTS WITH $prefix AND e.type IN $labels AND {visible_node("e")}
 RETURN e.key AS key, e.type AS label, e.name AS name
 ORDER BY size(e.name), e.name LIMIT $limit
+"""
+
+_ENTITY = "{{key: {v}.key, label: {v}.type, name: {v}.name}}"
+
+# Causes a manual names without a remedy ("if the halt script is not modified, apcupsd will not
+# be able to shut off the power"): troubleshooting paths end with a remedy and miss them.
+CAUSE_PATHS = f"""
+MATCH (s:Entity) WHERE s.key IN $keys
+MATCH p = (s)-[rels:SHOWS|INDICATES|CAUSED_BY*1..3]->(c:Cause)
+WHERE all(r IN rels WHERE {visible_rel("r")}) AND type(last(rels)) = 'CAUSED_BY'
+WITH p, rels, c LIMIT $limit
+RETURN [r IN rels | {{head: {_ENTITY.format(v="startNode(r)")}, rel: type(r),
+                     tail: {_ENTITY.format(v="endNode(r)")}, props: properties(r),
+                     citations: {citations_of_rel("r")}}}] AS steps
 """

@@ -280,6 +280,8 @@ def rank(
         cause.chains.append(chain)
         manual = MANUAL_WEIGHT * seed_matches.get(chain.seed_key, 0.0)
         cause.score_parts["manual"] = max(cause.score_parts.get("manual", 0.0), manual)
+        if not chain.action_key:  # the manual names the cause and no remedy
+            continue
         if all(f.key != chain.action_key for f in cause.fixes):
             # The remedy's own passage first: it is the one that names cause and fix together.
             remedy_first = sorted(chain.steps, key=lambda s: s.rel != "REMEDIED_BY")

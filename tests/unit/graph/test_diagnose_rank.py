@@ -111,3 +111,16 @@ def test_history_score_weights_scopes():
     assert (
         history_score(History(asset=2)) > history_score(History(class_=2)) > history_score(History(fleet=2))
     )
+
+
+def test_a_cause_the_manual_names_without_a_remedy_is_ranked_without_a_fix():
+    from graph.diagnose import to_chain
+    from graph.queries import EntityRef, Fact, TroubleshootingPath
+
+    symptom = EntityRef("Symptom:no power off", "Symptom", "apcupsd will not shut off the power")
+    cause = EntityRef("Cause:halt", "Cause", "the halt script is not modified")
+    path = TroubleshootingPath((Fact(symptom, "CAUSED_BY", cause, {}, ()),), ())
+    chain = to_chain(path)
+    assert (chain.cause, chain.action_key, chain.symptom) == (cause.name, "", symptom.name)
+    ranked = rank("apcupsd will not shut off the power", {symptom.key: 1.0}, [chain], [])
+    assert ranked[0].name == cause.name and ranked[0].fixes == [] and ranked[0].score_parts == {"manual": 1.0}
