@@ -104,7 +104,9 @@ def entity(request: HttpRequest) -> HttpResponse:
     detail = _entity_or_404(request, scope, _key(request))
     document_ids = {c.document_id for c in detail.mentions} | {c.document_id for r in detail.relations
                                                                for c in r.citations}
-    events = CurationEvent.objects.filter(target=detail.key)[:20]
+    # An entity shared by collections also carries what admins of the others did to it: only
+    # changes made in collections this admin administers are theirs to see.
+    events = _visible_events(scope, CurationEvent.objects.filter(target=detail.key)[:200])[:20]
     return render(request, "graphbrowser/entity.html", _base_context(
         request, scope, entity=detail, titles=services.document_titles(document_ids), events=events,
         relation_form=forms.RelationEditForm()))

@@ -96,3 +96,13 @@ def test_audit_page_shows_only_events_of_the_admins_collections(client, personas
     client.force_login(personas.owner)
     body = client.get(reverse("graphbrowser:audit")).content
     assert b"mine" in body and b"theirs" not in body
+
+
+def test_entity_page_lists_only_curation_events_made_in_the_admins_collections(client, personas, pump):
+    CurationEvent.objects.create(actor_name="owner", action="edit", target=pump["pump"], summary="renamed here",
+                                 collection_ids=[personas.collection.pk])
+    CurationEvent.objects.create(actor_name="x", action="edit", target=pump["pump"], summary="secret rename",
+                                 collection_ids=[999])
+    client.force_login(personas.owner)
+    body = client.get(reverse("graphbrowser:entity"), {"key": pump["pump"]}).content
+    assert b"renamed here" in body and b"secret rename" not in body
