@@ -67,6 +67,13 @@ _ANAPHORA = re.compile(
     re.I,
 )
 _SUBJECT_LEAD = re.compile(r"^(?:.*\b(?:and|but|so|which|often|usually|however)\b\s+)", re.I)
+# "<observation>, (then) your/the <thing> is not ... / is probably ...": the condition is what is
+# seen, the main clause the diagnosis (present tense; "will not" outcomes go the other way).
+_DIAGNOSIS = re.compile(
+    r"^(?:your|the|this|that|it)\b(?:[^,;.]|\.(?=\S)){0,80}?\b(?:is|are)\s+(?:not|probably|likely|wrong|incorrect|"
+    r"missing|misconfigured|faulty|defective|bad)\b",
+    re.I,
+)
 _MAX_RULE_SENTENCE_CHARS = 1000
 _MAX_COOCCURRENCE_MENTIONS = 60
 _TARGETS = {"Component": "ACTS_ON", "Equipment": "ACTS_ON", "Part": "USES_PART"}
@@ -141,6 +148,11 @@ def _condition_rule(
         _trailing_if_rule(chunk, sentence, max_chars, out)
         return
     if _first_word(match.group("act")) not in _IMPERATIVES:
+        if _DIAGNOSIS.match(match.group("act")):  # "If upsd says it can't connect, your ups.conf is not ..."
+            symptom = _entity(out, chunk, "Symptom", match.group("cond"), max_chars)
+            cause = _entity(out, chunk, "Cause", _clause(match.group("act")), max_chars)
+            _relate(out, chunk, "CAUSED_BY", symptom, cause)
+            return
         if _NEGATIVE.search(match.group("act")):  # "If the halt script is not modified, apcupsd will not ..."
             symptom = _entity(out, chunk, "Symptom", _clause(match.group("act")), max_chars)
             _relate(
