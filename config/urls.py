@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import extend_schema
@@ -45,6 +46,8 @@ urlpatterns = [
     path("api/", include("apps.documents.api_urls")),
     path("api/", include("apps.accounts.api_urls")),
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages without an icon link (JSON, opened PDFs).
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     # Language switcher (POST set_language) and the portal scripts' message catalogue.
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

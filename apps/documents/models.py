@@ -61,6 +61,8 @@ RECORD_KINDS = ("csv", "xlsx")
 
 STAGE_ORDER = [Stage.STORED, Stage.PARSED, Stage.CHUNKED, Stage.EMBEDDED, Stage.INDEXED, Stage.GRAPH]
 ACTIVE_STATUSES = (Status.QUEUED, Status.INGESTING)
+# How services.ingest starts the error of an unexpected exception (a bug, not the file's fault).
+INTERNAL_ERROR_PREFIX = "Internal error"
 
 
 def stage_index(stage: str) -> int:
@@ -186,9 +188,21 @@ class DocumentVersion(models.Model):
 
     @property
     def is_retryable(self) -> bool:
-        """A failed version, or a ready one whose graph stage failed (Retry runs only that stage)."""
-        return self.status == Status.FAILED or (
-            self.status == Status.READY and self.graph_status == GraphStatus.FAILED
+        """A failed version, or a ready one whose graph stage failed (Retry runs only that stage).
+
+        Not a file that failed to parse: parsing the same bytes again fails the same way (an
+        unexpected internal error aside), so Retry is not offered; a new version is the way on.
+        """
+        if self.status == Status.FAILED:
+            return not self.is_unparseable
+        return self.status == Status.READY and self.graph_status == GraphStatus.FAILED
+
+    @property
+    def is_unparseable(self) -> bool:
+        return (
+            self.status == Status.FAILED
+            and self.stage == Stage.STORED
+            and not self.error.startswith(INTERNAL_ERROR_PREFIX)
         )
 
     @property
@@ -237,6 +251,7 @@ class DocumentVersion(models.Model):
             "progress": {"done": self.progress_done, "total": self.progress_total},
             "stages": self.stage_states(),
             "error": self.error,
+            "can_retry": self.is_retryable,
             "graph_status": self.graph_status,
             "page_count": self.page_count,
             "chunk_count": self.chunk_count,

@@ -51,7 +51,9 @@
     const error = el("p", {class: "version-error"}, v.error || "");
     error.hidden = !v.error;
     box.append(error);
-    if (v.status === "failed" && form) box.append(retryButton(v));
+    // Offered for what may succeed again: a failed ingest or a ready version whose graph stage
+    // failed; not for a file that cannot be parsed (the server says so in can_retry).
+    if (v.can_retry && form) box.append(retryButton(v));
     if (v.status === "ready" && v.chunk_count !== null) {
       box.append(el("span", {class: "muted small"}, " " + interpolate(_("%s passages, searchable"), [v.chunk_count])));
     }
@@ -60,10 +62,16 @@
   function retryButton(v) {
     const button = el("button", {type: "button", class: "secondary"}, _("Retry"));
     button.addEventListener("click", () => {
+      button.disabled = true;
       fetch("/documents/versions/" + v.id + "/retry/", {method: "POST", credentials: "same-origin",
         headers: {"X-CSRFToken": csrfToken(), "Accept": "application/json"}})
-        .then((r) => r.json()).then((data) => { if (data.version) updateAll([data.version]); schedule(); })
-        .catch(() => {});
+        .then((r) => r.json())
+        .then((data) => {
+          if (data.version) { updateAll([data.version]); schedule(); return; }
+          button.disabled = false;
+          button.after(el("p", {class: "version-error"}, data.error || _("Retry failed; reload the page.")));
+        })
+        .catch(() => { button.disabled = false; });
     });
     return button;
   }
@@ -75,6 +83,10 @@
     STAGES.forEach(([key, label]) => stages.append(el("li", {class: "stage stage-pending", "data-stage": key}, label)));
     box.append(stages, el("progress", {max: "100", value: "0"}), el("span", {class: "progress-text muted"}, ""));
     return box;
+  }
+
+  function reject(box, message) {
+    box.replaceChildren(el("span", {class: "badge badge-failed"}, _("Rejected")), el("p", {class: "version-error"}, message));
   }
 
   function upload(file) {
@@ -98,17 +110,25 @@
       let body = {};
       try { body = JSON.parse(xhr.responseText); } catch (e) { body = {error: interpolate(_("Upload failed (%s)"), [xhr.status])}; }
       const result = (body.results || [])[0] || body;
-      if (result.error) {
-        box.replaceChildren(el("span", {class: "badge badge-failed"}, _("Rejected")), el("p", {class: "version-error"}, result.error));
+      if (result.error) { reject(box, result.error); return; }
+      if (!result.version) {
+        // e.g. a name such as ".." that the server drops: say so instead of staying at 100 %.
+        reject(box, _("The server did not accept this file; check its name and try again."));
         return;
       }
-      render(box, result.version);
-      if (result.created === false) item.append(el("span", {class: "muted small"}, " Already uploaded: no new work."));
+      try {
+        render(box, result.version);
+      } catch (e) {
+        reject(box, _("Uploaded, but its status cannot be shown; reload the page."));
+        return;
+      }
+      if (result.created === false) item.append(el("span", {class: "muted small"}, " " + _("Already uploaded: no new work.")));
       schedule();
     });
     xhr.addEventListener("error", () => {
+      // An oversized body is refused before it is all sent, which some browsers report this way.
       box.replaceChildren(el("span", {class: "badge badge-failed"}, _("Failed")),
-                          el("p", {class: "version-error"}, _("Network error while uploading; try again.")));
+                          el("p", {class: "version-error"}, _("The upload was interrupted: the file may be over the upload limit, or the network failed.")));
     });
     xhr.send(data);
   }

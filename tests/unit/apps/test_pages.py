@@ -36,3 +36,14 @@ def test_navigation_shows_graph_link_only_to_admins(client, personas):
     assert b"Knowledge graph" not in client.get(reverse("qa:portal")).content
     client.force_login(personas.owner)
     assert b"Knowledge graph" in client.get(reverse("qa:portal")).content
+
+
+@pytest.mark.django_db
+def test_every_page_names_a_favicon_and_favicon_ico_finds_it(client):
+    from django.contrib.staticfiles import finders
+
+    r = client.get("/accounts/login/")
+    assert b'rel="icon" href="/static/favicon.svg"' in r.content
+    r = client.get("/favicon.ico")
+    assert r.status_code == 301 and r["Location"] == "/static/favicon.svg"
+    assert finders.find("favicon.svg")

@@ -8,6 +8,7 @@ so the demo answers aggregate questions over WorkOrder facts at once.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -64,4 +65,18 @@ class Command(BaseCommand):
                 continue
             state = "queued" if created else f"already uploaded ({version.status})"
             self.stdout.write(f"{path.name}: {state}")
+        _distinguish_titles(collection)
         self.stdout.write(self.style.SUCCESS(f"Demo collection: {collection.documents.count()} documents"))
+
+
+def _distinguish_titles(collection: Collection) -> None:
+    """The same export as CSV and XLSX would show twice under one title: name each by its format."""
+    from apps.documents.models import Document
+
+    documents = list(Document.objects.filter(collection=collection, is_deleted=False))
+    titles = Counter(d.title for d in documents)
+    for document in documents:
+        version = document.current_version or document.latest_version()
+        if titles[document.title] > 1 and version is not None:
+            suffix = Path(version.original_name).suffix.lstrip(".").upper() or "file"
+            Document.objects.filter(pk=document.pk).update(title=f"{document.title} ({suffix})")

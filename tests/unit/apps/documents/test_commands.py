@@ -63,6 +63,18 @@ def test_load_demo_is_idempotent_and_makes_the_admin_an_admin(tmp_path, db, djan
     assert demo.documents.count() == 2 and len(fakes.queued) == 2
 
 
+def test_load_demo_gives_each_document_its_own_title(tmp_path, db, django_user_model, fakes):
+    django_user_model.objects.create_superuser("admin", password="pw")
+    (tmp_path / "records").mkdir()
+    (tmp_path / "records" / "orders.csv").write_bytes(b"id,asset\n1,P-101\n")
+    (tmp_path / "records" / "orders.txt").write_bytes(b"Work orders of pump P-101 as plain text.\n")
+    (tmp_path / "records" / "pumps.csv").write_bytes(b"id,asset\n2,P-102\n")
+    for _ in range(2):  # idempotent: a second run renames nothing again
+        call_command("load_demo", "--sample-dir", str(tmp_path), stdout=StringIO())
+    titles = sorted(Collection.objects.get(name="Demo").documents.values_list("title", flat=True))
+    assert titles == ["orders (CSV)", "orders (TXT)", "pumps"]
+
+
 def test_load_demo_in_process_ingests_the_real_sample_files(db, settings, fakes):
     call_command("load_demo", "--in-process", stdout=StringIO())
     demo = Collection.objects.get(name="Demo")
