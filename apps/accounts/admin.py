@@ -3,6 +3,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from apps.accounts.models import Collection, Membership
+from apps.accounts.views import throttle_logins
 from config.errors import UserError
 
 
@@ -61,3 +62,7 @@ class CollectionAdmin(admin.ModelAdmin):
 class MembershipAdmin(admin.ModelAdmin):
     list_display = ("user", "collection", "role")
     list_filter = ("role", "collection")
+
+
+# The admin's own login form gets the login page's attempt limits (apps/accounts/throttles.py).
+admin.site.login = throttle_logins(admin.site.login)  # type: ignore[method-assign]

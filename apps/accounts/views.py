@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -26,6 +29,22 @@ class ThrottledLoginView(auth_views.LoginView):
         response = self.render_to_response(self.get_context_data(form=form, refusal=refusal), status=429)
         response["Retry-After"] = str(seconds)
         return response
+
+
+def throttle_logins(login_view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The same limits for another login form (the admin's): refused before the password is checked."""
+
+    @functools.wraps(login_view)
+    def view(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        seconds = wait_s(request, LOGIN_THROTTLES) if request.method == "POST" else None
+        if seconds is None:
+            return login_view(request, *args, **kwargs)
+        message = f"Too many login attempts. Please wait {seconds} s and try again."
+        response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = str(seconds)
+        return response
+
+    return view
 
 
 @login_required

@@ -52,3 +52,14 @@ def test_the_token_endpoint_is_throttled_like_the_login_form(client, django_user
         assert client.post("/api/auth/token", {"username": "tech", "password": "wrong"}).status_code == 400
     r = client.post("/api/auth/token", {"username": "tech", "password": "pw-tech-123"})
     assert r.status_code == 429 and int(r["Retry-After"]) > 0
+
+
+@pytest.mark.django_db
+def test_the_admin_login_form_is_throttled_too(client, django_user_model, settings):
+    django_user_model.objects.create_superuser("boss", password="pw-boss-123")
+    settings.REST_FRAMEWORK = _rest_framework(settings)
+    for _ in range(5):
+        assert client.post("/admin/login/", {"username": "boss", "password": "wrong"}).status_code == 200
+    r = client.post("/admin/login/", {"username": "boss", "password": "pw-boss-123"})
+    assert r.status_code == 429 and int(r["Retry-After"]) > 0
+    assert "_auth_user_id" not in client.session
