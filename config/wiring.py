@@ -145,8 +145,11 @@ def graph_sync():  # type: ignore[no-untyped-def]
 def model_client():  # type: ignore[no-untyped-def]
     from model.client import ModelClient
 
-    # Replicas (MODEL_SERVER_URLS) keep each conversation on the one holding its KV prefix.
-    urls = settings.MODEL_SERVER_URLS or [settings.MODEL_SERVER_URL]
+    # Replicas (MODEL_SERVER_URLS) keep each conversation on the one holding its KV prefix. The
+    # list includes MODEL_SERVER_URL; a MODEL_SERVER_URL outside it (set alone) is served alone.
+    urls = settings.MODEL_SERVER_URLS
+    if settings.MODEL_SERVER_URL.rstrip("/") not in [u.rstrip("/") for u in urls]:
+        urls = [settings.MODEL_SERVER_URL]
     return ModelClient(
         urls, timeout_s=settings.MODEL_SERVER_TIMEOUT_S, api_key=settings.MODEL_SERVER_API_KEY or None
     )

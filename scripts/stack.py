@@ -107,7 +107,6 @@ class Stack:
                 "QDRANT_URL": f"http://127.0.0.1:{self.ports['index']}",
                 "QDRANT_PATH": str(self.data_dir("qdrant")),
                 "MODEL_SERVER_URL": f"http://127.0.0.1:{self.ports['model']}",
-                "MODEL_SERVER_URLS": ",".join(f"http://127.0.0.1:{p}" for p in self.model_ports()),
                 "HF_HUB_OFFLINE": "1",
                 "TRANSFORMERS_OFFLINE": "1",
                 "TOKENIZERS_PARALLELISM": "false",
@@ -127,6 +126,8 @@ class Stack:
                 ("MODEL_KV_CACHE_RAM_MIB", "128"),
             ):
                 env.setdefault(key, value)
+        if self.model_replicas > 1:
+            env["MODEL_SERVER_URLS"] = ",".join(f"http://127.0.0.1:{p}" for p in self.model_ports())
         env.pop("CELERY_BROKER_URL", None)
         env.pop("CELERY_RESULT_BACKEND", None)
         return env
@@ -544,8 +545,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "env":
             keys = ("NEO4J_URL", "REDIS_URL", "QDRANT_URL", "MODEL_SERVER_URL")
             keys += ("MODEL_SERVER_URLS", "KENNING_VAR_DIR", "KENNING_DEV")
-            for key in keys:
-                print(f"export {key}={stack.env()[key]}")
+            env = stack.env()
+            for key in (k for k in keys if k in env):
+                print(f"export {key}={env[key]}")
     except StackError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

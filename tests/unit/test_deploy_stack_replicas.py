@@ -14,6 +14,11 @@ def stack(tmp_path, monkeypatch):
     return s
 
 
+def test_one_replica_leaves_the_url_list_unset(monkeypatch):
+    monkeypatch.delenv("KENNING_MODEL_REPLICAS", raising=False)
+    assert "MODEL_SERVER_URLS" not in Stack.for_profile("test").env()
+
+
 def test_clients_are_pointed_at_every_model_replica(stack):
     port = stack.ports["model"]
     assert stack.model_ports() == [port, port + 1]

@@ -4,7 +4,8 @@ Written once, run against every engine Kenning may be pointed at:
 
 * ``index-server``: the project's own Qdrant-compatible server (``python -m retrieval.index.server``,
   qdrant-edge behind the Qdrant REST subset), started here on a free port;
-* ``qdrant``: a real Qdrant (single node or cluster), only when ``QDRANT_URL`` is set, e.g.
+* ``qdrant``: a real Qdrant (single node or cluster), only when ``QDRANT_URL`` names another
+  server than the test stack's index server (tests/testenv.py points it there by default), e.g.
 
       QDRANT_URL=http://qdrant:6333 [QDRANT_API_KEY=...] \\
         .venv/bin/python -m pytest tests/integration/retrieval/test_index_contract.py -m integration
@@ -28,13 +29,17 @@ from retrieval.config import IndexConfig
 from retrieval.errors import IndexConfigMismatch
 from retrieval.index import IndexPoint, QdrantIndex, SearchFilter
 from retrieval.index.base import SparseVector
+from scripts.stack import Stack
 
 from .conftest import IndexServer, free_port
 
 pytestmark = pytest.mark.integration
 
 DIM = 16
-ENGINES = ["index-server"] + (["qdrant"] if os.environ.get("QDRANT_URL") else [])
+TEST_STACK_INDEX = Stack.for_profile("test").env()["QDRANT_URL"]
+ENGINES = ["index-server"] + (
+    ["qdrant"] if os.environ.get("QDRANT_URL", TEST_STACK_INDEX) != TEST_STACK_INDEX else []
+)
 
 
 @pytest.fixture(scope="module")

@@ -100,7 +100,7 @@ bolt://{{ include "kenning.fullname" . }}-neo4j:7687
 - name: QDRANT_COLLECTION
   value: {{ .Values.qdrant.collection | quote }}
 - name: MODEL_SERVER_URL
-  value: {{ printf "http://%s:%d" (include "kenning.modelService" .) (int .Values.model.port) | quote }}
+  value: {{ include "kenning.modelUrls" . | splitList "," | first | quote }}
 - name: MODEL_SERVER_URLS
   value: {{ include "kenning.modelUrls" . | quote }}
 - name: CELERY_GRAPH_QUEUE
