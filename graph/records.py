@@ -200,15 +200,23 @@ def _text_mentions(
     """Mentions from the free-text columns (problem text, action text), new keys only."""
     found: list[Mention] = []
     action = mapping.action_text
+    is_whole = False
     if action and not _is_null(mapping, record.get(action)):
         cell = " ".join(str(record[action]).split())
         if len(cell.split()) <= MAX_ACTION_WORDS:
             whole = make_mention("Action", cell.rstrip(" ."), chunk.chunk_id, source="record")
             if whole is not None:
                 found.append(whole)
+                is_whole = True
     for column in (mapping.text, action):
         if column and scan is not None and not _is_null(mapping, record.get(column)):
-            found += [m for m in scan(str(record[column]), chunk.chunk_id) if m.label in WORK_ORDER_RELATIONS]
+            found += [
+                m
+                for m in scan(str(record[column]), chunk.chunk_id)
+                # A whole action cell is the action: its verbs ("top up", "bleed") would count it twice.
+                if m.label in WORK_ORDER_RELATIONS
+                and not (is_whole and column == action and m.label == "Action")
+            ]
     unique: dict[str, Mention] = {}
     for mention in found:
         if mention.key not in known:

@@ -100,9 +100,9 @@ def test_a_free_text_complaint_links_to_the_symptom_and_counts_other_machines_as
     seal = result.causes[0]
     assert seal.history.fleet == 2 and seal.history.asset == 0
     # What fixed the same complaint on this very press, though no manual chain names it:
-    oil = next(c for c in result.causes if c.label == "Action")
-    assert oil.name == "top up ISO VG 46 oil and bleed the suction line"
-    assert oil.history.asset == 1
+    oil = next(c for c in result.causes if c.name == "top up ISO VG 46 oil and bleed the suction line")
+    assert oil.label == "Action" and oil.history.asset == 1
+    assert "top up" not in {c.name for c in result.causes}  # the whole cell is the action, not its verbs
     assert seal.similar and seal.similar[0].resolved_by == ("replace seal kit",)
     assert seal.similar[0].cites[0].document_id == "orders"
 

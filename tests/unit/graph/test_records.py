@@ -122,6 +122,7 @@ def test_a_short_action_cell_becomes_the_work_orders_action(rules_extractor):
     assert work_order.properties["text"] == "L/H ENGINE ROUGH AT IDLE"
     rels = {(r.type, r.tail) for r in facts.relations if r.head == work_order.key}
     assert ("HAS_ACTION", "Action:cleaned plug") in rels
+    assert {m.name for m in facts.mentions if m.label == "Action"} == {"Cleaned plugs"}  # not also "clean"
 
 
 def test_a_long_action_cell_is_scanned_not_taken_whole(rules_extractor):
