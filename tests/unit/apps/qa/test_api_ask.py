@@ -60,7 +60,8 @@ def test_a_model_outage_is_a_503_with_retry_after_for_a_json_client(client, pers
     client.force_login(personas.reader)
     r = client.post(URL, QUESTION, content_type="application/json", headers={"Accept": "application/json"})
     assert r.status_code == 503 and r["Retry-After"]
-    assert "not reachable" in r.json()["error"] and Answer.objects.get().status == "failed"
+    assert r.json()["error"] == "The answer model is unavailable right now; try again in 5 s."
+    assert Answer.objects.get().status == "failed"
 
 
 def test_other_media_types_are_refused(client, personas, qa_world):
