@@ -51,14 +51,16 @@ class DiagnosisConfig:
     Attributes:
         max_causes: candidates returned.
         max_seeds: linked entities followed.
-        max_orders: work orders read (most recent first).
+        max_orders: work orders naming a linked entity read (most recent first).
+        max_asset_orders: further work orders of the asset and its class read (most recent first).
         fulltext_limit: full-text hits considered for linking.
         query: timeout and path limit of the underlying graph reads.
     """
 
     max_causes: int = 10
     max_seeds: int = 12
-    max_orders: int = 2000
+    max_orders: int = 1000
+    max_asset_orders: int = 300
     fulltext_limit: int = 30
     query: QueryConfig = field(default_factory=QueryConfig)
 
@@ -67,6 +69,7 @@ class DiagnosisConfig:
             ("max_causes", self.max_causes, 100),
             ("max_seeds", self.max_seeds, 100),
             ("max_orders", self.max_orders, 100_000),
+            ("max_asset_orders", self.max_asset_orders, 100_000),
             ("fulltext_limit", self.fulltext_limit, 1000),
         ):
             if not 1 <= value <= high:
@@ -356,18 +359,32 @@ def past_orders(
     cfg = config or DiagnosisConfig()
     asset_keys = set(asset.asset_keys) if asset else set()
     class_keys = set(asset.class_keys) if asset else set()
-    rows = _run(
-        driver,
-        q.PAST_ORDERS,
-        cfg,
-        database,
-        problem_keys=list(problem_keys),
-        asset_keys=sorted(asset_keys | class_keys),
-        collections=[str(c) for c in collections],
-        limit=cfg.max_orders,
+    allowed = [str(c) for c in collections]
+    rows = (
+        _run(
+            driver,
+            q.ORDERS_NAMING,
+            cfg,
+            database,
+            keys=list(problem_keys),
+            collections=allowed,
+            limit=cfg.max_orders,
+        )
+        if problem_keys
+        else []
     )
+    if asset_keys or class_keys:
+        rows += _run(
+            driver,
+            q.ORDERS_ON_ASSET,
+            cfg,
+            database,
+            keys=sorted(asset_keys | class_keys),
+            collections=allowed,
+            limit=cfg.max_asset_orders,
+        )
     orders = []
-    for r in rows:
+    for r in {row["key"]: row for row in rows}.values():
         equipment = set(r["equipment"])
         scope = "asset" if equipment & asset_keys else "class" if equipment & class_keys else "fleet"
         cites = tuple(Cite(str(c["chunk_id"]), str(c["document_id"]), c.get("page")) for c in r["citations"])

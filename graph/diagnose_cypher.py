@@ -41,16 +41,7 @@ RETURN e.key AS key, e.type AS label, e.name AS name, coalesce(siblings, []) AS 
        coalesce(members, []) AS members
 """
 
-PAST_ORDERS = f"""
-CALL () {{
-  MATCH (w:WorkOrder)-[r:REPORTS|ADDRESSES]->(x:Entity)
-  WHERE x.key IN $problem_keys AND {visible_rel("r")}
-  RETURN w
-  UNION
-  MATCH (w:WorkOrder)-[r:PERFORMED_ON]->(x:Entity)
-  WHERE x.key IN $asset_keys AND {visible_rel("r")}
-  RETURN w
-}}
+_ORDER_ROW = f"""
 WITH DISTINCT w WHERE {visible_node("w")}
 WITH w ORDER BY w.date DESC LIMIT $limit
 RETURN w.key AS key, w.name AS name, w.date AS date, coalesce(w.text, '') AS text,
@@ -63,6 +54,18 @@ RETURN w.key AS key, w.name AS name, w.date AS date, coalesce(w.text, '') AS tex
        COLLECT {{ MATCH (w)-[r:USES_PART]->(e:Entity) WHERE {visible_rel("r")} RETURN e.name }} AS parts,
        {citations_of_node("w")} AS citations
 """
+
+# Two reads, each with its own limit: an asset with thousands of work orders must not crowd out
+# (or slow down) the ones that name the complaint's entities.
+ORDERS_NAMING = f"""
+MATCH (w:WorkOrder)-[r:REPORTS|ADDRESSES]->(x:Entity)
+WHERE x.key IN $keys AND {visible_rel("r")}
+{_ORDER_ROW}"""
+
+ORDERS_ON_ASSET = f"""
+MATCH (w:WorkOrder)-[r:PERFORMED_ON]->(x:Entity)
+WHERE x.key IN $keys AND {visible_rel("r")}
+{_ORDER_ROW}"""
 
 SUGGEST_PREFIX = f"""
 MATCH (e:Entity) WHERE e.norm STARTS WITH $prefix AND e.type IN $labels AND {visible_node("e")}
