@@ -68,7 +68,9 @@ def without_addresses(message: str) -> str:
 def problem_for(exc: BaseException) -> Problem | None:
     """Maps a known exception to a status and a short message; None for unknown ones (-> 500)."""
     if isinstance(exc, UserError):
-        return Problem(exc.status, str(exc))
+        # A 5xx UserError may quote the service error behind it; its address stays in the log.
+        message = without_addresses(str(exc)) if exc.status >= 500 else str(exc)
+        return Problem(exc.status, message)
     module = type(exc).__module__ + "."
     if not module.startswith(_DOMAIN_PACKAGES):
         return None

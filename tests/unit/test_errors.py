@@ -51,3 +51,11 @@ def test_permanent_errors_become_400_with_their_message():
 def test_user_errors_keep_their_status_and_unknown_errors_are_left_to_django():
     assert problem_for(UserError("nope", status=404)).status == 404
     assert problem_for(RuntimeError("bug")) is None
+
+
+def test_a_service_failure_quoted_in_a_user_error_loses_its_address():
+    problem = problem_for(
+        UserError("The passage index is unavailable (http://10.0.0.5:6333 refused).", status=503)
+    )
+    assert problem.message == "The passage index is unavailable ([internal address] refused)."
+    assert problem_for(UserError("see http://example.org/help")).message == "see http://example.org/help"

@@ -58,7 +58,7 @@ def test_upload_errors_are_json(client, personas, url, settings):
     assert r.status_code == 400 and "field 'file'" in r.json()["error"]
     settings.UPLOAD_MAX_BYTES = 2048
     r = client.post(url, {"file": upload_file("big.txt", b"y" * 5000)})
-    assert r.status_code == 413 and "the limit is 2,048 bytes" in r.json()["error"]
+    assert r.status_code == 413 and "upload limit of 2 KB (2,048 bytes)" in r.json()["error"]
     assert not DocumentVersion.objects.exists()
 
 
