@@ -11,7 +11,7 @@ from apps.documents import services
 from apps.documents.models import DocumentVersion, GraphStatus, Stage, Status
 from tests.e2e.conftest import login
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
