@@ -132,7 +132,7 @@ def _model_configs(args: argparse.Namespace) -> list[ModelConfig]:
     return configs
 
 
-def _configs(args: argparse.Namespace, api_key: str | None) -> tuple[ServerConfig, list[ModelConfig]]:
+def _configs(args: argparse.Namespace, api_key: str | None = None) -> tuple[ServerConfig, list[ModelConfig]]:
     if args.api_key_file:
         try:
             api_key = args.api_key_file.read_text().strip()
