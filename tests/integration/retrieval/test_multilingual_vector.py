@@ -16,12 +16,18 @@ from retrieval.embed import FakeEmbedder, MultilingualUseEmbedder
 from retrieval.index import IndexPoint, QdrantIndex, SearchFilter
 from retrieval.index.base import DENSE_ML
 from retrieval.search import HybridSearcher
+from scripts.stack import Stack
 
 from .conftest import IndexServer, free_port
 
 pytestmark = pytest.mark.integration
 
-ENGINES = ["index-server"] + (["qdrant"] if os.environ.get("QDRANT_URL") else [])
+# The integration fixtures point QDRANT_URL at the test stack's index server; only another URL is a
+# real Qdrant to check as well (as in test_index_contract.py).
+TEST_STACK_INDEX = Stack.for_profile("test").env()["QDRANT_URL"]
+ENGINES = ["index-server"] + (
+    ["qdrant"] if os.environ.get("QDRANT_URL", TEST_STACK_INDEX) != TEST_STACK_INDEX else []
+)
 PASSAGES = {
     "seal": "Replace the mechanical seal when it leaks more than three drops per minute.",
     "port": "The network information server listens on TCP port 3551; open it on the firewall.",
