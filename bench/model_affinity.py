@@ -182,22 +182,18 @@ def main() -> int:
         flush=True,
     )
 
-    # Two replicas share the cores: one thread each, so neither spins on the other's core.
-    procs, urls = start_servers(2, threads=max(1, cores // 2), parallel=2)
-    try:
-        rows = {}
-        for policy in ("affinity", "round_robin"):
-            rows[policy] = follow_up_ttft(
-                urls,
-                policy,
-                args.conversations,
-                args.turns,
-                args.tokens,
-                args.seed + (policy == "round_robin"),
-            )
-        two = throughput(urls, args.requests, args.throughput_tokens)
-    finally:
-        stop_servers(procs)
+    # Two replicas share the cores: one thread each, so neither spins on the other's core. Fresh
+    # servers per policy: a prefix cached during one policy's run would flatter the next one.
+    rows = {}
+    for policy in ("affinity", "round_robin"):
+        procs, urls = start_servers(2, threads=max(1, cores // 2), parallel=2)
+        try:
+            seed = args.seed + (policy == "round_robin")
+            rows[policy] = follow_up_ttft(urls, policy, args.conversations, args.turns, args.tokens, seed)
+            if policy == "round_robin":
+                two = throughput(urls, args.requests, args.throughput_tokens)
+        finally:
+            stop_servers(procs)
     print(f"\nfollow-up TTFT, 2 replicas x {max(1, cores // 2)} thread(s):")
     print(
         f"{'policy':<12} {'turn-1 p50 s':>13} {'follow-up p50 s':>16} {'follow-up mean s':>17} "
