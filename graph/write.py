@@ -245,23 +245,43 @@ def apply_curation(rows: _Rows, curated: dict[str, CuratedKey]) -> tuple[_Rows, 
     if not target and not deleted:
         return rows, _Tombstones([], [], {})
 
-    live_entities: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-    dead_entities: dict[str, dict[str, Any]] = {}
+    live_entities, dead_entities, redirected = _route_entities(rows, target, deleted)
+    live_mentions, dead_mentions = _route_mentions(rows, target, deleted)
+    live_relations, dead_relations = _route_relations(rows, target, deleted)
+    live = _Rows(
+        rows.chunks,
+        {label: list(group.values()) for label, group in live_entities.items() if group},
+        live_mentions,
+        {t: list(group.values()) for t, group in live_relations.items() if group},
+        rows.skipped,
+    )
+    dead = _Tombstones(
+        dead_entities,
+        dead_mentions,
+        {t: list(group.values()) for t, group in dead_relations.items() if group},
+        redirected,
+    )
+    return live, dead
+
+
+def _route_entities(
+    rows: _Rows, target: dict[str, str], deleted: dict[str, str]
+) -> tuple[dict[str, dict[str, dict[str, Any]]], list[dict[str, Any]], int]:
+    """Entity rows under their kept key (combined when a merge made two one), or a deleted one's support."""
+    live: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    dead: dict[str, dict[str, Any]] = {}
     redirected = 0
     for label, group in rows.entities.items():
         for row in group:
             key = target.get(row["key"], row["key"])
-            if key != row["key"]:
-                redirected += 1
+            redirected += key != row["key"]
             if key in deleted:
-                into = dead_entities.setdefault(
-                    key, {"id": deleted[key], "key": key, "aliases": [], "chunk_refs": []}
-                )
-            elif key in live_entities[label]:
-                into = live_entities[label][key]
+                into = dead.setdefault(key, {"id": deleted[key], "key": key, "aliases": [], "chunk_refs": []})
+            elif key in live[label]:
+                into = live[label][key]
                 into["props"].update(row["props"])
             else:
-                into = live_entities[label][key] = {
+                into = live[label][key] = {
                     **row,
                     "key": key,
                     "norm": key.split(":", 1)[1],
@@ -273,9 +293,15 @@ def apply_curation(rows: _Rows, curated: dict[str, CuratedKey]) -> tuple[_Rows, 
                 if alias not in into["aliases"]:
                     into["aliases"].append(alias)
             into["chunk_refs"] += [r for r in row["chunk_refs"] if r not in into["chunk_refs"]]
+    return live, list(dead.values()), redirected
 
-    live_mentions: dict[tuple[str, str, str], dict[str, Any]] = {}
-    dead_mentions: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+def _route_mentions(
+    rows: _Rows, target: dict[str, str], deleted: dict[str, str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Mentions of the kept key (remembering the merged-away ``origin``), or of a deleted entity."""
+    live: dict[tuple[str, str, str], dict[str, Any]] = {}
+    dead: dict[tuple[str, str, str], dict[str, Any]] = {}
     for row in rows.mentions:
         key = target.get(row["key"], row["key"])
         new = {**row, "key": key}
@@ -283,31 +309,39 @@ def apply_curation(rows: _Rows, curated: dict[str, CuratedKey]) -> tuple[_Rows, 
             new["origin"] = row["key"]
         if key in deleted:
             new["id"] = deleted[key]
-            dead_mentions.setdefault((key, row["ref"], row["norm"]), new)
+            dead.setdefault((key, row["ref"], row["norm"]), new)
         else:
-            live_mentions.setdefault((key, row["ref"], row["norm"]), new)
+            live.setdefault((key, row["ref"], row["norm"]), new)
+    return list(live.values()), list(dead.values())
 
-    live_relations: dict[str, dict[tuple[str, str, str], dict[str, Any]]] = defaultdict(dict)
-    dead_relations: dict[str, dict[tuple[str, str, str], dict[str, Any]]] = defaultdict(dict)
+
+_RelationGroups = dict[str, dict[tuple[str, str, str], dict[str, Any]]]
+
+
+def _route_relations(
+    rows: _Rows, target: dict[str, str], deleted: dict[str, str]
+) -> tuple[_RelationGroups, _RelationGroups]:
+    """Relations between kept keys (self-loops a merge made are dropped), or with a deleted end."""
+    live: _RelationGroups = defaultdict(dict)
+    dead: _RelationGroups = defaultdict(dict)
     for rel_type, group in rows.relations.items():
         for row in group:
             head = target.get(row["head"], row["head"])
             tail = target.get(row["tail"], row["tail"])
             if head == tail:
                 continue  # the merge made it a self-loop (graph.curate drops those too)
-            ident = (head, tail, row["qualifier"])
             if head in deleted or tail in deleted:
-                bucket = dead_relations[rel_type]
+                bucket = dead[rel_type]
                 extra = {
                     "head_id": deleted.get(head),
                     "tail_id": deleted.get(tail),
                     "with_entity": head if head in deleted else tail,
                 }
             else:
-                bucket, extra = live_relations[rel_type], {}
-            into = bucket.get(ident)
+                bucket, extra = live[rel_type], {}
+            into = bucket.get((head, tail, row["qualifier"]))
             if into is None:
-                bucket[ident] = {
+                bucket[(head, tail, row["qualifier"])] = {
                     **row,
                     "head": head,
                     "tail": tail,
@@ -320,20 +354,6 @@ def apply_curation(rows: _Rows, curated: dict[str, CuratedKey]) -> tuple[_Rows, 
             into["chunk_refs"] += [r for r in row["chunk_refs"] if r not in into["chunk_refs"]]
             into["sources"] += [x for x in row["sources"] if x not in into["sources"]]
             into["props"].update(row["props"])
-
-    live = _Rows(
-        rows.chunks,
-        {label: list(group.values()) for label, group in live_entities.items() if group},
-        list(live_mentions.values()),
-        {t: list(group.values()) for t, group in live_relations.items() if group},
-        rows.skipped,
-    )
-    dead = _Tombstones(
-        list(dead_entities.values()),
-        list(dead_mentions.values()),
-        {t: list(group.values()) for t, group in dead_relations.items() if group},
-        redirected,
-    )
     return live, dead
 
 
