@@ -1,7 +1,7 @@
 """The one place where exceptions become HTTP responses (HTML pages, JSON API and SSE alike).
 
 Domain packages raise their own typed errors (graph.errors, retrieval.errors, model.errors); each
-base class carries `transient` (a retry may succeed) and most carry a user-facing message. Views
+base class carries `is_transient` (a retry may succeed) and most carry a user-facing message. Views
 never build error responses by hand: they raise, and this module renders.
 """
 
@@ -79,7 +79,7 @@ def problem_for(exc: BaseException) -> Problem | None:
     if isinstance(status, int):
         return Problem(status, without_addresses(str(exc)), retry_after_s)
     # retrieval/ calls the flag `transient`, graph/ and model/ `is_transient`.
-    if getattr(exc, "transient", False) or getattr(exc, "is_transient", False):
+    if getattr(exc, "is_transient", False):
         logger.warning("%s unavailable: %s", type(exc).__name__, exc)
         service = next(name for prefix, name in _SERVICE_NAMES.items() if module.startswith(prefix))
         retry_after_s = retry_after_s or 5

@@ -2,7 +2,7 @@
 
 Hierarchy::
 
-    RetrievalError (transient: bool)
+    RetrievalError (is_transient: bool)
     ├── EmbeddingError            the embedding model failed to load or encode
     └── VectorIndexError          the passage index failed
         ├── IndexUnavailable      the index server/engine cannot be reached (transient)
@@ -14,7 +14,7 @@ Hierarchy::
         ├── UnsupportedFileType   the content is not a supported format (or the extension lies)
         └── ParseError            the file is corrupt, truncated, encrypted or otherwise unreadable
 
-Callers retry only errors whose ``transient`` is True.
+Callers retry only errors whose ``is_transient`` is True (the attribute graph/ and model/ errors carry too).
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from __future__ import annotations
 class RetrievalError(Exception):
     """Base for everything retrieval/ raises."""
 
-    transient: bool = False
+    is_transient: bool = False
 
-    def __init__(self, message: str, *, transient: bool | None = None) -> None:
+    def __init__(self, message: str, *, is_transient: bool | None = None) -> None:
         super().__init__(message)
-        if transient is not None:
-            self.transient = transient
+        if is_transient is not None:
+            self.is_transient = is_transient
 
 
 # --- embeddings, vector index, search ---------------------------------------------------------
@@ -45,7 +45,7 @@ class VectorIndexError(RetrievalError):
 class IndexUnavailable(VectorIndexError):
     """The index server or engine cannot be reached right now."""
 
-    transient = True
+    is_transient = True
 
 
 class CollectionMissing(VectorIndexError):
@@ -68,7 +68,7 @@ class DocumentError(RetrievalError):
     """
 
     def __init__(self, file: str, reason: str) -> None:
-        super().__init__(f"{file}: {reason}", transient=False)
+        super().__init__(f"{file}: {reason}", is_transient=False)
         self.file = file
         self.reason = reason
 

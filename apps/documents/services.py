@@ -71,7 +71,7 @@ def _now():  # type: ignore[no-untyped-def]
 
 
 def is_transient(exc: BaseException) -> bool:
-    return bool(getattr(exc, "transient", False) or getattr(exc, "is_transient", False))
+    return bool(getattr(exc, "is_transient", False))
 
 
 # --- uploads -----------------------------------------------------------------------------------

@@ -193,7 +193,7 @@ def test_it_rejects_a_truncated_pdf(tmp_path):
     path.write_bytes(data[: len(data) // 2])
     with pytest.raises(ParseError, match="truncated") as e:
         parse_file(path)
-    assert e.value.file == "truncated.pdf" and not e.value.transient
+    assert e.value.file == "truncated.pdf" and not e.value.is_transient
 
 
 def test_it_rejects_a_corrupt_pdf(tmp_path):
@@ -250,7 +250,7 @@ def test_every_bad_input_error_is_a_permanent_document_error(tmp_path):
     path.write_bytes(b"")
     with pytest.raises(DocumentError) as e:
         parse_file(path)
-    assert e.value.transient is False and "empty.csv" in str(e.value)
+    assert e.value.is_transient is False and "empty.csv" in str(e.value)
 
 
 def test_it_rejects_a_pdf_without_any_text(tmp_path):

@@ -50,7 +50,7 @@ def test_it_rejects_an_executable_renamed_pdf():
     with pytest.raises(UnsupportedFileType) as e:
         sniff_bytes(head, name="manual.pdf")
     assert e.value.file == "manual.pdf"
-    assert e.value.transient is False
+    assert e.value.is_transient is False
 
 
 def test_it_rejects_a_windows_executable_renamed_pdf():
