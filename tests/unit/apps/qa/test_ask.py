@@ -36,8 +36,8 @@ def test_the_prompt_numbers_the_sources(client, personas, qa_world):
     qa_world.add_passage("c1", BATTERY, personas.collection.pk)
     client.force_login(personas.reader)
     _events(_ask(client, "battery disconnected"))
-    system = qa_world.model.calls[0][0]["content"]
-    assert "[1] (" in system and "replace the battery cartridge" in system
+    asked = qa_world.model.calls[0][-1]["content"]  # the sources travel with the question
+    assert asked.startswith("Sources:\n[1] (") and "replace the battery cartridge" in asked
 
 
 def test_dangling_citations_are_removed(client, personas, qa_world):
