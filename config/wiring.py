@@ -84,6 +84,7 @@ def searcher():  # type: ignore[no-untyped-def]
             dense_weight=settings.SEARCH_DENSE_WEIGHT,
             sparse_weight=settings.SEARCH_SPARSE_WEIGHT,
             graph_weight=settings.SEARCH_GRAPH_WEIGHT,
+            dense_ml_weight=settings.SEARCH_DENSE_ML_WEIGHT,
             rrf_k=settings.SEARCH_RRF_K,
         ),
         multilingual=multilingual_embedder(),
