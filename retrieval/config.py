@@ -125,8 +125,8 @@ class SearchConfig:
     rrf_k: int = 10
     dense_weight: float = 0.75
     sparse_weight: float = 1.0
-    graph_weight: float = 1.0
-    dense_ml_weight: float = 1.0
+    graph_weight: float = 0.5
+    dense_ml_weight: float = 0.0
 
     def __post_init__(self) -> None:
         _check_range("top_k", self.top_k, 1, 200)
