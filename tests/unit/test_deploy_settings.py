@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _production_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("KENNING_DEV", "SECRET_KEY", "SECRET_KEY_FILE")}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests' conftest sets it for the whole session.
+    dropped = ("KENNING_DEV", "SECRET_KEY", "SECRET_KEY_FILE", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(DJANGO_SETTINGS_MODULE="config.settings", **extra)
     return env
 
