@@ -1,8 +1,10 @@
+import time
 from typing import Any
 
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views.decorators.cache import cache_page
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.settings import spectacular_settings
@@ -12,6 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.health import healthz
+
+# A new process may serve new translations: cached catalogues are keyed by its start.
+_DEPLOYED = int(time.time())
 
 
 class ApiDocsView(SpectacularSwaggerView):
@@ -50,7 +55,13 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     # Language switcher (POST set_language) and the portal scripts' message catalogue.
     path("i18n/", include("django.conf.urls.i18n")),
-    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # Every page loads the catalogue in its <head>: built once per language and deploy, then cached
+    # (the cache key carries the active language).
+    path(
+        "jsi18n/",
+        cache_page(86400, key_prefix=f"jsi18n-{_DEPLOYED}")(JavaScriptCatalog.as_view()),
+        name="javascript-catalog",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

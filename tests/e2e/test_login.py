@@ -17,6 +17,7 @@ def test_wrong_password_shows_an_error_and_stays_on_login(page, live_server, dja
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", "tech")
     page.fill("input[name=password]", "wrong")
-    page.click("button[type=submit]")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
     assert "/accounts/login/" in page.url
     assert page.locator(".errorlist, .errornote").count() > 0 or "correct username" in page.content()
