@@ -49,7 +49,6 @@ class QdrantIndex(VectorIndex):
         self._client = client
         self.config = config
         self._name = config.collection
-        self._has_ml: bool | None = None  # does the collection store DENSE_ML? (asked once)
 
     @classmethod
     def connect(cls, config: IndexConfig) -> QdrantIndex:
@@ -222,7 +221,6 @@ class QdrantIndex(VectorIndex):
             for name, size in ((DENSE, dim), (DENSE_ML, ml_dim))
             if size is not None
         }
-        self._has_ml = None
         try:
             self._call(
                 self._client.create_collection,
@@ -247,10 +245,11 @@ class QdrantIndex(VectorIndex):
         self._call(self._client.create_payload_index, self._name, field, field_schema=field_schema, wait=True)
 
     def _stores_ml(self) -> bool:
-        if self._has_ml is None:
-            vectors = self._call(self._client.get_collection, self._name).config.params.vectors
-            self._has_ml = isinstance(vectors, dict) and DENSE_ML in vectors
-        return self._has_ml
+        # Asked every time (about 1 ms), not cached: another process may drop and re-create the
+        # collection with or without DENSE_ML (a re-index), and a stale answer made every upsert of
+        # a long-lived worker fail with "Not existing vector name".
+        vectors = self._call(self._client.get_collection, self._name).config.params.vectors
+        return isinstance(vectors, dict) and DENSE_ML in vectors
 
     def _check_dim(self, dim: int) -> None:
         info = self._call(self._client.get_collection, self._name)

@@ -37,7 +37,8 @@ def clean_index(ingest_services, personas):  # type: ignore[no-untyped-def]
     from config import wiring
 
     index = wiring.vector_index()
-    index.ensure_collection(wiring.embedder().dim)
+    multilingual = wiring.multilingual_embedder()  # as the ingest pipeline creates it
+    index.ensure_collection(wiring.embedder().dim, ml_dim=multilingual.dim if multilingual else None)
     index.delete_by_filter(collection_id=personas.collection.pk)
     return index
 

@@ -4,6 +4,7 @@ import socket
 import threading
 import time
 
+import httpx
 import pytest
 import uvicorn
 
@@ -78,5 +79,5 @@ def test_it_answers_503_when_slots_and_queue_are_full(live_url):
         client.chat([{"role": "user", "content": "one more"}], max_tokens=2)
     for thread in threads:
         thread.join(120)
-    metrics = ModelClient(live_url)._http.get("/metrics").text
+    metrics = httpx.get(f"{live_url}/metrics").text
     assert 'kenning_model_requests_total{status="QueueFull"}' in metrics
