@@ -4,7 +4,7 @@ from typing import Any
 from django.contrib import admin
 from django.templatetags.static import static
 from django.urls import include, path
-from django.views.decorators.cache import cache_page
+from django.views.decorators.cache import cache_page, never_cache
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.settings import spectacular_settings
@@ -55,11 +55,12 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     # Language switcher (POST set_language) and the portal scripts' message catalogue.
     path("i18n/", include("django.conf.urls.i18n")),
-    # Every page loads the catalogue in its <head>: built once per language and deploy, then cached
-    # (the cache key carries the active language).
+    # Every page loads the catalogue in its <head>: built once per language and process, then cached
+    # on the server (the key carries the active language); never in browsers, which would keep the
+    # English one after a switch to another language (the URL is the same).
     path(
         "jsi18n/",
-        cache_page(86400, key_prefix=f"jsi18n-{_DEPLOYED}")(JavaScriptCatalog.as_view()),
+        never_cache(cache_page(86400, key_prefix=f"jsi18n-{_DEPLOYED}")(JavaScriptCatalog.as_view())),
         name="javascript-catalog",
     ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
