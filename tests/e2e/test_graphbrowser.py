@@ -52,11 +52,14 @@ def seeded(graph_admin, neo4j_driver, settings, neo4j_url):  # type: ignore[no-u
 def test_admin_searches_explores_and_merges_duplicates(page, live_server, graph_admin, seeded):
     g, k = seeded
     login(page, live_server, "gbowner", "pw-gbowner-123")
-    page.click("text=Knowledge graph")
+    # Each click loads a page: wait for it, or the old or half-parsed document is read (CI saw 0 rows).
+    with page.expect_navigation():
+        page.click("text=Knowledge graph")
     page.fill("input[name=q]", g.tag)
-    page.click("#gb-search button[type=submit]")
+    with page.expect_navigation():
+        page.click("#gb-search button[type=submit]")
     rows = page.locator("table.gb-hits tbody tr")
-    assert rows.count() == 3
+    assert rows.count() == 3, page.locator("main").inner_text()[:2000]
     # The alias with markup is shown as text, not rendered.
     assert "<b>Lubrication</b> pump" in page.locator("table.gb-hits").inner_text()
     assert page.locator("table.gb-hits b").count() == 0
