@@ -1,7 +1,10 @@
 """Health of each component Kenning depends on, probed in parallel with short timeouts.
 
-Anyone may ask ``/healthz`` whether Kenning is up (``{"status": "ok"|"down"}``, for load balancers
-and container checks); only staff see the components, their versions and failure reasons. A detail
+Anyone may ask ``/healthz`` whether Kenning is up (``{"status": "ok"|"degraded"|"down"}``, for
+load balancers and container checks); only staff see the components, their versions and failure
+reasons. "degraded" (still HTTP 200, so a readiness probe keeps the web pod in service) means a
+component with replicas lost some but not all of them: with one model-server replica of two down,
+answers still complete through the other. A detail
 never carries a URL's credentials, and the probes reuse their connections (one pool per process and
 service URL) so a burst of health checks does not open a burst of connections.
 """
@@ -36,10 +39,15 @@ class ComponentHealth:
     is_ok: bool
     detail: str
     latency_ms: float
+    is_degraded: bool = False  # up, but some of its replicas are not
+
+    @property
+    def status(self) -> str:
+        return "down" if not self.is_ok else "degraded" if self.is_degraded else "ok"
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "status": "ok" if self.is_ok else "down",
+            "status": self.status,
             "detail": self.detail,
             "latency_ms": round(self.latency_ms, 1),
         }
@@ -93,8 +101,34 @@ def _probe_index() -> str:
     return _probe_http(settings.QDRANT_URL.rstrip("/") + "/collections", headers)
 
 
+class PartlyDown(Exception):
+    """A component with replicas answers through some of them only (reported as "degraded")."""
+
+
 def _probe_model() -> str:
-    return _probe_http(settings.MODEL_SERVER_URL.rstrip("/") + "/health", {})
+    from config.wiring import model_server_urls
+
+    urls = model_server_urls()
+    if len(urls) == 1:
+        return _probe_http(urls[0].rstrip("/") + "/health", {})
+    # Every replica, in parallel: N down replicas must not cost N timeouts.
+    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+        results = list(pool.map(_replica_state, urls))
+    down = [f"{url}: {state}" for url, state in zip(urls, results, strict=True) if state]
+    if len(down) == len(urls):
+        raise ConnectionError(f"all {len(urls)} replicas down ({'; '.join(down)})")
+    if down:
+        raise PartlyDown(f"{len(urls) - len(down)} of {len(urls)} replicas up; down: {'; '.join(down)}")
+    return f"{len(urls)} replicas up"
+
+
+def _replica_state(url: str) -> str:
+    """ "" when the replica is healthy, otherwise why not."""
+    try:
+        _probe_http(url.rstrip("/") + "/health", {})
+    except Exception as e:  # any failure makes this replica down
+        return f"{type(e).__name__}: {e}".strip()
+    return ""
 
 
 PROBES: dict[str, Callable[[], str]] = {
@@ -111,6 +145,8 @@ def _run(name: str, probe: Callable[[], str]) -> ComponentHealth:
     try:
         detail = probe()
         return ComponentHealth(name, True, redact(detail), (time.perf_counter() - started) * 1000)
+    except PartlyDown as e:
+        return ComponentHealth(name, True, redact(str(e))[:300], (time.perf_counter() - started) * 1000, True)
     except Exception as e:  # a probe reports any failure as "down" with its reason
         reason = redact(f"{type(e).__name__}: {e}".strip())[:300]
         return ComponentHealth(name, False, reason, (time.perf_counter() - started) * 1000)
@@ -129,12 +165,19 @@ def check_all(names: list[str] | None = None) -> list[ComponentHealth]:
     return [results[name] for name in selected]
 
 
+def overall_status(results: list[ComponentHealth]) -> str:
+    """ "down" if any component is down, "degraded" if one is up on only some replicas, else "ok"."""
+    if not all(r.is_ok for r in results):
+        return "down"
+    return "degraded" if any(r.is_degraded for r in results) else "ok"
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     results = check_all()
     is_ok = all(r.is_ok for r in results)
-    body: dict[str, object] = {"status": "ok" if is_ok else "down"}
+    body: dict[str, object] = {"status": overall_status(results)}
     if request.user.is_authenticated and request.user.is_staff:
         body["components"] = {r.name: r.as_dict() for r in results}
     return JsonResponse(body, status=200 if is_ok else 503)

@@ -142,17 +142,24 @@ def graph_sync():  # type: ignore[no-untyped-def]
 
 
 # --- model -----------------------------------------------------------------------------------
+def model_server_urls() -> list[str]:
+    """The model-server replicas: MODEL_SERVER_URLS when it includes MODEL_SERVER_URL, otherwise
+    MODEL_SERVER_URL alone (a MODEL_SERVER_URL set on its own, e.g. by a test, wins)."""
+    urls = settings.MODEL_SERVER_URLS
+    if settings.MODEL_SERVER_URL.rstrip("/") not in [u.rstrip("/") for u in urls]:
+        return [settings.MODEL_SERVER_URL]
+    return list(urls)
+
+
 @functools.cache
 def model_client():  # type: ignore[no-untyped-def]
     from model.client import ModelClient
 
-    # Replicas (MODEL_SERVER_URLS) keep each conversation on the one holding its KV prefix. The
-    # list includes MODEL_SERVER_URL; a MODEL_SERVER_URL outside it (set alone) is served alone.
-    urls = settings.MODEL_SERVER_URLS
-    if settings.MODEL_SERVER_URL.rstrip("/") not in [u.rstrip("/") for u in urls]:
-        urls = [settings.MODEL_SERVER_URL]
+    # Replicas (MODEL_SERVER_URLS) keep each conversation on the one holding its KV prefix.
     return ModelClient(
-        urls, timeout_s=settings.MODEL_SERVER_TIMEOUT_S, api_key=settings.MODEL_SERVER_API_KEY or None
+        model_server_urls(),
+        timeout_s=settings.MODEL_SERVER_TIMEOUT_S,
+        api_key=settings.MODEL_SERVER_API_KEY or None,
     )
 
 

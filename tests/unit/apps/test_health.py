@@ -101,3 +101,70 @@ def test_deploy_check_flags_a_remote_model_server_without_a_key():
     assert [w.id for w in check_service_keys(None)] == ["kenning.W002"]
     with override_settings(MODEL_SERVER_API_KEY="k" * 32):
         assert check_service_keys(None) == []
+
+
+@pytest.fixture
+def replica_up():  # type: ignore[no-untyped-def]
+    """A replica answering /health as the model server does when its models are loaded."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self):  # type: ignore[no-untyped-def]
+            self.send_response(200 if self.path == "/health" else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"status": "ok"}')
+
+        def log_message(self, *args):  # type: ignore[no-untyped-def]
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_one_model_replica_down_of_two_is_degraded_not_down(replica_up):
+    from config.health import check_all, overall_status
+
+    urls = [replica_up, "http://127.0.0.1:1"]
+    with override_settings(MODEL_SERVER_URL=replica_up, MODEL_SERVER_URLS=urls, HEALTH_TIMEOUT_S=1):
+        [model] = check_all(["model_server"])
+    assert (model.is_ok, model.status) == (True, "degraded")
+    assert "1 of 2 replicas up" in model.detail and "http://127.0.0.1:1" in model.detail
+    assert overall_status([model]) == "degraded"
+
+    with override_settings(MODEL_SERVER_URL=replica_up, MODEL_SERVER_URLS=[replica_up], HEALTH_TIMEOUT_S=1):
+        [alone] = check_all(["model_server"])
+    assert alone.status == "ok"
+
+
+def test_every_model_replica_down_is_down(replica_up):
+    from config.health import check_all, overall_status
+
+    closed = ["http://127.0.0.1:1", "http://127.0.0.1:2"]
+    with override_settings(MODEL_SERVER_URL=closed[0], MODEL_SERVER_URLS=closed, HEALTH_TIMEOUT_S=1):
+        [model] = check_all(["model_server"])
+    assert model.status == "down" and "all 2 replicas down" in model.detail
+    assert overall_status([model]) == "down"
+
+
+@pytest.mark.django_db
+def test_healthz_and_the_healthcheck_pass_while_a_model_replica_is_down(admin_client, replica_up, capsys):
+    from config import health
+
+    urls = [replica_up, "http://127.0.0.1:1"]
+    with (
+        override_settings(MODEL_SERVER_URL=replica_up, MODEL_SERVER_URLS=urls, HEALTH_TIMEOUT_S=1),
+        # Only the component under test: the others have no server in a unit test.
+        pytest.MonkeyPatch.context() as mp,
+    ):
+        mp.setattr(health, "PROBES", {"sql": health._probe_sql, "model_server": health._probe_model})
+        r = admin_client.get("/healthz")
+        call_command("healthcheck")
+    body = json.loads(r.content)
+    assert r.status_code == 200 and body["status"] == "degraded"
+    assert body["components"]["model_server"]["status"] == "degraded"
+    assert "degraded" in capsys.readouterr().out

@@ -5,7 +5,8 @@ from config.health import PROBES, check_all
 
 class Command(BaseCommand):
     help = (
-        "Reports each component (SQL, Redis, Neo4j, vector index, model server) as ok/down with the reason."
+        "Reports each component (SQL, Redis, Neo4j, vector index, model server) as ok, degraded "
+        "(some replicas down) or down, with the reason."
     )
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
@@ -17,7 +18,8 @@ class Command(BaseCommand):
             raise CommandError(f"unknown components: {', '.join(sorted(unknown))}")
         results = check_all(options["components"] or None)
         for r in results:
-            style = self.style.SUCCESS if r.is_ok else self.style.ERROR
-            self.stdout.write(f"{r.name:<13} {style('ok' if r.is_ok else 'down'):<4}  {r.detail}")
+            style = {"ok": self.style.SUCCESS, "degraded": self.style.WARNING}.get(r.status, self.style.ERROR)
+            self.stdout.write(f"{r.name:<13} {style(r.status):<8}  {r.detail}")
+        # Degraded (some model replicas down) still serves answers: not a failed check.
         if not all(r.is_ok for r in results):
             raise CommandError("some components are down")
