@@ -12,6 +12,7 @@ from apps.accounts.throttles import asking_too_fast
 from apps.qa import passages, services
 from apps.qa.forms import AskForm, FeedbackForm
 from apps.qa.models import Answer, Conversation, Feedback
+from apps.qa.slots import answer_slots, busy_response
 from config.errors import UserError
 
 
@@ -30,12 +31,24 @@ def portal(request: HttpRequest, conversation_id: int | None = None) -> HttpResp
     return render(request, "qa/portal.html", context)
 
 
-def _sse(events) -> StreamingHttpResponse:  # type: ignore[no-untyped-def]
-    def encode():  # type: ignore[no-untyped-def]
-        for event in events:
+class _EventStream:
+    """Events as SSE text; close() reaches the events (and the answer slot they hold) even when
+    the response is closed before the stream was read."""
+
+    def __init__(self, events) -> None:  # type: ignore[no-untyped-def]
+        self._events = events
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        for event in self._events:
             yield f"event: {event['event']}\ndata: {json.dumps(event, default=str)}\n\n"
 
-    response = StreamingHttpResponse(encode(), content_type="text/event-stream")
+    def close(self) -> None:
+        if close := getattr(self._events, "close", None):
+            close()
+
+
+def _sse(events) -> StreamingHttpResponse:  # type: ignore[no-untyped-def]
+    response = StreamingHttpResponse(_EventStream(events), content_type="text/event-stream")
     response["Cache-Control"] = "no-cache"
     response["X-Accel-Buffering"] = "no"
     return response
@@ -50,10 +63,17 @@ def ask(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     form = AskForm(_json_or_post(request))
     if not form.is_valid():
         raise UserError(form.first_error())
-    answer = services.start_answer(
-        request.user, form.cleaned_data["question"], form.cleaned_data.get("conversation_id")
-    )
-    return _sse(services.answer_events(answer, request.user))
+    slots = answer_slots()
+    if (slot := slots.acquire()) is None:
+        return busy_response(slots)
+    try:
+        answer = services.start_answer(
+            request.user, form.cleaned_data["question"], form.cleaned_data.get("conversation_id")
+        )
+    except BaseException:
+        slot.release()
+        raise
+    return _sse(slot.hold(services.answer_events(answer, request.user)))
 
 
 @login_required
