@@ -248,6 +248,9 @@ MODEL_KV_CACHE_RAM_MIB = envint("MODEL_KV_CACHE_RAM_MIB", 512, minimum=0)
 HEALTH_TIMEOUT_S = envint("HEALTH_TIMEOUT_S", 3, minimum=1)
 
 QA_MAX_QUESTION_CHARS = envint("QA_MAX_QUESTION_CHARS", 4000, minimum=100)
+# Answers one web process streams at once (apps/qa/slots.py); more get "busy, ask again in N s".
+# Below gunicorn's 16 threads so pages stay fast while the model is busy.
+QA_CONCURRENT_ANSWERS = envint("QA_CONCURRENT_ANSWERS", 6, minimum=1)
 QA_TOP_K = envint("QA_TOP_K", 8, minimum=1)
 QA_GRAPH_ENABLED = envbool("QA_GRAPH_ENABLED", True)
 # Weighted reciprocal-rank fusion of the passage sources (retrieval.fusion), chosen on the dev
