@@ -188,8 +188,10 @@ def main() -> int:
     for policy in ("affinity", "round_robin"):
         procs, urls = start_servers(2, threads=max(1, cores // 2), parallel=2)
         try:
-            seed = args.seed + (policy == "round_robin")
-            rows[policy] = follow_up_ttft(urls, policy, args.conversations, args.turns, args.tokens, seed)
+            # The same seed: both policies see the same conversations in the same order.
+            rows[policy] = follow_up_ttft(
+                urls, policy, args.conversations, args.turns, args.tokens, args.seed
+            )
             if policy == "round_robin":
                 two = throughput(urls, args.requests, args.throughput_tokens)
         finally:

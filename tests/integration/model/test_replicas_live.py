@@ -56,7 +56,9 @@ def test_a_follow_up_reuses_the_kv_prefix_on_the_replica_that_answered(replicas)
     assert set(client.replica_health().values()) == {"ok"}
 
 
-def test_the_answer_survives_its_replica_dying(replicas):
+def test_the_answer_survives_its_replica_dying(replicas, settings):
+    from config.health import check_all
+
     client = ModelClient(urls(replicas))
     second = urls(replicas)[1]
     conversation = conversation_preferring(client, second)  # model-2: the session's own stays up
@@ -67,6 +69,9 @@ def test_the_answer_survives_its_replica_dying(replicas):
         after = turn(client, conversation, history, "What should I check first?")
         assert after.replica == urls(replicas)[0]
         assert client.replica_health()[second].startswith("down:")
+        settings.MODEL_SERVER_URL, settings.MODEL_SERVER_URLS = urls(replicas)[0], urls(replicas)
+        [health] = check_all(["model_server"])  # what /healthz and the web readiness probe see
+        assert health.status == "degraded" and second in health.detail, health
     finally:
         start(replicas, ["model"])  # back to two for the tests after this one
     fresh = ModelClient(urls(replicas))  # the old client still tries model-2 last for a few seconds
