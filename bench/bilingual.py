@@ -65,12 +65,12 @@ from bench.retrieval_recall import (  # noqa: E402
 from retrieval.chunk import HFTokenCounter  # noqa: E402
 from retrieval.config import EmbedderConfig  # noqa: E402
 from retrieval.embed import MultilingualUseEmbedder, SentenceTransformerEmbedder  # noqa: E402
-from retrieval.fusion import reciprocal_rank_fusion  # noqa: E402
 from retrieval.index.base import IndexPoint, SearchFilter  # noqa: E402
 from retrieval.index.memory import MemoryIndex  # noqa: E402
 from retrieval.language import detect_language  # noqa: E402
 from retrieval.search import HybridSearcher  # noqa: E402
 from retrieval.sparse import Bm25Encoder  # noqa: E402
+from retrieval.translate import QuestionTranslator, search_with_translation  # noqa: E402
 
 BILINGUAL_PATH = REPO / "tests" / "data" / "bilingual_eval.jsonl"
 QA_PATH = REPO / "tests" / "data" / "qa_eval.jsonl"
@@ -216,60 +216,49 @@ def searchers(corpus: Corpus) -> dict[str, Search]:
     return {"before": run(before), "+dense_ml": run(with_ml), "+dense_ml+latin": latin}
 
 
-def translating_search(corpus: Corpus, translate: Callable[[str], str]) -> Search:
-    """Search the question (``+dense_ml``) and its English translation (``before``), fused by RRF."""
+def translation_searchers(corpus: Corpus, translator: QuestionTranslator) -> dict[str, Search]:
+    """The translation route without and with the multilingual vector (``retrieval.translate``).
+
+    ``translate``: MiniLM + BM25 (``before``) over the question and its translation, fused;
+    ``+dense_ml+translate``: the same beside ``+dense_ml`` (what QA_TRANSLATE_QUESTIONS ships).
+    """
     before = HybridSearcher(corpus.index, corpus.minilm, corpus.encoder)
     with_ml = HybridSearcher(corpus.index, corpus.minilm, corpus.encoder, multilingual=corpus.use)
 
-    def search(q: str) -> list[Any]:
-        lists = {"original": with_ml.search(q, [COLLECTION], top_k=DEPTH * 2)}
-        if detect_language(q) != "en":
-            lists["translated"] = before.search(translate(q), [COLLECTION], top_k=DEPTH * 2)
-        ranked = {name: [_AsHit(p) for p in result] for name, result in lists.items()}
-        return [f.payload for f in reciprocal_rank_fusion(ranked, {}, top_k=DEPTH)]
+    def run(searcher: HybridSearcher) -> Search:
+        return lambda q: [
+            p.payload for p in search_with_translation(searcher, translator, q, [COLLECTION], DEPTH)
+        ]
 
-    return search
+    return {"+dense_ml+translate": run(with_ml), "translate": run(before)}
 
 
-@dataclass(frozen=True)
-class _AsHit:
-    passage: Any
+@dataclass
+class TimedGenerate:
+    """A ``retrieval.translate.Generate`` over an in-process llama.cpp model, timing each call."""
 
-    @property
-    def chunk_id(self) -> str:
-        return str(self.passage.chunk_id)
+    llm: Any
+    seconds: list[float]
+    outputs: dict[str, str]
 
-    @property
-    def score(self) -> float:
-        return float(self.passage.score)
+    def __call__(self, messages: list[dict[str, str]], max_tokens: int, stop: list[str]) -> str:
+        started = time.perf_counter()
+        out = self.llm.create_chat_completion(
+            messages=messages, max_tokens=max_tokens, stop=stop, temperature=0.0
+        )
+        self.seconds.append(time.perf_counter() - started)
+        text = str(out["choices"][0]["message"]["content"])
+        self.outputs[messages[-1]["content"]] = text
+        return text
 
-    @property
-    def payload(self) -> Mapping[str, Any]:
-        return dict(self.passage.payload)
 
-
-TRANSLATE_PROMPT = "Translate the user's question into English. Reply with the translation only."
-
-
-def qwen_translator(threads: int = 2) -> Callable[[str], str]:
-    """Translate a question into English with the verified local Qwen2.5 0.5B answer model."""
+def qwen_generate(model: str, threads: int = 2) -> TimedGenerate:
+    """The verified local Qwen2.5 GGUF (``0.5b`` or ``1.5b``) as a generation callable."""
     from llama_cpp import Llama
 
-    path = Path.home() / ".cache" / "kenning" / "models" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
-    llm = Llama(model_path=str(path), n_ctx=512, n_threads=threads, verbose=False)
-
-    def translate(question: str) -> str:
-        out = llm.create_chat_completion(
-            messages=[
-                {"role": "system", "content": TRANSLATE_PROMPT},
-                {"role": "user", "content": question},
-            ],
-            max_tokens=80,
-            temperature=0.0,
-        )
-        return str(out["choices"][0]["message"]["content"]).strip()
-
-    return translate
+    path = Path.home() / ".cache" / "kenning" / "models" / f"qwen2.5-coder-{model}-instruct-q4_k_m.gguf"
+    llm = Llama(model_path=str(path), n_ctx=512, n_threads=threads, n_threads_batch=threads, verbose=False)
+    return TimedGenerate(llm, [], {})
 
 
 def first_relevant_rank(q: BiQuestion, payloads: Sequence[Mapping[str, Any]]) -> int | None:
@@ -375,23 +364,54 @@ def ingest_speed(corpus: Corpus) -> list[str]:
     return lines
 
 
+def translation_timing(model: str, threads: int, seconds: Sequence[float]) -> str:
+    if not seconds:
+        return f"translation {model}: no question translated"
+    ms = sorted(1000 * s for s in seconds)
+    return (
+        f"translation {model} at {threads} threads: {len(ms)} questions, mean {sum(ms) / len(ms):.0f} ms, "
+        f"p50 {ms[len(ms) // 2]:.0f} ms, p95 {ms[int(0.95 * (len(ms) - 1))]:.0f} ms"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--translate", action="store_true", help="also measure question translation (Qwen 0.5B)"
+        "--translate",
+        nargs="*",
+        choices=["0.5b", "1.5b"],
+        help="also measure question translation by these local Qwen2.5 models (default 0.5b)",
     )
+    parser.add_argument("--threads", type=int, default=2, help="llama.cpp threads for translation")
+    parser.add_argument(
+        "--only", choices=["zh-en", "zh-zh", "en-en"], nargs="+", help="only these directions"
+    )
+    parser.add_argument("--translations", type=Path, help="write each model's translations here (JSON)")
     parser.add_argument("--no-cache", action="store_true", help="embed the corpus afresh")
     parser.add_argument("--misses", action="store_true", help="list questions missed at 5 per configuration")
     parser.add_argument("--no-speed", action="store_true", help="skip the ingest-speed measurement")
     args = parser.parse_args(argv)
-    questions = load_questions()
+    questions = [q for q in load_questions() if not args.only or q.direction in args.only]
     corpus = build_corpus(None if args.no_cache else CACHE_DIR)
     corpus.minilm.embed_query("warm up")
     corpus.use.embed_query("warm up")
     configs = searchers(corpus)
-    if args.translate:
-        configs["translate"] = translating_search(corpus, qwen_translator())
     results = {name: evaluate(questions, search, name) for name, search in configs.items()}
+    generated: dict[str, dict[str, str]] = {}
+    for model in [] if args.translate is None else args.translate or ["0.5b"]:
+        generate = qwen_generate(model, args.threads)
+        generate(QuestionTranslator(generate).messages("warm up"), max_tokens=4, stop=["\n"])
+        generate.seconds.clear()
+        translator = QuestionTranslator(generate)
+        # The first configuration pays for the translations (its ms/question includes them); the
+        # second reuses them from the translator's cache.
+        for name, search in translation_searchers(corpus, translator).items():
+            results[f"{name}({model})"] = evaluate(questions, search, f"{name}({model})")
+        print(translation_timing(model, args.threads, generate.seconds))
+        generated[model] = {q: t for q, t in generate.outputs.items() if q != "warm up"}
+        del generate, translator
+    if args.translations:
+        args.translations.write_text(json.dumps(generated, ensure_ascii=False, indent=1), encoding="utf-8")
     langs = defaultdict(int)
     for c in corpus.chunks:
         langs[detect_language(c.chunk.text)] += 1

@@ -1,0 +1,199 @@
+"""Question translation before search: a question not in English is also searched in English.
+
+MiniLM and BM25 read English; the sample manuals are English. The multilingual vector
+(``dense_ml``) lets a Chinese question find English passages, but it ranks them worse than
+MiniLM ranks an English question. This module asks the local answer model (through any
+``generate`` callable, e.g. the model server client) for a one-line English translation and
+searches it beside the original; the two rankings are fused by RRF, so a bad translation can
+only add candidates, and a failed one leaves the original search as it was.
+
+The generation is bounded so a small model cannot loop: greedy, one line (stop at a newline),
+``max_tokens`` tokens, and the output is kept only when it reads as the target language and is not
+much longer than the question. Latin codes and part numbers in the question that the translation
+lost are appended to it, so keyword search still finds them.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .index.base import Hit
+from .language import detect_language
+
+if TYPE_CHECKING:
+    from .search import HybridSearcher, SearchMode, SearchResult
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Generate", "TranslateConfig", "QuestionTranslator", "search_with_translation", "TRANSLATED"]
+
+# generate(messages, max_tokens=..., stop=[...]) -> the model's text
+Generate = Callable[..., str]
+
+TRANSLATED = "translated"  # the fused source name of the translated question's ranking
+
+SYSTEM_PROMPT = (
+    "Translate the user's question into English. Keep codes, part numbers, commands, file names "
+    "and quoted messages exactly as written. Reply with the English question only, on one line."
+)
+# One worked example steadies a 0.5B model (without it, it sometimes answered the question); its
+# domain (a printer) is in none of the evaluation sets.
+EXAMPLE = (
+    "打印机显示错误 E-05 时应该先检查什么？",
+    "What should I check first when the printer shows error E-05?",
+)
+_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/-]*[0-9][A-Za-z0-9_.:/-]*|[A-Za-z]+_[A-Za-z0-9_]+")
+_LABEL = re.compile(r"^(english|translation|question)\s*:\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TranslateConfig:
+    """How a question is translated.
+
+    Attributes:
+        target: the language searched in (ISO 639-1); questions already in it are not translated.
+        max_tokens: the longest translation generated (a question is one line).
+        max_length_ratio: a translation longer than this many times the question (plus 40
+            characters) is an answer or a loop, not a translation, and is dropped.
+        cache_size: translations remembered per process (a follow-up often repeats a question).
+    """
+
+    target: str = "en"
+    max_tokens: int = 64
+    max_length_ratio: float = 4.0
+    cache_size: int = 256
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_tokens <= 512:
+            raise ValueError(f"max_tokens must be in [1, 512], got {self.max_tokens!r}")
+        if self.max_length_ratio < 1.0:
+            raise ValueError(f"max_length_ratio must be >= 1, got {self.max_length_ratio!r}")
+        if self.cache_size < 0:
+            raise ValueError(f"cache_size must be >= 0, got {self.cache_size!r}")
+
+
+class QuestionTranslator:
+    """Translates questions into ``config.target`` with a generation callable.
+
+    Args:
+        generate: ``generate(messages, max_tokens=int, stop=list[str]) -> str``; it may raise
+            anything (a model server that is down): :meth:`translate` then returns None.
+        config: bounds and target language.
+        detect: the language detector (``retrieval.language.detect_language``).
+    """
+
+    def __init__(
+        self,
+        generate: Generate,
+        config: TranslateConfig | None = None,
+        detect: Callable[[str], str] = detect_language,
+    ) -> None:
+        self.generate = generate
+        self.config = config or TranslateConfig()
+        self.detect = detect
+        self._cached = functools.lru_cache(maxsize=self.config.cache_size)(self._translate)
+
+    def needs_translation(self, question: str) -> bool:
+        """True when ``question`` is not in the target language."""
+        return bool(question.strip()) and self.detect(question) != self.config.target
+
+    def translate(self, question: str) -> str | None:
+        """The question in the target language, or None (already in it, or no usable translation).
+
+        Never raises: a failed generation is logged and gives None, so search goes on untranslated.
+        """
+        question = " ".join(question.split())
+        if not self.needs_translation(question):
+            return None
+        try:
+            return self._cached(question)
+        except Exception as e:  # noqa: BLE001 - any failure of an optional step must not break search
+            logger.warning(
+                "question translation failed (%s: %s); searching the untranslated question",
+                type(e).__name__,
+                e,
+            )
+            return None
+
+    def messages(self, question: str) -> list[dict[str, str]]:
+        """The chat messages sent to the model."""
+        return [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": EXAMPLE[0]},
+            {"role": "assistant", "content": EXAMPLE[1]},
+            {"role": "user", "content": question},
+        ]
+
+    def _translate(self, question: str) -> str | None:
+        raw = self.generate(self.messages(question), max_tokens=self.config.max_tokens, stop=["\n"])
+        return clean_translation(question, raw, self.config, self.detect)
+
+
+def clean_translation(
+    question: str, raw: str, config: TranslateConfig, detect: Callable[[str], str] = detect_language
+) -> str | None:
+    """The first line of ``raw`` without labels or quotes, with the question's lost codes appended;
+    None when it is empty, not in the target language, or far longer than the question."""
+    lines = [line.strip() for line in str(raw).splitlines() if line.strip()]
+    if not lines:
+        return None
+    text = _LABEL.sub("", lines[0]).strip().strip("\"'“”「」").strip()
+    if not text or len(text) > config.max_length_ratio * len(question) + 40:
+        return None
+    if detect(text) != config.target:
+        return None
+    lost = [code for code in dict.fromkeys(_CODE.findall(question)) if code.lower() not in text.lower()]
+    return " ".join([text, *lost])
+
+
+def search_with_translation(
+    searcher: HybridSearcher,
+    translator: QuestionTranslator | None,
+    query: str,
+    allowed_collection_ids: Iterable[str | int],
+    top_k: int | None = None,
+    mode: SearchMode | str = "hybrid",
+    *,
+    extra: Mapping[str, Sequence[Hit]] | None = None,
+    **filters: Any,
+) -> SearchResult:
+    """``searcher.search`` of ``query``, with the ranking of its translation fused in as ``translated``.
+
+    Args:
+        searcher: the hybrid searcher.
+        translator: None searches ``query`` alone.
+        query, allowed_collection_ids, top_k, mode, extra: as ``HybridSearcher.search``.
+        **filters: ``document_ids``, ``version_ids``, ``kinds`` (applied to both searches).
+
+    Returns:
+        The fused result; ``timings_ms["translate"]`` (and ``"translated_search"``) when a
+        translation was searched.
+    """
+    from .search import SearchResult
+
+    allowed = list(allowed_collection_ids)
+    lists = dict(extra or {})
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    translation = None
+    if translator is not None and translator.needs_translation(query):
+        translation = translator.translate(query)
+        timings["translate"] = (time.perf_counter() - started) * 1000
+    if translation:
+        started = time.perf_counter()
+        result = searcher.search(translation, allowed, searcher.config.candidates_per_source, mode, **filters)
+        # Ranked as the translated search ranked them, scored by MiniLM's cosine with the
+        # translation: what a caller reads as dense relevance (the fused score is not a cosine).
+        lists[TRANSLATED] = [Hit(p.chunk_id, float(p.scores.get("dense", 0.0)), p.payload) for p in result]
+        timings["translated_search"] = (time.perf_counter() - started) * 1000
+        logger.debug("searched the translation %r of %r", translation, query)
+    result = searcher.search(query, allowed, top_k, mode, extra=lists or None, **filters)
+    if not timings:
+        return result
+    return SearchResult(result.passages, result.mode, {**result.timings_ms, **timings})

@@ -1,0 +1,144 @@
+"""Question translation before search (retrieval.translate): bounds on the model's output, the
+fallback when the model fails, and the translated ranking fused beside the original one.
+
+The generation callable here is a function behind the same interface the model server client is
+adapted to in config/wiring.py; the real model is exercised by bench/bilingual.py --translate and
+tests/integration/qa/test_translate_route.py.
+"""
+
+import logging
+
+import pytest
+
+from retrieval.embed import FakeEmbedder
+from retrieval.index import IndexPoint, MemoryIndex
+from retrieval.search import HybridSearcher
+from retrieval.sparse import Bm25Encoder
+from retrieval.translate import (
+    TRANSLATED,
+    QuestionTranslator,
+    TranslateConfig,
+    clean_translation,
+    search_with_translation,
+)
+
+PASSAGES = {
+    "seal": "Replace the mechanical seal when it leaks more than three drops per minute.",
+    "port": "The network information server listens on TCP port 3551; open it on the firewall.",
+    "battery": "Most UPS batteries last three to five years before they need replacing.",
+}
+QUESTION = "防火墙上要开放哪个端口？"
+TRANSLATION = "Which port must be opened on the firewall?"
+
+
+class Recorder:
+    """A generation callable that answers from a table and records what it was asked."""
+
+    def __init__(self, replies):
+        self.replies = replies
+        self.calls = []
+
+    def __call__(self, messages, max_tokens, stop):
+        self.calls.append((messages, max_tokens, stop))
+        reply = self.replies[messages[-1]["content"]]
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+
+def test_an_english_question_is_never_sent_to_the_model():
+    generate = Recorder({})
+    translator = QuestionTranslator(generate)
+    assert translator.translate("Which port must be opened on the firewall?") is None
+    assert translator.translate("   ") is None
+    assert generate.calls == []
+
+
+def test_the_model_is_asked_for_one_bounded_line_and_the_answer_is_cached():
+    generate = Recorder({QUESTION: TRANSLATION})
+    translator = QuestionTranslator(generate, TranslateConfig(max_tokens=48))
+    assert translator.translate(QUESTION) == TRANSLATION
+    assert translator.translate(f"  {QUESTION} ") == TRANSLATION
+    assert len(generate.calls) == 1
+    messages, max_tokens, stop = generate.calls[0]
+    assert max_tokens == 48 and stop == ["\n"]
+    assert messages[0]["role"] == "system" and messages[-1] == {"role": "user", "content": QUESTION}
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ('Translation: "Which port must be opened?"\nThe port is 3551.', "Which port must be opened?"),
+        ("", None),
+        ("防火墙上要开放哪个端口？", None),  # echoed, not translated
+        ("The port is 3551. " * 20, None),  # an answer or a loop, not a translation
+    ],
+)
+def test_only_a_short_line_in_the_target_language_counts_as_a_translation(raw, expected):
+    assert clean_translation(QUESTION, raw, TranslateConfig()) == expected
+
+
+def test_codes_the_translation_lost_are_kept_for_keyword_search():
+    question = "更换密封件 SK-2201 时 E-23 报警怎么清除？"
+    raw = "How do I clear the alarm when replacing the seal?"
+    assert clean_translation(question, raw, TranslateConfig()) == f"{raw} SK-2201 E-23"
+    kept = "How do I clear alarm E-23 when replacing seal SK-2201?"
+    assert clean_translation(question, kept, TranslateConfig()) == kept
+
+
+def test_a_failing_model_gives_no_translation_and_says_so(caplog):
+    translator = QuestionTranslator(Recorder({QUESTION: ConnectionError("model server down")}))
+    with caplog.at_level(logging.WARNING, logger="retrieval.translate"):
+        assert translator.translate(QUESTION) is None
+    assert "searching the untranslated question" in caplog.text and "model server down" in caplog.text
+
+
+def _searcher():
+    embedder = FakeEmbedder(dim=64)
+    encoder = Bm25Encoder()
+    index = MemoryIndex()
+    index.ensure_collection(64)
+    index.upsert(
+        [
+            IndexPoint(
+                cid, embedder.embed_query(t), "c1", "d1", "v1", t, sparse=encoder.encode_document(t, "c1")
+            )
+            for cid, t in PASSAGES.items()
+        ]
+    )
+    return HybridSearcher(index, embedder, encoder)
+
+
+def test_the_translation_ranking_is_fused_beside_the_original():
+    searcher = _searcher()
+    plain = searcher.search(QUESTION, ["c1"], 3)
+    translator = QuestionTranslator(Recorder({QUESTION: TRANSLATION}))
+    result = search_with_translation(searcher, translator, QUESTION, ["c1"], 3)
+    top = result.passages[0]
+    assert top.chunk_id == "port" and TRANSLATED in top.scores
+    # The translated source carries MiniLM's (here the fake embedder's) cosine, not a fused score.
+    assert plain.passages[0].scores["dense"] < top.scores[TRANSLATED] <= 1.0
+    assert {"translate", "translated_search"} <= set(result.timings_ms)
+
+
+def test_search_goes_on_untranslated_when_the_model_fails():
+    searcher = _searcher()
+    translator = QuestionTranslator(Recorder({QUESTION: ConnectionError("refused")}))
+    result = search_with_translation(searcher, translator, QUESTION, ["c1"], 3)
+    plain = searcher.search(QUESTION, ["c1"], 3)
+    assert [p.chunk_id for p in result] == [p.chunk_id for p in plain]
+    assert "translated_search" not in result.timings_ms
+
+
+def test_the_translated_search_keeps_the_callers_filters():
+    searcher = _searcher()
+    translator = QuestionTranslator(Recorder({QUESTION: TRANSLATION}))
+    assert len(search_with_translation(searcher, translator, QUESTION, ["other"], 3)) == 0
+    result = search_with_translation(searcher, translator, QUESTION, ["c1"], 3, version_ids=["v2"])
+    assert len(result) == 0
+
+
+@pytest.mark.parametrize("bad", [{"max_tokens": 0}, {"max_length_ratio": 0.5}, {"cache_size": -1}])
+def test_bad_config_is_refused(bad):
+    with pytest.raises(ValueError):
+        TranslateConfig(**bad)
