@@ -73,6 +73,11 @@ class Stack:
     def count(self, name: str) -> int:
         return {"model": self.model_replicas, "worker": self.worker_replicas}.get(name, 1)
 
+    def worker_node(self, name: str) -> str:
+        """Celery node name of a worker instance ("worker" -> "kenning-test", "worker-2" ->
+        "kenning-test-2"): what a version's ``claimed_by`` starts with while it ingests there."""
+        return f"kenning-{self.profile}" + name[len("worker") :]
+
     def model_ports(self) -> list[int]:
         return [self.ports["model"] + i for i in range(self.model_replicas)]
 
@@ -421,9 +426,9 @@ def start_model(stack: Stack) -> None:
 
 
 def start_worker(stack: Stack) -> None:
-    for i, name in enumerate(stack.instances("worker")[: stack.worker_replicas]):
+    for name in stack.instances("worker")[: stack.worker_replicas]:
         if stack.running_pid(name) is None:
-            _start_one_worker(stack, name, f"kenning-{stack.profile}" + (f"-{i + 1}" if i else ""))
+            _start_one_worker(stack, name, stack.worker_node(name))
 
 
 def _start_one_worker(stack: Stack, name: str, node: str) -> None:

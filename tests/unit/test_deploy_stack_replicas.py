@@ -44,3 +44,8 @@ def test_a_bad_replica_count_is_refused_with_its_name(monkeypatch, value):
     monkeypatch.setenv("KENNING_MODEL_REPLICAS", value)
     with pytest.raises(StackError, match="KENNING_MODEL_REPLICAS.*from 1 to 8"):
         Stack.for_profile("test")
+
+
+def test_each_worker_has_its_own_celery_node_name(stack):
+    # A version's claimed_by is "<node>@<host>": tests find the worker holding it by this name.
+    assert [stack.worker_node(n) for n in stack.instances("worker")] == ["kenning-test", "kenning-test-2"]

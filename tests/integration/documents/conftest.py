@@ -74,8 +74,14 @@ def points_of(index, collection_id: int, version_id: int | None = None) -> int: 
     return index.count(SearchFilter.build([collection_id], version_ids=versions))
 
 
-def kill_worker(stack) -> None:  # type: ignore[no-untyped-def]
-    pid = stack.running_pid("worker")
+def kill_worker(stack, claimed_by: str = "") -> None:  # type: ignore[no-untyped-def]
+    """SIGKILL the worker holding ``claimed_by``'s claim (with KENNING_WORKER_REPLICAS=2 it may be
+    worker-2), or the first worker."""
+    name = next(
+        (n for n in stack.instances("worker") if claimed_by.startswith(stack.worker_node(n) + "@")),
+        "worker",
+    )
+    pid = stack.running_pid(name)
     assert pid is not None, "no worker to kill"
     os.killpg(pid, signal.SIGKILL)
     try:
@@ -83,7 +89,7 @@ def kill_worker(stack) -> None:  # type: ignore[no-untyped-def]
     except ChildProcessError:
         pass
     wait_for(lambda: not _alive(pid), 10, "the worker to die")
-    stack.pid_path("worker").unlink(missing_ok=True)
+    stack.pid_path(name).unlink(missing_ok=True)
 
 
 def restart_worker(stack) -> None:  # type: ignore[no-untyped-def]

@@ -36,7 +36,7 @@ def test_a_killed_worker_resumes_the_document_without_duplicates(personas, clean
 
     embedding = wait_for(embedding_started, 90, "embedding to start")
     assert embedding.progress_done < embedding.chunk_count
-    kill_worker(ingest_services)
+    kill_worker(ingest_services, embedding.claimed_by)
     killed_at = version_state(version.pk)
     assert killed_at.status == "ingesting" and killed_at.claimed_by  # left claimed by the dead worker
 
