@@ -500,7 +500,8 @@ class LlmPass:
 
     The nestor tables score canonical lexicon names, so each verbatim LLM mention also counts under
     the canonical names the lexicon finds inside it with the same label (e.g. "hyd hose" ->
-    "hydraulic hose"); the LLM still has to find and label the span.
+    "hydraulic hose"); the LLM still has to find and label the span. Answers are kept per chunk, so
+    the rules+LLM merge scores the same answers without asking again.
     """
 
     def __init__(self, url: str, rule_based: Extractor) -> None:
@@ -508,52 +509,111 @@ class LlmPass:
         from model.client import ModelClient
 
         self.client = ModelClient(url, timeout_s=600)
-        self.llm, self.rule_based, self.seconds, self.chunks = (
-            LlmExtractor(self.client.chat),
-            rule_based,
-            0.0,
-            0,
-        )
+        self.llm, self.rule_based = LlmExtractor(self._chat), rule_based
+        self.seconds, self.chunks, self.words, self.answers = 0.0, 0, 0, {}
+        self.finish: dict[str, int] = {}
+        self.tokens = 0
 
-    def extract_many(self, chunks):
-        out = []
-        for chunk in chunks:
+    def _chat(self, messages, **options):
+        answer = self.client.chat(messages, **options)
+        self.finish[answer.finish_reason] = self.finish.get(answer.finish_reason, 0) + 1
+        self.tokens += int(answer.usage.get("completion_tokens", 0))
+        return answer
+
+    def _answer(self, chunk):
+        key = (chunk.document_id, chunk.chunk_id, chunk.text)
+        if key not in self.answers:
             started = time.perf_counter()
             facts = self.llm.extract(chunk)
-            self.seconds, self.chunks = self.seconds + time.perf_counter() - started, self.chunks + 1
+            self.seconds += time.perf_counter() - started
+            self.chunks += 1
+            self.words += len(chunk.text.split())
             facts.mentions += [
                 dataclasses.replace(m, name=found.name)
                 for m in list(facts.mentions)
                 for found in self.rule_based.scan(m.surface, chunk.chunk_id)
                 if found.label == m.label
             ]
-            out.append(facts)
+            self.answers[key] = facts
+        return self.answers[key]
+
+    def extract_many(self, chunks):
+        return [dataclasses.replace(self._answer(c)) for c in chunks]
+
+
+class RulesPlusLlm:
+    """What ``ExtractionConfig(use_llm=True)`` produces: the rules' facts plus the LLM's new ones."""
+
+    def __init__(self, rules: Extractor, llm: LlmPass) -> None:
+        self.rules, self.llm = rules, llm
+
+    def extract_many(self, chunks):
+        from graph.llm_extract import merge_facts
+
+        merged = []
+        for facts, answer in zip(self.rules.extract_many(chunks), self.llm.extract_many(chunks), strict=True):
+            merged.append(
+                merge_facts(
+                    facts,
+                    dataclasses.replace(
+                        answer, mentions=list(answer.mentions), relations=list(answer.relations)
+                    ),
+                )
+            )
+        return merged
+
+
+class TimedRules:
+    """The rule-based extractor, timed per word like the LLM pass."""
+
+    def __init__(self, rules: Extractor) -> None:
+        self.rules, self.seconds, self.words = rules, 0.0, 0
+
+    def extract_many(self, chunks):
+        started = time.perf_counter()
+        out = self.rules.extract_many(chunks)
+        self.seconds += time.perf_counter() - started
+        self.words += sum(len(c.text.split()) for c in chunks)
         return out
 
 
 def _llm_comparison(args, extractor: Extractor) -> dict[str, object]:
     llm = LlmPass(args.llm, extractor)
+    rules = TimedRules(extractor)
     model = llm.client.models()[0]["id"]
     side_by_side: dict[str, object] = {}
-    if args.nestor_csv:
+    if args.nestor_csv and args.llm_rows:
         side_by_side["nestor"] = {
             "rule_based": nestor_eval(args.nestor_csv, extractor, args.llm_rows),
             "llm": nestor_eval(args.nestor_csv, llm, args.llm_rows),
         }
-    if args.apcupsd.exists():
-        side_by_side["apcupsd_dev"] = {
-            name: {
-                k: v
-                for k, v in relation_eval(args.apcupsd, APCUPSD_GOLD, e).items()
-                if k not in ("pairs", "missed")
-            }
-            for name, e in (("rule_based", extractor), ("llm", llm))
-        }
+    for name, path, gold in (
+        ("apcupsd_dev", args.apcupsd, APCUPSD_GOLD),
+        ("nut_faq_held_out", args.nut_faq, NUT_FAQ_GOLD),
+    ):
+        if not path.exists():
+            side_by_side[name] = f"skipped: {path} not found"
+            continue
+        side_by_side[name] = {}
+        for label, e in (
+            ("rule_based", rules),
+            ("llm", llm),
+            ("rules_plus_llm", RulesPlusLlm(extractor, llm)),
+        ):
+            report = relation_eval(path, gold, e)
+            if not args.verbose:
+                report = {k: v for k, v in report.items() if k not in ("pairs", "missed")}
+            side_by_side[name][label] = report
     side_by_side["conditions"] = {
         "model": model,
-        "nestor_rows": args.llm_rows,
+        "nestor_rows": args.llm_rows if args.nestor_csv else 0,
         "llm_chunks": llm.chunks,
         "llm_seconds_per_chunk": round(llm.seconds / max(llm.chunks, 1), 2),
+        "llm_seconds_per_1000_words": round(1000 * llm.seconds / max(llm.words, 1), 1),
+        "rules_seconds_per_1000_words": round(1000 * rules.seconds / max(rules.words, 1), 3),
+        "max_tokens": llm.llm.max_tokens,
+        "finish_reasons": llm.finish,
+        "completion_tokens_per_chunk": round(llm.tokens / max(llm.chunks, 1), 1),
         "decoding": "greedy, response_format json_schema (graph.llm_extract.extraction_schema)",
     }
     return side_by_side

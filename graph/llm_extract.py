@@ -16,56 +16,98 @@ from typing import Any
 
 from graph.config import ExtractionConfig
 from graph.facts import ChunkFacts, ChunkInput, Mention, RelationFact, make_mention
-from graph.schema import ENTITY_LABELS, RELATION_TYPES
+from graph.schema import ENTITY_LABELS
 
 logger = logging.getLogger(__name__)
 
 ChatCallable = Callable[..., Any]
+
+#: What the pass may label: the rule-based pass owns work orders (records) and people (NER).
+LLM_LABELS: tuple[str, ...] = tuple(sorted(ENTITY_LABELS - {"WorkOrder", "Person", "Organization"}))
+#: Relations prose states; record links (PERFORMED_ON, HAD, ...) come from the column mapping.
+LLM_RELATIONS: tuple[str, ...] = ("CAUSED_BY", "INDICATES", "REMEDIED_BY", "SHOWS", "USES_PART")
+#: Longest span the model may copy; a name is not a sentence.
+MAX_SPAN_CHARS = 80
+MAX_ENTITIES = 8
+MAX_RELATIONS = 8
+#: Input cut: with the bounded answer it fits a 4,096-token context.
+MAX_INPUT_CHARS = 4000
+# Printable ASCII without quote and backslash: every character of a string is one byte (so one
+# token at most) and no escape sequence can stretch it; spans with other characters are skipped.
+_SPAN_PATTERN = r"^[ !#-\[\]-~]{1," + str(MAX_SPAN_CHARS) + r"}$"
+
 _SYSTEM = (
-    "You extract maintenance facts from text. Return JSON with 'entities' (each a verbatim "
-    "'text' span copied from the input and its 'label') and 'relations' (each 'head' and 'tail' "
-    "copied from entity texts, and a 'type'). Use only the given labels and types; copy text exactly."
+    "You extract troubleshooting facts from a maintenance manual passage. Return JSON with "
+    "'entities' (each a short 'text' span copied exactly from the passage and its 'label') and "
+    "'relations' between entity texts. Types: CAUSED_BY (a Symptom or FailureMode -> the Cause that "
+    "produces it), REMEDIED_BY (a Symptom, Cause or ErrorCode -> the Action that fixes it), "
+    "INDICATES (an ErrorCode -> what it means), SHOWS (a Component -> its Symptom), USES_PART "
+    "(an Action -> a Part). Only state what the passage says; return empty lists when it states "
+    "no cause or remedy. Keep spans short: a noun phrase or a clause, never a whole paragraph."
 )
 
 
-def extraction_schema(max_items: int = 12) -> dict[str, Any]:
+def extraction_schema(
+    max_entities: int = MAX_ENTITIES, max_relations: int = MAX_RELATIONS, max_chars: int = MAX_SPAN_CHARS
+) -> dict[str, Any]:
     """The JSON schema the model must answer with, built from the graph's labels and relation types.
 
     Args:
-        max_items: most entities and relations per answer (bounds generation length).
+        max_entities: most entities per answer.
+        max_relations: most relations per answer.
+        max_chars: longest copied span.
 
     Returns:
-        A JSON schema dict.
+        A JSON schema dict; every answer it accepts is at most :func:`answer_token_bound` tokens.
     """
-    text = {"type": "string", "maxLength": 80}
+    pattern = _SPAN_PATTERN.replace(str(MAX_SPAN_CHARS), str(max_chars))
+    text = {"type": "string", "pattern": pattern}
     entity = {
         "type": "object",
-        "properties": {"text": text, "label": {"enum": sorted(ENTITY_LABELS)}},
+        "properties": {"text": text, "label": {"enum": list(LLM_LABELS)}},
         "required": ["text", "label"],
         "additionalProperties": False,
     }
     relation = {
         "type": "object",
-        "properties": {"head": text, "type": {"enum": sorted(RELATION_TYPES)}, "tail": text},
+        "properties": {"head": text, "type": {"enum": list(LLM_RELATIONS)}, "tail": text},
         "required": ["head", "type", "tail"],
         "additionalProperties": False,
     }
     return {
         "type": "object",
         "properties": {
-            "entities": {"type": "array", "items": entity, "maxItems": max_items},
-            "relations": {"type": "array", "items": relation, "maxItems": max_items},
+            "entities": {"type": "array", "items": entity, "maxItems": max_entities},
+            "relations": {"type": "array", "items": relation, "maxItems": max_relations},
         },
         "required": ["entities", "relations"],
         "additionalProperties": False,
     }
 
 
+def answer_token_bound(
+    max_entities: int = MAX_ENTITIES, max_relations: int = MAX_RELATIONS, max_chars: int = MAX_SPAN_CHARS
+) -> int:
+    """The longest answer the schema accepts, in bytes, hence an upper bound on its tokens.
+
+    The grammar allows at most one space between JSON tokens and ASCII-only strings, so the
+    answer cannot run on: a generation budget of this many tokens always ends on its own, with
+    complete JSON (a model that "loops" fills the lists and stops).
+    """
+    label = max(len(x) for x in LLM_LABELS)
+    rel = max(len(x) for x in LLM_RELATIONS)
+    # '{ "text" : "<span>" , "label" : "<label>" } , ' with every optional space taken.
+    entity = len('{ "text" : "" , "label" : "" } , ') + max_chars + label
+    relation = len('{ "head" : "" , "type" : "" , "tail" : "" } , ') + 2 * max_chars + rel
+    frame = len('{ "entities" : [ ] , "relations" : [ ] } ')
+    return frame + max_entities * entity + max_relations * relation
+
+
 class LlmExtractor:
     """Asks the local model for a chunk's entities and relations and keeps what the text supports."""
 
     def __init__(
-        self, client_chat: ChatCallable, config: ExtractionConfig | None = None, max_tokens: int = 384
+        self, client_chat: ChatCallable, config: ExtractionConfig | None = None, max_tokens: int | None = None
     ):
         """Create the extractor.
 
@@ -73,9 +115,11 @@ class LlmExtractor:
             client_chat: ``chat(messages, **options)`` returning an object with ``.text`` (or a str),
                 e.g. ``ModelClient(...).chat``.
             config: extraction settings (``max_chunk_chars``, ``max_name_chars``).
-            max_tokens: generation budget per chunk.
+            max_tokens: generation budget per chunk; default (and never less than) the schema's
+                bound, so the answer is never cut short.
         """
-        self.chat, self.config, self.max_tokens = client_chat, config or ExtractionConfig(), max_tokens
+        self.chat, self.config = client_chat, config or ExtractionConfig()
+        self.max_tokens = max(max_tokens or 0, answer_token_bound())
         self._response_format = {
             "type": "json_schema",
             "json_schema": {"name": "chunk_facts", "schema": extraction_schema()},
@@ -90,7 +134,7 @@ class LlmExtractor:
         Returns:
             ChunkFacts with ``source="llm"`` mentions and relations.
         """
-        text = chunk.text[: self.config.max_chunk_chars]
+        text = chunk.text[: min(self.config.max_chunk_chars, MAX_INPUT_CHARS)]
         messages = [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": text}]
         answer = self.chat(messages, response_format=self._response_format, max_tokens=self.max_tokens)
         return self.facts_from_answer(chunk, getattr(answer, "text", answer), text)
@@ -122,9 +166,9 @@ class LlmExtractor:
         text = chunk.text if text is None else text
         facts = ChunkFacts(chunk)
         try:
-            data = json.loads(answer)
+            data = json.loads(answer, strict=False)
         except (json.JSONDecodeError, TypeError):
-            # Possible only when max_tokens cut the answer short; the grammar forbids anything else.
+            # A server that ignores the grammar or the budget; the schema bounds the answer otherwise.
             logger.warning("chunk %s: model answer is not complete JSON; no LLM facts", chunk.chunk_id)
             return facts
         by_surface = self._mentions(chunk, text, data.get("entities", []) if isinstance(data, dict) else [])
@@ -139,7 +183,7 @@ class LlmExtractor:
         for item in items:
             surface, label = _field(item, "text"), _field(item, "label")
             start = text.find(surface) if surface.strip() else -1
-            if label not in ENTITY_LABELS or start < 0 or surface in found:
+            if label not in LLM_LABELS or start < 0 or surface in found or len(surface) > MAX_SPAN_CHARS:
                 continue
             mention = make_mention(
                 label,
@@ -163,7 +207,7 @@ class LlmExtractor:
                 mentions.get(_field(item, "tail")),
                 _field(item, "type"),
             )
-            if head is None or tail is None or rel not in RELATION_TYPES or head.key == tail.key:
+            if head is None or tail is None or rel not in LLM_RELATIONS or head.key == tail.key:
                 continue
             relations[(rel, head.key, tail.key)] = RelationFact(
                 rel, head.key, tail.key, chunk.chunk_id, source="llm"

@@ -1,10 +1,19 @@
 """LlmExtractor with a fake chat callable: only facts the chunk text supports survive."""
 
 import json
+import re
 
 from graph.config import ExtractionConfig
 from graph.facts import ChunkFacts, ChunkInput
-from graph.llm_extract import LlmExtractor, extraction_schema, merge_facts
+from graph.llm_extract import (
+    LLM_LABELS,
+    LLM_RELATIONS,
+    MAX_SPAN_CHARS,
+    LlmExtractor,
+    answer_token_bound,
+    extraction_schema,
+    merge_facts,
+)
 from graph.schema import ENTITY_LABELS, RELATION_TYPES
 
 TEXT = "Replaced hyd hose on bucket cylinder; seal leaking"
@@ -32,8 +41,41 @@ def test_it_asks_for_json_under_the_graph_schema():
     schema = options["response_format"]["json_schema"]["schema"]
     assert schema == extraction_schema()
     entity_labels = schema["properties"]["entities"]["items"]["properties"]["label"]["enum"]
-    assert set(entity_labels) == ENTITY_LABELS
-    assert set(schema["properties"]["relations"]["items"]["properties"]["type"]["enum"]) == RELATION_TYPES
+    assert set(entity_labels) == set(LLM_LABELS) and set(LLM_LABELS) < ENTITY_LABELS
+    relation_types = schema["properties"]["relations"]["items"]["properties"]["type"]["enum"]
+    assert set(relation_types) == set(LLM_RELATIONS) and set(LLM_RELATIONS) < RELATION_TYPES
+
+
+def test_the_token_budget_covers_the_longest_answer_the_schema_allows():
+    # Every list full, every span at its longest, every optional space taken: the grammar allows
+    # nothing longer, and each token is at least one byte, so the budget can never cut an answer.
+    span = "x" * MAX_SPAN_CHARS
+    label, rel = max(LLM_LABELS, key=len), max(LLM_RELATIONS, key=len)
+    schema = extraction_schema()
+    entity = f'{{ "text" : "{span}" , "label" : "{label}" }} '
+    relation = f'{{ "head" : "{span}" , "type" : "{rel}" , "tail" : "{span}" }} '
+    n_entities = schema["properties"]["entities"]["maxItems"]
+    n_relations = schema["properties"]["relations"]["maxItems"]
+    longest = (
+        '{ "entities" : [ '
+        + ", ".join([entity] * n_entities)
+        + '] , "relations" : [ '
+        + ", ".join([relation] * n_relations)
+        + "] } "
+    )
+    assert len(longest.encode()) <= answer_token_bound()
+    _, chat = extract({"entities": [], "relations": []})
+    assert chat.calls[0][1]["max_tokens"] >= answer_token_bound()
+    assert LlmExtractor(FakeChat(""), max_tokens=10).max_tokens == answer_token_bound()
+
+
+def test_spans_are_printable_ascii_without_quotes_or_escapes():
+    pattern = re.compile(
+        extraction_schema()["properties"]["entities"]["items"]["properties"]["text"]["pattern"]
+    )
+    assert pattern.match("worn piston seal (P/N HS-4410)")
+    assert not pattern.match('say "x"') and not pattern.match("a\\b") and not pattern.match("é")
+    assert not pattern.match("x" * (MAX_SPAN_CHARS + 1))
 
 
 def test_verbatim_mentions_become_llm_mentions_with_offsets():
