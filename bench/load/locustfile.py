@@ -26,7 +26,7 @@ import random
 import uuid
 from pathlib import Path
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 from locust.clients import HttpSession
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,6 +40,7 @@ FOLLOW_UPS = [
     "What if that does not help?",
     "Where in the manual is that described?",
 ]
+REFUSALS: list[dict] = []  # every busy/too-fast answer: status, Retry-After, message
 GRAPH_SEARCHES = ["UPS", "battery", "pump", "excavator", "serial", "spindle", "hydraulic"]
 
 
@@ -80,8 +81,19 @@ class Technician(HttpUser):
                 self.chunk_ids = [s["chunk_id"] for s in answer.get("sources") or [] if s.get("chunk_id")]
                 r.success()
             elif r.status_code in (429, 503) and r.headers.get("Retry-After"):
+                message = _error_of(r)
+                REFUSALS.append(
+                    {
+                        "status": r.status_code,
+                        "retry_after": int(r.headers["Retry-After"]),
+                        "message": message,
+                    }
+                )
                 r.request_meta["name"] = f"ask refused {r.status_code}"
-                r.success()
+                if "again" in message and r.headers["Retry-After"] in message:
+                    r.success()
+                else:  # a refusal must tell the user when to come back
+                    r.failure(f"{r.status_code} without a clear wait: {message[:200]}")
             else:
                 r.failure(f"{r.status_code}: {r.text[:200]}")
 
@@ -115,10 +127,33 @@ class Technician(HttpUser):
         text = f"# Shift note {uuid.uuid4()}\n\nPump P-101 tripped with E-47; the strainer was cleaned.\n"
         files = {"file": (f"shift-note-{uuid.uuid4().hex[:8]}.md", text.encode(), "text/markdown")}
         collection = META["collection_id"]
-        self.client.post(
+        self.api_client.post(
             f"/api/collections/{collection}/documents/", files=files, headers=self.api, name="upload"
         )
 
     @task(1)
     def health(self) -> None:
         self.client.get("/healthz", name="healthz")
+
+
+def _error_of(response) -> str:  # type: ignore[no-untyped-def]
+    try:
+        return str(response.json().get("error", ""))
+    except ValueError:
+        return response.text[:300]
+
+
+@events.test_stop.add_listener
+def _write_refusals(**_kwargs) -> None:  # type: ignore[no-untyped-def]
+    out = Path(os.environ.get("KENNING_LOAD_DIR", ROOT / "var" / "load")) / "refusals.json"
+    waits = sorted(r["retry_after"] for r in REFUSALS)
+    summary = {
+        "count": len(REFUSALS),
+        "by_status": {
+            s: sum(1 for r in REFUSALS if r["status"] == s) for s in {r["status"] for r in REFUSALS}
+        },
+        "retry_after_s_median": waits[len(waits) // 2] if waits else None,
+        "retry_after_s_max": waits[-1] if waits else None,
+        "messages": sorted({r["message"] for r in REFUSALS})[:10],
+    }
+    out.write_text(json.dumps(summary, indent=1))
