@@ -145,6 +145,22 @@
     setTimeout(tick, 0);
   }
 
+  // A busy or too-fast refusal says when to come back: the same question again, one click, then.
+  function retryButton(question, seconds) {
+    const b = el("button", { type: "button", class: "secondary retry-ask" }, _("Ask again"));
+    const until = Date.now() + seconds * 1000;
+    const tick = () => {
+      const left = Math.ceil((until - Date.now()) / 1000);
+      if (left <= 0) { b.disabled = false; b.textContent = _("Ask again"); return; }
+      b.disabled = true;
+      b.textContent = interpolate(_("Ask again in %s s"), [left]);
+      setTimeout(tick, 1000);
+    };
+    tick();
+    b.addEventListener("click", () => { b.remove(); ask(question); });
+    return b;
+  }
+
   async function ask(question) {
     const turn = el("article", { class: "turn" });
     turn.appendChild(el("p", { class: "question" }, question));
@@ -168,7 +184,7 @@
         const problem = await response.json().catch(() => ({ error: interpolate(_("The server answered %s"), [response.status]) }));
         // 429 (asking too fast) and 503 (busy) say when to try again: keep Ask disabled until then.
         const waitS = parseInt(response.headers.get("Retry-After") || "", 10);
-        if (waitS > 0) holdAskButton(waitS);
+        if (waitS > 0) { holdAskButton(waitS); turn.appendChild(retryButton(question, waitS)); }
         throw new Error(problem.error || interpolate(_("The server answered %s"), [response.status]));
       }
       const reader = response.body.getReader();
@@ -232,6 +248,11 @@
             if (event.evidence) renderEvidence(evidenceEl, event.evidence, sources);
             answerEl.classList.add("failed");
             answerEl.textContent = event.message;
+            // The model's queue was full or it was down: it said when to try again.
+            if (event.retry_after_s > 0) {
+              holdAskButton(event.retry_after_s);
+              turn.appendChild(retryButton(question, event.retry_after_s));
+            }
           }
         });
       }
