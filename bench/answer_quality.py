@@ -548,8 +548,17 @@ def _resettle(run: Run) -> None:
     check, or to the extract evidence answer, is measured on the saved answers without running
     the model again. Cause cards are kept as saved (they come from the graph).
     """
+    from retrieval.answerability import unanswerable_quantity
     from retrieval.evidence_answer import best_sentences
-    from retrieval.grounding import SentenceCheck, checked_stream, cited_numbers, is_refusal, settle, source_texts
+    from retrieval.grounding import (
+        SentenceCheck,
+        checked_stream,
+        cited_numbers,
+        is_refusal,
+        settle,
+        source_texts,
+    )
+    from retrieval.prompt import NOT_FOUND
 
     a = run.answer
     model_text = (a.get("model_text") or "").strip()
@@ -558,7 +567,8 @@ def _resettle(run: Run) -> None:
     shown, question = source_texts(a["sources"]), run.item["question"]
     if (a.get("evidence_answer") or {}).get("kind") in ("extract", "none"):  # cause cards need the graph
         a["evidence_answer"] = best_sentences(question, [_source(s) for s in a["sources"]]).as_dict()
-    checks = [c for c in checked_stream([model_text], shown, question=question) if isinstance(c, SentenceCheck)]
+    checked = checked_stream([model_text], shown, question=question)
+    checks = [c for c in checked if isinstance(c, SentenceCheck)]
     evidence = (a.get("evidence_answer") or {}).get("text", "")
     settled = settle(model_text, checks, evidence, shown, question=question)
     a.update(
@@ -568,6 +578,10 @@ def _resettle(run: Run) -> None:
         citations=list(cited_numbers(settled.text)),
         is_not_found=is_refusal(settled.text),
     )
+    # The pipeline refuses before the model when no candidate states the value asked for; the
+    # saved run keeps only the assembled sources, a subset of the candidates (so this is stricter).
+    if unanswerable_quantity(question, shown.values()) is not None:
+        a.update(text=NOT_FOUND, fell_back=False, sentences=[], citations=[], is_not_found=True)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from apps.qa.models import Answer, Conversation
 from config import wiring
 from config.errors import UserError, problem_for
 from retrieval import evidence_answer
+from retrieval.answerability import unanswerable_quantity
 from retrieval.grounding import (
     SentenceCheck,
     SupportConfig,
@@ -123,6 +124,12 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
         answer.evidence_answer = instant.as_dict()
         answer.evidence_ms = (time.perf_counter() - started) * 1000
         yield {"event": "evidence", **answer.evidence_answer, "evidence_ms": round(answer.evidence_ms, 1)}
+        # A question for a measured value no source states cannot be answered from these documents:
+        # say so now rather than let the model guess one (the card above stays as closest passages).
+        missing = unanswerable_quantity(answer.question, [c.text for c in found.candidates])
+        if missing is not None:
+            yield from _finish_not_found(answer, found.closest, reason=_NO_VALUE.format(kind=missing.name))
+            return
     messages = build_messages(answer.question, sources, history, chitchat=route.intent == "chitchat")
     grammar = None if route.intent == "chitchat" else citation_grammar(len(sources))
     shown = source_texts(answer.sources)
@@ -196,10 +203,14 @@ def _support_config() -> SupportConfig:
     return SupportConfig(min_content_support=settings.QA_MIN_SENTENCE_SUPPORT)
 
 
-def _finish_not_found(answer: Answer, closest: list[dict[str, Any]]) -> Iterator[Event]:
-    answer.text, answer.is_not_found, answer.status = NOT_FOUND, True, Answer.Status.DONE
+_NO_VALUE = "None of the passages found states a {kind} value."
+
+
+def _finish_not_found(answer: Answer, closest: list[dict[str, Any]], reason: str = "") -> Iterator[Event]:
+    text = f"{NOT_FOUND} {reason}".strip()
+    answer.text, answer.is_not_found, answer.status = text, True, Answer.Status.DONE
     answer.save()
-    yield {"event": "delta", "text": NOT_FOUND}
+    yield {"event": "delta", "text": text}
     yield {"event": "done", **_summary(answer), "grounded": False, "closest": closest}
 
 

@@ -220,3 +220,21 @@ def test_an_answer_whose_client_went_away_is_marked_cancelled(client, personas, 
     assert answer.status == "cancelled" and answer.model_text == "Replace "
     page = client.get(reverse("qa:conversation", args=[answer.conversation_id])).content.decode()
     assert "Cancelled before the answer finished" in page
+
+
+def test_a_value_no_source_states_is_not_found_without_asking_the_model(client, personas, qa_world):
+    qa_world.add_passage("c1", BATTERY + " Tighten the terminal screws.", personas.collection.pk)
+    client.force_login(personas.reader)
+    events = _events(_ask(client, "What torque should the battery terminal screws be tightened to?"))
+    done = events[-1]
+    assert done["not_found"] is True and "states a torque value" in done["text"]
+    assert any(e["event"] == "evidence" for e in events)  # the closest passages are still shown
+    assert qa_world.model.calls == []
+    assert Answer.objects.get().is_not_found
+
+
+def test_a_value_a_source_states_goes_to_the_model(client, personas, qa_world):
+    qa_world.add_passage("c1", BATTERY + " Tighten the terminal screws to 2.5 N·m.", personas.collection.pk)
+    client.force_login(personas.reader)
+    done = _events(_ask(client, "What torque should the battery terminal screws be tightened to?"))[-1]
+    assert done["not_found"] is False and len(qa_world.model.calls) == 1

@@ -1,0 +1,153 @@
+"""Can the sources answer a question that asks for a measured value?
+
+A question such as "What torque should the terminal screws be tightened to?" has only one kind of
+answer: a value in a torque unit. When no source states any torque value, the documents cannot
+answer it, whatever the passages share with the question's words, and the honest answer is "not
+found" with the closest passages — not the model's guess, nor an extract that only talks around it.
+
+Only unit-bearing quantities are recognised: they can be checked in the text without
+understanding it. Counts ("how many work orders") and names are left to the model and the
+sentence check, because their answers are derived or have no fixed form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A kind of measured value: how a question asks for it and how a text states it."""
+
+    name: str
+    asked: re.Pattern[str]
+    stated: re.Pattern[str]
+
+
+_NUM = r"(?:\d+(?:[.,]\d+)?|[½¼¾])\s*(?:(?:-|–|to|~|…)\s*\d+(?:[.,]\d+)?\s*)?"
+_TIME_UNITS = r"(?:seconds?|secs?|s|minutes?|mins?|hours?|hrs?|h|days?|weeks?|months?|years?|shifts?|cycles?)"
+
+
+def _q(name: str, asked: tuple[str, ...], stated: tuple[str, ...]) -> Quantity:
+    """A quantity from alternatives: any ``asked`` pattern in a question, any ``stated`` one in a text."""
+    return Quantity(name, re.compile("|".join(asked), re.I), re.compile("|".join(stated), re.I))
+
+
+QUANTITIES: tuple[Quantity, ...] = (
+    _q(
+        "torque",
+        (
+            r"\b(?:what|which|how much|recommended|specified|required|correct)\s+(?:\w+\s+){0,2}torque\b",
+            r"\btorque (?:setting|value|spec\w*|rating)\b",
+            r"\btighten(?:ed|ing)? to\b",
+            r"(?:扭矩|力矩)[^？?]*(?:多少|多大)",
+            r"(?:多大|多少)[^？?]*(?:扭矩|力矩)",
+        ),
+        (
+            _NUM + r"(?:n\s*[·.\-]?\s*m|nm|lb[fs]?\s*[·.\-]?\s*(?:ft|in)|(?:ft|in)\s*[·.\-]?\s*lbs?)\b",
+            _NUM + r"(?:kgf?\s*[·.\-]?\s*c?m\b|牛\s*[·.]?\s*米)",
+        ),
+    ),
+    _q(
+        "length",
+        (
+            r"\bhow (?:long|far)\b.*\b(?:cable|wire|hose|pipe|line|distance|run)\b",
+            r"\b(?:longest|shortest|maximum|max\.?|minimum|min\.?)\s+(?:\w+\s+){0,2}(?:cable|wire|hose|length|distance)\b",
+            r"\bwhat (?:\w+ ){0,2}length\b",
+            r"(?:长度|距离)(?:是|为|多少)",
+            r"多长的?(?:线|电缆|线缆|软管|管)",
+        ),
+        (
+            _NUM + r"(?:mm|cm|m|km|metres?|meters?|ft|feet|foot|inch(?:es)?|in\.|yards?)(?![a-z])",
+            _NUM + r"(?:毫米|厘米|米|英尺|英寸)",
+        ),
+    ),
+    _q(
+        "interval",
+        (
+            # Maintenance intervals only: "how often does it poll" may be answered by a bare number.
+            r"\bhow often (?:should|must|do (?:i|we|you)|to|is|are)\b[^?]*"
+            r"\b(?:chang|replac|servic|inspect|check|lubricat|greas|clean|calibrat|overhaul|drain|refill)\w*",
+            r"\b(?:service|maintenance|change|replacement|inspection|lubrication|overhaul) intervals?\b",
+            r"(?:多久|周期|间隔|多长时间)[^？?，,]*(?:换|保养|检查|润滑|清洁)",
+            r"(?:更换|保养|检查|润滑|清洁)(?:周期|间隔)",
+        ),
+        (
+            r"\b(?:every|each|after|once an?)\s+(?:\d+(?:[.,]\d+)?\s*)?(?:operating\s+|running\s+|engine\s+)?"
+            + _TIME_UNITS[:-1]
+            + r"|km|kilometres?|kilometers?|miles?)\b",
+            r"\b(?:daily|weekly|monthly|quarterly|annually|yearly|biannually|semi-annually)\b",
+            _NUM + r"(?:operating |running |service )?" + _TIME_UNITS + r"\b",
+            r"每\s*\d*\s*(?:秒|分钟|小时|天|日|周|月|年|班)",
+            r"\d+\s*(?:秒|分钟|小时|天|周|个月|年)",
+        ),
+    ),
+    _q(
+        "mtbf",
+        (r"\bmtbf\b", r"\bmean time between failures?\b", r"平均无故障", r"平均故障间隔"),
+        (_NUM + r"(?:hours?|hrs?|h)\b", r"\d+\s*小时", r"\bmtbf\b[^.\n]{0,40}\d"),
+    ),
+    _q(
+        "hours",
+        (
+            r"\bhow many (?:engine |operating |running |service )?hours\b",
+            r"\b(?:engine|operating|running|hour[- ]?meter) hours\b",
+        ),
+        (_NUM + r"(?:engine |operating |running )?(?:hours?|hrs?|h)\b", r"\d+\s*小时"),
+    ),
+    _q(
+        "pressure",
+        (
+            r"\b(?:what|which|how much)\b[^?]{0,40}\bpressure\b",
+            r"\bpressure (?:setting|rating|limit|should)\b",
+            r"压力(?:是|为|多少|设定)",
+        ),
+        (_NUM + r"(?:bar|mbar|psi|kpa|mpa|pa|kg/cm2|kgf/cm2|兆帕|千帕)\b",),
+    ),
+    _q(
+        "temperature",
+        (
+            r"\b(?:what|which|how (?:hot|cold))\b[^?]{0,40}\btemperature\b",
+            r"\bhow (?:hot|cold)\b",
+            r"温度(?:是|为|多少)",
+        ),
+        (_NUM + r"(?:°\s*[cf]\b|º\s*[cf]\b|degrees?\b|deg\.?\s*[cf]\b|℃|℉|摄氏度)",),
+    ),
+    _q(
+        "voltage",
+        (r"\bwhat (?:\w+ ){0,3}voltage\b", r"\bhow many volts\b", r"电压(?:是|为|多少)"),
+        (_NUM + r"(?:v|vac|vdc|volts?|kv|mv)\b", r"\d+\s*伏"),
+    ),
+    _q(
+        "volume",
+        (
+            r"\bhow much (?:oil|fluid|grease|coolant|water|fuel)\b",
+            r"\b(?:oil|fluid|coolant|tank|sump|reservoir) capacity\b",
+            r"(?:油箱|储油|加注)[^？?]*(?:容量|多少)",
+        ),
+        (_NUM + r"(?:l|litres?|liters?|ml|gal(?:lons?)?|qt|quarts?|cc|cm3|升|毫升)\b",),
+    ),
+)
+
+
+def asked_quantity(question: str) -> Quantity | None:
+    """The unit-bearing quantity the question asks for, or None when it asks for something else."""
+    for quantity in QUANTITIES:
+        if quantity.asked.search(question):
+            return quantity
+    return None
+
+
+def states_quantity(texts: Iterable[str], quantity: Quantity) -> bool:
+    """Whether any text states a value of ``quantity`` (a number with one of its units)."""
+    return any(quantity.stated.search(text) for text in texts)
+
+
+def unanswerable_quantity(question: str, texts: Iterable[str]) -> Quantity | None:
+    """The quantity the question asks for when no text states one; None if answerable or not a quantity."""
+    quantity = asked_quantity(question)
+    if quantity is None:
+        return None
+    return None if states_quantity(texts, quantity) else quantity
