@@ -264,6 +264,12 @@ SEARCH_GRAPH_WEIGHT = float(envstr("SEARCH_GRAPH_WEIGHT", "0.5"))
 # other languages): a second, weaker English ranker, it cost dev recall@1 .648 -> .572 at 1.0.
 SEARCH_DENSE_ML_WEIGHT = float(envstr("SEARCH_DENSE_ML_WEIGHT", "0.0"))
 SEARCH_RRF_K = envint("SEARCH_RRF_K", 10, minimum=1)
+# A question not in English is also searched as its English translation by the answer model
+# (retrieval/translate.py), fused beside the original; chosen on the bilingual dev set
+# (docs/BENCH_BILINGUAL.md). A down model server falls back to the untranslated search.
+QA_TRANSLATE_QUESTIONS = envbool("QA_TRANSLATE_QUESTIONS", False)
+QA_TRANSLATE_MODEL = envstr("QA_TRANSLATE_MODEL", "")  # empty: MODEL_SMALL
+QA_TRANSLATE_TIMEOUT_S = envint("QA_TRANSLATE_TIMEOUT_S", 10, minimum=1)
 # Upper bound on source tokens in the prompt, below the router's budget: on 2 CPU cores prompt
 # evaluation (~150-400 tok/s) dominates time to first token. Raise it where a GPU serves the model.
 QA_MAX_SOURCE_TOKENS = envint("QA_MAX_SOURCE_TOKENS", 1500, minimum=200)

@@ -163,6 +163,29 @@ def model_client():  # type: ignore[no-untyped-def]
     )
 
 
+@functools.cache
+def question_translator():  # type: ignore[no-untyped-def]
+    """retrieval.translate.QuestionTranslator over the model server, or None when
+    QA_TRANSLATE_QUESTIONS is off."""
+    if not settings.QA_TRANSLATE_QUESTIONS:
+        return None
+    from model.client import ModelClient
+    from retrieval.translate import QuestionTranslator
+
+    # Its own client with a short timeout: a busy model server delays the search, never holds it.
+    client = ModelClient(
+        model_server_urls(),
+        timeout_s=settings.QA_TRANSLATE_TIMEOUT_S,
+        api_key=settings.MODEL_SERVER_API_KEY or None,
+    )
+    model = settings.QA_TRANSLATE_MODEL or settings.MODEL_SMALL
+
+    def generate(messages, max_tokens, stop):  # type: ignore[no-untyped-def]
+        return client.chat(messages, model=model, max_tokens=max_tokens, stop=stop, temperature=0.0).text
+
+    return QuestionTranslator(generate)
+
+
 _models_cache: dict[str, tuple[float, list]] = {}  # type: ignore[type-arg]
 
 

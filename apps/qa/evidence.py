@@ -30,9 +30,11 @@ from graph.queries import WORK_ORDER_FILTER_BY_LABEL, specific_entities
 from retrieval.evidence_answer import Chain
 from retrieval.prompt import Candidate
 from retrieval.question import QuestionRoute
+from retrieval.translate import TRANSLATED, search_with_translation
 
 logger = logging.getLogger(__name__)
 
+_DENSE_SOURCES = ("dense", "dense_ml", TRANSLATED)
 FACT_LINES = 10  # graph facts in the prompt's fact block (~15 tokens each)
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _GROUP_WORDS = {
@@ -74,7 +76,11 @@ def gather(
         graph_hits = _graph(query, route, allowed, evidence)
     mode = "hybrid" if route.use_dense and route.use_sparse else ("sparse" if route.use_sparse else "dense")
     live_versions = DocumentVersion.objects.live_ids(collections)
-    result = wiring.searcher().search(
+    # A question not in English is also searched as its English translation when
+    # QA_TRANSLATE_QUESTIONS is on (retrieval/translate.py; untranslated if the model is down).
+    result = search_with_translation(
+        wiring.searcher(),
+        wiring.question_translator(),
         query,
         allowed,
         settings.QA_TOP_K,
@@ -111,7 +117,9 @@ def _with_context(question: str, history: list[tuple[str, str]]) -> str:
 def _is_relevant(passages: list[Any], evidence: Evidence) -> bool:
     if evidence.facts:
         return True
-    best_dense = max((p.scores.get("dense", 0.0) for p in passages), default=0.0)
+    # MiniLM's cosine, or for a question not in English (MiniLM left out) the multilingual
+    # vector's or the translation's: without them a Chinese question never counted as found.
+    best_dense = max((p.scores.get(s, 0.0) for p in passages for s in _DENSE_SOURCES), default=0.0)
     has_keyword_match = any("sparse" in p.scores for p in passages)
     return bool(passages) and (
         best_dense >= settings.QA_MIN_DENSE_SCORE
