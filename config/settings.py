@@ -268,7 +268,7 @@ SEARCH_RRF_K = envint("SEARCH_RRF_K", 10, minimum=1)
 # (retrieval/translate.py), fused beside the original; chosen on the bilingual dev set
 # (docs/BENCH_BILINGUAL.md). A down model server falls back to the untranslated search.
 QA_TRANSLATE_QUESTIONS = envbool("QA_TRANSLATE_QUESTIONS", False)
-QA_TRANSLATE_MODEL = envstr("QA_TRANSLATE_MODEL", "")  # empty: MODEL_SMALL
+QA_TRANSLATE_MODEL = envstr("QA_TRANSLATE_MODEL", "")  # empty: the server's small-tier model
 QA_TRANSLATE_TIMEOUT_S = envint("QA_TRANSLATE_TIMEOUT_S", 10, minimum=1)
 # Upper bound on source tokens in the prompt, below the router's budget: on 2 CPU cores prompt
 # evaluation (~150-400 tok/s) dominates time to first token. Raise it where a GPU serves the model.

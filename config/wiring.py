@@ -178,12 +178,18 @@ def question_translator():  # type: ignore[no-untyped-def]
         timeout_s=settings.QA_TRANSLATE_TIMEOUT_S,
         api_key=settings.MODEL_SERVER_API_KEY or None,
     )
-    model = settings.QA_TRANSLATE_MODEL or settings.MODEL_SMALL
 
     def generate(messages, max_tokens, stop):  # type: ignore[no-untyped-def]
+        model = settings.QA_TRANSLATE_MODEL or _small_model()
         return client.chat(messages, model=model, max_tokens=max_tokens, stop=stop, temperature=0.0).text
 
     return QuestionTranslator(generate)
+
+
+def _small_model() -> str:
+    # The server's small-tier model as it names it (MODEL_SMALL may name a file, not the model).
+    models = available_models()
+    return next((m.name for m in models if m.tier == "small"), models[0].name if models else "")
 
 
 _models_cache: dict[str, tuple[float, list]] = {}  # type: ignore[type-arg]
