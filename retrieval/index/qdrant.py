@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -37,6 +38,10 @@ __all__ = ["QdrantIndex"]
 
 T = TypeVar("T")
 UPSERT_BATCH = 256
+# How long a search trusts the cached answer to "does the collection store DENSE_ML?".
+ML_CACHE_S = 60.0
+# What Qdrant (and the index server) answer for a query on a named vector the collection lacks.
+MISSING_VECTOR = "Not existing vector name"
 
 
 class QdrantIndex(VectorIndex):
@@ -49,6 +54,8 @@ class QdrantIndex(VectorIndex):
         self._client = client
         self.config = config
         self._name = config.collection
+        # Whether the collection stores DENSE_ML, for the search path: (answer, monotonic time).
+        self._ml_seen: tuple[bool, float] | None = None
 
     @classmethod
     def connect(cls, config: IndexConfig) -> QdrantIndex:
@@ -127,7 +134,7 @@ class QdrantIndex(VectorIndex):
 
         if using not in (DENSE, DENSE_ML):
             raise ValueError(f"unknown vector {using!r}")
-        if flt.is_empty or (using == DENSE_ML and not self._stores_ml()):
+        if flt.is_empty or (using == DENSE_ML and not self._stores_ml_cached()):
             return []
         hnsw = self.config.hnsw
         params = models.SearchParams(
@@ -135,7 +142,18 @@ class QdrantIndex(VectorIndex):
             acorn=models.AcornSearchParams(enable=True) if hnsw.acorn else None,
         )
         query = np.asarray(vector, dtype=np.float32).tolist()
-        return self._query(query, using, flt, top_k, params)
+        if using != DENSE_ML:
+            return self._query(query, using, flt, top_k, params)
+        try:
+            return self._query(query, using, flt, top_k, params)
+        except VectorIndexError as e:
+            if MISSING_VECTOR not in str(e):
+                raise
+            # The collection was re-created without DENSE_ML since the answer was cached.
+            self._ml_seen = None
+            if self._stores_ml_cached():
+                raise
+            return []
 
     def search_sparse(self, sparse: SparseVector, flt: SearchFilter, top_k: int) -> list[Hit]:
         from qdrant_client import models
@@ -245,11 +263,22 @@ class QdrantIndex(VectorIndex):
         self._call(self._client.create_payload_index, self._name, field, field_schema=field_schema, wait=True)
 
     def _stores_ml(self) -> bool:
-        # Asked every time (about 1 ms), not cached: another process may drop and re-create the
+        # Writes ask every time (about 1 ms a batch): another process may drop and re-create the
         # collection with or without DENSE_ML (a re-index), and a stale answer made every upsert of
         # a long-lived worker fail with "Not existing vector name".
         vectors = self._call(self._client.get_collection, self._name).config.params.vectors
-        return isinstance(vectors, dict) and DENSE_ML in vectors
+        stores = isinstance(vectors, dict) and DENSE_ML in vectors
+        self._ml_seen = (stores, time.monotonic())
+        return stores
+
+    def _stores_ml_cached(self) -> bool:
+        # Searches reuse the answer for a while: asking cost a round trip per question (3-10 ms
+        # beside a busy model server). A stale "yes" shows up as MISSING_VECTOR and is re-asked
+        # at once; a stale "no" only hides the cross-language source until the answer expires.
+        seen = self._ml_seen
+        if seen is None or time.monotonic() - seen[1] > ML_CACHE_S:
+            return self._stores_ml()
+        return seen[0]
 
     def _check_dim(self, dim: int) -> None:
         info = self._call(self._client.get_collection, self._name)

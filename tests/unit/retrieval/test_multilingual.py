@@ -4,6 +4,7 @@ searcher's ``dense_ml`` source."""
 import numpy as np
 import pytest
 
+from retrieval.config import SearchConfig
 from retrieval.embed import FakeEmbedder, MultilingualUseEmbedder
 from retrieval.errors import IndexConfigMismatch
 from retrieval.index import IndexPoint, MemoryIndex, SearchFilter
@@ -82,7 +83,7 @@ def test_a_dense_ml_vector_of_the_wrong_size_is_refused():
 def test_the_searcher_fuses_a_dense_ml_source_when_given_a_multilingual_embedder():
     index, dense, ml = _index()
     plain = HybridSearcher(index, dense)
-    both = HybridSearcher(index, dense, multilingual=ml)
+    both = HybridSearcher(index, dense, config=SearchConfig(dense_ml_weight=0.5), multilingual=ml)
     assert "dense_ml" not in plain.search("seal leaks", ["c1"]).timings_ms
     result = both.search("mechanical seal leaks", ["c1"])
     assert result[0].chunk_id == "seal"
@@ -96,4 +97,9 @@ def test_a_chinese_question_is_ranked_without_the_english_only_dense_source():
     chinese = searcher.search("机械密封泄漏怎么办", ["c1"])
     assert chinese.passages and all("dense" not in p.ranks for p in chinese)
     english = searcher.search("mechanical seal leaks", ["c1"])
+    # Beside MiniLM at weight 0 (the default) the multilingual vector is not even asked.
+    assert any("dense" in p.ranks for p in english) and all("dense_ml" not in p.ranks for p in english)
+    assert "embed_ml" not in english.timings_ms
+    weighted = HybridSearcher(index, dense, config=SearchConfig(dense_ml_weight=0.25), multilingual=ml)
+    english = weighted.search("mechanical seal leaks", ["c1"])
     assert any("dense" in p.ranks for p in english) and any("dense_ml" in p.ranks for p in english)

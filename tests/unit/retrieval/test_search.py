@@ -83,3 +83,15 @@ def test_document_filter_and_timings(searcher):
     result = searcher.search("pump", ["plant"], document_ids=["doc-c5"], top_k=5)
     assert [p.chunk_id for p in result] == ["c5"]
     assert {"embed", "dense", "sparse", "fuse", "total"} <= set(result.timings_ms)
+
+
+def test_overlapping_the_keyword_query_with_the_embedding_ranks_the_same(searcher):
+    overlapped = HybridSearcher(
+        searcher.index, searcher.embedder, searcher.sparse, searcher.config, overlap_sources=True
+    )
+    for query in ("pump trips E-47", "battery swap", "oil pressure gearbox"):
+        a, b = searcher.search(query, ["plant"]), overlapped.search(query, ["plant"])
+        assert [p.chunk_id for p in a] == [p.chunk_id for p in b]
+        assert [p.ranks for p in a] == [p.ranks for p in b]
+        assert {"embed", "dense", "sparse", "fuse"} <= set(b.timings_ms)
+        assert b.timings_ms["total"] == pytest.approx(sum(v for k, v in b.timings_ms.items() if k != "total"))
