@@ -97,3 +97,20 @@ def test_a_collection_made_without_dense_ml_ignores_it(engine, use):
     assert index.search(use.embed_query("机械密封"), flt, 3, using=DENSE_ML) == []
     assert index.search(np.asarray(dense.embed_query(PASSAGES["seal"])), flt, 1)[0].chunk_id == "seal"
     index.ensure_collection(32, ml_dim=use.dim)  # asking for it later only logs a warning
+
+
+def test_a_search_that_cached_dense_ml_survives_the_collection_recreated_without_it(engine, use):
+    index, name = engine
+    dense = FakeEmbedder(dim=32)
+    index.ensure_collection(32, ml_dim=use.dim)
+    index.upsert(_points(dense, use))
+    flt = SearchFilter.build(["c1"])
+    assert index.search(use.embed_query("机械密封"), flt, 3, using=DENSE_ML)  # "stores dense_ml" cached
+    # Another process re-creates the collection without the vector (a re-index).
+    other = QdrantIndex(index._client, index.config)
+    other._client.delete_collection(name)
+    other.ensure_collection(32)
+    other.upsert(_points(dense, use))
+    assert index.search(use.embed_query("机械密封"), flt, 3, using=DENSE_ML) == []
+    index.upsert(_points(dense, use))  # writes ask afresh: no "Not existing vector name"
+    assert index.count(flt) == 3
