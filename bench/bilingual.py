@@ -252,12 +252,12 @@ class TimedGenerate:
         return text
 
 
-def qwen_generate(model: str, threads: int = 2) -> TimedGenerate:
+def qwen_generate(model: str, threads: int = 2, n_ctx: int = 512) -> TimedGenerate:
     """The verified local Qwen2.5 GGUF (``0.5b`` or ``1.5b``) as a generation callable."""
     from llama_cpp import Llama
 
     path = Path.home() / ".cache" / "kenning" / "models" / f"qwen2.5-coder-{model}-instruct-q4_k_m.gguf"
-    llm = Llama(model_path=str(path), n_ctx=512, n_threads=threads, n_threads_batch=threads, verbose=False)
+    llm = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, verbose=False)
     return TimedGenerate(llm, [], {})
 
 
