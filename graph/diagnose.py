@@ -23,20 +23,27 @@ from graph import diagnose_cypher as q
 from graph._neo4j_errors import run_read
 from graph.config import QueryConfig
 from graph.diagnose_rank import (
+    STRONG_MATCH,
     ChainStep,
     Cite,
     ManualChain,
+    PassageHit,
     PastOrder,
     RankedCause,
+    cited_chunks,
+    passage_causes,
     rank,
+    relevant_orders,
     similarity,
     terms,
 )
 from graph.errors import GraphQueryError
 from graph.extract import Extractor
 from graph.facts import Citation
+from graph.history import LastFix, ProblemHistory, asset_history, last_fixes
 from graph.normalize import normalize_name, normalize_text
 from graph.queries import EntityRef, Fact, TroubleshootingPath, link_entities, troubleshooting_paths
+from graph.records import HISTORY_PROBLEM_LABELS
 
 _FULLTEXT_WORD = re.compile(r"[A-Za-z0-9]{2,}")
 #: A component names where to look, not what is wrong: its chains count half.
@@ -105,6 +112,11 @@ class Diagnosis:
     orders_read: int = 0
     elapsed_ms: float = 0.0
     paths: list[TroubleshootingPath] = field(default_factory=list)
+    #: What fixed the linked problems last time on the asset ("asset"), else on its model ("class").
+    last_fixes: list[LastFix] = field(default_factory=list)
+    last_fixes_scope: str = ""
+    #: The problems the asset had most often (its records' HAD relations).
+    asset_history: list[ProblemHistory] = field(default_factory=list)
 
 
 def _run(driver: Any, query: str, cfg: DiagnosisConfig, database: str | None, **params: Any) -> list[dict]:
@@ -411,6 +423,7 @@ def diagnose(
     extractor: Extractor,
     *,
     asset: str | None = None,
+    passages: Sequence[PassageHit] = (),
     config: DiagnosisConfig | None = None,
     database: str | None = None,
 ) -> Diagnosis:
@@ -422,6 +435,9 @@ def diagnose(
         collections: collection ids the user may read; nothing outside them is read.
         extractor: the ingestion patterns and lexicon (for linking).
         asset: an equipment or model key or name; None diagnoses without one.
+        passages: what retrieval found for the complaint in the same collections (the caller
+            searches); they fill the list after the graph's candidates
+            (:func:`graph.diagnose_rank.passage_causes`).
         config: limits.
         database: database name.
 
@@ -454,8 +470,60 @@ def diagnose(
         else []
     )
     causes = rank(complaint, matches, chains, orders, limit=cfg.max_causes)
+    if passages and len(causes) < cfg.max_causes:
+        causes += passage_causes(
+            complaint, passages, cited_chunks(causes), limit=cfg.max_causes - len(causes)
+        )
+    fixes, scope, had = _asset_record(driver, found_asset, seeds, allowed, cfg, database)
+    if not fixes and found_asset is not None:
+        fixes, scope = _similar_last_fixes(complaint, matches, chains, orders)
     elapsed = (time.perf_counter() - started) * 1000
-    return Diagnosis(complaint, found_asset, seeds, causes, len(orders), round(elapsed, 1), paths)
+    return Diagnosis(
+        complaint, found_asset, seeds, causes, len(orders), round(elapsed, 1), paths, fixes, scope, had
+    )
+
+
+def _asset_record(
+    driver: Any,
+    asset: Asset | None,
+    seeds: list[Seed],
+    allowed: list[str],
+    cfg: DiagnosisConfig,
+    database: str | None,
+) -> tuple[list[LastFix], str, list[ProblemHistory]]:
+    """The asset's own record: last fixes of the linked problems (its model's when it has none)."""
+    if asset is None:
+        return [], "", []
+    history = asset_history(driver, asset.asset_keys, allowed, config=cfg.query, database=database)
+    problems = [s.entity.key for s in seeds if s.entity.label in HISTORY_PROBLEM_LABELS]
+    for scope, keys in (("asset", asset.asset_keys), ("class", asset.class_keys)):
+        found = last_fixes(driver, keys, problems, allowed, config=cfg.query, database=database)
+        if found:
+            return found, scope, history
+    return [], "", history
+
+
+def _similar_last_fixes(
+    complaint: str, matches: dict[str, float], chains: Sequence[ManualChain], orders: Sequence[PastOrder]
+) -> tuple[list[LastFix], str]:
+    """Last fixes from the asset's records the ranking counted as this problem by their text.
+
+    Records often name no failure mode the graph knows ("ram drifts down"): then the newest of the
+    asset's (else its model's) work orders about this problem, as :func:`relevant_orders` decides
+    for the ranking, says what fixed it.
+    """
+    strong = sorted({c.symptom for c in chains if matches.get(c.seed_key, 0.0) >= STRONG_MATCH})
+    relevant = relevant_orders([terms(complaint), *(terms(s) for s in strong)], matches, orders)
+    for scope in ("asset", "class"):
+        done = [o for o, _ in relevant if o.scope == scope and o.actions]
+        if done:
+            newest = sorted(done, key=lambda o: o.date or "", reverse=True)[:5]
+            return [
+                LastFix(key, name, o.date, o.key, o.name, "", (), o.text, o.cites)
+                for o in newest
+                for key, name in o.actions
+            ][:5], scope
+    return [], ""
 
 
 def suggest(

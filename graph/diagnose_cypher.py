@@ -86,3 +86,26 @@ RETURN [r IN rels | {{head: {_ENTITY.format(v="startNode(r)")}, rel: type(r),
                      tail: {_ENTITY.format(v="endNode(r)")}, props: properties(r),
                      citations: {citations_of_rel("r")}}}] AS steps
 """
+
+# What fixed these problems last time on these machines: the records that report one of them on
+# one of the assets, through the records' RESOLVED_BY (dated), newest first.
+LAST_FIXES = f"""
+MATCH (w:WorkOrder)-[po:PERFORMED_ON]->(a:Entity), (w)-[rp:REPORTS]->(p:Entity)
+WHERE a.key IN $assets AND p.key IN $problems AND {visible_rel("po")} AND {visible_rel("rp")}
+MATCH (w)-[rb:RESOLVED_BY]->(act:Entity) WHERE {visible_rel("rb")}
+WITH w, rb, act, a, collect(DISTINCT p.name) AS problems
+RETURN act.key AS action_key, act.name AS action, w.key AS work_order, w.name AS work_order_name,
+       coalesce(rb.date, w.date) AS date, a.key AS asset, problems, coalesce(w.text, '') AS text,
+       {citations_of_rel("rb")} AS citations
+ORDER BY date IS NULL, date DESC, work_order LIMIT $limit
+"""
+
+# What the machines HAD, aggregated over the dated HAD relations (one per asset, problem and date):
+# as cheap for an asset with a thousand records as for one with three.
+ASSET_HISTORY = f"""
+MATCH (a:Entity)-[h:HAD]->(p:Entity) WHERE a.key IN $assets AND {visible_rel("h")}
+WITH p, h, COUNT {{ MATCH (vc:Chunk) WHERE vc.ref IN h.chunk_refs AND vc.collection_id IN $collections }} AS n
+WITH p, sum(n) AS occurrences, collect(h.date) AS dates
+RETURN p.key AS key, p.type AS label, p.name AS name, occurrences, dates
+ORDER BY occurrences DESC, name LIMIT $limit
+"""

@@ -18,6 +18,13 @@ why one cause sits above another:
   cause resolved.
 
 Ties are broken by the number of supporting work orders, then by name (deterministic).
+
+When the graph yields fewer candidates than asked for, the passages retrieval found for the
+complaint fill the list after them (:func:`passage_causes`, label ``Passage``): each cites its
+passage and shows the sentences that match the complaint, scored ``passage`` = ``0.3 / rank``
+and placed after every graph candidate whatever its score (a chain or a record is the more specific
+evidence). So a manual that states causes in a form no rule
+reads (a FAQ's answers) still answers, with the passage as its evidence.
 """
 
 from __future__ import annotations
@@ -34,6 +41,11 @@ SIMILAR_WEIGHT = 0.4
 SCOPE_WEIGHTS = {"asset": 1.0, "class": 0.5, "fleet": 0.25}
 #: A past work order counts as "this problem" when it names a linked entity or its text is this similar.
 MIN_RECORD_SIMILARITY = 0.35
+PASSAGE_WEIGHT = 0.3
+MAX_EXCERPT_CHARS = 500
+#: A passage sharing no more of the complaint's words than this says nothing about it.
+MIN_PASSAGE_SIMILARITY = 0.1
+MAX_PASSAGE_NAME_CHARS = 120
 #: A chain whose seed matches this well lends its symptom's words to the record search.
 STRONG_MATCH = 0.8
 
@@ -180,6 +192,17 @@ class SimilarOrder:
     cites: tuple[Cite, ...]
 
 
+@dataclass(frozen=True)
+class PassageHit:
+    """A passage retrieval found for the complaint (the caller's search, best first)."""
+
+    chunk_id: str
+    document_id: str
+    page: int | None
+    text: str
+    heading: str = ""
+
+
 @dataclass
 class RankedCause:
     """One candidate cause with its fixes, its score and the evidence behind the score."""
@@ -193,6 +216,9 @@ class RankedCause:
     chains: list[ManualChain] = field(default_factory=list)
     history: History = field(default_factory=History)
     similar: list[SimilarOrder] = field(default_factory=list)
+    #: For a ``Passage`` candidate: the sentences that match the complaint, and the passage.
+    excerpt: str = ""
+    cites: tuple[Cite, ...] = ()
 
     @property
     def parts(self) -> list[str]:
@@ -321,3 +347,68 @@ def rank(
         cause.score = round(sum(cause.score_parts.values()), 4)
     ordered = sorted(causes.values(), key=lambda c: (-c.score, -c.history.total, c.name.lower()))
     return ordered[:limit]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def passage_causes(
+    complaint: str, passages: Sequence[PassageHit], cited: Iterable[str] = (), limit: int = 5
+) -> list[RankedCause]:
+    """Candidates from passages, for a complaint the graph has too few causes for.
+
+    Args:
+        complaint: what the user typed.
+        passages: retrieval's passages for it, best first.
+        cited: chunk ids the graph candidates already cite (those passages are not repeated).
+        limit: candidates returned.
+
+    Returns:
+        ``Passage`` candidates: named by the passage's heading (else its first sentence), with
+        the excerpt from the sentence that best matches the complaint (at most
+        :data:`MAX_EXCERPT_CHARS`), in retrieval's order.
+    """
+    query = terms(complaint)
+    skip = set(cited)
+    out: list[RankedCause] = []
+    for passage in passages:
+        if passage.chunk_id in skip or len(out) >= limit:
+            continue
+        sentences = [s.strip() for s in _SENTENCE_END.split(passage.text) if s.strip()]
+        scored = [similarity(query, terms(s)) for s in sentences]
+        if not sentences or max(scored) < MIN_PASSAGE_SIMILARITY:
+            continue
+        best = scored.index(max(scored))
+        excerpt = ""
+        for sentence in sentences[best:]:
+            if excerpt and len(excerpt) + len(sentence) + 1 > MAX_EXCERPT_CHARS:
+                break
+            excerpt = f"{excerpt} {sentence}".strip()
+        name = " ".join((passage.heading or sentences[0]).split())
+        if len(name) > MAX_PASSAGE_NAME_CHARS:
+            name = name[: MAX_PASSAGE_NAME_CHARS - 1].rsplit(" ", 1)[0] + "…"
+        score = round(PASSAGE_WEIGHT / (len(out) + 1), 4)
+        out.append(
+            RankedCause(
+                f"Passage:{passage.chunk_id}",
+                name,
+                "Passage",
+                score,
+                {"passage": score},
+                excerpt=excerpt[:MAX_EXCERPT_CHARS],
+                cites=(Cite(passage.chunk_id, passage.document_id, passage.page),),
+            )
+        )
+        skip.add(passage.chunk_id)
+    return out
+
+
+def cited_chunks(causes: Iterable[RankedCause]) -> set[str]:
+    """Chunk ids the candidates' fixes, chains and similar work orders cite."""
+    found: set[str] = set()
+    for cause in causes:
+        found |= {c.chunk_id for f in cause.fixes for c in f.cites}
+        found |= {c.chunk_id for chain in cause.chains for s in chain.steps for c in s.cites}
+        found |= {c.chunk_id for s in cause.similar for c in s.cites}
+        found |= {c.chunk_id for c in cause.cites}
+    return found

@@ -33,6 +33,8 @@ WORK_ORDER_RELATIONS: dict[str, str] = {
     "Organization": "PERFORMED_BY",
     "Site": "LOCATED_AT",
 }
+#: What an asset HAD according to a record.
+HISTORY_PROBLEM_LABELS = ("FailureMode", "Symptom", "ErrorCode")
 #: Longest action cell taken whole as an Action entity; longer cells are only scanned.
 MAX_ACTION_WORDS = 12
 #: Characters of free text kept on the work order.
@@ -230,7 +232,8 @@ def record_facts(
     """Turn one record chunk into a WorkOrder and its linked entities.
 
     Relations: WorkOrder -> each mapped entity (see WORK_ORDER_RELATIONS), Equipment
-    -HAS_COMPONENT-> Component, Component -SHOWS-> FailureMode when both are present.
+    -HAS_COMPONENT-> Component, Component -SHOWS-> FailureMode when both are present, and the
+    history relations HAD and RESOLVED_BY (:func:`history_relations`).
 
     Args:
         chunk: a chunk with ``record`` set.
@@ -276,7 +279,51 @@ def record_facts(
             for tail in by_label.get(tail_label, []):
                 if head.key != tail.key:
                     facts.relations.append(RelationFact(rel, head.key, tail.key, chunk.chunk_id, "record"))
+    facts.relations += history_relations(
+        chunk.chunk_id, work_order, by_label, _states_problem(mapping, record)
+    )
     return facts
+
+
+def _states_problem(mapping: RecordMapping, record: Mapping[str, object]) -> bool:
+    return bool(mapping.text) and not _is_null(mapping, record.get(mapping.text))
+
+
+def history_relations(
+    chunk_id: str, work_order: Mention, by_label: Mapping[str, Sequence[Mention]], problem_text: bool
+) -> list[RelationFact]:
+    """The record as history: what the asset had, and what resolved it, with the record's date.
+
+    ``(asset)-[:HAD {date}]->(problem)`` for each equipment or model and each failure mode, symptom
+    or error code the record names (one relation per asset, problem and date, its ``chunk_refs``
+    the records); ``(work order)-[:RESOLVED_BY {date}]->(action)`` for each action of a record
+    that reports a problem (a named one, or a problem text), so "what fixed this last time on this
+    machine" is one match over PERFORMED_ON, REPORTS and RESOLVED_BY.
+
+    Args:
+        chunk_id: the record's chunk.
+        work_order: the record's WorkOrder mention (its ``date`` property, when parsed, dates both).
+        by_label: the record's other mentions by label.
+        problem_text: whether the record has a problem text.
+
+    Returns:
+        The relations (none without an asset or a problem, resp. an action).
+    """
+    day = work_order.properties.get("date")
+    dated: dict[str, object] = {"date": day} if day else {}
+    problems = [m for label in HISTORY_PROBLEM_LABELS for m in by_label.get(label, [])]
+    assets = [m for label in ("Equipment", "Model") for m in by_label.get(label, [])]
+    out = [
+        RelationFact("HAD", asset.key, problem.key, chunk_id, "record", dict(dated))
+        for asset in assets
+        for problem in problems
+    ]
+    if problems or problem_text:
+        out += [
+            RelationFact("RESOLVED_BY", work_order.key, action.key, chunk_id, "record", dict(dated))
+            for action in by_label.get("Action", [])
+        ]
+    return out
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,8 @@ class Rel(StrEnum):
     LOCATED_AT = "LOCATED_AT"  # Equipment|WorkOrder -> Site
     MADE_BY = "MADE_BY"  # Model|Part -> Organization
     COMPLIES_WITH = "COMPLIES_WITH"  # Model|Equipment -> Standard
+    HAD = "HAD"  # Equipment|Model -> FailureMode|Symptom|ErrorCode {date}, one per record date
+    RESOLVED_BY = "RESOLVED_BY"  # WorkOrder (that reports a problem) -> Action {date}
 
 
 ENTITY_LABELS: frozenset[str] = frozenset(label.value for label in Label)

@@ -152,6 +152,10 @@ def _surface_norm(mention: Mention) -> str:
     return normalize_name(mention.label, mention.surface) or mention.norm
 
 
+# A step's order tells the steps of one procedure apart, a date the occurrences of one asset's problem.
+_QUALIFIER_PROPERTY = {"HAS_STEP": "order", "HAD": "date"}
+
+
 def _relation_rows(facts: VersionFacts) -> tuple[dict[str, list[dict[str, Any]]], int]:
     merged: dict[tuple[str, str, str, str], dict[str, Any]] = {}
     skipped = 0
@@ -164,7 +168,7 @@ def _relation_rows(facts: VersionFacts) -> tuple[dict[str, list[dict[str, Any]]]
             if r.head not in mentioned or r.tail not in mentioned or r.head == r.tail:
                 skipped += 1  # provenance invariant: both ends are mentioned in the supporting chunk
                 continue
-            qualifier = str(r.properties.get("order", "")) if r.type == "HAS_STEP" else ""
+            qualifier = str(r.properties.get(_QUALIFIER_PROPERTY.get(r.type, ""), ""))
             row = merged.setdefault(
                 (r.type, r.head, r.tail, qualifier),
                 {

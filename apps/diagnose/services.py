@@ -6,18 +6,24 @@ the API and the portal show the same citations.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.urls import reverse
 
 from apps.accounts.access import readable_collection_ids
-from apps.documents.models import Document
+from apps.documents.models import Document, DocumentVersion
 from config import wiring
 from graph.diagnose import Diagnosis, diagnose, suggest
-from graph.diagnose_rank import Cite, RankedCause
+from graph.diagnose_rank import Cite, PassageHit, RankedCause
+from retrieval.errors import RetrievalError
+
+logger = logging.getLogger(__name__)
 
 MAX_SYMPTOM_CHARS = 500
 MAX_ASSET_CHARS = 200
+#: Passages searched for the symptom; they fill the list when the graph has too few causes.
+PASSAGES = 5
 
 
 def run(user, symptom: str, asset: str = "") -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -25,9 +31,26 @@ def run(user, symptom: str, asset: str = "") -> dict[str, Any]:  # type: ignore[
     if not collections:
         return {"symptom": symptom, "asset": None, "asset_asked": asset, "seeds": [], "causes": []}
     result = diagnose(
-        wiring.neo4j_driver(), symptom, collections, wiring.graph_extractor(), asset=asset or None
+        wiring.neo4j_driver(),
+        symptom,
+        collections,
+        wiring.graph_extractor(),
+        asset=asset or None,
+        passages=passages_for(symptom, collections),
     )
     return as_dict(result, asset)
+
+
+def passages_for(symptom: str, collections: list[str]) -> list[PassageHit]:
+    """The live passages hybrid search finds for the symptom; none when the index is down (the
+    graph's causes still come)."""
+    try:
+        live = DocumentVersion.objects.live_ids([int(c) for c in collections])
+        found = wiring.searcher().search(symptom, collections, PASSAGES, "hybrid", version_ids=live)
+    except RetrievalError as exc:
+        logger.warning("diagnosis without passages: %s", exc)
+        return []
+    return [PassageHit(p.chunk_id, p.document_id, p.page, p.text, " > ".join(p.heading_path)) for p in found]
 
 
 def suggestions(user, text: str, kind: str) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
@@ -59,6 +82,31 @@ def as_dict(result: Diagnosis, asset_asked: str = "") -> dict[str, Any]:
             for s in result.seeds
         ],
         "causes": [_cause(c, titles) for c in result.causes],
+        "last_fixes": [
+            {
+                "action_key": f.action_key,
+                "action": f.action,
+                "date": f.date,
+                "work_order": f.work_order_name,
+                "asset": f.asset,
+                "problems": list(f.problems),
+                "text": f.text,
+                "cites": _cites(f.cites, titles),
+            }
+            for f in result.last_fixes
+        ],
+        "last_fixes_scope": result.last_fixes_scope,
+        "asset_history": [
+            {
+                "key": h.key,
+                "label": h.label,
+                "name": h.name,
+                "occurrences": h.occurrences,
+                "last_date": h.last_date,
+                "mean_days_between": h.mean_days_between,
+            }
+            for h in result.asset_history
+        ],
         "orders_read": result.orders_read,
         "elapsed_ms": result.elapsed_ms,
     }
@@ -96,6 +144,8 @@ def _cause(cause: RankedCause, titles: dict[str, str]) -> dict[str, Any]:
             "mean_days_between": history.mean_days_between,
             "orders": list(history.orders[:20]),
         },
+        "excerpt": cause.excerpt,
+        "cites": _cites(cause.cites, titles),
         "similar": [
             {
                 "key": s.key,
@@ -132,5 +182,8 @@ def _titles(result: Diagnosis) -> dict[str, str]:
             ids |= {c.document_id for s in chain.steps for c in s.cites}
         for similar in cause.similar:
             ids |= {c.document_id for c in similar.cites}
+        ids |= {c.document_id for c in cause.cites}
+    for fix in result.last_fixes:
+        ids |= {c.document_id for c in fix.cites}
     pks = [int(d) for d in ids if str(d).isdigit()]
     return {str(pk): title for pk, title in Document.objects.filter(pk__in=pks).values_list("pk", "title")}

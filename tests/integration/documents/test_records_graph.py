@@ -139,3 +139,52 @@ def test_editing_the_mapping_replaces_the_versions_facts(personas, ingested, rea
     assert count_work_orders(real_graph, collections, equipment=["Equipment:A"]).count == 0
     records, _, _ = real_graph.execute_query("MATCH (w:WorkOrder) RETURN count(w) AS n")
     assert records[0]["n"] == ROWS
+
+
+def test_the_records_are_history_what_fixed_this_last_time_on_this_machine(
+    personas, ingested, real_graph, first_rows
+):
+    from graph.history import asset_history, last_fixes
+
+    _, rows = first_rows
+    collections = [str(personas.collection.pk)]
+    chunk_ids = set(Passage.objects.filter(version=ingested).values_list("chunk_id", flat=True))
+    # The same facts the plain work-order links state, read without HAD / RESOLVED_BY.
+    records, _, _ = real_graph.execute_query(
+        "MATCH (w:WorkOrder)-[:PERFORMED_ON]->(a:Equipment), (w)-[:REPORTS]->(p:Entity), "
+        "(w)-[:HAS_ACTION]->(x:Action) WHERE p.type IN ['FailureMode', 'Symptom', 'ErrorCode'] "
+        "RETURN a.key AS asset, p.key AS problem, w.date AS date, collect(DISTINCT x.key) AS actions "
+        "ORDER BY date DESC"
+    )
+    assert records, "the free text names failures (leak, crack...) and actions (replace, repair...)"
+    newest: dict[tuple[str, str], tuple[str, set[str]]] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for r in records:
+        pair = (r["asset"], r["problem"])
+        counts[pair] = counts.get(pair, 0) + 1
+        if pair not in newest:
+            newest[pair] = (r["date"], set(r["actions"]))
+        elif newest[pair][0] == r["date"]:
+            newest[pair][1].update(r["actions"])
+    (asset, problem), (date, actions) = max(newest.items(), key=lambda kv: (counts[kv[0]], kv[0]))
+    assert date in {row["BscStartDate"] for row in rows if f"Equipment:{row['Asset']}" == asset}
+
+    fixes = last_fixes(real_graph, [asset], [problem], collections)
+    assert fixes and fixes[0].date == date and fixes[0].asset == asset
+    assert {f.action_key for f in fixes if f.date == date} == actions
+    assert [f.date for f in fixes] == sorted((f.date for f in fixes), reverse=True)
+    assert all(f.cites and {c.chunk_id for c in f.cites} <= chunk_ids for f in fixes)
+
+    history = {h.key: h for h in asset_history(real_graph, [asset], collections, limit=50)}
+    assert history[problem].last_date == date
+    had, _, _ = real_graph.execute_query(
+        "MATCH (w:WorkOrder)-[:PERFORMED_ON]->(:Entity {key: $asset}), "
+        "(w)-[:REPORTS]->(:Entity {key: $problem}) RETURN count(DISTINCT w) AS n",
+        asset=asset,
+        problem=problem,
+    )
+    assert history[problem].occurrences == had[0]["n"] >= counts[(asset, problem)]
+
+    # Another collection's reader sees no history.
+    assert last_fixes(real_graph, [asset], [problem], ["999999"]) == []
+    assert asset_history(real_graph, [asset], ["999999"]) == []

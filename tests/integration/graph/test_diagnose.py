@@ -27,6 +27,8 @@ ORDERS = [
         "top up ISO VG 46 oil and bleed the suction line",
     ),
     ("PRESS-1", "2023-05-05", "guard door switch broken", "replace door switch"),
+    ("PRESS-1", "2022-11-02", "hyd hose leaking at the pump", "tighten hose clamp"),
+    ("PRESS-1", "2023-09-12", "hyd hose leaking again", "replace hydraulic hose"),
 ]
 
 
@@ -128,3 +130,33 @@ def test_suggestions_come_from_visible_entities(press):
         "ErrorCode:H302",
     }
     assert suggest(press, "ram", "symptom", ["nobody"]) == []
+
+
+def test_what_fixed_this_last_time_on_this_machine_comes_from_the_records_history(press, extractor):
+    # The records name the failure mode (leak): HAD and RESOLVED_BY answer it in one graph read.
+    result = diagnose(press, "hose leaking", ["plant"], extractor, asset="PRESS-1")
+    assert result.last_fixes_scope == "asset"
+    assert [(f.action, f.date) for f in result.last_fixes] == [
+        ("replace hydraulic hose", "2023-09-12"),
+        ("tighten hose clamp", "2022-11-02"),
+    ]
+    assert (
+        result.last_fixes[0].problems == ("leak",) and result.last_fixes[0].cites[0].document_id == "orders"
+    )
+    had = {h.name: h for h in result.asset_history}
+    assert (had["leak"].occurrences, had["leak"].last_date, had["leak"].mean_days_between) == (
+        2,
+        "2023-09-12",
+        314.0,
+    )
+    # Another press of no model in common has no such history.
+    other = diagnose(press, "hose leaking", ["plant"], extractor, asset="PRESS-2")
+    assert other.last_fixes == [] and "leak" not in {h.name for h in other.asset_history}
+
+
+def test_records_naming_no_known_failure_give_the_last_fix_by_their_text(press, extractor):
+    result = diagnose(press, "H-301", ["plant"], extractor, asset="PRESS-1")
+    assert result.last_fixes_scope == "asset"
+    assert (result.last_fixes[0].action, result.last_fixes[0].date) == ("replace seal kit", "2023-07-10")
+    hidden = diagnose(press, "hose leaking", ["nobody"], extractor, asset="PRESS-1")
+    assert hidden.last_fixes == [] and hidden.asset_history == []

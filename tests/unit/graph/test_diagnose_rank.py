@@ -6,11 +6,14 @@ import pytest
 
 from graph.diagnose_rank import (
     HISTORY_WEIGHT,
+    MAX_EXCERPT_CHARS,
     ChainStep,
     Cite,
     ManualChain,
+    PassageHit,
     PastOrder,
     history_score,
+    passage_causes,
     rank,
     similarity,
     terms,
@@ -124,3 +127,32 @@ def test_a_cause_the_manual_names_without_a_remedy_is_ranked_without_a_fix():
     assert (chain.cause, chain.action_key, chain.symptom) == (cause.name, "", symptom.name)
     ranked = rank("apcupsd will not shut off the power", {symptom.key: 1.0}, [chain], [])
     assert ranked[0].name == cause.name and ranked[0].fixes == [] and ranked[0].score_parts == {"manual": 1.0}
+
+
+CHRONY = PassageHit(
+    "faq-3",
+    "9",
+    None,
+    "Why is chronyd not synchronising? Usually the NTP servers cannot be reached. "
+    "Check that a firewall does not block UDP port 123. The ntp servers may also be unreachable.",
+    "FAQ > Why is chronyd not synchronising?",
+)
+UNRELATED = PassageHit("faq-9", "9", 4, "How do I install chrony on Debian? Use apt.", "FAQ > Install")
+
+
+def test_passages_name_their_heading_and_show_the_sentences_that_match_with_their_citation():
+    [cause] = passage_causes("chronyd not synchronising servers unreachable", [CHRONY, UNRELATED])
+    assert (cause.key, cause.label, cause.name) == ("Passage:faq-3", "Passage", CHRONY.heading)
+    assert cause.excerpt.startswith("Why is chronyd not synchronising?")
+    assert "firewall does not block UDP port 123" in cause.excerpt
+    assert cause.cites == (Cite("faq-3", "9", None),) and cause.fixes == []
+    assert cause.score_parts == {"passage": 0.3} and cause.score == 0.3
+
+
+def test_passages_already_cited_by_the_graph_are_not_repeated_and_the_excerpt_is_bounded():
+    assert passage_causes("chronyd not synchronising", [CHRONY], cited={"faq-3"}) == []
+    long = PassageHit("p", "1", 1, "pump cavitation noise. " + "x " * 2000, "")
+    [cause] = passage_causes("pump cavitation", [long])
+    assert len(cause.excerpt) <= MAX_EXCERPT_CHARS and cause.name == "pump cavitation noise."
+    ranked = passage_causes("chrony install synchronising", [CHRONY, UNRELATED], limit=2)
+    assert [c.score for c in ranked] == [0.3, 0.15]

@@ -134,3 +134,31 @@ def test_a_long_action_cell_is_scanned_not_taken_whole(rules_extractor):
     actions = {m.name for m in facts.mentions if m.label == "Action"}
     assert action not in actions
     assert "replace" in actions  # the lexicon's canonical action found inside the cell
+
+
+def test_a_record_is_history_the_asset_had_the_problem_and_an_action_resolved_it(rules_extractor):
+    facts = record_facts(record_chunk(ROW), MAPPING, Lexicon.load(), rules_extractor.scan)
+    history = {(r.type, r.head, r.tail, r.properties.get("date")) for r in facts.relations}
+    work_order = facts.mentions[0].key
+    assert ("HAD", "Equipment:A", "FailureMode:leak", "2005-03-20") in history
+    assert ("HAD", "Equipment:A", "FailureMode:missing loose", "2005-03-20") in history
+    assert ("RESOLVED_BY", work_order, "Action:replace", "2005-03-20") in history
+    # Components are where the problem is, not what the asset had.
+    assert not [r for r in facts.relations if r.type == "HAD" and r.tail.startswith("Component:")]
+
+
+def test_no_history_without_an_asset_or_a_problem():
+    no_asset = record_facts(record_chunk({**ROW, "Asset": "NA"}), MAPPING)
+    assert not [r for r in no_asset.relations if r.type == "HAD"]
+    assert [r for r in no_asset.relations if r.type == "RESOLVED_BY"]  # the order still fixed something
+    routine = RecordMapping(columns=MAPPING.columns, date="BscStartDate")
+    facts = record_facts(record_chunk({**ROW, "FM": "NA"}), routine)
+    # Nothing reported and no problem text: an action done, not a problem resolved.
+    assert not [r for r in facts.relations if r.type in ("HAD", "RESOLVED_BY")]
+    assert [r for r in facts.relations if r.type == "HAS_ACTION"]
+
+
+def test_an_undated_record_gives_undated_history():
+    facts = record_facts(record_chunk({**ROW, "BscStartDate": "someday"}), MAPPING)
+    had = [r for r in facts.relations if r.type == "HAD"]
+    assert had and all("date" not in r.properties for r in had)

@@ -11,7 +11,23 @@ from django.urls import reverse
 from apps.diagnose import services
 from graph.diagnose import Asset, Diagnosis, Seed
 from graph.diagnose_rank import ChainStep, Cite, Fix, History, ManualChain, RankedCause, SimilarOrder
+from graph.history import LastFix, ProblemHistory
 from graph.queries import EntityRef
+from retrieval.errors import IndexUnavailable
+from retrieval.search import Passage
+
+
+class FakeSearcher:
+    """The searcher's interface: passages for a query in the allowed collections."""
+
+    def __init__(self, passages=(), error=None):
+        self.passages, self.error, self.calls = list(passages), error, []
+
+    def search(self, query, allowed, top_k=None, mode="hybrid", **filters):
+        self.calls.append((query, list(allowed), top_k, mode))
+        if self.error:
+            raise self.error
+        return self.passages
 
 
 @pytest.fixture
@@ -43,18 +59,59 @@ def engine(monkeypatch, personas):
         History(asset=2, last_date="2023-07-10", mean_days_between=181.0, orders=("WO2", "WO1")),
         [SimilarOrder("WO2", "2023-07-10", "ram drifts down", 0.77, ("replace seal kit",), (record,))],
     )
-    calls = []
+    passage_cause = RankedCause(
+        "Passage:chunk-9",
+        "Troubleshooting > Ram creeps",
+        "Passage",
+        0.3,
+        {"passage": 0.3},
+        excerpt="Ram creeps when the check valve leaks.",
+        cites=(Cite("chunk-9", str(manual.pk), 9),),
+    )
+    last = LastFix(
+        "Action:replace seal kit",
+        "replace seal kit",
+        "2023-07-10",
+        "WorkOrder:WO2",
+        "WO2",
+        "Equipment:PRESS1",
+        ("ram drifts down",),
+        "ram drifts down",
+        (record,),
+    )
+    had = ProblemHistory("Symptom:ram drifts down", "Symptom", "ram drifts down", 2, "2023-07-10", 181.0)
 
-    def fake(driver, complaint, collections, extractor, *, asset=None, config=None, database=None):
+    def fake(
+        driver, complaint, collections, extractor, *, asset=None, passages=(), config=None, database=None
+    ):
         calls.append((complaint, list(collections), asset))
+        calls.passages = list(passages)
         found = Asset(EntityRef("Equipment:PRESS1", "Equipment", "PRESS-1"), ("Equipment:PRESS1",), ())
         seeds = [Seed(EntityRef("ErrorCode:H301", "ErrorCode", "H-301"), 1.0, "exact")]
-        return Diagnosis(complaint, found, seeds, [cause], 4, 12.5)
+        return Diagnosis(complaint, found, seeds, [cause, passage_cause], 4, 12.5, [], [last], "asset", [had])
 
+    calls = _Calls()
     monkeypatch.setattr(services, "diagnose", fake)
+    monkeypatch.setattr(services.wiring, "searcher", lambda: FakeSearcher([_passage(manual.pk)]))
     monkeypatch.setattr(services.wiring, "neo4j_driver", lambda: None)
     monkeypatch.setattr(services.wiring, "graph_extractor", lambda: None)
     return calls
+
+
+class _Calls(list):
+    passages: list = []
+
+
+def _passage(document_pk):
+    payload = {
+        "text": "Ram creeps when the check valve leaks.",
+        "document_id": str(document_pk),
+        "page": 9,
+        "heading_path": ["Troubleshooting", "Ram creeps"],
+        "collection_id": "1",
+        "version_id": "1",
+    }
+    return Passage("chunk-9", 0.5, {"sparse": 1.0}, {"sparse": 1}, payload)
 
 
 def test_a_reader_sees_ranked_causes_with_fix_part_history_and_cited_page(client, personas, engine):
@@ -86,3 +143,36 @@ def test_only_graph_admins_get_the_graph_browser_link(client, personas, engine):
     )
     client.force_login(personas.owner)
     assert b"Open in the graph browser" in client.get(reverse("diagnose:page"), {"symptom": "H-301"}).content
+
+
+def test_the_page_shows_the_last_fix_on_this_machine_its_history_and_passages(client, personas, engine):
+    client.force_login(personas.reader)
+    html = client.get(reverse("diagnose:page"), {"symptom": "H-301", "asset": "PRESS-1"}).content.decode()
+    assert "Last fixed on this machine" in html and "2023-07-10 replace seal kit" in html
+    assert "This machine had:" in html and "ram drifts down ×2" in html
+    assert "The manuals say: Troubleshooting &gt; Ram creeps" in html
+    assert "Ram creeps when the check valve leaks." in html and "[HP-200 manual, p. 9]" in html
+    # The engine got the searched passages as cited hits.
+    [hit] = engine.passages
+    assert (hit.chunk_id, hit.page, hit.heading) == ("chunk-9", 9, "Troubleshooting > Ram creeps")
+
+
+def test_the_api_returns_last_fixes_history_and_passage_candidates(client, personas, engine):
+    client.force_login(personas.reader)
+    body = client.get(reverse("diagnose:api-diagnose"), {"symptom": "H-301", "asset": "PRESS-1"}).json()
+    assert body["last_fixes_scope"] == "asset"
+    assert (
+        body["last_fixes"][0]["action"] == "replace seal kit" and body["last_fixes"][0]["work_order"] == "WO2"
+    )
+    assert body["asset_history"][0]["occurrences"] == 2
+    passage = body["causes"][1]
+    assert passage["label"] == "Passage" and passage["excerpt"].startswith("Ram creeps")
+    assert passage["cites"][0]["url"] == reverse("qa:passage", args=["chunk-9"])
+
+
+def test_a_down_index_leaves_the_graphs_diagnosis(client, personas, engine, monkeypatch):
+    monkeypatch.setattr(services.wiring, "searcher", lambda: FakeSearcher(error=IndexUnavailable("down")))
+    client.force_login(personas.reader)
+    r = client.get(reverse("diagnose:api-diagnose"), {"symptom": "H-301"})
+    assert r.status_code == 200 and r.json()["causes"][0]["name"] == "worn piston seal"
+    assert engine.passages == []
