@@ -201,10 +201,11 @@ def enqueue_ingest(version_id: int) -> None:
         try:
             ingest_version.delay(version_id)
         except Exception:
-            # The version stays queued; every worker re-queues queued versions when it starts.
+            # The version stays queued; workers re-queue queued versions when they start and
+            # when they find the broker empty (apps.documents.tasks.requeue_lost).
             logger.exception("could not queue ingest of version %s", version_id)
             DocumentVersion.objects.filter(pk=version_id, status=Status.QUEUED).update(
-                error="Waiting: the task queue is unreachable; ingest starts when a worker starts."
+                error="Waiting: the task queue is unreachable; the ingest starts once it is back."
             )
 
     transaction.on_commit(send)

@@ -4,18 +4,24 @@ Recovery after a worker dies (kill -9, OOM, power): the message of an ``acks_lat
 redelivered by the broker only after its visibility timeout, so a starting worker also re-queues
 what a previous run of the same node left claimed, and any queued or stale version (the claim is
 a guarded UPDATE: duplicate messages are harmless).
+
+Recovery after the broker loses its messages (Redis restarted without persistence, or an upload
+while it was down): a running worker does not start again, so every REQUEUE_EVERY_S it looks at
+the broker, and when no message is waiting or in flight anywhere while versions still wait for a
+stage, those messages were lost and it sends them again.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
-from celery.signals import worker_ready
+from celery.signals import worker_ready, worker_shutdown
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
@@ -166,20 +172,84 @@ def _timed(version_id: int, stage: str, run: Callable[[], bool]) -> bool:
     return result
 
 
+REQUEUE_EVERY_S = 20
+_stop_sweeping = threading.Event()
+
+
 @worker_ready.connect
 def requeue_unfinished(sender: Any = None, **kwargs: Any) -> None:
     try:
         worker = getattr(sender, "hostname", "") or ""
         services.release_orphans(worker, _BOOTED_AT)
-        for version_id in services.pending_version_ids():
-            ingest_version.delay(version_id)
-        from apps.documents.mapping import pending_apply_ids
-
-        for version_id in pending_apply_ids():
-            apply_record_mapping.delay(version_id)
-        from apps.documents import graphstage
-
-        for version_id in graphstage.pending_ids():
-            ingest_graph.delay(version_id)
+        _send_pending()
     except Exception:
         logger.exception("could not re-queue unfinished ingests")
+
+
+@worker_ready.connect
+def start_requeue_sweep(**kwargs: Any) -> None:
+    # A thread, not the consumer's timer: the timer stops while the consumer reconnects, and this
+    # is what must run once the broker is back.
+    threading.Thread(target=_sweep_forever, name="requeue-lost", daemon=True).start()
+
+
+@worker_shutdown.connect
+def _stop_sweep(**kwargs: Any) -> None:
+    _stop_sweeping.set()
+
+
+def _send_pending() -> list[int]:
+    from apps.documents import graphstage
+    from apps.documents.mapping import pending_apply_ids
+
+    sent = []
+    for task, ids in (
+        (ingest_version, services.pending_version_ids()),
+        (apply_record_mapping, pending_apply_ids()),
+        (ingest_graph, graphstage.pending_ids()),
+    ):
+        for version_id in ids:
+            task.delay(version_id)
+            sent.append(version_id)
+    return sent
+
+
+def requeue_lost() -> list[int]:
+    """Sends again what waits for a stage when the broker holds no message at all; the ids sent."""
+    if broker_backlog() != 0:  # messages waiting or running (or a broker this cannot count)
+        return []
+    sent = _send_pending()
+    if sent:
+        logger.warning("the broker held no messages; re-queued versions %s", sent)
+    return sent
+
+
+def broker_backlog() -> int | None:
+    """Messages waiting in the task queues plus those delivered and not yet acknowledged.
+
+    Counted for the Redis transport (its ready lists and its unacked hash); None for other brokers,
+    which are then left alone.
+    """
+    from config.celery import app
+
+    queues = {app.conf.task_default_queue, *app.amqp.queues}
+    if settings.CELERY_GRAPH_QUEUE:
+        queues.add(settings.CELERY_GRAPH_QUEUE)
+    with app.connection_for_read() as conn:
+        channel = conn.default_channel
+        size, client = getattr(channel, "_size", None), getattr(channel, "client", None)
+        if size is None or client is None or not hasattr(channel, "unacked_key"):
+            return None
+        return int(client.hlen(channel.unacked_key)) + sum(int(size(q)) for q in queues)
+
+
+def _sweep_forever() -> None:
+    from django.db import close_old_connections
+
+    while not _stop_sweeping.wait(REQUEUE_EVERY_S):
+        try:
+            requeue_lost()
+        except Exception as exc:  # the broker or the database is down: try again next round
+            logger.warning("could not look for lost ingest messages: %s", exc)
+        finally:
+            close_old_connections()

@@ -35,3 +35,16 @@ def test_the_task_is_idempotent_and_late_acked(personas):
     assert tasks.ingest_version.acks_late is True
     version = make_version(personas, ingest=True)
     assert services.run_ingest(version.pk, worker="w") is False  # already ready: nothing to claim
+
+
+def test_an_empty_broker_with_versions_waiting_sends_them_again(personas, monkeypatch):
+    # The broker's count is the real one in tests/integration/faults (Redis killed mid-ingest).
+    queued = make_version(personas)
+    sent = []
+    monkeypatch.setattr(tasks.ingest_version, "delay", sent.append)
+    monkeypatch.setattr(tasks, "broker_backlog", lambda: 2)  # messages still waiting: none lost
+    assert tasks.requeue_lost() == [] and sent == []
+    monkeypatch.setattr(tasks, "broker_backlog", lambda: None)  # a broker it cannot count
+    assert tasks.requeue_lost() == [] and sent == []
+    monkeypatch.setattr(tasks, "broker_backlog", lambda: 0)
+    assert tasks.requeue_lost() == [queued.pk] and sent == [queued.pk]
