@@ -19,6 +19,13 @@ Not included: the Django-side writes (parsed.json, Passage rows, vectors in SQL)
     .venv/bin/python bench/ingest_pipeline.py                       # sample PDF, ~1 min on 2 cores
     .venv/bin/python bench/ingest_pipeline.py --file /usr/share/doc/linuxcnc/LinuxCNC_Documentation.pdf
     .venv/bin/python bench/ingest_pipeline.py --graph               # with the graph stage
+    .venv/bin/python bench/ingest_pipeline.py --compare-pdf         # pdfplumber vs pypdfium2 only
+
+``--compare-pdf`` times the project's PDF parser (pdfplumber, tables on and off) against
+pypdfium2's text layer on the same file and scores pypdfium2 against the parser's output: word
+F1 and word-bigram F1 per page (content and reading order), and the share of the parser's table
+rows whose words pypdfium2 gives in order within a short span (pdfplumber's own cells are not
+ground truth: they can interleave the words of neighbouring cells).
 """
 
 from __future__ import annotations
@@ -41,7 +48,6 @@ EMBED_BATCH = 32  # apps/documents/pipeline.py
 INDEX_BATCH = 128
 
 
-
 def _rss_peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
@@ -55,7 +61,6 @@ def _child_peak_mib(pid: int) -> float | None:
     except OSError:
         return None
     return None
-
 
 
 class _Timer:
@@ -267,6 +272,115 @@ def _report(chunks, timer, alone_s: float, server_peak: float | None, entities, 
     )
 
 
+def _words(text: str) -> list[str]:
+    import re
+
+    return re.findall(r"\w+", text.lower())
+
+
+def _f1(a: list, b: list) -> float:
+    from collections import Counter
+
+    ca, cb = Counter(a), Counter(b)
+    common = sum((ca & cb).values())
+    if not ca and not cb:
+        return 1.0
+    if common == 0:
+        return 0.0
+    precision, recall = common / sum(ca.values()), common / sum(cb.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def _in_order_nearby(row: list[str], stream: list[str]) -> bool:
+    """True when ``row``'s words occur in ``stream`` in order within a span of 3x its length
+    (a wrapped cell puts its words on several lines; an interleaved one breaks the order)."""
+    if not row:
+        return True
+    span = 3 * len(row)
+    for start, word in enumerate(stream):
+        if word != row[0]:
+            continue
+        i = 1
+        for w in stream[start + 1 : start + span]:
+            if i < len(row) and w == row[i]:
+                i += 1
+        if i == len(row):
+            return True
+    return False
+
+
+def compare_pdf(path: str) -> None:
+    """pypdfium2's text layer against the project's pdfplumber parser: speed and fidelity."""
+
+    import pypdfium2
+
+    from retrieval.config import ParseConfig
+    from retrieval.parse import parse_file
+    from retrieval.types import BlockKind
+
+    timings = {}
+    started = time.perf_counter()
+    parsed = parse_file(path, config=ParseConfig())
+    timings["parser, pdfplumber + tables (default)"] = time.perf_counter() - started
+    started = time.perf_counter()
+    parse_file(path, config=ParseConfig(pdf_tables=False))
+    timings["parser, pdfplumber, tables off"] = time.perf_counter() - started
+    started = time.perf_counter()
+    pdf = pypdfium2.PdfDocument(path)
+    pages = []
+    for i in range(len(pdf)):
+        page = pdf[i]
+        textpage = page.get_textpage()
+        pages.append(textpage.get_text_range())
+        textpage.close()
+        page.close()
+    pdf.close()
+    timings["pypdfium2 text layer"] = time.perf_counter() - started
+    ours: dict[int, list[str]] = {}
+    rows = []
+    for b in parsed.blocks:
+        ours.setdefault(b.page or 0, []).append(b.text)
+        if b.kind is BlockKind.TABLE and b.rows:
+            rows += [(b.page, [c for c in r if c and c.strip()]) for r in b.rows]
+    word_f1, bigram_f1 = [], []
+    for no, text in enumerate(pages, 1):
+        a, b = _words(text), _words("\n".join(ours.get(no, [])))
+        word_f1.append(_f1(a, b))
+        bigram_f1.append(_f1(list(zip(a, a[1:], strict=False)), list(zip(b, b[1:], strict=False))))
+    kept = 0
+    multi = [(page, cells) for page, cells in rows if len(cells) >= 2]
+    cell_words = found_words = 0
+    for page, cells in multi:
+        stream = _words(pages[page - 1]) if page else []
+        present = set(stream)
+        row = [w for c in cells for w in _words(c)]
+        cell_words += len(row)
+        found_words += sum(w in present for w in row)
+        # Order is judged on the words both have: pdfplumber's own cells can split or interleave
+        # words ("tuMreordel" for Manufacturer / Model), which is no fault of the text layer.
+        kept += _in_order_nearby([w for w in row if w in present], stream)
+    print(f"# file: {path} ({len(pages)} pages)")
+    print(f"\n{'extractor':<40}{'seconds':>9}{'s/page':>9}")
+    for name, sec in timings.items():
+        print(f"{name:<40}{sec:>9.2f}{sec / len(pages):>9.3f}")
+    print(
+        f"\npypdfium2 vs the parser's text, per page (mean / min): word F1 "
+        f"{sum(word_f1) / len(word_f1):.3f} / {min(word_f1):.3f}; word-bigram F1 (reading order) "
+        f"{sum(bigram_f1) / len(bigram_f1):.3f} / {min(bigram_f1):.3f}"
+    )
+    n_tables = sum(1 for b in parsed.blocks if b.kind is BlockKind.TABLE)
+    print(
+        f"table rows (>= 2 cells) of the parser's {n_tables} "
+        f"tables whose words pypdfium2 gives in order within 3x the row's length: {kept}/{len(multi)}"
+        + (f" ({kept / len(multi):.0%})" if multi else "")
+        + "; pypdfium2 gives no cell boundaries, headings or font sizes either way"
+    )
+    if cell_words:
+        print(
+            f"words of those table rows that pypdfium2 has on the same page: {found_words / cell_words:.1%}"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -278,12 +392,16 @@ def main() -> int:
         "--neo4j-url", default=None, help="use this Neo4j for --graph instead of starting one"
     )
     parser.add_argument("--tmp", default=None, help="parent directory for the index store")
+    parser.add_argument("--compare-pdf", action="store_true", help="only compare PDF text layers")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     if not Path(args.file).is_file():
         raise SystemExit(f"{args.file}: no such file")
+    if args.compare_pdf:
+        compare_pdf(args.file)
+        return 0
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     model_path, counter, embedder, load_s = _load(args)
     with tempfile.TemporaryDirectory(prefix="kenning-ingest-bench-", dir=args.tmp) as tmp:
