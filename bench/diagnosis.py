@@ -7,6 +7,9 @@
    For every query: cause recall@5 = gold causes named by one of the top-5 ranked causes, remedy
    recall@5 = gold remedies named by one of the first 5 fixes of the ranked list; baseline: BM25
    over the same passages, a gold item counts when one of the top-5 passages contains it.
+   ``engine+passages``: the same diagnosis with those 5 passages handed in as the Diagnose page
+   hands in its search results (they fill the list after the graph's candidates); a passage
+   candidate counts for a gold item only when the excerpt it shows contains it.
    "Named": normalized texts where one contains the other (the shorter one at least 2 words) or
    rapidfuzz token_set_ratio >= 85.
 2. Work orders (NIST nestor excavators, ``excavators-cleaned.csv`` of the PyPI wheel
@@ -55,7 +58,7 @@ from graph import (  # noqa: E402
     replace_version,  # noqa: E402
 )
 from graph.diagnose import diagnose  # noqa: E402
-from graph.diagnose_rank import terms  # noqa: E402
+from graph.diagnose_rank import PassageHit, terms  # noqa: E402
 from graph.records import ColumnMapping, RecordMapping, record_facts  # noqa: E402
 from graph.resolve import Neo4jCandidates  # noqa: E402
 
@@ -111,7 +114,7 @@ def _words(text: str) -> list[str]:
 
 
 # ------------------------------------------------------------------ ingest
-def ingest_document(driver, extractor: Extractor, path: Path, collection: str) -> list[str]:
+def ingest_document(driver, extractor: Extractor, path: Path, collection: str) -> list[PassageHit]:
     from retrieval.chunk import chunk_document, whitespace_token_count
     from retrieval.parse import parse_file
 
@@ -135,7 +138,9 @@ def ingest_document(driver, extractor: Extractor, path: Path, collection: str) -
     facts = VersionFacts(collection, path.stem, version, extractor.extract_many(inputs))
     resolved, _ = Resolver(candidates=Neo4jCandidates(driver)).resolve(facts)
     replace_version(driver, resolved)
-    return [c.text for c in chunks]
+    return [
+        PassageHit(c.chunk_id, path.stem, c.page_start, c.text, " > ".join(c.heading_path)) for c in chunks
+    ]
 
 
 def clear(driver) -> None:
@@ -148,40 +153,60 @@ def clear(driver) -> None:
 def manual_eval(driver, extractor: Extractor, verbose: bool) -> dict[str, object]:
     queries = [json.loads(line) for line in EVAL.read_text().splitlines() if line.strip()]
     clear(driver)
-    passages: list[str] = []
+    passages: list[PassageHit] = []
     for source in sorted({q["source"] for q in queries}):
         passages += ingest_document(driver, extractor, ROOT / source, MANUALS)
-    bm25 = Bm25(passages)
+    bm25 = Bm25([p.text for p in passages])
     totals: dict[str, Counter] = {}
     latencies = []
     for q in queries:
+        top_passages = [passages[i] for i in bm25.rank(q["query"])[:5]]
         started = time.perf_counter()
         result = diagnose(driver, q["query"], [MANUALS], extractor)
         latencies.append(time.perf_counter() - started)
-        top = result.causes[:5]
-        causes = [c.name for c in top]
-        fixes = [f.name for c in result.causes for f in c.fixes][:5]
-        top_passages = [passages[i] for i in bm25.rank(q["query"])[:5]]
+        # The same graph evidence, with the passages retrieval (here: the BM25 baseline's top 5)
+        # found filling the list as the Diagnose page does.
+        filled = diagnose(driver, q["query"], [MANUALS], extractor, passages=top_passages)
         t = totals.setdefault(q["split"], Counter())
-        for kind, gold, engine in (("cause", q["causes"], causes), ("remedy", q["remedies"], fixes)):
+        for kind, gold in (("cause", q["causes"]), ("remedy", q["remedies"])):
             for g in gold:
                 t[f"{kind}_gold"] += 1
-                t[f"{kind}_engine"] += any(names(g, c) for c in engine)
-                t[f"{kind}_bm25"] += any(norm(g) in norm(p) for p in top_passages)
+                t[f"{kind}_engine"] += _found(kind, g, result.causes)
+                t[f"{kind}_engine+passages"] += _found(kind, g, filled.causes)
+                t[f"{kind}_bm25"] += any(norm(g) in norm(p.text) for p in top_passages)
         if verbose:
-            print(json.dumps({"id": q["id"], "causes": causes, "fixes": fixes}), flush=True)
+            print(
+                json.dumps({"id": q["id"], "causes": [c.name for c in filled.causes[:5]]}),
+                flush=True,
+            )
     out: dict[str, object] = {}
     for split, t in sorted(totals.items()):
         out[split] = {
             f"{kind}_recall@5": {
-                "engine": round(t[f"{kind}_engine"] / t[f"{kind}_gold"], 3) if t[f"{kind}_gold"] else None,
-                "bm25": round(t[f"{kind}_bm25"] / t[f"{kind}_gold"], 3) if t[f"{kind}_gold"] else None,
-                "gold": t[f"{kind}_gold"],
+                system: round(t[f"{kind}_{system}"] / t[f"{kind}_gold"], 3) if t[f"{kind}_gold"] else None
+                for system in ("engine", "engine+passages", "bm25")
             }
+            | {"gold": t[f"{kind}_gold"]}
             for kind in ("cause", "remedy")
         }
     out["latency"] = _percentiles(latencies)
     return out
+
+
+def _found(kind: str, gold: str, causes) -> bool:
+    """Whether the top 5 name a gold cause (or the first 5 fixes a gold remedy).
+
+    A graph candidate names it as :func:`names` says; a passage candidate only when the excerpt it
+    shows contains it (the BM25 baseline's rule, on the shorter text the user sees).
+    """
+    if kind == "cause":
+        return any(
+            norm(gold) in norm(c.excerpt) if c.label == "Passage" else names(gold, c.name) for c in causes[:5]
+        )
+    shown: list[tuple[bool, str]] = []
+    for c in causes:
+        shown += [(True, c.excerpt)] if c.label == "Passage" else [(False, f.name) for f in c.fixes]
+    return any(norm(gold) in norm(text) if passage else names(gold, text) for passage, text in shown[:5])
 
 
 # ------------------------------------------------------------------ 2. work orders
