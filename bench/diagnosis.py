@@ -59,6 +59,7 @@ from graph import (  # noqa: E402
 )
 from graph.diagnose import diagnose  # noqa: E402
 from graph.diagnose_rank import PassageHit, terms  # noqa: E402
+from graph.facts import MAX_FACT_NAME_WORDS  # noqa: E402
 from graph.records import ColumnMapping, RecordMapping, record_facts  # noqa: E402
 from graph.resolve import Neo4jCandidates  # noqa: E402
 
@@ -159,6 +160,7 @@ def manual_eval(driver, extractor: Extractor, verbose: bool) -> dict[str, object
     bm25 = Bm25([p.text for p in passages])
     totals: dict[str, Counter] = {}
     latencies = []
+    shown = long_shown = 0
     for q in queries:
         top_passages = [passages[i] for i in bm25.rank(q["query"])[:5]]
         started = time.perf_counter()
@@ -168,6 +170,11 @@ def manual_eval(driver, extractor: Extractor, verbose: bool) -> dict[str, object
         # found filling the list as the Diagnose page does.
         filled = diagnose(driver, q["query"], [MANUALS], extractor, passages=top_passages)
         t = totals.setdefault(q["split"], Counter())
+        for name in [c.name for c in filled.causes[:5] if c.label != "Passage"] + [
+            f.name for c in filled.causes[:5] for f in c.fixes
+        ]:
+            shown += 1
+            long_shown += len(name.split()) > MAX_FACT_NAME_WORDS
         for kind, gold in (("cause", q["causes"]), ("remedy", q["remedies"])):
             for g in gold:
                 t[f"{kind}_gold"] += 1
@@ -179,7 +186,7 @@ def manual_eval(driver, extractor: Extractor, verbose: bool) -> dict[str, object
                 json.dumps({"id": q["id"], "causes": [c.name for c in filled.causes[:5]]}),
                 flush=True,
             )
-    out: dict[str, object] = {}
+    out: dict[str, object] = {"names": _long_names(driver, long_shown, shown)}
     for split, t in sorted(totals.items()):
         out[split] = {
             f"{kind}_recall@5": {
@@ -191,6 +198,23 @@ def manual_eval(driver, extractor: Extractor, verbose: bool) -> dict[str, object
         }
     out["latency"] = _percentiles(latencies)
     return out
+
+
+def _long_names(driver, long_shown: int, shown: int) -> dict[str, object]:
+    """Sentence-length names: among the entities written, and among the causes and fixes shown."""
+    with driver.session() as session:
+        row = session.run(
+            "MATCH (e:Entity) RETURN count(e) AS n, "
+            "count(CASE WHEN size(split(e.name, ' ')) > $words THEN 1 END) AS long",
+            words=MAX_FACT_NAME_WORDS,
+        ).single()
+    return {
+        "max_words": MAX_FACT_NAME_WORDS,
+        "entities": row["n"],
+        "entities_over_max": row["long"],
+        "top5_names_shown": shown,
+        "top5_names_over_max": long_shown,
+    }
 
 
 def _found(kind: str, gold: str, causes) -> bool:
