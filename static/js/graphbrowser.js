@@ -3,6 +3,9 @@
  * never through innerHTML, so an entity called "<script>..." stays inert text. */
 (function () {
   "use strict";
+  // Django's JavaScript catalogue (/jsi18n/, loaded by base.html); English when it is missing.
+  const _ = window.gettext || ((s) => s);
+  const fmt = (text, args) => text.replace(/%\((\w+)\)s/g, (m, k) => String(args[k]));
 
   const STYLE = [
     { selector: "node", style: { "label": "data(name)", "font-size": 10, "text-valign": "bottom", "text-wrap": "ellipsis",
@@ -51,7 +54,7 @@
     async function fetchGraph(key, extra) {
       const response = await fetch(`${api}?${params(key, extra)}`, { headers: { Accept: "application/json" } });
       const body = await response.json().catch(() => ({ error: response.statusText }));
-      if (!response.ok) throw new Error(body.error || `request failed (${response.status})`);
+      if (!response.ok) throw new Error(body.error || fmt(_("request failed (%(status)s)"), { status: response.status }));
       return body;
     }
 
@@ -68,21 +71,22 @@
       return elements.length;
     }
 
-    function showCount(data, what) {
-      count.textContent = `Showing ${data.offset + data.shown} of ${data.total}${data.is_total_lower_bound ? "+" : ""} nodes ${what}`;
+    function showCount(data, name) {
+      const total = `${data.total}${data.is_total_lower_bound ? "+" : ""}`;
+      count.textContent = fmt(_("Showing %(shown)s of %(total)s nodes around %(name)s"), { shown: data.offset + data.shown, total, name });
       count.dataset.shown = String(data.offset + data.shown);
       count.dataset.total = String(data.total);
     }
 
     async function load(reset) {
       if (reset) { cy.elements().remove(); offset = 0; }
-      count.textContent = "Loading…";
+      count.textContent = _("Loading…");
       try {
         const data = await fetchGraph(centerKey, { offset: String(offset) });
         cy.batch(() => add(data));
         cy.getElementById(centerKey).addClass("center");
         lastTotal = data.total;
-        showCount(data, `around ${data.center.name}`);
+        showCount(data, data.center.name);
         more.hidden = !data.has_more;
         offset = data.offset + data.shown;
         layout(cy, false);
@@ -94,7 +98,7 @@
     function select(node) {
       selected.replaceChildren();
       selected.append(el("strong", node.data("name")), document.createTextNode(" "), el("span", node.data("label"), { class: "gb-label" }));
-      const link = el("a", "Open entity page", { href: `${entityUrl}?${new URLSearchParams(scope ? { key: node.id(), collection: scope } : { key: node.id() })}` });
+      const link = el("a", _("Open entity page"), { href: `${entityUrl}?${new URLSearchParams(scope ? { key: node.id(), collection: scope } : { key: node.id() })}` });
       selected.append(el("br"), link);
     }
 
@@ -105,7 +109,8 @@
         const data = await fetchGraph(node.id(), { depth: "1", offset: "0" });
         const added = add(data);
         node.addClass("expanded");
-        selected.append(el("p", `${node.data("name")}: showing ${data.shown} of ${data.total} neighbours (${added} new elements)`, { class: "muted gb-expanded-count" }));
+        const counts = { name: node.data("name"), shown: data.shown, total: data.total, added };
+        selected.append(el("p", fmt(_("%(name)s: showing %(shown)s of %(total)s neighbours (%(added)s new elements)"), counts), { class: "muted gb-expanded-count" }));
         layout(cy, true);
       } catch (err) {
         selected.append(el("p", err.message, { class: "error" }));

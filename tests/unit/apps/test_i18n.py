@@ -1,10 +1,15 @@
 """The portal in English and Simplified Chinese: Accept-Language, the language switcher, the
 compiled catalogues and the scripts' catalogue."""
 
+import ast
 import json
+import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
+
+TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 
 
 @pytest.mark.django_db
@@ -57,3 +62,39 @@ def test_the_scripts_catalogue_carries_chinese_strings(client):
     body = client.get(reverse("javascript-catalog"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
     assert searching in body and json.dumps("已解析")[1:-1] in body
     assert searching not in client.get(reverse("javascript-catalog")).content.decode()
+
+
+_CALL = re.compile(r"(n?gettext)\(\s*(u'(?:[^'\\]|\\.)*')(?:\s*,\s*(u'(?:[^'\\]|\\.)*'))?")
+
+
+def _template_messages():
+    """Every msgid the portal's templates ask for, as makemessages would extract them."""
+    from django.utils.translation.template import templatize
+
+    for path in sorted(TEMPLATES.rglob("*.html")):
+        for call in _CALL.finditer(templatize(path.read_text(encoding="utf-8"))):
+            kind, singular, plural = call.groups()
+            yield path.relative_to(TEMPLATES), ast.literal_eval(singular), plural and ast.literal_eval(plural)
+
+
+def test_every_template_string_has_a_compiled_chinese_translation():
+    from django.utils import translation
+
+    missing = []
+    with translation.override("zh-hans"):
+        for path, singular, plural in _template_messages():
+            translated = (
+                translation.ngettext(singular, plural, 2) if plural else translation.gettext(singular)
+            )
+            if translated == (plural or singular):
+                missing.append(f"{path}: {singular!r}")
+    assert missing == [], "untranslated (add to locale/zh_Hans and compile):\n" + "\n".join(missing)
+
+
+def test_the_graph_browser_pages_read_chinese():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        page = render_to_string("graphbrowser/audit.html", {"events": []})
+    assert "审计日志" in page and "尚无变更" in page and "No changes yet" not in page
