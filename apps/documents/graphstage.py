@@ -11,23 +11,18 @@ fails, the version still becomes ready (its passages are searchable) with ``erro
 
 The graph stage writes a version's facts in one transaction (graph.write.replace_version), so a
 failed attempt leaves the graph as it was: never half a version. Record files whose mapping is
-applied later (apps.documents.mapping) run the same stage through the same claim helpers.
+applied later (apps.documents.mapping) run the same stage alone the same way (apps.documents.graphrun).
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
-from django.utils import timezone
 
-from apps.documents.models import DocumentVersion, GraphStatus, Stage, Status
-from config import wiring
+from apps.documents import graphrun
+from apps.documents.models import DocumentVersion, GraphStatus, Status
 from config.errors import UserError
 
 logger = logging.getLogger(__name__)
@@ -115,25 +110,17 @@ def run(version_id: int, *, worker: str) -> bool:
     """
     from apps.documents import mapping, services
 
-    token = claim_ready(version_id, worker, graph_status=GraphStatus.RETRYING)
-    if token is None:
-        logger.info("version %s: no graph stage due, or already running", version_id)
-        return False
-    version = DocumentVersion.objects.select_related("document").get(pk=version_id)
-    try:
-        services.run_stage(version, token, Stage.GRAPH, None)
-    except services.ClaimLost:
-        services.clean_up_abandoned(version_id)
-        return False
-    except Exception as e:
+    def failed(e: BaseException, token: str) -> None:
         failure = failure_of(e, version_id)
-        release(version_id, token, graph_status=failure.status, error=failure.message)
+        graphrun.release(version_id, token, graph_status=failure.status, error=failure.message)
         if failure.is_transient:
             raise services.TransientIngestError(str(e)) from e
+
+    if not graphrun.run_alone(
+        version_id, worker, due={"graph_status": GraphStatus.RETRYING}, on_failure=failed
+    ):
         return False
-    release(version_id, token, graph_status=GraphStatus.NONE, error="")
     logger.info("version %s: graph stage done on its own", version_id)
-    forget_if_replaced(version_id)
     mapping.after_ingest(version_id)
     return True
 
@@ -152,34 +139,3 @@ def pending_ids() -> list[int]:
             status=Status.READY, graph_status=GraphStatus.RETRYING, document__is_deleted=False
         ).values_list("pk", flat=True)
     )
-
-
-# --- claims on ready versions (shared with apps.documents.mapping) ------------------------------
-
-
-def claim_ready(version_id: int, worker: str, **conditions: Any) -> str | None:
-    """Take a ready version for a graph-only run (its passages stay searchable throughout)."""
-    from apps.documents.services import STALE_AFTER_S
-
-    token, now = uuid.uuid4().hex, timezone.now()
-    free = Q(claim_token="") | Q(heartbeat_at__lt=now - timedelta(seconds=STALE_AFTER_S))
-    claimed = DocumentVersion.objects.filter(
-        free, pk=version_id, status=Status.READY, document__is_deleted=False, **conditions
-    ).update(claim_token=token, claimed_by=worker[:200], claimed_at=now, heartbeat_at=now)
-    return token if claimed == 1 else None
-
-
-def release(version_id: int, token: str, **fields: Any) -> None:
-    DocumentVersion.objects.filter(pk=version_id, claim_token=token).update(
-        claim_token="", progress_done=0, progress_total=0, **fields
-    )
-
-
-def forget_if_replaced(version_id: int) -> None:
-    """A newer version that became current during the run has purged this one: undo the late write."""
-    is_current = DocumentVersion.objects.filter(
-        pk=version_id, document__current_version=F("pk"), document__is_deleted=False
-    ).exists()
-    if not is_current:
-        logger.warning("version %s was replaced during its graph stage; removing its facts", version_id)
-        wiring.graph_sync().delete_version(str(version_id))

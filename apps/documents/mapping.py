@@ -22,8 +22,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 
-from apps.documents import graphstage
-from apps.documents.models import DocumentVersion, GraphStatus, MappingStatus, Passage, Stage, Status
+from apps.documents import graphrun
+from apps.documents.models import DocumentVersion, MappingStatus, Passage, Status
 from config import wiring
 from config.errors import UserError
 
@@ -288,39 +288,33 @@ def enqueue_apply(version_id: int) -> None:
 def apply_mapping(version_id: int, *, worker: str) -> bool:
     """Run the graph stage alone for a ready version with a confirmed mapping; False if not free.
 
-    The version stays searchable throughout; its claim (the same token the ingest uses) keeps a
-    second worker out. Raises services.TransientIngestError when Neo4j is unavailable.
+    Raises services.TransientIngestError when Neo4j is unavailable (the task retries it).
     """
     from apps.documents import services
     from graph.errors import GraphError
 
-    token = graphstage.claim_ready(version_id, worker, mapping_status=MappingStatus.CONFIRMED)
-    if token is None:
-        logger.info("version %s: no confirmed mapping to apply, or already being applied", version_id)
-        return False
-    try:
-        for _ in range(APPLY_ROUNDS):  # a save during the run is applied by the next round
-            version = DocumentVersion.objects.select_related("document").get(pk=version_id)
-            services.run_stage(version, token, Stage.GRAPH, None)
-            if not DocumentVersion.objects.filter(
-                pk=version_id, mapping_status=MappingStatus.CONFIRMED
-            ).exists():
-                break
-    except services.ClaimLost:
-        services.clean_up_abandoned(version_id)
-        return False
-    except GraphError as e:
-        if services.is_transient(e):
-            graphstage.release(
+    def failed(e: BaseException, token: str) -> None:
+        if isinstance(e, GraphError) and services.is_transient(e):
+            graphrun.release(
                 version_id, token, mapping_error=f"The knowledge graph is unavailable; retrying soon ({e})"
             )
             raise services.TransientIngestError(str(e)) from e
-        graphstage.release(version_id, token, mapping_status=MappingStatus.FAILED, mapping_error=str(e))
-        return False
-    # The graph is built now: a graph failure of the version's ingest is resolved too.
-    graphstage.release(version_id, token, graph_status=GraphStatus.NONE, error="")
-    graphstage.forget_if_replaced(version_id)
-    return True
+        if not isinstance(e, GraphError):
+            logger.exception("version %s: applying the mapping failed unexpectedly", version_id)
+            e = Exception(f"internal error ({type(e).__name__}: {e})")
+        graphrun.release(version_id, token, mapping_status=MappingStatus.FAILED, mapping_error=str(e))
+
+    def saved_again() -> bool:  # a save during the run is applied by the next round
+        return DocumentVersion.objects.filter(pk=version_id, mapping_status=MappingStatus.CONFIRMED).exists()
+
+    return graphrun.run_alone(
+        version_id,
+        worker,
+        due={"mapping_status": MappingStatus.CONFIRMED},
+        on_failure=failed,
+        again=saved_again,
+        rounds=APPLY_ROUNDS,
+    )
 
 
 def pending_apply_ids() -> list[int]:

@@ -96,6 +96,25 @@ def test_a_confirmed_mapping_with_a_graph_failure_is_marked_failed(personas, gra
     assert version.status == Status.READY and version.claim_token == ""
 
 
+def test_an_unexpected_error_applying_a_mapping_fails_it_and_frees_the_claim(
+    personas, graph, applies, monkeypatch
+):
+    # It used to escape the task and leave the version claimed until the claim went stale.
+    version = ingest_records(personas, auto=False)
+    roles, _columns = mapping.current_roles(version)
+    mapping.save_mapping(version, roles, personas.owner)
+
+    def broken(**kwargs):  # type: ignore[no-untyped-def]
+        raise KeyError("row")
+
+    monkeypatch.setattr(graph, "write_version", broken)
+    assert mapping.apply_mapping(version.pk, worker="test") is False
+    version.refresh_from_db()
+    assert version.mapping_status == MappingStatus.FAILED
+    assert version.mapping_error.startswith("internal error (KeyError")
+    assert version.status == Status.READY and version.claim_token == ""
+
+
 def test_a_new_version_with_the_same_columns_reuses_the_confirmed_mapping(personas, graph, applies):
     first = ingest_records(personas, auto=False)
     roles, columns = mapping.current_roles(first)
