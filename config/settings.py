@@ -253,6 +253,10 @@ QA_MAX_QUESTION_CHARS = envint("QA_MAX_QUESTION_CHARS", 4000, minimum=100)
 QA_CONCURRENT_ANSWERS = envint("QA_CONCURRENT_ANSWERS", 6, minimum=1)
 QA_TOP_K = envint("QA_TOP_K", 8, minimum=1)
 QA_GRAPH_ENABLED = envbool("QA_GRAPH_ENABLED", True)
+# The grammar-constrained LLM pass over prose chunks at ingest (graph/llm_extract.py), added to the
+# rules' facts: off by default, see docs/GRAPH.md for what it adds and what it costs on CPU.
+GRAPH_LLM_EXTRACTION = envbool("GRAPH_LLM_EXTRACTION", False)
+GRAPH_LLM_MODEL = envstr("GRAPH_LLM_MODEL", "")  # empty: the model server's small-tier model
 # Weighted reciprocal-rank fusion of the passage sources (retrieval.fusion), chosen on the dev
 # sets of bench/retrieval_recall.py (docs/BENCH_RETRIEVAL.md): the MiniLM ranker is weaker than
 # keyword search on manuals, so at equal weight it dragged hybrid below keyword search alone.

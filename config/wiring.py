@@ -94,9 +94,19 @@ def searcher():  # type: ignore[no-untyped-def]
 # --- graph -----------------------------------------------------------------------------------
 @functools.cache
 def graph_extractor():  # type: ignore[no-untyped-def]
-    from graph import Extractor
+    from graph import ExtractionConfig, Extractor
 
-    return Extractor()
+    if not settings.GRAPH_LLM_EXTRACTION:
+        return Extractor()
+    from graph.llm_extract import LlmExtractor
+
+    config = ExtractionConfig(use_llm=True)
+
+    def chat(messages, **options):  # type: ignore[no-untyped-def]
+        model = settings.GRAPH_LLM_MODEL or _small_model()
+        return model_client().chat(messages, model=model, temperature=0.0, **options)
+
+    return Extractor(config, llm=LlmExtractor(chat, config))
 
 
 # --- ingest (apps/documents) -------------------------------------------------------------------

@@ -22,6 +22,7 @@ from graph.config import ExtractionConfig
 from graph.errors import ExtractionError
 from graph.facts import ChunkFacts, ChunkInput, Mention, Value, make_mention
 from graph.lexicon import Lexicon
+from graph.llm_extract import merge_facts
 from graph.patterns import find_identifiers
 from graph.prose import Sentence, fix_rule, heading_rule, heading_symptom, sentence_relations
 from graph.records import RecordMapping, infer_mapping, record_facts
@@ -66,6 +67,7 @@ class Extractor:
         nlp: Any = None,
         lexicon: Lexicon | None = None,
         record_mapping: RecordMapping | None = None,
+        llm: Any = None,
     ) -> None:
         """Create an extractor.
 
@@ -75,11 +77,14 @@ class Extractor:
             lexicon: domain lexicon; None loads ``config.lexicon_path`` or the packaged one lazily.
             record_mapping: mapping for record chunks; None infers one from each record's column
                 names (:func:`graph.records.infer_mapping`).
+            llm: a :class:`graph.llm_extract.LlmExtractor`; with ``config.use_llm`` on, its facts
+                are added to each prose chunk's (records come from their mapping alone).
         """
         self.config = config or ExtractionConfig()
         self._nlp = nlp
         self._lexicon = lexicon
         self.record_mapping = record_mapping
+        self.llm = llm if self.config.use_llm else None
 
     @property
     def lexicon(self) -> Lexicon:
@@ -200,7 +205,17 @@ class Extractor:
             raise
         except Exception as e:  # spaCy raises plain ValueError/RuntimeError
             raise ExtractionError(f"extraction failed: {e}") from e
+        if self.llm is not None:
+            for index in prose:
+                results[index] = self._with_llm(results[index])
         return [results[i] for i in range(len(chunks))]
+
+    def _with_llm(self, facts: ChunkFacts) -> ChunkFacts:
+        try:
+            return merge_facts(facts, self.llm.extract(facts.chunk))
+        except Exception as e:  # an optional pass: a down or failing model server keeps the rules' facts
+            logger.warning("chunk %s: LLM extraction pass skipped (%s)", facts.chunk.chunk_id, e)
+            return facts
 
     def _record(self, chunk: ChunkInput, mapping: RecordMapping | None) -> ChunkFacts:
         record = chunk.record or {}

@@ -146,3 +146,33 @@ def test_merge_keeps_rule_based_facts_on_equal_keys():
     )
     merged = merge_facts(rule, llm)
     assert [m.surface for m in merged.mentions] == ["seal", "hyd hose"]
+
+
+def test_the_extractor_adds_the_llm_pass_to_prose_only_when_the_setting_is_on(rules_extractor):
+    from graph import Extractor
+
+    answer = {"entities": [{"text": "seal leaking", "label": "Symptom"}], "relations": []}
+    on = ExtractionConfig(use_ner=False, use_llm=True)
+    chat = FakeChat(answer)
+    facts = Extractor(on, llm=LlmExtractor(chat, on)).extract(CHUNK)
+    assert "Symptom:seal leaking" in {m.key for m in facts.mentions} and len(chat.calls) == 1
+    record = ChunkInput("r1", "col", "doc", "v1", "", kind="record", record={"Asset": "A"})
+    Extractor(on, llm=LlmExtractor(chat, on)).extract(record)
+    assert len(chat.calls) == 1  # records come from their mapping alone
+    off = ExtractionConfig(use_ner=False)
+    silent = FakeChat(answer)
+    assert "Symptom:seal leaking" not in {
+        m.key for m in Extractor(off, llm=LlmExtractor(silent, off)).extract(CHUNK).mentions
+    }
+    assert silent.calls == []
+
+
+def test_a_failing_model_server_keeps_the_rules_facts():
+    from graph import Extractor
+
+    def down(messages, **options):
+        raise ConnectionError("model server down")
+
+    on = ExtractionConfig(use_ner=False, use_llm=True)
+    facts = Extractor(on, llm=LlmExtractor(down, on)).extract(CHUNK)
+    assert "Component:bucket cylinder" in {m.key for m in facts.mentions}
