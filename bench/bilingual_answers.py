@@ -44,6 +44,7 @@ from bench.bilingual import (  # noqa: E402
 )
 from bench.retrieval_recall import CACHE_DIR, normalize  # noqa: E402
 from model.routing import AvailableModel, RouteRequest, route  # noqa: E402
+from retrieval.cjk import estimate_prompt_tokens  # noqa: E402
 from retrieval.grounding import citation_grammar  # noqa: E402
 from retrieval.language import han_share  # noqa: E402
 from retrieval.prompt import NOT_FOUND, Candidate, assemble_sources, build_messages  # noqa: E402
@@ -58,11 +59,6 @@ MODELS = [
     AvailableModel("0.5b", False, 4096, tier="small"),
     AvailableModel("1.5b", False, 4096, tier="large"),
 ]
-
-
-def estimate_tokens(text: str) -> int:
-    # apps/qa/evidence.estimate_tokens (not imported: it loads Django).
-    return int(len(text.split()) * 1.35) + 1
 
 
 @dataclass
@@ -117,7 +113,7 @@ def answer(q: BiQuestion, search: Any, llms: dict[str, Any]) -> Answered:
         for p in passages
     ]
     budget = min(max(profile.context_budget_tokens - 600, 256), MAX_SOURCE_TOKENS)
-    sources = assemble_sources(candidates, budget, estimate_tokens)
+    sources = assemble_sources(candidates, budget, estimate_prompt_tokens)  # as apps/qa
     quote = normalize(q.quote)
     gold = any(s.document_id == q.file and quote in normalize(s.text) for s in sources)
     started = time.perf_counter()

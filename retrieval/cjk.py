@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from .language import is_cjk_char
 from .types import Block, ParsedDocument
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "heading_level",
     "normalize_document",
     "join_lines",
+    "estimate_prompt_tokens",
 ]
 
 # Split points that keep every character: before the whitespace after a Latin sentence end, and
@@ -146,3 +148,14 @@ def _normalize_block(block: Block) -> Block:
             k: normalize_width(v) if isinstance(v, str) else v for k, v in block.fields.items()
         }
     return dataclasses.replace(block, **changes)  # type: ignore[arg-type]
+
+
+def estimate_prompt_tokens(text: str) -> int:
+    """About how many tokens the answer model's tokenizer (Qwen2.5) spends on ``text``.
+
+    ~1.35 tokens per space-separated word for English, and ~0.75 per Han character: a Chinese
+    passage has few spaces, so counting words alone (what the source budget did) took a
+    300-character passage for a handful of tokens and let Chinese sources overrun the budget.
+    """
+    han = sum(1 for ch in text if is_cjk_char(ch))
+    return int(len(text.split()) * 1.35 + han * 0.75) + 1

@@ -27,6 +27,7 @@ from graph.diagnose import Diagnosis, diagnose
 from graph.errors import GraphError
 from graph.facts import is_noise_fact
 from graph.queries import WORK_ORDER_FILTER_BY_LABEL, specific_entities
+from retrieval.cjk import estimate_prompt_tokens
 from retrieval.evidence_answer import Chain
 from retrieval.prompt import Candidate
 from retrieval.question import QuestionRoute
@@ -58,8 +59,8 @@ class Evidence:
 
 
 def estimate_tokens(text: str) -> int:
-    # ~0.75 words per token for English manuals; exact counts would need the model's tokenizer.
-    return int(len(text.split()) * 1.35) + 1
+    # Words for English, characters for Chinese; exact counts would need the model's tokenizer.
+    return estimate_prompt_tokens(text)
 
 
 def gather(

@@ -67,3 +67,12 @@ def test_plain_text_chinese_manual_gets_headings_and_narrow_codes(tmp_path):
     assert body[1].text == "轴承箱使用透平油，备件编号为 KP-OIL-68。"
     assert body[1].heading_path == ("第一章 概述", "一、润滑")
     assert body[2].heading_path == ("第一章 概述", "一、润滑", "（一）换油周期")
+
+
+def test_a_chinese_passage_costs_tokens_per_character_not_per_word():
+    english = "Replace the mechanical seal assembly when the seal leaks more than three drops per minute."
+    chinese = "机械密封每分钟泄漏超过三滴时，应更换机械密封组件，备件编号 MS-5020。"
+    assert cjk.estimate_prompt_tokens(english) == int(15 * 1.35) + 1
+    # Two "words" by spaces, 27 Han characters: the Chinese passage is no longer nearly free.
+    assert cjk.estimate_prompt_tokens(chinese) == int(2 * 1.35 + 27 * 0.75) + 1
+    assert cjk.estimate_prompt_tokens(chinese * 10) > 9 * cjk.estimate_prompt_tokens(chinese)
