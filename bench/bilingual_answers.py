@@ -135,6 +135,17 @@ def answer(q: BiQuestion, search: Any, llms: dict[str, Any]) -> Answered:
     return Answered(q.id, q.split, q.direction, profile.model, text, facts, gold, han_share(text), seconds)
 
 
+def budget_check(corpus: Any, llm: Any) -> str:
+    """Qwen's real token count against the source budget's estimate, Chinese vs English chunks."""
+    parts = []
+    for lang in ("zh", "en"):
+        texts = [c.chunk.text for c in corpus.chunks if (han_share(c.chunk.text) > 0.3) == (lang == "zh")]
+        real = sum(len(llm.tokenize(t.encode("utf-8"), add_bos=False)) for t in texts)
+        estimate = sum(estimate_prompt_tokens(t) for t in texts)
+        parts.append(f"{lang}: {len(texts)} chunks, Qwen tokens / estimate {real / max(1, estimate):.2f}")
+    return "source budget check: " + "; ".join(parts)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-split", type=int, default=5, help="zh-en questions per split (with twins)")
@@ -143,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     corpus = build_corpus(CACHE_DIR)
     llms = {m: qwen_generate(m, threads=2, n_ctx=2048) for m in ("0.5b", "1.5b")}
+    print(budget_check(corpus, llms["0.5b"].llm))
     searcher = HybridSearcher(corpus.index, corpus.minilm, corpus.encoder, multilingual=corpus.use)
     translator = QuestionTranslator(llms["0.5b"]) if args.translate else None
 
