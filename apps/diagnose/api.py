@@ -73,10 +73,12 @@ class CauseSerializer(serializers.Serializer):
     name = serializers.CharField()
     label = serializers.CharField(
         help_text="Cause; Symptom/ErrorCode when the manual names no cause; Action for a "
-        "fix known only from the work orders."
+        "fix known only from the work orders; Passage for a passage search found, listed after "
+        "the graph's candidates when they are fewer than asked for."
     )
     score = serializers.FloatField(
-        help_text="manual (0-1) + history (0-0.8) + similar (0-0.4); see graph/diagnose_rank.py"
+        help_text="manual (0-1) + history (0-0.8) + similar (0-0.4), or passage (0.3 / rank); "
+        "see graph/diagnose_rank.py"
     )
     score_parts = serializers.DictField(child=serializers.FloatField())
     fixes = FixSerializer(many=True)
@@ -84,6 +86,30 @@ class CauseSerializer(serializers.Serializer):
     chains = ChainSerializer(many=True)
     history = HistorySerializer()
     similar = SimilarSerializer(many=True)
+    excerpt = serializers.CharField(
+        allow_blank=True, help_text="Passage candidates: the sentences that match the symptom."
+    )
+    cites = CiteSerializer(many=True, help_text="Passage candidates: the passage.")
+
+
+class LastFixSerializer(serializers.Serializer):
+    action_key = serializers.CharField()
+    action = serializers.CharField()
+    date = serializers.CharField(allow_null=True)
+    work_order = serializers.CharField()
+    asset = serializers.CharField(allow_blank=True)
+    problems = serializers.ListField(child=serializers.CharField())
+    text = serializers.CharField(allow_blank=True)
+    cites = CiteSerializer(many=True)
+
+
+class ProblemHistorySerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    name = serializers.CharField()
+    occurrences = serializers.IntegerField(help_text="Visible records of this asset naming it.")
+    last_date = serializers.CharField(allow_null=True)
+    mean_days_between = serializers.FloatField(allow_null=True)
 
 
 class DiagnosisSerializer(serializers.Serializer):
@@ -110,6 +136,13 @@ class DiagnosisSerializer(serializers.Serializer):
         many=True,
     )
     causes = CauseSerializer(many=True)
+    last_fixes = LastFixSerializer(
+        many=True, help_text="What fixed the matched problems last time on this asset, newest first."
+    )
+    last_fixes_scope = serializers.CharField(
+        allow_blank=True, help_text="asset, or class (the same model's machines) when the asset has none."
+    )
+    asset_history = ProblemHistorySerializer(many=True, help_text="The problems this asset had most often.")
     orders_read = serializers.IntegerField(required=False)
     elapsed_ms = serializers.FloatField(required=False)
 
