@@ -604,6 +604,14 @@ def _llm_comparison(args, extractor: Extractor) -> dict[str, object]:
             if not args.verbose:
                 report = {k: v for k, v in report.items() if k not in ("pairs", "missed")}
             side_by_side[name][label] = report
+            progress = {k: v for k, v in report.items() if k not in ("pairs", "missed")}
+            print(
+                json.dumps(
+                    {name: {label: progress}, "llm_chunks": llm.chunks, "llm_seconds": round(llm.seconds, 1)}
+                ),
+                file=sys.stderr,
+                flush=True,
+            )
     side_by_side["conditions"] = {
         "model": model,
         "nestor_rows": args.llm_rows if args.nestor_csv else 0,
