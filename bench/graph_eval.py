@@ -580,6 +580,7 @@ class TimedRules:
 def _llm_comparison(args, extractor: Extractor) -> dict[str, object]:
     llm = LlmPass(args.llm, extractor)
     rules = TimedRules(extractor)
+    _ = extractor.nlp, extractor.lexicon  # loaded before the clock starts
     model = llm.client.models()[0]["id"]
     side_by_side: dict[str, object] = {}
     if args.nestor_csv and args.llm_rows:
