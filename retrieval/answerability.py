@@ -24,6 +24,13 @@ class Quantity:
     name: str
     asked: re.Pattern[str]
     stated: re.Pattern[str]
+    name_zh: str = ""
+
+    def missing_sentence(self, language: str) -> str:
+        """What the answer says after "not found": no passage states such a value."""
+        if language == "zh" and self.name_zh:
+            return f"找到的段落中都没有给出{self.name_zh}的数值。"
+        return f"None of the passages found states a {self.name} value."
 
 
 _NUM = r"(?:\d+(?:[.,]\d+)?|[½¼¾])\s*(?:(?:-|–|to|~|…)\s*\d+(?:[.,]\d+)?\s*)?"
@@ -32,7 +39,20 @@ _TIME_UNITS = r"(?:seconds?|secs?|s|minutes?|mins?|hours?|hrs?|h|days?|weeks?|mo
 
 def _q(name: str, asked: tuple[str, ...], stated: tuple[str, ...]) -> Quantity:
     """A quantity from alternatives: any ``asked`` pattern in a question, any ``stated`` one in a text."""
-    return Quantity(name, re.compile("|".join(asked), re.I), re.compile("|".join(stated), re.I))
+    return Quantity(name, re.compile("|".join(asked), re.I), re.compile("|".join(stated), re.I), _ZH[name])
+
+
+_ZH = {
+    "torque": "扭矩",
+    "length": "长度",
+    "interval": "保养间隔",
+    "mtbf": "平均无故障时间",
+    "hours": "小时数",
+    "pressure": "压力",
+    "temperature": "温度",
+    "voltage": "电压",
+    "volume": "容量",
+}
 
 
 QUANTITIES: tuple[Quantity, ...] = (

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .prompt import NOT_FOUND
+from .prompt import NOT_FOUND, NOT_FOUND_IN
 from .table_rows import wrong_row
 from .terms import CJK, content_terms, missing_identifiers
 
@@ -105,8 +105,9 @@ def citation_grammar(source_count: int, max_sentences: int = 8, max_chars: int =
 
 
 def is_refusal(text: str) -> bool:
-    """Whether the answer is (or contains) the "not in the documents" sentence."""
-    return NOT_FOUND.lower()[:30] in text.lower()
+    """Whether the answer is (or contains) the "not in the documents" sentence, in any language."""
+    lowered = text.lower()
+    return NOT_FOUND.lower()[:30] in lowered or any(t[:10] in text for t in NOT_FOUND_IN.values())
 
 
 def source_texts(sources: Iterable[Mapping[str, Any]]) -> dict[int, str]:

@@ -13,6 +13,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 NOT_FOUND = "I could not find this in the documents you can access."
+# The same sentence for askers in other languages (the model itself writes NOT_FOUND: the grammar
+# holds one fixed refusal; the portal shows the asker's version).
+NOT_FOUND_IN = {"zh": "在您有权访问的文档中没有找到相关内容。"}
+
+
+def not_found_text(question: str) -> str:
+    """The "not in the documents" sentence in the question's language (English by default)."""
+    from .language import detect_language
+
+    return NOT_FOUND_IN.get(detect_language(question), NOT_FOUND)
 
 # No example answer in the rules: the 1.5B model copied a worked example ("Replace the seal kit
 # HS-4410 [2].") into answers about other equipment. The citation format is enforced by the

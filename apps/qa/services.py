@@ -31,7 +31,8 @@ from retrieval.grounding import (
     settle,
     source_texts,
 )
-from retrieval.prompt import NOT_FOUND, assemble_sources, build_messages, check_citations
+from retrieval.language import detect_language
+from retrieval.prompt import NOT_FOUND, assemble_sources, build_messages, check_citations, not_found_text
 from retrieval.question import classify
 
 logger = logging.getLogger(__name__)
@@ -128,7 +129,8 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
         # say so now rather than let the model guess one (the card above stays as closest passages).
         missing = unanswerable_quantity(answer.question, [c.text for c in found.candidates])
         if missing is not None:
-            yield from _finish_not_found(answer, found.closest, reason=_NO_VALUE.format(kind=missing.name))
+            reason = missing.missing_sentence(detect_language(answer.question))
+            yield from _finish_not_found(answer, found.closest, reason=reason)
             return
     messages = build_messages(answer.question, sources, history, chitchat=route.intent == "chitchat")
     grammar = None if route.intent == "chitchat" else citation_grammar(len(sources))
@@ -197,17 +199,16 @@ def _settle(answer: Answer, checks: list[SentenceCheck], shown: dict[int, str], 
     answer.citations = list(cited_numbers(settled.text))
     answer.dangling_citations = [] if settled.fell_back else list(grounding.dangling)
     answer.is_not_found = is_refusal(answer.text)
+    if answer.is_not_found and answer.text.strip() == NOT_FOUND:
+        answer.text = not_found_text(answer.question)  # the grammar's refusal, in the asker's language
 
 
 def _support_config() -> SupportConfig:
     return SupportConfig(min_content_support=settings.QA_MIN_SENTENCE_SUPPORT)
 
 
-_NO_VALUE = "None of the passages found states a {kind} value."
-
-
 def _finish_not_found(answer: Answer, closest: list[dict[str, Any]], reason: str = "") -> Iterator[Event]:
-    text = f"{NOT_FOUND} {reason}".strip()
+    text = f"{not_found_text(answer.question)} {reason}".strip()
     answer.text, answer.is_not_found, answer.status = text, True, Answer.Status.DONE
     answer.save()
     yield {"event": "delta", "text": text}

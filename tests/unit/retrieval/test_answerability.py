@@ -63,3 +63,13 @@ def test_no_source_with_such_a_value_makes_the_question_unanswerable():
     assert missing is not None and missing.name == "torque"
     assert unanswerable_quantity("What torque for the screws?", [*sources, "Torque: 2.5 Nm"]) is None
     assert unanswerable_quantity("Why does the UPS beep?", sources) is None
+
+
+def test_the_refusal_is_recognised_in_each_language():
+    from retrieval.grounding import is_refusal
+    from retrieval.prompt import NOT_FOUND, not_found_text
+
+    assert not_found_text("What torque for the screws?") == NOT_FOUND
+    chinese = not_found_text("螺丝要拧到多大力矩？")
+    assert chinese != NOT_FOUND and is_refusal(chinese) and is_refusal(NOT_FOUND)
+    assert not is_refusal("Replace the battery [1].")

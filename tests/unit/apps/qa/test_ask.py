@@ -238,3 +238,11 @@ def test_a_value_a_source_states_goes_to_the_model(client, personas, qa_world):
     client.force_login(personas.reader)
     done = _events(_ask(client, "What torque should the battery terminal screws be tightened to?"))[-1]
     assert done["not_found"] is False and len(qa_world.model.calls) == 1
+
+
+def test_a_chinese_asker_gets_not_found_in_chinese(client, personas, qa_world):
+    qa_world.add_passage("c1", "更换电池后，拧紧电池端子螺丝。", personas.collection.pk)
+    client.force_login(personas.reader)
+    done = _events(_ask(client, "电池端子螺丝要拧到多大力矩？"))[-1]
+    assert done["not_found"] is True
+    assert done["text"].startswith("在您有权访问的文档中没有找到") and "扭矩" in done["text"]
