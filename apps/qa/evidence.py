@@ -35,7 +35,6 @@ from retrieval.translate import TRANSLATED, search_with_translation
 
 logger = logging.getLogger(__name__)
 
-_DENSE_SOURCES = ("dense", "dense_ml", TRANSLATED)
 FACT_LINES = 10  # graph facts in the prompt's fact block (~15 tokens each)
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
 _GROUP_WORDS = {
@@ -118,14 +117,21 @@ def _with_context(question: str, history: list[tuple[str, str]]) -> str:
 def _is_relevant(passages: list[Any], evidence: Evidence) -> bool:
     if evidence.facts:
         return True
-    # MiniLM's cosine, or for a question not in English (MiniLM left out) the multilingual
-    # vector's or the translation's: without them a Chinese question never counted as found.
-    best_dense = max((p.scores.get(s, 0.0) for p in passages for s in _DENSE_SOURCES), default=0.0)
+    best_dense = _best_dense(passages)
     has_keyword_match = any("sparse" in p.scores for p in passages)
     return bool(passages) and (
         best_dense >= settings.QA_MIN_DENSE_SCORE
         or (has_keyword_match and best_dense >= settings.QA_MIN_DENSE_SCORE / 2)
     )
+
+
+def _best_dense(passages: list[Any]) -> float:
+    """MiniLM's best cosine; for a question not in English (MiniLM left out) the multilingual
+    vector's, and the translation's MiniLM cosine: without them a Chinese question never counted
+    as found. The multilingual vector's scores on an English question (weight 0 beside MiniLM)
+    are not read: a second scale would loosen "not in the documents"."""
+    primary = "dense" if any("dense" in p.scores for p in passages) else "dense_ml"
+    return max((p.scores.get(s, 0.0) for p in passages for s in (primary, TRANSLATED)), default=0.0)
 
 
 def _graph(query: str, route: QuestionRoute, allowed: list[str], evidence: Evidence) -> list[Any]:

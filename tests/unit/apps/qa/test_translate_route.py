@@ -86,3 +86,17 @@ def test_the_wired_translator_falls_back_when_nothing_listens(settings, closed_p
         assert wiring.question_translator() is None
     finally:
         wiring.question_translator.cache_clear()
+
+
+def test_relevance_reads_the_multilingual_cosine_only_where_minilm_was_left_out():
+    from types import SimpleNamespace
+
+    from apps.qa.evidence import _best_dense
+
+    english = [SimpleNamespace(scores={"dense": 0.1, "dense_ml": 0.9, "sparse": 3.0})]
+    chinese = [SimpleNamespace(scores={"dense_ml": 0.4, "sparse": 3.0})]
+    translated = [SimpleNamespace(scores={"dense_ml": 0.1, TRANSLATED: 0.6})]
+    assert _best_dense(english) == 0.1
+    assert _best_dense(chinese) == 0.4
+    assert _best_dense(translated) == 0.6
+    assert _best_dense([]) == 0.0
