@@ -70,7 +70,7 @@ from retrieval.index.memory import MemoryIndex  # noqa: E402
 from retrieval.language import detect_language  # noqa: E402
 from retrieval.search import HybridSearcher  # noqa: E402
 from retrieval.sparse import Bm25Encoder  # noqa: E402
-from retrieval.translate import QuestionTranslator, search_with_translation  # noqa: E402
+from retrieval.translate import QuestionTranslator, TranslateConfig, search_with_translation  # noqa: E402
 
 BILINGUAL_PATH = REPO / "tests" / "data" / "bilingual_eval.jsonl"
 QA_PATH = REPO / "tests" / "data" / "qa_eval.jsonl"
@@ -214,6 +214,32 @@ def searchers(corpus: Corpus) -> dict[str, Search]:
         return [p.payload for p in with_ml.search(q, [COLLECTION], top_k=DEPTH, extra=extra)]
 
     return {"before": run(before), "+dense_ml": run(with_ml), "+dense_ml+latin": latin}
+
+
+@dataclass
+class ReplayGenerate:
+    """The translations a ``--translate`` run saved (``--translations FILE``), replayed: the gate
+    (``skip_when_top_in_language``) is measured without the model."""
+
+    outputs: Mapping[str, str]
+
+    def __call__(self, messages: list[dict[str, str]], max_tokens: int, stop: list[str]) -> str:
+        return self.outputs[messages[-1]["content"]]
+
+
+def gated_searchers(corpus: Corpus, outputs: Mapping[str, str], model: str) -> dict[str, Search]:
+    """``+dense_ml+translate`` with translation skipped when the first n passages are in the
+    question's language, n = 0 (never skipped), 1, 2, 3."""
+    with_ml = HybridSearcher(corpus.index, corpus.minilm, corpus.encoder, multilingual=corpus.use)
+    out: dict[str, Search] = {}
+    for n in (0, 1, 2, 3):
+        translator = QuestionTranslator(ReplayGenerate(outputs), TranslateConfig(skip_when_top_in_language=n))
+
+        def search(q: str, translator: QuestionTranslator = translator) -> list[Any]:
+            return [p.payload for p in search_with_translation(with_ml, translator, q, [COLLECTION], DEPTH)]
+
+        out[f"+translate({model}, skip {n})"] = search
+    return out
 
 
 def translation_searchers(corpus: Corpus, translator: QuestionTranslator) -> dict[str, Search]:
@@ -387,6 +413,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--only", choices=["zh-en", "zh-zh", "en-en"], nargs="+", help="only these directions"
     )
     parser.add_argument("--translations", type=Path, help="write each model's translations here (JSON)")
+    parser.add_argument(
+        "--replay", type=Path, help="measure the translation gate on translations saved by --translations"
+    )
     parser.add_argument("--no-cache", action="store_true", help="embed the corpus afresh")
     parser.add_argument("--misses", action="store_true", help="list questions missed at 5 per configuration")
     parser.add_argument("--no-speed", action="store_true", help="skip the ingest-speed measurement")
@@ -410,6 +439,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(translation_timing(model, args.threads, generate.seconds))
         generated[model] = {q: t for q, t in generate.outputs.items() if q != "warm up"}
         del generate, translator
+    if args.replay:
+        saved = json.loads(args.replay.read_text(encoding="utf-8"))
+        for model, outputs in saved.items():
+            for name, search in gated_searchers(corpus, outputs, model).items():
+                results[name] = evaluate(questions, search, name)
     if args.translations:
         args.translations.write_text(json.dumps(generated, ensure_ascii=False, indent=1), encoding="utf-8")
     langs = defaultdict(int)

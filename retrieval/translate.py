@@ -62,12 +62,17 @@ class TranslateConfig:
         max_length_ratio: a translation longer than this many times the question (plus 40
             characters) is an answer or a loop, not a translation, and is dropped.
         cache_size: translations remembered per process (a follow-up often repeats a question).
+        skip_when_top_in_language: when the first this-many passages the untranslated question
+            finds are in its own language (payload ``lang``), it is not translated: its
+            collections answer it in its language, and the model call is saved (0: always
+            translate).
     """
 
     target: str = "en"
     max_tokens: int = 64
     max_length_ratio: float = 4.0
     cache_size: int = 256
+    skip_when_top_in_language: int = 0
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_tokens <= 512:
@@ -76,6 +81,10 @@ class TranslateConfig:
             raise ValueError(f"max_length_ratio must be >= 1, got {self.max_length_ratio!r}")
         if self.cache_size < 0:
             raise ValueError(f"cache_size must be >= 0, got {self.cache_size!r}")
+        if not 0 <= self.skip_when_top_in_language <= 50:
+            raise ValueError(
+                f"skip_when_top_in_language must be in [0, 50], got {self.skip_when_top_in_language!r}"
+            )
 
 
 class QuestionTranslator:
@@ -178,13 +187,18 @@ def search_with_translation(
     from .search import SearchResult
 
     allowed = list(allowed_collection_ids)
+    if translator is None or not translator.needs_translation(query):
+        return searcher.search(query, allowed, top_k, mode, extra=extra, **filters)
+    skip = translator.config.skip_when_top_in_language
+    if skip:
+        first = searcher.search(query, allowed, top_k, mode, extra=extra, **filters)
+        if _top_in_language(first.passages, translator.detect(query), skip):
+            return first
     lists = dict(extra or {})
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    translation = None
-    if translator is not None and translator.needs_translation(query):
-        translation = translator.translate(query)
-        timings["translate"] = (time.perf_counter() - started) * 1000
+    translation = translator.translate(query)
+    timings["translate"] = (time.perf_counter() - started) * 1000
     if translation:
         started = time.perf_counter()
         result = searcher.search(translation, allowed, searcher.config.candidates_per_source, mode, **filters)
@@ -194,6 +208,9 @@ def search_with_translation(
         timings["translated_search"] = (time.perf_counter() - started) * 1000
         logger.debug("searched the translation %r of %r", translation, query)
     result = searcher.search(query, allowed, top_k, mode, extra=lists or None, **filters)
-    if not timings:
-        return result
     return SearchResult(result.passages, result.mode, {**result.timings_ms, **timings})
+
+
+def _top_in_language(passages: Sequence[Any], language: str, n: int) -> bool:
+    top = passages[:n]
+    return len(top) == n and all(p.payload.get("lang") == language for p in top)

@@ -138,7 +138,42 @@ def test_the_translated_search_keeps_the_callers_filters():
     assert len(result) == 0
 
 
-@pytest.mark.parametrize("bad", [{"max_tokens": 0}, {"max_length_ratio": 0.5}, {"cache_size": -1}])
+def test_a_question_its_own_language_answers_is_not_translated():
+    embedder, encoder, index = FakeEmbedder(dim=64), Bm25Encoder(), MemoryIndex()
+    index.ensure_collection(64)
+    texts = {"zh1": "防火墙上要开放哪个端口？开放 3551 端口。", "zh2": "防火墙上要开放哪个端口：见第三章。"}
+    texts["en"] = PASSAGES["port"]
+    index.upsert(
+        [
+            IndexPoint(
+                cid,
+                embedder.embed_query(t),
+                "c1",
+                "d1",
+                "v1",
+                t,
+                sparse=encoder.encode_document(t, "c1"),
+                extra={"lang": cid[:2]},
+            )
+            for cid, t in texts.items()
+        ]
+    )
+    searcher = HybridSearcher(index, embedder, encoder)
+    generate = Recorder({QUESTION: TRANSLATION})
+    skipping = QuestionTranslator(generate, TranslateConfig(skip_when_top_in_language=2))
+    result = search_with_translation(searcher, skipping, QUESTION, ["c1"], 3)
+    assert [p.payload["lang"] for p in result][:2] == ["zh", "zh"] and generate.calls == []
+    assert "translate" not in result.timings_ms
+    # Three in its language are asked for, only two exist: translated as before.
+    strict = QuestionTranslator(generate, TranslateConfig(skip_when_top_in_language=3))
+    assert "translate" in search_with_translation(searcher, strict, QUESTION, ["c1"], 3).timings_ms
+    assert len(generate.calls) == 1
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"max_tokens": 0}, {"max_length_ratio": 0.5}, {"cache_size": -1}, {"skip_when_top_in_language": -1}],
+)
 def test_bad_config_is_refused(bad):
     with pytest.raises(ValueError):
         TranslateConfig(**bad)
