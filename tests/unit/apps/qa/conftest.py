@@ -120,5 +120,7 @@ def qa_world(monkeypatch, settings) -> QaWorld:
     monkeypatch.setattr(wiring, "vector_index", lambda: world.index)
     monkeypatch.setattr(wiring, "searcher", lambda: searcher)
     monkeypatch.setattr(wiring, "model_client", lambda: world.model)
+    # Question translation asks the model server too; tests that want it set their own.
+    monkeypatch.setattr(wiring, "question_translator", lambda: None)
     monkeypatch.setattr(wiring, "available_models", lambda: [AvailableModel("scripted", False, 4096)])
     return world
