@@ -229,16 +229,20 @@ class ReplayGenerate:
 
 def gated_searchers(corpus: Corpus, outputs: Mapping[str, str], model: str) -> dict[str, Search]:
     """``+dense_ml+translate`` with translation skipped when the first n passages are in the
-    question's language, n = 0 (never skipped), 1, 2, 3."""
+    question's language, n = 0 (never skipped), 1, 2, 3; the translation's ranking fused as one
+    list or as its two sources (``split``)."""
     with_ml = HybridSearcher(corpus.index, corpus.minilm, corpus.encoder, multilingual=corpus.use)
     out: dict[str, Search] = {}
-    for n in (0, 1, 2, 3):
-        translator = QuestionTranslator(ReplayGenerate(outputs), TranslateConfig(skip_when_top_in_language=n))
+    for split in (False, True):
+        for n in (0, 1, 2, 3):
+            config = TranslateConfig(skip_when_top_in_language=n, split_sources=split)
+            translator = QuestionTranslator(ReplayGenerate(outputs), config)
 
-        def search(q: str, translator: QuestionTranslator = translator) -> list[Any]:
-            return [p.payload for p in search_with_translation(with_ml, translator, q, [COLLECTION], DEPTH)]
+            def search(q: str, translator: QuestionTranslator = translator) -> list[Any]:
+                result = search_with_translation(with_ml, translator, q, [COLLECTION], DEPTH)
+                return [p.payload for p in result]
 
-        out[f"+translate({model}, skip {n})"] = search
+            out[f"+translate({model}, skip {n}{', split' if split else ''})"] = search
     return out
 
 
@@ -416,6 +420,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--replay", type=Path, help="measure the translation gate on translations saved by --translations"
     )
+    parser.add_argument("--replay-models", nargs="+", help="only these models' saved translations")
     parser.add_argument("--no-cache", action="store_true", help="embed the corpus afresh")
     parser.add_argument("--misses", action="store_true", help="list questions missed at 5 per configuration")
     parser.add_argument("--no-speed", action="store_true", help="skip the ingest-speed measurement")
@@ -442,6 +447,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.replay:
         saved = json.loads(args.replay.read_text(encoding="utf-8"))
         for model, outputs in saved.items():
+            if args.replay_models and model not in args.replay_models:
+                continue
             for name, search in gated_searchers(corpus, outputs, model).items():
                 results[name] = evaluate(questions, search, name)
     if args.translations:

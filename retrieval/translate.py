@@ -66,6 +66,9 @@ class TranslateConfig:
             finds are in its own language (payload ``lang``), it is not translated: its
             collections answer it in its language, and the model call is saved (0: always
             translate).
+        split_sources: fuse the translation's MiniLM and keyword rankings as two lists
+            (``translated``, ``translated_sparse``), like the original's, instead of its fused
+            ranking as one: the translation then weighs as much as the original question.
     """
 
     target: str = "en"
@@ -73,6 +76,7 @@ class TranslateConfig:
     max_length_ratio: float = 4.0
     cache_size: int = 256
     skip_when_top_in_language: int = 0
+    split_sources: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_tokens <= 512:
@@ -204,7 +208,12 @@ def search_with_translation(
         result = searcher.search(translation, allowed, searcher.config.candidates_per_source, mode, **filters)
         # Ranked as the translated search ranked them, scored by MiniLM's cosine with the
         # translation: what a caller reads as dense relevance (the fused score is not a cosine).
-        lists[TRANSLATED] = [Hit(p.chunk_id, float(p.scores.get("dense", 0.0)), p.payload) for p in result]
+        if translator.config.split_sources:
+            lists.update(_by_source(result.passages))
+        else:
+            lists[TRANSLATED] = [
+                Hit(p.chunk_id, float(p.scores.get("dense", 0.0)), p.payload) for p in result
+            ]
         timings["translated_search"] = (time.perf_counter() - started) * 1000
         logger.debug("searched the translation %r of %r", translation, query)
     result = searcher.search(query, allowed, top_k, mode, extra=lists or None, **filters)
@@ -214,3 +223,13 @@ def search_with_translation(
 def _top_in_language(passages: Sequence[Any], language: str, n: int) -> bool:
     top = passages[:n]
     return len(top) == n and all(p.payload.get("lang") == language for p in top)
+
+
+def _by_source(passages: Sequence[Any]) -> dict[str, list[Hit]]:
+    """The translation's MiniLM (as ``translated``) and keyword rankings, rebuilt from its fused
+    result's per-source ranks."""
+    out: dict[str, list[Hit]] = {}
+    for source, name in (("dense", TRANSLATED), ("sparse", f"{TRANSLATED}_sparse")):
+        ranked = sorted((p for p in passages if source in p.ranks), key=lambda p: p.ranks[source])
+        out[name] = [Hit(p.chunk_id, float(p.scores[source]), p.payload) for p in ranked]
+    return out

@@ -121,6 +121,15 @@ def test_the_translation_ranking_is_fused_beside_the_original():
     assert {"translate", "translated_search"} <= set(result.timings_ms)
 
 
+def test_the_translation_can_weigh_as_its_two_sources():
+    searcher = _searcher()
+    config = TranslateConfig(split_sources=True)
+    translator = QuestionTranslator(Recorder({QUESTION: TRANSLATION}), config)
+    top = search_with_translation(searcher, translator, QUESTION, ["c1"], 3).passages[0]
+    assert top.chunk_id == "port" and {TRANSLATED, f"{TRANSLATED}_sparse"} <= set(top.scores)
+    assert top.scores[TRANSLATED] <= 1.0 < top.scores[f"{TRANSLATED}_sparse"]  # cosine, BM25
+
+
 def test_search_goes_on_untranslated_when_the_model_fails():
     searcher = _searcher()
     translator = QuestionTranslator(Recorder({QUESTION: ConnectionError("refused")}))
