@@ -5,6 +5,7 @@ Starts its own model servers (``python -m model serve``, SmolLM2-135M, the test 
 ports and stops them. Prints its conditions first.
 
     .venv/bin/python bench/model_affinity.py [--conversations 7] [--turns 3] [--requests 12]
+    .venv/bin/python bench/model_affinity.py --part throughput --repeats 3
 
 Follow-ups: each conversation carries its own ~450-token excerpt of a sample manual as sources,
 so a follow-up turn repeats a long prefix that only the replica that served the previous turn
@@ -163,6 +164,56 @@ def p50(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def ttft_table(cores: int, args: argparse.Namespace) -> None:
+    # Two replicas share the cores: one thread each, so neither spins on the other's core. Fresh
+    # servers per policy: a prefix cached during one policy's run would flatter the next one.
+    rows = {}
+    for policy in ("affinity", "round_robin"):
+        procs, urls = start_servers(2, threads=max(1, cores // 2), parallel=2)
+        try:
+            # The same seed: both policies see the same conversations in the same order.
+            rows[policy] = follow_up_ttft(
+                urls, policy, args.conversations, args.turns, args.tokens, args.seed
+            )
+        finally:
+            stop_servers(procs)
+    print(f"\nfollow-up TTFT, 2 replicas x {max(1, cores // 2)} thread(s):")
+    print(
+        f"{'policy':<12} {'turn-1 p50 s':>13} {'follow-up p50 s':>16} {'follow-up mean s':>17} "
+        f"{'on same replica':>16}"
+    )
+    for policy, (first, later, same) in rows.items():
+        print(
+            f"{policy:<12} {p50(first):>13.2f} {p50(later):>16.2f} {statistics.mean(later):>17.2f} "
+            f"{same:>9}/{len(later):<6}",
+            flush=True,
+        )
+
+
+def throughput_table(cores: int, args: argparse.Namespace) -> None:
+    setups = {
+        f"1 replica x {cores} threads, 4 slots": (1, cores, 4),
+        f"2 replicas x {max(1, cores // 2)} thread(s), 2 slots": (2, max(1, cores // 2), 2),
+    }
+    runs: dict[str, list[tuple[float, float, int]]] = {name: [] for name in setups}
+    for repeat in range(args.repeats):
+        # Alternate which setup goes first: a drifting machine then favours neither.
+        for name in list(setups)[:: 1 if repeat % 2 == 0 else -1]:
+            count, threads, parallel = setups[name]
+            procs, urls = start_servers(count, threads=threads, parallel=parallel)
+            try:
+                runs[name].append(throughput(urls, args.requests, args.throughput_tokens))
+            finally:
+                stop_servers(procs)
+    print(f"\naggregate throughput, same cores ({args.repeats} run(s) each, fresh servers per run):")
+    print(f"{'setup':<34} {'tokens/s p50':>13} {'requests/s p50':>15}  tokens/s per run")
+    for name, results in runs.items():
+        each = " ".join(f"{r[0]:.1f}" for r in results)
+        print(
+            f"{name:<34} {p50([r[0] for r in results]):>13.1f} {p50([r[1] for r in results]):>15.3f}  {each}"
+        )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=7)
@@ -171,6 +222,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=12, help="concurrent requests for throughput")
     parser.add_argument("--throughput-tokens", type=int, default=48)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--part", choices=("all", "ttft", "throughput"), default="all")
+    parser.add_argument("--repeats", type=int, default=1, help="throughput runs per setup")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     print(
@@ -182,40 +235,10 @@ def main() -> int:
         flush=True,
     )
 
-    # Two replicas share the cores: one thread each, so neither spins on the other's core. Fresh
-    # servers per policy: a prefix cached during one policy's run would flatter the next one.
-    rows = {}
-    for policy in ("affinity", "round_robin"):
-        procs, urls = start_servers(2, threads=max(1, cores // 2), parallel=2)
-        try:
-            # The same seed: both policies see the same conversations in the same order.
-            rows[policy] = follow_up_ttft(
-                urls, policy, args.conversations, args.turns, args.tokens, args.seed
-            )
-            if policy == "round_robin":
-                two = throughput(urls, args.requests, args.throughput_tokens)
-        finally:
-            stop_servers(procs)
-    print(f"\nfollow-up TTFT, 2 replicas x {max(1, cores // 2)} thread(s):")
-    print(
-        f"{'policy':<12} {'turn-1 p50 s':>13} {'follow-up p50 s':>16} {'follow-up mean s':>17} "
-        f"{'on same replica':>16}"
-    )
-    for policy, (first, later, same) in rows.items():
-        print(
-            f"{policy:<12} {p50(first):>13.2f} {p50(later):>16.2f} {statistics.mean(later):>17.2f} "
-            f"{same:>9}/{len(later):<6}"
-        )
-
-    procs, urls = start_servers(1, threads=cores, parallel=4)
-    try:
-        one = throughput(urls, args.requests, args.throughput_tokens)
-    finally:
-        stop_servers(procs)
-    print("\naggregate throughput, same cores:")
-    print(f"{'setup':<34} {'tokens/s':>9} {'requests/s':>11}")
-    print(f"{f'1 replica x {cores} threads, 4 slots':<34} {one[0]:>9.1f} {one[1]:>11.3f}")
-    print(f"{f'2 replicas x {max(1, cores // 2)} thread(s), 2 slots':<34} {two[0]:>9.1f} {two[1]:>11.3f}")
+    if args.part in ("all", "ttft"):
+        ttft_table(cores, args)
+    if args.part in ("all", "throughput"):
+        throughput_table(cores, args)
     return 0
 
 
