@@ -27,9 +27,12 @@ LLM_LABELS: tuple[str, ...] = tuple(sorted(ENTITY_LABELS - {"WorkOrder", "Person
 #: Relations prose states; record links (PERFORMED_ON, HAD, ...) come from the column mapping.
 LLM_RELATIONS: tuple[str, ...] = ("CAUSED_BY", "INDICATES", "REMEDIED_BY", "SHOWS", "USES_PART")
 #: Longest span the model may copy; a name is not a sentence.
-MAX_SPAN_CHARS = 80
-MAX_ENTITIES = 8
-MAX_RELATIONS = 8
+MAX_SPAN_CHARS = 64
+MAX_ENTITIES = 6
+MAX_RELATIONS = 6
+#: The model server refuses a larger ``max_tokens`` (its default ``max_tokens_limit``); the
+#: schema is sized so that its longest answer fits.
+SERVER_MAX_TOKENS = 2048
 #: Input cut: with the bounded answer it fits a 4,096-token context.
 MAX_INPUT_CHARS = 4000
 # Printable ASCII without quote and backslash: every character of a string is one byte (so one

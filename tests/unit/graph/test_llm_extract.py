@@ -9,6 +9,7 @@ from graph.llm_extract import (
     LLM_LABELS,
     LLM_RELATIONS,
     MAX_SPAN_CHARS,
+    SERVER_MAX_TOKENS,
     LlmExtractor,
     answer_token_bound,
     extraction_schema,
@@ -63,7 +64,7 @@ def test_the_token_budget_covers_the_longest_answer_the_schema_allows():
         + ", ".join([relation] * n_relations)
         + "] } "
     )
-    assert len(longest.encode()) <= answer_token_bound()
+    assert len(longest.encode()) <= answer_token_bound() <= SERVER_MAX_TOKENS
     _, chat = extract({"entities": [], "relations": []})
     assert chat.calls[0][1]["max_tokens"] >= answer_token_bound()
     assert LlmExtractor(FakeChat(""), max_tokens=10).max_tokens == answer_token_bound()
@@ -176,3 +177,9 @@ def test_a_failing_model_server_keeps_the_rules_facts():
     on = ExtractionConfig(use_ner=False, use_llm=True)
     facts = Extractor(on, llm=LlmExtractor(down, on)).extract(CHUNK)
     assert "Component:bucket cylinder" in {m.key for m in facts.mentions}
+
+
+def test_the_budget_is_one_the_model_server_accepts():
+    from model.config import ServerConfig
+
+    assert ServerConfig.model_fields["max_tokens_limit"].default == SERVER_MAX_TOKENS
