@@ -57,7 +57,7 @@ from graph import (  # noqa: E402
     ensure_schema,
     replace_version,  # noqa: E402
 )
-from graph.diagnose import diagnose  # noqa: E402
+from graph.diagnose import DiagnosisConfig, diagnose  # noqa: E402
 from graph.diagnose_rank import PassageHit, terms  # noqa: E402
 from graph.facts import MAX_FACT_NAME_WORDS  # noqa: E402
 from graph.records import ColumnMapping, RecordMapping, record_facts  # noqa: E402
@@ -255,7 +255,9 @@ def _top3(candidates: list[str]) -> list[str]:
     return list(dict.fromkeys(candidates))[:3]
 
 
-def orders_eval(driver, extractor: Extractor, path: Path, verbose: bool) -> dict[str, object]:
+def orders_eval(
+    driver, extractor: Extractor, path: Path, verbose: bool, config: DiagnosisConfig | None = None
+) -> dict[str, object]:
     with open(path, newline="", encoding="utf-8", errors="replace") as f:
         rows = [r for r in csv.DictReader(f) if _tags(r["Action"]) and r["BscStartDate"]]
     rows.sort(key=lambda r: r["BscStartDate"])
@@ -297,7 +299,9 @@ def orders_eval(driver, extractor: Extractor, path: Path, verbose: bool) -> dict
         gold_class, gold = order_labels(r)
         query = masked(r["OriginalShorttext"], extractor)
         started = time.perf_counter()
-        result = diagnose(driver, query, [ORDERS], extractor, asset=r["Asset"]) if query else None
+        result = (
+            diagnose(driver, query, [ORDERS], extractor, asset=r["Asset"], config=config) if query else None
+        )
         latencies.append(time.perf_counter() - started)
         engine = [norm(c.name) for c in (result.causes if result else [])]
         nearest: list[str] = []
@@ -422,6 +426,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency-docs", type=int, default=0, help="synthetic documents (1200 ~ 200k nodes)")
     parser.add_argument("--latency-runs", type=int, default=200)
     parser.add_argument("--skip-manuals", action="store_true")
+    parser.add_argument(
+        "--max-orders",
+        type=int,
+        help="work orders naming the complaint read per diagnosis (default: the engine's)",
+    )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
     from neo4j import GraphDatabase
@@ -435,7 +444,9 @@ def main(argv: list[str] | None = None) -> int:
                 results["manuals"] = manual_eval(driver, extractor, args.verbose)
                 print(json.dumps({"manuals": results["manuals"]}), flush=True)
             if args.nestor_csv:
-                results["work_orders"] = orders_eval(driver, extractor, args.nestor_csv, args.verbose)
+                config = DiagnosisConfig(max_orders=args.max_orders) if args.max_orders else None
+                results["work_orders"] = orders_eval(driver, extractor, args.nestor_csv, args.verbose, config)
+                results["work_orders"]["max_orders"] = (config or DiagnosisConfig()).max_orders
                 print(json.dumps({"work_orders": results["work_orders"]}), flush=True)
             if args.latency_docs:
                 results["latency"] = latency_eval(driver, extractor, args.latency_docs, args.latency_runs)
