@@ -11,9 +11,7 @@ from apps.documents import services
 from apps.documents.models import DocumentVersion, GraphStatus, Stage, Status
 from tests.e2e.conftest import login
 
-# `slow` until these have had a first run (the shared heavy lock was held for the whole session
-# they were written in): run with `scripts/test -m "e2e" -k upload_page`, then drop the mark.
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -81,7 +81,7 @@ def test_neo4j_killed_mid_answer_still_answers_from_the_passages(client, persona
     _answered(client, question)
 
 
-def test_redis_killed_mid_answer_does_not_touch_the_answer(client, personas, ingested, stack):  # noqa: F811
+def test_redis_killed_mid_answer_does_not_touch_the_answer(client, personas, ingested, stack, redis_url):  # noqa: F811
     # Redis carries the ingest queue; answers never wait on it (throttle counters are in the
     # process's cache unless CACHE_URL points at Redis).
     client.force_login(personas.reader)
