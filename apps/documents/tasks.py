@@ -17,6 +17,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from celery import Task, shared_task
@@ -173,6 +174,9 @@ def _timed(version_id: int, stage: str, run: Callable[[], bool]) -> bool:
 
 
 REQUEUE_EVERY_S = 20
+# Only versions at least this old are sent again: a message in flight at the moment of the look
+# (just published, not yet counted) belongs to a version younger than this.
+REQUEUE_MIN_AGE_S = 60
 _stop_sweeping = threading.Event()
 
 
@@ -198,16 +202,23 @@ def _stop_sweep(**kwargs: Any) -> None:
     _stop_sweeping.set()
 
 
-def _send_pending() -> list[int]:
+def _send_pending(min_age_s: float = 0) -> list[int]:
     from apps.documents import graphstage
     from apps.documents.mapping import pending_apply_ids
 
+    born_before = timezone.now() - timedelta(seconds=min_age_s)
     sent = []
     for task, ids in (
         (ingest_version, services.pending_version_ids()),
         (apply_record_mapping, pending_apply_ids()),
         (ingest_graph, graphstage.pending_ids()),
     ):
+        if min_age_s:
+            ids = list(
+                DocumentVersion.objects.filter(pk__in=ids, created_at__lt=born_before).values_list(
+                    "pk", flat=True
+                )
+            )
         for version_id in ids:
             task.delay(version_id)
             sent.append(version_id)
@@ -218,7 +229,7 @@ def requeue_lost() -> list[int]:
     """Sends again what waits for a stage when the broker holds no message at all; the ids sent."""
     if broker_backlog() != 0:  # messages waiting or running (or a broker this cannot count)
         return []
-    sent = _send_pending()
+    sent = _send_pending(min_age_s=REQUEUE_MIN_AGE_S)
     if sent:
         logger.warning("the broker held no messages; re-queued versions %s", sent)
     return sent

@@ -39,7 +39,13 @@ def test_the_task_is_idempotent_and_late_acked(personas):
 
 def test_an_empty_broker_with_versions_waiting_sends_them_again(personas, monkeypatch):
     # The broker's count is the real one in tests/integration/faults (Redis killed mid-ingest).
+    from datetime import timedelta
+
+    from apps.documents.models import DocumentVersion
+
     queued = make_version(personas)
+    DocumentVersion.objects.filter(pk=queued.pk).update(created_at=services._now() - timedelta(minutes=5))
+    make_version(personas, "fresh.md", b"# Fresh\n\njust uploaded; its message may be in flight")
     sent = []
     monkeypatch.setattr(tasks.ingest_version, "delay", sent.append)
     monkeypatch.setattr(tasks, "broker_backlog", lambda: 2)  # messages still waiting: none lost
