@@ -270,8 +270,9 @@ SEARCH_DENSE_ML_WEIGHT = float(envstr("SEARCH_DENSE_ML_WEIGHT", "0.0"))
 SEARCH_RRF_K = envint("SEARCH_RRF_K", 10, minimum=1)
 # A question not in English is also searched as its English translation by the answer model
 # (retrieval/translate.py), fused beside the original. Chosen on the bilingual dev set
-# (docs/BENCH_BILINGUAL.md): Chinese -> English recall@5 .567 -> .767 with Qwen 0.5B (.800 with
-# 1.5B, which cost Chinese -> Chinese .958 -> .875 and twice the ~0.8 s per question on 2 cores).
+# (docs/BENCH_BILINGUAL.md): Chinese -> English recall@5 .567 -> .800 with Qwen 0.5B, Chinese ->
+# Chinese kept at 1.0 (not translated when the first passage found is already Chinese); ~0.8 s
+# per translated question on 2 cores (1.5B: twice that, and no better).
 # A down model server falls back to the untranslated search.
 QA_TRANSLATE_QUESTIONS = envbool("QA_TRANSLATE_QUESTIONS", True)
 QA_TRANSLATE_MODEL = envstr("QA_TRANSLATE_MODEL", "")  # empty: the server's small-tier model
