@@ -337,11 +337,10 @@ def main() -> None:
     parser.add_argument("--busy", type=int, default=0, help="CPU-spinning processes during timing")
     parser.add_argument("--model-users", type=int, default=0, help="clients generating during timing")
     parser.add_argument(
-        "--model-threads",
-        type=int,
+        "--model-configs",
         nargs="+",
-        default=[2],
-        help="the model server's threads (MODEL_THREADS); several: one timing each",
+        default=["2:0"],
+        help="THREADS:NICE of the model server (MODEL_THREADS, its scheduling niceness); one timing each",
     )
     parser.add_argument("--quiet-first", action="store_true", help="also time with nothing else running")
     parser.add_argument("--model", default="qwen2.5-coder-0.5b-instruct")
