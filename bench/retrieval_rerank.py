@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-threads", type=int, default=2)
     parser.add_argument("--passage-chars", type=int, default=1200)
     parser.add_argument("--threads", type=int, default=1, help="torch threads for the embedder")
+    parser.add_argument("--limit", type=int, default=0, help="stop after this many questions (0: all)")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -148,6 +149,14 @@ def main(argv: list[str] | None = None) -> int:
                 reranked += [x for x, v in zip(head, verdicts, strict=True) if not v]
                 before.append(_first_relevant(bench, q, ranked))
                 after.append(_first_relevant(bench, q, reranked + ranked[args.k :]))
+                # One line per question: a run cut short still says what it measured.
+                print(
+                    f"{q.id}: first relevant rank {before[-1]} -> {after[-1]}, "
+                    f"judged yes {sum(verdicts)}/{len(head)}, {latency[-1] * 1000:.0f} ms",
+                    flush=True,
+                )
+                if args.limit and len(before) >= args.limit:
+                    break
     finally:
         pool.shutdown()
         client.close()
