@@ -19,9 +19,10 @@ _RULES: list[tuple[Intent, re.Pattern[str]]] = [
     (
         "aggregate",
         re.compile(
-            r"\b(how many\b[\w\s-]{0,40}?\b(times|work ?orders?|failures|repairs|replacements|jobs|events|records|"
-            r"breakdowns)|"
-            r"how often (was|were|did|has|have)|number of (times|work ?orders?|failures|repairs|replacements)|"
+            r"\b(how many\b[\w\s-]{0,40}?\b(times|work ?orders?|failures|repairs|replacements|jobs|events|"
+            r"records|breakdowns)|"
+            r"how often (was|were|did|has|have)|"
+            r"number of (times|work ?orders?|failures|repairs|replacements)|"
             r"most (common|frequent)|top \d+|frequen(cy|tly) (of|was|were)|statistics|trend)\b|"
             r"多少次|几次|次数|统计|最常见",  # Chinese: how many times, statistics, most common
             re.I,
@@ -30,15 +31,17 @@ _RULES: list[tuple[Intent, re.Pattern[str]]] = [
     (
         "comparison",
         re.compile(
-            r"\b(compare|comparison|difference between|differ|versus|vs\.?|better than)\b|区别|比较|不同|哪个好",
+            r"\b(compare|comparison|difference between|differ|versus|vs\.?|better than)\b|"
+            r"区别|比较|不同|哪个好",
             re.I,
         ),
     ),
     (
         "troubleshooting",
         re.compile(
-            r"\b(trips?|fault|fails?|failure|fail(ed|ing)|error|alarm|won'?t|doesn'?t|does not|not working|broken|"
-            r"leak(s|ing)?|nois[ey]|overheat\w*|vibrat\w*|stuck|shuts? (down|off)|what do i check|troubleshoot\w*|"
+            r"\b(trips?|fault|fails?|failure|fail(ed|ing)|error|alarm|won'?t|doesn'?t|does not|not working|"
+            r"broken|leak(s|ing)?|nois[ey]|overheat\w*|vibrat\w*|stuck|shuts? (down|off)|what do i check|"
+            r"troubleshoot\w*|"
             r"cause[sd]?|why|code|what (do|should) i (do|check)|remed(y|ies)|fix|problem|symptom|"
             r"drifts?|creeps?|smok\w*|too (hot|slow|fast|loud)|no (power|pressure|output|response))\b|"
             r"(?-i:(?<![A-Za-z0-9])(?:E|F|H|ERR|AL)-?\d{1,4}(?![A-Za-z0-9]))|"
@@ -52,8 +55,8 @@ _RULES: list[tuple[Intent, re.Pattern[str]]] = [
     (
         "procedure",
         re.compile(
-            r"\b(how (do|can|should) (i|we|you)|how to|steps?|procedure|install\w*|replace|configur\w*|set ?up|"
-            r"calibrat\w*|remove|mount|connect)\b|如何|怎样|怎么|步骤|程序|安装|更换|拆卸|调整",
+            r"\b(how (do|can|should) (i|we|you)|how to|steps?|procedure|install\w*|replace|configur\w*|"
+            r"set ?up|calibrat\w*|remove|mount|connect)\b|如何|怎样|怎么|步骤|程序|安装|更换|拆卸|调整",
             re.I,
         ),
     ),

@@ -58,7 +58,10 @@ def test_a_number_with_a_unit_of_the_kind_states_it(kind_question, text):
 
 
 def test_no_source_with_such_a_value_makes_the_question_unanswerable():
-    sources = ["Replace the battery cartridge and tighten the terminal screws.", "See page 12 for 24 V models."]
+    sources = [
+        "Replace the battery cartridge and tighten the terminal screws.",
+        "See page 12 for 24 V models.",
+    ]
     missing = unanswerable_quantity("What torque should the terminal screws be tightened to?", sources)
     assert missing is not None and missing.name == "torque"
     assert unanswerable_quantity("What torque for the screws?", [*sources, "Torque: 2.5 Nm"]) is None

@@ -45,7 +45,9 @@ def test_dangling_citations_are_removed(client, personas, qa_world):
     qa_world.model.reply = "Check the connector [1] and the battery cartridge [9]."
     client.force_login(personas.reader)
     done = _events(_ask(client, "battery disconnected"))[-1]
-    assert done["text"] == "Check the connector [1] and the battery cartridge." and done["dangling_citations"] == [9]
+    assert done["text"] == "Check the connector [1] and the battery cartridge." and done[
+        "dangling_citations"
+    ] == [9]
 
 
 def test_outsiders_get_nothing_from_a_collection_however_they_ask(client, personas, qa_world):
