@@ -26,11 +26,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._servers import REPO, free_port  # noqa: E402
+from bench._servers import REPO, start_model_server  # noqa: E402
 from model.client import ModelClient  # noqa: E402
 
 MANUALS = [
@@ -50,42 +48,9 @@ def excerpts(n: int, chars: int = 1800) -> list[str]:
 def start_servers(count: int, threads: int, parallel: int) -> tuple[list[subprocess.Popen], list[str]]:
     procs, urls = [], []
     for _ in range(count):
-        port = free_port()
-        argv = [
-            sys.executable,
-            "-m",
-            "model",
-            "serve",
-            "--model",
-            "small",
-            "smollm2",
-            "--port",
-            str(port),
-            "--threads",
-            str(threads),
-            "--parallel",
-            str(parallel),
-            "--ctx",
-            "2048",
-            "--cache-ram-mib",
-            "256",
-            "--log-level",
-            "WARNING",
-        ]
-        procs.append(subprocess.Popen(argv, cwd=REPO))
-        urls.append(f"http://127.0.0.1:{port}")
-    for url, proc in zip(urls, procs, strict=True):
-        for _ in range(600):
-            if proc.poll() is not None:
-                raise SystemExit(f"model server {url} exited with {proc.returncode}")
-            try:
-                if httpx.get(url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise SystemExit(f"model server {url} did not become healthy")
+        proc, url = start_model_server("smollm2", threads, parallel, cache_ram_mib=256)
+        procs.append(proc)
+        urls.append(url)
     return procs, urls
 
 

@@ -46,7 +46,7 @@ import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
-from bench._servers import free_port, start_index_server  # noqa: E402
+from bench._servers import free_port, start_index_server, start_model_server  # noqa: E402
 from bench.retrieval_corpus import percentiles_ms, real_embeddings, real_passages  # noqa: E402
 
 N_COLLECTIONS = 20
@@ -139,45 +139,9 @@ class ModelLoad:
         self._lock = threading.Lock()
 
     def start(self) -> None:
-        import httpx
-
-        port = free_port()
-        argv = [
-            sys.executable,
-            "-m",
-            "model",
-            "serve",
-            "--model",
-            "small",
-            self.model,
-            "--port",
-            str(port),
-            "--threads",
-            str(self.threads),
-            "--parallel",
-            str(max(self.users, 1)),
-            "--ctx",
-            "2048",
-            "--cache-ram-mib",
-            "128",
-            "--log-level",
-            "WARNING",
-        ]
-        self.proc = subprocess.Popen(
-            argv, cwd=REPO, preexec_fn=(lambda: os.nice(self.nice)) if self.nice else None
+        self.proc, self.url = start_model_server(
+            self.model, self.threads, self.users, cache_ram_mib=128, nice=self.nice
         )
-        self.url = f"http://127.0.0.1:{port}"
-        for _ in range(900):
-            if self.proc.poll() is not None:
-                raise SystemExit(f"model server exited with {self.proc.returncode}")
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise SystemExit("model server did not become healthy")
         self._workers = [
             threading.Thread(target=self._user, args=(i,), daemon=True) for i in range(self.users)
         ]

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +25,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
-from bench._servers import free_port  # noqa: E402
+from bench._servers import start_model_server  # noqa: E402
 from bench.retrieval_recall import (  # noqa: E402
     DEPTH,
     SETS,
@@ -44,44 +43,6 @@ SYSTEM = (
     "a manual, answer yes if the passage contains the answer to the question, otherwise no."
 )
 YES_NO = 'root ::= "yes" | "no"'
-
-
-def _start_model(model: str, threads: int, slots: int) -> tuple[subprocess.Popen, str]:  # type: ignore[type-arg]
-    import httpx
-
-    port = free_port()
-    argv = [
-        sys.executable,
-        "-m",
-        "model",
-        "serve",
-        "--model",
-        "small",
-        model,
-        "--port",
-        str(port),
-        "--threads",
-        str(threads),
-        "--parallel",
-        str(slots),
-        "--ctx",
-        "2048",
-        "--log-level",
-        "WARNING",
-    ]
-    proc = subprocess.Popen(argv, cwd=REPO)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(900):
-        if proc.poll() is not None:
-            raise SystemExit(f"model server exited with {proc.returncode}")
-        try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("model server did not become healthy")
 
 
 def _first_relevant(bench, question, ranked) -> int | None:  # type: ignore[no-untyped-def]
@@ -110,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     sets = [s for s in SETS if s.name in names]
     loaded = {s: s.questions() for s in sets}
     bench = build_bench(loaded, BenchOptions(torch_threads=args.threads))
-    proc, url = _start_model(args.model, args.model_threads, args.k)
+    proc, url = start_model_server(args.model, args.model_threads, args.k)
     client = ModelClient([url], timeout_s=600)
     pool = ThreadPoolExecutor(args.k)
     before, after, latency, judged_yes = [], [], [], 0
