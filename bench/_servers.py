@@ -44,9 +44,17 @@ def start_index_server(path: str, port: int) -> subprocess.Popen:  # type: ignor
 
 
 def start_model_server(
-    model: str, threads: int, parallel: int, *, cache_ram_mib: int | None = None, nice: int = 0
+    model: str,
+    threads: int,
+    parallel: int,
+    *,
+    tier: str = "small",
+    model_dir: str | None = None,
+    cache_ram_mib: int | None = None,
+    nice: int = 0,
+    quiet: bool = False,
 ) -> tuple[subprocess.Popen, str]:  # type: ignore[type-arg]
-    """A model server (``python -m model serve``) on a free port serving ``model`` as the small tier.
+    """A model server (``python -m model serve``) on a free port serving ``model`` as ``tier``.
 
     Returns the process and its URL once ``/health`` answers; exits the bench if it dies first.
     """
@@ -59,7 +67,7 @@ def start_model_server(
         "model",
         "serve",
         "--model",
-        "small",
+        tier,
         model,
         "--port",
         str(port),
@@ -72,9 +80,14 @@ def start_model_server(
         "--log-level",
         "WARNING",
     ]
+    if model_dir is not None:
+        argv += ["--model-dir", model_dir]
     if cache_ram_mib is not None:
         argv += ["--cache-ram-mib", str(cache_ram_mib)]
-    proc = subprocess.Popen(argv, cwd=REPO, preexec_fn=(lambda: os.nice(nice)) if nice else None)
+    output = subprocess.DEVNULL if quiet else None
+    proc = subprocess.Popen(
+        argv, cwd=REPO, stdout=output, stderr=output, preexec_fn=(lambda: os.nice(nice)) if nice else None
+    )
     url = f"http://127.0.0.1:{port}"
     wait_healthy(proc, url)
     return proc, url

@@ -34,6 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._questions import QUESTIONS, SYSTEM  # noqa: E402
+from bench._servers import start_model_server  # noqa: E402
 from model.config import KVCacheConfig, ModelConfig, ServerConfig  # noqa: E402
 from model.generation import Finished, TextDelta  # noqa: E402
 from model.registry import QWEN_LARGE_NAME, QWEN_SMALL_NAME, default_model_dir, smollm2_gguf_path  # noqa: E402
@@ -321,8 +322,6 @@ def _rss_mib():
 
 def bench_threads(model_dir, threads, queries=40):
     """Section 7: query-embedding latency in this process beside a model server process."""
-    import socket
-    import subprocess
     import threading
 
     import httpx
@@ -350,38 +349,10 @@ def bench_threads(model_dir, threads, queries=40):
         samples.sort()
         return samples[len(samples) // 2], samples[int(len(samples) * 0.95) - 1]
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    argv = [
-        sys.executable,
-        "-m",
-        "model",
-        "serve",
-        "--model",
-        "large",
-        QWEN_LARGE_NAME,
-        "--model-dir",
-        str(model_dir),
-        "--port",
-        str(port),
-        "--threads",
-        str(threads),
-        "--parallel",
-        "1",
-        "--log-level",
-        "WARNING",
-    ]
-    server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    server, url = start_model_server(
+        QWEN_LARGE_NAME, threads, 1, tier="large", model_dir=str(model_dir), quiet=True
+    )
     try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
         rows = [("idle", n, *latencies(n)) for n in (1, 2)]
         stop = threading.Event()
 
