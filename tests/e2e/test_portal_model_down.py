@@ -7,8 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from tests.e2e.conftest import login
 from tests.integration.documents.conftest import wait_until_settled
 
-# slow until its first run in the heavy slot (queued behind others when it was written).
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 NOTE = b"""# UPS service note
 
