@@ -65,6 +65,7 @@ class CollectionDocumentsView(APIView):
         documents = (
             Document.objects.filter(collection=collection, is_deleted=False)
             .select_related("current_version__document")
+            .prefetch_related("versions")
             .order_by("title", "pk")
         )
         return Response(DocumentSerializer(documents, many=True).data)

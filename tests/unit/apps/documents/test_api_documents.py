@@ -69,3 +69,43 @@ def test_an_unsupported_file_is_recorded_as_failed_with_its_reason(client, perso
     assert r.json()["version"]["status"] == "failed" and r.json()["version"]["error"].startswith(
         "archive.zip: "
     )
+
+
+def test_listing_costs_the_same_queries_for_3_or_12_documents(client, personas, url):
+    """The list read every document's latest version with its own query (1.4 s p95 under load)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    client.force_login(personas.reader)
+    for i in range(3):
+        make_version(personas, name=f"manual-{i}.md", content=b"# Pump %d\n\nCheck the strainer." % i)
+    few = queries()
+    for i in range(3, 12):
+        make_version(personas, name=f"manual-{i}.md", content=b"# Pump %d\n\nCheck the strainer." % i)
+    assert queries() == few
+    assert len(client.get(url).json()) == 12
+
+
+def test_the_collection_page_costs_the_same_queries_for_3_or_12_documents(client, personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    page = f"/documents/collections/{personas.collection.pk}/"
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(page).status_code == 200
+        return len(captured)
+
+    client.force_login(personas.owner)
+    for i in range(3):
+        make_version(personas, name=f"manual-{i}.md", content=b"# Pump %d\n\nCheck the strainer." % i)
+    few = queries()
+    for i in range(3, 12):
+        make_version(personas, name=f"manual-{i}.md", content=b"# Pump %d\n\nCheck the strainer." % i)
+    assert queries() == few
