@@ -23,7 +23,6 @@ from rest_framework.views import APIView
 from apps.accounts.throttles import asking_too_fast
 from apps.qa import services
 from apps.qa.models import Answer, Conversation
-from apps.qa.slots import answer_slots, busy_response
 from apps.qa.views import _sse
 from config.errors import Problem, UserError
 
@@ -129,17 +128,12 @@ class AskView(APIView):
         if not data.is_valid():
             field, errors = next(iter(data.errors.items()))
             raise UserError(f"{field}: {errors[0]}")
-        slots = answer_slots()
-        if (slot := slots.acquire()) is None:
-            return busy_response(slots)
-        try:
-            answer = services.start_answer(
-                request.user, data.validated_data["question"], data.validated_data.get("conversation_id")
-            )
-        except BaseException:
-            slot.release()
-            raise
-        events = slot.hold(services.answer_events(answer, request.user))
+        started = services.start_in_slot(
+            request.user, data.validated_data["question"], data.validated_data.get("conversation_id")
+        )
+        if isinstance(started, HttpResponseBase):
+            return started  # busy
+        answer, events = started
         if isinstance(request.accepted_renderer, EventStreamRenderer):
             return _sse(events)
         try:

@@ -13,10 +13,12 @@ from dataclasses import asdict
 from typing import Any
 
 from django.conf import settings
+from django.http import JsonResponse
 
 from apps.accounts.access import readable_collection_ids
 from apps.qa import evidence
 from apps.qa.models import Answer, Conversation
+from apps.qa.slots import answer_slots, busy_response
 from config import wiring
 from config.errors import UserError, problem_for
 from retrieval import evidence_answer
@@ -62,6 +64,26 @@ def start_answer(user, question: str, conversation_id: int | None) -> Answer:  #
     else:
         conversation = Conversation.objects.create(user=user, title=question[:200])
     return Answer.objects.create(conversation=conversation, question=question)
+
+
+Started = tuple[Answer, Iterator[Event]]
+
+
+def start_in_slot(user, question: str, conversation_id: int | None) -> Started | JsonResponse:  # type: ignore[no-untyped-def]
+    """Start an answer in a free answer slot.
+
+    Returns the answer and its events (the slot is freed when they end), or the busy response
+    when every slot is taken (nothing is stored then).
+    """
+    slots = answer_slots()
+    if (slot := slots.acquire()) is None:
+        return busy_response(slots)
+    try:
+        answer = start_answer(user, question, conversation_id)
+    except BaseException:
+        slot.release()
+        raise
+    return answer, slot.hold(answer_events(answer, user))
 
 
 def answer_events(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped-def]

@@ -12,7 +12,6 @@ from apps.accounts.throttles import asking_too_fast
 from apps.qa import passages, services
 from apps.qa.forms import AskForm, FeedbackForm
 from apps.qa.models import Answer, Conversation, Feedback
-from apps.qa.slots import answer_slots, busy_response
 from config.errors import UserError
 
 
@@ -63,17 +62,12 @@ def ask(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     form = AskForm(_json_or_post(request))
     if not form.is_valid():
         raise UserError(form.first_error())
-    slots = answer_slots()
-    if (slot := slots.acquire()) is None:
-        return busy_response(slots)
-    try:
-        answer = services.start_answer(
-            request.user, form.cleaned_data["question"], form.cleaned_data.get("conversation_id")
-        )
-    except BaseException:
-        slot.release()
-        raise
-    return _sse(slot.hold(services.answer_events(answer, request.user)))
+    started = services.start_in_slot(
+        request.user, form.cleaned_data["question"], form.cleaned_data.get("conversation_id")
+    )
+    if isinstance(started, HttpResponse):
+        return started  # busy
+    return _sse(started[1])
 
 
 @login_required
