@@ -97,21 +97,7 @@ def answer(q: BiQuestion, search: Any, llms: dict[str, Any]) -> Answered:
         RouteRequest(question_route.intent, question_route.complexity, 0, question_route.retrieval), MODELS
     )
     passages = search(q.question)
-    candidates = [
-        Candidate(
-            "passage",
-            p.text,
-            p.chunk_id,
-            p.document_id,
-            p.page,
-            p.heading_path,
-            p.collection_id,
-            p.document_id,
-            (p.chunk_id,),
-            p.score,
-        )
-        for p in passages
-    ]
+    candidates = [Candidate.of_passage(p, p.document_id) for p in passages]
     budget = min(max(profile.context_budget_tokens - 600, 256), MAX_SOURCE_TOKENS)
     sources = assemble_sources(candidates, budget, estimate_prompt_tokens)  # as apps/qa
     quote = normalize(q.quote)

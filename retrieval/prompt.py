@@ -24,6 +24,7 @@ def not_found_text(question: str) -> str:
 
     return NOT_FOUND_IN.get(detect_language(question), NOT_FOUND)
 
+
 # No example answer in the rules: the 1.5B model copied a worked example ("Replace the seal kit
 # HS-4410 [2].") into answers about other equipment. The citation format is enforced by the
 # decoding grammar instead. The sources travel with the question (the last user turn), where
@@ -97,6 +98,24 @@ class Candidate:
     chunk_ids: tuple[str, ...] = ()
     score: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of_passage(cls, passage: Any, title: str, extra: dict[str, Any] | None = None) -> Candidate:
+        """A search hit (``retrieval.types`` passage) as a candidate source titled ``title``."""
+        p = passage
+        return cls(
+            "passage",
+            p.text,
+            p.chunk_id,
+            title,
+            p.page,
+            p.heading_path,
+            p.collection_id,
+            p.document_id,
+            (p.chunk_id,),
+            p.score,
+            extra or {},
+        )
 
 
 @dataclass(frozen=True)

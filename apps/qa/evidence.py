@@ -314,16 +314,4 @@ def _candidate(p: Any, titles: dict[str, str]) -> Candidate:
     extra = {"scores": {k: round(v, 4) for k, v in p.scores.items()}}
     if p.payload.get("row_number") is not None:
         extra["row_number"] = p.payload["row_number"]
-    return Candidate(
-        "passage",
-        p.text,
-        p.chunk_id,
-        titles.get(p.document_id, ""),
-        p.page,
-        p.heading_path,
-        p.collection_id,
-        p.document_id,
-        (p.chunk_id,),
-        p.score,
-        extra,
-    )
+    return Candidate.of_passage(p, titles.get(p.document_id, ""), extra)
