@@ -282,6 +282,29 @@ DELETE r
 RETURN count(*) AS n
 """
 
+
+def _retract(
+    tx: Any,
+    ids: Sequence[str],
+    *,
+    actor: str,
+    reason: str,
+    with_entity: str | None = None,
+    edited_type: str | None = None,
+    edited_reversed: bool | None = None,
+) -> None:
+    """Turn the relations ``ids`` into RETRACTED tombstones that remember why (restorable)."""
+    tx.run(
+        _RETRACT,
+        ids=list(ids),
+        actor=actor,
+        reason=reason,
+        with_entity=with_entity,
+        edited_type=edited_type,
+        edited_reversed=edited_reversed,
+    ).consume()
+
+
 _TOMBSTONES = """
 MATCH (h)-[x:RETRACTED]->(t)
 WHERE ($with_entity IS NOT NULL AND x.with_entity = $with_entity)

@@ -11,7 +11,6 @@ from graph.config import WriteConfig
 from ._base import (
     _RELATIONS_OF,
     _RETIRE,
-    _RETRACT,
     _TOMBSTONES,
     _TYPES,
     Change,
@@ -27,6 +26,7 @@ from ._base import (
     _now_iso,
     _read,
     _restore_tombstones,
+    _retract,
 )
 
 logger = logging.getLogger(__name__)
@@ -133,15 +133,7 @@ def delete_entity(
     def work(tx: Any) -> Change:
         entity = _entity(tx, key, cols)
         rows = tx.run(_RELATIONS_OF, key=key, types=_TYPES).data()
-        tx.run(
-            _RETRACT,
-            ids=[r["id"] for r in rows],
-            actor=actor,
-            reason=reason,
-            with_entity=key,
-            edited_type=None,
-            edited_reversed=None,
-        ).consume()
+        _retract(tx, [r["id"] for r in rows], actor=actor, reason=reason, with_entity=key)
         tx.run(
             _RETIRE.format(label=_label(entity["label"]), tombstone="DeletedEntity"),
             key=key,

@@ -10,7 +10,6 @@ from graph.browse import RelationId
 from graph.config import WriteConfig
 
 from ._base import (
-    _RETRACT,
     _TOMBSTONES,
     Change,
     CurationError,
@@ -22,6 +21,7 @@ from ._base import (
     _relation,
     _relation_snapshot,
     _restore_tombstones,
+    _retract,
     _upsert_relations,
 )
 
@@ -43,15 +43,7 @@ def delete_relation(
 
     def work(tx: Any) -> Change:
         rel = _relation(tx, rid, cols)
-        tx.run(
-            _RETRACT,
-            ids=[rel["id"]],
-            actor=actor,
-            reason=reason,
-            with_entity=None,
-            edited_type=None,
-            edited_reversed=None,
-        ).consume()
+        _retract(tx, [rel["id"]], actor=actor, reason=reason)
         return Change(
             "delete_relation",
             rid.encode(),
@@ -150,15 +142,9 @@ def edit_relation(
         props = dict(rel["props"])
         props["edited_by"] = actor
         reason = f"edited to {head} -{target_type}-> {tail}"
-        tx.run(
-            _RETRACT,
-            ids=[rel["id"]],
-            actor=actor,
-            reason=reason,
-            with_entity=None,
-            edited_type=target_type,
-            edited_reversed=reverse,
-        ).consume()
+        _retract(
+            tx, [rel["id"]], actor=actor, reason=reason, edited_type=target_type, edited_reversed=reverse
+        )
         tx.run(
             _DELETE_TOMBSTONE_OF, head=head, tail=tail, type=target_type, qualifier=rid.qualifier
         ).consume()
