@@ -215,9 +215,13 @@ def corpus_chunks(client: httpx.Client, collection_ids: list[int]) -> int | None
         return None
     total = 0
     for cid in collection_ids:
-        r = client.get(f"/api/collections/{cid}/documents/")
-        r.raise_for_status()
-        total += sum((d.get("current_version") or {}).get("chunk_count") or 0 for d in r.json())
+        url: str | None = f"/api/collections/{cid}/documents/?page_size=200"
+        while url:  # the list comes in pages: follow "next" to the last
+            r = client.get(url)
+            r.raise_for_status()
+            page = r.json()
+            total += sum((d.get("current_version") or {}).get("chunk_count") or 0 for d in page["results"])
+            url = page["next"]
     return total
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,6 +19,7 @@ from apps.accounts.access import get_collection_for_user
 from apps.documents import mapping, services
 from apps.documents.access import document_for_user, version_for_user
 from apps.documents.models import Document, DocumentVersion
+from apps.documents.paging import DocumentPagination
 from apps.documents.serializers import (
     DocumentDetailSerializer,
     DocumentSerializer,
@@ -52,13 +54,18 @@ def _upload_response(version: DocumentVersion, created: bool) -> Response:
     return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class CollectionDocumentsView(APIView):
+class CollectionDocumentsView(GenericAPIView):  # type: ignore[type-arg]
     parser_classes = [MultiPartParser, FormParser]
+    serializer_class = DocumentSerializer
+    pagination_class = DocumentPagination
 
     @extend_schema(
         operation_id="documents_list",
         responses=DocumentSerializer(many=True),
-        summary="Documents of a collection, with their current and latest versions",
+        summary="One page of a collection's documents, with their current and latest versions",
+        description="Sorted by title. `page` (from 1) and `page_size` (default 50, at most 200) pick "
+        "the page; the body is `{count, next, previous, results}` with the links to the "
+        "neighbouring pages (null at the ends). A page past the last answers 404.",
     )
     def get(self, request: Request, collection_id: int) -> Response:
         collection = get_collection_for_user(request, collection_id)
@@ -68,7 +75,8 @@ class CollectionDocumentsView(APIView):
             .prefetch_related("versions")
             .order_by("title", "pk")
         )
-        return Response(DocumentSerializer(documents, many=True).data)
+        page = self.paginate_queryset(documents)
+        return self.get_paginated_response(DocumentSerializer(page, many=True).data)
 
     @extend_schema(
         operation_id="documents_upload",

@@ -12,6 +12,7 @@ from apps.documents import mapping, services
 from apps.documents.access import document_for_user, version_for_user
 from apps.documents.forms import ReplaceForm, UploadForm
 from apps.documents.models import DocumentVersion, Status
+from apps.documents.paging import page_of
 from config.errors import UserError
 
 
@@ -31,10 +32,12 @@ def collection_detail(request: HttpRequest, collection_id: int) -> HttpResponse:
         .prefetch_related("versions")
         .order_by("title", "pk")
     )
+    page = page_of(documents, request.GET.get("page"))
     context = {
         "collection": collection,
         "can_write": may_write(request.user, collection),
-        "documents": documents,
+        "documents": page.object_list,
+        "page": page,
         "form": UploadForm(),
     }
     return render(request, "documents/collection_detail.html", context)

@@ -18,7 +18,7 @@ def test_members_list_documents_with_their_current_version(client, personas, url
         client.force_login(user)
         r = client.get(url)
         assert r.status_code == 200
-        [doc] = r.json()
+        [doc] = r.json()["results"]
         assert doc["current_version"]["id"] == version.pk and doc["current_version"]["status"] == "ready"
         assert doc["latest_version"]["chunk_count"] == version.chunk_count
     client.force_login(personas.outsider)
