@@ -222,6 +222,7 @@ def ask(user: Any, item: dict[str, Any], path: str) -> Run:
                 "sentences",
                 "citations",
                 "fell_back",
+                "second_look",
                 "evidence_answer",
                 "model_name",
                 "tokens_per_s",
@@ -466,6 +467,7 @@ def main() -> int:
     parser.add_argument("--split", choices=["dev", "heldout"], help="only this split")
     parser.add_argument("--intent", nargs="+", help="only these intents")
     parser.add_argument("--limit", type=int, help="first N questions (after filters)")
+    parser.add_argument("--ids", nargs="+", help="only these question ids (a001 ...)")
     parser.add_argument("--state", type=Path, help="keep the stack's data here and reuse it (skips ingest)")
     parser.add_argument("--out", type=Path, default=REPO / "var" / "bench" / "answer_quality.json")
     parser.add_argument("--report", type=Path, nargs="+", help="only print the table of saved runs")
@@ -485,7 +487,9 @@ def main() -> int:
     items = [
         i
         for i in items
-        if (not args.split or i["split"] == args.split) and (not args.intent or i["intent"] in args.intent)
+        if (not args.split or i["split"] == args.split)
+        and (not args.intent or i["intent"] in args.intent)
+        and (not args.ids or i["id"] in args.ids)
     ]
     items = items[: args.limit] if args.limit else items
     with contextlib.ExitStack() as stack:

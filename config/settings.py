@@ -292,6 +292,9 @@ QA_MIN_DENSE_SCORE = float(envstr("QA_MIN_DENSE_SCORE", "0.25"))
 # as 0.5 with fewer unsupported sentences shown; docs/BENCH_ANSWERS.md has both splits.
 QA_MIN_SENTENCE_SUPPORT = float(envstr("QA_MIN_SENTENCE_SUPPORT", "0.6"))
 QA_MAX_UNSUPPORTED_SHARE = float(envstr("QA_MAX_UNSUPPORTED_SHARE", "0.34"))
+# When the model answers "not found", ask once more with that answer ruled out and show the new
+# answer only if the sentence check passes it (apps.qa.services._second_look).
+QA_SECOND_LOOK = envbool("QA_SECOND_LOOK", True)
 
 LOGGING = {
     "version": 1,

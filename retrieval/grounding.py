@@ -26,15 +26,18 @@ from .table_rows import wrong_row
 from .terms import CJK, content_terms, missing_identifiers
 
 # Sentences end with citations then "." or "。". Inside a sentence a "." may only join digits
-# (3.5 bar) or sit in a `code span` (`apcupsd.conf`): a model that wants to end a sentence must
-# cite first, and after {max_chars} characters the only way on is a citation. (Allowing "." before
-# any letter let the model end a sentence anyway and glue the next one on: "seal._replace".)
+# (3.5 bar) or sit in a `code span` (`apcupsd.conf`), and after {max_chars} characters the only
+# way on is a citation. (Allowing "." before any letter let the model end a sentence anyway and
+# glue the next one on: "seal._replace".) A model that puts its full stop first may still end
+# there, but a citation must follow at once ("… H-310. [1]"; shown as "… H-310 [1]."): when "."
+# could only start a decimal, the model that wanted to stop after a number wrote "323.000.000…"
+# or "2004-02-04.28.28…" instead.
 _GRAMMAR = r"""
-root ::= notfound | answer
+root ::= {root}
 notfound ::= "{not_found}"
 answer ::= sentence (sep sentence){{0,{more}}}
 sep ::= " " | "\n" | "\n\n"
-sentence ::= lead? char char char rest{{0,{max_chars}}} cites end
+sentence ::= lead? char char char rest{{0,{max_chars}}} (cites end | "." cites)
 lead ::= "- " | [1-9] ") "
 char ::= [^\[\]\n.。`]
 rest ::= char | [0-9] "." [0-9] | "`" [^`\n\[\]]{{1,80}} "`"
@@ -85,13 +88,16 @@ class SentenceCheck:
         }
 
 
-def citation_grammar(source_count: int, max_sentences: int = 8, max_chars: int = 400) -> str:
+def citation_grammar(
+    source_count: int, max_sentences: int = 8, max_chars: int = 400, *, may_refuse: bool = True
+) -> str:
     """GBNF that makes every sentence cite one of ``source_count`` sources.
 
     Args:
         source_count: numbered sources in the prompt (at least 1).
         max_sentences: sentences the answer may have.
         max_chars: characters a sentence may run before it must cite.
+        may_refuse: whether the answer may be :data:`NOT_FOUND` instead of cited sentences.
 
     Returns:
         Grammar text with a ``root`` rule, for the model server's ``grammar`` field.
@@ -100,8 +106,40 @@ def citation_grammar(source_count: int, max_sentences: int = 8, max_chars: int =
         raise ValueError("a citation grammar needs at least one source")
     numbers = " | ".join(f'"{n}"' for n in range(1, source_count + 1))
     return _GRAMMAR.format(
-        not_found=NOT_FOUND, more=max(max_sentences - 1, 0), numbers=numbers, max_chars=max_chars
+        root="notfound | answer" if may_refuse else "answer",
+        not_found=NOT_FOUND,
+        more=max(max_sentences - 1, 0),
+        numbers=numbers,
+        max_chars=max_chars,
     )
+
+
+# "….[1]" / "…. [1] [2]" (the grammar's second way to end a sentence) is shown as "… [1]." so the
+# sentence splitter, the checks and the reader see one form.
+_PERIOD_FIRST = re.compile(r"\.((?: ?\[\d{1,3}\]){1,2})")
+# What may still follow a "." at the end of the text received so far and turn out to be its cites.
+_CITES_PENDING = re.compile(r"(?: ?\[\d{1,3}\])?(?: ?(?:\[\d{0,3})?)?")
+
+
+def _cites_first(text: str) -> str:
+    return _PERIOD_FIRST.sub(lambda m: " " + m.group(1).lstrip() + ".", text)
+
+
+def cites_before_period(deltas: Iterable[str]) -> Iterator[str]:
+    """Pass streamed text on with "X. [1]" turned into "X [1].", holding back only an open "."."""
+    pending = ""
+    for delta in deltas:
+        pending += delta
+        cut = pending.rfind(".")
+        if cut >= 0 and _CITES_PENDING.fullmatch(pending[cut + 1 :]):
+            ready, pending = pending[:cut], pending[cut:]
+        else:
+            ready, pending = pending, ""
+        ready = _cites_first(ready)
+        if ready:
+            yield ready
+    if pending:
+        yield _cites_first(pending)
 
 
 def is_refusal(text: str) -> bool:
@@ -250,7 +288,7 @@ def checked_stream(
     refusal text is not a sentence to check.
     """
     splitter, index = SentenceStream(), 0
-    for delta in deltas:
+    for delta in cites_before_period(deltas):
         yield delta
         for sentence in splitter.feed(delta):
             yield check_sentence(index, sentence, sources, config, question=question)

@@ -129,3 +129,33 @@ def test_a_right_statement_under_the_wrong_number_is_re_cited():
 
     strict = check_sentence(0, "Replace the seal kit HS-4410 [2].", SOURCES, SupportConfig(recite=False))
     assert not strict.supported
+
+
+@pytest.mark.parametrize(
+    ("parts", "shown"),
+    [
+        (["Code H-310", ". [", "1] Check the valve [2]."], "Code H-310 [1]. Check the valve [2]."),
+        (["Set it to 3.", "5 bar [1]."], "Set it to 3.5 bar [1]."),
+        (["Port 323. [1]", " [2]", " Then [1]."], "Port 323 [1] [2]. Then [1]."),
+        (["Ends here.[1]"], "Ends here [1]."),
+    ],
+)
+def test_a_full_stop_before_the_citation_is_shown_after_it(parts, shown):
+    from retrieval.grounding import cites_before_period
+
+    assert "".join(cites_before_period(parts)) == shown
+
+
+def test_the_grammar_may_end_a_sentence_before_citing_and_may_rule_out_refusing():
+    assert '(cites end | "." cites)' in citation_grammar(2)
+    assert "root ::= notfound | answer" in citation_grammar(2)
+    assert "root ::= answer" in citation_grammar(2, may_refuse=False)
+
+
+def test_a_stream_with_full_stops_first_is_checked_sentence_by_sentence():
+    from retrieval.grounding import SentenceCheck, checked_stream
+
+    out = list(checked_stream(["Worn piston seal.", " [1] Buy ZEBRA-9999. [2]"], SOURCES))
+    checks = [o for o in out if isinstance(o, SentenceCheck)]
+    assert [c.text for c in checks] == ["Worn piston seal [1].", "Buy ZEBRA-9999 [2]."]
+    assert [c.supported for c in checks] == [True, False]

@@ -32,10 +32,12 @@ class ScriptedStream:
 
 
 class ScriptedModelClient:
-    """Answers with a scripted reply and records the messages it was sent."""
+    """Answers with a scripted reply (the next of ``replies`` while there are any) and records the
+    messages and options it was sent."""
 
     def __init__(self) -> None:
         self.reply = "Replace the battery [1]."
+        self.replies: list[str] = []
         self.calls: list[list[dict[str, str]]] = []
         self.options: list[dict[str, object]] = []
         self.error: Exception | None = None
@@ -45,7 +47,8 @@ class ScriptedModelClient:
         self.options.append(options)
         if self.error:
             raise self.error
-        words = self.reply.split(" ")
+        reply = self.replies.pop(0) if self.replies else self.reply
+        words = reply.split(" ")
         parts = [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
         timings = {"tokens_per_s": 50.0, "ttft_ms": 5.0, "cache_hit": False, "tokens_reused": 0}
         return ScriptedStream(parts, ChatResult("", "stop", {"completion_tokens": len(parts)}, timings))

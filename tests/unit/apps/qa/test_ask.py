@@ -248,3 +248,39 @@ def test_a_chinese_asker_gets_not_found_in_chinese(client, personas, qa_world):
     done = _events(_ask(client, "电池端子螺丝要拧到多大力矩？"))[-1]
     assert done["not_found"] is True
     assert done["text"].startswith("在您有权访问的文档中没有找到") and "扭矩" in done["text"]
+
+
+REFUSAL = "I could not find this in the documents you can access."
+
+
+def test_a_refusal_gets_a_second_look_and_a_supported_answer_replaces_it(client, personas, qa_world):
+    qa_world.add_passage("c1", BATTERY, personas.collection.pk)
+    qa_world.model.replies = [REFUSAL, "Replace the battery cartridge. [1]"]
+    client.force_login(personas.reader)
+    events = _events(_ask(client, "UPS says battery disconnected, what do I check?"))
+    done = events[-1]
+    assert done["not_found"] is False and done["text"] == "Replace the battery cartridge [1]."
+    # The refusal never reached the reader; the second look may not refuse.
+    assert "could not find" not in "".join(e["text"] for e in events if e["event"] == "delta")
+    first, second = (o["grammar"] for o in qa_world.model.options)
+    assert "notfound | answer" in first and "root ::= answer" in second
+    assert qa_world.model.calls[0] == qa_world.model.calls[1]  # same prompt: the KV cache serves it
+
+
+def test_a_second_look_the_sources_do_not_support_keeps_the_refusal(client, personas, qa_world):
+    qa_world.add_passage("c1", BATTERY, personas.collection.pk)
+    qa_world.model.replies = [REFUSAL, "Tighten the terminal screws to 4 N·m [1]."]
+    client.force_login(personas.reader)
+    done = _events(_ask(client, "UPS says battery disconnected, what do I check?"))[-1]
+    assert done["not_found"] is True and done["text"] == REFUSAL and not done["fell_back"]
+    answer = Answer.objects.get()
+    assert answer.second_look == "Tighten the terminal screws to 4 N·m [1]." and answer.model_text == REFUSAL
+
+
+def test_without_the_second_look_a_refusal_stands(client, personas, qa_world, settings):
+    settings.QA_SECOND_LOOK = False
+    qa_world.add_passage("c1", BATTERY, personas.collection.pk)
+    qa_world.model.replies = [REFUSAL, "Replace the battery cartridge [1]."]
+    client.force_login(personas.reader)
+    done = _events(_ask(client, "UPS says battery disconnected, what do I check?"))[-1]
+    assert done["not_found"] is True and len(qa_world.model.calls) == 1
