@@ -1,5 +1,5 @@
 """The graph stage alone on a ready version, under a claim: one place for the graph-stage retry
-(apps.documents.graphstage.run) and applying a record mapping (apps.documents.mapping.apply_mapping).
+(apps.documents.graphstage.run) and applying a record mapping (apps.documents.mapping_apply).
 
 The version stays searchable throughout; its claim (the token the ingest uses too) keeps a second
 worker out; the stage writes the version's facts in one transaction, so a failed attempt leaves
@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.documents import runs
 from apps.documents.models import DocumentVersion, GraphStatus, Stage, Status
 from config import wiring
 
@@ -35,10 +36,8 @@ def run_alone(
     """Claim a ready version matching ``due`` and run its graph stage; False if not free or failed.
 
     ``again`` says whether to run another round (a save during the run); ``on_failure`` records a
-    failure and releases the claim, and raises services.TransientIngestError for the task to retry.
+    failure and releases the claim, and raises runs.TransientIngestError for the task to retry.
     """
-    from apps.documents import services
-
     token = claim_ready(version_id, worker, **due)
     if token is None:
         logger.info("version %s: no graph stage due (%s), or already running", version_id, due)
@@ -46,11 +45,11 @@ def run_alone(
     try:
         for _ in range(rounds):
             version = DocumentVersion.objects.select_related("document").get(pk=version_id)
-            services.run_stage(version, token, Stage.GRAPH, None)
+            runs.run_stage(version, token, Stage.GRAPH, None)
             if not again():
                 break
-    except services.ClaimLost:
-        services.clean_up_abandoned(version_id)
+    except runs.ClaimLost:
+        runs.clean_up_abandoned(version_id)
         return False
     except Exception as e:
         on_failure(e, token)
@@ -63,10 +62,8 @@ def run_alone(
 
 def claim_ready(version_id: int, worker: str, **conditions: Any) -> str | None:
     """Take a ready version for a graph-only run (its passages stay searchable throughout)."""
-    from apps.documents.services import STALE_AFTER_S
-
     token, now = uuid.uuid4().hex, timezone.now()
-    free = Q(claim_token="") | Q(heartbeat_at__lt=now - timedelta(seconds=STALE_AFTER_S))
+    free = Q(claim_token="") | Q(heartbeat_at__lt=now - timedelta(seconds=runs.STALE_AFTER_S))
     claimed = DocumentVersion.objects.filter(
         free, pk=version_id, status=Status.READY, document__is_deleted=False, **conditions
     ).update(claim_token=token, claimed_by=worker[:200], claimed_at=now, heartbeat_at=now)

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from apps.documents import graphrun
+from apps.documents import graphrun, mapping
 from apps.documents.models import DocumentVersion, GraphStatus, Status
+from apps.documents.runs import TransientIngestError
 from config.errors import UserError
 
 logger = logging.getLogger(__name__)
@@ -106,15 +107,14 @@ def retry(version: DocumentVersion, *, enqueue_run: bool = True) -> DocumentVers
 def run(version_id: int, *, worker: str) -> bool:
     """Claim a ready version whose graph stage is due and run that stage alone; False if not free.
 
-    Raises services.TransientIngestError when Neo4j is unavailable (the task retries it).
+    Raises TransientIngestError when Neo4j is unavailable (the task retries it).
     """
-    from apps.documents import mapping, services
 
     def failed(e: BaseException, token: str) -> None:
         failure = failure_of(e, version_id)
         graphrun.release(version_id, token, graph_status=failure.status, error=failure.message)
         if failure.is_transient:
-            raise services.TransientIngestError(str(e)) from e
+            raise TransientIngestError(str(e)) from e
 
     if not graphrun.run_alone(
         version_id, worker, due={"graph_status": GraphStatus.RETRYING}, on_failure=failed

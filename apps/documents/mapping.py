@@ -10,7 +10,8 @@ How a record file reaches the graph:
 3. the text stages (embed, index) never wait: a version whose mapping waits for review becomes
    ready and searchable with its graph stage pending;
 4. confirming the mapping (or editing it later) runs only the graph stage of that version
-   (``apply_mapping``, a Celery task): the version's facts are replaced in one transaction.
+   (``apps.documents.mapping_apply``, a Celery task): the version's facts are replaced in one
+   transaction.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 
-from apps.documents import graphrun
 from apps.documents.models import DocumentVersion, MappingStatus, Passage, Status
 from config import wiring
 from config.errors import UserError
@@ -32,7 +32,6 @@ logger = logging.getLogger(__name__)
 SAMPLE_ROWS = 200
 PREVIEW_ROWS = 10
 MAX_PREVIEW_ROWS = 50
-APPLY_ROUNDS = 3
 
 
 # --- records and roles -----------------------------------------------------------------------------
@@ -283,51 +282,3 @@ def enqueue_apply(version_id: int) -> None:
             )
 
     transaction.on_commit(send)
-
-
-def apply_mapping(version_id: int, *, worker: str) -> bool:
-    """Run the graph stage alone for a ready version with a confirmed mapping; False if not free.
-
-    Raises services.TransientIngestError when Neo4j is unavailable (the task retries it).
-    """
-    from apps.documents import services
-    from graph.errors import GraphError
-
-    def failed(e: BaseException, token: str) -> None:
-        if isinstance(e, GraphError) and services.is_transient(e):
-            graphrun.release(
-                version_id, token, mapping_error=f"The knowledge graph is unavailable; retrying soon ({e})"
-            )
-            raise services.TransientIngestError(str(e)) from e
-        if not isinstance(e, GraphError):
-            logger.exception("version %s: applying the mapping failed unexpectedly", version_id)
-            e = Exception(f"internal error ({type(e).__name__}: {e})")
-        graphrun.release(version_id, token, mapping_status=MappingStatus.FAILED, mapping_error=str(e))
-
-    def saved_again() -> bool:  # a save during the run is applied by the next round
-        return DocumentVersion.objects.filter(pk=version_id, mapping_status=MappingStatus.CONFIRMED).exists()
-
-    return graphrun.run_alone(
-        version_id,
-        worker,
-        due={"mapping_status": MappingStatus.CONFIRMED},
-        on_failure=failed,
-        again=saved_again,
-        rounds=APPLY_ROUNDS,
-    )
-
-
-def pending_apply_ids() -> list[int]:
-    """Ready versions whose confirmed mapping is not applied yet: what a starting worker queues."""
-    return list(
-        DocumentVersion.objects.filter(
-            status=Status.READY, mapping_status=MappingStatus.CONFIRMED, document__is_deleted=False
-        ).values_list("pk", flat=True)
-    )
-
-
-def give_up(version_id: int, error: str) -> None:
-    """The apply task ran out of retries: the mapping stays confirmed but unapplied, with the reason."""
-    DocumentVersion.objects.filter(pk=version_id, mapping_status=MappingStatus.CONFIRMED).update(
-        mapping_status=MappingStatus.FAILED, mapping_error=error
-    )

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -33,7 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.accounts.models import Collection
-from apps.documents import graphstage, pipeline, storage
+from apps.documents import graphstage, mapping, runs, storage
 from apps.documents.models import (
     ACTIVE_STATUSES,
     STAGE_ORDER,
@@ -45,33 +44,15 @@ from apps.documents.models import (
     Status,
     stage_index,
 )
+from apps.documents.runs import ClaimLost, ProgressFn, TransientIngestError, is_transient
 from config import wiring
 from config.errors import UserError
 
 logger = logging.getLogger(__name__)
 
-#: A claim whose heartbeat is older than this belongs to a dead worker and may be taken over.
-STALE_AFTER_S = 120
-HEARTBEAT_EVERY_S = 1.0
-SERVICE_RETRIES = 3
-
-ProgressFn = Callable[[str, int, int], None]
-
-
-class TransientIngestError(Exception):
-    """A service (index, graph) was unavailable; the job was put back in the queue to retry."""
-
-
-class ClaimLost(Exception):
-    """The version was reclaimed, deleted or its document deleted while this run worked on it."""
-
 
 def _now():  # type: ignore[no-untyped-def]
     return timezone.now()
-
-
-def is_transient(exc: BaseException) -> bool:
-    return bool(getattr(exc, "is_transient", False))
 
 
 # --- uploads -----------------------------------------------------------------------------------
@@ -237,7 +218,7 @@ def claim(version_id: int, worker: str) -> str | None:
     token = uuid.uuid4().hex
     now = _now()
     free = Q(status=Status.QUEUED) | Q(
-        status=Status.INGESTING, heartbeat_at__lt=now - timedelta(seconds=STALE_AFTER_S)
+        status=Status.INGESTING, heartbeat_at__lt=now - timedelta(seconds=runs.STALE_AFTER_S)
     )
     claimed = DocumentVersion.objects.filter(free, pk=version_id, document__is_deleted=False).update(
         status=Status.INGESTING,
@@ -267,41 +248,13 @@ def release_orphans(worker: str, started_before: Any) -> list[int]:
 
 def pending_version_ids() -> list[int]:
     """Queued versions, and in-progress ones whose worker went silent: what a starting worker queues."""
-    stale = _now() - timedelta(seconds=STALE_AFTER_S)
+    stale = _now() - timedelta(seconds=runs.STALE_AFTER_S)
     return list(
         DocumentVersion.objects.filter(
             Q(status=Status.QUEUED) | Q(status=Status.INGESTING, heartbeat_at__lt=stale),
             document__is_deleted=False,
         ).values_list("pk", flat=True)
     )
-
-
-class _Run:
-    """One claimed run: every write is guarded by the claim token."""
-
-    def __init__(
-        self, version: DocumentVersion, token: str, stage: str, on_progress: ProgressFn | None
-    ) -> None:
-        self.version_id = version.pk
-        self.token = token
-        self.stage = stage
-        self.on_progress = on_progress
-        self.resume_done = version.progress_done
-        self._last_save = 0.0
-
-    def save(self, **fields: Any) -> None:
-        updated = DocumentVersion.objects.filter(pk=self.version_id, claim_token=self.token).update(
-            heartbeat_at=_now(), **fields
-        )
-        if updated != 1:
-            raise ClaimLost(f"version {self.version_id} is no longer claimed by this run")
-        self._last_save = time.monotonic()
-
-    def progress(self, done: int, total: int) -> None:
-        if done >= total or time.monotonic() - self._last_save >= HEARTBEAT_EVERY_S:
-            self.save(progress_done=done, progress_total=total)
-        if self.on_progress is not None:
-            self.on_progress(self.stage, done, total)
 
 
 # --- the pipeline -------------------------------------------------------------------------------
@@ -325,7 +278,6 @@ def ingest(version_id: int, token: str, *, on_progress: ProgressFn | None = None
     caller to retry later. A failing graph stage does neither: the version becomes ready (its
     passages searchable) with the reason, and only the graph stage runs again (graphstage).
     """
-    from apps.documents import mapping
     from graph.errors import GraphError
     from retrieval.errors import RetrievalError
 
@@ -337,11 +289,11 @@ def ingest(version_id: int, token: str, *, on_progress: ProgressFn | None = None
                 if not mapping.graph_waits(version):  # a record file's graph may wait for a review
                     graph_failure = _run_graph_stage(version, token, on_progress)
                 break
-            run_stage(version, token, stage, on_progress)
+            runs.run_stage(version, token, stage, on_progress)
         _finalize(version, token, graph_failure)
     except ClaimLost:
         logger.warning("version %s: claim lost; stopping", version_id)
-        clean_up_abandoned(version_id)
+        runs.clean_up_abandoned(version_id)
         return
     except (RetrievalError, GraphError) as e:
         if not is_transient(e):
@@ -369,27 +321,12 @@ def _run_graph_stage(
     """The graph stage of an ingest; its failure is returned, not raised: the passages are indexed
     already, so the version becomes ready without its graph facts rather than failing."""
     try:
-        run_stage(version, token, Stage.GRAPH, on_progress)
+        runs.run_stage(version, token, Stage.GRAPH, on_progress)
     except ClaimLost:
         raise
     except Exception as e:
         return graphstage.failure_of(e, version.pk)
     return None
-
-
-def run_stage(version: DocumentVersion, token: str, stage: str, on_progress: ProgressFn | None) -> None:
-    """Run one pipeline stage under the claim ``token`` and record it as the last completed one."""
-    run = _Run(version, token, stage, on_progress)
-    if on_progress is not None:
-        on_progress(stage, 0, 0)  # not every parser reports progress: announce the stage anyway
-    started = time.monotonic()
-    pipeline.STAGES[stage](version, run)
-    timings = dict(version.timings)
-    timings[stage] = round(timings.get(stage, 0.0) + time.monotonic() - started, 3)
-    version.timings, version.stage = timings, stage
-    run.save(stage=stage, timings=timings, progress_done=0, progress_total=0)
-    version.progress_done = 0
-    logger.info("version %s: %s in %.2f s", version.pk, stage, timings[stage])
 
 
 def _finalize(version: DocumentVersion, token: str, graph_failure: graphstage.Failure | None = None) -> None:
@@ -448,27 +385,6 @@ def _service_name(exc: BaseException) -> str:
 # --- cleaning the index and the graph ---------------------------------------------------------
 
 
-def _with_retries(call: Callable[[], Any]) -> Any:
-    from graph.errors import GraphError
-    from retrieval.errors import CollectionMissing, RetrievalError
-
-    for attempt in range(SERVICE_RETRIES):
-        try:
-            return call()
-        except CollectionMissing:
-            return None  # nothing was ever indexed: nothing to remove
-        except (RetrievalError, GraphError) as e:
-            if not is_transient(e) or attempt == SERVICE_RETRIES - 1:
-                raise
-            time.sleep(0.5 * 2**attempt)
-    return None
-
-
-def _remove_version_everywhere(version_id: int) -> None:
-    _with_retries(lambda: wiring.vector_index().delete_by_filter(version_id=version_id))
-    _with_retries(lambda: wiring.graph_sync().delete_version(str(version_id)))
-
-
 def _purge_superseded(document_id: int) -> None:
     """Remove non-current older versions' passages and facts (after the switch: no gap)."""
     from graph.errors import GraphError
@@ -483,7 +399,7 @@ def _purge_superseded(document_id: int) -> None:
     )
     for old in leftovers:
         try:
-            _remove_version_everywhere(old.pk)
+            runs.remove_version_everywhere(old.pk)
         except (RetrievalError, GraphError):
             # Not searchable anyway (not current); the next ingest of this document tries again.
             logger.warning("could not purge superseded version %s yet", old.pk, exc_info=True)
@@ -503,24 +419,13 @@ def _discard_index_outputs(version_id: int) -> None:
     if version is None or stage_index(version.stage) < stage_index(Stage.EMBEDDED):
         return
     try:
-        _with_retries(lambda: wiring.vector_index().delete_by_filter(version_id=version_id))
+        runs.with_retries(lambda: wiring.vector_index().delete_by_filter(version_id=version_id))
     except RetrievalError:
         logger.warning("could not remove passages of failed version %s yet", version_id, exc_info=True)
         return
     DocumentVersion.objects.filter(pk=version_id, status=Status.FAILED).update(
         stage=Stage.EMBEDDED, progress_done=0, progress_total=0
     )
-
-
-def clean_up_abandoned(version_id: int) -> None:
-    """A run that lost its claim because its document went away removes what it may have written."""
-    version = DocumentVersion.objects.filter(pk=version_id).select_related("document").first()
-    if version is not None and not version.document.is_deleted:
-        return  # reclaimed by another run, which owns the outputs now
-    try:
-        _remove_version_everywhere(version_id)
-    except Exception:
-        logger.exception("could not remove passages of abandoned version %s", version_id)
 
 
 # --- deleting ----------------------------------------------------------------------------------
@@ -541,8 +446,8 @@ def delete_document(document: Document) -> None:
         status=Status.FAILED, claim_token="", error="Document deleted."
     )
     try:
-        _with_retries(lambda: wiring.vector_index().delete_by_filter(document_id=document.pk))
-        _with_retries(lambda: wiring.graph_sync().delete_document(str(document.pk)))
+        runs.with_retries(lambda: wiring.vector_index().delete_by_filter(document_id=document.pk))
+        runs.with_retries(lambda: wiring.graph_sync().delete_document(str(document.pk)))
     except (RetrievalError, GraphError) as e:
         message = f"{_service_name(e)} is unavailable, so the document could not be removed yet ({e})."
         Document.objects.filter(pk=document.pk).update(delete_error=message)
@@ -577,7 +482,7 @@ def delete_collection(collection: Collection) -> int:
     try:
         # A run killed between writing points and saving its progress may have left passages no
         # document row knows of.
-        _with_retries(lambda: wiring.vector_index().delete_by_filter(collection_id=collection.pk))
+        runs.with_retries(lambda: wiring.vector_index().delete_by_filter(collection_id=collection.pk))
     except RetrievalError as e:
         raise UserError(
             f"{_service_name(e)} is unavailable, so the collection could not be removed yet ({e}). "

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from apps.documents import services
 from apps.documents.models import ACTIVE_STATUSES, DocumentVersion, GraphStatus, MappingStatus, Status
+from apps.documents.runs import TransientIngestError
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ MAX_RETRIES = 6
 RETRYING: dict[str, Any] = {
     "bind": True,
     "acks_late": True,
-    "autoretry_for": (services.TransientIngestError,),
+    "autoretry_for": (TransientIngestError,),
     "retry_backoff": 5,
     "retry_backoff_max": 300,
     "retry_jitter": True,
@@ -96,7 +97,7 @@ class IngestTask(Task):  # type: ignore[misc]
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
         if isinstance(exc, _TIMEOUTS):
             record_timeout(args[0], stage="ingest")
-        elif isinstance(exc, services.TransientIngestError):  # retries exhausted
+        elif isinstance(exc, TransientIngestError):  # retries exhausted
             services.mark_failed(
                 args[0],
                 f"Gave up after {self.max_retries} retries: {exc}. Use Retry once the service is back.",
@@ -113,8 +114,8 @@ class ApplyMappingTask(Task):  # type: ignore[misc]
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
         if isinstance(exc, _TIMEOUTS):
             record_timeout(args[0], stage="mapping")
-        elif isinstance(exc, services.TransientIngestError):  # retries exhausted
-            from apps.documents.mapping import give_up
+        elif isinstance(exc, TransientIngestError):  # retries exhausted
+            from apps.documents.mapping_apply import give_up
 
             give_up(
                 args[0], f"Gave up after {self.max_retries} retries: {exc}. Save the mapping again later."
@@ -124,7 +125,7 @@ class ApplyMappingTask(Task):  # type: ignore[misc]
 @shared_task(base=ApplyMappingTask, **RETRYING, **GRAPH_LIMITS)
 def apply_record_mapping(self: Task, version_id: int) -> bool:
     """The graph stage alone for a ready record file whose mapping was confirmed or edited."""
-    from apps.documents.mapping import apply_mapping
+    from apps.documents.mapping_apply import apply_mapping
 
     worker = self.request.hostname or f"pid-{os.getpid()}"
     return _timed(version_id, "mapping", lambda: apply_mapping(version_id, worker=worker))
@@ -134,7 +135,7 @@ class GraphStageTask(Task):  # type: ignore[misc]
     def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
         if isinstance(exc, _TIMEOUTS):
             record_timeout(args[0], stage="graph")
-        elif isinstance(exc, services.TransientIngestError):  # retries exhausted
+        elif isinstance(exc, TransientIngestError):  # retries exhausted
             from apps.documents import graphstage
 
             graphstage.give_up(
@@ -204,7 +205,7 @@ def _stop_sweep(**kwargs: Any) -> None:
 
 def _send_pending(min_age_s: float = 0) -> list[int]:
     from apps.documents import graphstage
-    from apps.documents.mapping import pending_apply_ids
+    from apps.documents.mapping_apply import pending_apply_ids
 
     born_before = timezone.now() - timedelta(seconds=min_age_s)
     sent = []

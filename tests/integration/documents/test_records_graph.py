@@ -128,13 +128,13 @@ def test_top_values_rank_components_of_an_asset_with_citations(personas, ingeste
 
 
 def test_editing_the_mapping_replaces_the_versions_facts(personas, ingested, real_graph, monkeypatch):
-    from apps.documents import mapping
+    from apps.documents import mapping, mapping_apply
 
     monkeypatch.setattr(mapping, "enqueue_apply", lambda version_id: None)
     roles, columns = mapping.current_roles(ingested)
     roles = mapping.merge_roles(roles, [{"column": "Asset", "role": "ignore"}], columns)
     mapping.save_mapping(ingested, roles, personas.owner)
-    assert mapping.apply_mapping(ingested.pk, worker="test") is True
+    assert mapping_apply.apply_mapping(ingested.pk, worker="test") is True
     collections = [str(personas.collection.pk)]
     assert count_work_orders(real_graph, collections, equipment=["Equipment:A"]).count == 0
     records, _, _ = real_graph.execute_query("MATCH (w:WorkOrder) RETURN count(w) AS n")

@@ -145,12 +145,12 @@ def ingest_file(
 
 def _apply_suggested_mapping(version: DocumentVersion, path: Path, stdout: Any) -> DocumentVersion:
     """A record file uploaded for review earlier: accept its suggested mapping and build its graph here."""
-    from apps.documents import mapping
+    from apps.documents import mapping, mapping_apply
 
     roles = mapping.stored_roles(version) or []
     mapping.save_mapping(version, roles, None, enqueue=False, source="auto")
     try:
-        mapping.apply_mapping(version.pk, worker=f"cli:{socket.gethostname()}:{os.getpid()}")
+        mapping_apply.apply_mapping(version.pk, worker=f"cli:{socket.gethostname()}:{os.getpid()}")
     except services.TransientIngestError as e:
         stdout.write(f"{path.name}: graph stage failed: {e}; run the command again once Neo4j is back.")
     version.refresh_from_db()

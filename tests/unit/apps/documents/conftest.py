@@ -99,7 +99,7 @@ def media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def fakes(monkeypatch) -> Fakes:  # type: ignore[no-untyped-def]
-    from apps.documents import graphstage, services
+    from apps.documents import graphstage, runs, services
     from retrieval.chunk import whitespace_token_count
     from retrieval.index.memory import MemoryIndex
 
@@ -109,8 +109,10 @@ def fakes(monkeypatch) -> Fakes:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(wiring, "token_counter", lambda: whitespace_token_count)
     monkeypatch.setattr(wiring, "graph_sync", lambda: result.graph)
     monkeypatch.setattr(services, "enqueue_ingest", result.queued.append)
-    monkeypatch.setattr(graphstage, "enqueue", lambda version_id, **kw: result.graph_queued.append(version_id))
-    monkeypatch.setattr(services, "SERVICE_RETRIES", 1)
+    monkeypatch.setattr(
+        graphstage, "enqueue", lambda version_id, **kw: result.graph_queued.append(version_id)
+    )
+    monkeypatch.setattr(runs, "SERVICE_RETRIES", 1)
     wiring.parse_config.cache_clear()
     wiring.chunk_config.cache_clear()
     yield result

@@ -6,7 +6,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from apps.documents import mapping, services
+from apps.documents import mapping, mapping_apply, services
 from apps.documents.models import DocumentVersion, MappingStatus, Stage, Status
 
 from .conftest import sample_csv, upload_file
@@ -58,14 +58,14 @@ def test_confirming_runs_only_the_graph_stage_and_keeps_the_version_searchable(
     version = mapping.save_mapping(version, roles, personas.editor)
     assert version.mapping_status == MappingStatus.CONFIRMED and applies == [version.pk]
     assert version.mapping_confirmed_by == personas.editor
-    assert mapping.apply_mapping(version.pk, worker="test") is True
+    assert mapping_apply.apply_mapping(version.pk, worker="test") is True
     version.refresh_from_db()
     assert version.mapping_status == MappingStatus.APPLIED and version.stage == Stage.GRAPH
     assert version.status == Status.READY and version.claim_token == ""
     assert fakes.embedder.embedded == embedded  # no text stage ran again
     (used,) = graph.writes[-1]["mappings"]
     assert ("PMType", "Action") in {(c.column, c.label) for c in used.columns}
-    assert mapping.apply_mapping(version.pk, worker="test") is False  # nothing left to apply
+    assert mapping_apply.apply_mapping(version.pk, worker="test") is False  # nothing left to apply
 
 
 def test_editing_an_applied_mapping_replaces_the_versions_facts(personas, graph, applies):
@@ -73,7 +73,7 @@ def test_editing_an_applied_mapping_replaces_the_versions_facts(personas, graph,
     roles, columns = mapping.current_roles(version)
     roles = mapping.merge_roles(roles, [{"column": "Cost", "role": "ignore"}], columns)
     mapping.save_mapping(version, roles, personas.owner)
-    mapping.apply_mapping(version.pk, worker="test")
+    mapping_apply.apply_mapping(version.pk, worker="test")
     assert [w["version"] for w in graph.writes] == [str(version.pk)] * 2
     assert graph.writes[-1]["mappings"][0].cost is None
     assert list(graph.versions) == [str(version.pk)]
@@ -90,7 +90,7 @@ def test_a_confirmed_mapping_with_a_graph_failure_is_marked_failed(personas, gra
         raise MappingError("mapping refers to missing columns: Gone")
 
     monkeypatch.setattr(graph, "write_version", broken)
-    assert mapping.apply_mapping(version.pk, worker="test") is False
+    assert mapping_apply.apply_mapping(version.pk, worker="test") is False
     version.refresh_from_db()
     assert version.mapping_status == MappingStatus.FAILED and "Gone" in version.mapping_error
     assert version.status == Status.READY and version.claim_token == ""
@@ -108,7 +108,7 @@ def test_an_unexpected_error_applying_a_mapping_fails_it_and_frees_the_claim(
         raise KeyError("row")
 
     monkeypatch.setattr(graph, "write_version", broken)
-    assert mapping.apply_mapping(version.pk, worker="test") is False
+    assert mapping_apply.apply_mapping(version.pk, worker="test") is False
     version.refresh_from_db()
     assert version.mapping_status == MappingStatus.FAILED
     assert version.mapping_error.startswith("internal error (KeyError")

@@ -3,7 +3,7 @@
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
 
-from apps.documents import services, tasks
+from apps.documents import runs, services, tasks
 from apps.documents.models import GraphStatus, Status
 
 from .conftest import make_version
@@ -21,7 +21,7 @@ def test_a_stage_stopped_by_the_soft_limit_leaves_the_version_failed_as_timed_ou
     def endless_stage(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise SoftTimeLimitExceeded()  # what Celery raises inside the task when the limit fires
 
-    monkeypatch.setattr(services, "run_stage", endless_stage)
+    monkeypatch.setattr(runs, "run_stage", endless_stage)
     assert tasks.ingest_version(version.pk) is False
     version.refresh_from_db()
     assert version.status == Status.FAILED and version.claim_token == ""
@@ -46,7 +46,7 @@ def test_a_graph_stage_that_timed_out_keeps_the_version_ready(personas, monkeypa
     def endless_stage(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr(services, "run_stage", endless_stage)
+    monkeypatch.setattr(runs, "run_stage", endless_stage)
     assert tasks.ingest_graph(version.pk) is False
     version.refresh_from_db()
     assert version.status == Status.READY and version.graph_status == GraphStatus.FAILED
