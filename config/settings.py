@@ -253,6 +253,9 @@ QA_MAX_QUESTION_CHARS = envint("QA_MAX_QUESTION_CHARS", 4000, minimum=100)
 QA_CONCURRENT_ANSWERS = envint("QA_CONCURRENT_ANSWERS", 6, minimum=1)
 QA_TOP_K = envint("QA_TOP_K", 8, minimum=1)
 QA_GRAPH_ENABLED = envbool("QA_GRAPH_ENABLED", True)
+# Seconds an answer waits to reach Neo4j before it answers without the graph (and says so); the
+# ingest keeps its own driver with a 10 s retry (config/wiring.py).
+QA_GRAPH_CONNECT_TIMEOUT_S = envint("QA_GRAPH_CONNECT_TIMEOUT_S", 2, minimum=1)
 # The grammar-constrained LLM pass over prose chunks at ingest (graph/llm_extract.py), added to the
 # rules' facts: off by default, see docs/GRAPH.md for what it adds and what it costs on CPU.
 GRAPH_LLM_EXTRACTION = envbool("GRAPH_LLM_EXTRACTION", False)

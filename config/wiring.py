@@ -23,6 +23,25 @@ def neo4j_driver():  # type: ignore[no-untyped-def]
     )
 
 
+@functools.cache
+def neo4j_answer_driver():  # type: ignore[no-untyped-def]
+    """A driver for answers only: no transaction retry, short connect and pool waits, and idle
+    connections checked before use (one round trip), so a Neo4j that is down costs an answer
+    milliseconds (refused) or QA_GRAPH_CONNECT_TIMEOUT_S (unreachable), not the ingest driver's
+    10 s retry, and a restarted Neo4j's stale connections do not cost an answer its graph part."""
+    from neo4j import GraphDatabase
+
+    timeout_s = settings.QA_GRAPH_CONNECT_TIMEOUT_S
+    return GraphDatabase.driver(
+        settings.NEO4J_URL,
+        auth=neo4j_auth(),
+        connection_timeout=timeout_s,
+        connection_acquisition_timeout=timeout_s,
+        max_transaction_retry_time=0,
+        liveness_check_timeout=0,
+    )
+
+
 # --- retrieval -------------------------------------------------------------------------------
 def embedding_model_path() -> str:
     if settings.EMBEDDING_MODEL_PATH:

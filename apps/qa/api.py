@@ -34,6 +34,7 @@ class AskSerializer(serializers.Serializer):
 
 class AnswerSerializer(serializers.ModelSerializer):
     conversation_id = serializers.IntegerField(read_only=True)
+    notices = serializers.SerializerMethodField()
 
     class Meta:
         model = Answer
@@ -58,7 +59,12 @@ class AnswerSerializer(serializers.ModelSerializer):
             "conversation_id",
             "evidence_answer",
             "sentences",
+            "notices",
         ]
+
+    def get_notices(self, answer: Answer) -> list[str]:
+        """What was left out of the answer, e.g. the graph's part while Neo4j was down."""
+        return services.notices(answer)
 
 
 class EventStreamRenderer(BaseRenderer):

@@ -54,7 +54,19 @@ class Evidence:
     chains: list[Chain] = field(default_factory=list)
     closest: list[dict[str, Any]] = field(default_factory=list)
     retrieval_ms: float = 0.0
-    graph_error: str = ""
+    graph_error: str = ""  # why the graph's part was left out (logged; the user gets graph_notice)
+
+
+# Said beside an answer whose graph part was left out because Neo4j could not be read.
+GRAPH_LEFT_OUT = "The knowledge graph could not be reached, so this answer uses the document passages only."
+GRAPH_LEFT_OUT_IN = {"zh": "知识图谱暂时无法访问，本回答仅依据文档段落。"}
+
+
+def graph_notice(question: str) -> str:
+    """The "graph left out" sentence in the question's language (English by default)."""
+    from retrieval.language import detect_language
+
+    return GRAPH_LEFT_OUT_IN.get(detect_language(question), GRAPH_LEFT_OUT)
 
 
 def estimate_tokens(text: str) -> int:
@@ -142,7 +154,9 @@ def _graph(query: str, route: QuestionRoute, allowed: list[str], evidence: Evide
     "replace" that "change" links to), and a fact is shown only when a passage it cites uses
     its terms, so a lexicon synonym never renames what the document says.
     """
-    driver = wiring.neo4j_driver()
+    # The answer path's own driver fails fast: an unreachable Neo4j must not hold the answer for the
+    # ingest driver's 10 s retry (issue 16).
+    driver = wiring.neo4j_answer_driver()
     try:
         linked = link_entities(driver, query, allowed, wiring.graph_extractor())
         if not linked:

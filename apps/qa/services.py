@@ -127,6 +127,8 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
     collections = readable_collection_ids(user)
     found = evidence.gather(answer.question, route, collections, history)
     answer.retrieval_ms, answer.facts = found.retrieval_ms, found.facts
+    if found.graph_error:  # Neo4j could not be read: the answer goes on from the passages alone
+        answer.route = {**answer.route, "graph_left_out": True}
     profile = wiring.model_router()(route, len(history))
     answer.profile = asdict(profile)
     # Room for the system prompt, history and question; capped for CPU-bound prompt evaluation.
@@ -138,6 +140,7 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
         "sources": answer.sources,
         "facts": answer.facts,
         "retrieval_ms": round(found.retrieval_ms, 1),
+        "notices": notices(answer),
     }
 
     if route.intent != "chitchat" and not sources:
@@ -271,9 +274,15 @@ def _finish_not_found(answer: Answer, closest: list[dict[str, Any]], reason: str
     yield {"event": "done", **_summary(answer), "grounded": False, "closest": closest}
 
 
+def notices(answer: Answer) -> list[str]:
+    """What the user is told was left out of this answer (a service that could not be reached)."""
+    return [evidence.graph_notice(answer.question)] if answer.route.get("graph_left_out") else []
+
+
 def _summary(answer: Answer) -> dict[str, Any]:
     return {
         "answer_id": answer.pk,
+        "notices": notices(answer),
         "text": answer.text,
         "citations": answer.citations,
         "dangling_citations": answer.dangling_citations,

@@ -200,6 +200,8 @@
           } else if (event.event === "sources") {
             sources = event.sources;
             renderSources(sources, event.facts);
+            // A part the answer had to do without (the knowledge graph down): say so above it.
+            (event.notices || []).forEach((text) => turn.insertBefore(el("p", { class: "notice" }, text), evidenceEl));
             statusEl.textContent = _("Generating the answer…");
           } else if (event.event === "evidence") {
             renderEvidence(evidenceEl, event, sources);

@@ -66,19 +66,29 @@ def test_the_index_killed_mid_answer_says_when_to_ask_again(client, personas, in
 
 
 def test_neo4j_killed_mid_answer_still_answers_from_the_passages(client, personas, ingested, stack):  # noqa: F811
-    from config import wiring
+    from apps.qa.evidence import GRAPH_LEFT_OUT
 
     client.force_login(personas.reader)
     question = "upsd refuses to start and says it cannot find the driver, what should I check?"
+    assert _notices(_answered(client, question)) == []  # the graph is read while Neo4j is up
     try:
         events = _ask_and_kill_after_route(client, stack, "neo4j", question)
         assert events[-1]["event"] == "done", events[-3:]
-        assert _sources(events)  # the passages answer; the graph's part is left out
+        assert _sources(events)  # the passages answer; the graph's part is left out, and it says so
+        assert _notices(events) == [GRAPH_LEFT_OUT] and events[-1]["notices"] == [GRAPH_LEFT_OUT]
+        answer = Answer.objects.get(pk=events[-1]["answer_id"])
+        assert answer.route["graph_left_out"] is True
         assert not Answer.objects.filter(status=Answer.Status.STREAMING).exists()
+        # Not asserted (no wall-clock limits in tests); docs/FAULTS.md reports it.
+        print(f"retrieval with Neo4j killed: {answer.retrieval_ms:.0f} ms")
     finally:
         restart(stack, "neo4j")
-    wiring.neo4j_driver.cache_clear()
-    _answered(client, question)
+    # The same answer driver, whose pooled connections died with Neo4j, reads the graph again.
+    assert _notices(_answered(client, question)) == []
+
+
+def _notices(events: list[dict]) -> list[str]:
+    return [n for e in events if e["event"] == "sources" for n in e["notices"]]
 
 
 def test_redis_killed_mid_answer_does_not_touch_the_answer(client, personas, ingested, stack, redis_url):  # noqa: F811
