@@ -33,6 +33,8 @@ echo "== $(date -u +%T) waiting for the demo ingest (up $((SECONDS - t0)) s)"
 $PY -m bench.load.wait_ingest --timeout-s 420
 $PY -m bench.load.prepare --users "$USERS" --out "$KENNING_LOAD_DIR/users.json"
 $PY -m bench.load.memory --out "$KENNING_LOAD_DIR/memory-before.json"
+documents() { $PY manage.py shell -c "from apps.documents.models import Document as D; print(D.objects.filter(is_deleted=False).count())" 2>/dev/null; }
+echo "== documents before: $(documents)"
 left=$((BUDGET_S - (SECONDS - t0) - 60))
 run_s=$((left < RUN_S ? left : RUN_S))
 echo "== $(date -u +%T) locust: $USERS users for $run_s s (set-up took $((SECONDS - t0)) s)"
@@ -45,6 +47,7 @@ sampler=$!
 echo "locust exit $?"
 kill "$sampler" 2>/dev/null; sampler=
 $PY -m bench.load.memory --out "$KENNING_LOAD_DIR/memory-after.json"
+echo "== documents after: $(documents)"
 $PY -m bench.load.report --dir "$KENNING_LOAD_DIR" --since "$since"
 tail -40 "$KENNING_LOAD_DIR/locust.log"
 echo "== $(date -u +%T) done in $((SECONDS - t0)) s"
