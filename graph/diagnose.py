@@ -16,13 +16,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from graph import diagnose_cypher as q
 from graph._neo4j_errors import run_read
 from graph.config import QueryConfig
 from graph.diagnose_rank import (
+    NEAREST_RECORDS,
     STRONG_MATCH,
     ChainStep,
     Cite,
@@ -49,6 +50,8 @@ _FULLTEXT_WORD = re.compile(r"[A-Za-z0-9]{2,}")
 #: A component names where to look, not what is wrong: its chains count half.
 _COMPONENT_MATCH = 0.5
 _MIN_LINK = 0.3
+#: Words of the complaint searched for similar work orders.
+_MAX_SEARCH_WORDS = 32
 
 
 @dataclass(frozen=True)
@@ -61,14 +64,17 @@ class DiagnosisConfig:
         max_orders: work orders naming a linked entity read (most recent first).
         max_asset_orders: further work orders of the asset and its class read (most recent first).
         fulltext_limit: full-text hits considered for linking.
+        nearest_fetch: full-text hits over work-order texts read before the access filter keeps
+            the nearest visible ones (other collections' records can take these places).
         query: timeout and path limit of the underlying graph reads.
     """
 
     max_causes: int = 10
     max_seeds: int = 12
-    max_orders: int = 1000
-    max_asset_orders: int = 300
+    max_orders: int = 200
+    max_asset_orders: int = 100
     fulltext_limit: int = 30
+    nearest_fetch: int = 200
     query: QueryConfig = field(default_factory=QueryConfig)
 
     def __post_init__(self) -> None:
@@ -78,6 +84,7 @@ class DiagnosisConfig:
             ("max_orders", self.max_orders, 100_000),
             ("max_asset_orders", self.max_asset_orders, 100_000),
             ("fulltext_limit", self.fulltext_limit, 1000),
+            ("nearest_fetch", self.nearest_fetch, 10_000),
         ):
             if not 1 <= value <= high:
                 raise ValueError(f"{name} must be within 1..{high}, got {value}")
@@ -395,25 +402,92 @@ def past_orders(
             collections=allowed,
             limit=cfg.max_asset_orders,
         )
-    orders = []
-    for r in {row["key"]: row for row in rows}.values():
-        equipment = set(r["equipment"])
-        scope = "asset" if equipment & asset_keys else "class" if equipment & class_keys else "fleet"
-        cites = tuple(Cite(str(c["chunk_id"]), str(c["document_id"]), c.get("page")) for c in r["citations"])
-        orders.append(
-            PastOrder(
-                r["key"],
-                r["name"],
-                r["date"],
-                r["text"],
-                scope,
-                tuple(r["problems"]),
-                tuple((a[0], a[1]) for a in r["actions"]),
-                tuple(r["parts"]),
-                cites,
-            )
-        )
-    return orders
+    return [_order_of(r, asset_keys, class_keys) for r in {row["key"]: row for row in rows}.values()]
+
+
+def _order_of(row: dict[str, Any], asset_keys: set[str], class_keys: set[str]) -> PastOrder:
+    equipment = set(row["equipment"])
+    scope = "asset" if equipment & asset_keys else "class" if equipment & class_keys else "fleet"
+    return PastOrder(
+        row["key"],
+        row["name"],
+        row["date"],
+        row["text"],
+        scope,
+        tuple(row["problems"]),
+        tuple((a[0], a[1]) for a in sorted(row["actions"])),
+        tuple(sorted(row.get("parts") or [])),
+        _cites_of(row.get("citations") or []),
+    )
+
+
+def _cites_of(rows: Sequence[dict[str, Any]]) -> tuple[Cite, ...]:
+    return tuple(dict.fromkeys(Cite(str(c["chunk_id"]), str(c["document_id"]), c.get("page")) for c in rows))
+
+
+def _cite_orders(
+    driver: Any,
+    causes: list[RankedCause],
+    fixes: list[LastFix],
+    allowed: list[str],
+    cfg: DiagnosisConfig,
+    database: str | None,
+) -> tuple[list[RankedCause], list[LastFix]]:
+    """The records shown (similar orders, last fixes) with their chunks: the counted ones were
+    read without them."""
+    shown = {s.key for c in causes for s in c.similar if not s.cites}
+    keys = sorted(shown | {f.work_order for f in fixes if not f.cites})
+    if not keys:
+        return causes, fixes
+    found = {
+        r["key"]: _cites_of(r["citations"])
+        for r in _run(driver, q.ORDER_CITATIONS, cfg, database, keys=keys, collections=allowed)
+    }
+    for cause in causes:
+        cause.similar = [s if s.cites else replace(s, cites=found.get(s.key, ())) for s in cause.similar]
+    return causes, [f if f.cites else replace(f, cites=found.get(f.work_order, ())) for f in fixes]
+
+
+def nearest_orders(
+    driver: Any,
+    complaint: str,
+    asset: Asset | None,
+    collections: Sequence[str],
+    *,
+    config: DiagnosisConfig | None = None,
+    database: str | None = None,
+) -> list[tuple[PastOrder, float]]:
+    """The visible work orders whose problem text best matches the complaint (BM25), best first.
+
+    Args:
+        driver: a ``neo4j.Driver``.
+        complaint: what the user typed.
+        asset: the asked asset (gives each record its scope), if any.
+        collections: allowed collection ids.
+        config: limits (``nearest_fetch``).
+        database: database name.
+
+    Returns:
+        At most :data:`graph.diagnose_rank.NEAREST_RECORDS` records with their BM25 scores.
+    """
+    cfg = config or DiagnosisConfig()
+    # Words only: Lucene's query syntax (quotes, colons, AND/OR) must not come from the user.
+    words = [w.lower() for w in _FULLTEXT_WORD.findall(complaint)][:_MAX_SEARCH_WORDS]
+    if not words:
+        return []
+    rows = _run(
+        driver,
+        q.NEAREST_ORDERS,
+        cfg,
+        database,
+        search=" ".join(words),
+        collections=[str(c) for c in collections],
+        fetch=cfg.nearest_fetch,
+        limit=NEAREST_RECORDS,
+    )
+    asset_keys = set(asset.asset_keys) if asset else set()
+    class_keys = set(asset.class_keys) if asset else set()
+    return [(_order_of(r, asset_keys, class_keys), float(r["score"])) for r in rows]
 
 
 def diagnose(
@@ -469,14 +543,16 @@ def diagnose(
         if seeds or found_asset
         else []
     )
-    causes = rank(complaint, matches, chains, orders, limit=cfg.max_causes)
+    nearest = nearest_orders(driver, complaint, found_asset, allowed, config=cfg, database=database)
+    causes = rank(complaint, matches, chains, orders, limit=cfg.max_causes, nearest=nearest)
+    fixes, scope, had = _asset_record(driver, found_asset, seeds, allowed, cfg, database)
+    if not fixes and found_asset is not None:
+        fixes, scope = _similar_last_fixes(complaint, matches, chains, orders)
+    causes, fixes = _cite_orders(driver, causes, fixes, allowed, cfg, database)
     if passages and len(causes) < cfg.max_causes:
         causes += passage_causes(
             complaint, passages, cited_chunks(causes), limit=cfg.max_causes - len(causes)
         )
-    fixes, scope, had = _asset_record(driver, found_asset, seeds, allowed, cfg, database)
-    if not fixes and found_asset is not None:
-        fixes, scope = _similar_last_fixes(complaint, matches, chains, orders)
     elapsed = (time.perf_counter() - started) * 1000
     return Diagnosis(
         complaint, found_asset, seeds, causes, len(orders), round(elapsed, 1), paths, fixes, scope, had
@@ -581,6 +657,7 @@ __all__ = [
     "Seed",
     "diagnose",
     "link_complaint",
+    "nearest_orders",
     "normalize_text",
     "past_orders",
     "resolve_asset",

@@ -7,7 +7,7 @@ mention in an allowed chunk, a relation through an allowed supporting chunk.
 from __future__ import annotations
 
 from graph.cypher import citations_of_node, citations_of_rel, visible_node, visible_rel
-from graph.schema import FULLTEXT_INDEX
+from graph.schema import FULLTEXT_INDEX, WORK_ORDER_TEXT_INDEX
 
 #: Labels a complaint can name: what is seen, coded, failing or suspected.
 PROBLEM_LABELS = ("Symptom", "ErrorCode", "FailureMode", "Cause", "Component")
@@ -41,6 +41,8 @@ RETURN e.key AS key, e.type AS label, e.name AS name, coalesce(siblings, []) AS 
        coalesce(members, []) AS members
 """
 
+# Lean rows (what the ranking counts): the few records a diagnosis shows get their citations
+# afterwards (ORDER_CITATIONS), not the hundreds it counts.
 _ORDER_ROW = f"""
 WITH DISTINCT w WHERE {visible_node("w")}
 WITH w ORDER BY w.date DESC LIMIT $limit
@@ -50,9 +52,7 @@ RETURN w.key AS key, w.name AS name, w.date AS date, coalesce(w.text, '') AS tex
        COLLECT {{ MATCH (w)-[r:REPORTS|ADDRESSES]->(e:Entity) WHERE {visible_rel("r")} RETURN e.key }}
          AS problems,
        COLLECT {{ MATCH (w)-[r:HAS_ACTION]->(e:Entity) WHERE {visible_rel("r")} RETURN [e.key, e.name] }}
-         AS actions,
-       COLLECT {{ MATCH (w)-[r:USES_PART]->(e:Entity) WHERE {visible_rel("r")} RETURN e.name }} AS parts,
-       {citations_of_node("w")} AS citations
+         AS actions
 """
 
 # Two reads, each with its own limit: an asset with thousands of work orders must not crowd out
@@ -66,6 +66,31 @@ ORDERS_ON_ASSET = f"""
 MATCH (w:WorkOrder)-[r:PERFORMED_ON]->(x:Entity)
 WHERE x.key IN $keys AND {visible_rel("r")}
 {_ORDER_ROW}"""
+
+# The work orders whose problem text best matches the complaint (Lucene BM25 of the full-text
+# index): $fetch hits at most are read before the access filter, $limit kept; ties newest first.
+NEAREST_ORDERS = f"""
+CALL db.index.fulltext.queryNodes('{WORK_ORDER_TEXT_INDEX}', $search, {{limit: $fetch}})
+YIELD node AS w, score
+WHERE {visible_node("w")}
+WITH w, score ORDER BY score DESC, w.date DESC, w.key LIMIT $limit
+RETURN w.key AS key, w.name AS name, w.date AS date, coalesce(w.text, '') AS text, score,
+       COLLECT {{ MATCH (w)-[r:PERFORMED_ON]->(e:Entity) WHERE {visible_rel("r")} RETURN e.key }}
+         AS equipment,
+       COLLECT {{ MATCH (w)-[r:REPORTS|ADDRESSES]->(e:Entity) WHERE {visible_rel("r")} RETURN e.key }}
+         AS problems,
+       COLLECT {{ MATCH (w)-[r:HAS_ACTION]->(e:Entity) WHERE {visible_rel("r")} RETURN [e.key, e.name] }}
+         AS actions,
+       COLLECT {{ MATCH (w)-[r:USES_PART]->(e:Entity) WHERE {visible_rel("r")} RETURN e.name }} AS parts,
+       {citations_of_node("w")} AS citations
+ORDER BY score DESC, date DESC, key
+"""
+
+ORDER_CITATIONS = f"""
+UNWIND $keys AS key
+MATCH (w:Entity {{key: key}})
+RETURN key, {citations_of_node("w")} AS citations
+"""
 
 SUGGEST_PREFIX = f"""
 MATCH (e:Entity) WHERE e.norm STARTS WITH $prefix AND e.type IN $labels AND {visible_node("e")}

@@ -16,6 +16,13 @@ why one cause sits above another:
   never outvote a manual).
 * ``similar`` (0-0.4): ``0.4 *`` the best text similarity of a past work order that a fix of this
   cause resolved.
+* ``nearest`` (0-:data:`NEAREST_WEIGHT`): how the past work orders most like the complaint were
+  resolved. The :data:`NEAREST_RECORDS` visible records whose problem text best matches the
+  complaint (BM25, the database's full-text index) each vote for the actions they record, with
+  their BM25 score as the vote's weight: ``NEAREST_WEIGHT * (votes for this cause's fixes) / (all
+  votes)``. A record on the asked asset votes with :data:`NEAREST_SCOPE_WEIGHTS` ``asset``, the
+  same model with ``class``, any other with ``fleet``. An action only records name becomes a
+  candidate of its own (label ``Action``), as with ``history``.
 
 Ties are broken by the number of supporting work orders, then by name (deterministic).
 
@@ -46,6 +53,10 @@ MAX_EXCERPT_CHARS = 500
 #: A passage sharing no more of the complaint's words than this says nothing about it.
 MIN_PASSAGE_SIMILARITY = 0.1
 MAX_PASSAGE_NAME_CHARS = 120
+NEAREST_WEIGHT = 1.0
+#: Most similar past work orders that vote (their order: BM25 score, then newest first).
+NEAREST_RECORDS = 10
+NEAREST_SCOPE_WEIGHTS = {"asset": 2.0, "class": 1.5, "fleet": 1.0}
 #: A chain whose seed matches this well lends its symptom's words to the record search.
 STRONG_MATCH = 0.8
 
@@ -190,6 +201,8 @@ class SimilarOrder:
     similarity: float
     resolved_by: tuple[str, ...]
     cites: tuple[Cite, ...]
+    #: Its BM25 score when it is one of the nearest records that voted (None otherwise).
+    bm25: float | None = None
 
 
 @dataclass(frozen=True)
@@ -283,6 +296,7 @@ def rank(
     chains: Sequence[ManualChain],
     orders: Sequence[PastOrder],
     limit: int = 10,
+    nearest: Sequence[tuple[PastOrder, float]] = (),
 ) -> list[RankedCause]:
     """Rank candidate causes of a complaint (see the module docstring for the score).
 
@@ -292,6 +306,8 @@ def rank(
         chains: manual chains starting from the linked entities.
         orders: visible work orders (on the asset, its class, or naming a linked entity).
         limit: candidates returned.
+        nearest: the visible work orders whose text best matches the complaint, each with its
+            BM25 score, best first (the ``nearest`` vote reads the first :data:`NEAREST_RECORDS`).
 
     Returns:
         Candidates, best first.
@@ -318,18 +334,23 @@ def rank(
             action_owner[chain.action_key].append(chain.cause_key)
     strong = {c.symptom for c in chains if seed_matches.get(c.seed_key, 0.0) >= STRONG_MATCH}
     matched = relevant_orders([query, *(terms(s) for s in sorted(strong))], seed_matches, orders)
+
+    def owners_of(action_key: str, action_name: str) -> list[str]:
+        owners = action_owner.get(action_key)
+        if not owners:  # done in the records, named by no manual: a cause of its own
+            owners = [action_key]
+            if action_key not in causes:
+                causes[action_key] = RankedCause(action_key, action_name, "Action")
+                causes[action_key].fixes.append(Fix(action_key, action_name, (), ()))
+            action_owner[action_key] = owners
+        return owners
+
     per_cause: dict[str, list[tuple[PastOrder, float]]] = {}
     for order, sim in matched:
         for action_key, action_name in order.actions:
-            owners = action_owner.get(action_key)
-            if not owners:  # done in the records, named by no manual: a cause of its own
-                owners = [action_key]
-                if action_key not in causes:
-                    causes[action_key] = RankedCause(action_key, action_name, "Action")
-                    causes[action_key].fixes.append(Fix(action_key, action_name, (), ()))
-                action_owner[action_key] = owners
-            for owner in owners:
+            for owner in owners_of(action_key, action_name):
                 per_cause.setdefault(owner, []).append((order, sim))
+    votes, voters = _nearest_votes(nearest, owners_of)
     for key, hits in per_cause.items():
         cause = causes[key]
         unique = list({o.key: (o, s) for o, s in hits}.values())
@@ -342,11 +363,55 @@ def rank(
             for o, s in best
         ]
         cause.score_parts["similar"] = SIMILAR_WEIGHT * max((s for _, s in unique), default=0.0)
+    total = sum(w for _, w in voters[""])
+    for key, share in votes.items():
+        cause = causes[key]
+        cause.score_parts["nearest"] = NEAREST_WEIGHT * share / total
+        shown = {s.key for s in cause.similar}
+        # The records that voted come first: they are why this cause has its "nearest" part.
+        cause.similar = [
+            SimilarOrder(
+                o.key,
+                o.date,
+                o.text,
+                round(similarity(query, terms(o.text)), 3),
+                tuple(n for _, n in o.actions),
+                o.cites,
+                round(bm25, 3),
+            )
+            for o, bm25 in voters[key]
+            if o.key not in shown
+        ][:3] + cause.similar
+        cause.similar = cause.similar[:3]
     for cause in causes.values():
         cause.score_parts = {k: round(v, 4) for k, v in cause.score_parts.items()}
         cause.score = round(sum(cause.score_parts.values()), 4)
     ordered = sorted(causes.values(), key=lambda c: (-c.score, -c.history.total, c.name.lower()))
     return ordered[:limit]
+
+
+def _nearest_votes(
+    nearest: Sequence[tuple[PastOrder, float]], owners_of
+) -> tuple[dict[str, float], dict[str, list[tuple[PastOrder, float]]]]:
+    """Each of the first :data:`NEAREST_RECORDS` records with an action votes for the causes its
+    actions fix, weighted by its BM25 score and scope.
+
+    Returns:
+        (cause key -> summed vote, cause key -> the records that voted for it with their BM25
+        score; key ``""`` holds every voting record with its weight, for the total).
+    """
+    votes: dict[str, float] = {}
+    voters: dict[str, list[tuple[PastOrder, float]]] = {"": []}
+    for order, bm25 in [n for n in nearest if n[0].actions][:NEAREST_RECORDS]:
+        weight = bm25 * NEAREST_SCOPE_WEIGHTS.get(order.scope, NEAREST_SCOPE_WEIGHTS["fleet"])
+        if weight <= 0:
+            continue
+        voters[""].append((order, weight))
+        owners = dict.fromkeys(o for key, name in order.actions for o in owners_of(key, name))
+        for owner in owners:
+            votes[owner] = votes.get(owner, 0.0) + weight
+            voters.setdefault(owner, []).append((order, bm25))
+    return votes, voters
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")

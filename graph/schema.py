@@ -73,6 +73,8 @@ IDENTIFIER_LABELS: frozenset[str] = frozenset(
 )
 
 FULLTEXT_INDEX = "entity_names"
+#: BM25 over the work orders' problem texts (English stemming): the diagnosis's nearest records.
+WORK_ORDER_TEXT_INDEX = "work_order_text"
 
 _STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT entity_key IF NOT EXISTS FOR (e:Entity) REQUIRE e.key IS UNIQUE",
@@ -87,6 +89,8 @@ _STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX work_order_date IF NOT EXISTS FOR (w:WorkOrder) ON (w.date)",
     f"CREATE FULLTEXT INDEX {FULLTEXT_INDEX} IF NOT EXISTS FOR (e:Entity) "
     "ON EACH [e.name, e.aliases_text, e.norm]",
+    f"CREATE FULLTEXT INDEX {WORK_ORDER_TEXT_INDEX} IF NOT EXISTS FOR (w:WorkOrder) ON EACH [w.text] "
+    "OPTIONS {indexConfig: {`fulltext.analyzer`: 'english'}}",
 )
 
 

@@ -160,3 +160,22 @@ def test_records_naming_no_known_failure_give_the_last_fix_by_their_text(press, 
     assert (result.last_fixes[0].action, result.last_fixes[0].date) == ("replace seal kit", "2023-07-10")
     hidden = diagnose(press, "hose leaking", ["nobody"], extractor, asset="PRESS-1")
     assert hidden.last_fixes == [] and hidden.asset_history == []
+
+
+def test_the_records_most_like_the_complaint_vote_for_their_fixes_and_cite_themselves(press, extractor):
+    # BM25 over the records' problem texts (the full-text index, English stemming): "broke" and
+    # "switches" meet "broken" and "switch" only through the index's analyzer.
+    result = diagnose(press, "guard door switches broke", ["plant"], extractor, asset="PRESS-1")
+    door = next(c for c in result.causes if c.name == "replace door switch")
+    assert door.score_parts["nearest"] > 0
+    assert door.similar[0].text == "guard door switch broken" and door.similar[0].bm25 > 0
+    assert door.similar[0].cites[0].document_id == "orders"
+    # Lucene's query syntax in the complaint is read as words, not as a query.
+    assert diagnose(press, 'door "switch AND: (guard*', ["plant"], extractor).causes
+
+
+def test_records_of_other_collections_never_vote(graph_db, extractor):
+    _load(graph_db, extractor, "plant", "secret-orders")
+    result = diagnose(graph_db, "guard door switch broken", ["plant"], extractor)
+    assert all("nearest" not in c.score_parts for c in result.causes)
+    assert "replace door switch" not in {c.name for c in result.causes}

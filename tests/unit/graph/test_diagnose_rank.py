@@ -7,6 +7,9 @@ import pytest
 from graph.diagnose_rank import (
     HISTORY_WEIGHT,
     MAX_EXCERPT_CHARS,
+    NEAREST_RECORDS,
+    NEAREST_SCOPE_WEIGHTS,
+    NEAREST_WEIGHT,
     ChainStep,
     Cite,
     ManualChain,
@@ -85,6 +88,41 @@ def test_history_saturates_below_a_perfect_manual_match():
     ranked = rank("ram drifts", {"Symptom:a": 1.0}, [chain("Symptom:a", "seal", "replace seal")], many)
     assert ranked[0].name == "seal"  # manual 1.0 beats 50 repairs (< 0.8 + 0.4)
     assert ranked[1].label == "Action" and ranked[1].history.asset == 50
+
+
+def test_the_nearest_records_vote_for_how_they_were_resolved_by_bm25_score_and_scope():
+    # Both actions followed the linked symptom once on this asset: history alone cannot tell them
+    # apart (the name breaks the tie). The records most like the complaint can.
+    orders = [
+        order("WO1", "2020-01-10", "asset", "adjust track", problems=["Component:track"]),
+        order("WO2", "2020-02-10", "asset", "replace track pin", problems=["Component:track"]),
+    ]
+    assert [c.name for c in rank("track pin cracked", {"Component:track": 0.5}, [], orders)][:2] == [
+        "adjust track",
+        "replace track pin",
+    ]
+    nearest = [
+        (order("WO5", "2020-03-01", "fleet", "replace track pin", text="cracked pin on track"), 6.0),
+        (order("WO6", "2020-04-01", "asset", "adjust track", text="track loose"), 1.0),
+    ]
+    ranked = rank("track pin cracked", {"Component:track": 0.5}, [], orders, nearest=nearest)
+    assert [c.name for c in ranked][:2] == ["replace track pin", "adjust track"]
+    weights = [6.0 * NEAREST_SCOPE_WEIGHTS["fleet"], 1.0 * NEAREST_SCOPE_WEIGHTS["asset"]]
+    share = weights[0] / sum(weights)
+    assert ranked[0].score_parts["nearest"] == pytest.approx(round(NEAREST_WEIGHT * share, 4))
+    # The record that voted is shown first, with its BM25 score and its citation.
+    assert (ranked[0].similar[0].key, ranked[0].similar[0].bm25) == ("WO5", 6.0)
+    assert ranked[0].similar[0].cites == (Cite("WO5", "9"),)
+
+
+def test_only_the_first_nearest_records_with_an_action_vote():
+    silent = PastOrder("WO0", "WO0", None, "pin", "fleet", (), (), (), ())
+    same = [order(f"WO{i}", "2020-01-01", "fleet", "replace pin", text="pin") for i in range(NEAREST_RECORDS)]
+    nearest = [(silent, 9.0)] + [(o, 5.0) for o in same]
+    nearest.append((order("WOX", "2020-01-01", "fleet", "weld bucket", text="pin"), 5.0))
+    ranked = rank("pin", {}, [], [], nearest=nearest)
+    assert [c.name for c in ranked] == ["replace pin"]  # the eleventh record does not vote
+    assert ranked[0].score_parts["nearest"] == NEAREST_WEIGHT
 
 
 def test_a_similar_past_order_without_linked_entities_still_counts_and_is_shown():
