@@ -280,6 +280,11 @@ SEARCH_RRF_K = envint("SEARCH_RRF_K", 10, minimum=1)
 QA_TRANSLATE_QUESTIONS = envbool("QA_TRANSLATE_QUESTIONS", True)
 QA_TRANSLATE_MODEL = envstr("QA_TRANSLATE_MODEL", "")  # empty: the server's small-tier model
 QA_TRANSLATE_TIMEOUT_S = envint("QA_TRANSLATE_TIMEOUT_S", 10, minimum=1)
+# A Chinese question over mostly English sources is drafted in English from its translation and
+# shown translated sentence by sentence, citations and codes kept (apps/qa/answer_language.py;
+# measured in docs/BENCH_BILINGUAL.md). Off: the model answers in Chinese directly.
+QA_ANSWER_VIA_ENGLISH = envbool("QA_ANSWER_VIA_ENGLISH", True)
+QA_ANSWER_TRANSLATE_MODEL = envstr("QA_ANSWER_TRANSLATE_MODEL", "")  # empty: the small-tier model
 # Upper bound on source tokens in the prompt, below the router's budget: on 2 CPU cores prompt
 # evaluation (~150-400 tok/s) dominates time to first token. Raise it where a GPU serves the model.
 QA_MAX_SOURCE_TOKENS = envint("QA_MAX_SOURCE_TOKENS", 1500, minimum=200)

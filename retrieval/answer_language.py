@@ -40,6 +40,8 @@ __all__ = [
     "native_grammar",
     "native_messages",
     "progress_text",
+    "sentence_separator",
+    "translation_target",
 ]
 
 # generate(messages, max_tokens=..., stop=[...]) -> the model's text (as retrieval.translate)
@@ -55,6 +57,7 @@ _CODE_SPAN = re.compile(r"`[^`\n]{1,80}`")
 _LANGUAGE_NAMES = {"zh": "Simplified Chinese"}
 _PROGRESS = {"zh": "正在根据英文资料起草答案，随后译成中文…"}
 _FULL_STOP = {"zh": "。"}
+_SEPARATOR = {"zh": ""}  # Chinese sentences follow each other without a space
 
 SYSTEM_PROMPT = (
     "Translate the user's sentence into {language}. Copy codes, part numbers, commands, file "
@@ -141,6 +144,34 @@ class AnswerLanguageConfig:
             raise ValueError(f"max_length_ratio must be >= 1, got {self.max_length_ratio!r}")
 
 
+def translation_target(
+    question: str,
+    source_texts: Sequence[str],
+    config: AnswerLanguageConfig,
+    detect: Callable[[str], str] = detect_language,
+) -> str | None:
+    """The language an English draft would be translated into, or None to answer directly.
+
+    Args:
+        question: what the user asked.
+        source_texts: the numbered sources' text.
+        config: the setting.
+        detect: the language detector.
+
+    Returns:
+        The asker's language (``"zh"``) when the setting is on, the question is in one of
+        ``config.languages`` and at least ``config.min_english_sources`` of the sources are
+        English; otherwise None.
+    """
+    if not config.enabled or not source_texts:
+        return None
+    language = detect(question)
+    if language not in config.languages:
+        return None
+    english = sum(1 for text in source_texts if detect(text) == "en")
+    return language if english / len(source_texts) >= config.min_english_sources else None
+
+
 def draft_in_english(
     question: str,
     translation: str | None,
@@ -148,27 +179,13 @@ def draft_in_english(
     config: AnswerLanguageConfig,
     detect: Callable[[str], str] = detect_language,
 ) -> str | None:
-    """The language to translate the English draft into, or None to answer directly.
+    """:func:`translation_target`, when the question has an English ``translation`` to draft from."""
+    return translation_target(question, source_texts, config, detect) if translation else None
 
-    Args:
-        question: what the user asked.
-        translation: its English translation (None when the search made none).
-        source_texts: the numbered sources' text.
-        config: the setting.
-        detect: the language detector.
 
-    Returns:
-        The asker's language (``"zh"``) when the question is in one of ``config.languages``, has
-        an English translation, and at least ``config.min_english_sources`` of the sources are
-        English; otherwise None.
-    """
-    if not config.enabled or not translation or not source_texts:
-        return None
-    language = detect(question)
-    if language not in config.languages:
-        return None
-    english = sum(1 for text in source_texts if detect(text) == "en")
-    return language if english / len(source_texts) >= config.min_english_sources else None
+def sentence_separator(language: str) -> str:
+    """What goes between two translated sentences."""
+    return _SEPARATOR.get(language, " ")
 
 
 def progress_text(language: str) -> str:
@@ -290,9 +307,14 @@ class LoopGuard:
     min_span: int = 48
     text: str = ""
 
+    checked: int = 0
+
     def feed(self, delta: str) -> bool:
-        """Adds streamed text; True once the text ends in a loop."""
+        """Adds streamed text; True once the text ends in a loop (looked for every 8 characters)."""
         self.text += delta
+        if len(self.text) - self.checked < 8:
+            return False
+        self.checked = len(self.text)
         return self.loop_start(self.text) is not None
 
     def loop_start(self, text: str) -> int | None:
@@ -309,7 +331,7 @@ class LoopGuard:
             if (
                 repeats >= 2
                 and (repeats + 1) * period >= self.min_span
-                and len(set(norm[end - period : end])) > 2
+                and len(set(norm[end - period : end])) > 1
             ):
                 return end
         return None
@@ -321,7 +343,7 @@ class LoopGuard:
 
 
 def _differ(a: str, b: str) -> int:
-    return sum(1 for x, y in zip(a, b, strict=True) if x != y)
+    return 0 if a == b else sum(1 for x, y in zip(a, b, strict=True) if x != y)
 
 
 def guarded(deltas: Iterable[str], guard: LoopGuard | None = None) -> Iterator[str]:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.http import JsonResponse
 
 from apps.accounts.access import readable_collection_ids
-from apps.qa import evidence
+from apps.qa import answer_language, evidence
 from apps.qa.models import Answer, Conversation
 from apps.qa.slots import answer_slots, busy_response
 from config import wiring
@@ -158,10 +158,14 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
             reason = missing.missing_sentence(detect_language(answer.question))
             yield from _finish_not_found(answer, found.closest, reason=reason)
             return
-    messages = build_messages(answer.question, sources, history, chitchat=route.intent == "chitchat")
+    # A Chinese question over English sources is drafted in English, shown translated (issue 14).
+    via = None if route.intent == "chitchat" else answer_language.via_english(answer.question, sources)
+    asked = via.question if via else answer.question
+    messages = build_messages(asked, sources, history, chitchat=route.intent == "chitchat")
     grammar = None if route.intent == "chitchat" else citation_grammar(len(sources))
     shown = source_texts(answer.sources)
-    checks = yield from _stream_model(answer, messages, profile, shown, grammar)
+    checks = yield from answer_language.drafted(_stream_model(answer, messages, profile, shown, grammar), via)
+    checks = yield from answer_language.translated(answer, checks, via)
     if grammar and answer.model_text == NOT_FOUND and settings.QA_SECOND_LOOK:
         checks = yield from _second_look(answer, messages, profile, shown)
     _settle(answer, checks, shown, chitchat=route.intent == "chitchat")

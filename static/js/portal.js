@@ -203,6 +203,9 @@
             // A part the answer had to do without (the knowledge graph down): say so above it.
             (event.notices || []).forEach((text) => turn.insertBefore(el("p", { class: "notice" }, text), evidenceEl));
             statusEl.textContent = _("Generating the answer…");
+          } else if (event.event === "status") {
+            // A step the server names in the asker's language (drafting from English sources).
+            statusEl.textContent = event.text;
           } else if (event.event === "evidence") {
             renderEvidence(evidenceEl, event, sources);
           } else if (event.event === "delta") {
@@ -222,11 +225,12 @@
               renderAnswer(answerEl, event.text, sources);
             }
             const t = event.timings || {};
-            meta.textContent = [event.model, t.retrieval_ms != null ? "retrieval " + t.retrieval_ms + " ms" : "",
-              t.evidence_ms != null ? "evidence " + t.evidence_ms + " ms" : "",
-              t.ttft_ms != null ? "first token " + t.ttft_ms + " ms" : "",
-              t.tokens_per_s != null ? t.tokens_per_s + " tok/s" : "",
-              event.kv_cache_hit ? "KV cache hit" : ""].filter(Boolean).join(" · ");
+            meta.textContent = [event.model,
+              t.retrieval_ms != null ? interpolate(_("retrieval %s ms"), [t.retrieval_ms]) : "",
+              t.evidence_ms != null ? interpolate(_("evidence %s ms"), [t.evidence_ms]) : "",
+              t.ttft_ms != null ? interpolate(_("first token %s ms"), [t.ttft_ms]) : "",
+              t.tokens_per_s != null ? interpolate(_("%s tok/s"), [t.tokens_per_s]) : "",
+              event.kv_cache_hit ? _("KV cache hit") : ""].filter(Boolean).join(" · ");
             if (event.closest && event.closest.length) {
               const list = el("ul", { class: "closest" });
               meta.appendChild(el("div", {}, _("Closest passages:")));
@@ -242,8 +246,9 @@
               turn.appendChild(el("p", { class: "ungrounded" },
                 _("This answer cites none of its sources: check it against the numbered sources in the evidence panel.")));
             } else if (unsupported && !event.fell_back) {
-              turn.appendChild(el("p", { class: "ungrounded" }, unsupported + " of " + event.sentences.length +
-                " sentences are not supported by the sources they cite (marked)."));
+              turn.appendChild(el("p", { class: "ungrounded" },
+                interpolate(_("%s of %s sentences are not supported by the sources they cite (marked)."),
+                            [unsupported, event.sentences.length])));
             }
             turn.appendChild(feedbackButtons(event.answer_id));
           } else if (event.event === "error") {

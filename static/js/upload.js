@@ -104,7 +104,7 @@
     xhr.upload.addEventListener("progress", (e) => {
       if (!e.lengthComputable) return;
       box.querySelector("progress").value = Math.round(100 * e.loaded / e.total);
-      box.querySelector(".progress-text").textContent = "uploading " + Math.round(100 * e.loaded / e.total) + "%";
+      box.querySelector(".progress-text").textContent = interpolate(_("uploading %s"), [Math.round(100 * e.loaded / e.total) + "%"]);
     });
     xhr.addEventListener("load", () => {
       let body = {};

@@ -98,3 +98,32 @@ def test_the_graph_browser_pages_read_chinese():
     with translation.override("zh-hans"):
         page = render_to_string("graphbrowser/audit.html", {"events": []})
     assert "审计日志" in page and "尚无变更" in page and "No changes yet" not in page
+
+
+STATIC_JS = TEMPLATES.parent / "static" / "js"
+_JS_CALL = re.compile(r"""\b(?:_|gettext)\(\s*(["'])((?:(?!\1)[^\\]|\\.)*)\1\s*\)""")
+
+
+def _script_messages():
+    """Every literal the portal's scripts pass to gettext (as makemessages -d djangojs finds them)."""
+    for path in sorted(STATIC_JS.glob("*.js")):
+        for call in _JS_CALL.finditer(path.read_text(encoding="utf-8")):
+            yield path.name, json.loads('"' + call.group(2).replace("\\'", "'") + '"')
+
+
+def test_every_script_string_has_a_compiled_chinese_translation():
+    from django.utils.translation.trans_real import DjangoTranslation
+
+    catalogue = DjangoTranslation("zh-hans", domain="djangojs")
+    found = list(_script_messages())
+    assert len(found) > 40  # the scripts were read
+    missing = [f"{name}: {msgid!r}" for name, msgid in found if catalogue.gettext(msgid) == msgid]
+    assert missing == [], (
+        "untranslated (add to locale/zh_Hans/LC_MESSAGES/djangojs.po and compile):\n" + "\n".join(missing)
+    )
+
+
+@pytest.mark.django_db
+def test_the_ask_again_countdown_is_in_the_chinese_scripts_catalogue(client):
+    body = client.get(reverse("javascript-catalog"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert json.dumps("%s 秒后可重新提问")[1:-1] in body and json.dumps("重新提问")[1:-1] in body

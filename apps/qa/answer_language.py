@@ -1,0 +1,139 @@
+"""The answer flow's language step (QA_ANSWER_VIA_ENGLISH, issue 14): a Chinese question over
+English sources is drafted in English and shown translated.
+
+The pieces are in :mod:`retrieval.answer_language`; this module wires them to the settings, the
+model server and the answer's events. What the reader sees: the sources and the instant evidence
+answer as usual, then a progress line in their language ("正在根据英文资料起草答案…") while the
+English draft is written (its text is not streamed), then the answer in Chinese, one sentence at a
+time as each is translated, each with its sentence-check verdict. The English draft and what the
+translation restored are kept in the answer's profile (``answer_language``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Generator, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from config import wiring
+from retrieval.answer_language import (
+    AnswerLanguageConfig,
+    AnswerTranslator,
+    progress_text,
+    sentence_separator,
+    translation_target,
+)
+from retrieval.grounding import SentenceCheck
+from retrieval.prompt import NOT_FOUND
+
+Event = dict[str, Any]
+
+
+@dataclass
+class Via:
+    """An answer drafted in English: the question as drafted, and the asker's language."""
+
+    question: str
+    language: str
+    started: float = dataclasses.field(default_factory=time.perf_counter)
+    announced: bool = False
+
+
+def config() -> AnswerLanguageConfig:
+    return AnswerLanguageConfig(enabled=settings.QA_ANSWER_VIA_ENGLISH)
+
+
+def via_english(question: str, sources: Sequence[Any]) -> Via | None:
+    """How ``question`` is answered: through an English draft (a :class:`Via`) or directly (None).
+
+    Only a question in a language the answers are translated into, whose sources are mostly
+    English, and which has an English translation (the search's, cached) goes through English.
+    """
+    cfg = config()
+    translator = wiring.question_translator() if cfg.enabled else None
+    if translator is None or not sources:
+        return None
+    texts = [s.text for s in sources]
+    # The language and source checks first: the translation may cost a model call.
+    language = translation_target(question, texts, cfg)
+    english = translator.translate(question) if language else None
+    return Via(english, language) if english and language else None
+
+
+def drafted(events: Generator[Event, None, Any], via: Via | None) -> Generator[Event, None, Any]:
+    """The model's events while it writes the English draft: its text and sentence verdicts are
+    held back (they are shown translated), a progress line is shown instead; returns what the
+    model step returned (its sentence checks)."""
+    if via is None:
+        return (yield from events)
+    if not via.announced:
+        via.announced = True
+        yield {"event": "status", "text": progress_text(via.language)}
+    while True:
+        try:
+            event = next(events)
+        except StopIteration as stop:
+            return stop.value
+        if event.get("event") not in ("delta", "sentence"):
+            yield event
+
+
+def translated(answer: Any, checks: list[SentenceCheck], via: Via | None) -> Iterator[Event]:
+    """The English draft's sentences in the asker's language, streamed one by one; returns their
+    checks (the English sentence's verdict, the translated text). A refusal is left to the
+    caller, which shows it in the asker's language."""
+    if via is None or not checks or answer.model_text.strip() == NOT_FOUND:
+        return checks
+    translator = answer_translator(via.language, str(answer.conversation_id))
+    english = answer.model_text
+    out: list[SentenceCheck] = []
+    restored: list[str] = []
+    kept = 0
+    started = time.perf_counter()
+    separator = sentence_separator(via.language)
+    for check in checks:
+        sentence = translator.sentence(check.text)
+        restored.extend(sentence.restored)
+        kept += sentence.kept_english
+        if not out:
+            # What the reader waited for: the first sentence in their language.
+            answer.ttft_ms = (time.perf_counter() - via.started) * 1000
+        out.append(dataclasses.replace(check, text=sentence.text))
+        yield {"event": "delta", "text": (separator if len(out) > 1 else "") + sentence.text}
+        yield {"event": "sentence", **out[-1].as_dict()}
+    answer.model_text = separator.join(c.text for c in out)
+    answer.profile = {
+        **(answer.profile or {}),
+        "answer_language": {
+            "language": via.language,
+            "drafted_in": "en",
+            "question": via.question,
+            "draft": english,
+            "restored": restored,
+            "kept_english": kept,
+            "translate_ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    }
+    return out
+
+
+def answer_translator(language: str, conversation_id: str = "") -> AnswerTranslator:
+    """An AnswerTranslator over the model server (QA_ANSWER_TRANSLATE_MODEL, else its small model)."""
+    client = wiring.model_client()
+
+    def generate(messages: list[dict[str, str]], max_tokens: int, stop: list[str]) -> str:
+        stream = client.stream_chat(
+            messages,
+            model=settings.QA_ANSWER_TRANSLATE_MODEL or wiring._small_model(),
+            max_tokens=max_tokens,
+            stop=stop,
+            temperature=0.0,
+            **({"conversation_id": conversation_id} if conversation_id else {}),
+        )
+        return "".join(stream)
+
+    return AnswerTranslator(generate, language, config())

@@ -1,0 +1,108 @@
+"""QA_ANSWER_VIA_ENGLISH: a Chinese question over English sources is drafted in English from its
+translation and shown translated sentence by sentence, citations kept; the English draft never
+streams to the reader (issue 14)."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from config import wiring
+from retrieval.translate import QuestionTranslator
+
+BATTERY = (
+    "If the UPS reports battery disconnected, replace the battery cartridge BC-12 and check the connector."
+)
+QUESTION = "不间断电源提示电池断开，我该检查什么？"
+TRANSLATION = "The UPS says battery disconnected, what should I check?"
+DRAFT = "Replace the battery cartridge BC-12 [1]. Check the connector [1]."
+
+
+def _ask(client, question):
+    body = b"".join(client.post(reverse("qa:ask"), {"question": question}).streaming_content).decode()
+    return [json.loads(line[6:]) for line in body.splitlines() if line.startswith("data: ")]
+
+
+@pytest.fixture
+def chinese_asker(client, personas, qa_world, monkeypatch, settings):
+    qa_world.add_passage("c1", BATTERY, personas.collection.pk)
+    client.force_login(personas.reader)
+    settings.QA_SECOND_LOOK = False
+    monkeypatch.setattr(
+        wiring,
+        "question_translator",
+        lambda: QuestionTranslator(lambda messages, max_tokens, stop: TRANSLATION),
+    )
+    return client
+
+
+def test_the_answer_is_drafted_in_english_and_shown_in_chinese(chinese_asker, qa_world, settings):
+    settings.QA_ANSWER_VIA_ENGLISH = True
+    # The draft, then one translation per sentence (the second loses the part number).
+    qa_world.model.replies = [DRAFT, "更换电池盒 BC-12", "检查连接器"]
+    events = _ask(chinese_asker, QUESTION)
+
+    draft_prompt = qa_world.model.calls[0][-1]["content"]
+    assert draft_prompt.endswith(TRANSLATION) and QUESTION not in draft_prompt
+    assert [c[-1]["content"] for c in qa_world.model.calls[1:]] == [
+        "Replace the battery cartridge BC-12",
+        "Check the connector",
+    ]
+    kinds = [e["event"] for e in events]
+    status = next(e for e in events if e["event"] == "status")
+    assert status["text"].startswith("正在根据英文资料起草答案")
+    assert kinds.index("status") < kinds.index("delta")
+    shown = "".join(e["text"] for e in events if e["event"] == "delta")
+    assert "Replace" not in shown and "battery" not in shown  # the English draft never streams
+    assert shown == "更换电池盒 BC-12[1]。检查连接器[1]。"  # no space between Chinese sentences
+    sentences = [e for e in events if e["event"] == "sentence"]
+    assert [s["text"] for s in sentences] == ["更换电池盒 BC-12[1]。", "检查连接器[1]。"]
+    assert all(s["supported"] for s in sentences)  # judged on the English draft against the source
+    done = events[-1]
+    assert done["event"] == "done" and done["text"] == shown
+    assert done["citations"] == [1] and not done["fell_back"]
+    language = done["profile"]["answer_language"]
+    assert language["draft"] == DRAFT and language["question"] == TRANSLATION and language["language"] == "zh"
+
+
+def test_a_lost_part_number_is_put_back(chinese_asker, qa_world, settings):
+    settings.QA_ANSWER_VIA_ENGLISH = True
+    qa_world.model.replies = ["Replace the battery cartridge BC-12 [1].", "更换电池盒"]
+    done = _ask(chinese_asker, QUESTION)[-1]
+    assert done["text"] == "更换电池盒（BC-12）[1]。"
+    assert done["profile"]["answer_language"]["restored"] == ["BC-12"]
+
+
+def test_an_english_refusal_is_shown_in_chinese_without_translating(chinese_asker, qa_world, settings):
+    from retrieval.prompt import NOT_FOUND, NOT_FOUND_IN
+
+    settings.QA_ANSWER_VIA_ENGLISH = True
+    qa_world.model.replies = [NOT_FOUND]
+    done = _ask(chinese_asker, QUESTION)[-1]
+    assert done["text"] == NOT_FOUND_IN["zh"] and done["not_found"]
+    assert len(qa_world.model.calls) == 1
+
+
+def test_off_the_model_answers_the_chinese_question_directly(chinese_asker, qa_world, settings):
+    settings.QA_ANSWER_VIA_ENGLISH = False
+    qa_world.model.replies = ["更换电池盒 BC-12 [1]。"]
+    events = _ask(chinese_asker, QUESTION)
+    assert len(qa_world.model.calls) == 1 and QUESTION in qa_world.model.calls[0][-1]["content"]
+    assert "status" not in [e["event"] for e in events]
+    assert "answer_language" not in events[-1]["profile"]
+
+
+def test_english_questions_are_answered_as_before(client, personas, qa_world, monkeypatch, settings):
+    qa_world.add_passage("c1", BATTERY, personas.collection.pk)
+    client.force_login(personas.reader)
+    settings.QA_ANSWER_VIA_ENGLISH = True
+    translate_calls = []
+    monkeypatch.setattr(
+        wiring,
+        "question_translator",
+        lambda: QuestionTranslator(lambda messages, max_tokens, stop: translate_calls.append(1) or "x"),
+    )
+    qa_world.model.replies = ["Replace the battery cartridge BC-12 [1]."]
+    events = _ask(client, "The UPS reports battery disconnected. What should I replace?")
+    assert len(qa_world.model.calls) == 1 and not translate_calls
+    assert events[-1]["text"] == "Replace the battery cartridge BC-12 [1]."
