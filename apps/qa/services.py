@@ -165,9 +165,9 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
     grammar = None if route.intent == "chitchat" else citation_grammar(len(sources))
     shown = source_texts(answer.sources)
     checks = yield from answer_language.drafted(_stream_model(answer, messages, profile, shown, grammar), via)
-    checks = yield from answer_language.translated(answer, checks, via)
     if grammar and answer.model_text == NOT_FOUND and settings.QA_SECOND_LOOK:
-        checks = yield from _second_look(answer, messages, profile, shown)
+        checks = yield from answer_language.drafted(_second_look(answer, messages, profile, shown), via)
+    checks = yield from answer_language.translated(answer, checks, via)
     _settle(answer, checks, shown, chitchat=route.intent == "chitchat")
     answer.status = Answer.Status.DONE
     answer.save()
