@@ -106,3 +106,16 @@ def test_english_questions_are_answered_as_before(client, personas, qa_world, mo
     events = _ask(client, "The UPS reports battery disconnected. What should I replace?")
     assert len(qa_world.model.calls) == 1 and not translate_calls
     assert events[-1]["text"] == "Replace the battery cartridge BC-12 [1]."
+
+
+def test_the_second_look_after_a_refusal_is_drafted_in_english_and_translated(
+    chinese_asker, qa_world, settings
+):
+    from retrieval.prompt import NOT_FOUND
+
+    settings.QA_ANSWER_VIA_ENGLISH, settings.QA_SECOND_LOOK = True, True
+    qa_world.model.replies = [NOT_FOUND, "Replace the battery cartridge BC-12 [1].", "更换电池盒 BC-12"]
+    events = _ask(chinese_asker, QUESTION)
+    assert all(TRANSLATION in call[-1]["content"] for call in qa_world.model.calls[:2])
+    shown = "".join(e["text"] for e in events if e["event"] == "delta")
+    assert shown == events[-1]["text"] == "更换电池盒 BC-12[1]。"
