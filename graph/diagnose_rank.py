@@ -28,7 +28,8 @@ Ties are broken by the number of supporting work orders, then by name (determini
 
 When the graph yields fewer candidates than asked for, the passages retrieval found for the
 complaint fill the list after them (:func:`passage_causes`, label ``Passage``): each cites its
-passage and shows the sentences that match the complaint, scored ``passage`` = ``0.3 / rank``
+passage and shows the sentence that best matches the complaint with the causes and fixes stated
+after it, scored ``passage`` = ``0.3 / rank``
 and placed after every graph candidate whatever its score (a chain or a record is the more specific
 evidence). So a manual that states causes in a form no rule
 reads (a FAQ's answers) still answers, with the passage as its evidence.
@@ -50,8 +51,11 @@ SCOPE_WEIGHTS = {"asset": 1.0, "class": 0.5, "fleet": 0.25}
 MIN_RECORD_SIMILARITY = 0.35
 PASSAGE_WEIGHT = 0.3
 MAX_EXCERPT_CHARS = 500
-#: A passage sharing no more of the complaint's words than this says nothing about it.
-MIN_PASSAGE_SIMILARITY = 0.1
+#: A passage none of whose sentences shares a content word with the complaint says nothing about
+#: it; any that does is kept in retrieval's order (retrieval ranked it, with its own scores).
+MIN_PASSAGE_SIMILARITY = 0.0
+#: Sentences after the best-matching one searched for a cause or a fix to show in the excerpt.
+EXCERPT_LOOKAHEAD = 3
 MAX_PASSAGE_NAME_CHARS = 120
 NEAREST_WEIGHT = 1.0
 #: Most similar past work orders that vote (their order: BM25 score, then newest first).
@@ -414,6 +418,13 @@ def _nearest_votes(
     return votes, voters
 
 
+# A sentence that states a cause or a remedy: the connectives and instructions manuals use.
+_CAUSE_OR_FIX = re.compile(
+    r"\b(?:caused by|due to|because|the result of|"
+    r"to (?:fix|solve|resolve|correct|avoid|circumvent|work around|prevent) |"
+    r"make sure|ensure|check|verify|replace|the (?:solution|fix|cause|remedy) is)",
+    re.I,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -430,8 +441,9 @@ def passage_causes(
 
     Returns:
         ``Passage`` candidates: named by the passage's heading (else its first sentence), with
-        the excerpt from the sentence that best matches the complaint (at most
-        :data:`MAX_EXCERPT_CHARS`), in retrieval's order.
+        the excerpt from the sentence that best matches the complaint and the causes or fixes
+        stated right after it (:func:`_excerpt`, at most :data:`MAX_EXCERPT_CHARS`), in
+        retrieval's order; a passage sharing no content word with the complaint is left out.
     """
     query = terms(complaint)
     skip = set(cited)
@@ -441,14 +453,9 @@ def passage_causes(
             continue
         sentences = [s.strip() for s in _SENTENCE_END.split(passage.text) if s.strip()]
         scored = [similarity(query, terms(s)) for s in sentences]
-        if not sentences or max(scored) < MIN_PASSAGE_SIMILARITY:
+        if not sentences or max(scored) <= MIN_PASSAGE_SIMILARITY:
             continue
-        best = scored.index(max(scored))
-        excerpt = ""
-        for sentence in sentences[best:]:
-            if excerpt and len(excerpt) + len(sentence) + 1 > MAX_EXCERPT_CHARS:
-                break
-            excerpt = f"{excerpt} {sentence}".strip()
+        excerpt = _excerpt(sentences, scored.index(max(scored)))
         name = " ".join((passage.heading or sentences[0]).split())
         if len(name) > MAX_PASSAGE_NAME_CHARS:
             name = name[: MAX_PASSAGE_NAME_CHARS - 1].rsplit(" ", 1)[0] + "…"
@@ -466,6 +473,34 @@ def passage_causes(
         )
         skip.add(passage.chunk_id)
     return out
+
+
+def _excerpt(sentences: Sequence[str], best: int) -> str:
+    """The best-matching sentence and what follows it, within :data:`MAX_EXCERPT_CHARS`.
+
+    Of the :data:`EXCERPT_LOOKAHEAD` sentences after the best one, those stating a cause or a fix
+    (:data:`_CAUSE_OR_FIX`) are kept first; the room left takes the sentences that follow the best
+    one in order. The kept sentences are shown in the passage's order, "…" marking a gap.
+    """
+    room = MAX_EXCERPT_CHARS - len(sentences[best])
+    chosen = {best}
+    ahead = range(best + 1, min(len(sentences), best + 1 + EXCERPT_LOOKAHEAD))
+    for i in [i for i in ahead if _CAUSE_OR_FIX.search(sentences[i])]:
+        if len(sentences[i]) + 1 <= room:
+            chosen.add(i)
+            room -= len(sentences[i]) + 1
+    for i in range(best + 1, len(sentences)):
+        if i in chosen:
+            continue
+        if len(sentences[i]) + 1 > room:
+            break
+        chosen.add(i)
+        room -= len(sentences[i]) + 1
+    shown = sorted(chosen)
+    parts = [sentences[shown[0]]]
+    for before, i in zip(shown, shown[1:], strict=False):
+        parts.append(("… " if i > before + 1 else "") + sentences[i])
+    return " ".join(parts)[:MAX_EXCERPT_CHARS]
 
 
 def cited_chunks(causes: Iterable[RankedCause]) -> set[str]:

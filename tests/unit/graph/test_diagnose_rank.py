@@ -194,3 +194,28 @@ def test_passages_already_cited_by_the_graph_are_not_repeated_and_the_excerpt_is
     assert len(cause.excerpt) <= MAX_EXCERPT_CHARS and cause.name == "pump cavitation noise."
     ranked = passage_causes("chrony install synchronising", [CHRONY, UNRELATED], limit=2)
     assert [c.score for c in ranked] == [0.3, 0.15]
+
+
+def test_the_excerpt_keeps_the_fix_stated_after_the_matching_sentence_when_the_rest_does_not_fit():
+    text = (
+        "On some systems the domain resolution does not seem to work without a DNS server. "
+        + "This problem should be apparent only in a slave configuration, " * 3
+        + "with a master named in the configuration file. "
+        + "Then the name of the master cannot be resolved to a valid address, " * 3
+        + "and the slave never connects. "
+        + "To circumvent this problem, simply enter the address as an IP address."
+    )
+    [cause] = passage_causes("domain resolution does not work", [PassageHit("p", "1", 2, text, "Problems")])
+    assert cause.excerpt.startswith("On some systems the domain resolution")
+    assert cause.excerpt.endswith("… To circumvent this problem, simply enter the address as an IP address.")
+    assert len(cause.excerpt) <= MAX_EXCERPT_CHARS
+
+
+def test_a_passage_retrieval_found_is_kept_when_any_sentence_shares_a_word_with_the_complaint():
+    # One shared word in long sentences: a set cosine under 0.1, still what retrieval ranked.
+    long = "the compressor motor hums loudly in the plant room during the weekly maintenance window and stops"
+    hit = PassageHit("p", "1", 2, f"{long}. Replace the start capacitor.", "Compressor")
+    [cause] = passage_causes(
+        "after a power cut yesterday evening the air dryer alarm light blinks red and the unit hums", [hit]
+    )
+    assert "Replace the start capacitor." in cause.excerpt
