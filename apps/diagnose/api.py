@@ -24,6 +24,7 @@ class CiteSerializer(serializers.Serializer):
 class FixSerializer(serializers.Serializer):
     key = serializers.CharField()
     name = serializers.CharField()
+    short_name = serializers.CharField(help_text="The name cut to its first clause (at most 12 words).")
     parts = serializers.ListField(child=serializers.CharField())
     cites = CiteSerializer(many=True)
 
@@ -64,6 +65,9 @@ class SimilarSerializer(serializers.Serializer):
     date = serializers.CharField(allow_null=True)
     text = serializers.CharField(allow_blank=True)
     similarity = serializers.FloatField()
+    bm25 = serializers.FloatField(
+        allow_null=True, help_text="Its BM25 score when it is one of the nearest records that voted."
+    )
     resolved_by = serializers.ListField(child=serializers.CharField())
     cites = CiteSerializer(many=True)
 
@@ -71,13 +75,15 @@ class SimilarSerializer(serializers.Serializer):
 class CauseSerializer(serializers.Serializer):
     key = serializers.CharField()
     name = serializers.CharField()
+    short_name = serializers.CharField(help_text="The name cut to its first clause (at most 12 words).")
     label = serializers.CharField(
         help_text="Cause; Symptom/ErrorCode when the manual names no cause; Action for a "
         "fix known only from the work orders; Passage for a passage search found, listed after "
         "the graph's candidates when they are fewer than asked for."
     )
     score = serializers.FloatField(
-        help_text="manual (0-1) + history (0-0.8) + similar (0-0.4), or passage (0.3 / rank); "
+        help_text="manual (0-1) + history (0-0.8) + similar (0-0.4) + nearest (0-1: how the 10 "
+        "work orders most like the symptom were resolved), or passage (0.3 / rank); "
         "see graph/diagnose_rank.py"
     )
     score_parts = serializers.DictField(child=serializers.FloatField())
@@ -95,6 +101,7 @@ class CauseSerializer(serializers.Serializer):
 class LastFixSerializer(serializers.Serializer):
     action_key = serializers.CharField()
     action = serializers.CharField()
+    short_action = serializers.CharField(help_text="The action cut to its first clause (at most 12 words).")
     date = serializers.CharField(allow_null=True)
     work_order = serializers.CharField()
     asset = serializers.CharField(allow_blank=True)

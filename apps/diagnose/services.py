@@ -7,6 +7,7 @@ the API and the portal show the same citations.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.urls import reverse
@@ -21,6 +22,10 @@ from retrieval.errors import RetrievalError
 logger = logging.getLogger(__name__)
 
 MAX_SYMPTOM_CHARS = 500
+#: Longest cause or fix name shown whole; longer ones (table cells and clauses kept whole as
+#: entities) show their first clause, the stored name staying the full text.
+SHORT_LABEL_WORDS = 12
+_CLAUSE_END = re.compile(r"[;:.,(]\s|\s[-–—]\s")
 MAX_ASSET_CHARS = 200
 #: Passages searched for the symptom; they fill the list when the graph has too few causes.
 PASSAGES = 5
@@ -86,6 +91,7 @@ def as_dict(result: Diagnosis, asset_asked: str = "") -> dict[str, Any]:
             {
                 "action_key": f.action_key,
                 "action": f.action,
+                "short_action": short_label(f.action),
                 "date": f.date,
                 "work_order": f.work_order_name,
                 "asset": f.asset,
@@ -112,16 +118,39 @@ def as_dict(result: Diagnosis, asset_asked: str = "") -> dict[str, Any]:
     }
 
 
+def short_label(name: str, words: int = SHORT_LABEL_WORDS) -> str:
+    """A sentence-length name cut for display: its first clause when that has 3 to ``words``
+    words, else its first ``words`` words; "…" marks the cut. Shorter names come back as they are.
+    """
+    split = name.split()
+    if len(split) <= words:
+        return name
+    for found in _CLAUSE_END.finditer(name):
+        clause = name[: found.start()].split()
+        if len(clause) > words:
+            break
+        if len(clause) >= 3:
+            return " ".join(clause) + " …"
+    return " ".join(split[:words]) + " …"
+
+
 def _cause(cause: RankedCause, titles: dict[str, str]) -> dict[str, Any]:
     history = cause.history
     return {
         "key": cause.key,
         "name": cause.name,
+        "short_name": short_label(cause.name),
         "label": cause.label,
         "score": cause.score,
         "score_parts": cause.score_parts,
         "fixes": [
-            {"key": f.key, "name": f.name, "parts": list(f.parts), "cites": _cites(f.cites, titles)}
+            {
+                "key": f.key,
+                "name": f.name,
+                "short_name": short_label(f.name),
+                "parts": list(f.parts),
+                "cites": _cites(f.cites, titles),
+            }
             for f in cause.fixes
         ],
         "parts": cause.parts,
@@ -152,6 +181,7 @@ def _cause(cause: RankedCause, titles: dict[str, str]) -> dict[str, Any]:
                 "date": s.date,
                 "text": s.text,
                 "similarity": s.similarity,
+                "bm25": s.bm25,
                 "resolved_by": list(s.resolved_by),
                 "cites": _cites(s.cites, titles),
             }

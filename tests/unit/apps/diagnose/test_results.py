@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from apps.diagnose import services
+from apps.diagnose.services import short_label
 from graph.diagnose import Asset, Diagnosis, Seed
 from graph.diagnose_rank import ChainStep, Cite, Fix, History, ManualChain, RankedCause, SimilarOrder
 from graph.history import LastFix, ProblemHistory
@@ -148,7 +149,8 @@ def test_only_graph_admins_get_the_graph_browser_link(client, personas, engine):
 def test_the_page_shows_the_last_fix_on_this_machine_its_history_and_passages(client, personas, engine):
     client.force_login(personas.reader)
     html = client.get(reverse("diagnose:page"), {"symptom": "H-301", "asset": "PRESS-1"}).content.decode()
-    assert "Last fixed on this machine" in html and "2023-07-10 replace seal kit" in html
+    assert "Last fixed on this machine" in html
+    assert '2023-07-10 <span title="replace seal kit">replace seal kit</span>' in html
     assert "This machine had:" in html and "ram drifts down ×2" in html
     assert "The manuals say: Troubleshooting &gt; Ram creeps" in html
     assert "Ram creeps when the check valve leaks." in html and "[HP-200 manual, p. 9]" in html
@@ -176,3 +178,39 @@ def test_a_down_index_leaves_the_graphs_diagnosis(client, personas, engine, monk
     r = client.get(reverse("diagnose:api-diagnose"), {"symptom": "H-301"})
     assert r.status_code == 200 and r.json()["causes"][0]["name"] == "worn piston seal"
     assert engine.passages == []
+
+
+LONG_REMEDY = (
+    "Do not exceed 80 percent of a UPS unit's rated capacity, because the batteries then run down "
+    "faster than the shutdown takes"
+)
+
+
+def test_a_sentence_length_name_shows_its_first_clause_and_keeps_the_full_text():
+    assert short_label(LONG_REMEDY) == "Do not exceed 80 percent of a UPS unit's rated capacity …"
+    assert short_label("replace seal kit") == "replace seal kit"
+    # No clause break within 12 words: the first 12 words.
+    twenty = " ".join(f"w{i}" for i in range(20))
+    assert short_label(twenty) == " ".join(f"w{i}" for i in range(12)) + " …"
+
+
+def test_the_page_and_api_show_a_long_fix_short_with_the_full_name_on_expand(
+    client, personas, engine, monkeypatch
+):
+    fake = services.diagnose
+
+    def with_long_fix(*args, **kwargs):
+        result = fake(*args, **kwargs)
+        top = result.causes[0]
+        top.fixes = [Fix("Action:long", LONG_REMEDY, (), top.fixes[0].cites)]
+        return result
+
+    monkeypatch.setattr(services, "diagnose", with_long_fix)
+    client.force_login(personas.reader)
+    html = client.get(reverse("diagnose:page"), {"symptom": "H-301"}).content.decode()
+    assert "rated capacity …</span>" in html
+    escaped = LONG_REMEDY.replace("'", "&#x27;")
+    assert f"<summary>Full text</summary>{escaped}</details>" in html
+    body = client.get(reverse("diagnose:api-diagnose"), {"symptom": "H-301"}).json()
+    fix = body["causes"][0]["fixes"][0]
+    assert fix["name"] == LONG_REMEDY and fix["short_name"].endswith("rated capacity …")
