@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from retrieval import cjk
@@ -70,6 +71,7 @@ def parse_file(
     kind: FileKind | None = None,
     config: ParseConfig | None = None,
     progress: ProgressCallback | None = None,
+    on_blocks: Callable[[ParsedDocument], None] | None = None,
 ) -> ParsedDocument:
     """Sniff (unless ``kind`` is given) and parse one file.
 
@@ -80,6 +82,9 @@ def parse_file(
         kind: skip sniffing and parse as this type.
         config: limits; defaults to ``ParseConfig()``.
         progress: called as ``progress(done, total)`` during long parses (PDF pages).
+        on_blocks: PDFs only: called after each page with the document so far (its settled
+            blocks, normalised like the result), so chunking and embedding can start before
+            the parse ends (``retrieval.parse_embed``). Other formats never call it.
 
     Returns:
         The parsed document.
@@ -97,7 +102,17 @@ def parse_file(
     kind = kind or sniff_file(path, name=name, config=config)
     started = time.perf_counter()
     try:
-        document = parser_for(kind).parse(path, name=name, config=config, progress=progress)
+        parser = parser_for(kind)
+        if on_blocks is not None and kind is FileKind.PDF:
+            document = parser.parse(
+                path,
+                name=name,
+                config=config,
+                progress=progress,
+                on_blocks=lambda partial: on_blocks(cjk.normalize_document(partial)),
+            )
+        else:
+            document = parser.parse(path, name=name, config=config, progress=progress)
     except DocumentError:
         raise
     except (ValueError, KeyError, IndexError, TypeError, UnicodeError, OSError, RecursionError) as e:
