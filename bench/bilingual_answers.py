@@ -42,6 +42,7 @@ import json
 import re
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,9 @@ def generate(
     """Streams one answer: its text, seconds to the first token, seconds in all."""
     from llama_cpp import LlamaGrammar
 
+    # Each answer evaluates its own prompt, as a new question does in the portal: llama.cpp would
+    # otherwise reuse the previous prompt's prefix (the same sources for a question's twin).
+    llm.reset()
     started = time.perf_counter()
     first = None
     text = ""
@@ -166,20 +170,19 @@ def facts_of(q: BiQuestion, text: str) -> float:
 
 def answer_pair(
     zh: BiQuestion, en: BiQuestion, search: Any, translator: Any, llms: dict[str, Any], variants: list[str]
-) -> list[Answered]:
-    """Every variant's answer to one Chinese question (and its English twin's)."""
-    out: list[Answered] = []
-    for q in (zh, en):
+) -> Iterator[Answered]:
+    """Every variant's answer to one Chinese question and its English twin, in ``variants``' order
+    (the twin first when ``variants`` starts with ``en``), each as soon as it is made."""
+    order = (en, zh) if variants and variants[0] == "en" else (zh, en)
+    for q in order:
         wanted = [v for v in variants if v.startswith("zh") == (q is zh)]
         if wanted:
-            out.extend(answer_one(q, q is zh, wanted, search, translator, llms))
-    return out
+            yield from answer_one(q, q is zh, wanted, search, translator, llms)
 
 
 def answer_one(
     q: BiQuestion, chinese: bool, wanted: list[str], search: Any, translator: Any, llms: dict[str, Any]
-) -> list[Answered]:
-    out: list[Answered] = []
+) -> Iterator[Answered]:
     question_route = classify(q.question)
     profile = route(
         RouteRequest(question_route.intent, question_route.complexity, 0, question_route.retrieval),
@@ -217,11 +220,11 @@ def answer_one(
     for variant in wanted:
         if not sources:
             text = NOT_FOUND_IN["zh"] if chinese else NOT_FOUND
-            out.append(row(variant, text, 0.0, 0.0))
+            yield row(variant, text, 0.0, 0.0)
             continue
         if variant in ("en", "zh"):  # the portal's prompt and grammar, no guard
             text, first, seconds = generate(llm, build_messages(q.question, sources), grammar, profile, False)
-            out.append(row(variant, text, first, seconds))
+            yield row(variant, text, first, seconds)
         elif variant == "zh-b":
             text, first, seconds = generate(
                 llm,
@@ -230,7 +233,7 @@ def answer_one(
                 profile,
                 True,
             )
-            out.append(row(variant, text, first, seconds))
+            yield row(variant, text, first, seconds)
         elif variant in ("zh-a", "zh-a15"):
             english = translator.translate(q.question) if translator else None
             texts = [s.text for s in sources]
@@ -239,13 +242,13 @@ def answer_one(
                 text, first, seconds = generate(
                     llm, build_messages(q.question, sources), grammar, profile, True
                 )
-                out.append(row(variant, text, first, seconds, draft="(no translation)"))
+                yield row(variant, text, first, seconds, draft="(no translation)")
                 continue
             if draft is None:
                 draft = generate(llm, build_messages(str(english), sources), grammar, profile, True)
             draft_text, _, draft_s = draft
             if draft_text.strip() == NOT_FOUND:
-                out.append(row(variant, NOT_FOUND_IN["zh"], draft_s, draft_s, draft=draft_text))
+                yield row(variant, NOT_FOUND_IN["zh"], draft_s, draft_s, draft=draft_text)
                 continue
             by = AnswerTranslator(llms["0.5b" if variant == "zh-a" else "1.5b"], "zh")
             started = time.perf_counter()
@@ -256,7 +259,7 @@ def answer_one(
                 if first is None:
                     first = draft_s + time.perf_counter() - started
             text = " ".join(t.text for t in parts) if parts else draft_text
-            out.append(
+            yield (
                 row(
                     variant,
                     text,
@@ -269,7 +272,6 @@ def answer_one(
             )
         else:
             raise ValueError(f"unknown variant {variant!r}")
-    return out
 
 
 def budget_check(corpus: Any, llm: Any) -> str:
@@ -312,24 +314,26 @@ def main(argv: list[str] | None = None) -> int:
     results: list[Answered] = []
     for zh, en in pairs(args.per_split, tuple(args.splits), args.offset):
         try:
-            made = answer_pair(zh, en, search, translator, llms, args.variants)
+            for r in answer_pair(zh, en, search, translator, llms, args.variants):
+                results.append(r)
+                report(r, args.jsonl)
         except Exception as e:  # noqa: BLE001 - one failed question must not lose the run
             print(f"{zh.id} failed: {type(e).__name__}: {e}", flush=True)
-            continue
-        for r in made:
-            results.append(r)
-            print(
-                f"{r.id} {r.split} {r.variant} {r.model} facts {r.facts:.2f} cites gold {r.cites_gold} "
-                f"zh {r.chinese_share:.2f} first {r.first_s or 0:.1f} s total {r.seconds:.1f} s",
-                flush=True,
-            )
-            if args.jsonl:
-                with args.jsonl.open("a", encoding="utf-8") as f:
-                    f.write(json.dumps(vars(r), ensure_ascii=False) + "\n")
     if args.out:
         args.out.write_text(json.dumps([vars(r) for r in results], ensure_ascii=False, indent=1), "utf-8")
     summarise(results)
     return 0
+
+
+def report(r: Answered, jsonl: Path | None) -> None:
+    print(
+        f"{r.id} {r.split} {r.variant} {r.model} facts {r.facts:.2f} cites gold {r.cites_gold} "
+        f"zh {r.chinese_share:.2f} first {r.first_s or 0:.1f} s total {r.seconds:.1f} s",
+        flush=True,
+    )
+    if jsonl:
+        with jsonl.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(vars(r), ensure_ascii=False) + "\n")
 
 
 def summarise(results: list[Answered]) -> None:
@@ -350,9 +354,21 @@ def summarise(results: list[Answered]) -> None:
                 f"Chinese share {sum(r.chinese_share for r in sel) / n:.2f} "
                 f"in Chinese {sum(r.chinese_share > 0.3 for r in sel)}/{n} "
                 f"refusals {sum(is_refusal(r.text) for r in sel)} "
+                f"{kept_citations(sel)}"
                 f"first {sum(firsts) / max(1, len(firsts)):.1f} s "
                 f"total {sum(r.seconds for r in sel) / n:.1f} s"
             )
+
+
+def kept_citations(rows: list[Answered]) -> str:
+    """For translated answers: how many show exactly the citations their English draft made."""
+    drafted = [r for r in rows if r.draft and not r.draft.startswith("(") and not is_refusal(r.draft)]
+    if not drafted:
+        return ""
+    same = sum(
+        r.cited == [int(n) for n in dict.fromkeys(re.findall(r"\[(\d{1,3})\]", r.draft))] for r in drafted
+    )
+    return f"draft citations kept {same}/{len(drafted)} restored codes {sum(r.restored for r in drafted)} "
 
 
 def facts_after_cut(r: Answered) -> float:
