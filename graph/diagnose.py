@@ -50,6 +50,9 @@ _FULLTEXT_WORD = re.compile(r"[A-Za-z0-9]{2,}")
 #: A component names where to look, not what is wrong: its chains count half.
 _COMPONENT_MATCH = 0.5
 _MIN_LINK = 0.3
+#: Newest record links checked for access per order kept (a record naming two linked entities
+#: takes two): the work of a history read is bounded by its limit, not by the asset's history.
+_ORDER_SCAN = 3
 #: Words of the complaint searched for similar work orders.
 _MAX_SEARCH_WORDS = 32
 
@@ -388,6 +391,7 @@ def past_orders(
             keys=list(problem_keys),
             collections=allowed,
             limit=cfg.max_orders,
+            scan=cfg.max_orders * _ORDER_SCAN,
         )
         if problem_keys
         else []
@@ -401,6 +405,7 @@ def past_orders(
             keys=sorted(asset_keys | class_keys),
             collections=allowed,
             limit=cfg.max_asset_orders,
+            scan=cfg.max_asset_orders * _ORDER_SCAN,
         )
     return [_order_of(r, asset_keys, class_keys) for r in {row["key"]: row for row in rows}.values()]
 

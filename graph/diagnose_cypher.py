@@ -42,30 +42,39 @@ RETURN e.key AS key, e.type AS label, e.name AS name, coalesce(siblings, []) AS 
 """
 
 # Lean rows (what the ranking counts): the few records a diagnosis shows get their citations
-# afterwards (ORDER_CITATIONS), not the hundreds it counts.
-_ORDER_ROW = f"""
-WITH DISTINCT w WHERE {visible_node("w")}
-WITH w ORDER BY w.date DESC LIMIT $limit
-RETURN w.key AS key, w.name AS name, w.date AS date, coalesce(w.text, '') AS text,
-       COLLECT {{ MATCH (w)-[r:PERFORMED_ON]->(e:Entity) WHERE {visible_rel("r")} RETURN e.key }}
-         AS equipment,
-       COLLECT {{ MATCH (w)-[r:REPORTS|ADDRESSES]->(e:Entity) WHERE {visible_rel("r")} RETURN e.key }}
-         AS problems,
-       COLLECT {{ MATCH (w)-[r:HAS_ACTION]->(e:Entity) WHERE {visible_rel("r")} RETURN [e.key, e.name] }}
-         AS actions
-"""
+# afterwards (ORDER_CITATIONS), not the hundreds it counts. What the first MATCH already found
+# (the named problems, the asset) is collected there, not looked up again per row.
+_ACTIONS = f"""COLLECT {{ MATCH (w)-[r:HAS_ACTION]->(e:Entity) WHERE {visible_rel("r")}
+                 RETURN [e.key, e.name] }} AS actions"""
 
 # Two reads, each with its own limit: an asset with thousands of work orders must not crowd out
-# (or slow down) the ones that name the complaint's entities.
+# (or slow down) the ones that name the complaint's entities. A record read for naming one has
+# as ``problems`` the linked entities it names (all the ranking asks of it). Bounded work on an
+# asset with thousands of records: the newest $scan links are taken by date alone, and only they
+# are checked for access (a user who may read few of them gets fewer rows, never others' rows).
 ORDERS_NAMING = f"""
-MATCH (w:WorkOrder)-[r:REPORTS|ADDRESSES]->(x:Entity)
-WHERE x.key IN $keys AND {visible_rel("r")}
-{_ORDER_ROW}"""
+MATCH (w:WorkOrder)-[r:REPORTS|ADDRESSES]->(x:Entity) WHERE x.key IN $keys
+WITH w, r, x ORDER BY w.date DESC, w.key LIMIT $scan
+WITH w, r, x WHERE {visible_rel("r")}
+WITH w, collect(DISTINCT x.key) AS problems WHERE {visible_node("w")}
+WITH w, problems ORDER BY w.date DESC, w.key LIMIT $limit
+RETURN w.key AS key, w.name AS name, w.date AS date, coalesce(w.text, '') AS text, problems,
+       COLLECT {{ MATCH (w)-[r:PERFORMED_ON]->(e:Entity) WHERE {visible_rel("r")} RETURN e.key }}
+         AS equipment,
+       {_ACTIONS}
+"""
 
 ORDERS_ON_ASSET = f"""
-MATCH (w:WorkOrder)-[r:PERFORMED_ON]->(x:Entity)
-WHERE x.key IN $keys AND {visible_rel("r")}
-{_ORDER_ROW}"""
+MATCH (w:WorkOrder)-[r:PERFORMED_ON]->(x:Entity) WHERE x.key IN $keys
+WITH w, r, x ORDER BY w.date DESC, w.key LIMIT $scan
+WITH w, r, x WHERE {visible_rel("r")}
+WITH w, collect(DISTINCT x.key) AS equipment WHERE {visible_node("w")}
+WITH w, equipment ORDER BY w.date DESC, w.key LIMIT $limit
+RETURN w.key AS key, w.name AS name, w.date AS date, coalesce(w.text, '') AS text, equipment,
+       COLLECT {{ MATCH (w)-[r:REPORTS|ADDRESSES]->(e:Entity) WHERE {visible_rel("r")} RETURN e.key }}
+         AS problems,
+       {_ACTIONS}
+"""
 
 # The work orders whose problem text best matches the complaint (Lucene BM25 of the full-text
 # index): $fetch hits at most are read before the access filter, $limit kept; ties newest first.
