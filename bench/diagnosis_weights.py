@@ -12,7 +12,7 @@ database, fast enough for a grid: the records of ``bench/diagnosis.py``'s ``dev`
 - the nearest records: Okapi BM25 over the records' texts (``bench.diagnosis.Bm25``, stemmed
   like the engine's terms) where the engine asks Lucene's English analyzer; scores differ a little.
 
-The test split (last 20 %) is refused here: it is run once, on the real engine, by
+The test split (last 20 %) is never asked here: it is run once, on the real engine, by
 ``bench/diagnosis.py``. Chosen 2026-12-07 (issue 13): ``NEAREST_WEIGHT`` 1.0 (not above a
 perfect manual match), ``NEAREST_RECORDS`` 10, asset records weighted 2 (class 1.5 unmeasured:
 the excavators have no models), ``max_orders`` 200, ``max_asset_orders`` 100.

@@ -25,7 +25,7 @@ MAX_SYMPTOM_CHARS = 500
 #: Longest cause or fix name shown whole; longer ones (table cells and clauses kept whole as
 #: entities) show their first clause, the stored name staying the full text.
 SHORT_LABEL_WORDS = 12
-_CLAUSE_END = re.compile(r"[;:.,(]\s|\s[-–—]\s")
+_CLAUSE_END = re.compile(r"[;:.,]\s|\s\(|\s[-–—]\s")
 MAX_ASSET_CHARS = 200
 #: Passages searched for the symptom; they fill the list when the graph has too few causes.
 PASSAGES = 5

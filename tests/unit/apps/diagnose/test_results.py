@@ -189,6 +189,12 @@ LONG_REMEDY = (
 def test_a_sentence_length_name_shows_its_first_clause_and_keeps_the_full_text():
     assert short_label(LONG_REMEDY) == "Do not exceed 80 percent of a UPS unit's rated capacity …"
     assert short_label("replace seal kit") == "replace seal kit"
+    assert (
+        short_label(
+            "Clean the cooler core (the fins clog with dust from the floor every few weeks) and check the fan"
+        )
+        == "Clean the cooler core …"
+    )
     # No clause break within 12 words: the first 12 words.
     twenty = " ".join(f"w{i}" for i in range(20))
     assert short_label(twenty) == " ".join(f"w{i}" for i in range(12)) + " …"
