@@ -6,9 +6,11 @@ as ``apps/documents/pipeline.py``, without Django or a database, once per ``--mo
     pdfplumber      the parser before issue 12: every PDF page through pdfplumber (pdfminer)
     pdfium          the parser now: pdfium text, pdfplumber only on pages that may hold a table
     pdfium+overlap  the same parser with embedding while it parses (retrieval.parse_embed): the
-                    parser thread beside an embedder at --threads minus one torch thread until
-                    the parse ends, then --threads (parser + torch threads stay within the cores)
+                    parser in a child process beside an embedder at --threads minus one torch
+                    thread until the parse ends, then --threads (parser + torch within the cores)
     pdfium+overlap-full   the same, embedding at --threads throughout (oversubscribed; measured)
+    pdfium+overlap-thread the parser in a thread of this process instead of a child process
+                    (its Python holds the GIL that torch needs between operations; measured)
 
 stages, each timed:
 
@@ -92,9 +94,15 @@ class _Timer:
 
 
 def _embed(embedder, chunks) -> list:  # type: ignore[no-untyped-def]
-    vectors = []
-    for start in range(0, len(chunks), EMBED_BATCH):
-        vectors.extend(embedder.embed_documents([c.embed_text for c in chunks[start : start + EMBED_BATCH]]))
+    """As apps/documents/pipeline.embed: batches of 32 texts taken in order of length."""
+    order = sorted(range(len(chunks)), key=lambda i: len(chunks[i].embed_text))
+    vectors: list = [None] * len(chunks)
+    for start in range(0, len(order), EMBED_BATCH):
+        batch = order[start : start + EMBED_BATCH]
+        for i, vector in zip(
+            batch, embedder.embed_documents([chunks[i].embed_text for i in batch]), strict=True
+        ):
+            vectors[i] = vector
     return vectors
 
 
@@ -166,7 +174,7 @@ def _start_neo4j(tmp: str):  # type: ignore[no-untyped-def]
     return stack, f"bolt://127.0.0.1:{stack.ports['neo4j']}"
 
 
-MODES = ("pdfplumber", "pdfium", "pdfium+overlap", "pdfium+overlap-full")
+MODES = ("pdfplumber", "pdfium", "pdfium+overlap", "pdfium+overlap-full", "pdfium+overlap-thread")
 
 
 def _load(args, threads: int):  # type: ignore[no-untyped-def]
@@ -219,6 +227,7 @@ def _parse_chunk_embed(args, mode: str, counter, embedders, timer):  # type: ign
         count_tokens=counter,
         embedder=embedders["main"],
         embedder_while_parsing=embedders["main" if mode.endswith("-full") else "while_parsing"],
+        parser="thread" if mode.endswith("-thread") else "process",
         parse_config=_parse_config(mode),
         chunk_config=config,
         batch_size=EMBED_BATCH,
@@ -512,8 +521,14 @@ def main() -> int:
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     model_path, counter, embedder, load_s = _load(args, args.threads)
     embedders = {"main": embedder}
-    if any(m == "pdfium+overlap" for m in modes):
+    if any(m in ("pdfium+overlap", "pdfium+overlap-thread") for m in modes):
         embedders["while_parsing"] = _load(args, max(args.threads - 1, 1))[2]
+    if any("overlap" in m for m in modes):
+        from retrieval.parse_embed import start_parser_server
+
+        started = time.perf_counter()
+        start_parser_server()
+        load_s += time.perf_counter() - started
     runs = []
     with tempfile.TemporaryDirectory(prefix="kenning-ingest-bench-", dir=args.tmp) as tmp:
         stack, neo4j_url = None, args.neo4j_url

@@ -170,6 +170,8 @@ def embed(version: DocumentVersion, run: Run) -> None:
     run.progress(done, total)
     if not todo:
         return
+    # batches of similar length pad less (sentence-transformers sorts by length only within a call)
+    todo.sort(key=lambda row: len(row[1]))
     embedder = wiring.embedder()
     for start in range(0, len(todo), EMBED_BATCH):
         batch = todo[start : start + EMBED_BATCH]

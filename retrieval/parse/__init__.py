@@ -82,9 +82,10 @@ def parse_file(
         kind: skip sniffing and parse as this type.
         config: limits; defaults to ``ParseConfig()``.
         progress: called as ``progress(done, total)`` during long parses (PDF pages).
-        on_blocks: PDFs only: called after each page with the document so far (its settled
-            blocks, normalised like the result), so chunking and embedding can start before
-            the parse ends (``retrieval.parse_embed``). Other formats never call it.
+        on_blocks: PDFs only: called as pages settle blocks, with a document holding the blocks
+            settled since the last call (normalised like the result) and the title so far, so
+            chunking and embedding can start before the parse ends (``retrieval.parse_embed``).
+            Other formats never call it.
 
     Returns:
         The parsed document.
@@ -109,7 +110,7 @@ def parse_file(
                 name=name,
                 config=config,
                 progress=progress,
-                on_blocks=lambda partial: on_blocks(cjk.normalize_document(partial)),
+                on_blocks=lambda delta: on_blocks(cjk.normalize_document(delta)),
             )
         else:
             document = parser.parse(path, name=name, config=config, progress=progress)

@@ -18,6 +18,7 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +60,10 @@ class PdfParser(Parser):
     ) -> ParsedDocument:
         """Parse a PDF; ``on_blocks``, when given, sees the document grow page by page.
 
-        ``on_blocks(partial)`` is called after each page with the blocks that can no longer
-        change (all but the current page's) and the title as it would be if the document ended
-        there, so a caller can chunk and embed while later pages are still being read.
+        ``on_blocks(delta)`` is called after a page settles more blocks: ``delta.blocks`` are
+        the blocks settled since the last call (they can no longer change: all but the current
+        page's), ``delta.metadata`` has the title as it would be if the document ended there;
+        so a caller can chunk and embed while later pages are still being read.
         """
         page_count, title = _check_readable(path, name, config)
         layout = _Layout()
@@ -73,8 +75,12 @@ class PdfParser(Parser):
                 if progress is not None:
                     progress(page_no, page_count)
                 if on_blocks is not None and layout.settled() > settled:
-                    settled = layout.settled()
-                    on_blocks(_document(layout.builder.blocks[:settled], title, name, page_count))
+                    blocks, end = layout.builder.blocks, layout.settled()
+                    guess = title or next(
+                        (b.text for b in islice(blocks, end) if b.kind is BlockKind.HEADING), None
+                    )
+                    on_blocks(_document(blocks[settled:end], guess, name, page_count))
+                    settled = end
         except ParseError:
             raise
         except Exception as e:  # pdfminer raises many unrelated types on damaged input

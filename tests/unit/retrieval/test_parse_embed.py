@@ -5,7 +5,6 @@ MiniLM goes through the same calls in bench/ingest_pipeline.py, which also compa
 of both ways.
 """
 
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,7 @@ from retrieval.config import ChunkConfig
 from retrieval.embed import FakeEmbedder
 from retrieval.errors import ParseError
 from retrieval.parse import parse_file
-from retrieval.parse_embed import parse_chunk_embed
+from retrieval.parse_embed import _EarlyEmbedder, parse_chunk_embed
 
 ROOT = Path(__file__).resolve().parents[3]
 MANUAL = ROOT / "sample_data" / "manuals" / "linuxcnc-integrator-information.pdf"
@@ -24,16 +23,12 @@ CONFIG = ChunkConfig(max_tokens=200)
 
 
 class _Recording(FakeEmbedder):
-    """Notes whether it was called while the parser was still on its pages."""
-
     def __init__(self) -> None:
         super().__init__(dim=64)
-        self.first_call = threading.Event()
         self.calls = 0
 
     def embed_documents(self, texts):  # type: ignore[no-untyped-def]
         self.calls += 1
-        self.first_call.set()
         return super().embed_documents(texts)
 
 
@@ -45,39 +40,70 @@ def _in_turn(path: Path):  # type: ignore[no-untyped-def]
     return document, chunks, FakeEmbedder(dim=64).embed_documents([c.embed_text for c in chunks])
 
 
-def test_overlapped_ingest_equals_parse_then_chunk_then_embed():
-    embedder = _Recording()
-    pages_waited = []
-
-    def progress(done: int, total: int) -> None:
-        if done == total:  # hold the last page until the embedder has started on earlier ones
-            pages_waited.append(embedder.first_call.wait(timeout=60))
-
+@pytest.mark.parametrize("parser", ["process", "thread"])
+def test_overlapped_ingest_equals_parse_then_chunk_then_embed(parser):
+    pages = []
     result = parse_chunk_embed(
         MANUAL,
         document_version="7",
         count_tokens=whitespace_token_count,
-        embedder=embedder,
+        embedder=FakeEmbedder(dim=64),
         chunk_config=CONFIG,
-        progress=progress,
+        progress=lambda done, total: pages.append((done, total)),
+        parser=parser,
     )
     document, chunks, vectors = _in_turn(MANUAL)
     assert result.document.blocks == document.blocks
     assert result.chunks == chunks
     np.testing.assert_array_equal(result.vectors, vectors)
-    assert pages_waited == [True]  # the embedder ran before the parser finished its pages
-    assert result.embedded_during_parse > len(chunks) // 2
+    assert pages == [(n, 20) for n in range(1, 21)]
     assert result.embedded_during_parse + result.embedded_after_parse == len({c.embed_text for c in chunks})
 
 
-def test_a_parse_error_reaches_the_caller(tmp_path):
+class _Scripted:
+    """The parser's messages one at a time; between two, the consumer finds nothing new."""
+
+    def __init__(self, messages):  # type: ignore[no-untyped-def]
+        self.messages = list(messages)
+        self.handed = 0
+
+    def get(self, *, wait):  # type: ignore[no-untyped-def]
+        if not wait and self.handed % 2:
+            self.handed += 1
+            return None
+        self.handed += 1
+        return self.messages.pop(0)
+
+
+def test_finished_sections_are_embedded_before_the_parse_ends():
+    deltas = []
+    document = parse_file(MANUAL, on_blocks=deltas.append)
+    assert len(deltas) > 10 and sum(len(d.blocks) for d in deltas) < len(document.blocks)
+    embedder = _Recording()
+    early = _EarlyEmbedder(embedder, whitespace_token_count, "7", CONFIG, batch_size=4)
+    source = _Scripted([("blocks", d) for d in deltas] + [("done", document)])
+    assert early.run(source, None) is document
+    chunks = chunk_document(
+        document, document_version="7", count_tokens=whitespace_token_count, config=CONFIG
+    )
+    assert embedder.calls > 5
+    assert len(early.during & {c.embed_text for c in chunks}) > len(chunks) // 2
+
+
+@pytest.mark.parametrize("parser", ["process", "thread"])
+def test_a_parse_error_reaches_the_caller(tmp_path, parser):
     data = MANUAL.read_bytes()
     path = tmp_path / "cut.pdf"
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(ParseError, match="cut.pdf"):
+    with pytest.raises(ParseError, match="cut.pdf: truncated PDF") as e:
         parse_chunk_embed(
-            path, document_version="7", count_tokens=whitespace_token_count, embedder=FakeEmbedder(dim=64)
+            path,
+            document_version="7",
+            count_tokens=whitespace_token_count,
+            embedder=FakeEmbedder(dim=64),
+            parser=parser,
         )
+    assert e.value.file == "cut.pdf" and e.value.is_transient is False
 
 
 def test_formats_without_pages_are_embedded_after_the_parse():
