@@ -49,7 +49,7 @@ class Answer(models.Model):
     sentences = models.JSONField(default=list)
     model_text = models.TextField(blank=True)  # what the model wrote, kept when text fell back
     fell_back = models.BooleanField(default=False)  # text is the evidence answer: model unsupported
-    # After the model refused: its answer with refusal ruled out, kept when the check rejected it.
+    # After the model refused: its answer with refusal ruled out (shown only if the check passed it).
     second_look = models.TextField(blank=True)
     model_name = models.CharField(max_length=200, blank=True)
     retrieval_ms = models.FloatField(null=True)

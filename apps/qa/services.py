@@ -194,8 +194,8 @@ def _second_look(
     checks = yield from _stream_model(
         answer, messages, profile, shown, citation_grammar(len(shown), may_refuse=False)
     )
+    answer.second_look = answer.model_text
     if not checks or unsupported_share(checks) > settings.QA_MAX_UNSUPPORTED_SHARE:
-        answer.second_look = answer.model_text
         answer.model_text = refusal
         return []
     return checks

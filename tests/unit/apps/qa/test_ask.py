@@ -265,6 +265,7 @@ def test_a_refusal_gets_a_second_look_and_a_supported_answer_replaces_it(client,
     first, second = (o["grammar"] for o in qa_world.model.options)
     assert "notfound | answer" in first and "root ::= answer" in second
     assert qa_world.model.calls[0] == qa_world.model.calls[1]  # same prompt: the KV cache serves it
+    assert Answer.objects.get().second_look == "Replace the battery cartridge [1]."
 
 
 def test_a_second_look_the_sources_do_not_support_keeps_the_refusal(client, personas, qa_world):
