@@ -155,7 +155,7 @@ class ParseConfig:
             more columns before any row is read.
         pdf_tables: detect and keep tables in PDFs (costs ~half of PDF parse time).
         pdf_text: which library reads PDF text: "pdfium" (pypdfium2; pdfplumber only on pages
-            whose ruling lines could form a table) or "pdfplumber" (every page, ~20x slower).
+            whose ruling lines could form a table) or "pdfplumber" (every page; several times slower).
         sniff_bytes: how many leading bytes the text heuristics look at.
     """
 

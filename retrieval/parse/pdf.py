@@ -7,8 +7,9 @@ steps, code (monospace fonts) or paragraphs. Running headers/footers and table-o
 lines are dropped. The body font size is learned from the first pages before any line is
 classified.
 
-Pages whose vector graphics cannot form a table cell are read by pdfium (``pdfium_text``, about
-20x faster than pdfminer); the others go through pdfplumber whole, as every page did before.
+Pages whose ruling lines cannot form a table of 2+ rows and columns are read by pdfium
+(``pdfium_text``, several times faster than pdfminer: docs/BENCH_RETRIEVAL.md); the others go
+through pdfplumber whole, as every page did before.
 ``ParseConfig.pdf_text = "pdfplumber"`` reads every page with pdfplumber.
 """
 
