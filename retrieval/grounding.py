@@ -25,13 +25,13 @@ from .prompt import NOT_FOUND, NOT_FOUND_IN
 from .table_rows import wrong_row
 from .terms import CJK, content_terms, missing_identifiers
 
-# Sentences end with citations then "." or "。". Inside a sentence a "." may only join digits
-# (3.5 bar) or sit in a `code span` (`apcupsd.conf`), and after {max_chars} characters the only
-# way on is a citation. (Allowing "." before any letter let the model end a sentence anyway and
-# glue the next one on: "seal._replace".) A model that puts its full stop first may still end
-# there, but a citation must follow at once ("… H-310. [1]"; shown as "… H-310 [1]."): when "."
-# could only start a decimal, the model that wanted to stop after a number wrote "323.000.000…"
-# or "2004-02-04.28.28…" instead.
+# Sentences end with citations then "." or "。". Inside a sentence a "." may only come before a
+# digit (3.5 bar, 0.0.0.0, 2.8.0) or sit in a `code span` (`apcupsd.conf`), and after {max_chars}
+# characters the only way on is a citation. (Allowing "." before any letter let the model end a
+# sentence anyway and glue the next one on: "seal._replace".) A model that puts its full stop
+# first may still end there, but a citation must follow at once ("… H-310. [1]", shown as
+# "… H-310 [1]."). Before, "." could only join two digits, so 0.0.0.0 could not be written (the
+# model wrote "0.00.00.0") and a model that wanted to stop after a number wrote "323.000.000…".
 _GRAMMAR = r"""
 root ::= {root}
 notfound ::= "{not_found}"
@@ -40,7 +40,7 @@ sep ::= " " | "\n" | "\n\n"
 sentence ::= lead? char char char rest{{0,{max_chars}}} (cites end | "." cites)
 lead ::= "- " | [1-9] ") "
 char ::= [^\[\]\n.。`]
-rest ::= char | [0-9] "." [0-9] | "`" [^`\n\[\]]{{1,80}} "`"
+rest ::= char | "." [0-9] | "`" [^`\n\[\]]{{1,80}} "`"
 cites ::= " "? "[" num "]" (" "? "[" num "]")?
 end ::= "." | "。"
 num ::= {numbers}
