@@ -4,7 +4,8 @@ Runs the ingest stages in this process on one file, with the same domain calls a
 as ``apps/documents/pipeline.py``, without Django or a database, once per ``--modes`` entry:
 
     pdfplumber      the parser before issue 12: every PDF page through pdfplumber (pdfminer)
-    pdfium          the parser now: pdfium text, pdfplumber only on pages that may hold a table
+    pdfium          the parser now: pdfium text and lines, pdfplumber's table finder over them
+                    only on pages that may hold a table
     pdfium+overlap  the same parser with embedding while it parses (retrieval.parse_embed): the
                     parser in a child process beside an embedder at --threads minus one torch
                     thread until the parse ends, then --threads (parser + torch within the cores)
@@ -40,7 +41,7 @@ The 1,335-page LinuxCNC manual comes from Debian's ``linuxcnc-doc-en`` package:
 ``--compare-pdf`` parses each file with both PDF readers (no embedding) and scores the new one
 against the old: seconds, word F1 and word-bigram F1 per page, headings (page, level, text),
 table rows kept exactly, recall of the table-page detection (pages where the old parser keeps a
-table that the detector sends to pdfplumber), block kinds, and chunks with identical text.
+table that the detector sends to the table finder), block kinds, and chunks with identical text.
 """
 
 from __future__ import annotations
@@ -480,7 +481,7 @@ def compare_pdf(paths: list[str]) -> None:
         "\nword F1: per page, mean/min, words of the new parse against the old (pdfplumber) parse; "
         "bigram F1: the same over word pairs (reading order); headings: F1 of (page, level, text); "
         "table rows: rows of the old parse's tables found with identical cells on the same page; "
-        "table pages: pages with a table in the old parse that the detector sends to pdfplumber; "
+        "table pages: pages with a table in the old parse that the detector sends to the table finder; "
         "sent: pages it sends; chunks same: old chunks whose embedding text the new parse "
         "reproduces exactly -> new chunk count"
     )

@@ -154,8 +154,9 @@ class ParseConfig:
         max_record_columns: CSV/XLSX rows wider than this are rejected, an XLSX sheet declaring
             more columns before any row is read.
         pdf_tables: detect and keep tables in PDFs (costs ~half of PDF parse time).
-        pdf_text: which library reads PDF text: "pdfium" (pypdfium2; pdfplumber only on pages
-            whose ruling lines could form a table) or "pdfplumber" (every page; several times slower).
+        pdf_text: which library reads PDF text: "pdfium" (pypdfium2, with pdfplumber's table
+            finder on pages whose ruling lines could form a table) or "pdfplumber" (pdfminer
+            reads every page; several times slower).
         sniff_bytes: how many leading bytes the text heuristics look at.
     """
 

@@ -7,10 +7,10 @@ steps, code (monospace fonts) or paragraphs. Running headers/footers and table-o
 lines are dropped. The body font size is learned from the first pages before any line is
 classified.
 
-Pages whose ruling lines cannot form a table of 2+ rows and columns are read by pdfium
-(``pdfium_text``, several times faster than pdfminer: docs/BENCH_RETRIEVAL.md); the others go
-through pdfplumber whole, as every page did before.
-``ParseConfig.pdf_text = "pdfplumber"`` reads every page with pdfplumber.
+Characters, fonts and ruling lines come from pdfium (``pdfium_text``, several times faster than
+pdfminer: docs/BENCH_RETRIEVAL.md). pdfplumber's table finder runs only on pages whose ruling
+lines could form a table of 2+ rows and columns, over pdfium's characters and lines.
+``ParseConfig.pdf_text = "pdfplumber"`` reads every page with pdfplumber itself, as before.
 """
 
 from __future__ import annotations
@@ -26,7 +26,14 @@ from typing import Any
 from retrieval.config import ParseConfig
 from retrieval.errors import ParseError
 from retrieval.parse.base import BlockBuilder, Parser, ProgressCallback
-from retrieval.parse.pdfium_text import PageLine, font_flags, may_have_table, median_size, read_lines
+from retrieval.parse.pdfium_text import (
+    PageLine,
+    find_tables,
+    font_flags,
+    may_have_table,
+    median_size,
+    read_lines,
+)
 from retrieval.types import Block, BlockKind, DocumentMetadata, FileKind, ParsedDocument
 
 logger = logging.getLogger(__name__)
@@ -140,26 +147,20 @@ def _pages_pdfium(path: Path, config: ParseConfig) -> Iterator[_PageInput]:
     import pypdfium2
 
     pdf = pypdfium2.PdfDocument(path)
-    plumber = None
     try:
         for index in range(len(pdf)):
             page = pdf[index]
             try:
-                if config.pdf_tables and may_have_table(page):
-                    if plumber is None:
-                        import pdfplumber
-
-                        plumber = pdfplumber.open(path)
-                    table_page = plumber.pages[index]
-                    yield _read_page(table_page, config)
-                    table_page.close()
-                else:
-                    yield read_lines(page), [], float(page.get_height())
+                tables = (
+                    find_tables(page, x_tolerance=_X_TOLERANCE)
+                    if config.pdf_tables and may_have_table(page)
+                    else []
+                )
+                lines = read_lines(page, exclude=[bbox for bbox, _ in tables])
+                yield lines, [(bbox[1], rows) for bbox, rows in tables], float(page.get_height())
             finally:
                 page.close()
     finally:
-        if plumber is not None:
-            plumber.close()
         pdf.close()
 
 

@@ -1,4 +1,5 @@
-"""The PDF text layer: pdfium for text, pdfplumber's table finder only on pages that may hold a table.
+"""The PDF text layer: pdfium for text and ruling lines, pdfplumber's table finder over them only
+on pages that may hold a table.
 
 Parity is checked against the pdfplumber-only reader (``ParseConfig(pdf_text="pdfplumber")``, the
 parser before pdfium) on the committed 20-page manual and on a PDF drawn here with a ruled table,
@@ -115,6 +116,19 @@ def test_the_drawn_pdf_parses_the_same_through_either_text_layer(drawn):
         BlockKind.PARAGRAPH,
         BlockKind.CODE,
     ]
+
+
+def test_the_table_finder_over_pdfium_gives_pdfplumbers_cells():
+    import pdfplumber
+
+    from retrieval.parse.pdfium_text import find_tables
+
+    pdf = pypdfium2.PdfDocument(MANUAL)
+    with pdfplumber.open(MANUAL) as plumber:
+        for index in range(7, 13):  # the six pages of driver timing tables
+            ours = [rows for _, rows in find_tables(pdf[index], x_tolerance=1.5)]
+            theirs = [t.extract(x_tolerance=1.5) for t in plumber.pages[index].find_tables()]
+            assert ours == theirs and ours
 
 
 def test_pdfium_lines_carry_fonts_and_geometry(drawn):
