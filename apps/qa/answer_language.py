@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,16 +73,21 @@ def drafted(events: Generator[Event, None, Any], via: Via | None) -> Generator[E
     if not via.announced:
         via.announced = True
         yield {"event": "status", "text": progress_text(via.language)}
-    while True:
-        try:
-            event = next(events)
-        except StopIteration as stop:
-            return stop.value
-        if event.get("event") not in ("delta", "sentence"):
-            yield event
+    try:
+        while True:
+            try:
+                event = next(events)
+            except StopIteration as stop:
+                return stop.value
+            if event.get("event") not in ("delta", "sentence"):
+                yield event
+    finally:
+        events.close()  # a reader who left mid-draft closes the model's stream too
 
 
-def translated(answer: Any, checks: list[SentenceCheck], via: Via | None) -> Iterator[Event]:
+def translated(
+    answer: Any, checks: list[SentenceCheck], via: Via | None
+) -> Generator[Event, None, list[SentenceCheck]]:
     """The English draft's sentences in the asker's language, streamed one by one; returns their
     checks (the English sentence's verdict, the translated text). A refusal is left to the
     caller, which shows it in the asker's language."""

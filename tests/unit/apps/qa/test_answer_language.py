@@ -119,3 +119,19 @@ def test_the_second_look_after_a_refusal_is_drafted_in_english_and_translated(
     assert all(TRANSLATION in call[-1]["content"] for call in qa_world.model.calls[:2])
     shown = "".join(e["text"] for e in events if e["event"] == "delta")
     assert shown == events[-1]["text"] == "更换电池盒 BC-12[1]。"
+
+
+def test_a_reader_leaving_while_the_draft_is_written_cancels_the_answer(
+    chinese_asker, qa_world, personas, settings
+):
+    from apps.qa import services
+    from apps.qa.models import Answer
+
+    settings.QA_ANSWER_VIA_ENGLISH = True
+    qa_world.model.replies = [DRAFT]
+    answer = services.start_answer(personas.reader, QUESTION, None)
+    events = services.answer_events(answer, personas.reader)
+    assert any(e["event"] == "status" for e in events)  # stops at the progress line
+    events.close()
+    answer.refresh_from_db()
+    assert answer.status == Answer.Status.CANCELLED
