@@ -2,14 +2,16 @@
 
 pdfplumber (pdfminer, pure Python) spends ~0.06 s a page building character objects; pdfium does
 the same in C. Its text page already groups characters into lines (generated CR LF) and words
-(generated spaces); per character this module only asks the font size, the baseline origin and
-which text object (hence font) drew it, so a line comes out with the same fields pdfplumber's
-``extract_text_lines`` gives the layout: text, top, bottom, x0, median size, bold, monospace.
-Boxes follow pdfminer's convention (the glyph's em box from the baseline: descent below, font
-size above) so gaps between lines compare the same way whichever reader made them.
+(generated spaces); per character this module asks only the code and the text object that drew
+it (font name, descent and size are read once per object, the baseline once per run of one
+object on a line), so a line comes out with the same fields pdfplumber's ``extract_text_lines``
+gives the layout: text, top, bottom, x0, median size, bold, monospace. Boxes follow pdfminer's
+convention (the glyph's em box from the baseline: descent below, font size above) so gaps
+between lines compare the same way whichever reader made them.
 
-``may_have_table`` answers from the page's vector graphics alone whether pdfplumber's ruling-line
-table finder could find anything there; only such pages are worth its cost.
+``may_have_table`` answers from the page's path segments alone whether pdfplumber's ruling-line
+table finder could find a table there; ``find_tables`` runs that finder over pdfium's characters
+and segments on such pages.
 """
 
 from __future__ import annotations
