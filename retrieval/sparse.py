@@ -40,6 +40,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
 import zlib
 from collections import Counter
 from collections.abc import Iterable
@@ -112,11 +113,18 @@ def _stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
-@functools.cache
+_per_thread = threading.local()
+
+
 def _stemmer():  # type: ignore[no-untyped-def]
+    # One per thread: a Snowball stemmer holds the word it is stemming; threads searching at once
+    # must not share one (see retrieval/terms.py).
     import snowballstemmer
 
-    return snowballstemmer.stemmer("english")
+    stemmer = getattr(_per_thread, "stemmer", None)
+    if stemmer is None:
+        stemmer = _per_thread.stemmer = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 def _segment(run: str) -> list[str]:

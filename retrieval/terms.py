@@ -8,6 +8,7 @@ stemmed (snowball, English), with CJK text contributing its characters.
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -75,9 +76,16 @@ def _is_content(word: str) -> bool:
     return len(word) > 1 and word.lower() not in _STOPWORDS and not CJK.search(word)
 
 
-@lru_cache(maxsize=1)
+_per_thread = threading.local()
+
+
 def _stemmer() -> Any:
-    return snowballstemmer.stemmer("english")
+    # One per thread: a Snowball stemmer holds the word it is stemming, and answer threads sharing
+    # one corrupted each other's words (IndexError, a 500 in the 50-user load test, docs/LOAD.md).
+    stemmer = getattr(_per_thread, "stemmer", None)
+    if stemmer is None:
+        stemmer = _per_thread.stemmer = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 @lru_cache(maxsize=65_536)
