@@ -33,7 +33,7 @@ echo "== $(date -u +%T) waiting for the demo ingest (up $((SECONDS - t0)) s)"
 $PY -m bench.load.wait_ingest --timeout-s 420
 $PY -m bench.load.prepare --users "$USERS" --out "$KENNING_LOAD_DIR/users.json"
 $PY -m bench.load.memory --out "$KENNING_LOAD_DIR/memory-before.json"
-documents() { $PY manage.py shell -c "from apps.documents.models import Document as D; print(D.objects.filter(is_deleted=False).count())" 2>/dev/null; }
+documents() { $PY manage.py shell --no-imports -c "from apps.documents.models import Document as D; print(D.objects.filter(is_deleted=False).count())" 2>/dev/null; }
 echo "== documents before: $(documents)"
 left=$((BUDGET_S - (SECONDS - t0) - 60))
 run_s=$((left < RUN_S ? left : RUN_S))
