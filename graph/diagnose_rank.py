@@ -371,9 +371,9 @@ def rank(
     for key, share in votes.items():
         cause = causes[key]
         cause.score_parts["nearest"] = NEAREST_WEIGHT * share / total
-        shown = {s.key for s in cause.similar}
-        # The records that voted come first: they are why this cause has its "nearest" part.
-        cause.similar = [
+        # The records that voted come first, with their BM25 score: they are why this cause has
+        # its "nearest" part; the most similar of the counted ones fill the rest.
+        voted = [
             SimilarOrder(
                 o.key,
                 o.date,
@@ -384,9 +384,9 @@ def rank(
                 round(bm25, 3),
             )
             for o, bm25 in voters[key]
-            if o.key not in shown
-        ][:3] + cause.similar
-        cause.similar = cause.similar[:3]
+        ]
+        keys = {s.key for s in voted}
+        cause.similar = (voted + [s for s in cause.similar if s.key not in keys])[:3]
     for cause in causes.values():
         cause.score_parts = {k: round(v, 4) for k, v in cause.score_parts.items()}
         cause.score = round(sum(cause.score_parts.values()), 4)

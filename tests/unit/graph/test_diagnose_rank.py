@@ -113,6 +113,13 @@ def test_the_nearest_records_vote_for_how_they_were_resolved_by_bm25_score_and_s
     # The record that voted is shown first, with its BM25 score and its citation.
     assert (ranked[0].similar[0].key, ranked[0].similar[0].bm25) == ("WO5", 6.0)
     assert ranked[0].similar[0].cites == (Cite("WO5", "9"),)
+    # A record both counted (it names the problem) and among the nearest is shown once, as a voter.
+    counted = order(
+        "WO5", "2020-03-01", "fleet", "replace track pin", "cracked pin on track", ["Component:track"]
+    )
+    again = rank("track pin cracked", {"Component:track": 0.5}, [], [*orders, counted], nearest=nearest)
+    pin = next(c for c in again if c.name == "replace track pin")
+    assert [(s.key, s.bm25) for s in pin.similar] == [("WO5", 6.0), ("WO2", None)]
 
 
 def test_only_the_first_nearest_records_with_an_action_vote():
