@@ -353,6 +353,7 @@ def setup_collection(items: list[dict[str, Any]]) -> Any:
     from apps.accounts.models import Collection, Membership, Role
 
     call_command("migrate", verbosity=0, interactive=False)
+    call_command("graph_schema")
     existing = get_user_model().objects.filter(username="bench").first()
     if existing is not None:  # a kept --state: already ingested
         return existing
