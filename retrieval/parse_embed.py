@@ -9,6 +9,11 @@ rest (a section's stub merged across a cut, a title guessed before the metadata 
 is embedded then. The chunks and vectors are therefore those of parse -> chunk -> embed run one
 after the other; only the time differs.
 
+Status: measured in the heavy slot it is slower than parsing, then embedding (sample manual 0.53x
+vs 0.78x the embedder alone, LinuxCNC manual 0.56x vs 0.84x; docs/BENCH_RETRIEVAL.md): the
+consumer reads the pipe only between batches of 32 at one torch thread, so the parser waits on
+a full pipe. The portal's ingest does not use it.
+
 Why a process: the layout code is Python and holds the GIL; beside it, a torch forward pass
 waits for the GIL between its many small operations (measured: 32 texts took 1.9 s alone and
 4.1 s beside a parsing thread). ``parser="thread"`` keeps the parser in a thread (for a caller
