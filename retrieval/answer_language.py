@@ -88,15 +88,11 @@ _NATIVE_LABELS = {"zh": ("资料", "问题")}
 
 def native_messages(question: str, sources: Sequence[Any], language: str) -> list[dict[str, str]]:
     """Chat messages that ask for the answer directly in ``language``, rules in that language."""
-    from .prompt import NOT_FOUND_IN
+    from .prompt import NOT_FOUND_IN, source_block
 
-    blocks = [
-        f"[{s.number}] ({s.label()})\n<<<\n{s.text.replace('<<<', '‹‹‹').replace('>>>', '›››')}\n>>>"
-        for s in sources
-    ]
     label_sources, label_question = _NATIVE_LABELS[language]
     system = NATIVE_SYSTEM_PROMPT[language].format(not_found=NOT_FOUND_IN[language])
-    context = "\n\n".join(blocks) if blocks else "(无)"
+    context = "\n\n".join(source_block(s) for s in sources) or "(无)"
     return [
         {"role": "system", "content": system},
         {"role": "user", "content": f"{label_sources}：\n{context}\n\n{label_question}：{question}"},
@@ -354,10 +350,3 @@ def guarded(deltas: Iterable[str], guard: LoopGuard | None = None) -> Iterator[s
         if guard.feed(delta):
             logger.info("the model repeated itself; its answer was stopped there")
             return
-
-
-def translated_sentences(
-    english_text: str, translator: AnswerTranslator, split: Callable[[str], list[str]]
-) -> list[Translated]:
-    """Every sentence of an English answer, translated (``split`` is the grounding's splitter)."""
-    return list(translator.sentences(split(english_text)))

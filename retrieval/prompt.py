@@ -208,14 +208,18 @@ def build_messages(
     question = f"{question}\n\n{hint}" if hint else question
     if chitchat:
         return [{"role": "system", "content": CHITCHAT_PROMPT}, {"role": "user", "content": question}]
-    blocks = [f"[{s.number}] ({s.label()})\n<<<\n{_defang(s.text)}\n>>>" for s in sources]
-    context = "\n\n".join(blocks) if blocks else "(no sources found)"
+    context = "\n\n".join(source_block(s) for s in sources) or "(no sources found)"
     messages = [{"role": "system", "content": SYSTEM_PROMPT}]
     for past_q, past_a in history:
         messages.append({"role": "user", "content": past_q})
         messages.append({"role": "assistant", "content": past_a})
     messages.append({"role": "user", "content": f"Sources:\n{context}\n\nQuestion: {question}"})
     return messages
+
+
+def source_block(source: Source) -> str:
+    """One numbered source as the model reads it: number, label, and its text quoted."""
+    return f"[{source.number}] ({source.label()})\n<<<\n{_defang(source.text)}\n>>>"
 
 
 def _defang(text: str) -> str:
