@@ -102,9 +102,9 @@ def native_messages(question: str, sources: Sequence[Any], language: str) -> lis
 def native_grammar(source_count: int, language: str) -> str:
     """The citation grammar with its refusal in ``language`` (the sentences are any script)."""
     from .grounding import citation_grammar
-    from .prompt import NOT_FOUND, NOT_FOUND_IN
+    from .prompt import NOT_FOUND_IN
 
-    return citation_grammar(source_count).replace(f'"{NOT_FOUND}"', f'"{NOT_FOUND_IN[language]}"')
+    return citation_grammar(source_count, not_found=NOT_FOUND_IN[language])
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,12 @@ class SentenceCheck:
 
 
 def citation_grammar(
-    source_count: int, max_sentences: int = 8, max_chars: int = 400, *, may_refuse: bool = True
+    source_count: int,
+    max_sentences: int = 8,
+    max_chars: int = 400,
+    *,
+    may_refuse: bool = True,
+    not_found: str = NOT_FOUND,
 ) -> str:
     """GBNF that makes every sentence cite one of ``source_count`` sources.
 
@@ -97,7 +102,8 @@ def citation_grammar(
         source_count: numbered sources in the prompt (at least 1).
         max_sentences: sentences the answer may have.
         max_chars: characters a sentence may run before it must cite.
-        may_refuse: whether the answer may be :data:`NOT_FOUND` instead of cited sentences.
+        may_refuse: whether the answer may be the refusal instead of cited sentences.
+        not_found: the refusal's exact text (:data:`NOT_FOUND`, or its version in another language).
 
     Returns:
         Grammar text with a ``root`` rule, for the model server's ``grammar`` field.
@@ -107,7 +113,7 @@ def citation_grammar(
     numbers = " | ".join(f'"{n}"' for n in range(1, source_count + 1))
     return _GRAMMAR.format(
         root="notfound | answer" if may_refuse else "answer",
-        not_found=NOT_FOUND,
+        not_found=not_found,
         more=max(max_sentences - 1, 0),
         numbers=numbers,
         max_chars=max_chars,
