@@ -215,6 +215,35 @@ def question_translator():  # type: ignore[no-untyped-def]
     return QuestionTranslator(generate)
 
 
+def answer_language_config():  # type: ignore[no-untyped-def]
+    """retrieval.answer_language.AnswerLanguageConfig from the settings (QA_ANSWER_VIA_ENGLISH)."""
+    from retrieval.answer_language import AnswerLanguageConfig
+
+    return AnswerLanguageConfig(enabled=settings.QA_ANSWER_VIA_ENGLISH)
+
+
+def answer_translator(language: str, conversation_id: str = ""):  # type: ignore[no-untyped-def]
+    """retrieval.answer_language.AnswerTranslator over the model server
+    (QA_ANSWER_TRANSLATE_MODEL, else its small model); the conversation id keeps the KV cache's
+    affinity with the answer it translates."""
+    from retrieval.answer_language import AnswerTranslator
+
+    client = model_client()
+
+    def generate(messages, max_tokens, stop):  # type: ignore[no-untyped-def]
+        stream = client.stream_chat(
+            messages,
+            model=settings.QA_ANSWER_TRANSLATE_MODEL or _small_model(),
+            max_tokens=max_tokens,
+            stop=stop,
+            temperature=0.0,
+            **({"conversation_id": conversation_id} if conversation_id else {}),
+        )
+        return "".join(stream)
+
+    return AnswerTranslator(generate, language, answer_language_config())
+
+
 def _small_model() -> str:
     # The server's small-tier model as it names it (MODEL_SMALL may name a file, not the model).
     models = available_models()

@@ -1,8 +1,9 @@
 """The answer flow's language step (QA_ANSWER_VIA_ENGLISH, issue 14): a Chinese question over
 English sources is drafted in English and shown translated.
 
-The pieces are in :mod:`retrieval.answer_language`; this module wires them to the settings, the
-model server and the answer's events. What the reader sees: the sources and the instant evidence
+The pieces are in :mod:`retrieval.answer_language`, built from the settings in
+:mod:`config.wiring` (beside the question translator); this module puts them into the answer's
+events. What the reader sees: the sources and the instant evidence
 answer as usual, then a progress line in their language ("正在根据英文资料起草答案…") while the
 English draft is written (its text is not streamed), then the answer in Chinese, one sentence at a
 time as each is translated, each with its sentence-check verdict. The English draft and what the
@@ -17,12 +18,8 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-
 from config import wiring
 from retrieval.answer_language import (
-    AnswerLanguageConfig,
-    AnswerTranslator,
     progress_text,
     sentence_separator,
     translation_target,
@@ -43,17 +40,13 @@ class Via:
     announced: bool = False
 
 
-def config() -> AnswerLanguageConfig:
-    return AnswerLanguageConfig(enabled=settings.QA_ANSWER_VIA_ENGLISH)
-
-
 def via_english(question: str, sources: Sequence[Any]) -> Via | None:
     """How ``question`` is answered: through an English draft (a :class:`Via`) or directly (None).
 
     Only a question in a language the answers are translated into, whose sources are mostly
     English, and which has an English translation (the search's, cached) goes through English.
     """
-    cfg = config()
+    cfg = wiring.answer_language_config()
     translator = wiring.question_translator() if cfg.enabled else None
     if translator is None or not sources:
         return None
@@ -93,7 +86,7 @@ def translated(
     caller, which shows it in the asker's language."""
     if via is None or not checks or answer.model_text.strip() == NOT_FOUND:
         return checks
-    translator = answer_translator(via.language, str(answer.conversation_id))
+    translator = wiring.answer_translator(via.language, str(answer.conversation_id))
     english = answer.model_text
     out: list[SentenceCheck] = []
     restored: list[str] = []
@@ -124,21 +117,3 @@ def translated(
         },
     }
     return out
-
-
-def answer_translator(language: str, conversation_id: str = "") -> AnswerTranslator:
-    """An AnswerTranslator over the model server (QA_ANSWER_TRANSLATE_MODEL, else its small model)."""
-    client = wiring.model_client()
-
-    def generate(messages: list[dict[str, str]], max_tokens: int, stop: list[str]) -> str:
-        stream = client.stream_chat(
-            messages,
-            model=settings.QA_ANSWER_TRANSLATE_MODEL or wiring._small_model(),
-            max_tokens=max_tokens,
-            stop=stop,
-            temperature=0.0,
-            **({"conversation_id": conversation_id} if conversation_id else {}),
-        )
-        return "".join(stream)
-
-    return AnswerTranslator(generate, language, config())

@@ -11,14 +11,13 @@ SENTENCE = "Replace the battery cartridge BC-12 and set NISPORT to 3551 [2] [3].
 
 @pytest.fixture
 def translator(settings, model_server_url):
-    from apps.qa.answer_language import answer_translator
     from config import wiring
 
     settings.MODEL_SERVER_URL, settings.MODEL_SERVER_URLS = model_server_url, []
     settings.QA_ANSWER_TRANSLATE_MODEL = ""
     wiring.model_client.cache_clear()
     wiring._models_cache.clear()
-    yield answer_translator("zh", "integration-answer-language")
+    yield wiring.answer_translator("zh", "integration-answer-language")
     wiring.model_client.cache_clear()
     wiring._models_cache.clear()
 
