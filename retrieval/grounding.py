@@ -28,16 +28,18 @@ from .terms import CJK, content_terms, missing_identifiers
 # Sentences end with citations then "." or "。". Inside a sentence a "." may only come before a
 # digit (3.5 bar, 0.0.0.0, 2.8.0) or sit in a `code span` (`apcupsd.conf`), and after {max_chars}
 # characters the only way on is a citation. (Allowing "." before any letter let the model end a
-# sentence anyway and glue the next one on: "seal._replace".) A model that puts its full stop
-# first may still end there, but a citation must follow at once ("… H-310. [1]", shown as
-# "… H-310 [1]."). Before, "." could only join two digits, so 0.0.0.0 could not be written (the
-# model wrote "0.00.00.0") and a model that wanted to stop after a number wrote "323.000.000…".
+# sentence anyway and glue the next one on: "seal._replace".) After a number the model may put its
+# full stop first, but a citation must follow at once ("… H-310. [1]", shown as "… H-310 [1].").
+# Before, "." could only join two digits, so 0.0.0.0 could not be written (the model wrote
+# "0.00.00.0") and a model that wanted to stop after a number wrote "323.000.000…". After a word
+# the stop stays last: allowed there, the model wrote "X. [2] suggests that Y [3]." (the cite was
+# the next sentence's subject, shown under the wrong sentence) in 8 of 76 dev answers.
 _GRAMMAR = r"""
 root ::= {root}
 notfound ::= "{not_found}"
 answer ::= sentence (sep sentence){{0,{more}}}
 sep ::= " " | "\n" | "\n\n"
-sentence ::= lead? char char char rest{{0,{max_chars}}} (cites end | "." cites)
+sentence ::= lead? char char char rest{{0,{max_chars}}} (cites end | [0-9] "." cites)
 lead ::= "- " | [1-9] ") "
 char ::= [^\[\]\n.。`]
 rest ::= char | "." [0-9] | "`" [^`\n\[\]]{{1,80}} "`"

@@ -186,12 +186,20 @@ def assemble_sources(
     return sources
 
 
+# Given "at most five short sentences", the 1.5B model named the first cause of a troubleshooting
+# table or FAQ answer and stopped, though the source listed three; technicians need the list.
+TROUBLESHOOTING_HINT = (
+    "If the sources give several causes, checks or fixes for this problem, name each of them."
+)
+
+
 def build_messages(
     question: str,
     sources: Sequence[Source],
     history: Sequence[tuple[str, str]] = (),
     *,
     chitchat: bool = False,
+    intent: str = "",
 ) -> list[dict[str, str]]:
     """Chat messages for the model: system rules, numbered sources, history, the question.
 
@@ -200,12 +208,14 @@ def build_messages(
         sources: numbered sources (may be empty: the model must then say it is not found).
         history: earlier (question, answer) pairs of this conversation, oldest first.
         chitchat: greetings and small talk get no sources and a short reply.
+        intent: the router's intent; troubleshooting questions ask for every cause given.
 
     Returns:
         OpenAI-style messages.
     """
-    hint = answer_language_hint(question)
-    question = f"{question}\n\n{hint}" if hint else question
+    hints = [TROUBLESHOOTING_HINT] if intent == "troubleshooting" and sources else []
+    hints += [h for h in (answer_language_hint(question),) if h]
+    question = "\n\n".join([question, *hints])
     if chitchat:
         return [{"role": "system", "content": CHITCHAT_PROMPT}, {"role": "user", "content": question}]
     context = "\n\n".join(source_block(s) for s in sources) or "(no sources found)"

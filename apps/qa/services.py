@@ -161,7 +161,9 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
     # A Chinese question over English sources is drafted in English, shown translated (issue 14).
     via = None if route.intent == "chitchat" else answer_language.via_english(answer.question, sources)
     asked = via.question if via else answer.question
-    messages = build_messages(asked, sources, history, chitchat=route.intent == "chitchat")
+    messages = build_messages(
+        asked, sources, history, chitchat=route.intent == "chitchat", intent=route.intent
+    )
     grammar = None if route.intent == "chitchat" else citation_grammar(len(sources))
     shown = source_texts(answer.sources)
     checks = yield from answer_language.drafted(_stream_model(answer, messages, profile, shown, grammar), via)
