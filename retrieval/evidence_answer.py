@@ -17,10 +17,11 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any
 
 from .prompt import Source
-from .table_rows import wrong_row
+from .table_rows import symbol_keys, wrong_row
 from .terms import content_terms, identifiers
 
 MAX_CAUSES = 5
@@ -133,12 +134,13 @@ def best_sentences(question: str, sources: Sequence[Source], top_sources: int = 
         return EvidenceAnswer("none", "")
     wanted = content_terms(question)
     codes = {i.lower() for i in identifiers(question)}
+    symbols = symbol_keys(question)
     document_freq = Counter(t for c in candidates for t in c.terms)
     total = len(candidates)
 
     def score(c: _Sentence) -> float:
         idf = sum(math.log(1 + total / document_freq[t]) for t in wanted & c.terms)
-        code_hits = sum(1 for code in codes if code in c.text.lower())
+        code_hits = sum(1 for code in codes if code in c.text.lower()) + (_first_cell(c.text) in symbols)
         return idf + 2.0 * code_hits - SOURCE_RANK_PENALTY * c.rank
 
     scores = [score(c) for c in candidates]
@@ -178,15 +180,28 @@ def _candidate_sentences(sources: Sequence[Source]) -> list[_Sentence]:
 
 
 def _units(text: str) -> list[str]:
-    """Sentences of prose; for a table, each row labelled with its header ("Cause: worn seal; …")."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if len(lines) >= 2 and all(line.count(" | ") >= 1 for line in lines[:2]):
-        header = [h.strip() for h in lines[0].split("|")]
-        rows = [[c.strip() for c in line.split("|")] for line in lines[1:] if " | " in line]
-        return [
-            "; ".join(f"{h}: {c}" if h else c for h, c in zip(header, row, strict=False) if c) for row in rows
-        ]
-    return _SENTENCE_SPLIT.split(_unwrap(text))
+    """Sentences of prose; in a table, each row labelled with its header ("Cause: worn seal; …").
+
+    A passage may hold prose and tables in turn (a caption, then the table): each run of two or
+    more table lines is a table whose first line is its header.
+    """
+    units: list[str] = []
+    for is_table, run in groupby(text.splitlines(), key=lambda line: " | " in line):
+        lines = [line for line in run if line.strip()]
+        if is_table and len(lines) >= 2:
+            header = [h.strip() for h in lines[0].split("|")]
+            rows = [[c.strip() for c in line.split("|")] for line in lines[1:]]
+            units += [
+                "; ".join(f"{h}: {c}" if h else c for h, c in zip(header, r, strict=False) if c) for r in rows
+            ]
+        elif lines:
+            units += _SENTENCE_SPLIT.split(_unwrap("\n".join(lines)))
+    return units
+
+
+def _first_cell(unit: str) -> str:
+    # A table row unit reads "Header: cell; Header: cell"; its first cell is what the row is about.
+    return unit.split("; ", 1)[0].split(": ", 1)[-1].strip()
 
 
 def _shorten(text: str) -> str:

@@ -25,6 +25,16 @@ from .terms import content_terms, identifiers, occurs, squash
 ID_WEIGHT = 3
 MIN_ROW_MATCH = 2
 _RULE_CELL = re.compile(r"^:?[-=]+:?$")
+# Rows keyed by a lone symbol (the UPS alert characters "!", "?", "#") are named by that symbol
+# standing alone in the question ("what does the alert character ? mean"): no word or identifier
+# of the question names them. A dash between words is punctuation, not a key.
+_LONE_SYMBOL = re.compile(r"(?:^|(?<=\s))[\"'“‘(]?([^\w\s\"'“”‘’()]{1,3})[\"'”’)]?(?=\s)")
+_NOT_KEYS = {"-", "–", "—", "/", "&"}
+
+
+def symbol_keys(question: str) -> frozenset[str]:
+    """Symbols standing alone in ``question`` (``?`` in "character ? mean"), which may key a row."""
+    return frozenset(k for k in _LONE_SYMBOL.findall(question) if k not in _NOT_KEYS)
 
 
 @dataclass(frozen=True)
@@ -73,7 +83,9 @@ def wrong_row(sentence: str, question: str, evidence: str) -> str | None:
     rows = table_rows(evidence)
     if len(rows) < 2:
         return None
-    asked = _scores(rows, identifiers(question), content_terms(question))
+    ids = identifiers(question)
+    keys = symbol_keys(question) | {squash(i) for i in ids}
+    asked = _scores(rows, ids, content_terms(question), keys)
     best_asked = max(asked)
     if best_asked < MIN_ROW_MATCH or asked.count(best_asked) > 1:
         return None
@@ -91,5 +103,12 @@ def wrong_row(sentence: str, question: str, evidence: str) -> str | None:
     return f"from the row of '{said_row.key}'; the question is about '{asked_row.key}'"
 
 
-def _scores(rows: Sequence[Row], ids: Sequence[str], terms: set[str]) -> list[int]:
-    return [ID_WEIGHT * sum(occurs(i, r.text) for i in ids) + len(terms & r.terms) for r in rows]
+def _scores(
+    rows: Sequence[Row], ids: Sequence[str], terms: set[str], keys: frozenset[str] = frozenset()
+) -> list[int]:
+    # A row whose key the question names (its code, its symbol) outweighs a row that merely
+    # mentions a code of the question ("UPS" in half the rows) and shares a word with it.
+    return [
+        ID_WEIGHT * (sum(occurs(i, r.text) for i in ids) + 2 * (squash(r.key) in keys)) + len(terms & r.terms)
+        for r in rows
+    ]

@@ -10,7 +10,9 @@ FAULT_TABLE = (
 
 
 def _source(number, text, chunk, kind="passage"):
-    return Source(kind=kind, text=text, chunk_id=chunk, title="Press manual", chunk_ids=(chunk,), number=number)
+    return Source(
+        kind=kind, text=text, chunk_id=chunk, title="Press manual", chunk_ids=(chunk,), number=number
+    )
 
 
 def test_troubleshooting_with_chains_gets_a_cited_cause_card():
@@ -23,7 +25,13 @@ def test_troubleshooting_with_chains_gets_a_cited_cause_card():
     answer = build("H-301 ram drifts down, what do I check?", "troubleshooting", sources, chains)
     assert answer.kind == "causes"
     assert answer.items == [
-        {"symptom": "H-301", "cause": "worn piston seal", "fix": "replace seal kit", "parts": ["HS-4410"], "cites": [1]}
+        {
+            "symptom": "H-301",
+            "cause": "worn piston seal",
+            "fix": "replace seal kit",
+            "parts": ["HS-4410"],
+            "cites": [1],
+        }
     ]
     assert answer.text == "- Worn piston seal: replace seal kit (part HS-4410) [1]."
     assert all(c.supported for c in check_answer(answer.text, {1: FAULT_TABLE}))
@@ -70,3 +78,12 @@ def test_a_long_sentence_is_shortened_at_a_word_boundary():
     long = "The daemon reads its configuration from " + "a very long list of places " * 20 + "apcupsd16.html."
     answer = best_sentences("where does the daemon read its configuration", [_source(1, long, "l")])
     assert answer.items[0]["text"].endswith(" …") and "apcupsd16" not in answer.text
+
+
+def test_a_lone_symbol_in_the_question_picks_its_table_row():
+    from tests.unit.retrieval.test_table_rows import ALERTS
+
+    answer = best_sentences("What does the UPS alert character ? mean?", [_source(1, ALERTS, "c1")])
+    assert answer.kind == "extract"
+    assert answer.items[0]["text"].startswith("Character: ?; Meaning: Abnormal condition")
+    assert "Replace battery" not in answer.text

@@ -67,3 +67,32 @@ def test_settle_checks_the_evidence_answer_against_the_question_too():
         question="H-302?",
     )
     assert settled.fell_back and all(c.supported for c in settled.sentences)
+
+
+ALERTS = """Alert messages
+Character | Meaning | Description
+! | Line Fail | Sent when the UPS goes on-battery, repeated every 30 seconds.
+$ | Return from line fail | UPS back on line power. Only sent if a ! has been sent previously.
+? | Abnormal condition | Sent for conditions such as shutdown due to overload.
+# | Replace battery | Sent to indicate that the battery needs to be replaced."""
+
+
+def test_a_row_keyed_by_a_lone_symbol_is_named_by_that_symbol_in_the_question():
+    from retrieval.table_rows import symbol_keys
+
+    question = "What does the UPS alert character ? mean?"
+    assert symbol_keys(question) == {"?"}  # the closing question mark is not a key
+    assert symbol_keys("Is the pump - the small one - leaking?") == frozenset()
+    assert wrong_row(
+        "Meaning: Replace battery; Description: Sent to indicate that the battery needs to be replaced.",
+        question,
+        ALERTS,
+    )
+    assert (
+        wrong_row(
+            "Meaning: Abnormal condition; Description: Sent for conditions such as shutdown due to overload.",
+            question,
+            ALERTS,
+        )
+        is None
+    )
