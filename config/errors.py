@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -45,12 +47,23 @@ class Problem:
         return body
 
 
-# What users are told a failing component is; the exception text (addresses, driver messages)
-# goes to the log only.
-_SERVICE_NAMES = {
-    "graph.": "The knowledge graph",
-    "retrieval.": "The document search index",
-    "model.": "The answer model",
+# What users are told when a component fails (whole sentences, so each translates as one); the
+# exception text (addresses, driver messages) goes to the log only.
+_UNAVAILABLE = {
+    "graph.": gettext_lazy("The knowledge graph is unavailable right now; try again in %(seconds)s s."),
+    "retrieval.": gettext_lazy(
+        "The document search index is unavailable right now; try again in %(seconds)s s."
+    ),
+    "model.": gettext_lazy("The answer model is unavailable right now; try again in %(seconds)s s."),
+}
+_BUSY = {
+    "graph.": gettext_lazy(
+        "The knowledge graph is busy answering other questions; try again in %(seconds)s s."
+    ),
+    "retrieval.": gettext_lazy(
+        "The document search index is busy answering other questions; try again in %(seconds)s s."
+    ),
+    "model.": gettext_lazy("The answer model is busy answering other questions; try again in %(seconds)s s."),
 }
 _ADDRESS = re.compile(
     r"\b[a-z][a-z0-9+.-]*://[^\s'\")]+"  # URLs: http://host:port/path, bolt://user:pw@host
@@ -81,13 +94,10 @@ def problem_for(exc: BaseException) -> Problem | None:
     # retrieval/ calls the flag `transient`, graph/ and model/ `is_transient`.
     if getattr(exc, "is_transient", False):
         logger.warning("%s unavailable: %s", type(exc).__name__, exc)
-        service = next(name for prefix, name in _SERVICE_NAMES.items() if module.startswith(prefix))
+        prefix = next(p for p in _UNAVAILABLE if module.startswith(p))
         retry_after_s = retry_after_s or 5
-        if type(exc).__name__ == "QueueFull":
-            message = f"{service} is busy answering other questions; try again in {retry_after_s} s."
-        else:
-            message = f"{service} is unavailable right now; try again in {retry_after_s} s."
-        return Problem(503, message, retry_after_s)
+        messages = _BUSY if type(exc).__name__ == "QueueFull" else _UNAVAILABLE
+        return Problem(503, str(messages[prefix]) % {"seconds": retry_after_s}, retry_after_s)
     return Problem(400, without_addresses(str(exc)))
 
 
@@ -97,12 +107,12 @@ def _wants_json(request: HttpRequest) -> bool:
 
 
 _HEADINGS = {
-    400: "That did not work",
-    403: "Not allowed",
-    404: "Not found",
-    413: "Too large",
-    429: "Too many requests",
-    503: "Temporarily unavailable",
+    400: gettext_lazy("That did not work"),
+    403: gettext_lazy("Not allowed"),
+    404: gettext_lazy("Not found"),
+    413: gettext_lazy("Too large"),
+    429: gettext_lazy("Too many requests"),
+    503: gettext_lazy("Temporarily unavailable"),
 }
 
 
@@ -111,7 +121,7 @@ def render_problem(request: HttpRequest, problem: Problem) -> HttpResponse:
     if _wants_json(request):
         response = JsonResponse(problem.as_dict(), status=problem.status)
     else:
-        heading = _HEADINGS.get(problem.status, "Something went wrong")
+        heading = _HEADINGS.get(problem.status) or _("Something went wrong")
         context = {"problem": problem, "heading": heading}
         response = render(request, "error.html", context, status=problem.status)
     if problem.retry_after_s is not None:
@@ -152,15 +162,15 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:  # 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """400s Django raises outside a view, e.g. a body refused while the CSRF check reads it."""
     problem = problem_for(exception) if exception is not None else None
-    return render_problem(request, problem or Problem(400, "The request could not be read."))
+    return render_problem(request, problem or Problem(400, _("The request could not be read.")))
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     # Kenning's own PermissionDenied messages are written for users ("Readers cannot change ...").
     message = str(exception) if exception is not None and str(exception) else ""
-    return render_problem(request, Problem(403, message or "You do not have permission to do that."))
+    return render_problem(request, Problem(403, message or _("You do not have permission to do that.")))
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     # The exception may list the URL patterns tried; only say that nothing is here for this user.
-    return render_problem(request, Problem(404, "There is no such page, or you may not see it."))
+    return render_problem(request, Problem(404, _("There is no such page, or you may not see it.")))

@@ -39,7 +39,6 @@ __all__ = [
     "draft_in_english",
     "native_grammar",
     "native_messages",
-    "progress_text",
     "sentence_separator",
     "translation_target",
 ]
@@ -52,10 +51,9 @@ _TRAILING = re.compile(r"((?:\s?\[\d{1,3}\])+)\s?([.。])?\s*$")
 _LEAD = re.compile(r"^(\s*(?:[-*•]|\d{1,2}[.)、])\s+)")
 _CODE_SPAN = re.compile(r"`[^`\n]{1,80}`")
 
-# Languages an answer can be translated into, and what the user reads while the English draft is
-# written (the draft itself is not streamed: it would be English text that is then replaced).
+# Languages an answer can be translated into (what the user reads while the English draft is
+# written is apps.qa.answer_language.progress_text: the draft itself is not streamed).
 _LANGUAGE_NAMES = {"zh": "Simplified Chinese"}
-_PROGRESS = {"zh": "正在根据英文资料起草答案，随后译成中文…"}
 _FULL_STOP = {"zh": "。"}
 _SEPARATOR = {"zh": ""}  # Chinese sentences follow each other without a space
 
@@ -182,11 +180,6 @@ def draft_in_english(
 def sentence_separator(language: str) -> str:
     """What goes between two translated sentences."""
     return _SEPARATOR.get(language, " ")
-
-
-def progress_text(language: str) -> str:
-    """The line shown while the English draft is written."""
-    return _PROGRESS.get(language, "")
 
 
 @dataclass(frozen=True)

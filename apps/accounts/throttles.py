@@ -13,6 +13,7 @@ import math
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle, UserRateThrottle
 
@@ -68,7 +69,9 @@ def asking_too_fast(request: HttpRequest) -> HttpResponse | None:
     seconds = wait_s(request, [AskThrottle])
     if seconds is None:
         return None
-    message = f"You are asking questions faster than Kenning allows. Please wait {seconds} s and ask again."
+    message = _(
+        "You are asking questions faster than Kenning allows. Please wait %(seconds)s s and ask again."
+    ) % {"seconds": seconds}
     response = JsonResponse({"error": message, "status": 429, "retry_after_s": seconds}, status=429)
     response["Retry-After"] = str(seconds)
     return response

@@ -18,12 +18,11 @@ from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+
 from config import wiring
-from retrieval.answer_language import (
-    progress_text,
-    sentence_separator,
-    translation_target,
-)
+from retrieval.answer_language import sentence_separator, translation_target
 from retrieval.grounding import SentenceCheck
 from retrieval.prompt import NOT_FOUND
 
@@ -55,6 +54,17 @@ def via_english(question: str, sources: Sequence[Any]) -> Via | None:
     language = translation_target(question, texts, cfg)
     english = translator.translate(question) if language else None
     return Via(english, language) if english and language else None
+
+
+def progress_text(language: str) -> str:
+    """The line shown while the English draft is written, in the language the answer comes in
+    (the question's, which may not be the portal's)."""
+    with translation.override(_DJANGO_LANGUAGE.get(language, language)):
+        return _("Drafting the answer from the English sources; it will then be translated…")
+
+
+# the answer languages' codes in settings.LANGUAGES
+_DJANGO_LANGUAGE = {"zh": "zh-hans"}
 
 
 def drafted(events: Generator[Event, None, Any], via: Via | None) -> Generator[Event, None, Any]:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.http import HttpResponseBase
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
@@ -87,7 +88,7 @@ class EventStreamRenderer(BaseRenderer):
         if data is None:
             return b""
         body = dict(data) if isinstance(data, Mapping) else {"detail": data}
-        message = body.get("error") or body.get("detail") or "request refused"
+        message = body.get("error") or body.get("detail") or _("request refused")
         return _event({"event": "error", "message": str(message), **body}).encode()
 
 

@@ -1,12 +1,13 @@
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 
 class _FirstError:
     def first_error(self) -> str:
         for field, errors in self.errors.items():  # type: ignore[attr-defined]
             return f"{field}: {errors[0]}" if field != "__all__" else errors[0]
-        return "invalid input"
+        return _("invalid input")
 
 
 class AskForm(_FirstError, forms.Form):

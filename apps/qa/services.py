@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 
 from apps.accounts.access import readable_collection_ids
 from apps.qa import answer_language, evidence
@@ -46,12 +47,15 @@ Event = dict[str, Any]
 def validate_question(question: str) -> str:
     question = (question or "").strip()
     if not question:
-        raise UserError("Please type a question.")
+        raise UserError(_("Please type a question."))
     limit = settings.QA_MAX_QUESTION_CHARS
     if len(question) > limit:
         raise UserError(
-            f"The question is {len(question):,} characters long; the limit is {limit:,}. "
-            "Shorten it to the essentials (equipment, symptom, error code)."
+            _(
+                "The question is %(length)s characters long; the limit is %(limit)s. "
+                "Shorten it to the essentials (equipment, symptom, error code)."
+            )
+            % {"length": f"{len(question):,}", "limit": f"{limit:,}"}
         )
     return question
 
@@ -61,7 +65,7 @@ def start_answer(user, question: str, conversation_id: int | None) -> Answer:  #
     if conversation_id:
         conversation = Conversation.objects.filter(pk=conversation_id, user=user).first()
         if conversation is None:
-            raise UserError("No such conversation.", status=404)
+            raise UserError(_("No such conversation."), status=404)
     else:
         conversation = Conversation.objects.create(user=user, title=question[:200])
     return Answer.objects.create(conversation=conversation, question=question)
@@ -97,7 +101,7 @@ def answer_events(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-u
         raise
     except Exception as exc:  # the stream has started: report in-band, store the failure
         problem = problem_for(exc)
-        message = problem.message if problem else "Kenning failed to answer; the error was logged."
+        message = problem.message if problem else _("Kenning failed to answer; the error was logged.")
         if problem is None:
             logger.exception("answer %s failed", answer.pk)
         answer.status, answer.error = Answer.Status.FAILED, message

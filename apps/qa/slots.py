@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
 
 # Until answers have been measured, a guess of one answer's length on a small CPU machine.
 _FIRST_GUESS_S = 20.0
@@ -115,9 +116,9 @@ def answer_slots() -> AnswerSlots:
 
 def busy_response(slots: AnswerSlots) -> JsonResponse:
     seconds = slots.wait_estimate_s()
-    message = (
-        f"Kenning is busy answering {slots.running} other questions; please ask again in about {seconds} s."
-    )
+    message = _(
+        "Kenning is busy answering %(running)d other questions; please ask again in about %(seconds)d s."
+    ) % {"running": slots.running, "seconds": seconds}
     response = JsonResponse({"error": message, "status": 503, "retry_after_s": seconds}, status=503)
     response["Retry-After"] = str(seconds)
     return response

@@ -5,6 +5,8 @@ import json
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.models import Collection
@@ -32,14 +34,25 @@ def portal(request: HttpRequest, conversation_id: int | None = None) -> HttpResp
 
 class _EventStream:
     """Events as SSE text; close() reaches the events (and the answer slot they hold) even when
-    the response is closed before the stream was read."""
+    the response is closed before the stream was read.
+
+    Each event is made in the request's language: the stream is read after the view returned,
+    when the server thread's active language is no longer the request's to rely on.
+    """
 
     def __init__(self, events) -> None:  # type: ignore[no-untyped-def]
         self._events = events
+        self._language = translation.get_language()
 
     def __iter__(self):  # type: ignore[no-untyped-def]
-        for event in self._events:
-            yield f"event: {event['event']}\ndata: {json.dumps(event, default=str)}\n\n"
+        events = iter(self._events)
+        while True:
+            with translation.override(self._language):
+                event = next(events, None)
+                if event is None:
+                    return
+                text = f"event: {event['event']}\ndata: {json.dumps(event, default=str)}\n\n"
+            yield text
 
     def close(self) -> None:
         if close := getattr(self._events, "close", None):
@@ -94,8 +107,8 @@ def _json_or_post(request: HttpRequest) -> dict:  # type: ignore[type-arg]
         try:
             body = json.loads(request.body or b"{}")
         except json.JSONDecodeError:
-            raise UserError("The request body is not valid JSON.") from None
+            raise UserError(_("The request body is not valid JSON.")) from None
         if not isinstance(body, dict):
-            raise UserError("The request body must be a JSON object.")
+            raise UserError(_("The request body must be a JSON object."))
         return body
     return request.POST.dict()
