@@ -191,6 +191,12 @@ SETS = (
     EvalSet(
         "mdadm", "dev", DATA / "retrieval_dev_mdadm.jsonl", ("dev/mdadm-faq.txt", "dev/mdadm-recipes.txt")
     ),
+    EvalSet(
+        "valgrind-xz",
+        "dev",
+        DATA / "retrieval_dev_valgrind_xz.jsonl",
+        ("dev/valgrind-faq.txt", "dev/xz-utils-faq.txt"),
+    ),
     EvalSet("chrony", "untouched", DATA / "retrieval_heldout_chrony.jsonl", ("heldout/chrony-faq.txt",)),
     EvalSet(
         "smartmontools",
@@ -1125,6 +1131,37 @@ def run(
     return run_sets(options, (EvalSet(COLLECTION, "dev", questions_path),))
 
 
+def dump_inputs(bench: Bench, questions: Sequence[Question], path: Path) -> None:
+    """Pickle what the searches read (chunks, vectors, question vectors, graph hits, routes and
+    the BM25 rankings), so fusion and keyword settings can be compared without the models."""
+    import pickle
+
+    rows = bench.index._rows
+    searcher = bench.searcher
+    graph_hits, routes, bm25 = {}, {}, {}
+    for q in questions:
+        collection = bench.collection_of.get(q.id, COLLECTION)
+        route = classify(q.question)
+        routes[q.id] = _plan(ROUTED, route)
+        graph = bench.graphs.get(collection)
+        graph_hits[q.id] = graph.ranked_chunks(q.question, route.intent) if graph else []
+        bm25[q.id] = bench.baselines[collection].rank(q.question)
+    ml = searcher.multilingual
+    state = {
+        "chunks": bench.chunks,
+        "vectors": {cid: r.vectors for cid, r in rows.items()},
+        "query_vectors": dict(searcher.embedder.vectors),
+        "query_vectors_ml": dict(ml.vectors) if ml is not None else {},
+        "graph_hits": graph_hits,
+        "routes": routes,
+        "bm25": bm25,
+        "questions": list(questions),
+        "collection_of": dict(bench.collection_of),
+        "conditions": dict(bench.conditions),
+    }
+    path.write_bytes(pickle.dumps(state))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default=",".join(s.name for s in SETS), help="comma-separated set names")
@@ -1150,6 +1187,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch threads for the embedder")
     parser.add_argument("--misses", default="routed", help="mode whose misses are listed")
     parser.add_argument("--check-labels", action="store_true", help="only verify the labels and exit")
+    parser.add_argument(
+        "--dump", type=Path, default=None, help="also pickle the searched inputs (for offline tuning)"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -1182,6 +1222,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     bench, questions, results = run_sets(options, sets)
     print(format_report(bench, questions, results, args.misses, sets))
+    if args.dump:
+        dump_inputs(bench, questions, args.dump)
     print(f"\ntotal {time.perf_counter() - started:.1f}s")
     return 0
 
