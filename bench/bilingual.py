@@ -70,7 +70,12 @@ from retrieval.index.memory import MemoryIndex  # noqa: E402
 from retrieval.language import detect_language  # noqa: E402
 from retrieval.search import HybridSearcher  # noqa: E402
 from retrieval.sparse import Bm25Encoder  # noqa: E402
-from retrieval.translate import QuestionTranslator, TranslateConfig, search_with_translation  # noqa: E402
+from retrieval.translate import (  # noqa: E402
+    PROMPTS,
+    QuestionTranslator,
+    TranslateConfig,
+    search_with_translation,
+)
 
 BILINGUAL_PATH = REPO / "tests" / "data" / "bilingual_eval.jsonl"
 QA_PATH = REPO / "tests" / "data" / "qa_eval.jsonl"
@@ -394,6 +399,42 @@ def ingest_speed(corpus: Corpus) -> list[str]:
     return lines
 
 
+# Words of each prompt's worked examples that no real question should borrow: a translation that
+# holds one its question does not is a leak.
+LEAK_WORDS = {"printer": ("printer",), "placeholder": ("device x", "code-1", "option_a", "value")}
+
+
+def prompt_searchers(
+    corpus: Corpus, generate: TimedGenerate, prompt: str
+) -> tuple[dict[str, Search], QuestionTranslator]:
+    """The shipped translation route (gate n=1, split) with one of ``PROMPTS``, and always
+    translating (so every Chinese question's translation is made and can be read)."""
+    with_ml = HybridSearcher(corpus.index, corpus.minilm, corpus.encoder, multilingual=corpus.use)
+    always = QuestionTranslator(
+        generate, TranslateConfig(skip_when_top_in_language=0), prompt=PROMPTS[prompt]
+    )
+    # the shipped route reuses the translations made for ``always`` (evaluated first)
+    shipped = QuestionTranslator(ReplayGenerate(generate.outputs), TranslateConfig(), prompt=PROMPTS[prompt])
+    out: dict[str, Search] = {}
+    for name, translator in ((f"{prompt}: always", always), (f"{prompt}: shipped", shipped)):
+
+        def search(q: str, translator: QuestionTranslator = translator) -> list[Any]:
+            return [p.payload for p in search_with_translation(with_ml, translator, q, [COLLECTION], DEPTH)]
+
+        out[name] = search
+    return out, always
+
+
+def leaks(prompt: str, translations: Mapping[str, str]) -> list[str]:
+    """Translations that hold a word of the prompt's example their question does not."""
+    words = LEAK_WORDS.get(prompt, ())
+    return [
+        f"{question} -> {text}"
+        for question, text in translations.items()
+        if any(w in text.lower() and w not in question.lower() for w in words)
+    ]
+
+
 def translation_timing(model: str, threads: int, seconds: Sequence[float]) -> str:
     if not seconds:
         return f"translation {model}: no question translated"
@@ -416,6 +457,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--only", choices=["zh-en", "zh-zh", "en-en"], nargs="+", help="only these directions"
     )
+    parser.add_argument(
+        "--prompts",
+        nargs="+",
+        choices=sorted(PROMPTS),
+        help="with --translate: compare these question-translation prompts on the shipped route",
+    )
+    parser.add_argument("--splits", nargs="+", choices=["dev", "heldout"], help="only these splits")
     parser.add_argument("--translations", type=Path, help="write each model's translations here (JSON)")
     parser.add_argument(
         "--replay", type=Path, help="measure the translation gate on translations saved by --translations"
@@ -425,7 +473,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--misses", action="store_true", help="list questions missed at 5 per configuration")
     parser.add_argument("--no-speed", action="store_true", help="skip the ingest-speed measurement")
     args = parser.parse_args(argv)
-    questions = [q for q in load_questions() if not args.only or q.direction in args.only]
+    questions = [
+        q
+        for q in load_questions()
+        if (not args.only or q.direction in args.only) and (not args.splits or q.split in args.splits)
+    ]
     corpus = build_corpus(None if args.no_cache else CACHE_DIR)
     corpus.minilm.embed_query("warm up")
     corpus.use.embed_query("warm up")
@@ -436,6 +488,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         generate = qwen_generate(model, args.threads)
         generate(QuestionTranslator(generate).messages("warm up"), max_tokens=4, stop=["\n"])
         generate.seconds.clear()
+        if args.prompts:
+            for prompt in args.prompts:
+                configs, always = prompt_searchers(corpus, generate, prompt)
+                for name, search in configs.items():
+                    results[f"{name}({model})"] = evaluate(questions, search, f"{name}({model})")
+                print(translation_timing(f"{model} {prompt}", args.threads, generate.seconds))
+                made = {q: t for q, t in generate.outputs.items() if q != "warm up"}
+                generated[f"{model}/{prompt}"] = made
+                kept = {q: t for q in made if (t := always.translate(q))}
+                found = leaks(prompt, made)
+                print(
+                    f"{prompt}: {len(kept)} of {len(made)} translations kept; {len(found)} leak the example"
+                )
+                for line in found:
+                    print(f"  leak: {line}")
+                generate.seconds.clear()
+                generate.outputs.clear()
+            continue
         # As first measured: always translated, its ranking fused as one list (the shipped
         # defaults, chosen afterwards on dev, are measured by --replay without the model).
         translator = QuestionTranslator(

@@ -62,6 +62,7 @@ from bench.bilingual import (  # noqa: E402
 from bench.retrieval_recall import CACHE_DIR, normalize  # noqa: E402
 from model.routing import AvailableModel, RouteRequest, route  # noqa: E402
 from retrieval.answer_language import (  # noqa: E402
+    ANSWER_PROMPTS,
     AnswerLanguageConfig,
     AnswerTranslator,
     LoopGuard,
@@ -79,12 +80,19 @@ from retrieval.language import han_share  # noqa: E402
 from retrieval.prompt import NOT_FOUND, NOT_FOUND_IN, Candidate, assemble_sources, build_messages  # noqa: E402
 from retrieval.question import classify  # noqa: E402
 from retrieval.search import HybridSearcher  # noqa: E402
-from retrieval.translate import QuestionTranslator, search_with_translation  # noqa: E402
+from retrieval.translate import PROMPTS, QuestionTranslator, search_with_translation  # noqa: E402
 
 TOP_K = 8  # QA_TOP_K
 MAX_SOURCE_TOKENS = 1500  # QA_MAX_SOURCE_TOKENS
 REPEAT_PENALTY = 1.05  # QA_REPEAT_PENALTY
-VARIANTS = ["en", "zh", "zh-b", "zh-a", "zh-a15"]
+VARIANTS = ["en", "zh", "zh-b", "zh-a", "zh-a15", "zh-ap", "zh-at"]
+# The English-draft variants: (translating model, answer-translation prompt; None: the default).
+DRAFTED = {
+    "zh-a": ("0.5b", None),
+    "zh-a15": ("1.5b", None),
+    "zh-ap": ("0.5b", "printer"),
+    "zh-at": ("0.5b", "terms"),
+}
 MODELS = [
     AvailableModel("0.5b", False, 4096, tier="small"),
     AvailableModel("1.5b", False, 4096, tier="large"),
@@ -234,7 +242,7 @@ def answer_one(
                 True,
             )
             yield row(variant, text, first, seconds)
-        elif variant in ("zh-a", "zh-a15"):
+        elif variant in DRAFTED:
             english = translator.translate(q.question) if translator else None
             texts = [s.text for s in sources]
             if not draft_in_english(q.question, english, texts, AnswerLanguageConfig()):
@@ -250,7 +258,8 @@ def answer_one(
             if draft_text.strip() == NOT_FOUND:
                 yield row(variant, NOT_FOUND_IN["zh"], draft_s, draft_s, draft=draft_text)
                 continue
-            by = AnswerTranslator(llms["0.5b" if variant == "zh-a" else "1.5b"], "zh")
+            model, prompt = DRAFTED[variant]
+            by = AnswerTranslator(llms[model], "zh", prompt=ANSWER_PROMPTS[prompt] if prompt else None)
             started = time.perf_counter()
             first = None
             parts = []
@@ -292,6 +301,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--splits", nargs="+", default=["dev", "heldout"], choices=["dev", "heldout"])
     parser.add_argument("--variants", nargs="+", default=["en", "zh"], choices=VARIANTS)
     parser.add_argument("--translate", action="store_true", help="search with the question translation too")
+    parser.add_argument(
+        "--question-prompt",
+        choices=sorted(PROMPTS),
+        help="the question translation's prompt (default: shipped)",
+    )
     parser.add_argument("--out", type=Path, help="write every answer here (JSON)")
     parser.add_argument("--jsonl", type=Path, help="append every answer here as it is made")
     parser.add_argument("--summary", type=Path, nargs="+", help="only summarise these JSONL files")
@@ -306,7 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     llms = {m: qwen_generate(m, threads=2, n_ctx=2048) for m in ("0.5b", "1.5b")}
     print(budget_check(corpus, llms["0.5b"].llm))
     searcher = HybridSearcher(corpus.index, corpus.minilm, corpus.encoder, multilingual=corpus.use)
-    translator = QuestionTranslator(llms["0.5b"]) if args.translate else None
+    prompt = PROMPTS[args.question_prompt] if args.question_prompt else None
+    translator = QuestionTranslator(llms["0.5b"], prompt=prompt) if args.translate else None
 
     def search(q: str) -> Any:
         return search_with_translation(searcher, translator, q, [COLLECTION], TOP_K)
@@ -368,7 +383,13 @@ def kept_citations(rows: list[Answered]) -> str:
     same = sum(
         r.cited == [int(n) for n in dict.fromkeys(re.findall(r"\[(\d{1,3})\]", r.draft))] for r in drafted
     )
-    return f"draft citations kept {same}/{len(drafted)} restored codes {sum(r.restored for r in drafted)} "
+    drafts = sum(facts_of_text(r, r.draft) for r in rows if r.draft and not r.draft.startswith("(")) / len(
+        rows
+    )
+    return (
+        f"draft citations kept {same}/{len(drafted)} restored codes {sum(r.restored for r in drafted)} "
+        f"drafts' key-fact recall {drafts:.2f} "
+    )
 
 
 def facts_after_cut(r: Answered) -> float:

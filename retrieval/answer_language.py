@@ -33,7 +33,9 @@ from .terms import identifiers, occurs, squash
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "ANSWER_PROMPTS",
     "AnswerLanguageConfig",
+    "AnswerPrompt",
     "AnswerTranslator",
     "LoopGuard",
     "draft_in_english",
@@ -62,13 +64,57 @@ SYSTEM_PROMPT = (
     "names, option names, numbers and units exactly as written, in Latin letters. Reply with the "
     "translation only, on one line."
 )
-# One worked example (a printer: in none of the evaluation sets), as for the question translation.
-EXAMPLES = {
-    "zh": (
-        "If the printer shows error E-05, clean the paper sensor PS-2 and set DRYTIME to 30 s",
-        "如果打印机显示错误 E-05，请清洁纸张传感器 PS-2，并将 DRYTIME 设为 30 s",
-    )
+# The same rules, and the English term kept beside its translation: the sources are English, so
+# the reader needs the manual's own word (a mode, a permission, a setting's value) to find it in
+# the cited passage.
+TERMS_PROMPT = SYSTEM_PROMPT.replace(
+    " Reply with",
+    " After the translation of a technical term, a setting's value or a state, add the English "
+    "word in parentheses. Reply with",
+)
+
+
+@dataclass(frozen=True)
+class AnswerPrompt:
+    """The instruction and one worked example per language (a concrete example's nouns leaked
+    into translations: the question translator's printer turned up in questions about UPSes, so
+    the example is made of placeholders)."""
+
+    system: str
+    examples: dict[str, tuple[str, str]]
+
+
+# Measured on the bilingual dev answers (docs/BENCH_BILINGUAL.md).
+ANSWER_PROMPTS = {
+    "printer": AnswerPrompt(
+        SYSTEM_PROMPT,
+        {
+            "zh": (
+                "If the printer shows error E-05, clean the paper sensor PS-2 and set DRYTIME to 30 s",
+                "如果打印机显示错误 E-05，请清洁纸张传感器 PS-2，并将 DRYTIME 设为 30 s",
+            )
+        },
+    ),
+    "placeholder": AnswerPrompt(
+        SYSTEM_PROMPT,
+        {
+            "zh": (
+                "If device X shows error CODE-1, check part P-2 and set OPTION_A to 30 s",
+                "如果设备 X 显示错误 CODE-1，请检查部件 P-2，并将 OPTION_A 设为 30 s",
+            )
+        },
+    ),
+    "terms": AnswerPrompt(
+        TERMS_PROMPT,
+        {
+            "zh": (
+                "If device X shows error CODE-1, put it in standby and set OPTION_A to 30 s",
+                "如果设备 X 显示错误 CODE-1，请将其置于待机状态（standby），并将 OPTION_A 设为 30 s",
+            )
+        },
+    ),
 }
+DEFAULT_ANSWER_PROMPT = "placeholder"
 
 
 # The direct route in Chinese (bench variant zh-b): the rules in Chinese, so the small models keep
@@ -200,19 +246,27 @@ class AnswerTranslator:
             raises leaves that sentence in English (logged).
         language: the target language (a key of the known languages, e.g. ``"zh"``).
         config: bounds.
+        prompt: the instruction and example (default ``ANSWER_PROMPTS[DEFAULT_ANSWER_PROMPT]``).
     """
 
-    def __init__(self, generate: Generate, language: str, config: AnswerLanguageConfig | None = None) -> None:
+    def __init__(
+        self,
+        generate: Generate,
+        language: str,
+        config: AnswerLanguageConfig | None = None,
+        prompt: AnswerPrompt | None = None,
+    ) -> None:
         if language not in _LANGUAGE_NAMES:
             raise ValueError(f"no answer translation into {language!r}")
         self.generate = generate
         self.language = language
         self.config = config or AnswerLanguageConfig()
+        self.prompt = prompt or ANSWER_PROMPTS[DEFAULT_ANSWER_PROMPT]
 
     def messages(self, text: str) -> list[dict[str, str]]:
-        example = EXAMPLES[self.language]
+        example = self.prompt.examples[self.language]
         return [
-            {"role": "system", "content": SYSTEM_PROMPT.format(language=_LANGUAGE_NAMES[self.language])},
+            {"role": "system", "content": self.prompt.system.format(language=_LANGUAGE_NAMES[self.language])},
             {"role": "user", "content": example[0]},
             {"role": "assistant", "content": example[1]},
             {"role": "user", "content": text},

@@ -31,7 +31,15 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Generate", "TranslateConfig", "QuestionTranslator", "search_with_translation", "TRANSLATED"]
+__all__ = [
+    "Generate",
+    "PROMPTS",
+    "TranslateConfig",
+    "TranslationPrompt",
+    "QuestionTranslator",
+    "search_with_translation",
+    "TRANSLATED",
+]
 
 # generate(messages, max_tokens=..., stop=[...]) -> the model's text
 Generate = Callable[..., str]
@@ -42,13 +50,58 @@ SYSTEM_PROMPT = (
     "Translate the user's question into English. Keep codes, part numbers, commands, file names "
     "and quoted messages exactly as written. Reply with the English question only, on one line."
 )
-# One worked example steadies a 0.5B model (without it, it sometimes answered the question); its
-# domain (a printer) is in none of the evaluation sets.
-EXAMPLE = (
-    "打印机显示错误 E-05 时应该先检查什么？",
-    "What should I check first when the printer shows error E-05?",
-)
+
+
+@dataclass(frozen=True)
+class TranslationPrompt:
+    """The instruction and worked examples sent before the question.
+
+    A worked example steadies a 0.5B model (without any, it sometimes answers the question), but
+    a concrete one leaks: with a printer example, "printer" turned up in translations of
+    questions about UPSes. Placeholder examples (device X, code Y) show the form and carry no
+    noun a question could borrow.
+    """
+
+    system: str = SYSTEM_PROMPT
+    examples: tuple[tuple[str, str], ...] = ()
+
+
+# Measured on the bilingual dev questions (docs/BENCH_BILINGUAL.md, "The translation prompt").
+PROMPTS = {
+    # what shipped first: one concrete example; its nouns leaked into translations
+    "printer": TranslationPrompt(
+        examples=(
+            (
+                "打印机显示错误 E-05 时应该先检查什么？",
+                "What should I check first when the printer shows error E-05?",
+            ),
+        )
+    ),
+    # instruction only
+    "plain": TranslationPrompt(
+        system=(
+            "You translate questions into English; you never answer them. Keep codes, part numbers, "
+            "commands, file names, option names and quoted messages exactly as written. Reply with "
+            "the English question only, on one line."
+        )
+    ),
+    # placeholders: the form of a question, no subject matter
+    "placeholder": TranslationPrompt(
+        examples=(
+            (
+                "设备 X 显示错误 CODE-1 时应该先检查什么？",
+                "What should I check first when device X shows error CODE-1?",
+            ),
+            ("怎样把 OPTION_A 设为 VALUE？", "How do I set OPTION_A to VALUE?"),
+        )
+    ),
+}
+DEFAULT_PROMPT = "placeholder"
 _CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/-]*[0-9][A-Za-z0-9_.:/-]*|[A-Za-z]+_[A-Za-z0-9_]+")
+# A quoted message in Latin script (an error text the user copied): the small model paraphrased it
+# ("tcp_open: cannot connect to server localhost on port 3551" became "TCP_OPEN"), and it is the
+# best search term the question has.
+_QUOTED = re.compile(r"['\"‘“「]([A-Za-z][^'\"’”」\u3400-\u9fff]{3,200}?)['\"’”」]")
 _LABEL = re.compile(r"^(english|translation|question)\s*:\s*", re.IGNORECASE)
 
 
@@ -101,6 +154,7 @@ class QuestionTranslator:
             anything (a model server that is down): :meth:`translate` then returns None.
         config: bounds and target language.
         detect: the language detector (``retrieval.language.detect_language``).
+        prompt: the instruction and worked examples (default ``PROMPTS[DEFAULT_PROMPT]``).
     """
 
     def __init__(
@@ -108,10 +162,12 @@ class QuestionTranslator:
         generate: Generate,
         config: TranslateConfig | None = None,
         detect: Callable[[str], str] = detect_language,
+        prompt: TranslationPrompt | None = None,
     ) -> None:
         self.generate = generate
         self.config = config or TranslateConfig()
         self.detect = detect
+        self.prompt = prompt or PROMPTS[DEFAULT_PROMPT]
         self._cached = functools.lru_cache(maxsize=self.config.cache_size)(self._translate)
 
     def needs_translation(self, question: str) -> bool:
@@ -138,12 +194,10 @@ class QuestionTranslator:
 
     def messages(self, question: str) -> list[dict[str, str]]:
         """The chat messages sent to the model."""
-        return [
-            {"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": EXAMPLE[0]},
-            {"role": "assistant", "content": EXAMPLE[1]},
-            {"role": "user", "content": question},
-        ]
+        messages = [{"role": "system", "content": self.prompt.system}]
+        for asked, translated in self.prompt.examples:
+            messages += [{"role": "user", "content": asked}, {"role": "assistant", "content": translated}]
+        return [*messages, {"role": "user", "content": question}]
 
     def _translate(self, question: str) -> str | None:
         raw = self.generate(self.messages(question), max_tokens=self.config.max_tokens, stop=["\n"])
@@ -153,7 +207,8 @@ class QuestionTranslator:
 def clean_translation(
     question: str, raw: str, config: TranslateConfig, detect: Callable[[str], str] = detect_language
 ) -> str | None:
-    """The first line of ``raw`` without labels or quotes, with the question's lost codes appended;
+    """The first line of ``raw`` without labels or quotes, with the question's lost quoted messages
+    and codes appended;
     None when it is empty, not in the target language, or far longer than the question."""
     lines = [line.strip() for line in str(raw).splitlines() if line.strip()]
     if not lines:
@@ -163,8 +218,17 @@ def clean_translation(
         return None
     if detect(text) != config.target:
         return None
-    lost = [code for code in dict.fromkeys(_CODE.findall(question)) if code.lower() not in text.lower()]
-    return " ".join([text, *lost])
+    folded = " ".join(text.lower().split())
+    quoted = [
+        q for q in dict.fromkeys(_QUOTED.findall(question)) if " ".join(q.lower().split()) not in folded
+    ]
+    restored = " ".join(quoted).lower()
+    lost = [
+        code
+        for code in dict.fromkeys(_CODE.findall(question))
+        if code.lower() not in folded and code.lower() not in restored
+    ]
+    return " ".join([text, *(f'"{q}"' for q in quoted), *lost])
 
 
 def search_with_translation(

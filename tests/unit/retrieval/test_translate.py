@@ -186,3 +186,34 @@ def test_a_question_its_own_language_answers_is_not_translated():
 def test_bad_config_is_refused(bad):
     with pytest.raises(ValueError):
         TranslateConfig(**bad)
+
+
+def test_a_quoted_message_the_translation_paraphrased_is_kept_whole():
+    question = "apcaccess 报错 'tcp_open: cannot connect to server localhost on port 3551'，漏了什么？"
+    text = clean_translation(question, "I missed the configuration for TCP_OPEN.", TranslateConfig())
+    message = "tcp_open: cannot connect to server localhost on port 3551"
+    assert text == f'I missed the configuration for TCP_OPEN. "{message}"'  # 3551 not appended twice
+    kept = clean_translation(
+        question, "Why 'tcp_open: cannot connect to server localhost on port 3551'?", TranslateConfig()
+    )
+    assert kept == "Why 'tcp_open: cannot connect to server localhost on port 3551'?"
+
+
+def test_the_worked_examples_carry_no_subject_a_question_could_borrow():
+    # A printer example put "printer" into translations of questions about UPSes.
+    generate = Recorder({QUESTION: TRANSLATION})
+    translator = QuestionTranslator(generate)
+    translator.translate(QUESTION)
+    messages = generate.calls[0][0]
+    assert messages[0]["role"] == "system" and messages[-1] == {"role": "user", "content": QUESTION}
+    examples = " ".join(m["content"] for m in messages[1:-1]).lower()
+    assert examples and "printer" not in examples and "打印机" not in examples
+    assert [m["role"] for m in messages[1:-1]] == ["user", "assistant"] * ((len(messages) - 2) // 2)
+
+
+def test_a_prompt_without_examples_sends_the_question_alone():
+    from retrieval.translate import PROMPTS
+
+    generate = Recorder({QUESTION: TRANSLATION})
+    QuestionTranslator(generate, prompt=PROMPTS["plain"]).translate(QUESTION)
+    assert [m["role"] for m in generate.calls[0][0]] == ["system", "user"]
