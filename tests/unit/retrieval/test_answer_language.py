@@ -5,6 +5,7 @@ this route."""
 import pytest
 
 from retrieval.answer_language import (
+    ANSWER_PROMPTS,
     AnswerLanguageConfig,
     AnswerTranslator,
     LoopGuard,
@@ -131,3 +132,17 @@ def test_prose_and_short_lists_are_not_loops(text):
 def test_the_chinese_grammar_refuses_in_chinese():
     grammar = native_grammar(3, "zh")
     assert NOT_FOUND_IN["zh"] in grammar and NOT_FOUND not in grammar
+
+
+@pytest.mark.parametrize("name", sorted(ANSWER_PROMPTS))
+def test_every_answer_prompt_sends_one_example_then_the_sentence(name):
+    translator = AnswerTranslator(Script(), "zh", prompt=ANSWER_PROMPTS[name])
+    messages = translator.messages("Check the connector")
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert "Simplified Chinese" in messages[0]["content"] and messages[-1]["content"] == "Check the connector"
+
+
+def test_the_default_example_has_no_subject_to_leak():
+    # A printer example can put 打印机 into an answer about a UPS.
+    example = " ".join(m["content"] for m in AnswerTranslator(Script(), "zh").messages("x")[1:3])
+    assert "printer" not in example and "打印机" not in example
