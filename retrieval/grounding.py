@@ -23,7 +23,7 @@ from typing import Any
 
 from .prompt import NOT_FOUND, NOT_FOUND_IN
 from .table_rows import wrong_row
-from .terms import CJK, content_terms, missing_identifiers
+from .terms import CJK, content_terms, identifiers, missing_identifiers, squash
 
 # Sentences end with citations then "." or "。". Inside a sentence a "." may only come before a
 # digit (3.5 bar, 0.0.0.0, 2.8.0) or sit in a `code span` (`apcupsd.conf`), and after {max_chars}
@@ -49,6 +49,7 @@ num ::= {numbers}
 """
 
 _CITATION = re.compile(r"\[(\d{1,3})\]")
+_CODE_OR_OPTION = re.compile(r"`[^`]+`|(?<![\w-])--?[a-z][\w-]*")  # `upsc -l`, -t, --force
 # A list item's marker ("2) ", "- ") is layout, not a number the sources must contain.
 _LIST_LEAD = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
 _SENTENCE_END = re.compile(r"((?:\s?\[\d{1,3}\])+)\s?([.。])")
@@ -279,6 +280,20 @@ def unsupported_share(checks: Iterable[SentenceCheck]) -> float:
     return sum(1 for c in checks if not c.supported) / len(checks) if checks else 0.0
 
 
+def repeats_question(sentence: str, question: str) -> bool:
+    """Whether ``sentence`` only restates ``question``: no word, code or number the question lacks.
+
+    The 1.5B model sometimes answers with the question as a cited statement ("The G query came
+    back with T [1]."): supported by its source, and no answer at all (5 of 76 dev answers).
+    """
+    body = _CITATION.sub(" ", sentence)
+    asked_terms, asked_ids = content_terms(question), {squash(i) for i in identifiers(question)}
+    new_terms = content_terms(body) - asked_terms
+    new_ids = {squash(i) for i in identifiers(body)} - asked_ids
+    new_code = set(_CODE_OR_OPTION.findall(body.lower())) - set(_CODE_OR_OPTION.findall(question.lower()))
+    return len(new_terms) <= 1 and not new_ids and not new_code
+
+
 def _refs(cited: tuple[int, ...]) -> str:
     return " ".join(f"[{n}]" for n in cited)
 
@@ -325,7 +340,8 @@ def settle(
     config: SupportConfig = SupportConfig(),
     question: str = "",
 ) -> Settled:
-    """Keep the model's answer unless its sentences are mostly unsupported (or there are none).
+    """Keep the model's answer unless its sentences are mostly unsupported, only repeat the
+    question, or there are none.
 
     Args:
         model_text: what the model wrote.
@@ -341,7 +357,8 @@ def settle(
     """
     if is_refusal(model_text) or not evidence_text:
         return Settled(model_text, checks, False)
-    if checks and unsupported_share(checks) <= max_unsupported:
+    says_something = not question or not all(repeats_question(c.text, question) for c in checks)
+    if checks and says_something and unsupported_share(checks) <= max_unsupported:
         if any(c.reason.startswith("re-cited") for c in checks):
             model_text = " ".join(c.text for c in checks)  # show the corrected citations
         return Settled(model_text, checks, False)

@@ -12,7 +12,8 @@ from retrieval.grounding import (
 from retrieval.terms import identifiers
 
 SOURCES = {
-    1: "Error H-301: ram drifts down under load. Cause: worn piston seal. Remedy: replace seal kit P/N HS-4410.",
+    1: "Error H-301: ram drifts down under load. Cause: worn piston seal. "
+    "Remedy: replace seal kit P/N HS-4410.",
     2: "The label printer ZEBRA-4411 needs a 24 V supply and ISO VG 46 oil in the gearbox.",
 }
 
@@ -43,7 +44,9 @@ def test_code_from_another_source_does_not_count():
 
 
 def test_invented_content_is_unsupported():
-    check = check_sentence(0, "Tighten the hydraulic accumulator bolts and recalibrate the PLC timer [1].", SOURCES)
+    check = check_sentence(
+        0, "Tighten the hydraulic accumulator bolts and recalibrate the PLC timer [1].", SOURCES
+    )
     assert not check.supported and check.support < 0.6
 
 
@@ -159,3 +162,27 @@ def test_a_stream_with_full_stops_first_is_checked_sentence_by_sentence():
     checks = [o for o in out if isinstance(o, SentenceCheck)]
     assert [c.text for c in checks] == ["Worn piston seal [1].", "Buy ZEBRA-9999 [2]."]
     assert [c.supported for c in checks] == [True, False]
+
+
+def test_an_answer_that_only_repeats_the_question_falls_back_to_the_evidence():
+    from retrieval.grounding import repeats_question, settle
+
+    question = "The G query (cause of last transfer) came back with T. What does that mean?"
+    assert repeats_question("The G query (cause of last transfer) came back with T [1].", question)
+    assert not repeats_question("T means a line voltage notch or spike [1].", question)
+    assert not repeats_question(
+        "Use the -t argument: `upsdrvctl -t shutdown` [1].", "How do I test the shutdown?"
+    )
+    assert not repeats_question(
+        "There are 20 work orders for excavator A [1].", "How many work orders has A?"
+    )
+    sources = {
+        1: "When the G query (cause of last transfer) came back with T, it means a line voltage "
+        "notch or spike."
+    }
+    echo = "The G query (cause of last transfer) came back with T [1]."
+    evidence = "T: line voltage notch or spike [1]."
+    settled = settle(echo, check_answer(echo, sources), evidence, sources, question=question)
+    assert settled.fell_back and settled.text == evidence
+    answer = f"{echo} T means a line voltage notch or spike [1]."
+    assert not settle(answer, check_answer(answer, sources), evidence, sources, question=question).fell_back
