@@ -63,10 +63,12 @@ GRAPH_LEFT_OUT_IN = {"zh": "知识图谱暂时无法访问，本回答仅依据�
 
 
 def graph_notice(question: str) -> str:
-    """The "graph left out" sentence in the question's language (English by default)."""
+    """The "graph left out" sentence in the question's language, else the portal's."""
+    from django.utils.translation import gettext
+
     from retrieval.language import detect_language
 
-    return GRAPH_LEFT_OUT_IN.get(detect_language(question), GRAPH_LEFT_OUT)
+    return GRAPH_LEFT_OUT_IN.get(detect_language(question)) or gettext(GRAPH_LEFT_OUT)
 
 
 def estimate_tokens(text: str) -> int:

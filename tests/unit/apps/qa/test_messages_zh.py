@@ -88,6 +88,7 @@ def test_every_server_message_has_a_compiled_chinese_translation():
         "apps/qa/api.py",
         "apps/qa/slots.py",
         "apps/qa/answer_language.py",
+        "apps/qa/evidence.py",
         "apps/accounts/throttles.py",
         "config/errors.py",
     ]
@@ -97,7 +98,7 @@ def test_every_server_message_has_a_compiled_chinese_translation():
             for node in ast.walk(ast.parse((root / name).read_text(encoding="utf-8"))):
                 if (
                     isinstance(node, ast.Call)
-                    and getattr(node.func, "id", "") in ("_", "gettext_lazy")
+                    and getattr(node.func, "id", "") in ("_", "gettext", "gettext_lazy")
                     and node.args
                     and isinstance(node.args[0], ast.Constant)
                 ):
@@ -106,3 +107,14 @@ def test_every_server_message_has_a_compiled_chinese_translation():
                         missing.append(f"{name}: {node.args[0].value!r}")
     assert found >= 20  # the files were read
     assert missing == [], "untranslated (add to locale/zh_Hans and compile):\n" + "\n".join(missing)
+
+
+def test_the_graph_notice_follows_a_chinese_question_else_the_portals_language():
+    from apps.qa.evidence import GRAPH_LEFT_OUT, graph_notice
+
+    chinese = "知识图谱暂时无法访问，本回答仅依据文档段落。"
+    with translation.override("zh-hans"):
+        assert graph_notice("battery disconnected, what do I check?") == chinese
+    with translation.override("en"):
+        assert graph_notice("电池断开了，我该检查什么？") == chinese
+        assert graph_notice("battery disconnected, what do I check?") == GRAPH_LEFT_OUT
