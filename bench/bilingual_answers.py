@@ -205,6 +205,7 @@ def answer_one(
     llm = llms[profile.model].llm
     grammar = citation_grammar(max(len(sources), 1))
     draft: tuple[str, float | None, float] | None = None
+    direct: tuple[str, float | None, float] | None = None
 
     def row(variant: str, text: str, first: float | None, seconds: float, **extra: Any) -> Answered:
         cited = [int(n) for n in dict.fromkeys(re.findall(r"\[(\d{1,3})\]", text))]
@@ -247,10 +248,10 @@ def answer_one(
             texts = [s.text for s in sources]
             if not draft_in_english(q.question, english, texts, AnswerLanguageConfig()):
                 # Chinese sources or no translation: answered directly, as the portal then does
-                text, first, seconds = generate(
-                    llm, build_messages(q.question, sources), grammar, profile, True
-                )
-                yield row(variant, text, first, seconds, draft="(no translation)")
+                # (once for all the drafted variants)
+                if direct is None:
+                    direct = generate(llm, build_messages(q.question, sources), grammar, profile, True)
+                yield row(variant, *direct, draft="(no translation)")
                 continue
             if draft is None:
                 draft = generate(llm, build_messages(str(english), sources), grammar, profile, True)
