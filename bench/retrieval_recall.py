@@ -204,6 +204,9 @@ SETS = (
         DATA / "retrieval_heldout_smartmontools.jsonl",
         ("heldout/smartmontools-badblockhowto.html",),
     ),
+    # Labelled for issue 12's R@1 round before any fusion or keyword setting was compared, run
+    # once to report (docs/BENCH_RETRIEVAL.md).
+    EvalSet("zlib", "untouched", DATA / "retrieval_heldout_zlib.jsonl", ("heldout/zlib-faq.txt",)),
 )
 
 
