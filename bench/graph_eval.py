@@ -281,7 +281,9 @@ def relation_eval(
         predicted += [
             (r.type, names[r.head], names[r.tail]) for r in facts.relations if r.type in _EVALUATED_TYPES
         ]
-    predicted = list(dict.fromkeys(predicted))
+    # One relation per normalized (type, head, tail): the graph merges entities on their normalized
+    # names, so "Replace it" from one chunk and "replace it" from another are one fact.
+    predicted = list({(t, normalize_text(h), normalize_text(x)): (t, h, x) for t, h, x in predicted}.values())
     unmatched_gold = list(range(len(gold)))
     tp = 0
     matches = []

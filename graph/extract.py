@@ -24,7 +24,17 @@ from graph.facts import ChunkFacts, ChunkInput, Mention, Value, make_mention
 from graph.lexicon import Lexicon
 from graph.llm_extract import merge_facts
 from graph.patterns import find_identifiers
-from graph.prose import Sentence, fix_rule, heading_rule, heading_symptom, sentence_relations
+from graph.prose import (
+    Sentence,
+    answer_rule,
+    fix_rule,
+    heading_facts,
+    heading_rule,
+    heading_symptom,
+    is_why_question,
+    list_rule,
+    sentence_relations,
+)
 from graph.records import RecordMapping, infer_mapping, record_facts
 from graph.structure import labelled_relations, procedure_relations, table_relations
 
@@ -273,11 +283,16 @@ class Extractor:
         facts: ChunkFacts,
         clause_rules: bool = True,
     ) -> None:
-        problem_heading = heading_symptom(chunk, self.config.max_name_chars) if clause_rules else None
-        for sentence in _sentences(doc):
+        max_chars = self.config.max_name_chars
+        problem_heading = heading_symptom(chunk, max_chars) if clause_rules else None
+        why = clause_rules and is_why_question(chunk)
+        previous = None
+        if clause_rules:
+            self._add(facts, heading_facts(chunk, problem_heading, max_chars))
+        for index, sentence in enumerate(_sentences(doc)):
             inside = [m for m in mentions if sentence.start <= m.start < sentence.start + len(sentence.text)]
             result = sentence_relations(
-                chunk, sentence, inside, self.scan, self.config.max_name_chars, clause_rules=clause_rules
+                chunk, sentence, inside, self.scan, max_chars, clause_rules=clause_rules
             )
             if clause_rules:
                 last_symptom = next(
@@ -288,13 +303,29 @@ class Extractor:
                     ),
                     None,
                 )
-                fix_rule(chunk, sentence, last_symptom, self.scan, self.config.max_name_chars, result)
-                if problem_heading is not None and not result.relations:
-                    heading_rule(
-                        chunk, sentence, problem_heading, self.scan, self.config.max_name_chars, result
+                fix_rule(chunk, sentence, last_symptom, self.scan, max_chars, result)
+                if not result.relations:
+                    answer_rule(
+                        chunk,
+                        sentence,
+                        previous,
+                        last_symptom or problem_heading,
+                        why and index == 0,
+                        self.scan,
+                        max_chars,
+                        result,
                     )
-            facts.mentions.extend(result.mentions)
-            facts.relations.extend(result.relations)
+                if problem_heading is not None and not result.relations:
+                    heading_rule(chunk, sentence, problem_heading, self.scan, max_chars, result)
+            self._add(facts, result)
+            previous = sentence
+        if clause_rules:
+            self._add(facts, list_rule(chunk, problem_heading, self.scan, max_chars))
+
+    @staticmethod
+    def _add(facts: ChunkFacts, result: Any) -> None:
+        facts.mentions.extend(result.mentions)
+        facts.relations.extend(result.relations)
 
 
 def _sentences(doc: Any) -> Iterable[Sentence]:

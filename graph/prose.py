@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from graph.facts import COOCCURRENCE, ChunkInput, Mention, RelationFact, make_mention
+from graph import faq
+from graph.facts import COOCCURRENCE, MAX_FACT_NAME_WORDS, ChunkInput, Mention, RelationFact, make_mention
 from graph.structure import Scanner, StructureResult
 
 _IMPERATIVES = frozenset(
@@ -31,7 +32,8 @@ _IMPERATIVES = frozenset(
     "close apply top fill drain lubricate recharge reinstall re-install enable disable examine measure "
     "shut stop start power bleed flush repair align enter specify delete rename configure boot rebuild mount "
     "build "
-    "select type avoid do don't keep obtain recompile link modify be".split()
+    "select type avoid do don't keep obtain recompile link modify be list recreate re-create append insert "
+    "attach load reload unload uninstall downgrade rerun re-run retry reseat wipe".split()
 )
 _CONDITION = re.compile(
     r"^\s*(?:[A-Z][a-z]+,?\s+)?(?:if|when|whenever|should)\s+(?P<cond>[^,]{3,200}?),\s*(?:then\s+)?(?P<act>.{3,400})$",
@@ -53,6 +55,30 @@ _FIX_THIS = re.compile(
     r"^\s*to (?:fix|solve|resolve|correct|avoid|circumvent|work around|prevent|overcome|cure) "
     r"(?:this|the|that) (?:problem|issue|error|fault|condition)\s*,\s*(?:simply\s+)?(?P<act>.{3,400})$",
     re.I | re.S,
+)
+# "<fault> because <reason>": the fault is the last clause before "because" and must read as one.
+_BECAUSE_RAW = re.compile(r"(?:\s+because|,\s+since)\s+(?!of\b)(?P<y>[^;]{3,300}?)(?:[.;](?:\s|$)|$)", re.I)
+
+
+def _because(text: str) -> tuple[str, str] | None:
+    """(fault, reason) of "<fault> because <reason>", the fault being the clause before "because"."""
+    match = _BECAUSE_RAW.search(text)
+    if not match:
+        return None
+    before = _ASIDE.sub("", text[: match.start()])
+    subject = re.split(r"[,:;]\s|\.\s", before)[-1].strip()
+    if len(subject) < 3 or not faq.PROBLEM_WORDS.search(subject) or _YOU.match(subject):
+        return None
+    if _first_word(subject) in _IMPERATIVES | {"never"}:
+        return None  # "Do not make the file world-readable, since ...": a precaution and its reason
+    return subject, match.group("y")
+
+
+_CAUSING = re.compile(
+    r"(?P<x>[^.;]{3,200}?),\s+"
+    r"(?:causing|which causes|which (?:can|may|will) cause|resulting in|leading to)\s+"
+    r"(?P<y>[^.;]{3,200})",
+    re.I,
 )
 _TRAILING_IF = re.compile(r"^(?P<x>[^.;]{3,200}?)\s+(?:if|when|unless)\s+(?P<y>[^.;,]{3,200})", re.I)
 _NEGATIVE = re.compile(r"\b(?:not|cannot|can't|unable|fails?|won't|will not|no longer|never)\b", re.I)
@@ -134,10 +160,68 @@ def _relate(
 
 
 def _entity(out: StructureResult, chunk: ChunkInput, label: str, text: str, max_chars: int) -> Mention | None:
-    mention = make_mention(label, text.strip(" ,.;:"), chunk.chunk_id, source="prose", max_chars=max_chars)
+    name = concise_name(text)
+    if name is None:
+        return None
+    mention = make_mention(label, name, chunk.chunk_id, source="prose", max_chars=max_chars)
     if mention is not None:
         out.mentions.append(mention)
     return mention
+
+
+_ASIDE = re.compile(r"\s*\([^()]{0,80}\)")
+_FILLER = re.compile(r"^(?:please|simply|just|then|so|thus|also|now|first|finally)\b[\s,]*", re.I)
+_CONJUNCTION_LEAD = re.compile(r"^(?:and|or|but|nor|if|when|because|which|that)\b", re.I)
+_DANGLING = re.compile(r"\b(?:and|or|but|so|if|when|because|that|which|the|a|an|to|of|with|for|by)$", re.I)
+_CLAUSE_BREAK = re.compile(r"\s*[,;:]\s+|\s+(?:--|\u2014|but|which|whereas|so that)\s+")
+_APPOSITIVE = re.compile(r",\s(?:the|a|an|its|their|our|your)\s[^,;:]{3,80}?,(?=\s)", re.I)
+_NORMAL_LEAD = re.compile(
+    r"^it\s+is\s+(?:perfectly\s+|quite\s+|completely\s+)?(?:normal|common|expected)\s+for\s+", re.I
+)
+# "In one case, a user reported that he received random values": the report, not the reporter.
+_CASE_LEAD = re.compile(
+    r"^(?:in (?:one|this|that|some|many|most|certain|rare) (?:case|cases|configurations|situations)|"
+    r"sometimes|occasionally),?\s+",
+    re.I,
+)
+_REPORTED_LEAD = re.compile(
+    r"^(?:a user|some users|users|someone|people|a customer)\s+(?:has\s+|have\s+)?"
+    r"(?:reported|reports|noticed|found|complained)\s+(?:that\s+)?",
+    re.I,
+)
+_GENERIC_WORDS = frozenset(
+    "it this that they these those there here one ones thing things something problem problems issue issues "
+    "error errors the a an is are was be".split()
+)
+
+
+def concise_name(text: str) -> str | None:
+    """A clause as an entity name, or None when it is no name.
+
+    Asides in parentheses go; a name over ``MAX_FACT_NAME_WORDS`` words keeps its first clause
+    (a sentence stored as a name is noise, see :func:`graph.facts.is_noise_fact`); fragments that
+    start or end on a conjunction ("and that device fails") and pronoun-only names ("this
+    problem") are dropped, so no relation is made from them.
+    """
+    name = " ".join(_ASIDE.sub("", text).split()).strip(" ,.;:!?")
+    while _FILLER.match(name):
+        name = _FILLER.sub("", name, count=1)
+    name = _REPORTED_LEAD.sub("", _CASE_LEAD.sub("", _NORMAL_LEAD.sub("", name)))
+    if len(name.split()) > MAX_FACT_NAME_WORDS:
+        # "gpm, the mouse control program for command windows, was using the serial port": an
+        # appositive between commas goes first, then everything after the first clause.
+        name = _APPOSITIVE.sub("", name, count=1)
+    if len(name.split()) > MAX_FACT_NAME_WORDS:
+        breaks = [m.start() for m in _CLAUSE_BREAK.finditer(name) if len(name[: m.start()].split()) >= 3]
+        name = name[: breaks[0]] if breaks else name
+        if len(name.split()) > MAX_FACT_NAME_WORDS:
+            return None
+    name = name.strip(" ,.;:!?")
+    if not name or _CONJUNCTION_LEAD.match(name) or _DANGLING.search(name):
+        return None
+    if all(w in _GENERIC_WORDS for w in re.findall(r"[a-z']+", name.lower())):
+        return None
+    return name
 
 
 def _condition_rule(
@@ -147,29 +231,40 @@ def _condition_rule(
     if not match:
         _trailing_if_rule(chunk, sentence, max_chars, out)
         return
-    if _first_word(match.group("act")) not in _IMPERATIVES:
+    act = match.group("act")
+    modal = _MODAL.match(act)
+    if modal and faq.PROBLEM_WORDS.search(match.group("cond")):
+        act = act[modal.end() :]  # "If you do not know what cable you have, you can use apctest ..."
+    if _first_word(act) not in _IMPERATIVES:
         if _DIAGNOSIS.match(match.group("act")):  # "If upsd says it can't connect, your ups.conf is not ..."
             symptom = _entity(out, chunk, "Symptom", match.group("cond"), max_chars)
             cause = _entity(out, chunk, "Cause", _clause(match.group("act")), max_chars)
             _relate(out, chunk, "CAUSED_BY", symptom, cause)
             return
-        if _NEGATIVE.search(match.group("act")):  # "If the halt script is not modified, apcupsd will not ..."
-            symptom = _entity(out, chunk, "Symptom", _clause(match.group("act")), max_chars)
+        outcome = _clause(match.group("act"))
+        # "If the halt script is not modified, apcupsd will not ...": judged on the outcome's own
+        # clause; "you cannot handle any failures" states a limit of the setup, not a fault.
+        if _NEGATIVE.search(outcome) and not _YOU.match(outcome.strip()):
+            symptom = _entity(out, chunk, "Symptom", outcome, max_chars)
             _relate(
                 out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", match.group("cond"), max_chars)
             )
         return
     if _ANAPHORIC_CONDITION.match(match.group("cond").strip()):
         return  # "If this happens, ..." refers to a problem named elsewhere (see heading_rule)
+    if not faq.PROBLEM_WORDS.search(match.group("cond")):
+        return  # "If you installed from source, check ...": an instruction for a setup, not a fix for a fault
     symptom = _entity(out, chunk, "Symptom", match.group("cond"), max_chars)
-    _remedy(chunk, symptom, match.group("act"), scan, max_chars, out)
+    _remedy(chunk, symptom, act, scan, max_chars, out)
 
 
 def _trailing_if_rule(chunk: ChunkInput, sentence: Sentence, max_chars: int, out: StructureResult) -> None:
     """ "<something does not work> if <condition>" -> Symptom CAUSED_BY Cause."""
     match = _TRAILING_IF.search(sentence.text)
-    if match and _NEGATIVE.search(match.group("x")):
-        subject = match.group("x").rsplit(",", 1)[-1]
+    if not match:
+        return
+    subject = match.group("x").rsplit(",", 1)[-1]
+    if _NEGATIVE.search(subject) and not _YOU.match(subject.strip()):
         symptom = _entity(out, chunk, "Symptom", subject, max_chars)
         _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", match.group("y"), max_chars))
 
@@ -182,6 +277,11 @@ def _clause(text: str) -> str:
 def _remedy(
     chunk: ChunkInput, problem: Mention | None, text: str, scan: Scanner, max_chars: int, out: StructureResult
 ) -> None:
+    parts = _remedy_parts(text)
+    if len(parts) > 1:
+        for part in parts:
+            _remedy(chunk, problem, part, scan, max_chars, out)
+        return
     action = _entity(out, chunk, "Action", text, max_chars)
     _relate(out, chunk, "REMEDIED_BY", problem, action)
     for found in scan(text, chunk.chunk_id):
@@ -200,15 +300,47 @@ _MEANS = re.compile(
     r"^\s*(?:it|this|that)\s+(?:usually\s+|normally\s+|probably\s+)?means\s+(?:that\s+)?(?P<y>.{3,300}?)\.?$",
     re.I | re.S,
 )
-_ANAPHORIC_CONDITION = re.compile(r"^(?:this|it|that)\b", re.I)
+_ANAPHORIC_CONDITION = re.compile(r"^(?:this|it|that|they|these|those)\b", re.I)
+_MODAL = re.compile(
+    r"^you\s+(?:can|could|should|may|might|must|need to|have to|will need to|will have to)\s+(?:then\s+)?",
+    re.I,
+)
+_YOU = re.compile(r"^(?:thus,?\s+|so,?\s+)?you\b", re.I)
 
 
 def heading_symptom(chunk: ChunkInput, max_chars: int) -> Mention | None:
-    """The innermost heading as a Symptom when it reads like a problem ("Pump won't start", FAQ questions)."""
-    if not chunk.heading_path or not _PROBLEM_HEADING.search(chunk.heading_path[-1]):
+    """The innermost heading as a Symptom when it reports a problem ("Pump won't start", FAQ questions).
+
+    How-to questions ("How do I convert RAID5 to RAID10?") report none (see :mod:`graph.faq`).
+    """
+    question = faq.question_problem(chunk.heading_path[-1]) if chunk.heading_path else None
+    if question is None:
         return None
-    title = _HEADING_NUMBER.sub("", chunk.heading_path[-1]).strip().rstrip("?.:")
-    return make_mention("Symptom", title, chunk.chunk_id, source="heading", max_chars=max_chars)
+    because = _because(question.symptom)
+    title = because[0] if because else question.symptom
+    name = concise_name(title)
+    if name is None:
+        return None
+    return make_mention("Symptom", name, chunk.chunk_id, source="heading", max_chars=max_chars)
+
+
+def heading_facts(chunk: ChunkInput, symptom: Mention | None, max_chars: int) -> StructureResult:
+    """What a problem heading states by itself: "X fails because Y" -> X CAUSED_BY Y."""
+    out = StructureResult([], [])
+    question = faq.question_problem(chunk.heading_path[-1]) if symptom is not None else None
+    because = _because(question.symptom) if question else None
+    if because:
+        cause = _entity(out, chunk, "Cause", because[1], max_chars)
+        if cause is not None:
+            out.mentions.append(symptom)
+            _relate(out, chunk, "CAUSED_BY", symptom, cause)
+    return out
+
+
+def is_why_question(chunk: ChunkInput) -> bool:
+    """Whether the innermost heading asks why a problem happens (its answer opens with the cause)."""
+    question = faq.question_problem(chunk.heading_path[-1]) if chunk.heading_path else None
+    return bool(question and question.why)
 
 
 def heading_rule(
@@ -246,6 +378,117 @@ def heading_rule(
         _remedy(chunk, symptom, text, scan, max_chars, out)
 
 
+def answer_rule(
+    chunk: ChunkInput,
+    sentence: Sentence,
+    previous: Sentence | None,
+    problem: Mention | None,
+    why_first: bool,
+    scan: Scanner,
+    max_chars: int,
+    out: StructureResult,
+) -> None:
+    """Causes and fixes stated by an answer (see :mod:`graph.faq`).
+
+    Args:
+        chunk: the chunk.
+        sentence: one of its sentences.
+        previous: the sentence before it ("The reason for this is ..." explains that one).
+        problem: what the answer is about: the chunk's last prose symptom, else its problem heading.
+        why_first: the sentence opens the answer to a "Why ...?" question (it states the cause).
+        scan: finds identifiers and lexicon terms.
+        max_chars: longest entity name kept.
+        out: receives mentions and relations.
+    """
+    text = sentence.text.strip()
+    if len(text) > _MAX_RULE_SENTENCE_CHARS:
+        return
+    reason = faq.reason_cause(text)
+    if reason is not None:
+        subject = _problem_sentence(out, chunk, previous, max_chars) or problem
+        _use(out, subject)
+        _relate(out, chunk, "CAUSED_BY", subject, _entity(out, chunk, "Cause", reason, max_chars))
+        return
+    if problem is None:
+        return
+    fix = faq.solution_remedy(text)
+    if fix is not None:
+        remedy, needs_imperative = fix
+        if not needs_imperative or _first_word(remedy) in _IMPERATIVES:
+            _use(out, problem)
+            _remedy(chunk, problem, remedy, scan, max_chars, out)
+        return
+    if why_first and problem.source == "heading" and _declarative(text):
+        means = _MEANS.match(faq.answer_text(text))  # "This means that Y" opens many answers
+        cause = means.group("y") if means else _clause(faq.answer_text(text))
+        _use(out, problem)
+        _relate(out, chunk, "CAUSED_BY", problem, _entity(out, chunk, "Cause", cause, max_chars))
+
+
+def _use(out: StructureResult, mention: Mention | None) -> None:
+    if mention is not None and mention not in out.mentions:
+        out.mentions.append(mention)
+
+
+def _problem_sentence(
+    out: StructureResult, chunk: ChunkInput, sentence: Sentence | None, max_chars: int
+) -> Mention | None:
+    """The sentence before "The reason for this is ..." as the symptom, when it states a problem."""
+    if sentence is None or not faq.PROBLEM_WORDS.search(sentence.text) or sentence.text.strip().endswith("?"):
+        return None
+    return _entity(out, chunk, "Symptom", sentence.text, max_chars)
+
+
+def _declarative(text: str) -> bool:
+    # The first sentence of a "why" answer, unless it points elsewhere ("See ...", "Please read ...").
+    text = faq.answer_text(text)
+    return (
+        text[:1].isalpha()
+        and not text.endswith("?")
+        and len(text.split()) >= 4
+        and _first_word(text) not in _IMPERATIVES | {"see", "read"}
+        and not _YOU.match(text)
+    )
+
+
+_AND_IMPERATIVE = re.compile(r",\s+and\s+(?:then\s+)?(?=(?P<verb>[a-z]+)\b)", re.I)
+
+
+def _remedy_parts(text: str) -> list[str]:
+    """ "ensure X, and run Y" -> two fixes (each part starts with an imperative)."""
+    parts, start = [], 0
+    for match in _AND_IMPERATIVE.finditer(text):
+        if match.group("verb").lower() in _IMPERATIVES:
+            parts.append(text[start : match.start()])
+            start = match.end()
+    return [*parts, text[start:]]
+
+
+def list_rule(chunk: ChunkInput, problem: Mention | None, scan: Scanner, max_chars: int) -> StructureResult:
+    """Lists in answers (see :mod:`graph.faq`).
+
+    "Common causes for X are:" + one cause a line -> X CAUSED_BY each, "(check Z)" -> cause
+    REMEDIED_BY Z; "There are two ways to solve this:" + "(a) ...", "(b) ..." -> ``problem``
+    REMEDIED_BY each (its first clause that opens with an imperative).
+    """
+    out = StructureResult([], [])
+    if problem is not None:
+        for item in faq.options(chunk.text):
+            clauses = [c for c in re.split(r"\s*[,;]\s+|\s+--\s+", item) if c.strip()]
+            fix = next((c for c in clauses if _first_word(c) in _IMPERATIVES), clauses[0] if clauses else "")
+            _use(out, problem)
+            _remedy(chunk, problem, fix, scan, max_chars, out)
+    for listed in faq.cause_list(chunk.text):
+        anaphoric = _ANAPHORIC_CONDITION.match(listed.problem)  # "Common causes for this are:"
+        symptom = problem if anaphoric else _entity(out, chunk, "Symptom", listed.problem, max_chars)
+        _use(out, symptom)
+        cause = _entity(out, chunk, "Cause", listed.cause, max_chars)
+        _relate(out, chunk, "CAUSED_BY", symptom, cause)
+        if listed.check and cause is not None:
+            _relate(out, chunk, "REMEDIED_BY", cause, _entity(out, chunk, "Action", listed.check, max_chars))
+    return out
+
+
 def fix_rule(
     chunk: ChunkInput,
     sentence: Sentence,
@@ -271,7 +514,18 @@ def _cause_rule(chunk: ChunkInput, sentence: Sentence, max_chars: int, out: Stru
         _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", problem.group("y"), max_chars))
         return
     match = _CAUSE.search(sentence.text)
+    causing = _CAUSING.search(sentence.text) if not match else None
+    if causing and faq.PROBLEM_WORDS.search(causing.group("y")):
+        # "<condition>, causing <fault>": the fault is the symptom, the condition its cause
+        cause_text = re.split(r"[,:;]\s", _ASIDE.sub("", causing.group("x")))[-1]
+        symptom = _entity(out, chunk, "Symptom", causing.group("y"), max_chars)
+        _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", cause_text, max_chars))
+        return
     if not match:
+        because = _because(sentence.text)
+        if because:  # "<x fails> because <y>": only a stated fault has a cause worth a relation
+            symptom = _entity(out, chunk, "Symptom", because[0], max_chars)
+            _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", because[1], max_chars))
         return
     subject = _SUBJECT_LEAD.sub("", match.group("x")).strip(" ,")
     if _ANAPHORA.match(subject):

@@ -1,0 +1,236 @@
+"""Question/answer layouts (FAQs): the question states a problem, the answer its cause or its fix.
+
+Only questions that report a problem count: "Why are my arrays marked auto-read-only?", "What
+should I do if a device fails?", "My UPS driver won't start. What gives?", "mdadm warns about
+duplicate superblocks; what gives?". How-to and knowledge questions ("How do I convert RAID5 to
+RAID10?", "Which RAID level should I use?", "Can a RAID10 survive two failures?") name no problem:
+the imperatives of their answers are instructions, not remedies, so they yield no relation.
+
+Answer cues (each a function returning the text it names, or None):
+
+- cause: "The reason for this is that Y", "This is because Y", "This happens because Y";
+- cause: also "It turned out that Y", "The cause of this is Y";
+- fix: "The solution (in this case) is to Y", "The fix is to Y", "The easiest way is to Y",
+  "Workaround: <imperative>", "Therefore (always) <imperative>", "... is most easily worked around
+  by Y", "you need to / have to Y";
+- options: "There are two ways to solve this:" followed by "(a) Y", "(b) Z" items, one a line;
+- cause lists: "Common causes for X are:" followed by one cause a line, a trailing "(check Z)"
+  naming how to confirm it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NUMBER = re.compile(r"^\s*(?:\d+[a-z]?(?:\.\d+)*\.?|[A-Z]\.)\s+")
+_WHAT_GIVES = re.compile(r"[\s.;:,!?]*\b(?:what gives|what's wrong|what is wrong|why)\s*\??\s*$", re.I)
+_WHAT_TO_DO = re.compile(
+    r"^(?:what\s+(?:should|can|do|must)\s+i\s+do|what\s+to\s+do|how\s+(?:do|can|should)\s+i\s+"
+    r"(?:fix|solve|resolve|cure|stop|avoid|handle|recover from)\s+(?:it|this|that)?)\s*,?\s*"
+    r"(?:if|when|about|after|with)?\s*(?P<x>.+)$",
+    re.I,
+)
+_HOW_FIX = re.compile(
+    r"^how\s+(?:do|can|should)\s+i\s+(?:fix|solve|resolve|cure|get rid of|stop|avoid)\s+(?P<x>.+)$", re.I
+)
+_WHAT_MEANS = re.compile(r"^what\s+(?:does|do)\s+(?P<x>.+?)\s+mean$", re.I)
+_WHY = re.compile(
+    r"^(?:[^,?]{0,60},\s*)?(?:why|how come)\s+(?:(?:do|does|did|is|are|was|were)\s+)?(?P<x>.+)$",
+    re.I,
+)
+_PRONOUN = re.compile(r"^(?:it|this|that|they|these|those|he|she)\b", re.I)
+# Questions that ask how to do something or what something is: no problem stated.
+_HOW_TO = re.compile(
+    r"^(?:how|what|which|can|could|should|shall|is|are|do|does|did|when|where|who|will|would|may|"
+    r"must|has|have)\b",
+    re.I,
+)
+#: Words that mark a heading or a sentence as reporting a problem ("warning" is not one: a
+#: "Warning" heading is an admonition, its imperatives are precautions, not remedies).
+PROBLEM_WORDS = re.compile(
+    r"\b(?:won'?t|doesn'?t|does not|don'?t|didn'?t|isn'?t|aren'?t|not|never|fails?|failed|failing|"
+    r"errors?|problems?|denied|cannot|can'?t|unable|trips?|tripping|busy|locked|stale|hangs?|hung|"
+    r"crash(?:es|ed)?|panics?|refuses?|warns?|broken|breaks?|dies|dead|lost|missing|"
+    r"wrong|slow|stuck|troubleshooting|incorrect(?:ly)?|invalid|unexpected(?:ly)?|intermittent(?:ly)?|"
+    r"garbage|times? out|timed out|timeouts?|loses|deprecated|obsolete)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A heading read as a reported problem."""
+
+    symptom: str
+    why: bool  # "Why ...?": the answer opens with the cause
+
+
+def question_problem(heading: str) -> Question | None:
+    """The problem a heading reports, or None for how-to questions and plain titles.
+
+    Args:
+        heading: the innermost section heading.
+
+    Returns:
+        The symptom text (question words removed) and whether it is a "why" question.
+    """
+    title = _NUMBER.sub("", heading).strip()
+    gives = _WHAT_GIVES.search(title)
+    if gives and title[: gives.start()].strip(" .;:,"):
+        # "My arrays are busy and cannot be stopped. What gives?": the statement is the symptom.
+        title = title[: gives.start()].strip(" .;:,")
+        return Question(_strip_owner(title), False) if not title.endswith("?") else None
+    title = title.rstrip(" ?.:!")
+    for pattern in (_WHAT_TO_DO, _HOW_FIX, _WHAT_MEANS):
+        match = pattern.match(title)
+        if match and len(match.group("x").split()) >= 2:
+            return Question(_strip_owner(match.group("x")), False)
+    why = _WHY.match(title)
+    if why and len(why.group("x").split()) >= 2 and not _PRONOUN.match(why.group("x")):
+        return Question(_strip_owner(why.group("x")), True)
+    if _HOW_TO.match(title) or "?" in heading:
+        return None
+    if PROBLEM_WORDS.search(title):  # "Shutdown problems", "Pump won't start"
+        return Question(title, False)
+    return None
+
+
+def _strip_owner(text: str) -> str:
+    # "(One of) my RAID arrays" -> "my RAID arrays": an aside in parentheses names no part of it.
+    return re.sub(r"\s*\([^()]{0,40}\)\s*", " ", text).strip(" ,.;:")
+
+
+_REASON = re.compile(
+    r"^\s*(?:(?:the|one|a)\s+(?:main\s+|usual\s+|likely\s+|most likely\s+)?(?:reason|cause)\s+"
+    r"(?:for\s+(?:this|that|it)\s+|of\s+(?:this|that|it)\s+)?(?:is|was)\s+(?:that\s+)?"
+    r"|(?:this|that|it)(?:'s|\s+is|\s+was|\s+happens|\s+occurs)\s+"
+    r"(?:usually\s+|probably\s+|simply\s+|most likely\s+)?because\s+(?:of\s+)?"
+    r"|it\s+turned\s+out\s+(?:that\s+)?)(?P<y>.{3,300}?)[.!]?\s*$",
+    re.I | re.S,
+)
+_SOLUTION = re.compile(
+    r"^\s*the\s+(?:only\s+|usual\s+|easiest\s+|simplest\s+|best\s+)?"
+    r"(?:solution|fix|cure|remedy|workaround|way)"
+    r"(?:\s+(?:in this case|here|to (?:fix|solve|avoid) (?:this|it)))?"
+    r"\s+(?:is|might be|would be|may be)\s+to\s+(?P<y>.{3,300}?)[.!]?\s*$",
+    re.I | re.S,
+)
+_WORKED_AROUND = re.compile(
+    r"\b(?:is|can be|are)\s+(?:most\s+)?(?:easily\s+)?(?:worked around|avoided|fixed|solved|prevented)"
+    r"\s+by\s+(?P<y>[a-z][^.;]{3,200})",
+    re.I,
+)
+_NEED_TO = re.compile(
+    r"^\s*(?:so\s+|then\s+|thus\s+)?you\s+(?:will\s+)?(?:need|have)\s+to\s+(?P<y>.{3,300}?)[.!]?\s*$",
+    re.I | re.S,
+)
+# These two count only when Y opens with an imperative ("Workaround: there is nothing ..." does not).
+_LABELLED_FIX = re.compile(
+    r"^\s*(?:workaround|solution|fix|remedy)\s*:\s+(?P<y>.{3,300}?)[.!]?\s*$", re.I | re.S
+)
+_THEREFORE = re.compile(
+    r"^\s*(?:therefore|thus|hence|so)\s*,?\s+(?:always\s+)?(?P<y>.{3,300}?)[.!]?\s*$", re.I | re.S
+)
+_OPTIONS = re.compile(
+    r"\bthere\s+are\s+(?:two|three|four|several|a few|\d+)\s+(?:ways|options|solutions|workarounds)\s+to\s+"
+    r"(?:solve|fix|avoid|work around|resolve|get around)\b",
+    re.I,
+)
+_OPTION_ITEM = re.compile(r"^\s*(?:\(?[a-h1-9]\)|[a-h]\.)\s+(?P<y>.{3,400})$", re.S)
+_CAUSE_LIST = re.compile(
+    r"\b(?:common|possible|usual|typical|likely|known|frequent)?\s*(?:causes|reasons)\s+(?:for|of)\s+"
+    r"(?P<x>[^:.;]{3,100}?)\s+(?:are|include)\s*:\s*$",
+    re.I,
+)
+_CHECK_ASIDE = re.compile(r"\s*\((?P<check>(?:check|see|run|use|look)\b[^()]{2,120})\)\s*$", re.I)
+_QUOTED = re.compile(r"`([^`']{1,80})'")  # troff-style `mount' quotes
+_ANSWER_LEAD = re.compile(r"^\s*(?:short answer|long answer|in short|answer|a)\s*:\s*", re.I)
+
+
+def answer_text(sentence: str) -> str:
+    """A sentence without its answer label ("Short answer: ...", "In short: ...")."""
+    return _ANSWER_LEAD.sub("", sentence)
+
+
+def reason_cause(sentence: str) -> str | None:
+    """Y of "The reason for this is that Y" / "This is because Y"."""
+    match = _REASON.match(answer_text(sentence))
+    return match.group("y") if match else None
+
+
+def solution_remedy(sentence: str) -> tuple[str, bool] | None:
+    """Y of "The solution is to Y", "is most easily worked around by Y", "you need to Y", "Workaround: Y".
+
+    Returns:
+        (Y, whether Y must open with an imperative to count: "Workaround: Y", "Therefore Y").
+    """
+    text = answer_text(sentence)
+    match = _SOLUTION.match(text) or _NEED_TO.match(text) or _WORKED_AROUND.search(text)
+    if match:
+        return match.group("y"), False
+    match = _LABELLED_FIX.match(text) or _THEREFORE.match(text)
+    return (match.group("y"), True) if match else None
+
+
+def options(text: str) -> list[str]:
+    """The fixes listed after "There are two ways to solve this:", one lettered item a line.
+
+    Args:
+        text: a chunk's text.
+
+    Returns:
+        Each item's first sentence ("(a) recreate the arrays ..., which is not always an option").
+    """
+    found: list[str] = []
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if not _OPTIONS.search(line):
+            continue
+        for item in lines[index + 1 :]:
+            match = _OPTION_ITEM.match(item)
+            if match:
+                found.append(re.split(r"(?<=[a-z0-9)])\.\s", match.group("y"), maxsplit=1)[0])
+            elif found and item.strip() and not item.startswith((" ", "\t")):
+                break  # the list has ended (indented lines are examples inside an item)
+    return found
+
+
+@dataclass(frozen=True)
+class ListedCause:
+    problem: str
+    cause: str
+    check: str | None  # how to confirm the cause, from a trailing "(check ...)"
+
+
+def cause_list(text: str) -> list[ListedCause]:
+    """Causes listed one a line after "Common causes for X are:".
+
+    Lines of fewer than three words are sub-items of the line above ("LVM" under "used by the
+    device-mapper") and are skipped; the list ends at a blank line or a line that is a sentence of
+    its own (ends with a full stop).
+
+    Args:
+        text: a chunk's text.
+
+    Returns:
+        The listed causes in order.
+    """
+    found: list[ListedCause] = []
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        head = _CAUSE_LIST.search(line)
+        if not head:
+            continue
+        problem = head.group("x").strip()
+        for item in lines[index + 1 :]:
+            item = re.sub(r"^\s*(?:[*\u2022\u25cf-]|\d+[.)])\s*", "", item).strip()
+            if not item or item.endswith((".", ":")) and not _CHECK_ASIDE.search(item.rstrip(".")):
+                break
+            if len(item.split()) < 3:
+                continue
+            aside = _CHECK_ASIDE.search(item)
+            cause = item[: aside.start()] if aside else item
+            check = _QUOTED.sub(r"\1", aside.group("check")) if aside else None
+            found.append(ListedCause(problem, cause.strip(" ,;"), check))
+    return found
