@@ -463,6 +463,8 @@ def start_web(stack: Stack) -> None:
         "-m",
         "gunicorn",
         "config.wsgi:application",
+        "-c",  # warms retrieval up after the start (apps/qa/warmup.py)
+        "python:config.gunicorn",
         "--bind",
         f"127.0.0.1:{port}",
         "--worker-class",
