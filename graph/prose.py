@@ -161,7 +161,7 @@ def _relate(
 
 def _entity(out: StructureResult, chunk: ChunkInput, label: str, text: str, max_chars: int) -> Mention | None:
     name = concise_name(text)
-    if name is None:
+    if name is None or label == "Symptom" and _PRONOUN_SUBJECT.match(name):
         return None
     mention = make_mention(label, name, chunk.chunk_id, source="prose", max_chars=max_chars)
     if mention is not None:
@@ -172,8 +172,21 @@ def _entity(out: StructureResult, chunk: ChunkInput, label: str, text: str, max_
 _ASIDE = re.compile(r"\s*\([^()]{0,80}\)")
 _FILLER = re.compile(r"^(?:please|simply|just|then|so|thus|also|now|first|finally)\b[\s,]*", re.I)
 _CONJUNCTION_LEAD = re.compile(r"^(?:and|or|but|nor|if|when|because|which|that)\b", re.I)
-_DANGLING = re.compile(r"\b(?:and|or|but|so|if|when|because|that|which|the|a|an|to|of|with|for|by)$", re.I)
+_DANGLING = re.compile(
+    r"\b(?:and|or|but|so|if|when|because|that|which|the|a|an|to|of|with|for|by|this|these|those)$", re.I
+)
+# "these may not manifest under Valgrind": a symptom whose subject is a bare pronoun names nothing.
+_PRONOUN_SUBJECT = re.compile(
+    r"^(?:it|they|these|those|(?:this|that)\s+(?:is|isn't|was|may|might|can|could|will|won't|does|"
+    r"doesn't|did|has|happens|seems|should|must))\b",
+    re.I,
+)
 _CLAUSE_BREAK = re.compile(r"\s*[,;:]\s+|\s+(?:--|\u2014|but|which|whereas|so that)\s+")
+_EXPLETIVE = re.compile(
+    r"^it\s+(?P<neg>won't|will not|doesn't|does not|isn't|is not|cannot|can't)\s+(?P<pred>work|be possible|"
+    r"possible|help)\s+to\s+(?:just\s+|simply\s+)?(?P<x>\S.*)$",
+    re.I,
+)
 _APPOSITIVE = re.compile(r",\s(?:the|a|an|its|their|our|your)\s[^,;:]{3,80}?,(?=\s)", re.I)
 _NORMAL_LEAD = re.compile(
     r"^it\s+is\s+(?:perfectly\s+|quite\s+|completely\s+)?(?:normal|common|expected)\s+for\s+", re.I
@@ -181,7 +194,7 @@ _NORMAL_LEAD = re.compile(
 # "In one case, a user reported that he received random values": the report, not the reporter.
 _CASE_LEAD = re.compile(
     r"^(?:in (?:one|this|that|some|many|most|certain|rare) (?:case|cases|configurations|situations)|"
-    r"sometimes|occasionally),?\s+",
+    r"in the case (?:where|that)|sometimes|occasionally),?\s+",
     re.I,
 )
 _REPORTED_LEAD = re.compile(
@@ -191,7 +204,8 @@ _REPORTED_LEAD = re.compile(
 )
 _GENERIC_WORDS = frozenset(
     "it this that they these those there here one ones thing things something problem problems issue issues "
-    "error errors the a an is are was be".split()
+    "error errors the a an is are was be however therefore unfortunately fortunately also still yet "
+    "sometimes often usually thus hence".split()
 )
 
 
@@ -207,6 +221,9 @@ def concise_name(text: str) -> str | None:
     while _FILLER.match(name):
         name = _FILLER.sub("", name, count=1)
     name = _REPORTED_LEAD.sub("", _CASE_LEAD.sub("", _NORMAL_LEAD.sub("", name)))
+    expletive = _EXPLETIVE.match(name)
+    if expletive:  # "it won't work to overwrite X" -> "overwrite X won't work"
+        name = f"{expletive.group('x')} {expletive.group('neg')} {expletive.group('pred')}"
     if len(name.split()) > MAX_FACT_NAME_WORDS:
         # "gpm, the mouse control program for command windows, was using the serial port": an
         # appositive between commas goes first, then everything after the first clause.
@@ -531,7 +548,8 @@ def _cause_rule(chunk: ChunkInput, sentence: Sentence, max_chars: int, out: Stru
     if _ANAPHORA.match(subject):
         if not chunk.heading_path:
             return
-        subject = chunk.heading_path[-1]
+        question = faq.question_problem(chunk.heading_path[-1])  # "4. Why does X fail?" -> "X fail"
+        subject = question.symptom if question else _HEADING_NUMBER.sub("", chunk.heading_path[-1])
     symptom = _entity(out, chunk, "Symptom", subject, max_chars)
     cause = _entity(out, chunk, "Cause", match.group("y"), max_chars)
     _relate(out, chunk, "CAUSED_BY", symptom, cause)
