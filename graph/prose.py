@@ -294,7 +294,7 @@ def _clause(text: str) -> str:
 def _remedy(
     chunk: ChunkInput, problem: Mention | None, text: str, scan: Scanner, max_chars: int, out: StructureResult
 ) -> None:
-    parts = _remedy_parts(text)
+    parts = split_remedies(text)
     if len(parts) > 1:
         for part in parts:
             _remedy(chunk, problem, part, scan, max_chars, out)
@@ -471,7 +471,7 @@ def _declarative(text: str) -> bool:
 _AND_IMPERATIVE = re.compile(r",\s+and\s+(?:then\s+)?(?=(?P<verb>[a-z]+)\b)", re.I)
 
 
-def _remedy_parts(text: str) -> list[str]:
+def split_remedies(text: str) -> list[str]:
     """ "ensure X, and run Y" -> two fixes (each part starts with an imperative)."""
     parts, start = [], 0
     for match in _AND_IMPERATIVE.finditer(text):
