@@ -571,7 +571,10 @@ def _resettle(run: Run) -> None:
         return
     shown, question = source_texts(a["sources"]), run.item["question"]
     if (a.get("evidence_answer") or {}).get("kind") in ("extract", "none"):  # cause cards need the graph
-        a["evidence_answer"] = best_sentences(question, [_source(s) for s in a["sources"]]).as_dict()
+        intent = (a.get("route") or {}).get("intent", "")
+        a["evidence_answer"] = best_sentences(
+            question, [_source(s) for s in a["sources"]], intent=intent
+        ).as_dict()
     checked = checked_stream([model_text], shown, question=question)
     checks = [c for c in checked if isinstance(c, SentenceCheck)]
     evidence = (a.get("evidence_answer") or {}).get("text", "")

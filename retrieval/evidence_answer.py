@@ -27,12 +27,22 @@ from .terms import content_terms, identifiers
 MAX_CAUSES = 5
 MAX_FIX_WORDS = 15
 MAX_SENTENCES = 3
+MAX_LIST_ITEMS = 4
 # Chinese sentence ends take no space after them ("先停泵。再断电。").
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|(?<=[。！？；])\s*|\n+")
 _SOFT_BREAK = re.compile(r"(?<![\n|:])\n(?![\n|\-*•]|\s*\d+[.)]\s|\s*[A-Z][A-Za-z ]{0,40}:)")
 SOURCE_RANK_PENALTY = 0.3
+# A troubleshooting question's words match the symptom sentence best; what the asker needs is
+# the sentence after it that names a cause or a fix.
+CAUSE_FIX_BONUS = 1.0
+_CAUSE_OR_FIX = re.compile(
+    r"\b(?:caus\w*|because|due to|reason|workaround|solution|solve|fix\w*|correct\w*|remed\w*|"
+    r"make sure|ensure|check|avoid|try|replace|upgrade|must|should)\b|原因|排除|处理|更换|检查",
+    re.IGNORECASE,
+)
 NEXT_BEST_SHARE = 0.6
 _MIN_WORDS, _MAX_CHARS = 4, 400
+_LIST_MARKER = re.compile(r"\s*(?:[-*•]|\d{1,2}[.)])\s")
 
 
 @dataclass(frozen=True)
@@ -74,7 +84,7 @@ def build(question: str, intent: str, sources: Sequence[Source], chains: Sequenc
         card = cause_card(chains, sources)
         if card.items:
             return card
-    return best_sentences(question, sources)
+    return best_sentences(question, sources, intent=intent)
 
 
 def cause_card(chains: Sequence[Chain], sources: Sequence[Source]) -> EvidenceAnswer:
@@ -115,13 +125,17 @@ def _citing(chunk_ids: Sequence[str], sources: Sequence[Source]) -> list[int]:
     return [s.number for s in sources if wanted & set(s.chunk_ids)][:1]
 
 
-def best_sentences(question: str, sources: Sequence[Source], top_sources: int = 3) -> EvidenceAnswer:
+def best_sentences(
+    question: str, sources: Sequence[Source], top_sources: int = 3, *, intent: str = ""
+) -> EvidenceAnswer:
     """The sentences of the top passages that best answer the question, cited.
 
     A sentence's score is BM25-like: the question's content words it holds, weighted by how rare
     they are among the candidate sentences, plus a bonus per code of the question it repeats,
-    minus a little per source rank. The best sentence comes with the one after it (manuals
-    state a symptom, then what to do), then the next best sentences while they score well.
+    minus a little per source rank; for a troubleshooting question, plus a bonus when it states a
+    cause or a fix ("caused by", "workaround", "make sure"). The best sentence comes with the one
+    after it (manuals state a symptom, then what to do), then the next best sentences while they
+    score well; a sentence ending in a colon brings the list after it.
     """
     passages = [s for s in sources if s.kind == "passage"]
     texts = {s.number: s.text for s in passages}
@@ -141,7 +155,8 @@ def best_sentences(question: str, sources: Sequence[Source], top_sources: int = 
     def score(c: _Sentence) -> float:
         idf = sum(math.log(1 + total / document_freq[t]) for t in wanted & c.terms)
         code_hits = sum(1 for code in codes if code in c.text.lower()) + (_first_cell(c.text) in symbols)
-        return idf + 2.0 * code_hits - SOURCE_RANK_PENALTY * c.rank
+        cue = CAUSE_FIX_BONUS if intent == "troubleshooting" and _CAUSE_OR_FIX.search(c.text) else 0.0
+        return idf + 2.0 * code_hits + cue - SOURCE_RANK_PENALTY * c.rank
 
     scores = [score(c) for c in candidates]
     order = sorted(range(len(candidates)), key=lambda i: (-scores[i], i))
@@ -153,10 +168,30 @@ def best_sentences(question: str, sources: Sequence[Source], top_sources: int = 
     if following < len(candidates) and candidates[following].number == candidates[order[0]].number:
         chosen.append(following)
     chosen += [i for i in order[1:] if scores[i] >= NEXT_BEST_SHARE * best and i not in chosen]
-    chosen = sorted(chosen[:MAX_SENTENCES])  # reading order
+    chosen = sorted(set(_with_lists(chosen[:MAX_SENTENCES], candidates)))  # reading order
     items = [{"text": candidates[i].text, "cites": [candidates[i].number]} for i in chosen]
     body = " ".join(f"{_no_end(i['text'])} [{i['cites'][0]}]{_full_stop(i['text'])}" for i in items)
     return EvidenceAnswer("extract", body, items)
+
+
+def _with_lists(chosen: list[int], candidates: list[_Sentence]) -> list[int]:
+    # "The most likely causes are:" is no answer without the list after it: a sentence ending in a
+    # colon brings the units that follow it in its source (the causes, the steps, the rules).
+    # A marked list ("- ", "2. ") ends where the markers do; an unmarked one (HTML lists come
+    # without them) after MAX_LIST_ITEMS units or at the next lead-in.
+    out = list(chosen)
+    for i in chosen:
+        if not candidates[i].text.rstrip().endswith(":"):
+            continue
+        after = range(i + 1, min(i + 1 + MAX_LIST_ITEMS, len(candidates)))
+        marked = i + 1 < len(candidates) and candidates[i + 1].item
+        for j in after:
+            if candidates[j].number != candidates[i].number or (marked and not candidates[j].item):
+                break
+            out.append(j)
+            if candidates[j].text.rstrip().endswith(":"):  # the next list's lead-in
+                break
+    return out
 
 
 @dataclass(frozen=True)
@@ -165,17 +200,22 @@ class _Sentence:
     rank: int  # that source's rank among the passages
     text: str
     terms: set[str]
+    item: bool = False  # a marked list item in its source
 
 
 def _candidate_sentences(sources: Sequence[Source]) -> list[_Sentence]:
-    out = []
+    out, seen = [], set()
     passages = [s for s in sources if s.kind == "passage"]
     for rank, source in enumerate(passages):
         for raw in _units(source.text):
             text = " ".join(raw.split()).strip(" -*#|")
             if len(text.split()) < _MIN_WORDS and not re.search(r"[\u3400-\u9fff]{6,}", text):
                 continue
-            out.append(_Sentence(source.number, rank, _shorten(text), content_terms(text)))
+            if text.lower() in seen:  # manuals repeat warnings; a card says a thing once
+                continue
+            seen.add(text.lower())
+            item = bool(_LIST_MARKER.match(raw))
+            out.append(_Sentence(source.number, rank, _shorten(text), content_terms(text), item))
     return out
 
 

@@ -65,12 +65,13 @@ def test_a_table_row_is_quoted_with_its_header():
     table = (
         "Error code | Symptom | Cause | Remedy | Part number\n"
         "H-301 | ram drifts down under load | worn piston seal | replace seal kit | HS-4410\n"
-        "H-305 | oil temperature above 60 °C after an hour | clogged return-line cooler | clean the cooler core | HC-7730"
+        "H-305 | oil temperature above 60 °C after an hour | clogged return-line cooler "
+        "| clean the cooler core | HC-7730"
     )
     answer = best_sentences("Oil gets too hot after an hour of cycling, cause?", [_source(1, table, "t")])
     assert answer.items[0]["text"] == (
-        "Error code: H-305; Symptom: oil temperature above 60 °C after an hour; Cause: clogged return-line cooler; "
-        "Remedy: clean the cooler core; Part number: HC-7730"
+        "Error code: H-305; Symptom: oil temperature above 60 °C after an hour; "
+        "Cause: clogged return-line cooler; Remedy: clean the cooler core; Part number: HC-7730"
     )
 
 
@@ -87,3 +88,35 @@ def test_a_lone_symbol_in_the_question_picks_its_table_row():
     assert answer.kind == "extract"
     assert answer.items[0]["text"].startswith("Character: ?; Meaning: Abnormal condition")
     assert "Replace battery" not in answer.text
+
+
+def test_a_sentence_ending_in_a_colon_brings_its_list_and_repeats_are_dropped():
+    text = (
+        "During the test apcupsd printed no power failure messages.\n"
+        "The most likely causes of the missing power failure messages are:\n"
+        "- The configuration directives are not correct for the wrong cable.\n"
+        "- The file /etc/apcupsd/apccontrol does not exist or is not executable.\n\n"
+        "Unrelated closing remarks about the manual come last here."
+    )
+    repeated = "The configuration directives are not correct for the wrong cable."
+    answer = best_sentences(
+        "What are the likely causes of missing power failure messages?",
+        [_source(1, text, "c1"), _source(2, repeated, "c2")],
+        intent="troubleshooting",
+    )
+    assert "wrong cable" in answer.text and "apccontrol does not exist" in answer.text
+    assert answer.text.count("wrong cable") == 1
+    assert "closing remarks" not in answer.text
+
+
+def test_troubleshooting_prefers_the_sentence_that_names_a_cause_or_fix():
+    text = (
+        "The ram drifts down under load.\n\n"
+        "See the figure on the next page for the layout.\n\n"
+        "Operators first see the ram drift down on the press.\n\n"
+        "Cause: the ram drifts down on the press because of a worn piston seal."
+    )
+    source = [_source(1, text, "c1")]
+    question = "The ram drifts down under load on the press. Why?"
+    assert "worn piston seal" in best_sentences(question, source, intent="troubleshooting").text
+    assert "worn piston seal" not in best_sentences(question, source, intent="lookup").text
