@@ -20,7 +20,7 @@ from typing import Any
 
 from graph.config import ExtractionConfig
 from graph.errors import ExtractionError
-from graph.facts import ChunkFacts, ChunkInput, Mention, Value, make_mention
+from graph.facts import COOCCURRENCE, ChunkFacts, ChunkInput, Mention, Value, make_mention
 from graph.lexicon import Lexicon
 from graph.llm_extract import merge_facts
 from graph.patterns import find_identifiers
@@ -304,7 +304,8 @@ class Extractor:
                     None,
                 )
                 fix_rule(chunk, sentence, last_symptom, self.scan, max_chars, result)
-                if not result.relations:
+                # Co-occurrence links (two names in one sentence) do not make a sentence "read".
+                if not _stated(result):
                     answer_rule(
                         chunk,
                         sentence,
@@ -315,7 +316,7 @@ class Extractor:
                         max_chars,
                         result,
                     )
-                if problem_heading is not None and not result.relations:
+                if problem_heading is not None and not _stated(result):
                     heading_rule(chunk, sentence, problem_heading, self.scan, max_chars, result)
             self._add(facts, result)
             previous = sentence
@@ -326,6 +327,10 @@ class Extractor:
     def _add(facts: ChunkFacts, result: Any) -> None:
         facts.mentions.extend(result.mentions)
         facts.relations.extend(result.relations)
+
+
+def _stated(result: Any) -> bool:
+    return any(r.source != COOCCURRENCE for r in result.relations)
 
 
 def _sentences(doc: Any) -> Iterable[Sentence]:

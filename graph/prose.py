@@ -40,9 +40,9 @@ _CONDITION = re.compile(
     re.I | re.S,
 )
 _CAUSE = re.compile(
-    r"(?P<x>[^.;:]{3,200}?)\s(?:(?:is|are|was|were|may be|can be|might be|could be|is often|is usually|"
-    r"is probably|is most likely|are usually|are often)\s)?(?:caused by|due to|the result of|a result of|"
-    r"because of|triggered by)\s+(?P<y>[^.;]{3,300})",
+    r"(?P<x>[^.;:]{3,200}?)\s(?:(?:is|are|was|were|may be|can be|might be|could be|would be)"
+    r"(?:\s(?:often|usually|probably|mostly|likely|most likely|typically))?\s)?"
+    r"(?:caused by|due to|the result of|a result of|because of|triggered by)\s+(?P<y>[^.;]{3,300})",
     re.I,
 )
 _ABBREVIATED = r"(?:e\.g\.|i\.e\.|etc\.|[^.;:]|\.(?=\S))"
@@ -161,7 +161,7 @@ def _relate(
 
 def _entity(out: StructureResult, chunk: ChunkInput, label: str, text: str, max_chars: int) -> Mention | None:
     name = concise_name(text)
-    if name is None or label == "Symptom" and _PRONOUN_SUBJECT.match(name):
+    if name is None or label == "Symptom" and (_PRONOUN_SUBJECT.match(name) or _OPTIONAL.search(name)):
         return None
     mention = make_mention(label, name, chunk.chunk_id, source="prose", max_chars=max_chars)
     if mention is not None:
@@ -173,8 +173,12 @@ _ASIDE = re.compile(r"\s*\([^()]{0,80}\)")
 _FILLER = re.compile(r"^(?:please|simply|just|then|so|thus|also|now|first|finally)\b[\s,]*", re.I)
 _CONJUNCTION_LEAD = re.compile(r"^(?:and|or|but|nor|if|when|because|which|that)\b", re.I)
 _DANGLING = re.compile(
-    r"\b(?:and|or|but|so|if|when|because|that|which|the|a|an|to|of|with|for|by|this|these|those)$", re.I
+    r"\b(?:and|or|but|so|if|when|because|that|which|the|a|an|to|of|with|for|by|this|these|those|is|are|was|"
+    r"were|be|probably|mostly|usually|likely|often)$",
+    re.I,
 )
+# "This step is not necessary if you installed from packages": optional, not a fault.
+_OPTIONAL = re.compile(r"\bnot\s+(?:necessary|needed|need|required|mandatory)\b|\bno need\b", re.I)
 # "these may not manifest under Valgrind": a symptom whose subject is a bare pronoun names nothing.
 _PRONOUN_SUBJECT = re.compile(
     r"^(?:it|they|these|those|(?:this|that)\s+(?:is|isn't|was|may|might|can|could|will|won't|does|"
@@ -234,8 +238,8 @@ def concise_name(text: str) -> str | None:
         if len(name.split()) > MAX_FACT_NAME_WORDS:
             return None
     name = name.strip(" ,.;:!?")
-    if not name or _CONJUNCTION_LEAD.match(name) or _DANGLING.search(name):
-        return None
+    if not name or _CONJUNCTION_LEAD.match(name) or _DANGLING.search(name) or name[0] in "#$>%|{}[]=<":
+        return None  # a fragment, or a command line ("# mdadm --fail /dev/md0 ...")
     if all(w in _GENERIC_WORDS for w in re.findall(r"[a-z']+", name.lower())):
         return None
     return name
