@@ -2,17 +2,26 @@
 
 Rules, in order:
 
-1. condition rule: "If/When <condition>, (then) <imperative>" -> Symptom REMEDIED_BY Action;
+1. condition rule: "If/When <fault>, (then) (you can) <imperative>" -> Symptom REMEDIED_BY Action
+   (the condition must state a fault: "If you installed from source, check ..." is an instruction);
    "If <condition>, <negative outcome>" ("... will not be able to ...") -> Symptom(outcome) CAUSED_BY
    Cause(condition);
-2. cause rule: "<x> is (usually) caused by / due to / the result of <y>" and "the problem with <x> is
-   that <y>" -> Symptom CAUSED_BY Cause (a pronoun subject such as "This problem" takes the section
-   heading as the symptom); "To fix/avoid/circumvent this problem, <imperative>" -> the last symptom
-   of the chunk (or the heading) REMEDIED_BY Action;
+2. cause rule: "<x> is (usually) caused by / due to / the result of <y>", "<fault> because / , since
+   <y>", "<y>, causing <fault>" and "the problem with <x> is that <y>" -> Symptom CAUSED_BY Cause (a
+   pronoun subject such as "This problem" takes the section heading as the symptom); "To
+   fix/avoid/circumvent this problem, <imperative>" -> the last symptom of the chunk (or the
+   heading) REMEDIED_BY Action;
 3. code rule: "<error code> indicates/means <y>" -> ErrorCode INDICATES FailureMode|Symptom;
 4. co-occurrence in one sentence: an action term ACTS_ON the nearest component (the one after it
    first), USES_PART for part numbers; a component or equipment tag SHOWS the nearest failure
-   mode, symptom or error code.
+   mode, symptom or error code;
+5. question/answer layouts (:mod:`graph.faq`): a heading that reports a problem is the symptom of
+   its answer's imperatives, "this means Y", "the reason for this is Y", "the solution is to Y",
+   lettered options and "common causes for X are:" lists; a how-to question reports none.
+
+Names: every clause becomes a name through :func:`concise_name` (asides dropped, at most
+``MAX_FACT_NAME_WORDS`` words, fragments and pronoun-only names dropped), so no relation ends in a
+sentence-length entity.
 """
 
 from __future__ import annotations
