@@ -1,0 +1,37 @@
+"""The hand-labelled relation sets of bench/graph_eval.py are well formed and point at real sections."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench.graph_eval import GOLD_DIR, load_gold
+from retrieval.chunk import chunk_document, whitespace_token_count
+from retrieval.parse import parse_file
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.mark.parametrize("path", sorted(GOLD_DIR.glob("relations_*.json")), ids=lambda p: p.name)
+def test_every_label_names_a_section_a_type_and_two_ends(path):
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["split"] in ("dev", "held_out") and data["how_labelled"]
+    for heading, rel_type, head, tail in load_gold(path.name):
+        assert rel_type in ("CAUSED_BY", "REMEDIED_BY")
+        assert heading.strip() and head.strip() and tail.strip() and head != tail
+
+
+@pytest.mark.parametrize(
+    ("name", "document"),
+    [
+        ("relations_dev_mdadm_faq.json", "sample_data/dev/mdadm-faq.txt"),
+        ("relations_dev_apcupsd.json", "sample_data/manuals/apcupsd-user-manual.html"),
+    ],
+)
+def test_dev_labels_point_at_sections_the_parser_finds(name, document):
+    chunks = chunk_document(
+        parse_file(ROOT / document), document_version="t", count_tokens=whitespace_token_count
+    )
+    headings = {h for c in chunks for h in c.heading_path}
+    for heading, *_ in load_gold(name):
+        assert any(h.startswith(heading) for h in headings), heading
