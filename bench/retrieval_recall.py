@@ -57,6 +57,7 @@ the first run pays for embedding the corpus.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import math
@@ -99,6 +100,10 @@ MODES = ("bm25", "sparse", "dense", "hybrid", "hybrid+graph")
 BASELINE = "bm25"
 # What the QA app does: the router's intent picks dense/sparse/graph (apps/qa/evidence.py).
 ROUTED = "routed"
+# The routed search with the fusion before issue 12's recall@1 round (RRF k 10, dense 0.75, graph
+# 0.5, ties in one source ranked in list order), asked beside it in the same run with --before.
+ROUTED_BEFORE = "routed-before"
+PREVIOUS_FUSION = {"rrf_k": 10, "dense_weight": 0.75, "graph_weight": 0.5, "share_ties": False}
 TOP_K = 5
 DEPTH = 10
 GRAPH_HITS = 20  # apps/qa/evidence.py fuses at most 20 graph-supporting chunks
@@ -659,6 +664,7 @@ class Bench:
     chunk_text: dict[str, str]
     conditions: dict[str, str]
     collection_of: dict[str, str] = field(default_factory=dict)
+    before: HybridSearcher | None = None
 
 
 def relevant_locations(question: Question, file: str, text: str, row: int | None = None) -> set[int]:
@@ -698,7 +704,8 @@ def ask(bench: Bench, question: Question, mode: str) -> QuestionResult:
         if use_graph and graph is not None:
             hits = graph.hits(question.question, route.intent, bench.index)
             extra = {"graph": hits} if hits else None
-        result = bench.searcher.search(question.question, [collection], DEPTH, search_mode, extra=extra)
+        searcher = bench.before if mode == ROUTED_BEFORE and bench.before else bench.searcher
+        result = searcher.search(question.question, [collection], DEPTH, search_mode, extra=extra)
         ranked = [(p.chunk_id, p.payload) for p in result]
     first_rank, found = None, set()
     for rank, (chunk_id, payload) in enumerate(ranked, start=1):
@@ -714,7 +721,7 @@ def ask(bench: Bench, question: Question, mode: str) -> QuestionResult:
 
 def _plan(mode: str, route: Any) -> tuple[str, bool]:
     """(search mode, use graph) for a bench mode; ``routed`` follows the question's route."""
-    if mode == ROUTED:
+    if mode in (ROUTED, ROUTED_BEFORE):
         both = route.use_dense and route.use_sparse
         return ("hybrid" if both else "sparse" if route.use_sparse else "dense"), route.use_graph
     return ("hybrid", True) if mode == "hybrid+graph" else (mode, False)
@@ -812,6 +819,7 @@ class BenchOptions:
     root: Path = SAMPLE_ROOT
     search: SearchConfig = field(default_factory=SearchConfig)
     multilingual: bool = True
+    before: bool = False
 
 
 def build_bench(sets: Mapping[EvalSet, Sequence[Question]], options: BenchOptions | None = None) -> Bench:
@@ -886,7 +894,13 @@ def build_bench(sets: Mapping[EvalSet, Sequence[Question]], options: BenchOption
         documents, chunks, embedder, model_path, searcher.config, cache, graphs, options, timings
     )
     collection_of = {q.id: s.name for s, qs in sets.items() for q in qs}
-    return Bench(searcher, index, graphs, baselines, documents, chunks, chunk_text, conditions, collection_of)
+    before = None
+    if options.before:
+        previous = dataclasses.replace(options.search, **PREVIOUS_FUSION)
+        before = HybridSearcher(index, queries, Bm25Encoder(), previous, multilingual)
+    return Bench(
+        searcher, index, graphs, baselines, documents, chunks, chunk_text, conditions, collection_of, before
+    )
 
 
 def _timed(timings: dict[str, float], stage: str, fn: Any, *args: Any) -> Any:
@@ -1114,6 +1128,8 @@ def run_sets(
         raise ValueError("labels do not match the sample corpus:\n" + "\n".join(problems))
     started = time.perf_counter()
     modes = (*MODES, ROUTED) if options.use_graph else tuple(m for m in MODES if m != "hybrid+graph")
+    if options.before and options.use_graph:
+        modes = (*modes, ROUTED_BEFORE)
     results = evaluate(bench, questions, modes)
     bench.conditions["build time"] += f", evaluate {time.perf_counter() - started:.1f}s"
     return bench, questions, results
@@ -1191,6 +1207,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--misses", default="routed", help="mode whose misses are listed")
     parser.add_argument("--check-labels", action="store_true", help="only verify the labels and exit")
     parser.add_argument(
+        "--before", action="store_true", help="also ask routed with the fusion of the previous round"
+    )
+    parser.add_argument(
         "--dump", type=Path, default=None, help="also pickle the searched inputs (for offline tuning)"
     )
     args = parser.parse_args(argv)
@@ -1222,6 +1241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rrf_k=args.rrf_k,
         ),
         multilingual=not args.no_multilingual,
+        before=args.before,
     )
     bench, questions, results = run_sets(options, sets)
     print(format_report(bench, questions, results, args.misses, sets))

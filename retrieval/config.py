@@ -115,6 +115,8 @@ class SearchConfig:
         dense_weight / sparse_weight / graph_weight: per-source multipliers in the fusion sum.
         dense_ml_weight: the multilingual vector's multiplier beside MiniLM (English questions;
             for other languages it replaces MiniLM at 1.0).
+        share_ties: hits of one source with equal scores share the better rank in the fusion
+            (off: the list order decides, as before issue 12's recall@1 round).
 
     The defaults were chosen on the dev sets of ``bench/retrieval_recall.py`` (see
     docs/BENCH_RETRIEVAL.md); ``config/settings.py`` SEARCH_* may override them.
@@ -122,11 +124,12 @@ class SearchConfig:
 
     top_k: int = 8
     candidates_per_source: int = 40
-    rrf_k: int = 10
-    dense_weight: float = 0.75
+    rrf_k: int = 6
+    dense_weight: float = 0.65
     sparse_weight: float = 1.0
-    graph_weight: float = 0.5
+    graph_weight: float = 0.25
     dense_ml_weight: float = 0.0
+    share_ties: bool = True
 
     def __post_init__(self) -> None:
         _check_range("top_k", self.top_k, 1, 200)

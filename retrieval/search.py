@@ -153,7 +153,13 @@ class HybridSearcher:
                     )
                 ]
         started = time.perf_counter()
-        fused = reciprocal_rank_fusion(ranked, self._weights(ranked), k=self.config.rrf_k, top_k=top_k)
+        fused = reciprocal_rank_fusion(
+            ranked,
+            self._weights(ranked),
+            k=self.config.rrf_k,
+            top_k=top_k,
+            share_ties=self.config.share_ties,
+        )
         passages = tuple(
             Passage(f.chunk_id, f.score, f.source_scores, f.source_ranks, f.payload) for f in fused
         )

@@ -50,3 +50,24 @@ def test_it_rejects_bad_parameters():
         reciprocal_rank_fusion({"x": hits("a")}, k=0)
     with pytest.raises(ValueError):
         reciprocal_rank_fusion({"x": hits("a")}, weights={"x": -1})
+
+
+def test_equal_scores_in_one_source_share_the_better_rank():
+    tied = [Hit("a", 2.0, {}), Hit("b", 1.0, {}), Hit("c", 1.0, {}), Hit("d", 0.5, {})]
+    fused = {f.chunk_id: f for f in reciprocal_rank_fusion({"graph": tied}, k=10)}
+    assert {c: f.source_ranks["graph"] for c, f in fused.items()} == {"a": 1, "b": 2, "c": 2, "d": 4}
+    assert fused["c"].score == pytest.approx(fused["b"].score)
+
+
+def test_a_tie_does_not_decide_the_order_the_other_sources_give():
+    # The graph scores both work orders alike; its list order (corpus order) must not lift "x".
+    graph = [Hit("x", 4.4, {}), Hit("y", 4.4, {})]
+    sparse = [Hit("y", 9.0, {}), Hit("x", 8.0, {})]
+    fused = reciprocal_rank_fusion({"graph": graph, "sparse": sparse}, k=10)
+    assert [f.chunk_id for f in fused] == ["y", "x"]
+
+
+def test_without_shared_ties_the_list_order_decides():
+    tied = [Hit("a", 1.0, {}), Hit("b", 1.0, {})]
+    fused = reciprocal_rank_fusion({"graph": tied}, k=10, share_ties=False)
+    assert [f.source_ranks["graph"] for f in fused] == [1, 2]
