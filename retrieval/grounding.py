@@ -25,15 +25,16 @@ from .prompt import NOT_FOUND, NOT_FOUND_IN
 from .table_rows import wrong_row
 from .terms import CJK, content_terms, identifiers, missing_identifiers, squash
 
-# Sentences end with citations then "." or "。". Inside a sentence a "." may only come before a
-# digit (3.5 bar, 0.0.0.0, 2.8.0) or sit in a `code span` (`apcupsd.conf`), and after {max_chars}
-# characters the only way on is a citation. (Allowing "." before any letter let the model end a
-# sentence anyway and glue the next one on: "seal._replace".) After a number the model may put its
-# full stop first, but a citation must follow at once ("… H-310. [1]", shown as "… H-310 [1].").
-# Before, "." could only join two digits, so 0.0.0.0 could not be written (the model wrote
-# "0.00.00.0") and a model that wanted to stop after a number wrote "323.000.000…". After a word
-# the stop stays last: allowed there, the model wrote "X. [2] suggests that Y [3]." (the cite was
-# the next sentence's subject, shown under the wrong sentence) in 8 of 76 dev answers.
+# Sentences end with citations then "." or "。". Inside a sentence a "." may only join digits
+# (3.5 bar, 0.0.0.0, 3.10.14) or sit in a `code span` (`apcupsd.conf`), and after {max_chars}
+# characters the only way on is a citation. After a number the full stop may come first, if a
+# citation follows at once ("… H-310. [1]", shown as "… H-310 [1]."). What each looser rule did:
+# "." before any letter: the model ended sentences uncited and glued the next one on
+# ("seal._replace"); "." before any digit: "file.2) Remove …", "problem.1.1.1 Upgrade …" (most
+# troubleshooting answers that listed causes); a full stop first after a word: "X. [2] suggests
+# that Y" (the cite was the next sentence's subject; 8 of 76 dev answers). With "." only between
+# single digits, 0.0.0.0 could not be written and a model that wanted to stop after a number
+# wrote "323.000.000…".
 _GRAMMAR = r"""
 root ::= {root}
 notfound ::= "{not_found}"
@@ -45,7 +46,7 @@ lead ::= "- " | [1-9] ") "
 char ::= [^\[\]\n.。`]
 notI ::= [^I\[\]\n.。`]
 notspace ::= [^ \[\]\n.。`]
-rest ::= char | "." [0-9] | "`" [^`\n\[\]]{{1,80}} "`"
+rest ::= char | [0-9] ("." [0-9]+)+ | "`" [^`\n\[\]]{{1,80}} "`"
 cites ::= " "? "[" num "]" (" "? "[" num "]")?
 end ::= "." | "。"
 num ::= {numbers}

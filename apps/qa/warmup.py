@@ -14,6 +14,7 @@ import threading
 import time
 
 from apps.qa import evidence
+from retrieval.errors import CollectionMissing
 from retrieval.question import classify
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ def warm_up() -> float:
     for step in steps:
         try:
             step()
+        except CollectionMissing:  # nothing uploaded yet: the models are loaded all the same
+            logger.info("warm-up: the index has no collection yet")
         except Exception:  # warming is best effort; the question that needs it will report it
             logger.warning("warm-up of retrieval failed; it loads on the first question", exc_info=True)
     seconds = time.perf_counter() - started
