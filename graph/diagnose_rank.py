@@ -37,6 +37,7 @@ reads (a FAQ's answers) still answers, with the passage as its evidence.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -81,6 +82,12 @@ def terms(text: str) -> set[str]:
     Returns:
         The set of content words.
     """
+    return set(_terms(text))
+
+
+@functools.lru_cache(maxsize=16384)
+def _terms(text: str) -> frozenset[str]:
+    # Cached: a diagnosis reads the same few hundred record texts the last one did, twice.
     out = set()
     for word in _WORD.findall(text.lower()):
         if word in _STOPWORDS or len(word) < 2:
@@ -90,7 +97,7 @@ def terms(text: str) -> set[str]:
                 word = word[: -len(suffix)]
                 break
         out.add(word)
-    return out
+    return frozenset(out)
 
 
 def similarity(query: set[str], text: set[str]) -> float:
@@ -287,7 +294,7 @@ def relevant_orders(
     seeds = set(seed_keys)
     found = []
     for order in orders:
-        text = terms(order.text) if order.text else set()
+        text = _terms(order.text) if order.text else frozenset()
         sim = max((similarity(q, text) for q in queries), default=0.0)
         if seeds & set(order.problem_keys) or sim >= MIN_RECORD_SIMILARITY:
             found.append((order, sim))
