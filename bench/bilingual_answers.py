@@ -69,6 +69,7 @@ from retrieval.answer_language import (  # noqa: E402
     draft_in_english,
     native_grammar,
     native_messages,
+    question_terms,
 )
 from retrieval.cjk import estimate_prompt_tokens  # noqa: E402
 from retrieval.grounding import (  # noqa: E402
@@ -264,7 +265,7 @@ def answer_one(
             started = time.perf_counter()
             first = None
             parts = []
-            for t in by.sentences(split_sentences(draft_text)):
+            for t in by.sentences(split_sentences(draft_text), question_terms(q.question)):
                 parts.append(t)
                 if first is None:
                     first = draft_s + time.perf_counter() - started

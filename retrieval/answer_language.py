@@ -41,6 +41,7 @@ __all__ = [
     "draft_in_english",
     "native_grammar",
     "native_messages",
+    "question_terms",
     "sentence_separator",
     "translation_target",
 ]
@@ -272,8 +273,13 @@ class AnswerTranslator:
             {"role": "user", "content": text},
         ]
 
-    def sentence(self, english: str) -> Translated:
-        """One drafted sentence (``"... [2]."``) in the target language, citations kept as drafted."""
+    def sentence(self, english: str, keep: Sequence[str] = ()) -> Translated:
+        """One drafted sentence (``"... [2]."``) in the target language, citations kept as drafted.
+
+        ``keep``: words that must survive in Latin script when the sentence holds them (the
+        asker's own Latin words, :func:`question_terms`): a translation that rendered them in
+        Chinese gets them appended, as a lost code is.
+        """
         lead_match = _LEAD.match(english)
         lead = lead_match.group(1) if lead_match else ""
         body = english[len(lead) :]
@@ -291,14 +297,14 @@ class AnswerTranslator:
         if translated is None:
             return Translated(english, english, kept_english=True)
         translated = translated.rstrip("。.").rstrip()
-        lost = tuple(_lost(body, translated))
+        lost = tuple(dict.fromkeys([*_lost(body, translated), *_lost_terms(body, translated, keep)]))
         if lost:
             translated = f"{translated}（{', '.join(lost)}）"
         return Translated(f"{lead}{translated}{cites}{stop}", english, restored=lost)
 
-    def sentences(self, english: Iterable[str]) -> Iterator[Translated]:
+    def sentences(self, english: Iterable[str], keep: Sequence[str] = ()) -> Iterator[Translated]:
         for sentence in english:
-            yield self.sentence(sentence)
+            yield self.sentence(sentence, keep)
 
     def _translate(self, body: str) -> str | None:
         budget = min(self.config.max_tokens, 48 + len(body))
@@ -316,6 +322,28 @@ class AnswerTranslator:
         if self.language == "zh" and han_share(text) < 0.2:
             return None
         return text
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.+-]*[A-Za-z0-9]")
+
+
+def question_terms(question: str) -> tuple[str, ...]:
+    """The Latin-script words of a question in another script: what the asker typed in English
+    (event and option names such as ``powerout``, product names) is what they will look for in
+    the answer. Empty for a question that is mostly Latin script."""
+    words = _LATIN_WORD.findall(question)
+    if han_share(question) < 0.2:
+        return ()
+    return tuple(dict.fromkeys(w for w in words if len(w) >= 3))
+
+
+def _lost_terms(english: str, translated: str, keep: Sequence[str]) -> Iterator[str]:
+    """The ``keep`` words ``english`` holds and ``translated`` lost (Latin-script word bounds:
+    a Han character next to the word is a boundary too)."""
+    for term in keep:
+        pattern = rf"(?<![A-Za-z0-9_]){re.escape(term)}(?![A-Za-z0-9_])"
+        if re.search(pattern, english, re.IGNORECASE) and not re.search(pattern, translated, re.IGNORECASE):
+            yield term
 
 
 def _lost(english: str, translated: str) -> Iterator[str]:

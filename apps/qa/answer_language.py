@@ -22,7 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from config import wiring
-from retrieval.answer_language import sentence_separator, translation_target
+from retrieval.answer_language import question_terms, sentence_separator, translation_target
 from retrieval.grounding import SentenceCheck
 from retrieval.prompt import NOT_FOUND
 
@@ -103,8 +103,9 @@ def translated(
     kept = 0
     started = time.perf_counter()
     separator = sentence_separator(via.language)
+    keep = question_terms(answer.question)
     for check in checks:
-        sentence = translator.sentence(check.text)
+        sentence = translator.sentence(check.text, keep)
         restored.extend(sentence.restored)
         kept += sentence.kept_english
         if not out:

@@ -146,3 +146,22 @@ def test_the_default_example_has_no_subject_to_leak():
     # A printer example can put 打印机 into an answer about a UPS.
     example = " ".join(m["content"] for m in AnswerTranslator(Script(), "zh").messages("x")[1:3])
     assert "printer" not in example and "打印机" not in example
+
+
+def test_the_askers_latin_words_survive_the_translation():
+    from retrieval.answer_language import question_terms
+
+    question = "apccontrol 的 powerout 事件和 onbattery 事件有什么区别？"
+    assert question_terms(question) == ("apccontrol", "powerout", "onbattery")
+    assert question_terms("What is the difference between powerout and onbattery?") == ()
+    # the model rendered both event names in Chinese: they are put back, as a lost code is
+    model = Script("电源故障事件先于开机电池事件生成")
+    out = AnswerTranslator(model, "zh").sentence(
+        "The powerout event comes before the onbattery event [2].", question_terms(question)
+    )
+    assert out.text == "电源故障事件先于开机电池事件生成（powerout, onbattery）[2]。"
+    assert out.restored == ("powerout", "onbattery")
+    kept = AnswerTranslator(Script("powerout 事件先于 onbattery事件"), "zh").sentence(
+        "The powerout event comes before the onbattery event [2].", question_terms(question)
+    )
+    assert kept.text == "powerout 事件先于 onbattery事件[2]。" and not kept.restored

@@ -74,6 +74,13 @@ def test_a_lost_part_number_is_put_back(chinese_asker, qa_world, settings):
     assert done["profile"]["answer_language"]["restored"] == ["BC-12"]
 
 
+def test_the_askers_own_latin_word_is_put_back(chinese_asker, qa_world, settings):
+    settings.QA_ANSWER_VIA_ENGLISH = True
+    qa_world.model.replies = ["Replace the battery cartridge [1].", "更换电池盒"]
+    done = _ask(chinese_asker, "不间断电源提示电池断开，要换哪个 cartridge？")[-1]
+    assert done["text"] == "更换电池盒（cartridge）[1]。"
+
+
 def test_an_english_refusal_is_shown_in_chinese_without_translating(chinese_asker, qa_world, settings):
     from retrieval.prompt import NOT_FOUND, NOT_FOUND_IN
 
