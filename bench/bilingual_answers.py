@@ -252,7 +252,9 @@ def answer_one(
                 # (once for all the drafted variants)
                 if direct is None:
                     direct = generate(llm, build_messages(q.question, sources), grammar, profile, True)
-                yield row(variant, *direct, draft="(no translation)")
+                # which of the two: the summary and docs tell them apart
+                why = "(sources not mostly English)" if english else "(no translation)"
+                yield row(variant, *direct, draft=why)
                 continue
             if draft is None:
                 draft = generate(llm, build_messages(str(english), sources), grammar, profile, True)
