@@ -299,7 +299,7 @@ def repeats_question(sentence: str, question: str) -> bool:
     new_terms = content_terms(body) - asked_terms
     new_ids = {squash(i) for i in identifiers(body)} - asked_ids
     new_code = set(_CODE_OR_OPTION.findall(body.lower())) - set(_CODE_OR_OPTION.findall(question.lower()))
-    return len(new_terms) <= 1 and not new_ids and not new_code
+    return not new_terms and not new_ids and not new_code
 
 
 def _refs(cited: tuple[int, ...]) -> str:

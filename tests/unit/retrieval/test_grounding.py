@@ -173,6 +173,8 @@ def test_an_answer_that_only_repeats_the_question_falls_back_to_the_evidence():
     question = "The G query (cause of last transfer) came back with T. What does that mean?"
     assert repeats_question("The G query (cause of last transfer) came back with T [1].", question)
     assert not repeats_question("T means a line voltage notch or spike [1].", question)
+    # One new word can be the whole answer.
+    assert not repeats_question("Replace the battery [1].", "UPS says battery disconnected, what do I check?")
     assert not repeats_question(
         "Use the -t argument: `upsdrvctl -t shutdown` [1].", "How do I test the shutdown?"
     )
