@@ -64,8 +64,10 @@ def missing_identifiers(text: str, evidence: str) -> tuple[str, ...]:
 
 def occurs(identifier: str, haystack: str) -> bool:
     # Whole-token match, so 441 is not found inside 4411; spacing inside "46 bar" may differ.
+    # Chinese writes codes against its characters ("设为3551"): a Han character is no part of
+    # the token, though Python's \w counts it as a letter.
     needle = re.escape(squash(identifier)).replace(r"\ ", r"\s?")
-    return re.search(rf"(?<![\w]){needle}(?![\w])", haystack) is not None
+    return re.search(rf"(?<![^\W\u3400-\u9fff]){needle}(?![^\W\u3400-\u9fff])", haystack) is not None
 
 
 def squash(text: str) -> str:

@@ -191,3 +191,10 @@ def test_an_answer_that_only_repeats_the_question_falls_back_to_the_evidence():
     assert settled.fell_back and settled.text == evidence
     answer = f"{echo} T means a line voltage notch or spike [1]."
     assert not settle(answer, check_answer(answer, sources), evidence, sources, question=question).fell_back
+
+
+def test_a_code_written_against_chinese_characters_is_found_whole():
+    from retrieval.terms import missing_identifiers
+
+    assert missing_identifiers("端口是3551 [1]。", "NIS 服务器端口设为3551即可。") == ()
+    assert missing_identifiers("端口是355 [1]。", "NIS 服务器端口设为3551即可。") == ("355",)
