@@ -14,10 +14,10 @@ only that set's collection, in these modes:
 - ``routed``: what the portal does: the router's intent picks the sources and whether the graph
   is asked (``apps/qa/evidence.py``).
 
-Sets (``SETS``): ``own`` (``tests/data/qa_eval.jsonl`` over ``sample_data/manuals`` + ``records``)
-and ``mdadm`` (``tests/data/retrieval_dev_mdadm.jsonl``) are dev sets, tuned on;
-``chrony`` and ``smartmontools`` (``tests/data/retrieval_heldout_*.jsonl``) are untouched: no
-setting was chosen by looking at them. Every mode is compared with ``bm25`` by an exact
+Sets (``SETS``): ``sample`` (``tests/data/qa_eval.jsonl`` over ``sample_data/manuals`` +
+``records``), ``mdadm`` and ``valgrind-xz`` (``tests/data/retrieval_dev_*.jsonl``) are dev sets,
+tuned on; ``chrony``, ``smartmontools`` and ``zlib`` (``tests/data/retrieval_heldout_*.jsonl``) are
+untouched: no setting was chosen by looking at them. Every mode is compared with ``bm25`` by an exact
 McNemar test (two-sided binomial test on the questions where exactly one of the two hits).
 
     parse_file -> chunk_document (MiniLM tokenizer budget) -> SentenceTransformerEmbedder
@@ -51,7 +51,7 @@ orders that match every linked equipment/component/action/failure/part group, as
 Embeddings are cached by text hash under ``~/.cache/kenning/bench`` (``--cache-dir``), so only
 the first run pays for embedding the corpus.
 
-    .venv/bin/python -m bench.retrieval_recall [--sets own,mdadm,chrony,smartmontools] [--no-cache]
+    .venv/bin/python -m bench.retrieval_recall [--sets sample,mdadm,...] [--no-cache] [--before]
 """
 
 from __future__ import annotations
