@@ -1181,6 +1181,90 @@ def dump_inputs(bench: Bench, questions: Sequence[Question], path: Path) -> None
     path.write_bytes(pickle.dumps(state))
 
 
+def load_dump(path: Path) -> dict[str, Any]:
+    """Read a ``--dump`` file (its classes may have been pickled as ``__main__``'s)."""
+    import pickle
+
+    module = sys.modules[__name__]
+
+    class _Unpickler(pickle.Unpickler):
+        def find_class(self, mod: str, name: str) -> Any:
+            if mod in ("__main__", "bench.retrieval_recall") and hasattr(module, name):
+                return getattr(module, name)
+            return super().find_class(mod, name)
+
+    with path.open("rb") as f:
+        return dict(_Unpickler(f).load())
+
+
+def fusion_grid(
+    path: Path,
+    ks: Sequence[int] = (4, 5, 6, 7, 8, 10),
+    dense_weights: Sequence[float] = (0.5, 0.6, 0.65, 0.7, 0.75, 0.9),
+    graph_weights: Sequence[float] = (0.25, 0.5),
+) -> list[str]:
+    """Routed R@1 / R@5 per set for each RRF k x dense weight x graph weight, from a ``--dump``.
+
+    The sources are searched once per question with the portal's ``HybridSearcher`` over the
+    dumped chunks and vectors; each setting then fuses them with ``reciprocal_rank_fusion`` (ties
+    shared), so the grid costs no model and little time.
+    """
+    from retrieval.fusion import reciprocal_rank_fusion
+    from retrieval.index.base import SearchFilter
+    from retrieval.search import SearchMode
+
+    state = load_dump(path)
+    chunks: list[CorpusChunk] = state["chunks"]
+    vectors = np.stack([state["vectors"][c.chunk.chunk_id]["dense"] for c in chunks])
+    encoder = Bm25Encoder()
+    index = build_index(chunks, vectors, encoder)
+    searcher = HybridSearcher(index, PrecomputedQueries(None, state["query_vectors"]), encoder)
+    by_id = {c.chunk.chunk_id: c for c in chunks}
+    sources: dict[str, dict[str, Sequence[Hit]]] = {}
+    for q in state["questions"]:
+        mode, use_graph = state["routes"][q.id]
+        flt = SearchFilter.build([state["collection_of"][q.id]])
+        ranked = dict(searcher._run_sources(" ".join(q.question.split()), flt, SearchMode(mode), {}))
+        graph = state["graph_hits"][q.id]
+        if use_graph and graph:
+            payloads = {h.chunk_id: h.payload for h in index.retrieve([c for c, _ in graph])}
+            ranked["graph"] = [Hit(c, score, payloads[c]) for c, score in graph if c in payloads]
+        sources[q.id] = ranked
+
+    def first(q: Question, ids: Sequence[str]) -> int | None:
+        for rank, cid in enumerate(ids[:DEPTH], start=1):
+            c = by_id[cid]
+            if relevant_locations(q, c.file, normalize(c.chunk.text), c.chunk.row_number):
+                return rank
+        return None
+
+    sets = list(dict.fromkeys(state["collection_of"][q.id] for q in state["questions"]))
+    lines = [
+        "routed R@1/R@5 per set, then all sets (questions)",
+        "bm25 " + _grid_cells(state, sets, {q.id: first(q, state["bm25"][q.id]) for q in state["questions"]}),
+    ]
+    for k in ks:
+        for dense in dense_weights:
+            for graph_weight in graph_weights:
+                weights = {"dense": dense, "sparse": 1.0, "graph": graph_weight}
+                ranks = {
+                    q.id: first(q, [h.chunk_id for h in reciprocal_rank_fusion(sources[q.id], weights, k=k)])
+                    for q in state["questions"]
+                }
+                lines.append(f"k {k} dense {dense} graph {graph_weight}: " + _grid_cells(state, sets, ranks))
+    return lines
+
+
+def _grid_cells(state: Mapping[str, Any], sets: Sequence[str], ranks: Mapping[str, int | None]) -> str:
+    cells, first, top5 = [], 0, 0
+    for name in sets:
+        rs = [r for qid, r in ranks.items() if state["collection_of"][qid] == name]
+        r1, r5 = sum(r == 1 for r in rs), sum(r is not None and r <= TOP_K for r in rs)
+        cells.append(f"{name} {r1 / len(rs):.3f}/{r5 / len(rs):.3f}")
+        first, top5 = first + r1, top5 + r5
+    return "  ".join(cells) + f"  all {first}/{top5} of {len(ranks)}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default=",".join(s.name for s in SETS), help="comma-separated set names")
@@ -1212,6 +1296,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--dump", type=Path, default=None, help="also pickle the searched inputs (for offline tuning)"
     )
+    parser.add_argument(
+        "--grid-from", type=Path, default=None, help="print the fusion grid over a --dump file and exit"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -1220,6 +1307,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown set(s): {', '.join(unknown)}; known: {', '.join(s.name for s in SETS)}")
     sets = [s for s in SETS if s.name in names]
+    if args.grid_from:
+        print("\n".join(fusion_grid(args.grid_from)))
+        return 0
     if args.check_labels:
         problems = [
             p for s in sets for p in check_labels(s.questions(), parse_corpus(SAMPLE_ROOT, s.corpus()))
