@@ -41,9 +41,9 @@ from graph.diagnose_rank import (
 from graph.errors import GraphQueryError
 from graph.extract import Extractor
 from graph.facts import Citation
-from graph.history import LastFix, ProblemHistory, asset_history, last_fixes
+from graph.history import HISTORY_LIMIT, LAST_FIXES_LIMIT, LastFix, ProblemHistory, history_of, last_fix_of
 from graph.normalize import normalize_name, normalize_text
-from graph.queries import EntityRef, Fact, TroubleshootingPath, link_entities, troubleshooting_paths
+from graph.queries import EntityRef, Fact, TroubleshootingPath, question_norms
 from graph.records import HISTORY_PROBLEM_LABELS
 
 _FULLTEXT_WORD = re.compile(r"[A-Za-z0-9]{2,}")
@@ -55,6 +55,7 @@ _MIN_LINK = 0.3
 _ORDER_SCAN = 3
 #: Words of the complaint searched for similar work orders.
 _MAX_SEARCH_WORDS = 32
+_BOOKKEEPING = ("chunk_refs", "created_at", "qualifier")
 
 
 @dataclass(frozen=True)
@@ -162,19 +163,48 @@ def resolve_asset(
         The asset with its class, or None when no visible equipment or model has that name.
     """
     cfg = config or DiagnosisConfig()
-    allowed = [str(c) for c in collections]
-    keys = (
-        [asset] if ":" in asset else [f"{label}:{normalize_name(label, asset)}" for label in q.ASSET_LABELS]
+    rows = _run(
+        driver,
+        q.ASSET_CLASS,
+        cfg,
+        database,
+        **_params(_asset_params(asset)),
+        collections=[str(c) for c in collections],
     )
-    for key in keys:
-        rows = _run(driver, q.ASSET_CLASS, cfg, database, key=key, collections=allowed)
-        if rows and rows[0]["label"] in q.ASSET_LABELS:
-            row = rows[0]
-            entity = EntityRef(row["key"], row["label"], row["name"])
-            if entity.label == "Model":  # a model's work orders are those of its machines
-                return Asset(entity, (entity.key, *row["members"]), ())
-            return Asset(entity, (entity.key,), tuple(row["siblings"]))
-    return None
+    return _asset_of(rows[0]) if rows else None
+
+
+#: Parameters that vary with the complaint and the asked asset: passed inside one map, ``$q``
+#: (a plan is cached per parameter types, list sizes included; see graph.diagnose_cypher).
+_VARYING = (
+    *("asset_candidates", "scanned", "keys", "norms", "problem_search", "order_search"),
+    *("scope_keys", "history_assets", "asset_keys", "class_keys", "fix_problems", "assets"),
+)
+
+
+def _params(*parts: dict[str, Any]) -> dict[str, Any]:
+    merged = {k: v for part in parts for k, v in part.items()}
+    return {k: v for k, v in merged.items() if k not in _VARYING} | {
+        "q": {k: v for k, v in merged.items() if k in _VARYING}
+    }
+
+
+def _asset_params(asset: str | None) -> dict[str, Any]:
+    """The keys the asked asset may have (a key as given, else an equipment's, then a model's)."""
+    if not asset or not asset.strip():
+        candidates: list[str] = []
+    elif ":" in asset:
+        candidates = [asset]
+    else:
+        candidates = [f"{label}:{normalize_name(label, asset)}" for label in q.ASSET_LABELS]
+    return {"asset_candidates": candidates, "asset_labels": list(q.ASSET_LABELS)}
+
+
+def _asset_of(row: dict[str, Any]) -> Asset:
+    entity = EntityRef(row["key"], row["label"], row["name"])
+    if entity.label == "Model":  # a model's work orders are those of its machines
+        return Asset(entity, (entity.key, *row["members"]), ())
+    return Asset(entity, (entity.key,), tuple(row["siblings"]))
 
 
 def link_complaint(
@@ -200,7 +230,37 @@ def link_complaint(
         Seeds of labels in :data:`graph.diagnose_cypher.PROBLEM_LABELS`.
     """
     cfg = config or DiagnosisConfig()
-    allowed = [str(c) for c in collections]
+    row = _run(
+        driver,
+        q.COMPLAINT_LINKS,
+        cfg,
+        database,
+        **_params(_link_params(complaint, extractor, cfg)),
+        collections=[str(c) for c in collections],
+    )[0]
+    return _seeds(complaint, row, cfg)
+
+
+def _link_params(complaint: str, extractor: Extractor, cfg: DiagnosisConfig) -> dict[str, Any]:
+    """What the complaint names, as the linking reads (:data:`q.COMPLAINT_LINKS`) take it."""
+    mentions = extractor.scan(complaint[:2000], "complaint")
+    # Stems as prefixes: the index does not stem, and "drifting" should find "ram drifts down".
+    words = sorted({w for t in terms(complaint) for w in _FULLTEXT_WORD.findall(t)})[:12]
+    words = [f"{w}*" if len(w) >= 4 else w for w in words]
+    return {
+        "scanned": [m.key for m in mentions if m.label in q.PROBLEM_LABELS],
+        "problem_labels": list(q.PROBLEM_LABELS),
+        # link_entities' own reading of the complaint: every key scanned, its n-grams as written.
+        "keys": list(dict.fromkeys(m.key for m in mentions)),
+        "norms": question_norms(complaint),
+        "limit": cfg.query.limit,
+        "problem_search": " OR ".join(dict.fromkeys(words)),
+        "fulltext_limit": cfg.fulltext_limit,
+    }
+
+
+def _seeds(complaint: str, row: dict[str, Any], cfg: DiagnosisConfig) -> list[Seed]:
+    """The linked entities of one linking read, each with its match (best first)."""
     wanted = terms(complaint)
     seeds: dict[str, Seed] = {}
 
@@ -210,41 +270,17 @@ def link_complaint(
         if match >= _MIN_LINK * _COMPONENT_MATCH and match > seeds.get(ref.key, Seed(ref, -1, "")).match:
             seeds[ref.key] = Seed(ref, round(match, 4), method)
 
-    scanned = [m.key for m in extractor.scan(complaint[:2000], "complaint") if m.label in q.PROBLEM_LABELS]
-    for row in _run(
-        driver,
-        q.VISIBLE_BY_KEY,
-        cfg,
-        database,
-        keys=scanned,
-        labels=list(q.PROBLEM_LABELS),
-        collections=allowed,
-    ):
-        add(EntityRef(row["key"], row["label"], row["name"]), 1.0, "exact")
-    for linked in link_entities(driver, complaint, allowed, extractor, config=cfg.query, database=database):
-        if linked.entity.label in q.PROBLEM_LABELS:
+    for r in row["by_key"]:
+        add(EntityRef(r["key"], r["label"], r["name"]), 1.0, "exact")
+    linked = {r["key"]: r for r in row["linked"]}  # one per entity, as link_entities keeps them
+    for r in linked.values():
+        ref = EntityRef(r["key"], r["label"], r["name"])
+        if ref.label in q.PROBLEM_LABELS:
             # Named as a whole in the complaint; a long complaint naming a short symptom still matches fully.
-            add(
-                linked.entity,
-                1.0 if linked.method == "key" else max(0.8, _name_match(wanted, linked.entity)),
-                "exact",
-            )
-    # Stems as prefixes: the index does not stem, and "drifting" should find "ram drifts down".
-    words = sorted({w for t in wanted for w in _FULLTEXT_WORD.findall(t)})[:12]
-    words = [f"{w}*" if len(w) >= 4 else w for w in words]
-    if words:
-        for row in _run(
-            driver,
-            q.FULLTEXT_PROBLEMS,
-            cfg,
-            database,
-            search=" OR ".join(dict.fromkeys(words)),
-            labels=list(q.PROBLEM_LABELS),
-            collections=allowed,
-            limit=cfg.fulltext_limit,
-        ):
-            ref = EntityRef(row["key"], row["label"], row["name"])
-            add(ref, _name_match(wanted, ref), "fulltext")
+            add(ref, 1.0 if r["method"] == "key" else max(0.8, _name_match(wanted, ref)), "exact")
+    for r in row["fulltext"]:
+        ref = EntityRef(r["key"], r["label"], r["name"])
+        add(ref, _name_match(wanted, ref), "fulltext")
     ordered = sorted(seeds.values(), key=lambda s: (-s.match, s.entity.name))
     return [s for s in ordered if s.match >= _MIN_LINK or s.method == "exact"][: cfg.max_seeds]
 
@@ -332,11 +368,11 @@ def cause_paths(
         q.CAUSE_PATHS,
         cfg,
         database,
-        keys=list(keys),
+        q={"keys": list(keys)},
         collections=[str(c) for c in collections],
         limit=cfg.query.limit,
     )
-    return [TroubleshootingPath(tuple(_fact_of(r) for r in row["steps"]), ()) for row in rows]
+    return [_path_of(row) for row in rows]
 
 
 def _fact_of(data: dict[str, Any]) -> Fact:
@@ -353,7 +389,9 @@ def _fact_of(data: dict[str, Any]) -> Fact:
         )
         for c in data.get("citations") or []
     )
-    return Fact(ref(data["head"]), str(data["rel"]), ref(data["tail"]), {}, citations)
+    # The relation's own properties as troubleshooting_paths gives them (bookkeeping left out).
+    props = {k: v for k, v in (data.get("props") or {}).items() if k not in _BOOKKEEPING}
+    return Fact(ref(data["head"]), str(data["rel"]), ref(data["tail"]), props, citations)
 
 
 def past_orders(
@@ -379,34 +417,34 @@ def past_orders(
         Work orders with their scope relative to the asset.
     """
     cfg = config or DiagnosisConfig()
-    asset_keys = set(asset.asset_keys) if asset else set()
-    class_keys = set(asset.class_keys) if asset else set()
+    params = _order_params(problem_keys, asset, cfg)
     allowed = [str(c) for c in collections]
     rows = (
-        _run(
-            driver,
-            q.ORDERS_NAMING,
-            cfg,
-            database,
-            keys=list(problem_keys),
-            collections=allowed,
-            limit=cfg.max_orders,
-            scan=cfg.max_orders * _ORDER_SCAN,
-        )
+        _run(driver, q.ORDERS_NAMING, cfg, database, **_params(params), collections=allowed)
         if problem_keys
         else []
     )
-    if asset_keys or class_keys:
-        rows += _run(
-            driver,
-            q.ORDERS_ON_ASSET,
-            cfg,
-            database,
-            keys=sorted(asset_keys | class_keys),
-            collections=allowed,
-            limit=cfg.max_asset_orders,
-            scan=cfg.max_asset_orders * _ORDER_SCAN,
-        )
+    if params["scope_keys"]:
+        rows += _run(driver, q.ORDERS_ON_ASSET, cfg, database, **_params(params), collections=allowed)
+    return _orders_of(rows, asset)
+
+
+def _order_params(problem_keys: Sequence[str], asset: Asset | None, cfg: DiagnosisConfig) -> dict[str, Any]:
+    scope = set(asset.asset_keys) | set(asset.class_keys) if asset else set()
+    return {
+        "keys": list(problem_keys),
+        "naming_limit": cfg.max_orders,
+        "naming_scan": cfg.max_orders * _ORDER_SCAN,
+        "scope_keys": sorted(scope),
+        "asset_limit": cfg.max_asset_orders,
+        "asset_scan": cfg.max_asset_orders * _ORDER_SCAN,
+    }
+
+
+def _orders_of(rows: Sequence[dict[str, Any]], asset: Asset | None) -> list[PastOrder]:
+    """One order per record (a record both naming the complaint and on the asset is read twice)."""
+    asset_keys = set(asset.asset_keys) if asset else set()
+    class_keys = set(asset.class_keys) if asset else set()
     return [_order_of(r, asset_keys, class_keys) for r in {row["key"]: row for row in rows}.values()]
 
 
@@ -446,7 +484,7 @@ def _cite_orders(
         return causes, fixes
     found = {
         r["key"]: _cites_of(r["citations"])
-        for r in _run(driver, q.ORDER_CITATIONS, cfg, database, keys=keys, collections=allowed)
+        for r in _run(driver, q.ORDER_CITATIONS, cfg, database, cite_keys=keys, collections=allowed)
     }
     for cause in causes:
         cause.similar = [s if s.cites else replace(s, cites=found.get(s.key, ())) for s in cause.similar]
@@ -476,20 +514,28 @@ def nearest_orders(
         At most :data:`graph.diagnose_rank.NEAREST_RECORDS` records with their BM25 scores.
     """
     cfg = config or DiagnosisConfig()
-    # Words only: Lucene's query syntax (quotes, colons, AND/OR) must not come from the user.
-    words = [w.lower() for w in _FULLTEXT_WORD.findall(complaint)][:_MAX_SEARCH_WORDS]
-    if not words:
-        return []
     rows = _run(
         driver,
         q.NEAREST_ORDERS,
         cfg,
         database,
-        search=" ".join(words),
+        **_params(_nearest_params(complaint, cfg)),
         collections=[str(c) for c in collections],
-        fetch=cfg.nearest_fetch,
-        limit=NEAREST_RECORDS,
     )
+    return _nearest_of(rows, asset)
+
+
+def _nearest_params(complaint: str, cfg: DiagnosisConfig) -> dict[str, Any]:
+    # Words only: Lucene's query syntax (quotes, colons, AND/OR) must not come from the user.
+    words = [w.lower() for w in _FULLTEXT_WORD.findall(complaint)][:_MAX_SEARCH_WORDS]
+    return {
+        "order_search": " ".join(words),
+        "nearest_fetch": cfg.nearest_fetch,
+        "nearest_limit": NEAREST_RECORDS,
+    }
+
+
+def _nearest_of(rows: Sequence[dict[str, Any]], asset: Asset | None) -> list[tuple[PastOrder, float]]:
     asset_keys = set(asset.asset_keys) if asset else set()
     class_keys = set(asset.class_keys) if asset else set()
     return [(_order_of(r, asset_keys, class_keys), float(r["score"])) for r in rows]
@@ -529,28 +575,34 @@ def diagnose(
     cfg = config or DiagnosisConfig()
     started = time.perf_counter()
     allowed = [str(c) for c in collections]
-    found_asset = (
-        resolve_asset(driver, asset, allowed, config=cfg, database=database)
-        if asset and asset.strip()
-        else None
-    )
-    seeds = link_complaint(driver, complaint, allowed, extractor, config=cfg, database=database)
+    # Two reads (round trips) gather everything ranked: what the complaint and the asset name,
+    # then what follows from them; a third cites the few records shown.
+    first = _run(
+        driver,
+        q.DIAGNOSIS_LINKS,
+        cfg,
+        database,
+        **_params(
+            _asset_params(asset), _link_params(complaint, extractor, cfg), _nearest_params(complaint, cfg)
+        ),
+        collections=allowed,
+    )[0]
+    found_asset = _asset_of(first["assets"][0]) if first["assets"] else None
+    seeds = _seeds(complaint, first, cfg)
     matches = {s.entity.key: s.match for s in seeds}
-    paths = (
-        troubleshooting_paths(driver, list(matches), allowed, config=cfg.query, database=database)
-        if seeds
-        else []
-    )
-    causes_only = cause_paths(driver, list(matches), allowed, config=cfg, database=database) if seeds else []
+    evidence = _evidence(driver, seeds, found_asset, allowed, cfg, database)
+    paths = [_path_of(row) for row in evidence["paths"]]
+    causes_only = [_path_of(row) for row in evidence["cause_paths"]]
     chains = [c for c in map(to_chain, [*paths, *causes_only]) if c is not None]
-    orders = (
-        past_orders(driver, list(matches), found_asset, allowed, config=cfg, database=database)
-        if seeds or found_asset
-        else []
-    )
-    nearest = nearest_orders(driver, complaint, found_asset, allowed, config=cfg, database=database)
+    orders = _orders_of([*evidence["naming"], *evidence["on_asset"]], found_asset)
+    nearest = _nearest_of(first["nearest"], found_asset)
     causes = rank(complaint, matches, chains, orders, limit=cfg.max_causes, nearest=nearest)
-    fixes, scope, had = _asset_record(driver, found_asset, seeds, allowed, cfg, database)
+    had = history_of(evidence["history"]) if found_asset else []
+    fixes, scope = [], ""
+    for fix_scope in ("asset", "class"):
+        if evidence[f"fixes_{fix_scope}"]:
+            fixes, scope = [last_fix_of(r) for r in evidence[f"fixes_{fix_scope}"]], fix_scope
+            break
     if not fixes and found_asset is not None:
         fixes, scope = _similar_last_fixes(complaint, matches, chains, orders)
     causes, fixes = _cite_orders(driver, causes, fixes, allowed, cfg, database)
@@ -564,24 +616,40 @@ def diagnose(
     )
 
 
-def _asset_record(
+_NO_EVIDENCE = dict.fromkeys(
+    ("paths", "cause_paths", "naming", "on_asset", "history", "fixes_asset", "fixes_class"), ()
+)
+
+
+def _evidence(
     driver: Any,
-    asset: Asset | None,
     seeds: list[Seed],
+    asset: Asset | None,
     allowed: list[str],
     cfg: DiagnosisConfig,
     database: str | None,
-) -> tuple[list[LastFix], str, list[ProblemHistory]]:
-    """The asset's own record: last fixes of the linked problems (its model's when it has none)."""
-    if asset is None:
-        return [], "", []
-    history = asset_history(driver, asset.asset_keys, allowed, config=cfg.query, database=database)
-    problems = [s.entity.key for s in seeds if s.entity.label in HISTORY_PROBLEM_LABELS]
-    for scope, keys in (("asset", asset.asset_keys), ("class", asset.class_keys)):
-        found = last_fixes(driver, keys, problems, allowed, config=cfg.query, database=database)
-        if found:
-            return found, scope, history
-    return [], "", history
+) -> dict[str, Any]:
+    """The second read: chains from the linked entities, the work orders counted, the asset's
+    history and last fixes (:data:`q.DIAGNOSIS_EVIDENCE`); nothing to read without either."""
+    if not seeds and asset is None:
+        return _NO_EVIDENCE
+    keys = [s.entity.key for s in seeds]
+    params = _order_params(keys, asset, cfg) | {
+        "limit": cfg.query.limit,
+        "history_assets": list(asset.asset_keys) if asset else [],
+        "history_limit": HISTORY_LIMIT,
+        "asset_keys": list(asset.asset_keys) if asset else [],
+        "class_keys": list(asset.class_keys) if asset else [],
+        "fix_problems": [s.entity.key for s in seeds if s.entity.label in HISTORY_PROBLEM_LABELS],
+        "fixes_limit": LAST_FIXES_LIMIT,
+    }
+    return _run(driver, q.DIAGNOSIS_EVIDENCE, cfg, database, **_params(params), collections=allowed)[0]
+
+
+def _path_of(row: dict[str, Any]) -> TroubleshootingPath:
+    return TroubleshootingPath(
+        tuple(_fact_of(s) for s in row["steps"]), tuple(_fact_of(e) for e in row.get("extras") or [])
+    )
 
 
 def _similar_last_fixes(

@@ -19,6 +19,10 @@ from graph.config import QueryConfig
 from graph.diagnose_rank import Cite
 from graph.errors import GraphQueryError
 
+#: Repairs a "what fixed this last time" read returns, and problems an asset history read returns.
+LAST_FIXES_LIMIT = 5
+HISTORY_LIMIT = 10
+
 
 @dataclass(frozen=True)
 class LastFix:
@@ -78,7 +82,7 @@ def last_fixes(
     problems: Sequence[str],
     collections: Sequence[str],
     *,
-    limit: int = 5,
+    limit: int = LAST_FIXES_LIMIT,
     config: QueryConfig | None = None,
     database: str | None = None,
 ) -> list[LastFix]:
@@ -103,29 +107,30 @@ def last_fixes(
         q.LAST_FIXES,
         config,
         database,
-        assets=list(assets),
-        problems=list(problems),
+        q={"assets": list(assets), "fix_problems": list(problems)},
         collections=[str(c) for c in collections],
-        limit=limit,
+        fixes_limit=limit,
     )
-    return [
-        LastFix(
-            r["action_key"],
-            r["action"],
-            r["date"],
-            r["work_order"],
-            r["work_order_name"],
-            r["asset"],
-            tuple(r["problems"]),
-            r["text"],
-            tuple(
-                dict.fromkeys(
-                    Cite(str(c["chunk_id"]), str(c["document_id"]), c.get("page")) for c in r["citations"]
-                )
-            ),
-        )
-        for r in rows
-    ]
+    return [last_fix_of(r) for r in rows]
+
+
+def last_fix_of(r: dict[str, Any]) -> LastFix:
+    """A repair as :data:`graph.diagnose_cypher.LAST_FIXES` returns it."""
+    return LastFix(
+        r["action_key"],
+        r["action"],
+        r["date"],
+        r["work_order"],
+        r["work_order_name"],
+        r["asset"],
+        tuple(r["problems"]),
+        r["text"],
+        tuple(
+            dict.fromkeys(
+                Cite(str(c["chunk_id"]), str(c["document_id"]), c.get("page")) for c in r["citations"]
+            )
+        ),
+    )
 
 
 def asset_history(
@@ -133,7 +138,7 @@ def asset_history(
     assets: Sequence[str],
     collections: Sequence[str],
     *,
-    limit: int = 10,
+    limit: int = HISTORY_LIMIT,
     config: QueryConfig | None = None,
     database: str | None = None,
 ) -> list[ProblemHistory]:
@@ -157,10 +162,15 @@ def asset_history(
         q.ASSET_HISTORY,
         config,
         database,
-        assets=list(assets),
+        q={"history_assets": list(assets)},
         collections=[str(c) for c in collections],
-        limit=limit,
+        history_limit=limit,
     )
+    return history_of(rows)
+
+
+def history_of(rows: Sequence[dict[str, Any]]) -> list[ProblemHistory]:
+    """Problem histories as :data:`graph.diagnose_cypher.ASSET_HISTORY` returns them."""
     out = []
     for r in rows:
         dates = sorted(d for d in r["dates"] if d)

@@ -8,7 +8,7 @@ import pytest
 
 from graph import ChunkInput, Resolver, VersionFacts, replace_version
 from graph.diagnose import diagnose, suggest
-from graph.records import ColumnMapping, RecordMapping, record_facts
+from graph.records import HISTORY_PROBLEM_LABELS, ColumnMapping, RecordMapping, record_facts
 from graph.resolve import Neo4jCandidates
 
 pytestmark = [pytest.mark.integration, pytest.mark.serial]
@@ -179,3 +179,40 @@ def test_records_of_other_collections_never_vote(graph_db, extractor):
     result = diagnose(graph_db, "guard door switch broken", ["plant"], extractor)
     assert all("nearest" not in c.score_parts for c in result.causes)
     assert "replace door switch" not in {c.name for c in result.causes}
+
+
+class _CountingDriver:
+    """The real driver, counting the sessions (one per graph read) a diagnosis opens."""
+
+    def __init__(self, driver) -> None:
+        self.driver = driver
+        self.sessions = 0
+
+    def session(self, **kwargs):
+        self.sessions += 1
+        return self.driver.session(**kwargs)
+
+
+def test_a_diagnosis_reads_the_graph_in_three_round_trips_and_agrees_with_the_single_reads(press, extractor):
+    from graph.diagnose import link_complaint, nearest_orders, past_orders, resolve_asset
+    from graph.history import asset_history, last_fixes
+
+    counting = _CountingDriver(press)
+    result = diagnose(counting, "ram drifts down, hose leaking", ["plant"], extractor, asset="PRESS-1")
+    assert counting.sessions <= 3
+    # The merged reads give what each read alone gives.
+    asset = resolve_asset(press, "PRESS-1", ["plant"])
+    assert result.asset == asset
+    seeds = link_complaint(press, "ram drifts down, hose leaking", ["plant"], extractor)
+    assert result.seeds == seeds
+    orders = past_orders(press, [s.entity.key for s in seeds], asset, ["plant"])
+    assert result.orders_read == len(orders) > 0
+    assert asset_history(press, asset.asset_keys, ["plant"]) == result.asset_history
+    problems = [s.entity.key for s in seeds if s.entity.label in HISTORY_PROBLEM_LABELS]
+    assert result.last_fixes_scope == "asset"
+    assert [f.work_order for f in last_fixes(press, asset.asset_keys, problems, ["plant"])] == [
+        f.work_order for f in result.last_fixes
+    ]
+    nearest = nearest_orders(press, "ram drifts down, hose leaking", asset, ["plant"])
+    voted = {s.key for c in result.causes for s in c.similar if s.bm25 is not None}
+    assert voted and voted <= {o.key for o, _ in nearest}
