@@ -175,7 +175,7 @@ def resolve_asset(
 
 
 #: Parameters that vary with the complaint and the asked asset: passed inside one map, ``$q``
-#: (a plan is cached per parameter types, list sizes included; see graph.diagnose_cypher).
+#: (a plan is cached per parameter types; see graph.diagnose_cypher).
 _VARYING = (
     *("asset_candidates", "scanned", "keys", "norms", "problem_search", "order_search"),
     *("scope_keys", "history_assets", "asset_keys", "class_keys", "fix_problems", "assets"),

@@ -23,10 +23,11 @@ from graph.schema import FULLTEXT_INDEX, WORK_ORDER_TEXT_INDEX
 PROBLEM_LABELS = ("Symptom", "ErrorCode", "FailureMode", "Cause", "Component")
 ASSET_LABELS = ("Equipment", "Model")
 
-# What varies with the complaint (its keys, n-grams and words, the asked asset's keys) comes in
-# one map, $q: Neo4j caches a plan per query text and parameter types, with the sizes of list
-# parameters among them, so lists of every length would each plan the merged read anew
-# (hundreds of ms); a map is one type whatever it holds.
+# What varies with the complaint (its keys, n-grams and words, the asked asset's keys, the linked
+# entities) comes in one map, $q: Neo4j caches a plan per query text and parameter types, and
+# with these as list parameters a merged read was planned anew for new complaints (0.5-1.5 s,
+# fast when the same complaint came again; list sizes are the likely part of the key that
+# changed); with the map those first-time plans were gone (bench/diagnosis.py, docs/GRAPH.md §8).
 
 VISIBLE_BY_KEY = f"""
 UNWIND $q.scanned AS key
@@ -88,7 +89,8 @@ _ACTIONS = f"""COLLECT {{ MATCH (w)-[r:HAS_ACTION]->(e:Entity) WHERE {visible_re
 # as ``problems`` the linked entities it names (all the ranking asks of it). Bounded work on an
 # asset with thousands of records: the newest $scan links are taken by date alone, and only they
 # are checked for access (a user who may read few of them gets fewer rows, never others' rows),
-# newest first and only until $limit records passed (not all $scan of them).
+# newest first, written so the checks may stop at $limit records (PROFILE showed as many db hits
+# as checking all $scan: the planner does not stop early here).
 ORDERS_NAMING = f"""
 UNWIND $q.keys AS key
 MATCH (x:Entity {{key: key}})<-[r:REPORTS|ADDRESSES]-(w:WorkOrder)
