@@ -7,6 +7,9 @@
 3. Read the work orders on the asset, its class (same model) and any naming a linked entity.
 4. Rank (:func:`graph.diagnose_rank.rank`; the formula is in that module's docstring).
 
+Steps 1-3 take two graph reads (:data:`graph.diagnose_cypher.DIAGNOSIS_LINKS`, then
+:data:`graph.diagnose_cypher.DIAGNOSIS_EVIDENCE`) and a third cites the records shown; the single
+reads (:func:`link_complaint`, :func:`past_orders`, ...) stay for callers that want one part.
 Everything read is restricted to the allowed collections exactly as the other graph queries are,
 and every line of the result carries the chunks (passages or records) it rests on.
 """
