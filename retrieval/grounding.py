@@ -34,7 +34,7 @@ from .terms import CJK, content_terms, identifiers, missing_identifiers, squash
 # troubleshooting answers that listed causes); a full stop first after a word: "X. [2] suggests
 # that Y" (the cite was the next sentence's subject; 8 of 76 dev answers). With "." only between
 # single digits, 0.0.0.0 could not be written and a model that wanted to stop after a number
-# wrote "323.000.000…".
+# wrote "323.000.000…"; a number still takes at most three dots ("2.4.0.2.2.2.2…", 1 of 76).
 _GRAMMAR = r"""
 root ::= {root}
 notfound ::= "{not_found}"
@@ -46,7 +46,7 @@ lead ::= "- " | [1-9] ") "
 char ::= [^\[\]\n.。`]
 notI ::= [^I\[\]\n.。`]
 notspace ::= [^ \[\]\n.。`]
-rest ::= char | [0-9] ("." [0-9]+)+ | "`" [^`\n\[\]]{{1,80}} "`"
+rest ::= char | [0-9] ("." [0-9]+){{1,3}} | "`" [^`\n\[\]]{{1,80}} "`"
 cites ::= " "? "[" num "]" (" "? "[" num "]")?
 end ::= "." | "。"
 num ::= {numbers}

@@ -82,3 +82,9 @@ def test_a_second_look_may_neither_refuse_nor_open_with_i(vocab_model):
     assert not _accepts(vocab_model, grammar, "I could not find this in the documents you can access [1].")
     assert _accepts(vocab_model, grammar, "It is set to 5 [1].")
     assert _accepts(vocab_model, grammar, "If the cable is wrong, replace it [1].")
+
+
+def test_a_number_takes_at_most_three_dots(vocab_model):
+    grammar = citation_grammar(3)
+    assert _accepts(vocab_model, grammar, "The default is 10.0.0.1 [1].")
+    assert not _accepts(vocab_model, grammar, "Kernels like 2.4.0.2.2.2 are affected [1].")
