@@ -38,14 +38,11 @@ from .terms import CJK, content_terms, identifiers, missing_identifiers, squash
 _GRAMMAR = r"""
 root ::= {root}
 notfound ::= "{not_found}"
-answer ::= {first} (sep sentence){{0,{more}}}
+answer ::= sentence (sep sentence){{0,{more}}}
 sep ::= " " | "\n" | "\n\n"
 sentence ::= lead? char char char rest{{0,{max_chars}}} (cites end | [0-9] "." cites)
-opening ::= lead? (notI | "I" notspace) char char rest{{0,{max_chars}}} (cites end | [0-9] "." cites)
 lead ::= "- " | [1-9] ") "
 char ::= [^\[\]\n.。`]
-notI ::= [^I\[\]\n.。`]
-notspace ::= [^ \[\]\n.。`]
 rest ::= char | [0-9] ("." [0-9]+){{1,3}} | "`" [^`\n\[\]]{{1,80}} "`"
 cites ::= " "? "[" num "]" (" "? "[" num "]")?
 end ::= "." | "。"
@@ -120,10 +117,6 @@ def citation_grammar(
     numbers = " | ".join(f'"{n}"' for n in range(1, source_count + 1))
     return _GRAMMAR.format(
         root="notfound | answer" if may_refuse else "answer",
-        # With the refusal ruled out, Qwen wrote it anyway as a cited sentence ("I could not find
-        # this in the documents you can access [1].", 14 of 16 session-6 second looks): the first
-        # sentence may then not open with the word "I" ("If", "In", "It" stay possible).
-        first="sentence" if may_refuse else "opening",
         not_found=not_found,
         more=max(max_sentences - 1, 0),
         numbers=numbers,

@@ -76,12 +76,10 @@ def test_the_grammar_rules_out(vocab_model, text):
     assert not _accepts(vocab_model, citation_grammar(3), text)
 
 
-def test_a_second_look_may_neither_refuse_nor_open_with_i(vocab_model):
+def test_a_second_look_may_not_refuse(vocab_model):
     grammar = citation_grammar(3, may_refuse=False)
     assert not _accepts(vocab_model, grammar, NOT_FOUND)
-    assert not _accepts(vocab_model, grammar, "I could not find this in the documents you can access [1].")
     assert _accepts(vocab_model, grammar, "It is set to 5 [1].")
-    assert _accepts(vocab_model, grammar, "If the cable is wrong, replace it [1].")
 
 
 def test_a_number_takes_at_most_three_dots(vocab_model):
