@@ -305,6 +305,9 @@ QA_MAX_UNSUPPORTED_SHARE = float(envstr("QA_MAX_UNSUPPORTED_SHARE", "0.34"))
 # When the model answers "not found", ask once more with that answer ruled out and show the new
 # answer only if the sentence check passes it (apps.qa.services._second_look).
 QA_SECOND_LOOK = envbool("QA_SECOND_LOOK", True)
+# Troubleshooting questions ask the model for every cause and fix the sources give
+# (docs/BENCH_ANSWERS.md, session 7: held-out gained, dev and a user's try lost).
+QA_ASK_EVERY_CAUSE = envbool("QA_ASK_EVERY_CAUSE", True)
 
 LOGGING = {
     "version": 1,

@@ -199,7 +199,7 @@ def build_messages(
     history: Sequence[tuple[str, str]] = (),
     *,
     chitchat: bool = False,
-    intent: str = "",
+    ask_every_cause: bool = False,
 ) -> list[dict[str, str]]:
     """Chat messages for the model: system rules, numbered sources, history, the question.
 
@@ -208,12 +208,12 @@ def build_messages(
         sources: numbered sources (may be empty: the model must then say it is not found).
         history: earlier (question, answer) pairs of this conversation, oldest first.
         chitchat: greetings and small talk get no sources and a short reply.
-        intent: the router's intent; troubleshooting questions ask for every cause given.
+        ask_every_cause: ask for every cause and fix the sources give (troubleshooting).
 
     Returns:
         OpenAI-style messages.
     """
-    hints = [TROUBLESHOOTING_HINT] if intent == "troubleshooting" and sources else []
+    hints = [TROUBLESHOOTING_HINT] if ask_every_cause and sources else []
     hints += [h for h in (answer_language_hint(question),) if h]
     question = "\n\n".join([question, *hints])
     if chitchat:

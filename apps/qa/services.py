@@ -166,7 +166,11 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
     via = None if route.intent == "chitchat" else answer_language.via_english(answer.question, sources)
     asked = via.question if via else answer.question
     messages = build_messages(
-        asked, sources, history, chitchat=route.intent == "chitchat", intent=route.intent
+        asked,
+        sources,
+        history,
+        chitchat=route.intent == "chitchat",
+        ask_every_cause=route.intent == "troubleshooting" and settings.QA_ASK_EVERY_CAUSE,
     )
     grammar = None if route.intent == "chitchat" else citation_grammar(len(sources))
     shown = source_texts(answer.sources)

@@ -55,8 +55,8 @@ def test_troubleshooting_questions_ask_for_every_cause_the_sources_give():
     from retrieval.prompt import TROUBLESHOOTING_HINT
 
     sources = assemble_sources([_cand("Cause: worn seal. Cause: low oil.")], 1000, _words)
-    asked = build_messages("Why does the ram drift?", sources, intent="troubleshooting")[-1]["content"]
+    asked = build_messages("Why does the ram drift?", sources, ask_every_cause=True)[-1]["content"]
     assert asked.endswith(f"Question: Why does the ram drift?\n\n{TROUBLESHOOTING_HINT}")
-    plain = build_messages("What is the torque?", sources, intent="lookup")[-1]["content"]
+    plain = build_messages("What is the torque?", sources, ask_every_cause=False)[-1]["content"]
     assert TROUBLESHOOTING_HINT not in plain and plain.endswith("Question: What is the torque?")
-    assert TROUBLESHOOTING_HINT not in build_messages("Why?", [], intent="troubleshooting")[-1]["content"]
+    assert TROUBLESHOOTING_HINT not in build_messages("Why?", [], ask_every_cause=True)[-1]["content"]
