@@ -305,9 +305,11 @@ QA_MAX_UNSUPPORTED_SHARE = float(envstr("QA_MAX_UNSUPPORTED_SHARE", "0.34"))
 # When the model answers "not found", ask once more with that answer ruled out and show the new
 # answer only if the sentence check passes it (apps.qa.services._second_look).
 QA_SECOND_LOOK = envbool("QA_SECOND_LOOK", True)
-# Troubleshooting questions ask the model for every cause and fix the sources give
-# (docs/BENCH_ANSWERS.md, session 7: held-out gained, dev and a user's try lost).
-QA_ASK_EVERY_CAUSE = envbool("QA_ASK_EVERY_CAUSE", True)
+# Troubleshooting questions ask the model for every cause and fix the sources give. Off: on the
+# 25 dev troubleshooting questions card + answer was .61 with it, .63 without (docs/BENCH_ANSWERS.md,
+# session 7), and tried in the portal it made the 1.5B model write one 400-character sentence
+# ("The sources suggest several possible causes…") that cited the wrong sources.
+QA_ASK_EVERY_CAUSE = envbool("QA_ASK_EVERY_CAUSE", False)
 
 LOGGING = {
     "version": 1,
