@@ -285,7 +285,7 @@ def repeats_question(sentence: str, question: str) -> bool:
     """Whether ``sentence`` only restates ``question``: no word, code or number the question lacks.
 
     The 1.5B model sometimes answers with the question as a cited statement ("The G query came
-    back with T [1]."): supported by its source, and no answer at all (5 of 76 dev answers).
+    back with T [1]."): supported by its source, and no answer at all (3 of 76 dev answers).
     """
     body = _CITATION.sub(" ", sentence)
     asked_terms, asked_ids = content_terms(question), {squash(i) for i in identifiers(question)}

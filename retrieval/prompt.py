@@ -214,8 +214,8 @@ def build_messages(
         OpenAI-style messages.
     """
     hints = [TROUBLESHOOTING_HINT] if ask_every_cause and sources else []
-    hints += [h for h in (answer_language_hint(question),) if h]
-    question = "\n\n".join([question, *hints])
+    hints.append(answer_language_hint(question))
+    question = "\n\n".join(part for part in (question, *hints) if part)
     if chitchat:
         return [{"role": "system", "content": CHITCHAT_PROMPT}, {"role": "user", "content": question}]
     context = "\n\n".join(source_block(s) for s in sources) or "(no sources found)"
