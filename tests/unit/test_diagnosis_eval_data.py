@@ -17,7 +17,8 @@ def _norm(text: str) -> str:
 
 
 def test_every_query_has_a_split_a_source_and_something_to_find():
-    assert {r["split"] for r in ROWS} == {"dev", "heldout"}
+    # heldout: the chrony FAQ (seen since session 7); untouched: run once with the code frozen.
+    assert {r["split"] for r in ROWS} == {"dev", "heldout", "untouched"}
     assert len({r["id"] for r in ROWS}) == len(ROWS)
     for row in ROWS:
         assert row["query"].strip() and (row["causes"] or row["remedies"]), row["id"]
@@ -26,7 +27,7 @@ def test_every_query_has_a_split_a_source_and_something_to_find():
 
 def test_held_out_queries_ask_about_documents_no_dev_query_uses():
     dev = {r["source"] for r in ROWS if r["split"] == "dev"}
-    assert not dev & {r["source"] for r in ROWS if r["split"] == "heldout"}
+    assert not dev & {r["source"] for r in ROWS if r["split"] != "dev"}
 
 
 def test_every_gold_cause_and_remedy_is_written_in_its_source():
