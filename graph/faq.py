@@ -23,8 +23,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from graph.typography import APOSTROPHE as A
+from graph.typography import BULLETS, fold
+
 _NUMBER = re.compile(r"^\s*(?:\d+[a-z]?(?:\.\d+)*\.?|[A-Z]\.)\s+")
-_WHAT_GIVES = re.compile(r"[\s.;:,!?]*\b(?:what gives|what's wrong|what is wrong|why)\s*\??\s*$", re.I)
+_WHAT_GIVES = re.compile(rf"[\s.;:,!?]*\b(?:what gives|what{A}s wrong|what is wrong|why)\s*\??\s*$", re.I)
 _WHAT_TO_DO = re.compile(
     r"^(?:what\s+(?:should|can|do|must)\s+i\s+do|what\s+to\s+do|how\s+(?:do|can|should)\s+i\s+"
     r"(?:fix|solve|resolve|cure|stop|avoid|handle|recover from)\s+(?:it|this|that)?)\s*,?\s*"
@@ -49,13 +52,33 @@ _HOW_TO = re.compile(
 #: Words that mark a heading or a sentence as reporting a problem ("warning" is not one: a
 #: "Warning" heading is an admonition, its imperatives are precautions, not remedies).
 PROBLEM_WORDS = re.compile(
-    r"\b(?:won'?t|doesn'?t|does not|don'?t|didn'?t|isn'?t|aren'?t|not|never|fails?|failed|failing|"
-    r"errors?|problems?|denied|cannot|can'?t|unable|trips?|tripping|busy|locked|stale|hangs?|hung|"
+    rf"\b(?:won{A}?t|doesn{A}?t|does not|don{A}?t|didn{A}?t|isn{A}?t|aren{A}?t|not|never|"
+    rf"fails?|failed|failing|errors?|problems?|denied|cannot|can{A}?t|unable|trips?|tripping|busy|locked|stale|hangs?|hung|"
     r"crash(?:es|ed)?|panics?|refuses?|warns?|broken|breaks?|dies|dead|lost|missing|"
     r"wrong|slow|stuck|troubleshooting|incorrect(?:ly)?|invalid|unexpected(?:ly)?|intermittent(?:ly)?|"
     r"garbage|times? out|timed out|timeouts?|loses|deprecated|obsolete)\b",
     re.I,
 )
+
+
+#: Verbs that open an instruction ("Check the cable", "Please upgrade to ...").
+IMPERATIVES = frozenset(
+    "check replace ensure verify make contact remove install reset clean tighten adjust disconnect connect "
+    "reconnect turn set use try restart reboot inspect test call return run wait plug unplug press switch "
+    "charge allow refer consult update upgrade edit change add increase decrease reduce lower raise move "
+    "open "
+    "close apply top fill drain lubricate recharge reinstall re-install enable disable examine measure "
+    "shut stop start power bleed flush repair align enter specify delete rename configure boot rebuild mount "
+    "build "
+    "select type avoid do don't keep obtain recompile link modify be list recreate re-create append insert "
+    "attach load reload unload uninstall downgrade rerun re-run retry reseat wipe".split()
+)
+
+
+def first_word(text: str) -> str:
+    """The first word of ``text`` in lower case, fillers ("please", "simply") skipped, apostrophes folded."""
+    words = [w for w in fold(text).strip().split() if w.lower() not in ("please", "simply", "then", "just")]
+    return words[0].lower().strip(",.;:") if words else ""
 
 
 @dataclass(frozen=True)
@@ -104,7 +127,7 @@ def _strip_owner(text: str) -> str:
 _REASON = re.compile(
     r"^\s*(?:(?:the|one|a)\s+(?:main\s+|usual\s+|likely\s+|most likely\s+)?(?:reason|cause)\s+"
     r"(?:for\s+(?:this|that|it)\s+|of\s+(?:this|that|it)\s+)?(?:is|was)\s+(?:that\s+)?"
-    r"|(?:this|that|it)(?:'s|\s+is|\s+was|\s+happens|\s+occurs)\s+"
+    rf"|(?:this|that|it)(?:{A}s|\s+is|\s+was|\s+happens|\s+occurs)\s+"
     r"(?:usually\s+|probably\s+|simply\s+|most likely\s+)?because\s+(?:of\s+)?"
     r"|it\s+turned\s+out\s+(?:that\s+)?)(?P<y>.{3,300}?)[.!]?\s*$",
     re.I | re.S,
@@ -144,7 +167,7 @@ _CAUSE_LIST = re.compile(
     re.I,
 )
 _CHECK_ASIDE = re.compile(r"\s*\((?P<check>(?:check|see|run|use|look)\b[^()]{2,120})\)\s*$", re.I)
-_QUOTED = re.compile(r"`([^`']{1,80})'")  # troff-style `mount' quotes
+_QUOTED = re.compile(r"[`\u2018]([^`'\u2018\u2019]{1,80})['\u2019]")  # troff-style `mount' or typeset ‘mount’
 _ANSWER_LEAD = re.compile(r"^\s*(?:short answer|long answer|in short|answer|a)\s*:\s*", re.I)
 
 
@@ -153,10 +176,34 @@ def answer_text(sentence: str) -> str:
     return _ANSWER_LEAD.sub("", sentence)
 
 
+# "This is a kernel bug and is most easily worked around by ...", "In short: it's a bug.": the
+# defect named is the cause (a bare "it's a problem" names none).
+_IS_A_DEFECT = re.compile(
+    rf"^\s*(?:this|that|it)(?:{A}s|\s+is|\s+was|\s+seems\s+to\s+be|\s+appears\s+to\s+be)\s+"
+    r"(?:probably\s+|simply\s+|actually\s+|most\s+likely\s+|likely\s+)?"
+    r"(?P<y>(?:a|an)\s+(?:[\w./+-]+\s+){0,4}?(?:bug|defect|limitation|regression|misfeature)"
+    r"(?:\s+(?:in|of)\s+[^,.;:!?]{2,60}?)?)"
+    r"(?=\s*(?:[,.;:!]|\s+and\b|\s+which\b|\s+that\b|$))",
+    re.I,
+)
+
+
 def reason_cause(sentence: str) -> str | None:
-    """Y of "The reason for this is that Y" / "This is because Y"."""
-    match = _REASON.match(answer_text(sentence))
+    """Y of "The reason for this is that Y" / "This is because Y" / "This is a kernel bug"."""
+    text = answer_text(sentence)
+    match = _REASON.match(text) or _IS_A_DEFECT.match(text)
     return match.group("y") if match else None
+
+
+def defect_cause(sentence: str) -> str | None:
+    """The defect named by "This is a kernel bug (and ...)", "it's a bug", else None."""
+    match = _IS_A_DEFECT.match(answer_text(sentence))
+    return match.group("y") if match else None
+
+
+def opens_with_imperative(sentence: str) -> bool:
+    """Whether a sentence is an instruction ("Please upgrade to 3.10.18", "Don't hot-unplug it")."""
+    return first_word(answer_text(sentence)) in IMPERATIVES and not sentence.rstrip().endswith("?")
 
 
 def solution_remedy(sentence: str) -> tuple[str, bool] | None:
@@ -224,7 +271,7 @@ def cause_list(text: str) -> list[ListedCause]:
             continue
         problem = head.group("x").strip()
         for item in lines[index + 1 :]:
-            item = re.sub(r"^\s*(?:[*\u2022\u25cf-]|\d+[.)])\s*", "", item).strip()
+            item = re.sub(rf"^\s*(?:[{BULLETS}]|\d+[.)])\s*", "", item).strip()
             if not item or item.endswith((".", ":")) and not _CHECK_ASIDE.search(item.rstrip(".")):
                 break
             if len(item.split()) < 3:

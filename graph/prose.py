@@ -30,20 +30,15 @@ import re
 from dataclasses import dataclass
 
 from graph import faq
-from graph.facts import COOCCURRENCE, MAX_FACT_NAME_WORDS, ChunkInput, Mention, RelationFact, make_mention
+from graph.facts import COOCCURRENCE, ChunkInput, Mention, RelationFact, make_mention
+from graph.faq import IMPERATIVES as _IMPERATIVES
+from graph.faq import first_word as _first_word
+from graph.names import ASIDE as _ASIDE
+from graph.names import concise_name
 from graph.structure import Scanner, StructureResult
+from graph.typography import APOSTROPHE as A
+from graph.typography import DASH
 
-_IMPERATIVES = frozenset(
-    "check replace ensure verify make contact remove install reset clean tighten adjust disconnect connect "
-    "reconnect turn set use try restart reboot inspect test call return run wait plug unplug press switch "
-    "charge allow refer consult update upgrade edit change add increase decrease reduce lower raise move "
-    "open "
-    "close apply top fill drain lubricate recharge reinstall re-install enable disable examine measure "
-    "shut stop start power bleed flush repair align enter specify delete rename configure boot rebuild mount "
-    "build "
-    "select type avoid do don't keep obtain recompile link modify be list recreate re-create append insert "
-    "attach load reload unload uninstall downgrade rerun re-run retry reseat wipe".split()
-)
 _CONDITION = re.compile(
     r"^\s*(?:[A-Z][a-z]+,?\s+)?(?:if|when|whenever|should)\s+(?P<cond>[^,]{3,200}?),\s*(?:then\s+)?(?P<act>.{3,400})$",
     re.I | re.S,
@@ -90,7 +85,7 @@ _CAUSING = re.compile(
     re.I,
 )
 _TRAILING_IF = re.compile(r"^(?P<x>[^.;]{3,200}?)\s+(?:if|when|unless)\s+(?P<y>[^.;,]{3,200})", re.I)
-_NEGATIVE = re.compile(r"\b(?:not|cannot|can't|unable|fails?|won't|will not|no longer|never)\b", re.I)
+_NEGATIVE = re.compile(rf"\b(?:not|cannot|can{A}t|unable|fails?|won{A}t|will not|no longer|never)\b", re.I)
 _INDICATES = re.compile(
     r"\b(?:indicates?|means?|signals?|signifies|denotes|reports?)\s+(?:that\s+)?(?:an?\s+|the\s+)?"
     r"(?P<y>[^.;]{3,200})",
@@ -119,11 +114,6 @@ _SHOWABLE = frozenset({"FailureMode", "Symptom", "ErrorCode"})
 class Sentence:
     text: str
     start: int  # offset in the chunk text
-
-
-def _first_word(text: str) -> str:
-    words = [w for w in text.strip().split() if w.lower() not in ("please", "simply", "then", "just")]
-    return words[0].lower().strip(",.;:") if words else ""
 
 
 def sentence_relations(
@@ -178,80 +168,14 @@ def _entity(out: StructureResult, chunk: ChunkInput, label: str, text: str, max_
     return mention
 
 
-_ASIDE = re.compile(r"\s*\([^()]{0,80}\)")
-_FILLER = re.compile(r"^(?:please|simply|just|then|so|thus|also|now|first|finally)\b[\s,]*", re.I)
-_CONJUNCTION_LEAD = re.compile(r"^(?:and|or|but|nor|if|when|because|which|that)\b", re.I)
-_DANGLING = re.compile(
-    r"\b(?:and|or|but|so|if|when|because|that|which|the|a|an|to|of|with|for|by|this|these|those|is|are|was|"
-    r"were|be|probably|mostly|usually|likely|often)$",
-    re.I,
-)
 # "This step is not necessary if you installed from packages": optional, not a fault.
 _OPTIONAL = re.compile(r"\bnot\s+(?:necessary|needed|need|required|mandatory)\b|\bno need\b", re.I)
 # "these may not manifest under Valgrind": a symptom whose subject is a bare pronoun names nothing.
 _PRONOUN_SUBJECT = re.compile(
-    r"^(?:it|they|these|those|(?:this|that)\s+(?:is|isn't|was|may|might|can|could|will|won't|does|"
-    r"doesn't|did|has|happens|seems|should|must))\b",
+    rf"^(?:it|they|these|those|(?:this|that)\s+(?:is|isn{A}t|was|may|might|can|could|will|won{A}t|does|"
+    rf"doesn{A}t|did|has|happens|seems|should|must))\b",
     re.I,
 )
-_CLAUSE_BREAK = re.compile(r"\s*[,;:]\s+|\s+(?:--|\u2014|but|which|whereas|so that)\s+")
-_EXPLETIVE = re.compile(
-    r"^it\s+(?P<neg>won't|will not|doesn't|does not|isn't|is not|cannot|can't)\s+(?P<pred>work|be possible|"
-    r"possible|help)\s+to\s+(?:just\s+|simply\s+)?(?P<x>\S.*)$",
-    re.I,
-)
-_APPOSITIVE = re.compile(r",\s(?:the|a|an|its|their|our|your)\s[^,;:]{3,80}?,(?=\s)", re.I)
-_NORMAL_LEAD = re.compile(
-    r"^it\s+is\s+(?:perfectly\s+|quite\s+|completely\s+)?(?:normal|common|expected)\s+for\s+", re.I
-)
-# "In one case, a user reported that he received random values": the report, not the reporter.
-_CASE_LEAD = re.compile(
-    r"^(?:in (?:one|this|that|some|many|most|certain|rare) (?:case|cases|configurations|situations)|"
-    r"in the case (?:where|that)|sometimes|occasionally),?\s+",
-    re.I,
-)
-_REPORTED_LEAD = re.compile(
-    r"^(?:a user|some users|users|someone|people|a customer)\s+(?:has\s+|have\s+)?"
-    r"(?:reported|reports|noticed|found|complained)\s+(?:that\s+)?",
-    re.I,
-)
-_GENERIC_WORDS = frozenset(
-    "it this that they these those there here one ones thing things something problem problems issue issues "
-    "error errors the a an is are was be however therefore unfortunately fortunately also still yet "
-    "sometimes often usually thus hence".split()
-)
-
-
-def concise_name(text: str) -> str | None:
-    """A clause as an entity name, or None when it is no name.
-
-    Asides in parentheses go; a name over ``MAX_FACT_NAME_WORDS`` words keeps its first clause
-    (a sentence stored as a name is noise, see :func:`graph.facts.is_noise_fact`); fragments that
-    start or end on a conjunction ("and that device fails") and pronoun-only names ("this
-    problem") are dropped, so no relation is made from them.
-    """
-    name = " ".join(_ASIDE.sub("", text).split()).strip(" ,.;:!?")
-    while _FILLER.match(name):
-        name = _FILLER.sub("", name, count=1)
-    name = _REPORTED_LEAD.sub("", _CASE_LEAD.sub("", _NORMAL_LEAD.sub("", name)))
-    expletive = _EXPLETIVE.match(name)
-    if expletive:  # "it won't work to overwrite X" -> "overwrite X won't work"
-        name = f"{expletive.group('x')} {expletive.group('neg')} {expletive.group('pred')}"
-    if len(name.split()) > MAX_FACT_NAME_WORDS:
-        # "gpm, the mouse control program for command windows, was using the serial port": an
-        # appositive between commas goes first, then everything after the first clause.
-        name = _APPOSITIVE.sub("", name, count=1)
-    if len(name.split()) > MAX_FACT_NAME_WORDS:
-        breaks = [m.start() for m in _CLAUSE_BREAK.finditer(name) if len(name[: m.start()].split()) >= 3]
-        name = name[: breaks[0]] if breaks else name
-        if len(name.split()) > MAX_FACT_NAME_WORDS:
-            return None
-    name = name.strip(" ,.;:!?")
-    if not name or _CONJUNCTION_LEAD.match(name) or _DANGLING.search(name) or name[0] in "#$>%|{}[]=<":
-        return None  # a fragment, or a command line ("# mdadm --fail /dev/md0 ...")
-    if all(w in _GENERIC_WORDS for w in re.findall(r"[a-z']+", name.lower())):
-        return None
-    return name
 
 
 def _condition_rule(
@@ -320,11 +244,6 @@ def _remedy(
             _relate(out, chunk, _TARGETS[found.label], action, found)
 
 
-_PROBLEM_HEADING = re.compile(
-    r"\b(?:won'?t|doesn'?t|does not|don'?t|isn'?t|not|fails?|failed|failing|errors?|problems?|"
-    r"denied|cannot|can'?t|unable|trips?|tripping|no|troubleshooting)\b",
-    re.I,
-)
 _HEADING_NUMBER = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[A-Z]\.)\s+")
 _MEANS = re.compile(
     r"^\s*(?:it|this|that)\s+(?:usually\s+|normally\s+|probably\s+)?means\s+(?:that\s+)?(?P<y>.{3,300}?)\.?$",
@@ -504,7 +423,7 @@ def list_rule(chunk: ChunkInput, problem: Mention | None, scan: Scanner, max_cha
     out = StructureResult([], [])
     if problem is not None:
         for item in faq.options(chunk.text):
-            clauses = [c for c in re.split(r"\s*[,;]\s+|\s+--\s+", item) if c.strip()]
+            clauses = [c for c in re.split(rf"\s*[,;]\s+|\s+{DASH}\s+", item) if c.strip()]
             fix = next((c for c in clauses if _first_word(c) in _IMPERATIVES), clauses[0] if clauses else "")
             _use(out, problem)
             _remedy(chunk, problem, fix, scan, max_chars, out)

@@ -6,7 +6,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from graph.facts import ChunkInput, Mention, RelationFact, make_mention
+from graph import faq
+from graph.facts import MAX_FACT_NAME_WORDS, ChunkInput, Mention, RelationFact, make_mention
+from graph.names import concise_name
 
 #: Finds entity mentions (identifiers, lexicon terms) inside a piece of text.
 Scanner = Callable[[str, str], list[Mention]]
@@ -276,11 +278,34 @@ def labelled_sections(text: str) -> list[dict[str, str]]:
     ]
 
 
+def block_fix(text: str) -> tuple[str | None, str | None]:
+    """(cause, fix) stated by a "Workaround" / "Solution" block.
+
+    The fix is the block's first instruction ("Recent versions of Apcupsd have addressed this
+    issue. Please upgrade to apcupsd-3.10.18 or higher." -> the second sentence) or what a fix cue
+    names ("This is a kernel bug and is most easily worked around by not hot-unplugging the UPS"
+    -> the cause "a kernel bug" and the fix "not hot-unplugging the UPS"); a block that states
+    neither gives no fix rather than its first sentence.
+    """
+    cause = None
+    for sentence in _SENTENCE_END.split(" ".join(text.split())):
+        cause = cause or faq.defect_cause(sentence)
+        if faq.opens_with_imperative(sentence):
+            return cause, sentence.rstrip(".")
+        fix = faq.solution_remedy(sentence)
+        if fix is not None and (not fix[1] or faq.opens_with_imperative(fix[0])):
+            return cause, fix[0]
+    return cause, None
+
+
 def labelled_relations(chunk: ChunkInput, scan: Scanner, max_chars: int = 200) -> StructureResult:
     """Extract relations from "Problem ... Workaround ..." blocks (definition lists in manuals).
 
     The problem's first sentence names the symptom; a "due to / caused by" clause inside the
-    problem (or a Cause block) names the cause; the workaround or solution names the action.
+    problem (or a Cause block, or a defect the workaround names) names the cause; the workaround
+    or solution names the action (see :func:`block_fix`). A name over ``MAX_FACT_NAME_WORDS``
+    words goes through :func:`graph.names.concise_name` (its first clause, or none): no
+    sentence-length entity.
 
     Args:
         chunk: a chunk whose text holds labelled blocks.
@@ -291,14 +316,21 @@ def labelled_relations(chunk: ChunkInput, scan: Scanner, max_chars: int = 200) -
         Mentions and relations; empty when the text has no labelled problem blocks.
     """
     builder = _Builder(chunk, scan, max_chars)
+
+    def entity(label: str, text: str | None) -> Mention | None:
+        # Short names stay as written, asides included ("lockups (apcupsd stops responding)").
+        name = text if text and len(text.split()) <= MAX_FACT_NAME_WORDS else concise_name(text or "")
+        return builder.entity(label, name, "labelled") if name else None
+
     for group in labelled_sections(chunk.text):
-        symptom = builder.entity("Symptom", _first_sentence(group["symptom"]), "labelled")
+        symptom = entity("Symptom", _first_sentence(group["symptom"]))
         inline = _INLINE_CAUSE.search(group["symptom"])
         cause_text = group.get("cause") or (inline.group("cause") if inline else None)
-        cause = builder.entity("Cause", _first_sentence(cause_text), "labelled") if cause_text else None
+        named_cause, fix = block_fix(group["action"]) if "action" in group else (None, None)
+        cause = entity("Cause", _first_sentence(cause_text)) if cause_text else entity("Cause", named_cause)
         builder.relate("CAUSED_BY", symptom, cause, "labelled")
-        if "action" in group:
-            action = builder.entity("Action", _first_sentence(group["action"]), "labelled")
-            builder.link_objects(action, group["action"], "labelled")
+        action = entity("Action", fix)
+        if action is not None:
+            builder.link_objects(action, fix, "labelled")
             builder.relate("REMEDIED_BY", cause or symptom, action, "labelled")
     return builder.result()
