@@ -34,8 +34,7 @@ from graph.diagnose_rank import (
     PassageHit,
     PastOrder,
     RankedCause,
-    cited_chunks,
-    passage_causes,
+    merge,
     rank,
     relevant_orders,
     similarity,
@@ -564,8 +563,9 @@ def diagnose(
         extractor: the ingestion patterns and lexicon (for linking).
         asset: an equipment or model key or name; None diagnoses without one.
         passages: what retrieval found for the complaint in the same collections (the caller
-            searches); they fill the list after the graph's candidates
-            (:func:`graph.diagnose_rank.passage_causes`).
+            searches), best first; merged with the graph's candidates by
+            :func:`graph.diagnose_rank.merge` (a weakly linked graph candidate never pushes a
+            passage retrieval ranked above its evidence out of the list).
         config: limits.
         database: database name.
 
@@ -609,10 +609,7 @@ def diagnose(
     if not fixes and found_asset is not None:
         fixes, scope = _similar_last_fixes(complaint, matches, chains, orders)
     causes, fixes = _cite_orders(driver, causes, fixes, allowed, cfg, database)
-    if passages and len(causes) < cfg.max_causes:
-        causes += passage_causes(
-            complaint, passages, cited_chunks(causes), limit=cfg.max_causes - len(causes)
-        )
+    causes = merge(complaint, causes, passages, cfg.max_causes)
     elapsed = (time.perf_counter() - started) * 1000
     return Diagnosis(
         complaint, found_asset, seeds, causes, len(orders), round(elapsed, 1), paths, fixes, scope, had

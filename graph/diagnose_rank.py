@@ -26,13 +26,17 @@ why one cause sits above another:
 
 Ties are broken by the number of supporting work orders, then by name (deterministic).
 
-When the graph yields fewer candidates than asked for, the passages retrieval found for the
-complaint fill the list after them (:func:`passage_causes`, label ``Passage``): each cites its
-passage and shows the sentence that best matches the complaint with the causes and fixes stated
-after it, scored ``passage`` = ``0.3 / rank``
-and placed after every graph candidate whatever its score (a chain or a record is the more specific
-evidence). So a manual that states causes in a form no rule
-reads (a FAQ's answers) still answers, with the passage as its evidence.
+The passages retrieval found for the complaint join the list (:func:`passage_causes`, label
+``Passage``, scored ``passage`` = ``0.3 / rank``): each cites its passage and shows the sentence
+that best matches the complaint (or, when its heading is the question that matches best, the
+answer from its start) with the causes and fixes stated after it. :func:`merge` places them: a
+graph candidate whose evidence is about the complaint (a chain from a symptom or code it names,
+``manual`` >= :data:`STRONG_MATCH`, or work orders counted as this problem) comes first; a weakly
+linked one takes the place retrieval gave the passage it cites, and one citing no retrieved
+passage comes after the passages. So a manual
+that states causes in a form no rule reads (a FAQ's answers) still answers, with the passage as
+its evidence, and an entity linked to the complaint by a word or two does not push the passages
+that match it out of the first places.
 """
 
 from __future__ import annotations
@@ -51,7 +55,9 @@ SCOPE_WEIGHTS = {"asset": 1.0, "class": 0.5, "fleet": 0.25}
 #: A past work order counts as "this problem" when it names a linked entity or its text is this similar.
 MIN_RECORD_SIMILARITY = 0.35
 PASSAGE_WEIGHT = 0.3
-MAX_EXCERPT_CHARS = 500
+#: About 130 words: a FAQ answer or a table row's text whole (chosen on the dev manuals: cause /
+#: remedy recall@5 rose with the budget up to 800 characters; 500 cut remedies stated last).
+MAX_EXCERPT_CHARS = 800
 #: A passage none of whose sentences shares a content word with the complaint says nothing about
 #: it; any that does is kept in retrieval's order (retrieval ranked it, with its own scores).
 MIN_PASSAGE_SIMILARITY = 0.0
@@ -460,9 +466,13 @@ def passage_causes(
             continue
         sentences = [s.strip() for s in _SENTENCE_END.split(passage.text) if s.strip()]
         scored = [similarity(query, terms(s)) for s in sentences]
-        if not sentences or max(scored) <= MIN_PASSAGE_SIMILARITY:
+        # A FAQ's question is its passage's heading: when it matches the complaint better than any
+        # sentence of the answer, the whole answer is what matches, so it is shown from its start.
+        asked = similarity(query, terms(passage.heading.rsplit(" > ", 1)[-1]))
+        if not sentences or max(max(scored), asked) <= MIN_PASSAGE_SIMILARITY:
             continue
-        excerpt = _excerpt(sentences, scored.index(max(scored)))
+        best = 0 if asked > max(scored) else scored.index(max(scored))
+        excerpt = _excerpt(sentences, best, EXCERPT_LOOKAHEAD)
         name = " ".join((passage.heading or sentences[0]).split())
         if len(name) > MAX_PASSAGE_NAME_CHARS:
             name = name[: MAX_PASSAGE_NAME_CHARS - 1].rsplit(" ", 1)[0] + "…"
@@ -482,16 +492,16 @@ def passage_causes(
     return out
 
 
-def _excerpt(sentences: Sequence[str], best: int) -> str:
+def _excerpt(sentences: Sequence[str], best: int, lookahead: int = EXCERPT_LOOKAHEAD) -> str:
     """The best-matching sentence and what follows it, within :data:`MAX_EXCERPT_CHARS`.
 
-    Of the :data:`EXCERPT_LOOKAHEAD` sentences after the best one, those stating a cause or a fix
+    Of the ``lookahead`` sentences after the best one, those stating a cause or a fix
     (:data:`_CAUSE_OR_FIX`) are kept first; the room left takes the sentences that follow the best
     one in order. The kept sentences are shown in the passage's order, "…" marking a gap.
     """
     room = MAX_EXCERPT_CHARS - len(sentences[best])
     chosen = {best}
-    ahead = range(best + 1, min(len(sentences), best + 1 + EXCERPT_LOOKAHEAD))
+    ahead = range(best + 1, min(len(sentences), best + 1 + lookahead))
     for i in [i for i in ahead if _CAUSE_OR_FIX.search(sentences[i])]:
         if len(sentences[i]) + 1 <= room:
             chosen.add(i)
@@ -519,3 +529,48 @@ def cited_chunks(causes: Iterable[RankedCause]) -> set[str]:
         found |= {c.chunk_id for s in cause.similar for c in s.cites}
         found |= {c.chunk_id for c in cause.cites}
     return found
+
+
+#: Labels of a candidate that is the complaint's own symptom or code (a chain with no cause step).
+_NOT_A_CAUSE = frozenset({"Symptom", "ErrorCode"})
+#: Score parts that come from work orders counted as this problem: a candidate with any of them
+#: rests on records about this complaint and keeps its place ahead of the passages.
+_RECORD_PARTS = ("history", "similar", "nearest")
+
+
+def is_specific(cause: RankedCause) -> bool:
+    """Whether a candidate's evidence is about this complaint: a manual chain from a symptom or code
+    the complaint names (``manual`` at least :data:`STRONG_MATCH`), or work orders counted as this
+    problem. Else it was linked by a few shared words (a fuzzy full-text match) only."""
+    parts = cause.score_parts
+    return parts.get("manual", 0.0) >= STRONG_MATCH or any(parts.get(k, 0.0) > 0 for k in _RECORD_PARTS)
+
+
+def merge(
+    complaint: str, causes: Sequence[RankedCause], passages: Sequence[PassageHit], limit: int = 10
+) -> list[RankedCause]:
+    """The graph's candidates and retrieval's passages in one list, best first.
+
+    The graph candidates whose evidence is about this complaint (:func:`is_specific`) come first,
+    in their order (by score). A weakly linked one (a symptom matched by a few shared words, no
+    work order) takes the place retrieval gave the best-ranked passage it cites, just ahead of it:
+    retrieval ranked its evidence there; one citing none of the passages comes after them. The
+    passages (:func:`passage_causes`) keep retrieval's order. So a weakly linked candidate never
+    pushes out of the list a passage that retrieval ranked above its evidence, and without passages
+    (the portal's card) the graph's order is unchanged.
+    """
+    if not passages:
+        return list(causes[:limit])
+    place = {p.chunk_id: i for i, p in enumerate(passages)}
+    strong = [c for c in causes if is_specific(c)]
+    weak = [c for c in causes if not is_specific(c)]
+    # A passage is not repeated after a candidate that shows a cause and a fix from it. One whose
+    # candidates name no fix, or no cause (a symptom the manual tells what to do about), stays
+    # right after them: it may say what the graph did not read.
+    complete = [c for c in causes if c.fixes and c.label not in _NOT_A_CAUSE]
+    shown = passage_causes(complaint, passages, cited_chunks(complete), limit=limit)
+    rest = [
+        (min((place[chunk] for chunk in cited_chunks([c]) if chunk in place), default=len(passages)), 0, i, c)
+        for i, c in enumerate(weak)
+    ] + [(place[p.cites[0].chunk_id], 1, i, p) for i, p in enumerate(shown)]
+    return [*strong, *(c for *_, c in sorted(rest, key=lambda r: r[:3]))][:limit]

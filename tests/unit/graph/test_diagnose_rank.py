@@ -204,11 +204,13 @@ def test_passages_already_cited_by_the_graph_are_not_repeated_and_the_excerpt_is
 
 
 def test_the_excerpt_keeps_the_fix_stated_after_the_matching_sentence_when_the_rest_does_not_fit():
+    # The two middle sentences together exceed the excerpt's budget, either alone fits.
+    repeat = MAX_EXCERPT_CHARS // 130
     text = (
         "On some systems the domain resolution does not seem to work without a DNS server. "
-        + "This problem should be apparent only in a slave configuration, " * 3
+        + "This problem should be apparent only in a slave configuration, " * repeat
         + "with a master named in the configuration file. "
-        + "Then the name of the master cannot be resolved to a valid address, " * 3
+        + "Then the name of the master cannot be resolved to a valid address, " * repeat
         + "and the slave never connects. "
         + "To circumvent this problem, simply enter the address as an IP address."
     )

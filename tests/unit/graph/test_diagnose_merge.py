@@ -1,0 +1,100 @@
+"""How the graph's candidates and retrieval's passages share one list (graph.diagnose_rank.merge)."""
+
+from __future__ import annotations
+
+from graph.diagnose_rank import (
+    STRONG_MATCH,
+    ChainStep,
+    Cite,
+    Fix,
+    ManualChain,
+    PassageHit,
+    RankedCause,
+    merge,
+    passage_causes,
+)
+
+
+def passage(n: int, text: str = "", heading: str = "") -> PassageHit:
+    return PassageHit(
+        f"p{n}", "9", n, text or f"The pump hums because of cause {n}. Replace part {n}.", heading
+    )
+
+
+def candidate(name: str, score: float, cites: str, label: str = "Cause", fix: bool = True) -> RankedCause:
+    cite = (Cite(cites, "9", None),)
+    step = ChainStep("pump hums", "CAUSED_BY", name, cite)
+    chain = ManualChain("Symptom:pump hums", "pump hums", f"{label}:{name}", name, label, "", "", (), (step,))
+    fixes = [Fix(f"Action:fix {name}", f"fix {name}", (), cite)] if fix else []
+    return RankedCause(f"{label}:{name}", name, label, score, {"manual": score}, fixes, [chain])
+
+
+PASSAGES = [passage(n) for n in range(5)]
+COMPLAINT = "the pump hums"
+
+
+def names(causes: list[RankedCause]) -> list[str]:
+    return [c.key.removeprefix("Passage:") if c.label == "Passage" else c.name for c in causes]
+
+
+def test_weak_candidates_citing_no_retrieved_passage_leave_the_first_places_to_the_passages():
+    # Five entities linked by a shared word, from documents retrieval did not rank: before, they
+    # took all five places and the passages that answer came sixth and later.
+    weak = [candidate(f"weak {i}", 0.5, f"elsewhere-{i}") for i in range(5)]
+    assert names(merge(COMPLAINT, weak, PASSAGES, limit=5)) == ["p0", "p1", "p2", "p3", "p4"]
+    assert names(merge(COMPLAINT, weak, PASSAGES, limit=10))[5:] == [f"weak {i}" for i in range(5)]
+
+
+def test_a_candidate_about_this_complaint_stays_first_whatever_retrieval_ranked():
+    named = candidate("worn piston seal", STRONG_MATCH, "elsewhere")
+    fuzzy = candidate("air in the line", STRONG_MATCH - 0.01, "elsewhere-2")
+    merged = merge(COMPLAINT, [named, fuzzy], PASSAGES, limit=7)
+    assert names(merged) == ["worn piston seal", "p0", "p1", "p2", "p3", "p4", "air in the line"]
+
+
+def test_work_orders_about_this_problem_keep_a_weakly_matched_candidate_first():
+    done = candidate("replace bearing", 0.2, "record-7")
+    done.score_parts = {"manual": 0.1, "history": 0.1}
+    assert names(merge(COMPLAINT, [done], PASSAGES, limit=2)) == ["replace bearing", "p0"]
+
+
+def test_a_weak_candidate_takes_the_place_of_the_passage_it_cites_which_it_shows_with_its_fix():
+    weak = candidate("clogged cooler", 0.4, "p2")
+    merged = merge(COMPLAINT, [weak], PASSAGES, limit=5)
+    assert names(merged) == ["p0", "p1", "clogged cooler", "p3", "p4"]
+
+
+def test_a_passage_stays_after_a_candidate_that_shows_no_fix_or_no_cause_from_it():
+    no_fix = candidate("clogged cooler", 0.4, "p2", fix=False)
+    assert names(merge(COMPLAINT, [no_fix], PASSAGES, limit=6)) == [
+        "p0",
+        "p1",
+        "clogged cooler",
+        "p2",
+        "p3",
+        "p4",
+    ]
+    # The manual tells what to do about the symptom itself and names no cause: its text may.
+    symptom = candidate("pump hums at start", 1.0, "p3", label="Symptom")
+    merged = merge(COMPLAINT, [symptom], PASSAGES, limit=6)
+    assert names(merged) == ["pump hums at start", "p0", "p1", "p2", "p3", "p4"]
+
+
+def test_without_passages_the_graph_order_is_kept():
+    causes = [candidate("a", 0.3, "x"), candidate("b", 1.0, "y"), candidate("c", 0.2, "z")]
+    assert merge(COMPLAINT, causes, [], limit=2) == causes[:2]
+
+
+def test_a_faq_question_heading_shows_its_answer_from_the_start():
+    hit = passage(
+        1,
+        "First run configure with the --disable-pie option. "
+        "If that helps, your system does not support position independent executables. "
+        "Send a message with your Linux details.",
+        "FAQ > Sudo builds but when I run it I get a Segmentation fault.",
+    )
+    [shown] = passage_causes("sudo crashes with a segmentation fault on Linux", [hit])
+    assert shown.excerpt.startswith("First run configure with the --disable-pie option.")
+    # Without the question heading the answer's last sentence, naming Linux, matches best.
+    [plain] = passage_causes("sudo crashes with a segmentation fault on Linux", [passage(1, hit.text)])
+    assert plain.excerpt.startswith("Send a message")
