@@ -65,7 +65,7 @@ from bench.retrieval_recall import (  # noqa: E402
 from retrieval.chunk import HFTokenCounter  # noqa: E402
 from retrieval.config import EmbedderConfig  # noqa: E402
 from retrieval.embed import MultilingualUseEmbedder, SentenceTransformerEmbedder  # noqa: E402
-from retrieval.index.base import IndexPoint, SearchFilter  # noqa: E402
+from retrieval.index.base import DENSE_ML, IndexPoint, SearchFilter  # noqa: E402
 from retrieval.index.memory import MemoryIndex  # noqa: E402
 from retrieval.language import detect_language  # noqa: E402
 from retrieval.search import HybridSearcher  # noqa: E402
@@ -235,19 +235,22 @@ class ReplayGenerate:
 def gated_searchers(corpus: Corpus, outputs: Mapping[str, str], model: str) -> dict[str, Search]:
     """``+dense_ml+translate`` with translation skipped when the first n passages are in the
     question's language, n = 0 (never skipped), 1, 2, 3; the translation's ranking fused as one
-    list or as its two sources (``split``)."""
+    list or as its two sources (``split``); the first passages counted only when the
+    multilingual vector found them too (``confirmed``, split lists only; shipped: n=1)."""
     with_ml = HybridSearcher(corpus.index, corpus.minilm, corpus.encoder, multilingual=corpus.use)
     out: dict[str, Search] = {}
-    for split in (False, True):
-        for n in (0, 1, 2, 3):
-            config = TranslateConfig(skip_when_top_in_language=n, split_sources=split)
-            translator = QuestionTranslator(ReplayGenerate(outputs), config)
+    variants = [(split, n, "") for split in (False, True) for n in (0, 1, 2, 3)]
+    variants += [(True, n, DENSE_ML) for n in (1, 2, 3)]
+    for split, n, gate in variants:
+        config = TranslateConfig(skip_when_top_in_language=n, split_sources=split, gate_confirmed_by=gate)
+        translator = QuestionTranslator(ReplayGenerate(outputs), config)
 
-            def search(q: str, translator: QuestionTranslator = translator) -> list[Any]:
-                result = search_with_translation(with_ml, translator, q, [COLLECTION], DEPTH)
-                return [p.payload for p in result]
+        def search(q: str, translator: QuestionTranslator = translator) -> list[Any]:
+            result = search_with_translation(with_ml, translator, q, [COLLECTION], DEPTH)
+            return [p.payload for p in result]
 
-            out[f"+translate({model}, skip {n}{', split' if split else ''})"] = search
+        label = f"skip {n}{', split' if split else ''}{', confirmed' if gate else ''}"
+        out[f"+translate({model}, {label})"] = search
     return out
 
 
@@ -407,16 +410,24 @@ LEAK_WORDS = {"printer": ("printer",), "placeholder": ("device x", "code-1", "op
 def prompt_searchers(
     corpus: Corpus, generate: TimedGenerate, prompt: str
 ) -> tuple[dict[str, Search], QuestionTranslator]:
-    """The shipped translation route (gate n=1, split) with one of ``PROMPTS``, and always
-    translating (so every Chinese question's translation is made and can be read)."""
+    """The shipped translation route (gate n=1 confirmed by the multilingual vector, split)
+    with one of ``PROMPTS``, the route before session 8 (its gate counting any first passage),
+    and always translating (so every Chinese question's translation is made and
+    can be read)."""
     with_ml = HybridSearcher(corpus.index, corpus.minilm, corpus.encoder, multilingual=corpus.use)
     always = QuestionTranslator(
         generate, TranslateConfig(skip_when_top_in_language=0), prompt=PROMPTS[prompt]
     )
-    # the shipped route reuses the translations made for ``always`` (evaluated first)
-    shipped = QuestionTranslator(ReplayGenerate(generate.outputs), TranslateConfig(), prompt=PROMPTS[prompt])
+    # the gated routes reuse the translations made for ``always`` (evaluated first)
+    replay = ReplayGenerate(generate.outputs)
+    shipped = QuestionTranslator(replay, TranslateConfig(), prompt=PROMPTS[prompt])
+    fused = QuestionTranslator(replay, TranslateConfig(gate_confirmed_by=""), prompt=PROMPTS[prompt])
     out: dict[str, Search] = {}
-    for name, translator in ((f"{prompt}: always", always), (f"{prompt}: shipped", shipped)):
+    for name, translator in (
+        (f"{prompt}: always", always),
+        (f"{prompt}: shipped", shipped),
+        (f"{prompt}: unconfirmed gate", fused),
+    ):
 
         def search(q: str, translator: QuestionTranslator = translator) -> list[Any]:
             return [p.payload for p in search_with_translation(with_ml, translator, q, [COLLECTION], DEPTH)]

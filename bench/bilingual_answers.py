@@ -24,7 +24,12 @@ Variants (``--variants``; the first two are the portal as it was):
   the loop guard (``retrieval.answer_language.LoopGuard``);
 - ``zh-a`` / ``zh-a15``: drafted in English from the question's translation (loop guard on), each
   sentence then translated into Chinese by Qwen 0.5B / 1.5B
-  (``retrieval.answer_language.AnswerTranslator``); one draft serves both.
+  (``retrieval.answer_language.AnswerTranslator``); one draft serves every drafted variant;
+- ``zh-ap`` / ``zh-at`` / ``zh-at15``: the same draft translated with the answer prompt's printer
+  example / the "English term in parentheses" prompt by 0.5B / that prompt by 1.5B.
+
+Each Chinese answer's row keeps the question's translation (``asked``), or the model's reply when
+it was rejected.
 
 Times: ``first`` is when the reader sees answer text (for ``zh-a`` the first translated sentence;
 a progress line shows before it), ``total`` when the answer is complete. ``--jsonl`` appends each
@@ -86,13 +91,14 @@ from retrieval.translate import PROMPTS, QuestionTranslator, search_with_transla
 TOP_K = 8  # QA_TOP_K
 MAX_SOURCE_TOKENS = 1500  # QA_MAX_SOURCE_TOKENS
 REPEAT_PENALTY = 1.05  # QA_REPEAT_PENALTY
-VARIANTS = ["en", "zh", "zh-b", "zh-a", "zh-a15", "zh-ap", "zh-at"]
+VARIANTS = ["en", "zh", "zh-b", "zh-a", "zh-a15", "zh-ap", "zh-at", "zh-at15"]
 # The English-draft variants: (translating model, answer-translation prompt; None: the default).
 DRAFTED = {
     "zh-a": ("0.5b", None),
     "zh-a15": ("1.5b", None),
     "zh-ap": ("0.5b", "printer"),
     "zh-at": ("0.5b", "terms"),
+    "zh-at15": ("1.5b", "terms"),
 }
 MODELS = [
     AvailableModel("0.5b", False, 4096, tier="small"),
@@ -118,6 +124,7 @@ class Answered:
     draft: str = ""
     restored: int = 0  # codes and numbers re-inserted after the translation lost them
     kept_english: int = 0  # sentences whose translation was unusable
+    asked: str = ""  # Chinese questions: the English translation, or the model's rejected reply
 
 
 def pairs(
@@ -210,6 +217,10 @@ def answer_one(
 
     def row(variant: str, text: str, first: float | None, seconds: float, **extra: Any) -> Answered:
         cited = [int(n) for n in dict.fromkeys(re.findall(r"\[(\d{1,3})\]", text))]
+        if chinese and translator is not None:
+            english = translator.translate(q.question)
+            raw = llms["0.5b"].outputs.get(" ".join(q.question.split()), "")
+            extra.setdefault("asked", english or f"(rejected) {raw}")
         return Answered(
             q.id,
             q.split,

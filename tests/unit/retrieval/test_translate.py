@@ -10,6 +10,7 @@ import logging
 
 import pytest
 
+from retrieval.config import SearchConfig
 from retrieval.embed import FakeEmbedder
 from retrieval.index import IndexPoint, MemoryIndex
 from retrieval.search import HybridSearcher
@@ -179,9 +180,69 @@ def test_a_question_its_own_language_answers_is_not_translated():
     assert len(generate.calls) == 1
 
 
+def _multilingual_searcher(english_first: bool):
+    """One candidate per source: the Chinese question's keyword ranking finds the Chinese passage
+    (shared characters); the multilingual vector finds the English passage when
+    ``english_first``, else the Chinese one. Keywords weigh a little more, so the keyword
+    ranking's passage comes first in the fused ranking either way."""
+    embedder, multilingual, encoder, index = FakeEmbedder(64), FakeEmbedder(64), Bm25Encoder(), MemoryIndex()
+    index.ensure_collection(64, ml_dim=64)
+    texts = {"zh": "防火墙上的泵要开放哪个阀门？", "en": PASSAGES["port"]}
+    ml = {"zh": multilingual.embed_query("泵"), "en": multilingual.embed_query("pump")}
+    ml["en" if english_first else "zh"] = multilingual.embed_query(QUESTION)
+    index.upsert(
+        [
+            IndexPoint(
+                cid,
+                embedder.embed_query(t),
+                "c1",
+                "d1",
+                "v1",
+                t,
+                sparse=encoder.encode_document(t, "c1"),
+                vector_ml=ml[cid],
+                extra={"lang": cid},
+            )
+            for cid, t in texts.items()
+        ]
+    )
+    config = SearchConfig(candidates_per_source=1, sparse_weight=1.5)
+    return HybridSearcher(index, embedder, encoder, config, multilingual=multilingual)
+
+
+def test_a_first_passage_only_the_keywords_found_does_not_stop_the_translation():
+    # A Chinese question's keywords match Chinese passages only, so their first passage is no sign
+    # the collections answer in Chinese unless the multilingual vector, which compares across
+    # languages, found it too (dev: 3 of 30 Chinese questions about English manuals went
+    # untranslated behind an unrelated Chinese manual's passage).
+    searcher = _multilingual_searcher(english_first=True)
+    untranslated = searcher.search(QUESTION, ["c1"], 3)
+    assert untranslated.passages[0].chunk_id == "zh" and "dense_ml" not in untranslated.passages[0].ranks
+    generate = Recorder({QUESTION: TRANSLATION})
+    unconfirmed = QuestionTranslator(generate, TranslateConfig(gate_confirmed_by=""))
+    assert "translate" not in search_with_translation(searcher, unconfirmed, QUESTION, ["c1"], 3).timings_ms
+    result = search_with_translation(searcher, QuestionTranslator(generate), QUESTION, ["c1"], 3)
+    assert "translate" in result.timings_ms and len(generate.calls) == 1
+    assert result.passages[0].chunk_id == "en"
+
+
+def test_a_first_passage_both_rankings_found_in_the_questions_language_skips_the_translation():
+    searcher = _multilingual_searcher(english_first=False)
+    generate = Recorder({QUESTION: TRANSLATION})
+    result = search_with_translation(searcher, QuestionTranslator(generate), QUESTION, ["c1"], 3)
+    assert "translate" not in result.timings_ms and generate.calls == []
+    assert result.passages[0].chunk_id == "zh" and {"dense_ml", "sparse"} <= set(result.passages[0].ranks)
+
+
 @pytest.mark.parametrize(
     "bad",
-    [{"max_tokens": 0}, {"max_length_ratio": 0.5}, {"cache_size": -1}, {"skip_when_top_in_language": -1}],
+    [
+        {"max_tokens": 0},
+        {"max_length_ratio": 0.5},
+        {"cache_size": -1},
+        {"skip_when_top_in_language": -1},
+        {"gate_confirmed_by": "sparse"},
+    ],
 )
 def test_bad_config_is_refused(bad):
     with pytest.raises(ValueError):
