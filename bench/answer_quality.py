@@ -553,8 +553,9 @@ def _resettle(run: Run) -> None:
     check, or to the extract evidence answer, is measured on the saved answers without running
     the model again. Cause cards are kept as saved (they come from the graph).
     """
+    from config import wiring
     from retrieval.answerability import unanswerable_quantity
-    from retrieval.evidence_answer import best_sentences
+    from retrieval.evidence_answer import build, embedder_similarity
     from retrieval.grounding import (
         SentenceCheck,
         checked_stream,
@@ -572,8 +573,8 @@ def _resettle(run: Run) -> None:
     shown, question = source_texts(a["sources"]), run.item["question"]
     if (a.get("evidence_answer") or {}).get("kind") in ("extract", "none"):  # cause cards need the graph
         intent = (a.get("route") or {}).get("intent", "")
-        a["evidence_answer"] = best_sentences(
-            question, [_source(s) for s in a["sources"]], intent=intent
+        a["evidence_answer"] = build(
+            question, intent, [_source(s) for s in a["sources"]], [], embedder_similarity(wiring.embedder())
         ).as_dict()
     checked = checked_stream([model_text], shown, question=question)
     checks = [c for c in checked if isinstance(c, SentenceCheck)]

@@ -151,7 +151,8 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
         yield from _finish_not_found(answer, found.closest)
         return
     if route.intent != "chitchat":
-        instant = evidence_answer.build(answer.question, route.intent, sources, found.chains)
+        similarity = evidence_answer.embedder_similarity(wiring.embedder())
+        instant = evidence_answer.build(answer.question, route.intent, sources, found.chains, similarity)
         answer.evidence_answer = instant.as_dict()
         answer.evidence_ms = (time.perf_counter() - started) * 1000
         yield {"event": "evidence", **answer.evidence_answer, "evidence_ms": round(answer.evidence_ms, 1)}
@@ -303,6 +304,7 @@ def _summary(answer: Answer) -> dict[str, Any]:
         "not_found": answer.is_not_found,
         "sentences": answer.sentences,
         "fell_back": answer.fell_back,
+        "model_refused": answer.model_refused,
         "model_text": answer.model_text if answer.fell_back else "",
         "evidence": answer.evidence_answer or None,
         "timings": {

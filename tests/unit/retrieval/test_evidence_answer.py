@@ -120,3 +120,53 @@ def test_troubleshooting_prefers_the_sentence_that_names_a_cause_or_fix():
     question = "The ram drifts down under load on the press. Why?"
     assert "worn piston seal" in best_sentences(question, source, intent="troubleshooting").text
     assert "worn piston seal" not in best_sentences(question, source, intent="lookup").text
+
+
+def _by_word(word):
+    # A stand-in for the embedder's similarity: 1.0 for sentences holding ``word``.
+    def similarity(question, sentences):
+        return [1.0 if word in s else 0.0 for s in sentences]
+
+    return similarity
+
+
+NIS = (
+    "NISIP IP-address sets the interface the NIS server listens on. "
+    "Its parameter names a network interface card of the host machine. "
+    "Default value is 0.0.0.0 which means all network interfaces."
+)
+
+
+def test_similarity_picks_a_sentence_that_answers_in_other_words():
+    sources = [_source(1, NIS, "a")]
+    question = "Which IP-address does the NIS server use out of the box?"
+    assert "0.0.0.0" not in best_sentences(question, sources).text
+    picked = best_sentences(question, sources, similarity=_by_word("Default"))
+    assert "Default value is 0.0.0.0 which means all network interfaces [1]." in picked.text
+
+
+def test_similarity_is_left_out_for_a_question_not_in_english():
+    calls = []
+
+    def similarity(question, sentences):
+        calls.append(question)
+        return [0.0] * len(sentences)
+
+    sources = [_source(1, NIS, "a")]
+    build("Which IP-address does the NIS server use out of the box?", "lookup", sources, [], similarity)
+    build("NIS 服务器默认监听哪个 IP 地址？", "lookup", sources, [], similarity)
+    assert calls == ["Which IP-address does the NIS server use out of the box?"]
+
+
+def test_embedder_similarity_is_the_cosine_of_unit_vectors():
+    from retrieval.embed import FakeEmbedder
+    from retrieval.evidence_answer import embedder_similarity
+
+    embedder = FakeEmbedder()
+    scores = embedder_similarity(embedder)("ram drift", ["ram drift", "pump noise"])
+    assert scores[0] > scores[1]
+    assert (
+        abs(scores[0] - float(embedder.embed_query("ram drift") @ embedder.embed_documents(["ram drift"])[0]))
+        < 1e-6
+    )
+    assert embedder_similarity(embedder)("anything", []) == []
