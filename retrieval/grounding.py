@@ -50,6 +50,9 @@ num ::= {numbers}
 """
 
 _CITATION = re.compile(r"\[(\d{1,3})\]")
+# Chosen on dev (session 8): of the model's 11 refusals of answerable questions, 4 had cards holding
+# half the question's words or more (and key facts); the one unanswerable question it refused, .17.
+REFUSAL_MIN_COVERAGE = 0.5
 _CODE_OR_OPTION = re.compile(r"`[^`]+`|(?<![\w-])--?[a-z][\w-]*")  # `upsc -l`, -t, --force
 # A list item's marker ("2) ", "- ") is layout, not a number the sources must contain.
 _LIST_LEAD = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+")
@@ -150,6 +153,12 @@ def cites_before_period(deltas: Iterable[str]) -> Iterator[str]:
             yield ready
     if pending:
         yield _cites_first(pending)
+
+
+def question_coverage(question: str, text: str) -> float:
+    """The share of the question's content words (stemmed) that ``text`` holds."""
+    wanted = content_terms(question)
+    return len(wanted & content_terms(text)) / len(wanted) if wanted else 0.0
 
 
 def is_refusal(text: str) -> bool:
@@ -340,9 +349,10 @@ def settle(
     max_unsupported: float = 0.34,
     config: SupportConfig = SupportConfig(),
     question: str = "",
+    min_refusal_coverage: float = REFUSAL_MIN_COVERAGE,
 ) -> Settled:
     """Keep the model's answer unless its sentences are mostly unsupported, only repeat the
-    question, or there are none.
+    question, or there are none; keep its refusal unless the evidence answer covers the question.
 
     Args:
         model_text: what the model wrote.
@@ -352,12 +362,21 @@ def settle(
         max_unsupported: the largest share of unsupported sentences the answer may show.
         config: thresholds for checking the evidence answer's own sentences.
         question: what was asked (for the table-row check of those sentences).
+        min_refusal_coverage: the share of the question's content words the evidence answer
+            must hold to be shown instead of the model's refusal.
 
     Returns:
         The text to show, its sentence verdicts, and whether it fell back.
     """
-    if is_refusal(model_text) or not evidence_text:
+    if not evidence_text:
         return Settled(model_text, checks, False)
+    if is_refusal(model_text):
+        # The small models refuse answerable questions whose sources hold the answer (11 of 68 on
+        # dev in session 7, after the second look); an evidence answer that holds most of the
+        # question's words is shown instead, cited, as for an unsupported answer.
+        if not question or question_coverage(question, evidence_text) < min_refusal_coverage:
+            return Settled(model_text, checks, False)
+        return Settled(evidence_text, check_answer(evidence_text, sources, config, question=question), True)
     says_something = not question or not all(repeats_question(c.text, question) for c in checks)
     if checks and says_something and unsupported_share(checks) <= max_unsupported:
         if any(c.reason.startswith("re-cited") for c in checks):

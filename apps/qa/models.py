@@ -71,6 +71,13 @@ class Answer(models.Model):
     def unsupported_sentences(self) -> list[dict]:  # type: ignore[type-arg]
         return [s for s in self.sentences if not s.get("supported")]
 
+    @property
+    def model_refused(self) -> bool:
+        """The model said "not found", yet the evidence answer covering the question is shown."""
+        from retrieval.grounding import is_refusal
+
+        return self.fell_back and is_refusal(self.model_text)
+
 
 class Feedback(models.Model):
     answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="feedback")

@@ -217,8 +217,9 @@
             if (event.evidence) renderEvidence(evidenceEl, event.evidence, sources, event.not_found);
             if (event.fell_back) {
               answerEl.textContent = "";
-              answerEl.appendChild(el("p", { class: "fallback" },
-                _("The model's answer was mostly not supported by its sources, so only the evidence above is shown.")));
+              answerEl.appendChild(el("p", { class: "fallback" }, event.model_refused
+                ? _("The model found no answer in its sources, but the evidence above covers most of the question: read it there.")
+                : _("The model's answer was mostly not supported by its sources, so only the evidence above is shown.")));
             } else if (event.sentences && event.sentences.length) {
               renderChecked(answerEl, event.sentences, sources);
             } else {

@@ -124,6 +124,22 @@ def test_settle_keeps_a_supported_answer_and_falls_back_otherwise():
     assert not settle(bad, check_answer(bad, SOURCES), "", SOURCES).fell_back  # nothing to fall back to
 
 
+def test_a_refusal_gives_way_to_evidence_that_covers_the_question():
+    from retrieval.grounding import question_coverage, settle
+
+    evidence = "- Worn piston seal: replace seal kit (part HS-4410) [1]."
+    covered = "Which seal kit replaces the worn piston seal?"
+    assert question_coverage(covered, evidence) >= 0.5
+    shown = settle(NOT_FOUND, [], evidence, SOURCES, question=covered)
+    assert shown.fell_back and shown.text == evidence and all(c.supported for c in shown.sentences)
+    # Evidence that talks around the question leaves the refusal standing.
+    around = "What IP protection rating does the press's electrical cabinet have?"
+    assert question_coverage(around, evidence) < 0.5
+    kept = settle(NOT_FOUND, [], evidence, SOURCES, question=around)
+    assert not kept.fell_back and kept.text == NOT_FOUND
+    assert not settle(NOT_FOUND, [], "", SOURCES, question=covered).fell_back  # nothing to show instead
+
+
 def test_a_right_statement_under_the_wrong_number_is_re_cited():
     check = check_sentence(0, "Replace the seal kit HS-4410 [2].", SOURCES)
     assert check.supported and check.cited == (1,)

@@ -272,10 +272,24 @@ def test_a_second_look_the_sources_do_not_support_keeps_the_refusal(client, pers
     qa_world.add_passage("c1", BATTERY, personas.collection.pk)
     qa_world.model.replies = [REFUSAL, "Tighten the terminal screws to 4 N·m [1]."]
     client.force_login(personas.reader)
-    done = _events(_ask(client, "UPS says battery disconnected, what do I check?"))[-1]
+    done = _events(_ask(client, "Battery disconnected: which spare part number fits this UPS?"))[-1]
     assert done["not_found"] is True and done["text"] == REFUSAL and not done["fell_back"]
     answer = Answer.objects.get()
     assert answer.second_look == "Tighten the terminal screws to 4 N·m [1]." and answer.model_text == REFUSAL
+
+
+def test_a_refusal_gives_way_to_an_evidence_answer_that_covers_the_question(client, personas, qa_world):
+    qa_world.add_passage("c1", BATTERY, personas.collection.pk)
+    qa_world.model.replies = [REFUSAL, "Tighten the terminal screws to 4 N·m [1]."]
+    client.force_login(personas.reader)
+    done = _events(_ask(client, "UPS says battery disconnected, what do I check?"))[-1]
+    assert done["not_found"] is False and done["fell_back"] is True and done["model_refused"] is True
+    assert "replace the battery cartridge" in done["text"] and "[1]" in done["text"]
+    answer = Answer.objects.get()
+    assert answer.model_text == REFUSAL  # the model's own text is kept for review
+    page = client.get(reverse("qa:conversation", args=[answer.conversation_id])).content.decode()
+    assert "The model found no answer in its sources, but the evidence above covers" in page
+    assert "mostly not supported" not in page
 
 
 def test_without_the_second_look_a_refusal_stands(client, personas, qa_world, settings):
@@ -283,5 +297,5 @@ def test_without_the_second_look_a_refusal_stands(client, personas, qa_world, se
     qa_world.add_passage("c1", BATTERY, personas.collection.pk)
     qa_world.model.replies = [REFUSAL, "Replace the battery cartridge [1]."]
     client.force_login(personas.reader)
-    done = _events(_ask(client, "UPS says battery disconnected, what do I check?"))[-1]
+    done = _events(_ask(client, "Battery disconnected: which spare part number fits this UPS?"))[-1]
     assert done["not_found"] is True and len(qa_world.model.calls) == 1
