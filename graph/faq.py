@@ -56,7 +56,7 @@ PROBLEM_WORDS = re.compile(
     rf"fails?|failed|failing|errors?|problems?|denied|cannot|can{A}?t|unable|trips?|tripping|busy|locked|stale|hangs?|hung|"
     r"crash(?:es|ed)?|panics?|refuses?|warns?|broken|breaks?|dies|dead|lost|missing|"
     r"wrong|slow|stuck|troubleshooting|incorrect(?:ly)?|invalid|unexpected(?:ly)?|intermittent(?:ly)?|"
-    r"garbage|times? out|timed out|timeouts?|loses|deprecated|obsolete)\b",
+    r"garbage|times? out|timed out|timeouts?|loses|deprecated|obsolete|mess(?:es|ed)? up|forg[eo]t)\b",
     re.I,
 )
 
@@ -124,6 +124,11 @@ def _strip_owner(text: str) -> str:
     return re.sub(r"\s*\([^()]{0,40}\)\s*", " ", text).strip(" ,.;:")
 
 
+#: "This can happen", "This error may also occur", "it usually happens" (a fault named before).
+HAPPENS = (
+    r"(?:this|that|it)(?:\s+(?:error|problem|issue|message|warning|failure|behaviou?r))?\s+"
+    r"(?:(?:can|may|might|could|will|usually|often|also|only)\s+)*(?:happens?|occurs?)"
+)
 _REASON = re.compile(
     r"^\s*(?:(?:the|one|a)\s+(?:main\s+|usual\s+|likely\s+|most likely\s+)?(?:reason|cause)\s+"
     r"(?:for\s+(?:this|that|it)\s+|of\s+(?:this|that|it)\s+)?(?:is|was)\s+(?:that\s+)?"
@@ -192,6 +197,15 @@ def reason_cause(sentence: str) -> str | None:
     """Y of "The reason for this is that Y" / "This is because Y" / "This is a kernel bug"."""
     text = answer_text(sentence)
     match = _REASON.match(text) or _IS_A_DEFECT.match(text)
+    return match.group("y") if match else None
+
+
+_HAPPENS_IF = re.compile(rf"^\s*{HAPPENS}\s+(?:if|when|whenever)\s+(?P<y>.{{3,300}}?)[.!]?\s*$", re.I | re.S)
+
+
+def happens_cause(sentence: str) -> str | None:
+    """Y of "This can happen if Y", "This error can occur when Y" (the fault is named before)."""
+    match = _HAPPENS_IF.match(answer_text(sentence))
     return match.group("y") if match else None
 
 

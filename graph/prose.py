@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass
 
 from graph import faq
-from graph.facts import COOCCURRENCE, ChunkInput, Mention, RelationFact, make_mention
+from graph.facts import COOCCURRENCE, MAX_FACT_NAME_WORDS, ChunkInput, Mention, RelationFact, make_mention
 from graph.faq import IMPERATIVES as _IMPERATIVES
 from graph.faq import first_word as _first_word
 from graph.names import ASIDE as _ASIDE
@@ -40,7 +40,8 @@ from graph.typography import APOSTROPHE as A
 from graph.typography import DASH
 
 _CONDITION = re.compile(
-    r"^\s*(?:[A-Z][a-z]+,?\s+)?(?:if|when|whenever|should)\s+(?P<cond>[^,]{3,200}?),\s*(?:then\s+)?(?P<act>.{3,400})$",
+    r"^\s*(?:(?:in (?:this|that|such|either|any) cases?|[A-Z][a-z]+),?\s+)?(?:if|when|whenever|should)\s+"
+    r"(?P<cond>[^,]{3,200}?),\s*(?:then\s+)?(?P<act>.{3,400})$",
     re.I | re.S,
 )
 _CAUSE = re.compile(
@@ -195,14 +196,20 @@ def _condition_rule(
             cause = _entity(out, chunk, "Cause", _clause(match.group("act")), max_chars)
             _relate(out, chunk, "CAUSED_BY", symptom, cause)
             return
+        if _WHICH_CAUSES.search(match.group("act")):
+            return  # "When X, a terminal is not allocated which can cause this message": a cause, not a fault
         outcome = _clause(match.group("act"))
         # "If the halt script is not modified, apcupsd will not ...": judged on the outcome's own
         # clause; "you cannot handle any failures" states a limit of the setup, not a fault.
         if _NEGATIVE.search(outcome) and not _YOU.match(outcome.strip()):
             symptom = _entity(out, chunk, "Symptom", outcome, max_chars)
-            _relate(
-                out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", match.group("cond"), max_chars)
-            )
+            cond = match.group("cond").strip()
+            if _YOU.match(cond) and not faq.PROBLEM_WORDS.search(cond):
+                # "when you specify the name of the master, apcupsd will be unable to resolve it": the
+                # user's routine step is when the fault shows, not its cause; the symptom stays for
+                # a following "To circumvent this problem, ...".
+                return
+            _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", cond, max_chars))
         return
     if _ANAPHORIC_CONDITION.match(match.group("cond").strip()):
         return  # "If this happens, ..." refers to a problem named elsewhere (see heading_rule)
@@ -212,12 +219,18 @@ def _condition_rule(
     _remedy(chunk, symptom, act, scan, max_chars, out)
 
 
+_HAPPENS_TAIL = re.compile(rf"\s+{faq.HAPPENS}\s*$", re.I)
+
+
 def _trailing_if_rule(chunk: ChunkInput, sentence: Sentence, max_chars: int, out: StructureResult) -> None:
     """ "<something does not work> if <condition>" -> Symptom CAUSED_BY Cause."""
     match = _TRAILING_IF.search(sentence.text)
     if not match:
         return
     subject = match.group("x").rsplit(",", 1)[-1]
+    # "CA cert does not include key usage extension This can happen if ...": an error message
+    # without a full stop runs into the sentence about it; the message is the symptom.
+    subject = _HAPPENS_TAIL.sub("", subject)
     if _NEGATIVE.search(subject) and not _YOU.match(subject.strip()):
         symptom = _entity(out, chunk, "Symptom", subject, max_chars)
         _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", match.group("y"), max_chars))
@@ -248,6 +261,13 @@ _HEADING_NUMBER = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[A-Z]\.)\s+")
 _MEANS = re.compile(
     r"^\s*(?:it|this|that)\s+(?:usually\s+|normally\s+|probably\s+)?means\s+(?:that\s+)?(?P<y>.{3,300}?)\.?$",
     re.I | re.S,
+)
+# A short opening phrase before the first comma ("By default,", "In most cases,"): not the cause.
+_ADVERBIAL_LEAD = re.compile(
+    r"^(?:by|in|on|for|at|under|with|as|usually|normally|generally|basically)\b[^,]{0,25},\s+", re.I
+)
+_WHICH_CAUSES = re.compile(
+    r"\bwhich\s+(?:(?:can|may|might|could|will|then|often)\s+)*(?:cause|causes|leads? to)\b", re.I
 )
 _ANAPHORIC_CONDITION = re.compile(r"^(?:this|it|that|they|these|those)\b", re.I)
 _MODAL = re.compile(
@@ -360,6 +380,13 @@ def answer_rule(
         return
     if problem is None:
         return
+    happens = faq.happens_cause(text)
+    if (
+        happens is not None
+    ):  # only after a fault already named: "This usually happens when ..." may follow any remark
+        _use(out, problem)
+        _relate(out, chunk, "CAUSED_BY", problem, _entity(out, chunk, "Cause", happens, max_chars))
+        return
     fix = faq.solution_remedy(text)
     if fix is not None:
         remedy, needs_imperative = fix
@@ -369,7 +396,13 @@ def answer_rule(
         return
     if why_first and problem.source == "heading" and _declarative(text):
         means = _MEANS.match(faq.answer_text(text))  # "This means that Y" opens many answers
-        cause = means.group("y") if means else _clause(faq.answer_text(text))
+        answer = faq.answer_text(text)
+        lead = _ADVERBIAL_LEAD.match(answer)
+        if lead and not means:  # "By default, sudo runs commands with a new, minimal environment."
+            answer = answer[lead.end() :]
+            cause = answer if len(answer.split()) <= MAX_FACT_NAME_WORDS else _clause(answer)
+        else:
+            cause = means.group("y") if means else _clause(answer)
         _use(out, problem)
         _relate(out, chunk, "CAUSED_BY", problem, _entity(out, chunk, "Cause", cause, max_chars))
 

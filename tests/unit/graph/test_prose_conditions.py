@@ -1,0 +1,78 @@
+"""Condition, "this can happen if" and why-answer rules (graph.prose), on sentences of the dev texts
+(apcupsd manual, sudo troubleshooting FAQ)."""
+
+from graph import ChunkInput
+
+
+def relations(extractor, text: str, heading: str = "") -> set[tuple[str, str, str]]:
+    path = ("Manual", heading) if heading else ()
+    facts = extractor.extract(ChunkInput("c1", "col", "doc", "v1", text, "paragraph", path))
+    names = {m.key: m.name for m in facts.mentions}
+    return {
+        (names[r.head], r.type, names[r.tail])
+        for r in facts.relations
+        if r.type in ("CAUSED_BY", "REMEDIED_BY")
+    }
+
+
+def test_a_routine_step_is_when_a_fault_shows_not_its_cause_and_the_fix_follows_the_fault(rules_extractor):
+    text = (
+        "This problem should be apparent only when running a slave configuration. In this case, when you "
+        "specify the name of the master in your apcupsd.conf file, apcupsd will be unable to resolve the "
+        "name to a valid IP address. To circumvent this problem, simply enter the address as an IP address "
+        "rather than a hostname."
+    )
+    assert relations(rules_extractor, text) == {
+        (
+            "apcupsd will be unable to resolve the name to a valid IP address",
+            "REMEDIED_BY",
+            "enter the address as an IP address rather than a hostname",
+        )
+    }
+
+
+def test_a_faulty_step_stays_a_cause(rules_extractor):
+    found = relations(rules_extractor, "If you mess up this file, the system will not shut down cleanly.")
+    assert found == {("the system will not shut down cleanly", "CAUSED_BY", "you mess up this file")}
+
+
+def test_this_can_happen_if_names_the_cause_of_the_fault_before(rules_extractor):
+    text = (
+        "X509_verify_cert: CA cert does not include key usage extension\n\n"
+        "This can happen if you are using self-signed certificates that do not include the key usage "
+        "extension. This error can occur if the certificates were generated using OpenSSL 1.x."
+    )
+    found = relations(rules_extractor, text, "After upgrading my system, sudo_logsrvd gives the error:")
+    causes = {tail: head for head, rel, tail in found if rel == "CAUSED_BY"}
+    # The message (its "X509_verify_cert:" label kept where the sentence splitter keeps it) is the symptom.
+    assert causes["the certificates were generated using OpenSSL 1.x"].endswith(
+        "CA cert does not include key usage extension"
+    )
+    assert all("This can happen" not in head for head, _, _ in found)
+
+
+def test_this_usually_happens_after_a_remark_that_is_no_fault_gives_nothing(rules_extractor):
+    text = (
+        "Type A systems are connected to an UPS\u2019s communication port, but don\u2019t depend on it for "
+        "power. This usually happens when an UPS is physically close to a box and can reach the serial port."
+    )
+    assert relations(rules_extractor, text, "6.4. Typical setups for enterprise networks") == set()
+
+
+def test_an_outcome_that_causes_the_message_is_no_symptom(rules_extractor):
+    text = (
+        "When running a command via ssh, a terminal is not allocated by default which can cause this message."
+    )
+    assert relations(rules_extractor, text, "When I try to run sudo via ssh, I get an error:") == set()
+
+
+def test_a_why_answer_skips_its_opening_phrase(rules_extractor):
+    text = "By default, sudo runs commands with a new, minimal environment."
+    found = relations(rules_extractor, text, "Why does sudo modify the command's environment?")
+    assert found == {
+        (
+            "sudo modify the command's environment",
+            "CAUSED_BY",
+            "sudo runs commands with a new, minimal environment",
+        )
+    }
