@@ -1,15 +1,17 @@
 """Fault-localisation benchmark (numbers for the closing note, not a timed test).
 
 1. Manual troubleshooting (``tests/data/diagnosis_eval.jsonl``): the dev manuals (apcupsd, NUT,
-   LinuxCNC, the hydraulic-press fault table; split ``dev``, the rules were written on them) and
-   the chrony FAQ (split ``heldout``: labelled from the FAQ, never used to write or tune anything)
-   are ingested into Neo4j through the project's parser, chunker, extractor, resolver and writer.
+   LinuxCNC, the hydraulic-press fault table, sudo's troubleshooting FAQ; split ``dev``, the rules
+   and the merge were written on them), the chrony FAQ (split ``heldout``: seen in session 7) and
+   the cryptsetup FAQ's problem sections (split ``untouched``, asked only when ``--splits`` names
+   it) are ingested into Neo4j through the project's parser, chunker, extractor, resolver and writer.
    For every query: cause recall@5 = gold causes named by one of the top-5 ranked causes, remedy
    recall@5 = gold remedies named by one of the first 5 fixes of the ranked list; baseline: BM25
    over the same passages, a gold item counts when one of the top-5 passages contains it.
    ``engine+passages``: the same diagnosis with those 5 passages handed in as the Diagnose page
-   hands in its search results (they fill the list after the graph's candidates); a passage
-   candidate counts for a gold item only when the excerpt it shows contains it.
+   hands in its search results (merged with the graph's candidates by
+   ``graph.diagnose_rank.merge``); a passage candidate counts for a gold item only when the
+   excerpt it shows contains it.
    "Named": normalized texts where one contains the other (the shorter one at least 2 words) or
    rapidfuzz token_set_ratio >= 85.
 2. Work orders (NIST nestor excavators, ``excavators-cleaned.csv`` of the PyPI wheel
