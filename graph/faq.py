@@ -42,6 +42,12 @@ _WHY = re.compile(
     r"^(?:[^,?]{0,60},\s*)?(?:why|how come)\s+(?:(?:do|does|did|is|are|was|were)\s+)?(?P<x>.+)$",
     re.I,
 )
+_REPORTS = re.compile(
+    r"^(?:it|this|i|we)\s+(?:says?|reports?|prints?|complains?|shows?|gets?|gives?|sees?)(?:\s+(?:me|that|us))?"
+    r"\s*:?\s*",
+    re.I,
+)
+_SITUATION = re.compile(r"^(?:when|whenever|if|after|since)\s+[^,?]{3,80},\s*(?P<x>[^?]+)$", re.I)
 _PRONOUN = re.compile(r"^(?:it|this|that|they|these|those|he|she)\b", re.I)
 # Questions that ask how to do something or what something is: no problem stated.
 _HOW_TO = re.compile(
@@ -53,10 +59,12 @@ _HOW_TO = re.compile(
 #: "Warning" heading is an admonition, its imperatives are precautions, not remedies).
 PROBLEM_WORDS = re.compile(
     rf"\b(?:won{A}?t|doesn{A}?t|does not|don{A}?t|didn{A}?t|isn{A}?t|aren{A}?t|not|never|"
-    rf"fails?|failed|failing|errors?|problems?|denied|cannot|can{A}?t|unable|trips?|tripping|busy|locked|stale|hangs?|hung|"
+    rf"fails?|failed|failing|errors?|problems?|denied|cannot|can{A}?t|unable|trips?|tripping|busy|locked|"
+    r"stale|hangs?|hung|"
     r"crash(?:es|ed)?|panics?|refuses?|warns?|broken|breaks?|dies|dead|lost|missing|"
     r"wrong|slow|stuck|troubleshooting|incorrect(?:ly)?|invalid|unexpected(?:ly)?|intermittent(?:ly)?|"
-    r"garbage|times? out|timed out|timeouts?|loses|deprecated|obsolete|mess(?:es|ed)? up|forg[eo]t)\b",
+    r"garbage|times? out|timed out|timeouts?|loses|deprecated|obsolete|mess(?:es|ed)? up|forg[eo]t|"
+    r"nothing\s+(?:gets|is|was|happens|works|shows|appears))\b",
     re.I,
 )
 
@@ -112,7 +120,15 @@ def question_problem(heading: str) -> Question | None:
     why = _WHY.match(title)
     if why and len(why.group("x").split()) >= 2 and not _PRONOUN.match(why.group("x")):
         return Question(_strip_owner(why.group("x")), True)
-    if _HOW_TO.match(title) or "?" in heading:
+    if "?" in heading:
+        return None
+    situation = _SITUATION.match(title)
+    if situation and PROBLEM_WORDS.search(situation.group("x")):
+        # 'When I run configure, it says "C compiler cannot create executables".': a statement, not
+        # a "When should I ...?" question; what is reported is the problem.
+        reported = _REPORTS.sub("", situation.group("x")).strip(" \"'\u201c\u201d")
+        return Question(reported, False)
+    if _HOW_TO.match(title):
         return None
     if PROBLEM_WORDS.search(title):  # "Shutdown problems", "Pump won't start"
         return Question(title, False)

@@ -259,7 +259,8 @@ def _remedy(
 
 _HEADING_NUMBER = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[A-Z]\.)\s+")
 _MEANS = re.compile(
-    r"^\s*(?:it|this|that)\s+(?:usually\s+|normally\s+|probably\s+)?means\s+(?:that\s+)?(?P<y>.{3,300}?)\.?$",
+    r"^\s*(?:it|this|that)(?:\s+(?:error|message|warning))?\s+(?:usually\s+|normally\s+|probably\s+)?"
+    r"(?:means|indicates)\s+(?:that\s+)?(?P<y>.{3,300}?)\.?$",
     re.I | re.S,
 )
 # A short opening phrase before the first comma ("By default,", "In most cases,"): not the cause.

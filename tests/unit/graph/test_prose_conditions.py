@@ -1,7 +1,10 @@
 """Condition, "this can happen if" and why-answer rules (graph.prose), on sentences of the dev texts
 (apcupsd manual, sudo troubleshooting FAQ)."""
 
+import pytest
+
 from graph import ChunkInput
+from graph.faq import question_problem
 
 
 def relations(extractor, text: str, heading: str = "") -> set[tuple[str, str, str]]:
@@ -75,4 +78,41 @@ def test_a_why_answer_skips_its_opening_phrase(rules_extractor):
             "CAUSED_BY",
             "sudo runs commands with a new, minimal environment",
         )
+    }
+
+
+@pytest.mark.parametrize(
+    ("heading", "symptom"),
+    [
+        (
+            'When I run configure, it says "C compiler cannot create executables".',
+            "C compiler cannot create executables",
+        ),
+        ("After upgrading my system, sudo_logsrvd gives the error:", "sudo_logsrvd gives the error"),
+        (
+            "Sudo is configured use syslog but nothing gets logged",
+            "Sudo is configured use syslog but nothing gets logged",
+        ),
+    ],
+)
+def test_statements_of_what_happened_are_problem_headings(heading, symptom):
+    question = question_problem(heading)
+    assert question is not None and question.symptom == symptom
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["When should I replace the battery?", "When the pump stops, check the fuse", "Nothing to configure"],
+)
+def test_questions_and_instructions_starting_with_when_are_no_problem(heading):
+    assert question_problem(heading) is None
+
+
+def test_what_an_error_indicates_is_the_cause_of_the_heading_problem(rules_extractor):
+    text = "This error indicates that the compiler suite is missing on your system."
+    found = relations(
+        rules_extractor, text, 'When I run configure, it says "C compiler cannot create executables".'
+    )
+    assert found == {
+        ("C compiler cannot create executables", "CAUSED_BY", "the compiler suite is missing on your system")
     }
