@@ -166,7 +166,10 @@ _WORKED_AROUND = re.compile(
     re.I,
 )
 _NEED_TO = re.compile(
-    r"^\s*(?:so\s+|then\s+|thus\s+)?you\s+(?:will\s+)?(?:need|have)\s+to\s+(?P<y>.{3,300}?)[.!]?\s*$",
+    r"^\s*(?:so\s+|then\s+|thus\s+)?you\s+(?:will\s+)?(?:need|have)\s+to\s+(?P<y>.{3,300}?)[.!]?\s*$"
+    # "You should try running with --smc-check=all in this case" (advice; "should not" is a warning)
+    r"|^\s*(?:so\s+|then\s+)?you\s+(?:should|must|may want to|might want to)\s+(?:first\s+|then\s+|also\s+)?"
+    r"(?!not\b|never\b|be\b|have\b|see\b|get\b|now\b)(?P<z>.{3,300}?)[.!]?\s*$",
     re.I | re.S,
 )
 # These two count only when Y opens with an imperative ("Workaround: there is nothing ..." does not).
@@ -219,6 +222,30 @@ def reason_cause(sentence: str) -> str | None:
 _HAPPENS_IF = re.compile(rf"^\s*{HAPPENS}\s+(?:if|when|whenever)\s+(?P<y>.{{3,300}}?)[.!]?\s*$", re.I | re.S)
 
 
+# "One possibility is that Y", "The other possible cause is that Y", "The problem is that Y",
+# "Reason is that Y": one of the causes of the problem the answer is about.
+_ONE_CAUSE = re.compile(
+    r"^\s*(?:(?:one|another|the\s+other|the\s+first|the\s+second|a)\s+(?:possible\s+|common\s+|likely\s+)?"
+    r"(?:possibility|cause|reason|explanation)|(?:the\s+)?(?:real\s+)?(?:problem|trouble|reason)(?:\s+here)?)"
+    r"\s+(?:is|was|might be|may be|could be)\s+that\s+(?P<y>.{3,300}?)[.!]?\s*$",
+    re.I | re.S,
+)
+
+
+_CAUSES_THIS = re.compile(
+    r"\s+(?:causes?|caused|triggers?|leads?\s+to)\s+(?:this|the|that)\s+(?:crash|problem|error|failure|issue|"
+    r"behaviou?r|message|hang)\s*$",
+    re.I,
+)
+
+
+def one_cause(sentence: str) -> str | None:
+    """Y of "One possibility is that Y", "Another possible cause is that Y", "The problem is that Y"."""
+    match = _ONE_CAUSE.match(answer_text(sentence))
+    # "... is that running X in older versions causes this crash": the cause is running X.
+    return _CAUSES_THIS.sub("", match.group("y")) if match else None
+
+
 def happens_cause(sentence: str) -> str | None:
     """Y of "This can happen if Y", "This error can occur when Y" (the fault is named before)."""
     match = _HAPPENS_IF.match(answer_text(sentence))
@@ -245,7 +272,7 @@ def solution_remedy(sentence: str) -> tuple[str, bool] | None:
     text = answer_text(sentence)
     match = _SOLUTION.match(text) or _NEED_TO.match(text) or _WORKED_AROUND.search(text)
     if match:
-        return match.group("y"), False
+        return match.group("y") or match.group("z"), False
     match = _LABELLED_FIX.match(text) or _THEREFORE.match(text)
     return (match.group("y"), True) if match else None
 

@@ -381,10 +381,9 @@ def answer_rule(
         return
     if problem is None:
         return
-    happens = faq.happens_cause(text)
-    if (
-        happens is not None
-    ):  # only after a fault already named: "This usually happens when ..." may follow any remark
+    # Only after a fault already named: "This usually happens when ..." may follow any remark.
+    happens = faq.happens_cause(text) or faq.one_cause(text)
+    if happens is not None:
         _use(out, problem)
         _relate(out, chunk, "CAUSED_BY", problem, _entity(out, chunk, "Cause", happens, max_chars))
         return

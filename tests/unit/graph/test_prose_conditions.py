@@ -116,3 +116,47 @@ def test_what_an_error_indicates_is_the_cause_of_the_heading_problem(rules_extra
     assert found == {
         ("C compiler cannot create executables", "CAUSED_BY", "the compiler suite is missing on your system")
     }
+
+
+@pytest.mark.parametrize(
+    ("sentence", "cause"),
+    [
+        (
+            "The problem is that running __libc_freeres in older glibc versions causes this crash.",
+            "running __libc_freeres in older glibc versions",
+        ),
+        ("Reason is that your program may trash Valgrind's low-level memory manager.", None),
+        (
+            "One possibility is that your program has a bug and erroneously jumps to a non-code address.",
+            "your program has a bug and erroneously jumps to a non-code address",
+        ),
+        (
+            "The other possible cause is that sudo is installed on an NFS-mounted file system.",
+            "sudo is installed on an NFS-mounted file system",
+        ),
+    ],
+)
+def test_one_of_the_causes_of_the_problem_answered(rules_extractor, sentence, cause):
+    found = relations(rules_extractor, sentence, "Valgrind aborts unexpectedly")
+    expected = cause or "your program may trash Valgrind's low-level memory manager"
+    assert found == {("Valgrind aborts unexpectedly", "CAUSED_BY", expected)}
+
+
+def test_the_problem_is_x_without_that_names_no_cause(rules_extractor):
+    assert relations(rules_extractor, "The problem is the cable.", "Valgrind aborts unexpectedly") == set()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fix"),
+    [
+        (
+            "You should try running with --smc-check=all in this case.",
+            "try running with --smc-check=all in this case",
+        ),
+        ("You should not use simple in the cable specification.", None),
+        ("You should see a message in the log.", None),
+    ],
+)
+def test_advice_under_a_problem_is_its_fix_and_warnings_are_not(rules_extractor, sentence, fix):
+    found = relations(rules_extractor, sentence, "Valgrind aborts unexpectedly")
+    assert found == ({("Valgrind aborts unexpectedly", "REMEDIED_BY", fix)} if fix else set())
