@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.graph_eval import GOLD_DIR, load_gold
+from bench.graph_eval import GOLD_DIR, load_gold, load_sections
 from retrieval.chunk import chunk_document, whitespace_token_count
 from retrieval.parse import parse_file
 
@@ -35,3 +35,15 @@ def test_dev_labels_point_at_sections_the_parser_finds(name, document):
     headings = {h for c in chunks for h in c.heading_path}
     for heading, *_ in load_gold(name):
         assert any(h.startswith(heading) for h in headings), heading
+
+
+def test_the_untouched_held_out_set_scores_whole_sections_and_says_where_its_text_comes_from():
+    data = json.loads((GOLD_DIR / "relations_heldout_fetchmail_faq.json").read_text(encoding="utf-8"))
+    assert data["split"] == "held_out" and "fetchmail 6.4.37-1" in data["document"]
+    assert "apt-get download fetchmail=6.4.37-1" in data["fetch"]
+    assert load_sections("relations_heldout_fetchmail_faq.json") == [
+        "Runtime fatal errors",
+        "Hangs and lockups",
+    ]
+    assert load_sections("relations_dev_apcupsd.json") is None
+    assert len(load_gold("relations_heldout_fetchmail_faq.json")) == 64
