@@ -42,6 +42,11 @@ _CAUSE_OR_FIX = re.compile(
     r"make sure|ensure|check|avoid|try|replace|upgrade|must|should)\b|原因|排除|处理|更换|检查",
     re.IGNORECASE,
 )
+_CAUSE_LEAD = re.compile(
+    r"\b(?:caus\w*|reasons?|sources? of (?:the|this) (?:problem|error)|check the following|try the following)"
+    r"\b[^.]*:\s*$|(?:原因|排除方法|处理方法)[^。]*[:：]\s*$",
+    re.IGNORECASE,
+)
 NEXT_BEST_SHARE = 0.6
 # Words alone miss a sentence that answers in other words ("out of the box" / "Default value is");
 # the embedder's question-to-sentence similarity is added with this weight, where one is given.
@@ -208,10 +213,25 @@ def best_sentences(
     if following < len(candidates) and candidates[following].number == candidates[order[0]].number:
         chosen.append(following)
     chosen += [i for i in order[1:] if scores[i] >= NEXT_BEST_SHARE * best and i not in chosen]
-    chosen = sorted(set(_with_lists(chosen[:MAX_SENTENCES], candidates)))  # reading order
+    chosen = chosen[:MAX_SENTENCES]
+    if intent == "troubleshooting":
+        chosen += _cause_list_lead(order[0], candidates)
+    chosen = sorted(set(_with_lists(chosen, candidates)))  # reading order
     items = [{"text": candidates[i].text, "cites": [candidates[i].number]} for i in chosen]
     body = " ".join(f"{_no_end(i['text'])} [{i['cites'][0]}]{_full_stop(i['text'])}" for i in items)
     return EvidenceAnswer("extract", body, items)
+
+
+def _cause_list_lead(best: int, candidates: list[_Sentence]) -> list[int]:
+    # Manuals describe a symptom, then list its causes ("Some of the possible sources of the
+    # problem are:"); the asker's words match the symptom, so the list's lead-in after the best
+    # sentence, in the same source, comes along (and with it the list).
+    for i in range(best + 1, len(candidates)):
+        if candidates[i].number != candidates[best].number:
+            break
+        if _CAUSE_LEAD.search(candidates[i].text):
+            return [i]
+    return []
 
 
 def _with_lists(chosen: list[int], candidates: list[_Sentence]) -> list[int]:

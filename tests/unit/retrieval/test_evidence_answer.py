@@ -170,3 +170,23 @@ def test_embedder_similarity_is_the_cosine_of_unit_vectors():
         < 1e-6
     )
     assert embedder_similarity(embedder)("anything", []) == []
+
+
+def test_troubleshooting_brings_the_cause_list_after_the_symptom():
+    manual = (
+        "If apcupsd prints PANIC! Cannot communicate with UPS via serial port, it gave up after "
+        "30 seconds.\nThe serial port settings are described in chapter 4.\n"
+        "Some of the possible sources of the problem are:\n"
+        "The DEVICE directive names the wrong tty.\n"
+        "A getty runs on that line for logins."
+    )
+    sources = [_source(1, manual, "a")]
+    question = "apcupsd PANIC cannot communicate with the UPS via serial port, what now?"
+    lookup = best_sentences(question, sources, intent="lookup")
+    assert "getty" not in lookup.text
+    answer = best_sentences(question, sources, intent="troubleshooting")
+    assert "Some of the possible sources of the problem are: [1]." in answer.text
+    assert (
+        "The DEVICE directive names the wrong tty [1]. A getty runs on that line for logins [1]."
+        in answer.text
+    )
