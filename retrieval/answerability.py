@@ -30,7 +30,8 @@ class Quantity:
         """What the answer says after "not found": no passage states such a value."""
         if language == "zh" and self.name_zh:
             return f"找到的段落中都没有给出{self.name_zh}的数值。"
-        return f"None of the passages found states a {self.name} value."
+        article = "an" if self.name[:1] in "aeiou" or self.name == "mtbf" else "a"  # said "an em-tee-bee-eff"
+        return f"None of the passages found states {article} {self.name} value."
 
 
 _NUM = r"(?:\d+(?:[.,]\d+)?|[½¼¾])\s*(?:(?:-|–|to|~|…)\s*\d+(?:[.,]\d+)?\s*)?"

@@ -76,3 +76,11 @@ def test_the_refusal_is_recognised_in_each_language():
     chinese = not_found_text("螺丝要拧到多大力矩？")
     assert chinese != NOT_FOUND and is_refusal(chinese) and is_refusal(NOT_FOUND)
     assert not is_refusal("Replace the battery [1].")
+
+
+def test_the_missing_sentence_takes_the_right_article():
+    from retrieval.answerability import QUANTITIES
+
+    by_name = {q.name: q for q in QUANTITIES}
+    assert by_name["interval"].missing_sentence("en").endswith("states an interval value.")
+    assert by_name["torque"].missing_sentence("en").endswith("states a torque value.")
