@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
+from .chunk import has_header_row
 from .embed import Embedder
 from .language import detect_language
 from .prompt import Source
@@ -289,10 +290,15 @@ def _units(text: str) -> list[str]:
     for is_table, run in groupby(text.splitlines(), key=lambda line: " | " in line):
         lines = [line for line in run if line.strip()]
         if is_table and len(lines) >= 2:
-            header = [h.strip() for h in lines[0].split("|")]
-            rows = [[c.strip() for c in line.split("|")] for line in lines[1:]]
+            rows = [tuple(c.strip() for c in line.split("|")) for line in lines]
+            if all(r[0].endswith(":") for r in rows) and not has_header_row(tuple(rows)):
+                # Label rows ("Question: | I get …", "Answer: | The two most likely causes …")
+                # read as written, not as values under the first row's cells.
+                units += [" ".join(c for c in r if c) for r in rows]
+                continue
+            header, body = rows[0], rows[1:]
             units += [
-                "; ".join(f"{h}: {c}" if h else c for h, c in zip(header, r, strict=False) if c) for r in rows
+                "; ".join(f"{h}: {c}" if h else c for h, c in zip(header, r, strict=False) if c) for r in body
             ]
         elif lines:
             units += _SENTENCE_SPLIT.split(_unwrap("\n".join(lines)))

@@ -190,3 +190,13 @@ def test_troubleshooting_brings_the_cause_list_after_the_symptom():
         "The DEVICE directive names the wrong tty [1]. A getty runs on that line for logins [1]."
         in answer.text
     )
+
+
+def test_question_and_answer_label_rows_read_as_written():
+    faq = (
+        "Question: | I get: Cannot open UPS tty /dev/cua01. What is the problem?\n"
+        "Answer: | The two most likely causes are a wrong serial port device name or an undefined device."
+    )
+    answer = best_sentences("Cannot open UPS tty /dev/cua01, what is the problem?", [_source(1, faq, "a")])
+    assert "Answer: The two most likely causes are a wrong serial port device name" in answer.text
+    assert "Question:: " not in answer.text and "Question: I get: Cannot open UPS tty" in answer.text
