@@ -47,3 +47,13 @@ def test_the_untouched_held_out_set_scores_whole_sections_and_says_where_its_tex
     ]
     assert load_sections("relations_dev_apcupsd.json") is None
     assert len(load_gold("relations_heldout_fetchmail_faq.json")) == 64
+
+
+def test_the_borg_held_out_set_names_its_package_and_scores_one_section():
+    data = json.loads((GOLD_DIR / "relations_heldout_borg_faq.json").read_text(encoding="utf-8"))
+    assert data["split"] == "held_out" and "borgbackup-doc 1.2.4-1" in data["document"]
+    assert "apt-get download borgbackup-doc=1.2.4-1" in data["fetch"]
+    assert "f835f36612cb2d289feb13898e12b56bb9c73205edee5a1dbc3e01946a21fe84" in data["document"]
+    assert load_sections("relations_heldout_borg_faq.json") == ["Common issues \u00b6"]
+    gold = load_gold("relations_heldout_borg_faq.json")
+    assert len(gold) == 60 and {t for _, t, *_ in gold} == {"CAUSED_BY", "REMEDIED_BY"}
