@@ -19,6 +19,13 @@ _UNDERLINE = re.compile(r"^([=\-~^\"'`#*+])\1{2,}\s*$")
 _BULLET = re.compile(r"^\s*[-*•+]\s+(?=\S)")
 _STEP = re.compile(r"^\s*(\d{1,2})[.)]\s+(?=\S)")
 _PREFORMATTED = re.compile(r"^\s*[+|]|^\s*={3,}\s|\S {3,}\S")
+# "12. ", "4b. ", "2.10) ", "Q3: ": a label that numbers a heading (also a list step's marker)
+_NUMBERED = re.compile(r"^\s*(?:\d{1,3}[a-z]?(?:\.\d{1,3})*[.):]|Q\d{0,3}[.:)])\s+\S")
+# a heading wraps onto at most this many lines; longer runs above an underline are paragraphs
+_MAX_TITLE_LINES = 3
+_MAX_TITLE_CHARS = 200
+# an underline drawn under a wrapped title spans its longest line, give or take a few characters
+_WRAPPED_UNDERLINE_SLACK = 3
 
 
 class TextParser(Parser):
@@ -81,16 +88,28 @@ def _paragraph(paragraph: str, builder: BlockBuilder, page: int | None, underlin
             builder.heading(lines[0], underline_levels.index(char) + 1, page)
             lines = lines[2:]
             continue
+        title_lines = _wrapped_title(lines)
+        if title_lines:
+            char = lines[title_lines].strip()[0]
+            if char not in underline_levels:
+                underline_levels.append(char)
+            builder.heading(cjk.join_lines(lines[:title_lines]), underline_levels.index(char) + 1, page)
+            lines = lines[title_lines + 1 :]
+            continue
         if _STEP.match(lines[0]) or _BULLET.match(lines[0]):
             lines = _items(lines, builder, page)
             continue
         body: list[str] = []
         while lines and not (_STEP.match(lines[0]) or _BULLET.match(lines[0])):
-            if (len(lines) >= 2 and _UNDERLINE.match(lines[1])) or (body and cjk.heading_level(lines[0])):
+            if len(lines) >= 2 and _UNDERLINE.match(lines[1]):
+                if not body:  # a rule too short to underline the line above: keep the line, drop the rule
+                    body.append(lines.pop(0))
+                    lines.pop(0)
+                break
+            if body and (cjk.heading_level(lines[0]) or _wrapped_title(lines)):
                 break
             body.append(lines.pop(0))
-        if not body:  # a stray underline line
-            lines.pop(0)
+        if not body:
             continue
         is_code = all(line.startswith(("    ", "\t")) for line in body)
         # grid/simple tables and column layouts: keep their lines, collapsing them would garble them
@@ -99,6 +118,37 @@ def _paragraph(paragraph: str, builder: BlockBuilder, page: int | None, underlin
             builder.add(BlockKind.CODE, "\n".join(body), page)
         else:
             builder.add(BlockKind.PARAGRAPH, cjk.join_lines(body), page)
+
+
+def _wrapped_title(lines: list[str]) -> int:
+    """How many lines the underlined title at the top of ``lines`` wraps onto (2 or more), else 0.
+
+    A question too long for one line is underlined to its longest line (mdadm's FAQ: "12. mdadm
+    -E / mkconf report different arrays with the same device", then "    name / minor number.
+    What gives?", then the tildes); read line by line it became a list step and its answer fell
+    under the question before. Only a numbered or question title counts, and only under an
+    underline about as wide as its longest line, so a paragraph that runs into a horizontal rule
+    stays a paragraph.
+    """
+    for count in range(2, min(_MAX_TITLE_LINES, len(lines) - 1) + 1):
+        if _UNDERLINE.match(lines[count]):
+            break
+    else:
+        return 0
+    title = lines[:count]
+    # a line that opens its own item (a step, a bullet) starts a list, not a title's next line
+    if any(_UNDERLINE.match(line) for line in title) or any(
+        _BULLET.match(line) or _NUMBERED.match(line) for line in title[1:]
+    ):
+        return 0
+    if sum(len(line.strip()) for line in title) > _MAX_TITLE_CHARS:
+        return 0
+    widest = max(len(line) for line in title)
+    if abs(len(lines[count].strip()) - widest) > _WRAPPED_UNDERLINE_SLACK:
+        return 0
+    is_numbered = bool(_NUMBERED.match(title[0]))
+    is_question = title[-1].rstrip().endswith("?")
+    return count if is_numbered or is_question else 0
 
 
 def _items(lines: list[str], builder: BlockBuilder, page: int | None) -> list[str]:

@@ -1,0 +1,115 @@
+"""Plain-text headings that wrap onto a second line (issue 13: mdadm FAQ questions 12 and 26)."""
+
+from pathlib import Path
+
+from retrieval.parse import parse_file
+from retrieval.types import BlockKind
+
+MDADM_FAQ = Path(__file__).resolve().parents[3] / "sample_data" / "dev" / "mdadm-faq.txt"
+
+
+def _parse(tmp_path, text):
+    path = tmp_path / "notes.txt"
+    path.write_text(text)
+    return parse_file(path)
+
+
+def _headings(doc):
+    return [(b.level, b.text) for b in doc.blocks if b.kind is BlockKind.HEADING]
+
+
+def _block_starting(doc, prefix):
+    return next(b for b in doc.blocks if b.text.startswith(prefix))
+
+
+def test_mdadm_faq_two_line_questions_are_headings_over_their_own_answers():
+    doc = parse_file(MDADM_FAQ)
+    q12 = (
+        "12. mdadm -E / mkconf report different arrays with the same device name / minor number. What gives?"
+    )
+    q20 = "20. So how do I find out which other device(s) can fail without killing the array?"
+    q26 = "26. Why doesn't mdadm find arrays specified in the config file and causes the boot to fail?"
+    headings = _headings(doc)
+    for question in (q12, q20, q26):
+        assert (2, question) in headings
+    assert _block_starting(doc, "In almost all cases, mdadm updates").heading_path[-1] == q12
+    assert _block_starting(doc, "Did you read the previous question").heading_path[-1] == q20
+    assert _block_starting(doc, "My boot process dies at an early stage").heading_path[-1] == q26
+    # the one-line questions around them are unchanged, and no question turned into a list step
+    assert (2, "11. mdadm warns about duplicate/similar superblocks; what gives?") in headings
+    assert (2, "25. Why are my arrays marked auto-read-only in /proc/mdstat?") in headings
+    assert not any(b.text.startswith("~~~") for b in doc.blocks)
+    assert not any(b.kind is BlockKind.PROCEDURE and "What gives?" in b.text for b in doc.blocks)
+
+
+def test_a_numbered_title_with_a_hanging_indent_is_one_heading(tmp_path):
+    doc = _parse(
+        tmp_path,
+        "Pump FAQ\n========\n\n"
+        "3. The pump reports error E-42 after a restart and the motor\n"
+        "   does not spin up again\n"
+        "------------------------------------------------------------\n"
+        "Check the thermal fuse first.\n",
+    )
+    title = "3. The pump reports error E-42 after a restart and the motor does not spin up again"
+    assert _headings(doc) == [(1, "Pump FAQ"), (2, title)]
+    assert _block_starting(doc, "Check the thermal fuse").heading_path == ("Pump FAQ", title)
+
+
+def test_an_unnumbered_question_over_three_lines_is_one_heading(tmp_path):
+    doc = _parse(
+        tmp_path,
+        "Why does the hydraulic press lose pressure overnight\n"
+        "when the accumulator was charged the evening\n"
+        "before?\n"
+        "~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
+        "A leaking check valve.\n",
+    )
+    title = (
+        "Why does the hydraulic press lose pressure overnight when the accumulator was charged"
+        " the evening before?"
+    )
+    assert _headings(doc) == [(1, title)]
+    assert _block_starting(doc, "A leaking check valve").heading_path == (title,)
+
+
+def test_lines_above_a_rule_join_a_heading_only_when_numbered_or_a_question_and_underlined_to_width(tmp_path):
+    # (a paragraph's last line right above a rule as wide as it is still read as a one-line
+    # title, as before; these check only that the lines above it never join that title)
+    doc = _parse(
+        tmp_path,
+        # neither numbered nor a question
+        "Replace the seal kit when the ram drifts down under load and\n"
+        "the pressure gauge reads below the set point\n"
+        "--------------------------------------------------------------\n\n"
+        # a question, but the rule is far wider than its lines
+        "Did you read the previous answer?\n"
+        "It covers the same fault.\n"
+        "Is the valve open?\n"
+        f"{'-' * 72}\n\n"
+        # a question on more lines than a title wraps onto
+        "Does it\nhappen\nafter a\nrestart?\n--------\n\n"
+        # list steps are not one wrapped title
+        "1. Stop the pump.\n"
+        "2. Open the bleed valve?\n"
+        "------------------------\n",
+    )
+    headings = " | ".join(text for _, text in _headings(doc))
+    for first_line in ("Replace the seal kit", "Did you read", "It covers", "Does it", "Stop the pump"):
+        assert first_line not in headings
+        assert any(first_line in b.text for b in doc.blocks if b.kind is not BlockKind.HEADING)
+    steps = next(b for b in doc.blocks if b.kind is BlockKind.PROCEDURE)
+    assert "Stop the pump." in steps.text and "Open the bleed valve?" in steps.text
+
+
+def test_a_line_over_a_rule_too_short_to_underline_it_is_kept_and_the_rule_dropped(tmp_path):
+    doc = _parse(
+        tmp_path,
+        "For installation instructions see the INSTALL file.\n"
+        "----------------------\n"
+        "Pump controller firmware, version 2.\n",
+    )
+    assert [b.text for b in doc.blocks] == [
+        "For installation instructions see the INSTALL file.",
+        "Pump controller firmware, version 2.",
+    ]
