@@ -15,7 +15,16 @@ Answer cues (each a function returning the text it names, or None):
   by Y", "you need to / have to Y";
 - options: "There are two ways to solve this:" followed by "(a) Y", "(b) Z" items, one a line;
 - cause lists: "Common causes for X are:" followed by one cause a line, a trailing "(check Z)"
-  naming how to confirm it.
+  naming how to confirm it;
+- cause: the answer's opening sentence when it plainly states what is at fault ("Your POP3 server
+  is broken.", "Your server does not support APOP.", "You didn't setup PAM to work with sudo.";
+  :func:`declared_cause`), and "(If X,) it is possible that Y" (:func:`possible_cause`);
+- fix: "Workaround for <versions>: Y", "An alternate workaround is to Y", "you can work around this
+  with / by / using Y".
+
+Item labels ("3.4", "Q:", "R1.", "H2:") are no part of a question; a remark that a problem is gone
+("this bug should no longer occur ...", "This was fixed in 2.6", :data:`RESOLVED`) states neither
+a symptom nor a cause.
 """
 
 from __future__ import annotations
@@ -26,7 +35,12 @@ from dataclasses import dataclass
 from graph.typography import APOSTROPHE as A
 from graph.typography import BULLETS, fold
 
-_NUMBER = re.compile(r"^\s*(?:\d+[a-z]?(?:\.\d+)*\.?|[A-Z]\.)\s+")
+#: A FAQ item's label before its question: "3.", "3.4", "12b.", "A.", "Q:", "Q3.", "R1.", "H2:".
+ITEM_LABEL = re.compile(
+    r"^\s*(?:\d+[a-z]?(?:\.\d+)*[.:)]?|[A-Z][.)]|(?:Q|A|FAQ)\s*\d*(?:\.\d+)*\s*[.:)]|[A-Z]{1,2}\d{1,3}[a-z]?(?:\.\d+)*[.:)])"
+    r"\s+"
+)
+_NUMBER = ITEM_LABEL
 _WHAT_GIVES = re.compile(rf"[\s.;:,!?]*\b(?:what gives|what{A}s wrong|what is wrong|why)\s*\??\s*$", re.I)
 _WHAT_TO_DO = re.compile(
     r"^(?:what\s+(?:should|can|do|must)\s+i\s+do|what\s+to\s+do|how\s+(?:do|can|should)\s+i\s+"
@@ -79,7 +93,7 @@ IMPERATIVES = frozenset(
     "shut stop start power bleed flush repair align enter specify delete rename configure boot rebuild mount "
     "build "
     "select type avoid do don't keep obtain recompile link modify be list recreate re-create append insert "
-    "attach load reload unload uninstall downgrade rerun re-run retry reseat wipe".split()
+    "attach load reload unload uninstall downgrade rerun re-run retry reseat wipe fix".split()
 )
 
 
@@ -154,7 +168,8 @@ _REASON = re.compile(
     re.I | re.S,
 )
 _SOLUTION = re.compile(
-    r"^\s*the\s+(?:only\s+|usual\s+|easiest\s+|simplest\s+|best\s+)?"
+    r"^\s*(?:the|an?|one|another)\s+(?:only\s+|usual\s+|easiest\s+|simplest\s+|best\s+|alternate\s+|alternative\s+|"
+    r"possible\s+|other\s+)?"
     r"(?:solution|fix|cure|remedy|workaround|way)"
     r"(?:\s+(?:in this case|here|to (?:fix|solve|avoid) (?:this|it)))?"
     r"\s+(?:is|might be|would be|may be)\s+to\s+(?P<y>.{3,300}?)[.!]?\s*$",
@@ -173,8 +188,17 @@ _NEED_TO = re.compile(
     re.I | re.S,
 )
 # These two count only when Y opens with an imperative ("Workaround: there is nothing ..." does not).
+# "Workaround for 1.1.X and later versions of Valgrind: use the --run-libc-freeres=no option."
 _LABELLED_FIX = re.compile(
-    r"^\s*(?:workaround|solution|fix|remedy)\s*:\s+(?P<y>.{3,300}?)[.!]?\s*$", re.I | re.S
+    r"^\s*(?:workaround|solution|fix|remedy)(?:\s+(?:for|in|on|with)\s+[^:\n]{2,60}?)?\s*:\s+(?P<y>.{3,300}?)[.!]?\s*$",
+    re.I | re.S,
+)
+# "You can work around this with the declaration Y", "you have to work around this using the Z option".
+_WORK_AROUND = re.compile(
+    r"\b(?:can|could|may|have\s+to|need\s+to|must)\s+(?:easily\s+)?(?:work\s+around|avoid|get\s+around)\s+"
+    r"(?:this|that|it|the\s+(?:problem|issue|bug|error))(?:\s+(?:problem|issue|bug|error|limitation))?\s+"
+    r"(?:with|by|using|via|through)\s+(?P<y>[^.;]{3,200})",
+    re.I,
 )
 _THEREFORE = re.compile(
     r"^\s*(?:therefore|thus|hence|so)\s*,?\s+(?:always\s+)?(?P<y>.{3,300}?)[.!]?\s*$", re.I | re.S
@@ -239,9 +263,28 @@ _CAUSES_THIS = re.compile(
 )
 
 
+# "If you are not using pam ..., it is possible that sudo didn't properly detect that ...": a likely
+# cause (after the condition it holds under, if any).
+_POSSIBLE_THAT = re.compile(
+    rf"(?:^|,\s+)(?:it\s+is|it{A}s)\s+(?:quite\s+|very\s+|also\s+|entirely\s+)?(?:possible|likely|probable)\s+that\s+"
+    r"(?P<y>.{3,300}?)[.!]?\s*$",
+    re.I | re.S,
+)
+
+
+def possible_cause(sentence: str) -> str | None:
+    """Y of "(If X,) it is possible that Y", unless the sentence is an example ("For example, ...")."""
+    text = answer_text(sentence)
+    match = _POSSIBLE_THAT.search(text)
+    if not match or re.match(r"^\s*(?:for\s+(?:example|instance)|e\.g\.)", text, re.I):
+        return None
+    return match.group("y")
+
+
 def one_cause(sentence: str) -> str | None:
     """Y of "One possibility is that Y", "Another possible cause is that Y", "The problem is that Y"."""
-    match = _ONE_CAUSE.match(answer_text(sentence))
+    text = answer_text(sentence)
+    match = _ONE_CAUSE.match(text)
     # "... is that running X in older versions causes this crash": the cause is running X.
     return _CAUSES_THIS.sub("", match.group("y")) if match else None
 
@@ -270,7 +313,8 @@ def solution_remedy(sentence: str) -> tuple[str, bool] | None:
         (Y, whether Y must open with an imperative to count: "Workaround: Y", "Therefore Y").
     """
     text = answer_text(sentence)
-    match = _SOLUTION.match(text) or _NEED_TO.match(text) or _WORKED_AROUND.search(text)
+    match = _SOLUTION.match(text) or _NEED_TO.match(text)
+    match = match or _WORKED_AROUND.search(text) or _WORK_AROUND.search(text)
     if match:
         return match.group("y") or match.group("z"), False
     match = _LABELLED_FIX.match(text) or _THEREFORE.match(text)
@@ -338,3 +382,74 @@ def cause_list(text: str) -> list[ListedCause]:
             check = _QUOTED.sub(r"\1", aside.group("check")) if aside else None
             found.append(ListedCause(problem, cause.strip(" ,;"), check))
     return found
+
+
+#: "Note that this bug should no longer occur with ...", "This does not happen anymore", "This was fixed
+#: in 2.6": a remark that a problem is gone states no symptom, and no cause of the one asked about.
+RESOLVED = re.compile(
+    rf"\b(?:no\s+longer|not\s+any\s?more)\s+(?:\w+\s+)?(?:occurs?|happens?|appears?|exists?|arises?|shows?\s+up|"
+    rf"an?\s+(?:problem|issue)|the\s+case)\b"
+    rf"|\b(?:does|do|did|should|will|would)(?:\s*n{A}t|\s+not)\s+(?:\w+\s+)?(?:happen|occur|appear)\s+any\s?more\b"
+    r"|\b(?:has|have|had|is|are|was|were)\s+(?:now\s+|since\s+)?(?:been\s+)?(?:fixed|resolved|corrected)\s+"
+    r"(?:in|since|as\s+of|with|by)\b",
+    re.I,
+)
+
+# A plain statement that something is at fault: "Your POP3 server is broken", "Your server does not
+# support APOP", "libfoo 1.2 lacks the symbol", "You didn't setup PAM to work with sudo".
+_DEFECT_STATE = (
+    r"(?:is|are|was|were|has\s+been|have\s+been|seems\s+to\s+be|appears\s+to\s+be)\s+"
+    r"(?:probably\s+|likely\s+|most\s+likely\s+|simply\s+|just\s+|still\s+|either\s+|badly\s+)?"
+    r"(?:broken|buggy|misconfigured|mis-configured|corrupt(?:ed)?|defective|faulty|damaged|dead|incompatible|"
+    r"outdated|out\s+of\s+date|too\s+old|obsolete|missing|wrong|incorrect|bad|disabled|unreachable|down|"
+    r"miscompiled|misbehaving|set\s+(?:up\s+)?(?:wrong(?:ly)?|incorrectly)|"
+    r"not\s+(?:properly\s+|correctly\s+)?(?:installed|configured|set\s+up|running|loaded|enabled|mounted|"
+    r"available|supported|compiled|linked|present|reachable|responding|listening|started|working))\b"
+)
+_LACKS = (
+    rf"(?:does\s+not|doesn{A}t|do\s+not|don{A}t|did\s+not|didn{A}t|cannot|can{A}t|will\s+not|won{A}t|"
+    r"(?:is|are)\s+unable\s+to|fails?\s+to|failed\s+to)\s+(?:properly\s+|correctly\s+|fully\s+|yet\s+)?"
+    r"(?:support|handle|understand|recogni[sz]e|implement|allow|include|provide|know\s+about|contain|update|"
+    r"detect|bind|load|speak|accept|honou?r|advertise|export|work\s+with|come\s+with|ship\s+with)\b"
+    r"|(?:lacks?|has\s+no|have\s+no)\s+\w"
+)
+_DECLARED = re.compile(rf"^(?P<subject>[^,;:()?!]{{2,60}}?)\s+(?:{_DEFECT_STATE}|{_LACKS})", re.I)
+_YOU_OMITTED = re.compile(
+    rf"^you\s+(?:did\s+not|didn{A}t|have\s+not|haven{A}t|never|forgot(?:\s+to)?)\s+"
+    r"(?!(?:say|mention|tell|specify\s+which)\b)\w",
+    re.I,
+)
+_NOT_A_SUBJECT = re.compile(
+    r"^(?:it|this|that|they|these|those|there|here|he|she|we|i|if|when|whenever|while|since|because|although|"
+    r"though|after|before|unless|to|for|in|on|by|with|as|note|see|please|also|but|and|or|so|then|thus|"
+    r"however|maybe|perhaps|what|which|who|why|how)\b",
+    re.I,
+)
+_CONDITIONAL = re.compile(r"\b(?:if|when|whenever|unless|until)\b", re.I)
+
+
+def declared_cause(sentence: str) -> str | None:
+    """The sentence itself when it plainly states what is at fault, else None.
+
+    "Your POP3 server is broken.", "Your server does not support APOP.", "You didn't setup PAM to work
+    with sudo." Only plain declaratives about a named subject count: no question, no advice (an
+    imperative, "you can / should ..."), no pronoun subject (a restatement of the problem: "It just
+    says ..."), no condition ("Borg cannot work if ..." states an outcome), no remark that the
+    problem is gone.
+    """
+    text = answer_text(sentence).strip()
+    if (
+        not text[:1].isalpha()
+        or text.endswith("?")
+        or _CONDITIONAL.search(text)
+        or RESOLVED.search(text)
+        or first_word(text) in IMPERATIVES
+    ):
+        return None
+    if _YOU_OMITTED.match(fold(text)):
+        return text
+    match = _DECLARED.match(fold(text))
+    subject = match.group("subject") if match else ""
+    if not match or _NOT_A_SUBJECT.match(subject) or first_word(subject) == "you":
+        return None
+    return text

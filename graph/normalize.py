@@ -12,6 +12,7 @@ import re
 import unicodedata
 
 from graph.schema import IDENTIFIER_LABELS
+from graph.typography import fold
 
 _NON_ALNUM = re.compile(r"[^0-9A-Za-z]+")
 _SPACES = re.compile(r"\s+")
@@ -106,7 +107,9 @@ def normalize_text(text: str) -> str:
     Returns:
         Lower-case words separated by single spaces; empty when nothing alphanumeric remains.
     """
-    words = _NON_NAME.sub(" ", _fold_keeping_han(text).lower()).split()
+    # Typeset apostrophes, quotes and dashes read as their ASCII forms first: "won’t start" and
+    # "won't start" are one name (the ASCII fold alone dropped ’ but spaced out ').
+    words = _NON_NAME.sub(" ", _fold_keeping_han(fold(text)).lower()).split()
     while words and words[0] in _ARTICLES:
         words = words[1:]
     if words:

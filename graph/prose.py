@@ -35,6 +35,7 @@ from graph.faq import IMPERATIVES as _IMPERATIVES
 from graph.faq import first_word as _first_word
 from graph.names import ASIDE as _ASIDE
 from graph.names import concise_name
+from graph.normalize import normalize_text
 from graph.structure import Scanner, StructureResult
 from graph.typography import APOSTROPHE as A
 from graph.typography import DASH
@@ -139,7 +140,10 @@ def sentence_relations(
         New mentions (symptoms, causes, actions built from clauses) and relations.
     """
     out = StructureResult([], [])
-    if clause_rules and len(sentence.text) <= _MAX_RULE_SENTENCE_CHARS:  # longer ones: tables or junk
+    # "Note that this bug should no longer occur if ...": a problem that is gone is no symptom.
+    resolved = bool(faq.RESOLVED.search(sentence.text))
+    # Longer sentences are tables or junk.
+    if clause_rules and not resolved and len(sentence.text) <= _MAX_RULE_SENTENCE_CHARS:
         _condition_rule(chunk, sentence, scan, max_chars, out)
         _cause_rule(chunk, sentence, max_chars, out)
         _code_rule(chunk, sentence, mentions, max_chars, out)
@@ -257,7 +261,7 @@ def _remedy(
             _relate(out, chunk, _TARGETS[found.label], action, found)
 
 
-_HEADING_NUMBER = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[A-Z]\.)\s+")
+_HEADING_NUMBER = faq.ITEM_LABEL
 _MEANS = re.compile(
     r"^\s*(?:it|this|that)(?:\s+(?:error|message|warning))?\s+(?:usually\s+|normally\s+|probably\s+)?"
     r"(?:means|indicates)\s+(?:that\s+)?(?P<y>.{3,300}?)\.?$",
@@ -371,7 +375,7 @@ def answer_rule(
         out: receives mentions and relations.
     """
     text = sentence.text.strip()
-    if len(text) > _MAX_RULE_SENTENCE_CHARS:
+    if len(text) > _MAX_RULE_SENTENCE_CHARS or faq.RESOLVED.search(text):
         return
     reason = faq.reason_cause(text)
     if reason is not None:
@@ -383,6 +387,10 @@ def answer_rule(
         return
     # Only after a fault already named: "This usually happens when ..." may follow any remark.
     happens = faq.happens_cause(text) or faq.one_cause(text)
+    if happens is None and problem.source == "heading":
+        # "If you are not using pam ..., it is possible that sudo didn't properly detect ...": only
+        # of the problem the question reports (after a prose symptom it may be another's cause).
+        happens = faq.possible_cause(text)
     if happens is not None:
         _use(out, problem)
         _relate(out, chunk, "CAUSED_BY", problem, _entity(out, chunk, "Cause", happens, max_chars))
@@ -394,6 +402,14 @@ def answer_rule(
             _use(out, problem)
             _remedy(chunk, problem, remedy, scan, max_chars, out)
         return
+    if problem.source == "heading" and not why_first and _opens_answer(chunk, sentence):
+        declared = faq.declared_cause(text)
+        if declared is not None and not _restates(declared, problem.name):
+            # "Your POP3 server is broken." under "Fetchmail fails with 'invalid command'": the
+            # answer's opening statement of what is at fault is the cause.
+            _use(out, problem)
+            _relate(out, chunk, "CAUSED_BY", problem, _entity(out, chunk, "Cause", declared, max_chars))
+            return
     if why_first and problem.source == "heading" and _declarative(text):
         means = _MEANS.match(faq.answer_text(text))  # "This means that Y" opens many answers
         answer = faq.answer_text(text)
@@ -405,6 +421,32 @@ def answer_rule(
             cause = means.group("y") if means else _clause(answer)
         _use(out, problem)
         _relate(out, chunk, "CAUSED_BY", problem, _entity(out, chunk, "Cause", cause, max_chars))
+
+
+def _opens_answer(chunk: ChunkInput, sentence: Sentence) -> bool:
+    """Whether ``sentence`` opens the chunk's answer.
+
+    The first sentence does; so does the next one when all before it is one line restating the
+    problem with a pronoun subject ("It just says \"Sorry, try again.\" three times and exits.").
+    """
+    before = chunk.text[: sentence.start].strip()
+    if not before:
+        return True
+    return "\n" not in before and bool(_RESTATEMENT.match(before)) and before.endswith((".", "!"))
+
+
+_RESTATEMENT = re.compile(
+    r"^(?:it|they|this|that)\s+(?:just\s+|only\s+|still\s+|then\s+|simply\s+)?[a-z]+s\b", re.I
+)
+_CONTENT = re.compile(r"[a-z0-9]{3,}")
+_STOP = frozenset("the and you your not does doesn don isn won can cannot with for this that are was".split())
+
+
+def _restates(cause: str, symptom: str) -> bool:
+    """Whether ``cause`` mostly repeats the words of ``symptom`` (the problem said again, no cause)."""
+    words = set(_CONTENT.findall(normalize_text(cause))) - _STOP
+    said = set(_CONTENT.findall(normalize_text(symptom))) - _STOP
+    return not words or len(words & said) >= 0.5 * len(words)
 
 
 def _use(out: StructureResult, mention: Mention | None) -> None:

@@ -36,3 +36,18 @@ def test_free_text_drops_articles_case_and_plural():
 
 def test_keys_never_collide_across_types():
     assert entity_key("Part", "101") != entity_key("Equipment", "101")
+
+
+@pytest.mark.parametrize(
+    "typeset", ["won\u2019t start", "won\u2018t start", "won\u02bct start", "won\u2032t start"]
+)
+def test_typeset_apostrophes_give_the_ascii_key(typeset):
+    assert normalize_text(typeset) == normalize_text("won't start") == "won t start"
+    assert entity_key("Symptom", typeset) == entity_key("Symptom", "Won't start")
+
+
+def test_typeset_quotes_and_dashes_give_the_ascii_key():
+    assert normalize_text("\u201cSMTP connect failed\u201d \u2013 retry") == normalize_text(
+        '"SMTP connect failed" - retry'
+    )
+    assert normalize_text("non\u2011breaking") == normalize_text("non-breaking")

@@ -1,0 +1,169 @@
+"""Fourth pass of the FAQ rules (issue 13): an answer's opening statement of what is at fault, FAQ item
+labels, "fix" as an instruction, "work around this with", remarks that a problem is gone. Sentences
+from the dev texts (sudo's TROUBLESHOOTING, the valgrind FAQ) or written for the test."""
+
+import pytest
+
+from graph import ChunkInput
+from graph.faq import RESOLVED, declared_cause, first_word, opens_with_imperative, question_problem
+
+
+def relations(extractor, text: str, heading: str = "") -> set[tuple[str, str, str]]:
+    path = ("Troubleshooting", heading) if heading else ()
+    facts = extractor.extract(ChunkInput("c1", "col", "doc", "v1", text, "paragraph", path))
+    names = {m.key: m.name for m in facts.mentions}
+    return {
+        (names[r.head], r.type, names[r.tail])
+        for r in facts.relations
+        if r.type in ("CAUSED_BY", "REMEDIED_BY")
+    }
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Your mail server is broken.",
+        "The relay host is misconfigured.",
+        "Your server does not support the AUTH command.",
+        "libpam 0.75 lacks the account hook.",
+        "You didn't setup PAM to work with sudo.",
+        "Short answer: the installed zlib is too old.",
+    ],
+)
+def test_plain_statements_of_a_fault_are_causes(sentence):
+    assert declared_cause(sentence) is not None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        'It just says "Sorry, try again." three times and exits.',  # restates the problem
+        "Check that your server is not misconfigured.",  # advice
+        "Is your server broken?",  # a question
+        "The daemon cannot work if the disk is full.",  # an outcome under a condition
+        "You can use the --debug option to see more.",  # advice
+        "This bug does not happen anymore with version 2.",  # gone
+        "There are many possible causes of this error.",
+        "The default log facility is authpriv.",  # no fault stated
+    ],
+)
+def test_advice_questions_restatements_and_outcomes_are_not(sentence):
+    assert declared_cause(sentence) is None
+
+
+def test_an_answer_opening_with_a_fault_names_the_cause_of_the_heading(rules_extractor):
+    text = "Your mail server is broken. You can work around this with the option --auth password."
+    found = relations(rules_extractor, text, "Fetching fails with 'invalid command' errors")
+    assert found == {
+        ("Fetching fails with 'invalid command' errors", "CAUSED_BY", "Your mail server is broken"),
+        ("Fetching fails with 'invalid command' errors", "REMEDIED_BY", "the option --auth password"),
+    }
+
+
+def test_after_a_one_line_restatement_the_next_sentence_opens_the_answer(rules_extractor):
+    text = (
+        'It just says "Sorry, try again." three times and exits.\n'
+        "You didn't setup PAM to work with sudo. On RedHat or Fedora Linux this generally means "
+        "installing the sample pam.conf file as /etc/pam.d/sudo."
+    )
+    found = relations(rules_extractor, text, "Sudo never gives me a chance to enter a password using PAM")
+    assert (
+        "Sudo never gives me a chance to enter a password using PAM",
+        "CAUSED_BY",
+        "You didn't setup PAM to work with sudo",
+    ) in found
+
+
+def test_a_fault_stated_later_or_under_a_how_to_question_is_no_cause(rules_extractor):
+    later = "Many users see this. Your mail server is broken in that case."
+    assert relations(rules_extractor, later, "Fetching fails with 'invalid command' errors") == set()
+    how_to = "Your mail server is broken. Use another one."
+    assert relations(rules_extractor, how_to, "How do I choose a mail server?") == set()
+
+
+def test_a_statement_that_repeats_the_problem_is_not_its_cause(rules_extractor):
+    text = "The daemon does not support IPv6 sockets yet."
+    assert relations(rules_extractor, text, "The daemon does not support IPv6") == set()
+
+
+def test_it_is_possible_that_names_a_cause_of_the_question(rules_extractor):
+    text = (
+        "If you are not using pam and your system uses shadow passwords, it is possible that sudo "
+        "didn't properly detect that shadow passwords are in use."
+    )
+    found = relations(rules_extractor, text, "Sudo won't accept my password, even when entered correctly")
+    assert found == {
+        (
+            "Sudo won't accept my password, even when entered correctly",
+            "CAUSED_BY",
+            "sudo didn't properly detect that shadow passwords are in use",
+        )
+    }
+    example = "For example, if your program crashes, it's possible that this memory is fine under Valgrind."
+    assert relations(rules_extractor, example, "Valgrind behaves unexpectedly") == set()
+
+
+@pytest.mark.parametrize(
+    ("heading", "symptom"),
+    [
+        (
+            "R1. Fetching fails with 'SMTP connect failed' messages.",
+            "Fetching fails with 'SMTP connect failed' messages",
+        ),
+        ("H2: The daemon hangs after a while", "The daemon hangs after a while"),
+        ("Q: The daemon hangs after a while", "The daemon hangs after a while"),
+        ("Q3. The daemon hangs after a while", "The daemon hangs after a while"),
+        ("3.4 The daemon hangs after a while", "The daemon hangs after a while"),
+        ("12b. The daemon hangs after a while", "The daemon hangs after a while"),
+    ],
+)
+def test_faq_item_labels_are_no_part_of_the_problem(heading, symptom):
+    question = question_problem(heading)
+    assert question is not None and question.symptom == symptom
+
+
+def test_item_labels_leave_the_heading_symptom_and_its_relations(rules_extractor):
+    found = relations(
+        rules_extractor, "Fix the syntax of the rc file.", "R7. The daemon fails to parse its rc file"
+    )
+    assert found == {
+        ("The daemon fails to parse its rc file", "REMEDIED_BY", "Fix the syntax of the rc file")
+    }
+
+
+def test_fix_is_an_instruction():
+    assert first_word("Fix the syntax of the rc file.") == "fix"
+    assert opens_with_imperative("Fix the syntax of the rc file.")
+    assert opens_with_imperative("Please fix the permissions of ~/.netrc.")
+
+
+def test_a_labelled_workaround_for_some_versions_is_a_fix(rules_extractor):
+    text = "Workaround for 1.1.X and later versions of Valgrind: use the --run-libc-freeres=no option."
+    found = relations(rules_extractor, text, "Programs crash at exit with a segmentation fault")
+    assert found == {
+        (
+            "Programs crash at exit with a segmentation fault",
+            "REMEDIED_BY",
+            "use the --run-libc-freeres=no option",
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Note that this bug should no longer occur with fetch tools newer than 6.2.",
+        "This does not happen anymore, if no arrays present in config file, no arrays will be started.",
+        "The crash was fixed in version 3.10.",
+        "This problem no longer occurs if you upgrade.",
+    ],
+)
+def test_remarks_that_a_problem_is_gone_are_recognised(sentence):
+    assert RESOLVED.search(sentence)
+
+
+def test_a_remark_that_a_bug_is_gone_is_no_symptom(rules_extractor):
+    text = "Note that this bug should no longer occur when the server runs version 2 or later."
+    assert relations(rules_extractor, text, "The daemon hangs after a while") == set()
+    still = "The batteries no longer hold the same charge if they are old."
+    assert RESOLVED.search(still) is None
