@@ -19,7 +19,8 @@ Part 2 — relations from real troubleshooting sections, gold in tests/data/rela
 development sets, the sample apcupsd manual (sample_data/manuals/apcupsd-user-manual.html, its
 labelled troubleshooting sections) and Debian's mdadm FAQ (sample_data/dev/mdadm-faq.txt, a
 question/answer layout, every chunk of it scored so that relations made up in how-to answers count
-against precision), and one held-out set, the Network UPS Tools FAQ from Debian's ``nut-doc``
+against precision; a third since the fourth pass: sudo's TROUBLESHOOTING, sample_data/dev, whole),
+and one held-out set, the Network UPS Tools FAQ from Debian's ``nut-doc``
 (html/FAQ.html; labelled after the first rules were frozen; scored only when ``--nut-faq`` names it;
 "seen" since its first run), and an untouched held-out set, the fetchmail FAQ from Debian's
 ``fetchmail`` 6.4.37-1 (its "Runtime fatal errors" and "Hangs and lockups" sections, every chunk of
@@ -467,6 +468,7 @@ def _relation_sets(
     sets = [
         ("apcupsd_dev", args.apcupsd, "relations_dev_apcupsd.json", False),
         ("mdadm_faq_dev", args.mdadm_faq, "relations_dev_mdadm_faq.json", True),
+        ("sudo_dev", args.sudo, "relations_dev_sudo.json", True),
     ]
     # Held out: scored only when asked for by path. NUT was run once and looked at since ("seen");
     # so was fetchmail (untouched until its one run with the rules of d2e5f91, 2026-12-07).
@@ -491,6 +493,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--apcupsd", type=Path, default=ROOT / "sample_data/manuals/apcupsd-user-manual.html")
     parser.add_argument("--mdadm-faq", type=Path, default=ROOT / "sample_data/dev/mdadm-faq.txt")
+    parser.add_argument("--sudo", type=Path, default=ROOT / "sample_data/dev/sudo-troubleshooting.md")
     parser.add_argument(
         "--nut-faq",
         type=Path,

@@ -61,6 +61,34 @@ _REPORTS = re.compile(
     r"\s*:?\s*",
     re.I,
 )
+_SAYS_QUOTED = re.compile(
+    r"^(?:(?:when|whenever|if|after)\s+[^?\"`]{3,80}?,?\s+)?(?:[^\"`?]{2,60}?\s+)?"
+    r"(?:says?|reports?|prints?|complains?|gives?|shows?)\s*(?:me\s+)?:?\s*(?P<q>[\"`\u201c].{3,200})$",
+    re.I,
+)
+# "When I run sudo on AIX I get the following error:", "sudo_logsrvd gives the error:": the message
+# is quoted right after the heading, as the answer's first paragraph.
+_ANNOUNCES = re.compile(
+    r"\b(?:get|got|see|receive|gives?|says?|prints?|reports?|shows?|returns?)"
+    r"(?:\s+(?:me|the|following|an?|this|these))*(?:\s+(?:errors?|messages?|warnings?|output))?\s*:\s*$",
+    re.I,
+)
+
+
+def announces_message(heading: str) -> bool:
+    """Whether a heading ends by announcing a quoted message ("... I get the following error:")."""
+    return bool(_ANNOUNCES.search(heading)) and "?" not in heading
+
+
+def quoted_message(text: str) -> str | None:
+    """The first sentence of a chunk's first paragraph, when that paragraph is short (a quoted message)."""
+    head, blank, rest = text.strip().partition("\n\n")
+    if not blank or not rest.strip() or len(head.splitlines()) > 3:
+        return None
+    message = " ".join(head.split())
+    return re.split(r"(?<=[.!?])\s+|;\s+", message, maxsplit=1)[0].rstrip(".")
+
+
 _SITUATION = re.compile(r"^(?:when|whenever|if|after|since)\s+[^,?]{3,80},\s*(?P<x>[^?]+)$", re.I)
 _PRONOUN = re.compile(r"^(?:it|this|that|they|these|those|he|she)\b", re.I)
 # Questions that ask how to do something or what something is: no problem stated.
@@ -93,7 +121,8 @@ IMPERATIVES = frozenset(
     "shut stop start power bleed flush repair align enter specify delete rename configure boot rebuild mount "
     "build "
     "select type avoid do don't keep obtain recompile link modify be list recreate re-create append insert "
-    "attach load reload unload uninstall downgrade rerun re-run retry reseat wipe fix".split()
+    "attach load reload unload uninstall downgrade rerun re-run retry reseat wipe fix copy create tell give "
+    "pass put look download export generate define unset kill force".split()
 )
 
 
@@ -136,6 +165,10 @@ def question_problem(heading: str) -> Question | None:
         return Question(_strip_owner(why.group("x")), True)
     if "?" in heading:
         return None
+    quoted = _SAYS_QUOTED.match(title)
+    if quoted:
+        # 'The configure script says `no acceptable cc found in $PATH`': a quoted message reported.
+        return Question(quoted.group("q").strip(" \"'`\u201c\u201d\u2018\u2019."), False)
     situation = _SITUATION.match(title)
     if situation and PROBLEM_WORDS.search(situation.group("x")):
         # 'When I run configure, it says "C compiler cannot create executables".': a statement, not
@@ -185,6 +218,24 @@ _NEED_TO = re.compile(
     # "You should try running with --smc-check=all in this case" (advice; "should not" is a warning)
     r"|^\s*(?:so\s+|then\s+)?you\s+(?:should|must|may want to|might want to)\s+(?:first\s+|then\s+|also\s+)?"
     r"(?!not\b|never\b|be\b|have\b|see\b|get\b|now\b)(?P<z>.{3,300}?)[.!]?\s*$",
+    re.I | re.S,
+)
+# "Alternately, you may be able to use the ssh-askpass utility ...", "you can either copy one from
+# ...": counts only when Y opens with an imperative ("you can see ..." is no fix).
+_YOU_CAN = re.compile(
+    r"^\s*(?:(?:alternately|alternatively|instead|otherwise|also|or)\s*,?\s+)?you\s+(?:can|could|may|might)\s+"
+    r"(?:(?:also|instead|simply|just|either|still|then|always)\s+)*(?:be\s+able\s+to\s+|need\s+to\s+)?"
+    r"(?:(?:also|simply|just|either)\s+)*(?P<y>.{3,300}?)[.!]?\s*$",
+    re.I | re.S,
+)
+# "... will be wrong so you need to remove the config.cache file."
+_SO_NEED_TO = re.compile(
+    r"[,;]?\s+so\s+you\s+(?:will\s+)?(?:need|have)\s+to\s+(?P<y>[^;]{3,300}?)[.!]?\s*$", re.I
+)
+# "(If you are on a Linux system,) the first thing to try is to run configure with --disable-pie".
+_THING_TO_TRY = re.compile(
+    r"^\s*(?:(?:if|when|on|for|with)\s+[^,]{3,80},\s+)?(?:the\s+)?(?:first|best|only|easiest|simplest|next)\s+"
+    r"thing\s+to\s+(?:try|do)\s+is\s+(?:to\s+)?(?P<y>.{3,300}?)[.!]?\s*$",
     re.I | re.S,
 )
 # These two count only when Y opens with an imperative ("Workaround: there is nothing ..." does not).
@@ -250,7 +301,9 @@ _HAPPENS_IF = re.compile(rf"^\s*{HAPPENS}\s+(?:if|when|whenever)\s+(?P<y>.{{3,30
 # "Reason is that Y": one of the causes of the problem the answer is about.
 _ONE_CAUSE = re.compile(
     r"^\s*(?:(?:one|another|the\s+other|the\s+first|the\s+second|a)\s+(?:possible\s+|common\s+|likely\s+)?"
-    r"(?:possibility|cause|reason|explanation)|(?:the\s+)?(?:real\s+)?(?:problem|trouble|reason)(?:\s+here)?)"
+    r"(?:possibility|cause|reason|explanation)|(?:the\s+)?(?:real\s+)?(?:problem|trouble|reason)(?:\s+here)?"
+    # "There are two common causes for this. The first is that Y. ...": after the causes are announced
+    r"|the\s+(?:first|second|third|other|last)(?:\s+one)?)"
     r"\s+(?:is|was|might be|may be|could be)\s+that\s+(?P<y>.{3,300}?)[.!]?\s*$",
     re.I | re.S,
 )
@@ -314,11 +367,26 @@ def solution_remedy(sentence: str) -> tuple[str, bool] | None:
     """
     text = answer_text(sentence)
     match = _SOLUTION.match(text) or _NEED_TO.match(text)
-    match = match or _WORKED_AROUND.search(text) or _WORK_AROUND.search(text)
+    match = match or _WORKED_AROUND.search(text) or _WORK_AROUND.search(text) or _SO_NEED_TO.search(text)
     if match:
         return match.group("y") or match.group("z"), False
     match = _LABELLED_FIX.match(text) or _THEREFORE.match(text)
     return (match.group("y"), True) if match else None
+
+
+def offered_remedy(sentence: str) -> str | None:
+    """Y of "(Alternately,) you can / may (be able to) Y" and "the first thing to try is to Y".
+
+    Weaker cues than :func:`solution_remedy` (a "you can" sentence may describe a feature): Y must
+    open with an instruction, and callers take it only under a problem heading.
+    """
+    text = answer_text(sentence)
+    match = _YOU_CAN.match(text) or _THING_TO_TRY.match(text)
+    if not match or first_word(match.group("y")) not in IMPERATIVES:
+        return None
+    if re.match(r"(?:do|does)\s+(?:this|that|so|it)\b", match.group("y"), re.I):
+        return None  # "You can do this via `rm config.cache`": points back at a fix already named
+    return match.group("y")
 
 
 def options(text: str) -> list[str]:
@@ -409,9 +477,13 @@ _DEFECT_STATE = (
 _LACKS = (
     rf"(?:does\s+not|doesn{A}t|do\s+not|don{A}t|did\s+not|didn{A}t|cannot|can{A}t|will\s+not|won{A}t|"
     r"(?:is|are)\s+unable\s+to|fails?\s+to|failed\s+to)\s+(?:properly\s+|correctly\s+|fully\s+|yet\s+)?"
+    r"(?:know\s+how\s+to\s+)?"
     r"(?:support|handle|understand|recogni[sz]e|implement|allow|include|provide|know\s+about|contain|update|"
     r"detect|bind|load|speak|accept|honou?r|advertise|export|work\s+with|come\s+with|ship\s+with)\b"
     r"|(?:lacks?|has\s+no|have\s+no)\s+\w"
+    # "AIX's Enhanced RBAC is preventing sudo from running."
+    r"|(?:is|are)\s+(?:preventing|blocking|stopping|interfering\s+with)\s+\w"
+    r"|(?:prevents|blocks|interferes\s+with)\s+\w"
 )
 _DECLARED = re.compile(rf"^(?P<subject>[^,;:()?!]{{2,60}}?)\s+(?:{_DEFECT_STATE}|{_LACKS})", re.I)
 _YOU_OMITTED = re.compile(

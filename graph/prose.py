@@ -59,7 +59,8 @@ _PROBLEM_IS = re.compile(
 )
 _FIX_THIS = re.compile(
     r"^\s*to (?:fix|solve|resolve|correct|avoid|circumvent|work around|prevent|overcome|cure) "
-    r"(?:this|the|that) (?:problem|issue|error|fault|condition)\s*,\s*(?:simply\s+)?(?P<act>.{3,400})$",
+    r"(?:(?:this|the|that) (?:problem|issue|error|fault|condition)|this|that|it)\s*,\s*(?:simply\s+)?"
+    r"(?P<act>.{3,400})$",
     re.I | re.S,
 )
 # "<fault> because <reason>": the fault is the last clause before "because" and must read as one.
@@ -217,7 +218,7 @@ def _condition_rule(
         return
     if _ANAPHORIC_CONDITION.match(match.group("cond").strip()):
         return  # "If this happens, ..." refers to a problem named elsewhere (see heading_rule)
-    if not faq.PROBLEM_WORDS.search(match.group("cond")):
+    if not faq.PROBLEM_WORDS.search(match.group("cond")) or _PREFERENCE.match(match.group("cond").strip()):
         return  # "If you installed from source, check ...": an instruction for a setup, not a fix for a fault
     symptom = _entity(out, chunk, "Symptom", match.group("cond"), max_chars)
     _remedy(chunk, symptom, act, scan, max_chars, out)
@@ -274,6 +275,16 @@ _ADVERBIAL_LEAD = re.compile(
 _WHICH_CAUSES = re.compile(
     r"\bwhich\s+(?:(?:can|may|might|could|will|then|often)\s+)*(?:cause|causes|leads? to)\b", re.I
 )
+_CAUSES_THIS_MESSAGE = re.compile(
+    r"^(?P<y>[^;]{3,200}?),?\s+which\s+(?:(?:can|may|might|could|will|often|then)\s+)*(?:cause|causes|leads?\s+to|"
+    r"triggers?|produces?)\s+(?:this|that|the\s+above)\s+(?:message|error|problem|warning|behaviou?r|failure|crash)"
+    r"\b",
+    re.I,
+)
+_ADVERBIAL_CONDITION = re.compile(r"^(?:when|whenever|if|on|in)\s+[^,]{3,80},\s+", re.I)
+# "If you do not mind your password being echoed, ...": a preference, not a fault.
+_PREFERENCE = re.compile(rf"^you\s+(?:do\s+not|don{A}t)\s+(?:mind|care|need|want)\b", re.I)
+_PROMPT = re.compile(r":\s*<[a-z -]+>", re.I)
 _ANAPHORIC_CONDITION = re.compile(r"^(?:this|it|that|they|these|those)\b", re.I)
 _MODAL = re.compile(
     r"^you\s+(?:can|could|should|may|might|must|need to|have to|will need to|will have to)\s+(?:then\s+)?",
@@ -287,6 +298,12 @@ def heading_symptom(chunk: ChunkInput, max_chars: int) -> Mention | None:
 
     How-to questions ("How do I convert RAID5 to RAID10?") report none (see :mod:`graph.faq`).
     """
+    message = _announced_message(chunk)
+    if message is not None:  # "When I try to run sudo via ssh, I get an error:" + the message
+        name = concise_name(message)
+        if name is None:
+            return None
+        return make_mention("Symptom", name, chunk.chunk_id, source="heading", max_chars=max_chars)
     question = faq.question_problem(chunk.heading_path[-1]) if chunk.heading_path else None
     if question is None:
         return None
@@ -296,6 +313,13 @@ def heading_symptom(chunk: ChunkInput, max_chars: int) -> Mention | None:
     if name is None:
         return None
     return make_mention("Symptom", name, chunk.chunk_id, source="heading", max_chars=max_chars)
+
+
+def _announced_message(chunk: ChunkInput) -> str | None:
+    """The message a heading such as "When I run X I get the following error:" announces."""
+    if not chunk.heading_path or not faq.announces_message(chunk.heading_path[-1]):
+        return None
+    return faq.quoted_message(chunk.text)
 
 
 def heading_facts(chunk: ChunkInput, symptom: Mention | None, max_chars: int) -> StructureResult:
@@ -347,7 +371,12 @@ def heading_rule(
         if _first_word(condition.group("act")) in _IMPERATIVES:
             out.mentions.append(symptom)
             _remedy(chunk, symptom, condition.group("act"), scan, max_chars, out)
-    elif not condition and _first_word(text) in _IMPERATIVES and not text.endswith("?"):
+    elif (
+        not condition
+        and _first_word(text) in _IMPERATIVES
+        and not text.endswith("?")
+        and not _PROMPT.search(text)
+    ):
         out.mentions.append(symptom)
         _remedy(chunk, symptom, text, scan, max_chars, out)
 
@@ -395,12 +424,27 @@ def answer_rule(
         _use(out, problem)
         _relate(out, chunk, "CAUSED_BY", problem, _entity(out, chunk, "Cause", happens, max_chars))
         return
+    causes_this = _CAUSES_THIS_MESSAGE.match(text)
+    if causes_this and problem.source == "heading":
+        # "When running a command via ssh, a terminal is not allocated by default which can cause this
+        # message": what it names causes the message the heading reports.
+        cause = _ADVERBIAL_CONDITION.sub("", causes_this.group("y"))
+        _use(out, problem)
+        _relate(out, chunk, "CAUSED_BY", problem, _entity(out, chunk, "Cause", cause, max_chars))
+        return
     fix = faq.solution_remedy(text)
+    if fix is not None and _PROMPT.search(fix[0]):
+        return  # "Enter new password: <return>": a transcript of prompts, no fix
     if fix is not None:
         remedy, needs_imperative = fix
         if not needs_imperative or _first_word(remedy) in _IMPERATIVES:
             _use(out, problem)
             _remedy(chunk, problem, remedy, scan, max_chars, out)
+        return
+    offered = faq.offered_remedy(text) if problem.source == "heading" else None
+    if offered is not None and not _PROMPT.search(offered):
+        _use(out, problem)
+        _remedy(chunk, problem, offered, scan, max_chars, out)
         return
     if problem.source == "heading" and not why_first and _opens_answer(chunk, sentence):
         declared = faq.declared_cause(text)
@@ -430,6 +474,8 @@ def _opens_answer(chunk: ChunkInput, sentence: Sentence) -> bool:
     problem with a pronoun subject ("It just says \"Sorry, try again.\" three times and exits.").
     """
     before = chunk.text[: sentence.start].strip()
+    if _announced_message(chunk) is not None:
+        before = before.partition("\n\n")[2].strip()  # the quoted message comes before the answer
     if not before:
         return True
     return "\n" not in before and bool(_RESTATEMENT.match(before)) and before.endswith((".", "!"))
@@ -526,7 +572,9 @@ def fix_rule(
     if not match or _first_word(match.group("act")) not in _IMPERATIVES:
         return
     if problem is None and chunk.heading_path:
-        problem = _entity(out, chunk, "Symptom", chunk.heading_path[-1], max_chars)
+        problem = heading_symptom(chunk, max_chars)
+        problem = problem or _entity(out, chunk, "Symptom", chunk.heading_path[-1], max_chars)
+        _use(out, problem)
     for part in re.split(r",?\s+or,?\s+alternatively,?\s+|\s+or alternatively\s+", match.group("act")):
         _remedy(chunk, problem, part, scan, max_chars, out)
 

@@ -167,3 +167,119 @@ def test_a_remark_that_a_bug_is_gone_is_no_symptom(rules_extractor):
     assert relations(rules_extractor, text, "The daemon hangs after a while") == set()
     still = "The batteries no longer hold the same charge if they are old."
     assert RESOLVED.search(still) is None
+
+
+# Chosen on the sudo dev set (tests/data/relations_dev_sudo.json).
+
+
+def test_a_heading_announcing_an_error_takes_the_quoted_message_as_the_problem(rules_extractor):
+    text = (
+        "sudo: a terminal is required to read the password; either use the -S\n"
+        "      option to read from standard input.\n\n"
+        "When running a command via ssh, a terminal is not allocated by default which can cause this "
+        "message. Alternately, you may be able to use the ssh-askpass utility to prompt for the password."
+    )
+    found = relations(rules_extractor, text, "When I try to run sudo via ssh, I get an error:")
+    assert found == {
+        (
+            "sudo: a terminal is required to read the password",
+            "CAUSED_BY",
+            "a terminal is not allocated by default",
+        ),
+        (
+            "sudo: a terminal is required to read the password",
+            "REMEDIED_BY",
+            "use the ssh-askpass utility to prompt for the password",
+        ),
+    }
+
+
+def test_after_the_quoted_message_the_answer_opens(rules_extractor):
+    text = (
+        "setuidx(ID_EFFECTIVE|ID_REAL|ID_SAVED, ROOT_UID): Operation not permitted.\n\n"
+        "AIX's Enhanced RBAC is preventing sudo from running."
+    )
+    found = relations(rules_extractor, text, "When I run sudo on AIX I get the following error:")
+    assert found == {
+        (
+            "setuidx: Operation not permitted",
+            "CAUSED_BY",
+            "AIX's Enhanced RBAC is preventing sudo from running",
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    ("heading", "symptom"),
+    [
+        ("The configure scripts says `no acceptable cc found in $PATH`", "no acceptable cc found in $PATH"),
+        (
+            "When I run configure, it says \"sudo requires the 'ar' utility to build\".",
+            "sudo requires the 'ar' utility to build",
+        ),
+    ],
+)
+def test_a_heading_that_quotes_what_a_program_says_reports_it(heading, symptom):
+    question = question_problem(heading)
+    assert question is not None and question.symptom == symptom
+
+
+def test_you_can_offers_a_fix_only_under_a_problem_heading(rules_extractor):
+    text = "You can either copy one from a mozilla-derived browser, such as firefox."
+    heading = "Sudo reports a certificate database error"
+    assert relations(rules_extractor, text, heading) == {
+        (heading, "REMEDIED_BY", "copy one from a mozilla-derived browser, such as firefox")
+    }
+    assert relations(rules_extractor, text, "How do I use LDAP with sudo?") == set()
+    assert relations(rules_extractor, "You can see the log in /var/log.", heading) == set()
+    assert relations(rules_extractor, "You can do this via `rm config.cache`.", heading) == set()
+
+
+def test_the_first_thing_to_try_and_so_you_need_to_are_fixes(rules_extractor):
+    heading = "Sudo builds without error but when I run it I get a Segmentation fault."
+    text = "On Linux, the first thing to try is to run configure with the --disable-pie option."
+    assert relations(rules_extractor, text, heading) == {
+        (
+            "Sudo builds without error but when I run it I get a Segmentation fault",
+            "REMEDIED_BY",
+            "run configure with the --disable-pie option",
+        )
+    }
+    text = "For another platform the results will be wrong so you need to remove the cache file."
+    found = relations(rules_extractor, text, 'The configure scripts says "config.cache exists"')
+    assert ("config.cache exists", "REMEDIED_BY", "remove the cache file") in found
+
+
+def test_the_first_of_two_causes(rules_extractor):
+    text = (
+        "There are two common causes for this. The first is that the file system is mounted with the "
+        "'nosuid' mount option."
+    )
+    found = relations(rules_extractor, text, "Sudo fails with effective uid is not 0")
+    assert found == {
+        (
+            "Sudo fails with effective uid is not 0",
+            "CAUSED_BY",
+            "the file system is mounted with the 'nosuid' mount option",
+        )
+    }
+
+
+def test_prompts_and_preferences_are_no_fixes(rules_extractor):
+    heading = "Sudo reports a certificate database error"
+    assert relations(rules_extractor, "Enter new password: <return>", heading) == set()
+    text = "If you do not mind your password being echoed to the screen, use the -S option."
+    assert relations(rules_extractor, text) == set()
+
+
+def test_to_fix_this_remedies_the_problem_of_the_heading(rules_extractor):
+    text = (
+        "setuidx: Operation not permitted.\n\n"
+        "To fix this, add the following entry to /etc/security/privcmds and run the setkst command as root."
+    )
+    found = relations(rules_extractor, text, "When I run sudo on AIX I get the following error:")
+    assert (
+        "setuidx: Operation not permitted",
+        "REMEDIED_BY",
+        "add the following entry to /etc/security/privcmds",
+    ) in {(h, t, x[:49]) for h, t, x in found}

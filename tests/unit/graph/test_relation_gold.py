@@ -26,6 +26,7 @@ def test_every_label_names_a_section_a_type_and_two_ends(path):
     [
         ("relations_dev_mdadm_faq.json", "sample_data/dev/mdadm-faq.txt"),
         ("relations_dev_apcupsd.json", "sample_data/manuals/apcupsd-user-manual.html"),
+        ("relations_dev_sudo.json", "sample_data/dev/sudo-troubleshooting.md"),
     ],
 )
 def test_dev_labels_point_at_sections_the_parser_finds(name, document):
