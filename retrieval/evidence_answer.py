@@ -184,16 +184,17 @@ def best_sentences(
     """
     passages = [s for s in sources if s.kind == "passage"]
     texts = {s.number: s.text for s in passages}
+    symbols = symbol_keys(question)
     candidates = [
         c
         for c in _candidate_sentences(passages[:top_sources] if top_sources else passages)
         if not wrong_row(c.text, question, texts[c.number])  # another row than the one asked about
+        and not _other_symbols_row(c.text, symbols)
     ]
     if not candidates:
         return EvidenceAnswer("none", "")
     wanted = content_terms(question)
     codes = {i.lower() for i in identifiers(question)}
-    symbols = symbol_keys(question)
     document_freq = Counter(t for c in candidates for t in c.terms)
     total = len(candidates)
     similar = similarity(question, [c.text for c in candidates]) if similarity else [0.0] * total
@@ -217,10 +218,32 @@ def best_sentences(
     chosen = chosen[:MAX_SENTENCES]
     if intent == "troubleshooting":
         chosen += _cause_list_lead(order[0], candidates)
-    chosen = sorted(set(_with_lists(chosen, candidates)))  # reading order
+    chosen = sorted(set(_with_lists(_with_answers(chosen, candidates), candidates)))  # reading order
     items = [{"text": candidates[i].text, "cites": [candidates[i].number]} for i in chosen]
     body = " ".join(f"{_no_end(i['text'])} [{i['cites'][0]}]{_full_stop(i['text'])}" for i in items)
     return EvidenceAnswer("extract", body, items)
+
+
+def _other_symbols_row(unit: str, symbols: frozenset[str]) -> bool:
+    # Asked what "?" means, the row of "*" is no answer, even when the "?" row is not among the
+    # sources (tried in the portal: the card quoted "*: About to turn off").
+    key = _first_cell(unit)
+    return bool(symbols) and key not in symbols and re.fullmatch(r"[^\w\s]{1,3}", key) is not None
+
+
+def _with_answers(chosen: list[int], candidates: list[_Sentence]) -> list[int]:
+    # A FAQ row "Question: …" chosen for its words brings the "Answer: …" row after it.
+    out = list(chosen)
+    for i in chosen:
+        j = i + 1
+        if (
+            candidates[i].text.startswith("Question:")
+            and j < len(candidates)
+            and candidates[j].number == candidates[i].number
+            and candidates[j].text.startswith("Answer:")
+        ):
+            out.append(j)
+    return out
 
 
 def _cause_list_lead(best: int, candidates: list[_Sentence]) -> list[int]:

@@ -200,3 +200,35 @@ def test_question_and_answer_label_rows_read_as_written():
     answer = best_sentences("Cannot open UPS tty /dev/cua01, what is the problem?", [_source(1, faq, "a")])
     assert "Answer: The two most likely causes are a wrong serial port device name" in answer.text
     assert "Question:: " not in answer.text and "Question: I get: Cannot open UPS tty" in answer.text
+
+
+ALERTS = (
+    "Character | Meaning | Description\n"
+    "* | About to turn off | Sent when the UPS is about to switch off the load.\n"
+    "# | Replace battery | Sent when the UPS detects that the battery needs to be replaced."
+)
+
+
+def test_the_row_of_another_symbol_is_no_answer():
+    caption = "These single character messages are sent by the UPS any time there is an Alert condition."
+    sources = [_source(1, caption, "a"), _source(2, ALERTS, "b")]
+    answer = best_sentences("What does the UPS alert character ? mean?", sources)
+    assert "About to turn off" not in answer.text and "Replace battery" not in answer.text
+    assert "Alert condition [1]" in answer.text
+    assert "About to turn off" in best_sentences("What does the UPS alert character * mean?", sources).text
+
+
+def test_a_faq_question_row_brings_its_answer_row():
+    faq = (
+        "Question: | I get: Cannot open UPS tty /dev/cua01. What is the problem?\n"
+        "Answer: | Two things: a wrong device name in apcupsd.conf, or no such device defined."
+    )
+    other = "Cannot open UPS tty /dev/cua01 appears in the log when apcupsd starts."
+    answer = best_sentences(
+        "Cannot open UPS tty /dev/cua01 on start", [_source(1, other, "x"), _source(2, faq, "a")]
+    )
+    assert "Question: I get: Cannot open UPS tty /dev/cua01" in answer.text
+    assert (
+        "Answer: Two things: a wrong device name in apcupsd.conf, or no such device defined [2]."
+        in answer.text
+    )
