@@ -41,7 +41,13 @@ ITEM_LABEL = re.compile(
     r"\s+"
 )
 _NUMBER = ITEM_LABEL
-_WHAT_GIVES = re.compile(rf"[\s.;:,!?]*\b(?:what gives|what{A}s wrong|what is wrong|why)\s*\??\s*$", re.I)
+#: A header link's mark left after a heading's text by HTML generators (Sphinx: "Why does X hang? ¶").
+HEADER_LINK = re.compile(r"\s*[\u00b6\u00a7]\s*$")
+_WHAT_GIVES = re.compile(
+    rf"[\s.;:,!?-]*\b(?:what gives|what{A}s wrong|what is wrong|why|what\s+(?:can|should|do)\s+i\s+do"
+    r"(?:\s+(?:now|about\s+it))?|what\s+now)\s*\??\s*$",
+    re.I,
+)
 _WHAT_TO_DO = re.compile(
     r"^(?:what\s+(?:should|can|do|must)\s+i\s+do|what\s+to\s+do|how\s+(?:do|can|should)\s+i\s+"
     r"(?:fix|solve|resolve|cure|stop|avoid|handle|recover from)\s+(?:it|this|that)?)\s*,?\s*"
@@ -77,6 +83,7 @@ _ANNOUNCES = re.compile(
 
 def announces_message(heading: str) -> bool:
     """Whether a heading ends by announcing a quoted message ("... I get the following error:")."""
+    heading = HEADER_LINK.sub("", heading)
     return bool(_ANNOUNCES.search(heading)) and "?" not in heading
 
 
@@ -149,6 +156,7 @@ def question_problem(heading: str) -> Question | None:
     Returns:
         The symptom text (question words removed) and whether it is a "why" question.
     """
+    heading = HEADER_LINK.sub("", heading)
     title = _NUMBER.sub("", heading).strip()
     gives = _WHAT_GIVES.search(title)
     if gives and title[: gives.start()].strip(" .;:,"):

@@ -283,3 +283,11 @@ def test_to_fix_this_remedies_the_problem_of_the_heading(rules_extractor):
         "REMEDIED_BY",
         "add the following entry to /etc/security/privcmds",
     ) in {(h, t, x[:49]) for h, t, x in found}
+
+
+def test_a_header_link_mark_after_the_question_is_no_part_of_it():
+    question = question_problem("Why does Borg extract hang after some time? \u00b6")
+    assert question is not None and question.symptom == "Borg extract hang after some time" and question.why
+    assert (
+        question_problem("My backup disk is full, what can I do? \u00b6").symptom == "My backup disk is full"
+    )
