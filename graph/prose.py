@@ -59,7 +59,7 @@ _PROBLEM_IS = re.compile(
 )
 _FIX_THIS = re.compile(
     r"^\s*to (?:fix|solve|resolve|correct|avoid|circumvent|work around|prevent|overcome|cure) "
-    r"(?:(?:this|the|that) (?:problem|issue|error|fault|condition)|this|that|it)\s*,\s*(?:simply\s+)?"
+    r"(?:(?:this|the|that) (?P<what>problem|issue|error|fault|condition)|this|that|it)\s*,\s*(?:simply\s+)?"
     r"(?P<act>.{3,400})$",
     re.I | re.S,
 )
@@ -573,7 +573,12 @@ def fix_rule(
         return
     if problem is None and chunk.heading_path:
         problem = heading_symptom(chunk, max_chars)
-        problem = problem or _entity(out, chunk, "Symptom", chunk.heading_path[-1], max_chars)
+        if problem is None and match.group("what"):
+            # "To fix this problem" names a problem; a bare "To fix it" needs one the rules read
+            # (the seen NUT FAQ: a long question cut to "5. upsc, upsstats" got a fix).
+            problem = _entity(
+                out, chunk, "Symptom", _HEADING_NUMBER.sub("", chunk.heading_path[-1]), max_chars
+            )
         _use(out, problem)
     for part in re.split(r",?\s+or,?\s+alternatively,?\s+|\s+or alternatively\s+", match.group("act")):
         _remedy(chunk, problem, part, scan, max_chars, out)

@@ -291,3 +291,11 @@ def test_a_header_link_mark_after_the_question_is_no_part_of_it():
     assert (
         question_problem("My backup disk is full, what can I do? \u00b6").symptom == "My backup disk is full"
     )
+
+
+def test_a_bare_to_fix_it_needs_a_problem_the_rules_read(rules_extractor):
+    heading = "5. Setting up the network"
+    assert relations(rules_extractor, "To fix it, check the cable.", heading) == set()
+    assert relations(rules_extractor, "To fix this problem, check the cable.", heading) == {
+        ("Setting up the network", "REMEDIED_BY", "check the cable")
+    }
