@@ -19,6 +19,7 @@ from .index.base import VectorIndex
 from .types import make_chunk_id
 
 LEAD_IN_ENDS = (":", "：")
+SELF_CONTAINED = ("record", "table")
 # Enough for the first items of a list; a whole second chunk would crowd other sources out of the
 # prompt's budget (a source that does not fit is left out, not cut).
 CONTINUATION_TOKENS = 120
@@ -47,7 +48,8 @@ def with_continuations(
     """
     wanted: dict[str, str] = {}
     for p in passages:
-        if not p.text.rstrip().endswith(LEAD_IN_ENDS):
+        # A record whose last field is empty ("Cost:") is whole; the next one is another record.
+        if p.payload.get("kind") in SELF_CONTAINED or not p.text.rstrip().endswith(LEAD_IN_ENDS):
             continue
         ordinal = p.payload.get("ordinal")
         version = p.payload.get("version_key") or p.payload.get("version_id")

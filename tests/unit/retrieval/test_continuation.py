@@ -22,7 +22,7 @@ def _words(text):
     return len(text.split())
 
 
-def _point(embedder, version, ordinal, text, collection="1", heading=("Testing",)):
+def _point(embedder, version, ordinal, text, collection="1", heading=("Testing",), kind="paragraph"):
     return IndexPoint(
         make_chunk_id(version, ordinal),
         embedder.embed_documents([text])[0],
@@ -31,6 +31,7 @@ def _point(embedder, version, ordinal, text, collection="1", heading=("Testing",
         version,
         text,
         heading_path=heading,
+        kind=kind,
         extra={"ordinal": ordinal},
     )
 
@@ -91,3 +92,13 @@ def test_no_continuation_across_sections_collections_or_without_a_lead_in(index)
     out = with_continuations(passages, index, ["1"], _words)
     assert [p.text for p in out] == [p.text for p in passages]
     assert not any("continued_from" in p.payload for p in out)
+
+
+def test_a_record_with_an_empty_last_field_is_not_continued():
+    embedder = FakeEmbedder(dim=32)
+    idx = MemoryIndex()
+    idx.ensure_collection(embedder.dim)
+    rows = ["Asset: E; Shorttext: REPLACE CMS CARD; Cost:", "Asset: D; Shorttext: Repair handrail"]
+    idx.upsert([_point(embedder, "3", n, row, kind="record") for n, row in enumerate(rows)])
+    [out] = with_continuations([_passage(idx, make_chunk_id("3", 0))], idx, ["1"], _words)
+    assert out.text == rows[0]
