@@ -2,21 +2,15 @@
 labels, "fix" as an instruction, "work around this with", remarks that a problem is gone. Sentences
 from the dev texts (sudo's TROUBLESHOOTING, the valgrind FAQ) or written for the test."""
 
+from functools import partial
+
 import pytest
 
-from graph import ChunkInput
 from graph.faq import RESOLVED, declared_cause, first_word, opens_with_imperative, question_problem
 
+from .relations_under import relations_under
 
-def relations(extractor, text: str, heading: str = "") -> set[tuple[str, str, str]]:
-    path = ("Troubleshooting", heading) if heading else ()
-    facts = extractor.extract(ChunkInput("c1", "col", "doc", "v1", text, "paragraph", path))
-    names = {m.key: m.name for m in facts.mentions}
-    return {
-        (names[r.head], r.type, names[r.tail])
-        for r in facts.relations
-        if r.type in ("CAUSED_BY", "REMEDIED_BY")
-    }
+relations = partial(relations_under, "Troubleshooting")
 
 
 @pytest.mark.parametrize(

@@ -1,22 +1,16 @@
 """FAQ question/answer rules (graph.faq, graph.prose), on sentences of the Debian mdadm FAQ and the
 apcupsd manual (the development texts of bench/graph_eval.py)."""
 
+from functools import partial
+
 import pytest
 
-from graph import ChunkInput
 from graph.faq import question_problem
 from graph.prose import concise_name, split_remedies
 
+from .relations_under import relations_under
 
-def relations(extractor, text: str, heading: str = "") -> set[tuple[str, str, str]]:
-    path = ("Frequently asked questions -- Debian mdadm", heading) if heading else ()
-    facts = extractor.extract(ChunkInput("c1", "col", "doc", "v1", text, "paragraph", path))
-    names = {m.key: m.name for m in facts.mentions}
-    return {
-        (names[r.head], r.type, names[r.tail])
-        for r in facts.relations
-        if r.type in ("CAUSED_BY", "REMEDIED_BY")
-    }
+relations = partial(relations_under, "Frequently asked questions -- Debian mdadm")
 
 
 @pytest.mark.parametrize(

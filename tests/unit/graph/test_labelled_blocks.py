@@ -1,22 +1,16 @@
 """ "Problem / Workaround" blocks (graph.structure.labelled_relations) and defects named as causes
 (graph.faq), on blocks of the apcupsd manual and answers of the mdadm FAQ (dev texts)."""
 
+from functools import partial
+
 import pytest
 
-from graph import ChunkInput
 from graph.faq import defect_cause, reason_cause
 from graph.structure import block_fix
 
+from .relations_under import relations_under
 
-def relations(extractor, text: str, heading: str = "") -> set[tuple[str, str, str]]:
-    path = ("Manual", heading) if heading else ()
-    facts = extractor.extract(ChunkInput("c1", "col", "doc", "v1", text, "paragraph", path))
-    names = {m.key: m.name for m in facts.mentions}
-    return {
-        (names[r.head], r.type, names[r.tail])
-        for r in facts.relations
-        if r.type in ("CAUSED_BY", "REMEDIED_BY")
-    }
+relations = partial(relations_under, "Manual")
 
 
 def test_the_fix_is_the_blocks_first_instruction_not_its_first_sentence():

@@ -1,21 +1,15 @@
 """Condition, "this can happen if" and why-answer rules (graph.prose), on sentences of the dev texts
 (apcupsd manual, sudo troubleshooting FAQ)."""
 
+from functools import partial
+
 import pytest
 
-from graph import ChunkInput
 from graph.faq import question_problem
 
+from .relations_under import relations_under
 
-def relations(extractor, text: str, heading: str = "") -> set[tuple[str, str, str]]:
-    path = ("Manual", heading) if heading else ()
-    facts = extractor.extract(ChunkInput("c1", "col", "doc", "v1", text, "paragraph", path))
-    names = {m.key: m.name for m in facts.mentions}
-    return {
-        (names[r.head], r.type, names[r.tail])
-        for r in facts.relations
-        if r.type in ("CAUSED_BY", "REMEDIED_BY")
-    }
+relations = partial(relations_under, "Manual")
 
 
 def test_a_routine_step_is_when_a_fault_shows_not_its_cause_and_the_fix_follows_the_fault(rules_extractor):

@@ -1,23 +1,17 @@
 """Typographic punctuation ("won’t", “quotes”, dashes) reads like ASCII in the rules, and names keep
 the text as written (graph.typography; sentences of the dev texts re-typeset)."""
 
+from functools import partial
+
 import pytest
 
-from graph import ChunkInput
 from graph.faq import PROBLEM_WORDS, first_word, question_problem
 from graph.names import concise_name
 from graph.typography import fold
 
+from .relations_under import relations_under
 
-def relations(extractor, text: str, heading: str = "") -> set[tuple[str, str, str]]:
-    path = ("FAQ", heading) if heading else ()
-    facts = extractor.extract(ChunkInput("c1", "col", "doc", "v1", text, "paragraph", path))
-    names = {m.key: m.name for m in facts.mentions}
-    return {
-        (names[r.head], r.type, names[r.tail])
-        for r in facts.relations
-        if r.type in ("CAUSED_BY", "REMEDIED_BY")
-    }
+relations = partial(relations_under, "FAQ")
 
 
 def test_fold_maps_one_character_for_one():

@@ -148,26 +148,30 @@ def test_the_translated_search_keeps_the_callers_filters():
     assert len(result) == 0
 
 
+def _points(embedder, encoder, texts, langs, vectors_ml=None):
+    """Index points of one collection and version, each passage's language in its payload."""
+    return [
+        IndexPoint(
+            cid,
+            embedder.embed_query(t),
+            "c1",
+            "d1",
+            "v1",
+            t,
+            sparse=encoder.encode_document(t, "c1"),
+            vector_ml=(vectors_ml or {}).get(cid),
+            extra={"lang": langs[cid]},
+        )
+        for cid, t in texts.items()
+    ]
+
+
 def test_a_question_its_own_language_answers_is_not_translated():
     embedder, encoder, index = FakeEmbedder(dim=64), Bm25Encoder(), MemoryIndex()
     index.ensure_collection(64)
     texts = {"zh1": "防火墙上要开放哪个端口？开放 3551 端口。", "zh2": "防火墙上要开放哪个端口：见第三章。"}
     texts["en"] = PASSAGES["port"]
-    index.upsert(
-        [
-            IndexPoint(
-                cid,
-                embedder.embed_query(t),
-                "c1",
-                "d1",
-                "v1",
-                t,
-                sparse=encoder.encode_document(t, "c1"),
-                extra={"lang": cid[:2]},
-            )
-            for cid, t in texts.items()
-        ]
-    )
+    index.upsert(_points(embedder, encoder, texts, {cid: cid[:2] for cid in texts}))
     searcher = HybridSearcher(index, embedder, encoder)
     generate = Recorder({QUESTION: TRANSLATION})
     skipping = QuestionTranslator(generate, TranslateConfig(skip_when_top_in_language=2))
@@ -190,22 +194,7 @@ def _multilingual_searcher(english_first: bool):
     texts = {"zh": "防火墙上的泵要开放哪个阀门？", "en": PASSAGES["port"]}
     ml = {"zh": multilingual.embed_query("泵"), "en": multilingual.embed_query("pump")}
     ml["en" if english_first else "zh"] = multilingual.embed_query(QUESTION)
-    index.upsert(
-        [
-            IndexPoint(
-                cid,
-                embedder.embed_query(t),
-                "c1",
-                "d1",
-                "v1",
-                t,
-                sparse=encoder.encode_document(t, "c1"),
-                vector_ml=ml[cid],
-                extra={"lang": cid},
-            )
-            for cid, t in texts.items()
-        ]
-    )
+    index.upsert(_points(embedder, encoder, texts, {cid: cid for cid in texts}, ml))
     config = SearchConfig(candidates_per_source=1, sparse_weight=1.5)
     return HybridSearcher(index, embedder, encoder, config, multilingual=multilingual)
 
