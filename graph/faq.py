@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from graph.patterns import find_identifiers
 from graph.typography import APOSTROPHE as A
 from graph.typography import BULLETS, fold
 
@@ -40,7 +41,23 @@ ITEM_LABEL = re.compile(
     r"^\s*(?:\d+[a-z]?(?:\.\d+)*[.:)]?|[A-Z][.)]|(?:Q|A|FAQ)\s*\d*(?:\.\d+)*\s*[.:)]|[A-Z]{1,2}\d{1,3}[a-z]?(?:\.\d+)*[.:)])"
     r"\s+"
 )
-_NUMBER = ITEM_LABEL
+
+
+def strip_item_label(heading: str) -> str:
+    """``heading`` without its FAQ item label; an error code in front of a heading is no label.
+
+    "R1. Fetching fails …" loses "R1."; "E47. Motor overheats" keeps "E47", which the graph's
+    identifier patterns read as an error code, as it does "F02." and "ALM-3:".
+    """
+    match = ITEM_LABEL.match(heading)
+    if match is None:
+        return heading
+    label = match.group(0).strip().rstrip(".:)")
+    if any(m.label == "ErrorCode" and m.text == label for m in find_identifiers(label)):
+        return heading
+    return heading[match.end() :]
+
+
 #: A header link's mark left after a heading's text by HTML generators (Sphinx: "Why does X hang? ¶").
 HEADER_LINK = re.compile(r"\s*[\u00b6\u00a7]\s*$")
 _WHAT_GIVES = re.compile(
@@ -157,7 +174,7 @@ def question_problem(heading: str) -> Question | None:
         The symptom text (question words removed) and whether it is a "why" question.
     """
     heading = HEADER_LINK.sub("", heading)
-    title = _NUMBER.sub("", heading).strip()
+    title = strip_item_label(heading).strip()
     gives = _WHAT_GIVES.search(title)
     if gives and title[: gives.start()].strip(" .;:,"):
         # "My arrays are busy and cannot be stopped. What gives?": the statement is the symptom.

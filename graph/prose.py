@@ -262,7 +262,6 @@ def _remedy(
             _relate(out, chunk, _TARGETS[found.label], action, found)
 
 
-_HEADING_NUMBER = faq.ITEM_LABEL
 _MEANS = re.compile(
     r"^\s*(?:it|this|that)(?:\s+(?:error|message|warning))?\s+(?:usually\s+|normally\s+|probably\s+)?"
     r"(?:means|indicates)\s+(?:that\s+)?(?P<y>.{3,300}?)\.?$",
@@ -576,9 +575,7 @@ def fix_rule(
         if problem is None and match.group("what"):
             # "To fix this problem" names a problem; a bare "To fix it" needs one the rules read
             # (the seen NUT FAQ: a long question cut to "5. upsc, upsstats" got a fix).
-            problem = _entity(
-                out, chunk, "Symptom", _HEADING_NUMBER.sub("", chunk.heading_path[-1]), max_chars
-            )
+            problem = _entity(out, chunk, "Symptom", faq.strip_item_label(chunk.heading_path[-1]), max_chars)
         _use(out, problem)
     for part in re.split(r",?\s+or,?\s+alternatively,?\s+|\s+or alternatively\s+", match.group("act")):
         _remedy(chunk, problem, part, scan, max_chars, out)
@@ -609,7 +606,7 @@ def _cause_rule(chunk: ChunkInput, sentence: Sentence, max_chars: int, out: Stru
         if not chunk.heading_path:
             return
         question = faq.question_problem(chunk.heading_path[-1])  # "4. Why does X fail?" -> "X fail"
-        subject = question.symptom if question else _HEADING_NUMBER.sub("", chunk.heading_path[-1])
+        subject = question.symptom if question else faq.strip_item_label(chunk.heading_path[-1])
     symptom = _entity(out, chunk, "Symptom", subject, max_chars)
     cause = _entity(out, chunk, "Cause", match.group("y"), max_chars)
     _relate(out, chunk, "CAUSED_BY", symptom, cause)

@@ -293,3 +293,12 @@ def test_a_bare_to_fix_it_needs_a_problem_the_rules_read(rules_extractor):
     assert relations(rules_extractor, "To fix this problem, check the cable.", heading) == {
         ("Setting up the network", "REMEDIED_BY", "check the cable")
     }
+
+
+def test_an_error_code_before_a_heading_is_no_item_label():
+    from graph.faq import strip_item_label
+
+    assert strip_item_label("E47. Motor overheats") == "E47. Motor overheats"
+    assert strip_item_label("ALM-3: Low oil level") == "ALM-3: Low oil level"
+    assert question_problem("F02: Pump trips").symptom == "F02: Pump trips"
+    assert strip_item_label("R1. Fetching fails") == "Fetching fails"
