@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .index.base import VectorIndex
-from .types import make_chunk_id
+from .types import neighbour_chunk_id
 
 LEAD_IN_ENDS = (":", "：")
 SELF_CONTAINED = ("record", "table")
@@ -51,17 +51,17 @@ def with_continuations(
         # A record whose last field is empty ("Cost:") is whole; the next one is another record.
         if p.payload.get("kind") in SELF_CONTAINED or not p.text.rstrip().endswith(LEAD_IN_ENDS):
             continue
-        ordinal = p.payload.get("ordinal")
-        version = p.payload.get("version_key") or p.payload.get("version_id")
-        if ordinal is not None and version:
-            wanted[p.chunk_id] = make_chunk_id(str(version), int(ordinal) + 1)
+        following = neighbour_chunk_id(p.payload, 1)
+        if following:
+            wanted[p.chunk_id] = following
     if not wanted:
         return list(passages)
-    found = {h.chunk_id: h for h in index.retrieve(list(wanted.values())) if h.collection_id in set(allowed)}
+    readable = set(allowed)
+    found = {h.chunk_id: h for h in index.retrieve(list(wanted.values())) if h.collection_id in readable}
     out = []
     for p in passages:
         nxt = found.get(wanted.get(p.chunk_id, ""))
-        if nxt is not None and nxt.heading_path == p.heading_path and nxt.version_id == p.version_id:
+        if nxt is not None and nxt.heading_path == p.heading_path:  # same version: the id says so
             head = _first_lines(nxt.text, count_tokens, max_tokens)
             if head:
                 payload = {**p.payload, "text": f"{p.text.rstrip()}\n{head}", "continued_from": nxt.chunk_id}

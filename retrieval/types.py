@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 #: A typed record value: what a CSV/XLSX cell becomes after type inference.
 FieldValue = int | float | dt.date | dt.datetime | str | None
@@ -144,6 +146,23 @@ class Chunk:
     row_number: int | None = None
     part: int | None = None
     parts: int | None = None
+
+
+def neighbour_chunk_id(payload: Mapping[str, Any], offset: int) -> str | None:
+    """The id of the chunk ``offset`` places from the one an index payload describes.
+
+    Args:
+        payload: an indexed passage's payload (its ``version_id`` and ``ordinal``).
+        offset: how far, in chunks of the same version (negative: before it).
+
+    Returns:
+        That chunk's id (it may not exist), or None when the payload lacks its place or the
+        offset falls before the first chunk.
+    """
+    ordinal, version = payload.get("ordinal"), payload.get("version_id")
+    if ordinal is None or not version or int(ordinal) + offset < 0:
+        return None
+    return make_chunk_id(str(version), int(ordinal) + offset)
 
 
 def make_chunk_id(document_version: str, ordinal: int) -> str:

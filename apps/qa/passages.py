@@ -8,7 +8,7 @@ from django.http import Http404
 
 from apps.accounts.access import readable_collection_ids
 from config import wiring
-from retrieval.types import make_chunk_id
+from retrieval.types import neighbour_chunk_id
 
 NEIGHBOURS = 2
 
@@ -27,14 +27,10 @@ def view_context(user, chunk_id: str) -> dict[str, Any]:  # type: ignore[no-unty
 
 
 def _neighbours(index, payload: dict[str, Any], allowed: set[str]) -> tuple[list[dict], list[dict]]:  # type: ignore[no-untyped-def,type-arg]
-    ordinal, version = payload.get("ordinal"), payload.get("version_key") or payload.get("version_id")
-    if ordinal is None or version is None:
+    ids = [i for k in range(-NEIGHBOURS, NEIGHBOURS + 1) if k and (i := neighbour_chunk_id(payload, k))]
+    if not ids:
         return [], []
-    ids = [
-        make_chunk_id(str(version), int(ordinal) + k)
-        for k in range(-NEIGHBOURS, NEIGHBOURS + 1)
-        if k and int(ordinal) + k >= 0
-    ]
+    ordinal = payload["ordinal"]
     found = {h.chunk_id: dict(h.payload) for h in index.retrieve(ids) if h.collection_id in allowed}
     ordered = sorted(found.values(), key=lambda p: int(p.get("ordinal", 0)))
     return (

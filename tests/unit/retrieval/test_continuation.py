@@ -102,3 +102,14 @@ def test_a_record_with_an_empty_last_field_is_not_continued():
     idx.upsert([_point(embedder, "3", n, row, kind="record") for n, row in enumerate(rows)])
     [out] = with_continuations([_passage(idx, make_chunk_id("3", 0))], idx, ["1"], _words)
     assert out.text == rows[0]
+
+
+def test_neighbour_chunk_ids_come_from_the_version_and_ordinal():
+    from retrieval.types import neighbour_chunk_id
+
+    payload = {"version_id": "7", "ordinal": 1}
+    assert neighbour_chunk_id(payload, 1) == make_chunk_id("7", 2)
+    assert neighbour_chunk_id(payload, -1) == make_chunk_id("7", 0)
+    assert neighbour_chunk_id(payload, -2) is None  # before the first chunk
+    assert neighbour_chunk_id({"version_id": "7"}, 1) is None
+    assert neighbour_chunk_id({"ordinal": 3}, 1) is None
