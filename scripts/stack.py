@@ -155,6 +155,12 @@ class Stack:
             return None
         return pid
 
+    def _recorded_pid(self, name: str) -> int | None:
+        try:
+            return int(self.pid_path(name).read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def _spawn(
         self,
         name: str,
@@ -212,7 +218,7 @@ class Stack:
     # --- waiting -----------------------------------------------------------------------------
     def wait_for(self, name: str, is_ready: Callable[[], bool], timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
-        pid = self.running_pid(name)
+        pid = self._recorded_pid(name)  # not running_pid: a child already gone and reaped must count as exited
         while time.monotonic() < deadline:
             if is_ready():
                 return

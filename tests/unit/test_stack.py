@@ -1,4 +1,6 @@
+import os
 import socket
+import time
 
 import pytest
 
@@ -42,6 +44,21 @@ def test_it_shows_the_log_tail_when_a_service_dies_during_start(tmp_stack):
     tmp_stack._spawn("broken", ["sh", "-c", "echo 'fatal: bad config line 3'; exit 1"])
     with pytest.raises(StackError, match=r"broken exited during start-up(.|\n)*bad config line 3"):
         tmp_stack.wait_for("broken", lambda: False, timeout_s=120)  # seen at once; bounds a hang
+
+
+def test_a_service_already_gone_and_reaped_counts_as_exited(tmp_stack):
+    # CI once saw the child reaped (by subprocess's own clean-up) before wait_for looked at it,
+    # which read as "never ready" after the whole timeout instead of "exited"
+    pid = tmp_stack._spawn("broken", ["sh", "-c", "echo 'fatal: gone early'; exit 1"])
+    while True:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                break
+        except ChildProcessError:
+            break
+        time.sleep(0.05)
+    with pytest.raises(StackError, match=r"broken exited during start-up(.|\n)*gone early"):
+        tmp_stack.wait_for("broken", lambda: False, timeout_s=120)
 
 
 def test_cli_prints_one_clear_line_instead_of_a_traceback(capsys, monkeypatch):
