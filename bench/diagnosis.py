@@ -2,9 +2,10 @@
 
 1. Manual troubleshooting (``tests/data/diagnosis_eval.jsonl``): the dev manuals (apcupsd, NUT,
    LinuxCNC, the hydraulic-press fault table, sudo's troubleshooting FAQ; split ``dev``, the rules
-   and the merge were written on them), the chrony FAQ (split ``heldout``: seen in session 7) and
-   the cryptsetup FAQ's problem sections (split ``untouched``, asked only when ``--splits`` names
-   it) are ingested into Neo4j through the project's parser, chunker, extractor, resolver and writer.
+   and the merge were written on them), the chrony FAQ and the cryptsetup FAQ's problem sections
+   (split ``heldout``: seen, the first in session 7, the second run once in session 8) and the
+   dnsmasq FAQ (split ``untouched``, asked only when ``--splits`` names it) are ingested into
+   Neo4j through the project's parser, chunker, extractor, resolver and writer.
    For every query: cause recall@5 = gold causes named by one of the top-5 ranked causes, remedy
    recall@5 = gold remedies named by one of the first 5 fixes of the ranked list; baseline: BM25
    over the same passages, a gold item counts when one of the top-5 passages contains it.
@@ -702,7 +703,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--splits",
         default="dev,heldout",
-        help="manual splits asked about: dev, heldout (the chrony FAQ), untouched (run once, frozen code)",
+        help="manual splits: dev, heldout (seen: chrony, cryptsetup), untouched (dnsmasq; once, frozen code)",
     )
     parser.add_argument(
         "--dump",
