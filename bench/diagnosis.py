@@ -207,7 +207,7 @@ def manual_eval(
         # The same graph evidence, with the passages retrieval (here: the BM25 baseline's top 5)
         # found filling the list as the Diagnose page does.
         filled = diagnose(driver, q["query"], [MANUALS], extractor, passages=top_passages)
-        if dump and q["split"] == "dev":  # the merge is designed on dev only
+        if dump and q["split"] != "untouched":  # the merge is designed on dev and the seen sets only
             dumped.append({"query": q, "graph": result.causes, "passages": top_passages})
         t = totals.setdefault(q["split"], Counter())
         for name in [c.name for c in filled.causes[:5] if c.label != "Passage"] + [
@@ -240,7 +240,8 @@ def manual_eval(
     if dump:
         import pickle
 
-        # The graph's candidates and the passages of each dev query, for bench/diagnosis_merge.py.
+        # The graph's candidates and the passages of each dev and seen query, for
+        # bench/diagnosis_merge.py.
         dump.write_bytes(pickle.dumps(dumped))
     return out
 
@@ -708,7 +709,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--dump",
         type=Path,
-        help="write the dev queries' graph candidates and passages here (pickle, bench/diagnosis_merge.py)",
+        help="dev and seen queries' graph candidates and passages, pickled for bench/diagnosis_merge.py",
     )
     parser.add_argument(
         "--extra-docs",
