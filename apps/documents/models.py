@@ -158,6 +158,10 @@ class DocumentVersion(models.Model):
     # Ready versions whose graph stage failed: "retrying" (Neo4j was unavailable: a task runs the
     # graph stage again with backoff) or "failed" (rejected, or retries ran out: Retry runs it).
     graph_status = models.CharField(max_length=12, choices=GraphStatus.choices, blank=True, default="")
+    # The keyword-term scheme (retrieval.sparse.SPARSE_VERSION) its index points were written
+    # with; None: indexed before this was recorded. A point of an older scheme is never found by
+    # a keyword query, so `manage.py reindex --stale` rewrites those versions (scripts/up runs it).
+    sparse_version = models.PositiveSmallIntegerField(null=True, blank=True)
 
     # Record files (CSV/XLSX): the column roles of this import (graph.record_suggest JSON), suggested
     # after chunking and confirmed by an editor (or at once for non-interactive uploads, see

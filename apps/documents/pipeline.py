@@ -200,6 +200,7 @@ def index(version: DocumentVersion, run: Run) -> None:
     passages = Passage.objects.filter(version=version).order_by("ordinal")
     total = version.chunk_count or 0
     if total == 0:
+        _mark_indexed(version)
         return
     first = passages.values_list("vector", flat=True)[0]
     idx = wiring.vector_index()
@@ -217,6 +218,13 @@ def index(version: DocumentVersion, run: Run) -> None:
         idx.delete_by_filter(version_id=version.pk)
         for start in range(0, total, INDEX_BATCH):
             idx.upsert(_points(version, passages[start : start + INDEX_BATCH]))
+    _mark_indexed(version)
+
+
+def _mark_indexed(version: DocumentVersion) -> None:
+    # update(), not save(): the running stage's own fields (progress, claim) stay as they are
+    version.sparse_version = wiring.bm25_encoder().version
+    DocumentVersion.objects.filter(pk=version.pk).update(sparse_version=version.sparse_version)
 
 
 def _points(version: DocumentVersion, passages: Any) -> list[Any]:

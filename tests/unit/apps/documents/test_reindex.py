@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from apps.accounts.models import Collection
+from apps.documents.models import DocumentVersion
 from retrieval.index.base import SearchFilter
 from retrieval.sparse import SPARSE_VERSION, Bm25Encoder
 
@@ -41,3 +42,28 @@ def test_reindex_brings_back_passages_with_old_keyword_vectors(tmp_path, db, fak
 def test_reindex_names_an_unknown_collection(db):
     with pytest.raises(CommandError, match="no collection named 'Nope'"):
         call_command("reindex", "--collection", "Nope")
+
+
+def test_reindex_stale_rewrites_only_versions_of_an_older_or_unrecorded_scheme(tmp_path, db, fakes):
+    (tmp_path / "p101.md").write_bytes(MANUAL_MD)
+    call_command("ingest", str(tmp_path / "p101.md"), "--collection", "Pumps", "--create", stdout=StringIO())
+    version = DocumentVersion.objects.live().get()
+    assert version.sparse_version == SPARSE_VERSION  # the index stage records its scheme
+
+    out = StringIO()
+    call_command("reindex", "--stale", stdout=out)
+    assert "re-indexed 0 document version(s)" in out.getvalue()
+
+    old = Bm25Encoder()
+    for row in fakes.index._rows.values():  # an index written before the scheme was recorded
+        vector = old.encode_document(row.payload["text"])
+        row.sparse = dict(zip(vector.indices, vector.values, strict=True))
+    DocumentVersion.objects.filter(pk=version.pk).update(sparse_version=None)
+    collection = Collection.objects.get(name="Pumps")
+    assert _keyword_hits(fakes.index, collection.pk, "pump strainer") == []
+
+    out = StringIO()
+    call_command("reindex", "--stale", stdout=out)
+    assert "re-indexed 1 document version(s)" in out.getvalue()
+    assert _keyword_hits(fakes.index, collection.pk, "pump strainer")
+    assert DocumentVersion.objects.get(pk=version.pk).sparse_version == SPARSE_VERSION
