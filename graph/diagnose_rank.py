@@ -27,16 +27,16 @@ why one cause sits above another:
 Ties are broken by the number of supporting work orders, then by name (deterministic).
 
 The passages retrieval found for the complaint join the list (:func:`passage_causes`, label
-``Passage``, scored ``passage`` = ``0.3 / rank``): each cites its passage and shows the sentence
-that best matches the complaint (or, when its heading is the question that matches best, the
-answer from its start) with the causes and fixes stated after it. :func:`merge` places them: a
+``Passage``, scored ``passage`` = ``0.3 / rank``): each cites its passage and shows the part of it
+that answers the complaint (:func:`answer_excerpt`: of the passage's FAQ items, a question in its
+heading or in its text, and of the places an excerpt may start, the one holding most of the
+complaint's words, with the causes and fixes stated after them). :func:`merge` places them: a
 graph candidate whose evidence is about the complaint (a chain from a symptom or code it names,
 ``manual`` >= :data:`STRONG_MATCH`, or work orders counted as this problem) comes first; a weakly
-linked one takes the place retrieval gave the passage it cites, and one citing no retrieved
-passage comes after the passages. So a manual
-that states causes in a form no rule reads (a FAQ's answers) still answers, with the passage as
-its evidence, and an entity linked to the complaint by a word or two does not push the passages
-that match it out of the first places.
+linked one takes the place retrieval gave the passage it cites (one per passage), and one citing
+no retrieved passage comes after the passages. So a manual that states causes in a form no rule
+reads (a FAQ's answers) still answers, with the passage as its evidence, and an entity linked to
+the complaint by a word or two does not push the passages that match it out of the first places.
 """
 
 from __future__ import annotations
@@ -58,9 +58,6 @@ PASSAGE_WEIGHT = 0.3
 #: About 130 words: a FAQ answer or a table row's text whole (chosen on the dev manuals: cause /
 #: remedy recall@5 rose with the budget up to 800 characters; 500 cut remedies stated last).
 MAX_EXCERPT_CHARS = 800
-#: A passage none of whose sentences shares a content word with the complaint says nothing about
-#: it; any that does is kept in retrieval's order (retrieval ranked it, with its own scores).
-MIN_PASSAGE_SIMILARITY = 0.0
 #: Sentences after the best-matching one searched for a cause or a fix to show in the excerpt.
 EXCERPT_LOOKAHEAD = 3
 MAX_PASSAGE_NAME_CHARS = 120
@@ -453,10 +450,10 @@ def passage_causes(
         limit: candidates returned.
 
     Returns:
-        ``Passage`` candidates: named by the passage's heading (else its first sentence), with
-        the excerpt from the sentence that best matches the complaint and the causes or fixes
-        stated right after it (:func:`_excerpt`, at most :data:`MAX_EXCERPT_CHARS`), in
-        retrieval's order; a passage sharing no content word with the complaint is left out.
+        ``Passage`` candidates in retrieval's order, each showing the part of its passage that
+        answers the complaint (:func:`answer_excerpt`, at most :data:`MAX_EXCERPT_CHARS`), named by
+        the question of the FAQ item it comes from (else the heading path, else its first
+        sentence); a passage sharing no content word with the complaint is left out.
     """
     query = terms(complaint)
     skip = set(cited)
@@ -464,16 +461,11 @@ def passage_causes(
     for passage in passages:
         if passage.chunk_id in skip or len(out) >= limit:
             continue
-        sentences = [s.strip() for s in _SENTENCE_END.split(passage.text) if s.strip()]
-        scored = [similarity(query, terms(s)) for s in sentences]
-        # A FAQ's question is its passage's heading: when it matches the complaint better than any
-        # sentence of the answer, the whole answer is what matches, so it is shown from its start.
-        asked = similarity(query, terms(passage.heading.rsplit(" > ", 1)[-1]))
-        if not sentences or max(max(scored), asked) <= MIN_PASSAGE_SIMILARITY:
+        found = answer_excerpt(query, passage)
+        if found is None:
             continue
-        best = 0 if asked > max(scored) else scored.index(max(scored))
-        excerpt = _excerpt(sentences, best, EXCERPT_LOOKAHEAD)
-        name = " ".join((passage.heading or sentences[0]).split())
+        name, excerpt = found
+        name = " ".join(name.split())
         if len(name) > MAX_PASSAGE_NAME_CHARS:
             name = name[: MAX_PASSAGE_NAME_CHARS - 1].rsplit(" ", 1)[0] + "…"
         score = round(PASSAGE_WEIGHT / (len(out) + 1), 4)
@@ -484,12 +476,105 @@ def passage_causes(
                 "Passage",
                 score,
                 {"passage": score},
-                excerpt=excerpt[:MAX_EXCERPT_CHARS],
+                excerpt=excerpt,
                 cites=(Cite(passage.chunk_id, passage.document_id, passage.page),),
             )
         )
         skip.add(passage.chunk_id)
     return out
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A FAQ item of a passage: its question (the passage's heading for the text before the first
+    question line) and the sentences of its answer."""
+
+    question: str
+    sentences: tuple[str, ...]
+    #: The text before the first question line: its question is the passage's heading.
+    under_heading: bool = False
+
+
+def passage_items(passage: PassageHit) -> list[_Item]:
+    """The passage cut at the lines that ask a FAQ item's question (:func:`graph.faq.question_line`).
+
+    The text before the first such line answers the passage's heading (its innermost part). Each
+    item's answer is split into sentences (and lines: a table row or a list item is one).
+    """
+    from graph.faq import question_line
+
+    items: list[_Item] = []
+    question, lines = passage.heading.rsplit(" > ", 1)[-1], []
+    for line in passage.text.splitlines():
+        asked = question_line(line, lines[-1] if lines else "")
+        if asked is None:
+            lines.append(line)
+            continue
+        items.append(_Item(question, _sentences("\n".join(lines)), not items))
+        question, lines = asked, []
+    items.append(_Item(question, _sentences("\n".join(lines)), not items))
+    return [i for i in items if i.sentences]
+
+
+def _sentences(text: str) -> tuple[str, ...]:
+    return tuple(s.strip() for s in _SENTENCE_END.split(text) if s.strip())
+
+
+def _window(sentences: Sequence[str], start: int) -> list[str]:
+    """The sentences from ``start`` on that fit :data:`MAX_EXCERPT_CHARS` (at least the first)."""
+    room, shown = MAX_EXCERPT_CHARS, []
+    for sentence in sentences[start:]:
+        if shown and len(sentence) + 1 > room:
+            break
+        shown.append(sentence)
+        room -= len(sentence) + 1
+    return shown
+
+
+def _cover_terms(text: str) -> set[str]:
+    """:func:`terms`, and the parts of a word joined by slashes: "dm-crypt/LUKS" names LUKS too."""
+    found = terms(text)
+    return found | {p for t in found if "/" in t for p in terms(t.replace("/", " "))}
+
+
+def answer_excerpt(query: set[str], passage: PassageHit) -> tuple[str, str] | None:
+    """The part of a passage that answers a complaint: (the item's question, the excerpt).
+
+    Every FAQ item of the passage (:func:`passage_items`) is read with its question, which is shown
+    as the excerpt's name. In each item, every sentence of the answer may start the excerpt (as
+    much as fits :data:`MAX_EXCERPT_CHARS` from there); the start whose excerpt and question
+    together hold most of the complaint's content words (:func:`_cover_terms`) wins; on a tie, the
+    answer's start when the question shares a word with the complaint, else the sentence that
+    matches the complaint best (:func:`similarity`), else the earliest. Of the items, the one whose
+    excerpt holds most of those words wins; on a tie, the one whose first line matches the
+    complaint best (at an answer's start its question counts as that line), else the first. So the
+    answer of the question the complaint asks is shown from its start, and in a passage of several
+    items or a long one the excerpt holds the sentences about the complaint and what follows them,
+    not the next item's question. None when nothing shares a word with the complaint.
+    """
+    best: tuple | None = None
+    for n, item in enumerate(passage_items(passage)):
+        asked = query & _cover_terms(item.question)
+        chosen: tuple | None = None
+        for start in range(len(item.sentences)):
+            covered = asked | (query & _cover_terms(" ".join(_window(item.sentences, start))))
+            opening = similarity(query, terms(item.sentences[start]))
+            if start == 0:  # the answer's start: its question is its first line
+                opening = max(opening, similarity(query, terms(item.question)))
+            key = (len(covered), start == 0 and bool(asked), opening, -start)
+            if chosen is None or key > chosen[0]:
+                chosen = (key, start)
+        if chosen is None:
+            continue
+        (covered_n, _, opening, _), start = chosen
+        if best is None or (covered_n, opening, -n) > best[0]:
+            best = ((covered_n, opening, -n), item, start)
+    if best is None or best[0][0] == 0:
+        return None
+    _, item, start = best
+    # Under the heading, the whole heading path names the passage (where in the manual it is).
+    name = (passage.heading if item.under_heading else item.question) or item.sentences[0]
+    return name, _excerpt(item.sentences, start, EXCERPT_LOOKAHEAD)
 
 
 def _excerpt(sentences: Sequence[str], best: int, lookahead: int = EXCERPT_LOOKAHEAD) -> str:
@@ -554,7 +639,9 @@ def merge(
     The graph candidates whose evidence is about this complaint (:func:`is_specific`) come first,
     in their order (by score). A weakly linked one (a symptom matched by a few shared words, no
     work order) takes the place retrieval gave the best-ranked passage it cites, just ahead of it:
-    retrieval ranked its evidence there; one citing none of the passages comes after them. The
+    retrieval ranked its evidence there; the passage stays after it (it was linked by a few words,
+    perhaps from another row of that passage). One such candidate per passage: a second citing the
+    same passage, or one citing none of the passages, comes after them. The
     passages (:func:`passage_causes`) keep retrieval's order. So a weakly linked candidate never
     pushes out of the list a passage that retrieval ranked above its evidence, and without passages
     (the portal's card) the graph's order is unchanged.
@@ -564,13 +651,17 @@ def merge(
     place = {p.chunk_id: i for i, p in enumerate(passages)}
     strong = [c for c in causes if is_specific(c)]
     weak = [c for c in causes if not is_specific(c)]
-    # A passage is not repeated after a candidate that shows a cause and a fix from it. One whose
-    # candidates name no fix, or no cause (a symptom the manual tells what to do about), stays
-    # right after them: it may say what the graph did not read.
-    complete = [c for c in causes if c.fixes and c.label not in _NOT_A_CAUSE]
+    # A passage is not repeated after a candidate about this complaint that shows a cause and a
+    # fix from it. One whose candidates name no fix, or no cause (a symptom the manual tells what to
+    # do about), or are weakly linked, stays right after them: it may say what the graph did not read.
+    complete = [c for c in strong if c.fixes and c.label not in _NOT_A_CAUSE]
     shown = passage_causes(complaint, passages, cited_chunks(complete), limit=limit)
-    rest = [
-        (min((place[chunk] for chunk in cited_chunks([c]) if chunk in place), default=len(passages)), 0, i, c)
-        for i, c in enumerate(weak)
-    ] + [(place[p.cites[0].chunk_id], 1, i, p) for i, p in enumerate(shown)]
+    rest, taken = [], set()
+    for i, c in enumerate(weak):
+        at = min((place[chunk] for chunk in cited_chunks([c]) if chunk in place), default=len(passages))
+        # One weakly linked candidate per passage takes its place: retrieval ranked the passage, not
+        # each thing the graph read in it; the others come after all the passages.
+        rest.append((at if at not in taken else len(passages), 0, i, c))
+        taken.add(at)
+    rest += [(place[p.cites[0].chunk_id], 1, i, p) for i, p in enumerate(shown)]
     return [*strong, *(c for *_, c in sorted(rest, key=lambda r: r[:3]))][:limit]

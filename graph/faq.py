@@ -58,6 +58,47 @@ def strip_item_label(heading: str) -> str:
     return heading[match.end() :]
 
 
+#: A FAQ item's question inside a passage's text rather than in its heading: a line wholly in bold
+#: ("**3.4 Unlocking a LUKS device takes very long. Why?**", a Markdown list item), a line
+#: labelled as a question ("Q: ...", "Question: ..."), or a short line ending in a question mark.
+_BOLD_LINE = re.compile(rf"^\s*(?:[{re.escape(BULLETS)}]\s+)?(?P<mark>\*\*|__)(?P<q>[^*_].*?)(?P=mark)\s*$")
+_QUESTION_LABEL = re.compile(r"^\s*(?:Q|Question)\s*\d*(?:\.\d+)*\s*[:.)]\s+(?P<q>\S.*)$", re.I)
+#: Longer lines are paragraphs that happen to end in "?", not an item's question.
+MAX_QUESTION_LINE_CHARS = 200
+
+
+def question_line(line: str, before: str = "") -> str | None:
+    """The question a line of a passage asks as a FAQ item, without markup and item label; else None.
+
+    A line wholly in bold, a "Q:" / "Question:" line, or a line of at most
+    :data:`MAX_QUESTION_LINE_CHARS` characters that ends in "?" and starts a sentence: ``before``,
+    the line above it, is blank or ends one (in hard-wrapped text a quoted message's second line
+    may end in "?"); a line that opens an answer ("A: Why not?") is none. A bold line of three
+    words or more counts without "?": in the FAQs whose questions are bold list items, some state
+    the problem ("**8.2 cryptsetup on SLED 10 has problems...**"), and answers are plain text.
+    """
+    text = line.strip()
+    if not text or len(text) > 2 * MAX_QUESTION_LINE_CHARS:
+        return None
+    bold = _BOLD_LINE.match(text)
+    labelled = _QUESTION_LABEL.match(text)
+    if bold and len(bold.group("q").split()) >= 3:  # "**Warning**" is emphasis, not an item
+        question = bold.group("q")
+    elif labelled:
+        question = labelled.group("q")
+    elif (
+        text.endswith("?")
+        and len(text) <= MAX_QUESTION_LINE_CHARS
+        and not _ANSWER_LEAD.match(text)
+        and (not before.strip() or before.rstrip()[-1] in ".!?:")
+    ):
+        question = text.lstrip(BULLETS + " ")
+    else:
+        return None
+    question = " ".join(strip_item_label(HEADER_LINK.sub("", question)).split())
+    return question or None
+
+
 #: A header link's mark left after a heading's text by HTML generators (Sphinx: "Why does X hang? ¶").
 HEADER_LINK = re.compile(r"\s*[\u00b6\u00a7]\s*$")
 _WHAT_GIVES = re.compile(

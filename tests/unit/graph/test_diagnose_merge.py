@@ -58,10 +58,27 @@ def test_work_orders_about_this_problem_keep_a_weakly_matched_candidate_first():
     assert names(merge(COMPLAINT, [done], PASSAGES, limit=2)) == ["replace bearing", "p0"]
 
 
-def test_a_weak_candidate_takes_the_place_of_the_passage_it_cites_which_it_shows_with_its_fix():
+def test_a_weak_candidate_takes_the_place_of_the_passage_it_cites_and_the_passage_stays_after_it():
+    # Linked by a few shared words, it may come from another row of the passage than the one the
+    # complaint is about (apcupsd's "Known Linux USB Issues": the kernel-header row hid the row that
+    # answers "Linux 2.4 kernel does not bind the USB UPS"); the passage's excerpt may show that row.
     weak = candidate("clogged cooler", 0.4, "p2")
     merged = merge(COMPLAINT, [weak], PASSAGES, limit=5)
-    assert names(merged) == ["p0", "p1", "clogged cooler", "p3", "p4"]
+    assert names(merged) == ["p0", "p1", "clogged cooler", "p2", "p3"]
+
+
+def test_a_candidate_about_this_complaint_shows_its_passage_once():
+    named = candidate("worn piston seal", STRONG_MATCH, "p2")
+    assert names(merge(COMPLAINT, [named], PASSAGES, limit=5)) == ["worn piston seal", "p0", "p1", "p3", "p4"]
+
+
+def test_one_weak_candidate_per_passage_takes_its_place_the_others_come_after_the_passages():
+    # sudo: two entities read in the ssh passage ('a terminal is not allocated', 'a terminal is
+    # required') pushed the passage that answers the complaint to the sixth place.
+    first = candidate("terminal not allocated", 0.34, "p0", fix=False)
+    second = candidate("terminal required", 0.33, "p0")
+    merged = merge(COMPLAINT, [first, second], PASSAGES, limit=7)
+    assert names(merged) == ["terminal not allocated", "p0", "p1", "p2", "p3", "p4", "terminal required"]
 
 
 def test_a_passage_stays_after_a_candidate_that_shows_no_fix_or_no_cause_from_it():

@@ -1,0 +1,117 @@
+"""Which part of a passage a Passage candidate shows (graph.diagnose_rank.answer_excerpt)."""
+
+from __future__ import annotations
+
+from graph.diagnose_rank import (
+    MAX_EXCERPT_CHARS,
+    PassageHit,
+    answer_excerpt,
+    passage_causes,
+    passage_items,
+    terms,
+)
+from graph.faq import question_line
+
+# Questions as bold list items in the passage's text, under a section heading (the cryptsetup FAQ).
+BOLD_ITEMS = PassageHit(
+    "c1",
+    "faq",
+    None,
+    "As a debugging aid, call the tool with --version from cron.\n"
+    "**3.4 Unlocking a LUKS device takes very long. Why?**\n"
+    "The unlock time for a key-slot is calculated when setting a passphrase. "
+    "If you set a passphrase on a fast machine and then unlock it on a slow machine, it takes longer.\n"
+    "You can also use the -i option to reduce iteration time.\n"
+    "**3.5 The tool sees two UUIDs on the same device. What is wrong?**\n"
+    "Some old versions do not wipe the header. Fix: wipe the unused header areas.",
+    "3. Common Problems",
+)
+
+
+def test_a_bold_question_in_the_text_names_the_excerpt_which_shows_its_answer_and_stops_at_the_next():
+    name, excerpt = answer_excerpt(terms("unlocking a LUKS device takes very long"), BOLD_ITEMS)
+    assert name == "Unlocking a LUKS device takes very long. Why?"
+    assert excerpt.startswith("The unlock time for a key-slot")
+    assert "-i option" in excerpt
+    assert "UUID" not in excerpt and "cron" not in excerpt
+
+
+def test_labelled_questions_and_question_marks_cut_a_passage_into_items():
+    text = (
+        "Q: Why does the daemon refuse to start on boot?\n"
+        "A: The interface has no address yet. Use the --interface flag.\n"
+        "Is the cache kept across reboots?\n"
+        "No, it is not saved."
+    )
+    items = passage_items(PassageHit("c2", "faq", None, text, "FAQ"))
+    assert [i.question for i in items] == [
+        "Why does the daemon refuse to start on boot?",
+        "Is the cache kept across reboots?",
+    ]
+    name, excerpt = answer_excerpt(
+        terms("daemon refuses to start at boot"), PassageHit("c2", "faq", None, text, "FAQ")
+    )
+    assert name.startswith("Why does the daemon") and "--interface" in excerpt and "cache" not in excerpt
+
+
+def test_the_excerpt_may_start_before_the_best_sentence_to_hold_more_of_the_complaint():
+    # The answer runs on from the previous passage: its first lines name the checksums and the
+    # mismatch, a later sentence only copying data (the cryptsetup FAQ's RAM item).
+    hit = PassageHit(
+        "c3",
+        "faq",
+        None,
+        'and then a "md5sum -c checksum-file" on the other side.\n'
+        "If you get mismatches here, RAM is the primary suspect. A lesser suspect is an overclocked CPU.\n"
+        + "Filler sentence about nothing in particular. " * 6
+        + "\nI have found countless hardware problems after copying data or making backups.",
+        "4. Troubleshooting",
+    )
+    _, excerpt = answer_excerpt(terms("md5sum checksums mismatch after copying large amounts of data"), hit)
+    assert excerpt.startswith('and then a "md5sum')
+    assert "RAM is the primary suspect" in excerpt and len(excerpt) <= MAX_EXCERPT_CHARS
+
+
+def test_a_word_joined_by_a_slash_names_both_parts():
+    text = (
+        "**3.1 My dm-crypt/LUKS mapping does not work! What general steps are there?**\n"
+        "Check that the device mapper is in your kernel.\n"
+        "**3.2 My dm-crypt mapping suddenly stopped when upgrading.**\n"
+        "The default cipher may have changed."
+    )
+    name, excerpt = answer_excerpt(
+        terms("my dm-crypt LUKS mapping does not work"), PassageHit("c4", "faq", None, text, "3. Problems")
+    )
+    assert name.startswith("My dm-crypt/LUKS mapping") and "device mapper" in excerpt
+
+
+def test_text_before_the_first_question_is_named_by_the_heading_path():
+    [shown] = passage_causes("debugging aid cron version", [BOLD_ITEMS])
+    assert shown.name == "3. Common Problems" and shown.excerpt.startswith("As a debugging aid")
+
+
+def test_a_passage_sharing_no_word_with_the_complaint_shows_nothing():
+    assert answer_excerpt(terms("printer jams"), BOLD_ITEMS) is None
+
+
+def test_question_lines():
+    assert question_line("  * **3.4 Unlocking takes very long. Why?**") == "Unlocking takes very long. Why?"
+    assert (
+        question_line("**8.2 cryptsetup on SLED 10 has problems...**")
+        == "cryptsetup on SLED 10 has problems..."
+    )
+    assert question_line("Q: Why does it fail?") == "Why does it fail?"
+    assert question_line("Question 3: What now?") == "What now?"
+    assert question_line("5.6. What if my computer has no RTC?", "the end of an answer.") == (
+        "What if my computer has no RTC?"
+    )
+    # Emphasis, answers and plain sentences are no questions.
+    assert question_line("**Warning**") is None
+    assert question_line("A: Why not?") is None
+    assert question_line("Check the cable.") is None
+    # In hard-wrapped text, a quoted message's second line may end in "?": it starts no sentence.
+    assert (
+        question_line("'nosuid' option set or an NFS file system?", "effective uid is not 0, is it on a")
+        is None
+    )
+    assert question_line("x" * 300 + "?") is None
