@@ -287,6 +287,10 @@ QA_TRANSLATE_TIMEOUT_S = envint("QA_TRANSLATE_TIMEOUT_S", 10, minimum=1)
 # measured in docs/BENCH_BILINGUAL.md). Off: the model answers in Chinese directly.
 QA_ANSWER_VIA_ENGLISH = envbool("QA_ANSWER_VIA_ENGLISH", True)
 QA_ANSWER_TRANSLATE_MODEL = envstr("QA_ANSWER_TRANSLATE_MODEL", "")  # empty: the small-tier model
+# The manual's English terms a translated sentence copied from its cited sources, kept in
+# parentheses after their Chinese rendering (retrieval/manual_terms.py): at most this many per
+# sentence, each once per answer; 0 keeps none.
+QA_ANSWER_TERMS = envint("QA_ANSWER_TERMS", 2, minimum=0)
 # Upper bound on source tokens in the prompt, below the router's budget: on 2 CPU cores prompt
 # evaluation (~150-400 tok/s) dominates time to first token. Raise it where a GPU serves the model.
 QA_MAX_SOURCE_TOKENS = envint("QA_MAX_SOURCE_TOKENS", 1500, minimum=200)

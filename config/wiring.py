@@ -219,7 +219,7 @@ def answer_language_config():  # type: ignore[no-untyped-def]
     """retrieval.answer_language.AnswerLanguageConfig from the settings (QA_ANSWER_VIA_ENGLISH)."""
     from retrieval.answer_language import AnswerLanguageConfig
 
-    return AnswerLanguageConfig(enabled=settings.QA_ANSWER_VIA_ENGLISH)
+    return AnswerLanguageConfig(enabled=settings.QA_ANSWER_VIA_ENGLISH, max_terms=settings.QA_ANSWER_TERMS)
 
 
 def answer_translator(language: str, conversation_id: str = ""):  # type: ignore[no-untyped-def]
@@ -241,7 +241,19 @@ def answer_translator(language: str, conversation_id: str = ""):  # type: ignore
         )
         return "".join(stream)
 
-    return AnswerTranslator(generate, language, answer_language_config())
+    return AnswerTranslator(generate, language, answer_language_config(), everyday=everyday_words())
+
+
+@functools.cache
+def everyday_words() -> frozenset[str] | None:
+    """The embedder's WordPiece vocabulary as the everyday English words (a manual term of one
+    word is one it splits, retrieval.manual_terms); None when the model has no vocab.txt."""
+    import os
+
+    from retrieval.manual_terms import everyday_words as load
+
+    path = os.path.join(embedding_model_path(), "vocab.txt")
+    return load(path) if os.path.exists(path) else None
 
 
 def _small_model() -> str:

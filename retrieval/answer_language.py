@@ -14,6 +14,9 @@ answered in two steps:
    renumbered, and a code, part number or number the translation dropped is appended in
    brackets, so it is never lost either. A translation that is empty, not in the target
    language or far longer than the sentence is not shown: the English sentence stays.
+3. the manual's own terms the sentence copied from its cited sources (:mod:`retrieval.manual_terms`)
+   are put back in parentheses after their translation (剩余时间（runtime remaining）), so the
+   reader can find them in the English source.
 
 :class:`LoopGuard` stops a generation that has started repeating itself (the same stretch of text
 three times in a row, digits aside), which both models do now and then under the grammar.
@@ -23,11 +26,12 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .language import detect_language, han_share
+from .manual_terms import manual_terms, place_terms
 from .terms import identifiers, occurs, squash
 
 logger = logging.getLogger(__name__)
@@ -165,6 +169,10 @@ class AnswerLanguageConfig:
         max_tokens: the longest translation of one sentence.
         max_length_ratio: a translation longer than this many times its sentence (plus 40
             characters) is a loop or an answer, not a translation: the English sentence stays.
+        max_terms: the most manual terms (:func:`retrieval.manual_terms.manual_terms`) kept in
+            parentheses per sentence; 0 keeps none.
+        place_terms: translate each term alone (one short model call) to put it right after its
+            rendering; off, or when the rendering is not in the sentence, it goes at the end.
     """
 
     enabled: bool = True
@@ -172,6 +180,8 @@ class AnswerLanguageConfig:
     min_english_sources: float = 0.5
     max_tokens: int = 256
     max_length_ratio: float = 3.0
+    max_terms: int = 2
+    place_terms: bool = True
 
     def __post_init__(self) -> None:
         unknown = [lang for lang in self.languages if lang not in _LANGUAGE_NAMES]
@@ -183,6 +193,8 @@ class AnswerLanguageConfig:
             raise ValueError(f"max_tokens must be in [16, 1024], got {self.max_tokens!r}")
         if self.max_length_ratio < 1.0:
             raise ValueError(f"max_length_ratio must be >= 1, got {self.max_length_ratio!r}")
+        if self.max_terms < 0:
+            raise ValueError(f"max_terms must be >= 0, got {self.max_terms!r}")
 
 
 def translation_target(
@@ -237,6 +249,8 @@ class Translated:
     english: str  # the drafted sentence
     kept_english: bool = False  # the translation was unusable
     restored: tuple[str, ...] = ()  # codes and numbers the translation lost, appended
+    terms: tuple[str, ...] = ()  # the manual's terms kept in parentheses
+    placed: int = 0  # of ``terms``, those right after their rendering (the others at the end)
 
 
 class AnswerTranslator:
@@ -248,6 +262,11 @@ class AnswerTranslator:
         language: the target language (a key of the known languages, e.g. ``"zh"``).
         config: bounds.
         prompt: the instruction and example (default ``ANSWER_PROMPTS[DEFAULT_ANSWER_PROMPT]``).
+        everyday: lower-case everyday English words
+            (:func:`retrieval.manual_terms.everyday_words`): a single word is kept as a manual term
+            only when it is not one of them; None keeps multi-word terms only.
+
+    One translator per answer: a manual term is kept once per answer, at its first sentence.
     """
 
     def __init__(
@@ -256,6 +275,7 @@ class AnswerTranslator:
         language: str,
         config: AnswerLanguageConfig | None = None,
         prompt: AnswerPrompt | None = None,
+        everyday: Container[str] | None = None,
     ) -> None:
         if language not in _LANGUAGE_NAMES:
             raise ValueError(f"no answer translation into {language!r}")
@@ -263,6 +283,9 @@ class AnswerTranslator:
         self.language = language
         self.config = config or AnswerLanguageConfig()
         self.prompt = prompt or ANSWER_PROMPTS[DEFAULT_ANSWER_PROMPT]
+        self.everyday = everyday
+        self._terms_given: set[str] = set()
+        self._renderings: dict[str, str | None] = {}
 
     def messages(self, text: str) -> list[dict[str, str]]:
         example = self.prompt.examples[self.language]
@@ -273,12 +296,14 @@ class AnswerTranslator:
             {"role": "user", "content": text},
         ]
 
-    def sentence(self, english: str, keep: Sequence[str] = ()) -> Translated:
+    def sentence(self, english: str, keep: Sequence[str] = (), sources: Sequence[str] = ()) -> Translated:
         """One drafted sentence (``"... [2]."``) in the target language, citations kept as drafted.
 
         ``keep``: words that must survive in Latin script when the sentence holds them (the
         asker's own Latin words, :func:`question_terms`): a translation that rendered them in
         Chinese gets them appended, as a lost code is.
+        ``sources``: the text of the sources the sentence cites; the manual's terms it copied
+        from them are kept in parentheses (``config.max_terms``).
         """
         lead_match = _LEAD.match(english)
         lead = lead_match.group(1) if lead_match else ""
@@ -298,13 +323,51 @@ class AnswerTranslator:
             return Translated(english, english, kept_english=True)
         translated = translated.rstrip("。.").rstrip()
         lost = tuple(dict.fromkeys([*_lost(body, translated), *_lost_terms(body, translated, keep)]))
-        if lost:
-            translated = f"{translated}（{', '.join(lost)}）"
-        return Translated(f"{lead}{translated}{cites}{stop}", english, restored=lost)
+        translated, terms, unplaced = self._with_terms(body, translated, sources, lost)
+        appended = (*lost, *unplaced)
+        if appended:
+            translated = f"{translated}（{', '.join(appended)}）"
+        return Translated(
+            f"{lead}{translated}{cites}{stop}",
+            english,
+            restored=lost,
+            terms=terms,
+            placed=len(terms) - len(unplaced),
+        )
 
-    def sentences(self, english: Iterable[str], keep: Sequence[str] = ()) -> Iterator[Translated]:
-        for sentence in english:
-            yield self.sentence(sentence, keep)
+    def sentences(
+        self, english: Iterable[str], keep: Sequence[str] = (), sources: Sequence[Sequence[str]] = ()
+    ) -> Iterator[Translated]:
+        """Each sentence, ``sources[i]`` the texts the i-th one cites (none when missing)."""
+        for i, sentence in enumerate(english):
+            yield self.sentence(sentence, keep, sources[i] if i < len(sources) else ())
+
+    def _with_terms(
+        self, body: str, translated: str, sources: Sequence[str], restored: Sequence[str]
+    ) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+        """``translated`` with the manual's terms placed; the terms kept, and those left to append."""
+        if not self.config.max_terms:
+            return translated, (), ()
+        given = [*self._terms_given, *restored]
+        terms = [
+            t
+            for t in manual_terms(body, sources, limit=self.config.max_terms + 3, everyday=self.everyday)
+            # once per answer; not beside a code or word already put back that it holds or is part of
+            if not any(_holds_latin(t, g) or _holds_latin(g, t) for g in given)
+            and not _holds_latin(translated, t)
+        ][: self.config.max_terms]
+        if not terms:
+            return translated, (), ()
+        render = self._render if self.config.place_terms else None
+        placed, unplaced = place_terms(translated, terms, render)
+        kept = tuple(t for t in terms if t in unplaced or f"（{t}）" in placed)
+        self._terms_given.update(kept)
+        return placed, kept, unplaced
+
+    def _render(self, term: str) -> str | None:
+        if term not in self._renderings:
+            self._renderings[term] = self._translate(term)
+        return self._renderings[term]
 
     def _translate(self, body: str) -> str | None:
         budget = min(self.config.max_tokens, 48 + len(body))
@@ -335,6 +398,10 @@ def question_terms(question: str) -> tuple[str, ...]:
     if han_share(question) < 0.2:
         return ()
     return tuple(dict.fromkeys(w for w in words if len(w) >= 3))
+
+
+def _holds_latin(text: str, term: str) -> bool:
+    return re.search(rf"(?<![A-Za-z]){re.escape(term)}(?![A-Za-z])", text, re.IGNORECASE) is not None
 
 
 def _lost_terms(english: str, translated: str, keep: Sequence[str]) -> Iterator[str]:

@@ -7,7 +7,8 @@ events. What the reader sees: the sources and the instant evidence
 answer as usual, then a progress line in their language ("正在根据英文资料起草答案…") while the
 English draft is written (its text is not streamed), then the answer in Chinese, one sentence at a
 time as each is translated, each with its sentence-check verdict. The English draft and what the
-translation restored are kept in the answer's profile (``answer_language``).
+translation restored (codes, and the manual's terms put in parentheses) are kept in the answer's
+profile (``answer_language``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from config import wiring
 from retrieval.answer_language import question_terms, sentence_separator, translation_target
-from retrieval.grounding import SentenceCheck
+from retrieval.grounding import SentenceCheck, source_texts
 from retrieval.prompt import NOT_FOUND
 
 Event = dict[str, Any]
@@ -104,9 +105,14 @@ def translated(
     started = time.perf_counter()
     separator = sentence_separator(via.language)
     keep = question_terms(answer.question)
+    shown = source_texts(answer.sources or [])
+    terms: list[str] = []
     for check in checks:
-        sentence = translator.sentence(check.text, keep)
+        # the manual's terms are looked for in the sources this sentence cites, as it was checked
+        cited = [shown[n] for n in check.cited if n in shown]
+        sentence = translator.sentence(check.text, keep, cited)
         restored.extend(sentence.restored)
+        terms.extend(sentence.terms)
         kept += sentence.kept_english
         if not out:
             # What the reader waited for: the first sentence in their language.
@@ -123,6 +129,7 @@ def translated(
             "question": via.question,
             "draft": english,
             "restored": restored,
+            "terms": terms,
             "kept_english": kept,
             "translate_ms": round((time.perf_counter() - started) * 1000, 1),
         },

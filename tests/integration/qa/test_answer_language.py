@@ -34,3 +34,12 @@ def test_a_translated_sentence_keeps_its_citations_codes_and_numbers(translator)
     for kept in ("BC-12", "NISPORT", "3551"):
         assert kept in out.text, out.text
     assert out.kept_english == (out.text == SENTENCE)
+
+
+def test_the_manuals_term_is_in_the_translated_sentence(translator):
+    # a term the cited source holds verbatim is shown in Latin letters, whatever the model wrote:
+    # in parentheses after its rendering, at the end, or kept in English by the model itself
+    source = "Battery lights flash when the runtime remaining is less than the low battery warning time."
+    out = translator.sentence("Replace it when the runtime remaining is short [1].", sources=[source])
+    assert "runtime remaining" in out.text.lower(), out.text
+    assert out.text.endswith(("[1]。", "[1].")), out.text

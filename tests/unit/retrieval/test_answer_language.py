@@ -165,3 +165,53 @@ def test_the_askers_latin_words_survive_the_translation():
         "The powerout event comes before the onbattery event [2].", question_terms(question)
     )
     assert kept.text == "powerout 事件先于 onbattery事件[2]。" and not kept.restored
+
+
+MANUAL = "Flash all battery lights when the runtime remaining is short. Replace the battery cartridge BC-12."
+
+
+def test_the_manuals_term_is_kept_after_its_rendering_once_per_answer():
+    # the first sentence's translation, its term alone, then the second sentence's translation
+    model = Script("当剩余时间很短时更换电池", "剩余时间", "剩余时间不足")
+    translator = AnswerTranslator(model, "zh")
+    first = translator.sentence("Replace it when the runtime remaining is short [1].", sources=[MANUAL])
+    assert first.text == "当剩余时间（runtime remaining）很短时更换电池[1]。"
+    assert first.terms == ("runtime remaining",) and first.placed == 1
+    again = translator.sentence("The runtime remaining is short [1].", sources=[MANUAL])
+    assert again.text == "剩余时间不足[1]。" and again.terms == ()  # given once is enough
+    assert model.asked == [
+        "Replace it when the runtime remaining is short",
+        "runtime remaining",
+        "The runtime remaining is short",
+    ]
+
+
+def test_a_term_whose_rendering_is_not_in_the_sentence_is_appended_with_the_lost_codes():
+    model = Script("更换电池", "电池匣")
+    out = AnswerTranslator(model, "zh").sentence("Replace the battery cartridge BC-12 [1].", sources=[MANUAL])
+    assert out.text == "更换电池（BC-12, battery cartridge）[1]。"
+    assert out.restored == ("BC-12",) and out.terms == ("battery cartridge",) and out.placed == 0
+
+
+def test_terms_only_from_the_cited_sources_and_not_when_switched_off():
+    sentence = "Replace the battery cartridge [1]."
+    assert AnswerTranslator(Script("更换电池盒"), "zh").sentence(sentence).text == "更换电池盒[1]。"
+    off = AnswerTranslator(Script("更换电池盒"), "zh", AnswerLanguageConfig(max_terms=0))
+    assert off.sentence(sentence, sources=[MANUAL]).text == "更换电池盒[1]。"
+
+
+def test_a_single_word_term_needs_word_statistics():
+    model = Script("剩余时间很短", "剩余时间")
+    out = AnswerTranslator(model, "zh", everyday=frozenset({"short"})).sentence(
+        "The runtime is short [1].", sources=[MANUAL]
+    )
+    assert out.text == "剩余时间（runtime）很短[1]。"
+
+
+def test_a_term_the_asker_typed_is_not_given_twice():
+    model = Script("更换电池盒")
+    out = AnswerTranslator(model, "zh").sentence(
+        "Replace the battery cartridge [1].", keep=("cartridge",), sources=[MANUAL]
+    )
+    assert out.text == "更换电池盒（cartridge）[1]。" and out.terms == ()
+    assert len(model.asked) == 1  # no model call to place a term that is not kept

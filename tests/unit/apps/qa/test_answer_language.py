@@ -28,6 +28,7 @@ def chinese_asker(client, personas, qa_world, monkeypatch, settings):
     qa_world.add_passage("c1", BATTERY, personas.collection.pk)
     client.force_login(personas.reader)
     settings.QA_SECOND_LOOK = False
+    settings.QA_ANSWER_TERMS = 0  # the manual's terms have a test of their own
     monkeypatch.setattr(
         wiring,
         "question_translator",
@@ -79,6 +80,29 @@ def test_the_askers_own_latin_word_is_put_back(chinese_asker, qa_world, settings
     qa_world.model.replies = ["Replace the battery cartridge [1].", "更换电池盒"]
     done = _ask(chinese_asker, "不间断电源提示电池断开，要换哪个 cartridge？")[-1]
     assert done["text"] == "更换电池盒（cartridge）[1]。"
+
+
+def test_the_manuals_term_follows_its_chinese_rendering(chinese_asker, qa_world, settings, monkeypatch):
+    settings.QA_ANSWER_VIA_ENGLISH = True
+    settings.QA_ANSWER_TERMS = 2
+    # word statistics in which "battery cartridge" is a technical phrase (the real vocabulary
+    # calls both words everyday: test_the_everyday_words_are_the_embedders_vocabulary)
+    monkeypatch.setattr(wiring, "everyday_words", lambda: frozenset({"replace"}))
+    # the draft, its sentence's translation, then the term alone (to find its rendering)
+    qa_world.model.replies = ["Replace the battery cartridge BC-12 [1].", "更换电池盒 BC-12", "电池盒"]
+    done = _ask(chinese_asker, QUESTION)[-1]
+    assert [c[-1]["content"] for c in qa_world.model.calls[1:]] == [
+        "Replace the battery cartridge BC-12",
+        "battery cartridge",  # in the cited source as written: the manual's term
+    ]
+    assert done["text"] == "更换电池盒（battery cartridge） BC-12[1]。"
+    assert done["profile"]["answer_language"]["terms"] == ["battery cartridge"]
+
+
+def test_the_everyday_words_are_the_embedders_vocabulary():
+    words = wiring.everyday_words()
+    assert {"battery", "replace", "sensitivity"} <= words
+    assert not {"runtime", "writable", "timeout"} & words  # the manual's words, split by WordPiece
 
 
 def test_an_english_refusal_is_shown_in_chinese_without_translating(chinese_asker, qa_world, settings):
