@@ -479,7 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.summary:
         summarise(load_rows(args.summary))
         return 0
-    if any(v.startswith("zh-a") for v in args.variants) and not args.translate:
+    if any(v.startswith("zh-a") for v in args.variants) and not (args.translate or args.retranslate):
         parser.error("the zh-a variants draft from the question's translation: add --translate")
     corpus = build_corpus(CACHE_DIR)
     searcher = HybridSearcher(corpus.index, corpus.minilm, corpus.encoder, multilingual=corpus.use)
