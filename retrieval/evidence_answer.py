@@ -54,6 +54,7 @@ NEXT_BEST_SHARE = 0.6
 # Chosen on the dev answers' saved sources (card key-fact recall .487 -> .532 with TOP_SOURCES 5;
 # flat from 3 to 8); MiniLM reads English only, so other questions are scored on words alone.
 SIMILARITY_WEIGHT = 5.0
+SYMBOL_ROW_HITS = 5
 TOP_SOURCES = 5
 _MIN_WORDS, _MAX_CHARS = 4, 400
 _LIST_MARKER = re.compile(r"\s*(?:[-*•]|\d{1,2}[.)])\s")
@@ -201,7 +202,10 @@ def best_sentences(
 
     def score(c: _Sentence, sim: float) -> float:
         idf = sum(math.log(1 + total / document_freq[t]) for t in wanted & c.terms)
-        code_hits = sum(1 for code in codes if code in c.text.lower()) + (_first_cell(c.text) in symbols)
+        code_hits = sum(1 for code in codes if code in c.text.lower())
+        # the row keyed by the lone symbol asked about is the answer, however few words it shares
+        # with the question (asked about "?", the card quoted the table's lead-in sentence instead)
+        code_hits += SYMBOL_ROW_HITS * (_first_cell(c.text) in symbols)
         cue = CAUSE_FIX_BONUS if intent == "troubleshooting" and _CAUSE_OR_FIX.search(c.text) else 0.0
         return idf + 2.0 * code_hits + cue + SIMILARITY_WEIGHT * sim - SOURCE_RANK_PENALTY * c.rank
 

@@ -86,7 +86,7 @@ def test_a_lone_symbol_in_the_question_picks_its_table_row():
 
     answer = best_sentences("What does the UPS alert character ? mean?", [_source(1, ALERTS, "c1")])
     assert answer.kind == "extract"
-    assert answer.items[0]["text"].startswith("Character: ?; Meaning: Abnormal condition")
+    assert "Character: ?; Meaning: Abnormal condition; Description: Sent for conditions" in answer.text
     assert "Replace battery" not in answer.text
 
 
@@ -216,6 +216,24 @@ def test_the_row_of_another_symbol_is_no_answer():
     assert "About to turn off" not in answer.text and "Replace battery" not in answer.text
     assert "Alert condition [1]" in answer.text
     assert "About to turn off" in best_sentences("What does the UPS alert character * mean?", sources).text
+
+
+def test_the_row_of_the_symbol_asked_about_outranks_a_caption_sharing_more_words():
+    # dev a032: the '?' row sat in source [3]; the caption of source [1] shares "sent", "UPS",
+    # "alert" with the question and used to win
+    from tests.unit.retrieval.test_table_rows import ALERTS as WITH_QUESTION_MARK
+
+    caption = (
+        "These single character alert messages are sent by the UPS on its own any time there is "
+        "an Alert condition; they tell you what the UPS is doing."
+    )
+    sources = [
+        _source(1, caption, "a"),
+        _source(2, "Other page about cables.", "o"),
+        _source(3, WITH_QUESTION_MARK, "b"),
+    ]
+    answer = best_sentences("The UPS sent a '?' alert character on its own. What is it telling me?", sources)
+    assert "Character: ?; Meaning: Abnormal condition; Description: Sent for conditions" in answer.text
 
 
 def test_a_faq_question_row_brings_its_answer_row():
