@@ -185,7 +185,18 @@ def _is_term(words: Sequence[str], everyday: Container[str] | None) -> bool:
 
 def _everyday(word: str, everyday: Container[str]) -> bool:
     # "Smart-UPS", "on-battery": a word whose every part is everyday is everyday
-    return all(part.lower() in everyday for part in re.split(r"[-'’]", word) if part)
+    return all(_known(part.lower(), everyday) for part in re.split(r"[-'’]", word) if part)
+
+
+def _known(word: str, everyday: Container[str]) -> bool:
+    """``word`` or the word it inflects ("detects", "batteries", "boxes") is everyday (the
+    vocabulary holds the common forms, not every inflection)."""
+    if word in everyday:
+        return True
+    stems = [word[:-3] + "y"] if word.endswith("ies") else []
+    stems += [word[:-2]] if word.endswith("es") else []
+    stems += [word[:-1]] if word.endswith("s") and not word.endswith("ss") else []
+    return any(stem in everyday for stem in stems)
 
 
 def _normal(text: str) -> str:

@@ -102,3 +102,10 @@ def test_a_participle_does_not_start_a_term():
         "apcupsd daemon checks",
         "apcupsd section",
     )
+
+
+def test_an_inflected_everyday_word_is_everyday():
+    source = "apcupsd detects the power failure and counts batteries."
+    everyday = frozenset({"detect", "count", "battery", "power", "failure"})
+    sentence = "It detects a power failure and counts batteries [1]."
+    assert manual_terms(sentence, [source], everyday=everyday) == ()
