@@ -28,7 +28,8 @@ Variants (``--variants``; the first two are the portal as it was):
 - ``zh-ap`` / ``zh-at`` / ``zh-at15``: the same draft translated with the answer prompt's printer
   example / the "English term in parentheses" prompt by 0.5B / that prompt by 1.5B;
 - ``zh-aq15``: as ``zh-a``, but drafted from the question's 1.5B translation (the search keeps
-  the 0.5B one).
+  the 0.5B one; a rejected 1.5B translation gives way to it, as in the portal,
+  ``QA_ANSWER_QUESTION_MODEL``).
 
 Every drafted variant keeps the manual's terms in parentheses (``retrieval.manual_terms``, the
 shipped ``AnswerLanguageConfig.max_terms``; ``--terms`` sets it), looked for in the sources each
@@ -398,6 +399,9 @@ def answer_one(
             model, prompt, question_model = DRAFTED[variant]
             asker = translators.get(question_model) if translators else None
             english = asker.translate(q.question) if asker else None
+            if english is None and translators and translators.get("0.5b"):
+                # as the portal: a drafting translation that failed gives way to the search's
+                english = translators["0.5b"].translate(q.question)
             texts = [s.text for s in sources]
             if not draft_in_english(q.question, english, texts, AnswerLanguageConfig()):
                 # Chinese sources or no translation: answered directly, as the portal then does

@@ -291,6 +291,10 @@ QA_ANSWER_TRANSLATE_MODEL = envstr("QA_ANSWER_TRANSLATE_MODEL", "")  # empty: th
 # parentheses after their Chinese rendering (retrieval/manual_terms.py): at most this many per
 # sentence, each once per answer; 0 keeps none.
 QA_ANSWER_TERMS = envint("QA_ANSWER_TERMS", 2, minimum=0)
+# The question the English draft answers: translated again by this model ("large": the server's
+# large-tier model; a model name; empty: the draft answers the search's small-model translation).
+# The small model's translations read as statements or keep Chinese words; ~1.6 s more a question.
+QA_ANSWER_QUESTION_MODEL = envstr("QA_ANSWER_QUESTION_MODEL", "large")
 # Upper bound on source tokens in the prompt, below the router's budget: on 2 CPU cores prompt
 # evaluation (~150-400 tok/s) dominates time to first token. Raise it where a GPU serves the model.
 QA_MAX_SOURCE_TOKENS = envint("QA_MAX_SOURCE_TOKENS", 1500, minimum=200)

@@ -215,6 +215,32 @@ def question_translator():  # type: ignore[no-untyped-def]
     return QuestionTranslator(generate)
 
 
+@functools.cache
+def draft_question_translator():  # type: ignore[no-untyped-def]
+    """The QuestionTranslator whose translation the English draft of an answer answers
+    (QA_ANSWER_QUESTION_MODEL), or None: the draft answers the search's translation."""
+    if not settings.QA_TRANSLATE_QUESTIONS or not settings.QA_ANSWER_QUESTION_MODEL:
+        return None
+    from model.client import ModelClient
+    from retrieval.translate import QuestionTranslator
+
+    client = ModelClient(
+        model_server_urls(),
+        timeout_s=settings.QA_TRANSLATE_TIMEOUT_S,
+        api_key=settings.MODEL_SERVER_API_KEY or None,
+    )
+
+    def generate(messages, max_tokens, stop):  # type: ignore[no-untyped-def]
+        model = settings.QA_ANSWER_QUESTION_MODEL
+        if model == "large":
+            model = next((m.name for m in available_models() if m.tier == "large"), "")
+            if not model:
+                raise LookupError("the model server offers no large-tier model")
+        return client.chat(messages, model=model, max_tokens=max_tokens, stop=stop, temperature=0.0).text
+
+    return QuestionTranslator(generate)
+
+
 def answer_language_config():  # type: ignore[no-untyped-def]
     """retrieval.answer_language.AnswerLanguageConfig from the settings (QA_ANSWER_VIA_ENGLISH)."""
     from retrieval.answer_language import AnswerLanguageConfig

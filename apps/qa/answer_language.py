@@ -44,7 +44,8 @@ def via_english(question: str, sources: Sequence[Any]) -> Via | None:
     """How ``question`` is answered: through an English draft (a :class:`Via`) or directly (None).
 
     Only a question in a language the answers are translated into, whose sources are mostly
-    English, and which has an English translation (the search's, cached) goes through English.
+    English, and which has an English translation (QA_ANSWER_QUESTION_MODEL's, else the search's,
+    cached) goes through English.
     """
     cfg = wiring.answer_language_config()
     translator = wiring.question_translator() if cfg.enabled else None
@@ -53,8 +54,14 @@ def via_english(question: str, sources: Sequence[Any]) -> Via | None:
     texts = [s.text for s in sources]
     # The language and source checks first: the translation may cost a model call.
     language = translation_target(question, texts, cfg)
-    english = translator.translate(question) if language else None
-    return Via(english, language) if english and language else None
+    if not language:
+        return None
+    # The draft answers the larger model's translation where one is set (the small model's,
+    # which the search used, reads as a statement or keeps Chinese words now and then), else
+    # or when that fails, the search's (cached).
+    drafter = wiring.draft_question_translator()
+    english = (drafter.translate(question) if drafter else None) or translator.translate(question)
+    return Via(english, language) if english else None
 
 
 def progress_text(language: str) -> str:

@@ -34,6 +34,8 @@ def chinese_asker(client, personas, qa_world, monkeypatch, settings):
         "question_translator",
         lambda: QuestionTranslator(lambda messages, max_tokens, stop: TRANSLATION),
     )
+    # the draft answers the search's translation unless a test sets a drafting translator
+    monkeypatch.setattr(wiring, "draft_question_translator", lambda: None)
     return client
 
 
@@ -97,6 +99,69 @@ def test_the_manuals_term_follows_its_chinese_rendering(chinese_asker, qa_world,
     ]
     assert done["text"] == "更换电池盒（battery cartridge） BC-12[1]。"
     assert done["profile"]["answer_language"]["terms"] == ["battery cartridge"]
+
+
+BETTER = "What should I check when the UPS reports that the battery is disconnected?"
+
+
+def test_the_draft_answers_the_larger_models_translation(chinese_asker, qa_world, settings, monkeypatch):
+    settings.QA_ANSWER_VIA_ENGLISH = True
+    drafter = QuestionTranslator(lambda messages, max_tokens, stop: BETTER)
+    monkeypatch.setattr(wiring, "draft_question_translator", lambda: drafter)
+    qa_world.model.replies = [DRAFT, "更换电池盒 BC-12", "检查连接器"]
+    done = _ask(chinese_asker, QUESTION)[-1]
+    assert f"Question: {BETTER}" in qa_world.model.calls[0][-1]["content"]
+    assert done["profile"]["answer_language"]["question"] == BETTER
+
+
+def test_a_failed_drafting_translation_falls_back_to_the_searchs(
+    chinese_asker, qa_world, settings, monkeypatch
+):
+    settings.QA_ANSWER_VIA_ENGLISH = True
+
+    def down(messages, max_tokens, stop):
+        raise ConnectionError("model server down")
+
+    monkeypatch.setattr(wiring, "draft_question_translator", lambda: QuestionTranslator(down))
+    qa_world.model.replies = [DRAFT, "更换电池盒 BC-12", "检查连接器"]
+    done = _ask(chinese_asker, QUESTION)[-1]
+    assert f"Question: {TRANSLATION}" in qa_world.model.calls[0][-1]["content"]
+    assert done["profile"]["answer_language"]["question"] == TRANSLATION
+
+
+def test_the_drafting_translator_is_the_large_tier_unless_set_off(settings, monkeypatch):
+    from model.routing import AvailableModel
+
+    settings.QA_TRANSLATE_QUESTIONS = True
+    monkeypatch.setattr(
+        wiring,
+        "available_models",
+        lambda: [
+            AvailableModel("qwen-0.5b", False, 4096),
+            AvailableModel("qwen-1.5b", False, 4096, tier="large"),
+        ],
+    )
+    asked = []
+
+    class Client:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def chat(self, messages, model, **kwargs):
+            asked.append(model)
+            return type("Reply", (), {"text": "Which port does NIS use?"})()
+
+    monkeypatch.setattr("model.client.ModelClient", Client)
+    wiring.draft_question_translator.cache_clear()
+    try:
+        settings.QA_ANSWER_QUESTION_MODEL = "large"
+        assert wiring.draft_question_translator().translate("NIS 用哪个端口？") == "Which port does NIS use?"
+        assert asked == ["qwen-1.5b"]
+        settings.QA_ANSWER_QUESTION_MODEL = ""
+        wiring.draft_question_translator.cache_clear()
+        assert wiring.draft_question_translator() is None
+    finally:
+        wiring.draft_question_translator.cache_clear()
 
 
 def test_the_everyday_words_are_the_embedders_vocabulary():
