@@ -132,6 +132,9 @@ QUANTITIES: tuple[Quantity, ...] = (
         (
             r"\b(?:what|which|how (?:hot|cold))\b[^?]{0,40}\btemperature\b",
             r"\bhow (?:hot|cold)\b",
+            # a substance's property is a temperature too ("the boiling point of the oil")
+            r"\b(?:boiling|flash|fire|melting|freezing|pour|dew|cloud)[- ]points?\b",
+            r"(?:沸点|闪点|燃点|熔点|凝点|倾点|冰点|露点)",
             r"温度(?:是|为|多少)",
         ),
         (_NUM + r"(?:°\s*[cf]\b|º\s*[cf]\b|degrees?\b|deg\.?\s*[cf]\b|℃|℉|摄氏度)",),
