@@ -6,6 +6,7 @@ Tests call `<factory>.cache_clear()` after changing settings.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 from django.conf import settings
 
@@ -198,6 +199,30 @@ def question_translator():  # type: ignore[no-untyped-def]
     QA_TRANSLATE_QUESTIONS is off."""
     if not settings.QA_TRANSLATE_QUESTIONS:
         return None
+    return _translator(lambda: settings.QA_TRANSLATE_MODEL or _small_model())
+
+
+@functools.cache
+def draft_question_translator():  # type: ignore[no-untyped-def]
+    """The QuestionTranslator whose translation the English draft of an answer answers
+    (QA_ANSWER_QUESTION_MODEL), or None: the draft answers the search's translation."""
+    if not settings.QA_TRANSLATE_QUESTIONS or not settings.QA_ANSWER_QUESTION_MODEL:
+        return None
+
+    def model() -> str:
+        if settings.QA_ANSWER_QUESTION_MODEL != "large":
+            return settings.QA_ANSWER_QUESTION_MODEL
+        large = next((m.name for m in available_models() if m.tier == "large"), "")
+        if not large:
+            raise LookupError("the model server offers no large-tier model")
+        return large
+
+    return _translator(model)
+
+
+def _translator(model: Callable[[], str]):  # type: ignore[no-untyped-def]
+    """A QuestionTranslator on the model ``model()`` names at each call (the server's models may
+    change while this process runs)."""
     from model.client import ModelClient
     from retrieval.translate import QuestionTranslator
 
@@ -209,34 +234,7 @@ def question_translator():  # type: ignore[no-untyped-def]
     )
 
     def generate(messages, max_tokens, stop):  # type: ignore[no-untyped-def]
-        model = settings.QA_TRANSLATE_MODEL or _small_model()
-        return client.chat(messages, model=model, max_tokens=max_tokens, stop=stop, temperature=0.0).text
-
-    return QuestionTranslator(generate)
-
-
-@functools.cache
-def draft_question_translator():  # type: ignore[no-untyped-def]
-    """The QuestionTranslator whose translation the English draft of an answer answers
-    (QA_ANSWER_QUESTION_MODEL), or None: the draft answers the search's translation."""
-    if not settings.QA_TRANSLATE_QUESTIONS or not settings.QA_ANSWER_QUESTION_MODEL:
-        return None
-    from model.client import ModelClient
-    from retrieval.translate import QuestionTranslator
-
-    client = ModelClient(
-        model_server_urls(),
-        timeout_s=settings.QA_TRANSLATE_TIMEOUT_S,
-        api_key=settings.MODEL_SERVER_API_KEY or None,
-    )
-
-    def generate(messages, max_tokens, stop):  # type: ignore[no-untyped-def]
-        model = settings.QA_ANSWER_QUESTION_MODEL
-        if model == "large":
-            model = next((m.name for m in available_models() if m.tier == "large"), "")
-            if not model:
-                raise LookupError("the model server offers no large-tier model")
-        return client.chat(messages, model=model, max_tokens=max_tokens, stop=stop, temperature=0.0).text
+        return client.chat(messages, model=model(), max_tokens=max_tokens, stop=stop, temperature=0.0).text
 
     return QuestionTranslator(generate)
 
