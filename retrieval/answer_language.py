@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .language import detect_language, han_share
-from .manual_terms import manual_terms, place_terms
+from .manual_terms import holds_latin_word, manual_terms, place_terms
 from .terms import identifiers, occurs, squash
 
 logger = logging.getLogger(__name__)
@@ -353,8 +353,8 @@ class AnswerTranslator:
             t
             for t in manual_terms(body, sources, limit=self.config.max_terms + 3, everyday=self.everyday)
             # once per answer; not beside a code or word already put back that it holds or is part of
-            if not any(_holds_latin(t, g) or _holds_latin(g, t) for g in given)
-            and not _holds_latin(translated, t)
+            if not any(holds_latin_word(t, g) or holds_latin_word(g, t) for g in given)
+            and not holds_latin_word(translated, t)
         ][: self.config.max_terms]
         if not terms:
             return translated, (), ()
@@ -398,10 +398,6 @@ def question_terms(question: str) -> tuple[str, ...]:
     if han_share(question) < 0.2:
         return ()
     return tuple(dict.fromkeys(w for w in words if len(w) >= 3))
-
-
-def _holds_latin(text: str, term: str) -> bool:
-    return re.search(rf"(?<![A-Za-z]){re.escape(term)}(?![A-Za-z])", text, re.IGNORECASE) is not None
 
 
 def _lost_terms(english: str, translated: str, keep: Sequence[str]) -> Iterator[str]:

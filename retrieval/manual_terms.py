@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Container, Iterable, Sequence
 from pathlib import Path
 
-__all__ = ["everyday_words", "manual_terms", "place_terms"]
+__all__ = ["everyday_words", "holds_latin_word", "manual_terms", "place_terms"]
 
 # Words that never start, end or make up a term: function words, pronouns, auxiliaries and the
 # ways a model refers to its sources. Inside a longer phrase they end the run as well.
@@ -130,7 +130,7 @@ def place_terms(
     """
     left: list[str] = []
     for term in terms:
-        if re.search(rf"(?<![A-Za-z]){re.escape(term)}(?![A-Za-z])", translated, re.IGNORECASE):
+        if holds_latin_word(translated, term):
             continue  # kept in English by the translation itself
         rendering = (render(term) or "").strip().rstrip("。.") if render else ""
         at = translated.find(rendering) if len(rendering) >= 2 else -1
@@ -209,7 +209,14 @@ def _occurs(words: Sequence[str], haystack: str) -> bool:
 
 
 def _inside(small: str, big: str) -> bool:
-    return small != big and re.search(rf"(?<![A-Za-z]){re.escape(small)}(?![A-Za-z])", big) is not None
+    return small != big and holds_latin_word(big, small, ignore_case=False)
+
+
+def holds_latin_word(text: str, term: str, *, ignore_case: bool = True) -> bool:
+    """Whether ``text`` holds ``term`` between Latin-letter bounds (a Han character, a digit or
+    punctuation next to it is a bound)."""
+    flags = re.IGNORECASE if ignore_case else 0
+    return re.search(rf"(?<![A-Za-z]){re.escape(term)}(?![A-Za-z])", text, flags) is not None
 
 
 def _splits_code(text: str, at: int) -> bool:

@@ -142,20 +142,20 @@ class Stack:
 
     # --- process bookkeeping -----------------------------------------------------------------
     def running_pid(self, name: str) -> int | None:
-        path = self.pid_path(name)
-        if not path.exists():
-            return None
+        pid = self._recorded_pid(name)
         try:
-            pid = int(path.read_text().split()[0])
-            os.kill(pid, 0)
-        except (ValueError, ProcessLookupError, IndexError):
-            path.unlink(missing_ok=True)
-            return None
+            if pid is not None:
+                os.kill(pid, 0)
+                return pid
         except PermissionError:
             return None
-        return pid
+        except ProcessLookupError:
+            pass
+        self.pid_path(name).unlink(missing_ok=True)  # gone, or a pid file that names no process
+        return None
 
     def _recorded_pid(self, name: str) -> int | None:
+        """The pid the service was started with, alive or not."""
         try:
             return int(self.pid_path(name).read_text().split()[0])
         except (OSError, ValueError, IndexError):
@@ -218,7 +218,8 @@ class Stack:
     # --- waiting -----------------------------------------------------------------------------
     def wait_for(self, name: str, is_ready: Callable[[], bool], timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
-        pid = self._recorded_pid(name)  # not running_pid: a child already gone and reaped must count as exited
+        # not running_pid: a child already gone and reaped must count as exited, not as never ready
+        pid = self._recorded_pid(name)
         while time.monotonic() < deadline:
             if is_ready():
                 return

@@ -56,9 +56,8 @@ class Command(BaseCommand):
         if options["stale"]:
             versions = versions.exclude(sparse_version=SPARSE_VERSION)
         todo = list(versions.select_related("document").order_by("pk"))
-        for count, version in enumerate(todo, 1):
+        for n, version in enumerate(todo, 1):
             passages = version.chunk_count or 0
-            self.stdout.write(f"  {count}/{len(todo)} {version.document.title} ({passages} passages)")
+            self.stdout.write(f"  {n}/{len(todo)} {version.document.title} ({passages} passages)")
             pipeline.index(version, _QuietRun())
-        count = len(todo)
-        self.stdout.write(f"re-indexed {count} document version(s) with keyword terms v{SPARSE_VERSION}")
+        self.stdout.write(f"re-indexed {len(todo)} document version(s) with keyword terms v{SPARSE_VERSION}")
