@@ -77,6 +77,10 @@ from graph.records import ColumnMapping, RecordMapping, record_facts  # noqa: E4
 from graph.resolve import Neo4jCandidates  # noqa: E402
 
 EVAL = ROOT / "tests" / "data" / "diagnosis_eval.jsonl"
+#: The baseline's list: BM25's first 5 passages (the issue's recall@5).
+BASELINE_K = 5
+#: BM25's passages kept per query in ``--dump`` (replays may hand the engine more than 5).
+DUMPED_PASSAGES = 10
 MANUALS = "manuals"
 ORDERS = "orders"
 
@@ -182,6 +186,7 @@ def manual_eval(
     splits: tuple[str, ...] = ("dev", "heldout"),
     dump: Path | None = None,
     extra_docs: tuple[Path, ...] = (),
+    handed: int = BASELINE_K,
 ) -> dict[str, object]:
     queries = [json.loads(line) for line in EVAL.read_text().splitlines() if line.strip()]
     # Only the named splits' documents are ingested and asked about: the untouched split is run
@@ -200,15 +205,16 @@ def manual_eval(
     latencies = []
     shown = long_shown = 0
     for q in queries:
-        top_passages = [passages[i] for i in bm25.rank(q["query"])[:5]]
+        ranked = [passages[i] for i in bm25.rank(q["query"])[:DUMPED_PASSAGES]]
+        top_passages = ranked[:BASELINE_K]
         started = time.perf_counter()
         result = diagnose(driver, q["query"], [MANUALS], extractor)
         latencies.append(time.perf_counter() - started)
-        # The same graph evidence, with the passages retrieval (here: the BM25 baseline's top 5)
-        # found filling the list as the Diagnose page does.
-        filled = diagnose(driver, q["query"], [MANUALS], extractor, passages=top_passages)
+        # The same graph evidence, with the passages retrieval (here: BM25's first ``handed``; the
+        # Diagnose page hands in its search's first 5) found filling the list as the page does.
+        filled = diagnose(driver, q["query"], [MANUALS], extractor, passages=ranked[:handed])
         if dump and q["split"] != "untouched":  # the merge is designed on dev and the seen sets only
-            dumped.append({"query": q, "graph": result.causes, "passages": top_passages})
+            dumped.append({"query": q, "graph": result.causes, "passages": top_passages, "ranked": ranked})
         t = totals.setdefault(q["split"], Counter())
         for name in [c.name for c in filled.causes[:5] if c.label != "Passage"] + [
             f.name for c in filled.causes[:5] for f in c.fixes
@@ -236,6 +242,7 @@ def manual_eval(
             | {"gold": t[f"{kind}_gold"]}
             for kind in ("cause", "remedy")
         }
+    out["passages_handed"] = handed
     out["latency"] = _percentiles(latencies)
     if dump:
         import pickle
@@ -712,6 +719,12 @@ def main(argv: list[str] | None = None) -> int:
         help="dev and seen queries' graph candidates and passages, pickled for bench/diagnosis_merge.py",
     )
     parser.add_argument(
+        "--passages",
+        type=int,
+        default=BASELINE_K,
+        help="BM25 passages handed to the engine (the baseline always counts BM25's first 5)",
+    )
+    parser.add_argument(
         "--extra-docs",
         default="",
         help="comma-separated documents ingested beside the manuals and asked nothing about (distractors)",
@@ -728,7 +741,9 @@ def main(argv: list[str] | None = None) -> int:
             if not args.skip_manuals:
                 splits = tuple(s for s in args.splits.split(",") if s)
                 extra = tuple(Path(p) for p in args.extra_docs.split(",") if p)
-                results["manuals"] = manual_eval(driver, extractor, args.verbose, splits, args.dump, extra)
+                results["manuals"] = manual_eval(
+                    driver, extractor, args.verbose, splits, args.dump, extra, args.passages
+                )
                 print(json.dumps({"manuals": results["manuals"]}), flush=True)
             if args.nestor_csv:
                 config = DiagnosisConfig(max_orders=args.max_orders) if args.max_orders else None
