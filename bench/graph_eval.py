@@ -413,6 +413,155 @@ class TimedRules:
         return out
 
 
+class CachedChat:
+    """The model server's chat for one model, with every answer kept in a JSON file.
+
+    The sentence-picking pass (graph.llm_items) answers with sentence numbers, so its relations can be
+    rebuilt from saved answers after the naming code changes without asking the model again; the
+    seconds each answer took are saved with it (so a replay reports the time of the run that asked).
+    """
+
+    def __init__(self, url: str | None, model: str, cache: dict[str, dict]) -> None:
+        self.url, self.model, self.cache = url, model, cache
+        self.client = None
+        self.asked: dict[str, dict] = {}  # answers this run used, by key (for time and finish counts)
+
+    def __call__(self, messages, **options):
+        import hashlib
+
+        key = hashlib.sha256(
+            json.dumps([self.model, messages, options], sort_keys=True).encode("utf-8")
+        ).hexdigest()
+        if key not in self.cache:
+            if self.url is None:
+                raise RuntimeError("answer not in --llm-cache and no --llm server to ask")
+            from model.client import ModelClient
+
+            self.client = self.client or ModelClient(self.url, timeout_s=600)
+            started = time.perf_counter()
+            answer = self.client.chat(messages, model=self.model, temperature=0.0, **options)
+            self.cache[key] = {
+                "text": answer.text,
+                "seconds": round(time.perf_counter() - started, 3),
+                "finish": answer.finish_reason,
+                "tokens": int(answer.usage.get("completion_tokens", 0)),
+            }
+        self.asked[key] = self.cache[key]
+        return self.cache[key]["text"]
+
+
+class ItemsOnly:
+    """The sentence-picking pass alone (its relations, no rules)."""
+
+    def __init__(self, picker) -> None:
+        self.picker = picker
+
+    def extract_many(self, chunks):
+        return [self.picker.extract(c) for c in chunks]
+
+
+class RulesWithItems:
+    """What ``GRAPH_LLM_EXTRACTION`` with the sentence-picking pass writes: the rules joined by its mode."""
+
+    def __init__(self, rules: Extractor, picker) -> None:
+        self.rules, self.picker = rules, picker
+
+    def extract_many(self, chunks):
+        return [self.picker.join(facts) for facts in self.rules.extract_many(chunks)]
+
+
+def _items_comparison(args, extractor: Extractor) -> dict[str, object]:
+    """Rules vs the sentence-picking pass (alone, union, fill) for each ``--llm-variants`` entry."""
+    from graph.llm_items import ItemPicker
+
+    cache_path = args.llm_cache
+    cache = json.loads(cache_path.read_text()) if cache_path and cache_path.exists() else {}
+    rules = TimedRules(extractor)
+    _ = extractor.nlp, extractor.lexicon  # loaded before the clock starts
+    results: dict[str, object] = {}
+    sets = _relation_sets(args)
+    for name, path, gold, whole, sections in sets:
+        if path is None or not path.exists():
+            results[name] = f"skipped: {path} not found"
+            continue
+        report = relation_eval(path, gold, rules, whole_document=whole, sections=sections)
+        results[name] = {"rule_based": _brief(report, args.verbose)}
+    for variant in args.llm_variants.split(","):
+        model, prompt, example = (variant.split(":") + ["pick", "1"])[:3]
+        chat = CachedChat(args.llm, model, cache)
+        pickers = {
+            mode: ItemPicker(
+                chat,
+                ExtractionConfig(use_ner=not args.no_ner, use_llm=True),
+                prompt=prompt,
+                example=example == "1",
+                combine="fill" if mode == "fill" else "union",
+                strict_fixes=not args.lenient_fixes,
+            )
+            for mode in ("llm", "union", "fill")
+        }
+        words = {"scored": 0, "asked": 0}
+        for name, path, gold, whole, sections in sets:
+            if not isinstance(results.get(name), dict):
+                continue
+            for mode, picker in pickers.items():
+                e = ItemsOnly(picker) if mode == "llm" else RulesWithItems(extractor, picker)
+                before = len(chat.asked)
+                report = relation_eval(
+                    path, gold, _Counting(e, words, mode == "llm"), whole_document=whole, sections=sections
+                )
+                results[name][f"{variant}/{mode}"] = _brief(report, args.verbose)
+                if mode == "llm":
+                    results[name][f"{variant}/{mode}"]["asked"] = len(chat.asked) - before
+            if cache_path:
+                cache_path.write_text(json.dumps(cache))
+            print(
+                json.dumps({name: {k: _brief(v, False) for k, v in results[name].items()}}), file=sys.stderr
+            )
+        answers = list(chat.asked.values())
+        seconds = sum(a["seconds"] for a in answers)
+        results.setdefault("conditions", {})[variant] = {
+            "answers": len(answers),
+            "seconds_per_answer": round(seconds / max(len(answers), 1), 2),
+            "llm_seconds_per_1000_scored_words": round(1000 * seconds / max(words["scored"], 1), 1),
+            "llm_seconds_per_1000_asked_words": round(1000 * seconds / max(words["asked"], 1), 1),
+            "finish_reasons": {
+                f: sum(a["finish"] == f for a in answers) for f in {a["finish"] for a in answers}
+            },
+            "completion_tokens_per_answer": round(
+                sum(a["tokens"] for a in answers) / max(len(answers), 1), 1
+            ),
+            "max_completion_tokens": max((a["tokens"] for a in answers), default=0),
+        }
+    results.setdefault("conditions", {})["rules_seconds_per_1000_words"] = round(
+        1000 * rules.seconds / max(rules.words, 1), 3
+    )
+    results["conditions"]["decoding"] = (
+        "greedy, response_format json_schema (graph.llm_items.item_schema), "
+        "max_tokens graph.llm_items.answer_token_bound"
+    )
+    return results
+
+
+class _Counting:
+    """Counts the words of the scored chunks and of those the pass asks about (``item_of``)."""
+
+    def __init__(self, inner, words: dict[str, int], count: bool) -> None:
+        self.inner, self.words, self.count = inner, words, count
+
+    def extract_many(self, chunks):
+        from graph.llm_items import item_of
+
+        if self.count:
+            self.words["scored"] += sum(len(c.text.split()) for c in chunks)
+            self.words["asked"] += sum(len(c.text.split()) for c in chunks if item_of(c) is not None)
+        return self.inner.extract_many(chunks)
+
+
+def _brief(report: dict, verbose: bool) -> dict:
+    return report if verbose else {k: v for k, v in report.items() if k not in ("pairs", "missed")}
+
+
 def _llm_comparison(args, extractor: Extractor) -> dict[str, object]:
     llm = LlmPass(args.llm, extractor)
     rules = TimedRules(extractor)
@@ -481,7 +630,36 @@ def _relation_sets(
     # Untouched until its one run (issue 13, fourth pass, rules a879fd2); seen since.
     if args.borg_faq is not None:
         sets.append(("borg_faq_held_out_seen", args.borg_faq, "relations_heldout_borg_faq.json", False))
-    return [(name, path, load_gold(gold), whole, load_sections(gold)) for name, path, gold, whole in sets]
+    found = [(name, path, load_gold(gold), whole, load_sections(gold)) for name, path, gold, whole in sets]
+    if args.untouched:
+        found += untouched_sets(args.untouched_dir)
+    return found
+
+
+def untouched_sets(
+    gold_dir: Path = GOLD_DIR,
+) -> list[tuple[str, Path, list[tuple[str, str, str, str]], bool, list[str] | None]]:
+    """The untouched sets: each ``relations_untouched_*.json`` in ``gold_dir`` names its document.
+
+    Its top-level ``"path"`` is the document, relative to the repository root; ``"sections"`` lists
+    the headings whose chunks are all scored (like the BorgBackup set), or is null: the whole
+    document is scored.
+    """
+    found = []
+    for file in sorted(gold_dir.glob("relations_untouched_*.json")):
+        data = json.loads(file.read_text(encoding="utf-8"))
+        gold = [(r["heading"], r["type"], r["head"], r["tail"]) for r in data["relations"]]
+        sections = data.get("sections")
+        found.append(
+            (
+                f"untouched_{file.stem.removeprefix('relations_untouched_')}",
+                ROOT / data["path"],
+                gold,
+                sections is None,
+                sections,
+            )
+        )
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -519,8 +697,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--llm-rows", type=int, default=40, help="nestor rows for the side-by-side LLM comparison"
     )
+    parser.add_argument(
+        "--untouched",
+        action="store_true",
+        help="also score every tests/data/relations_untouched_*.json (its 'path' and 'sections')",
+    )
+    parser.add_argument("--untouched-dir", type=Path, default=GOLD_DIR, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--llm-pass",
+        choices=("free", "items"),
+        default="free",
+        help="free: entities and relations written by the model (graph.llm_extract); items: the model "
+        "picks cause and fix sentences of each FAQ item (graph.llm_items)",
+    )
+    parser.add_argument(
+        "--llm-variants",
+        default="qwen2.5-coder-0.5b-instruct:pick:1",
+        help="items pass: comma-separated MODEL:PROMPT:EXAMPLE (PROMPT in graph.llm_items.PROMPTS, "
+        "EXAMPLE 1 = one worked example from a dev text, 0 = none)",
+    )
+    parser.add_argument(
+        "--llm-cache",
+        type=Path,
+        help="items pass: JSON file of the model's answers, read first and written back; with no --llm, "
+        "only saved answers are used",
+    )
+    parser.add_argument(
+        "--lenient-fixes", action="store_true", help="items pass: a fix need not open with an instruction"
+    )
     args = parser.parse_args(argv)
     extractor = Extractor(ExtractionConfig(use_ner=not args.no_ner))
+    if args.llm_pass == "items" and (args.llm or args.llm_cache):
+        print(json.dumps({"items_vs_rule_based": _items_comparison(args, extractor)}, indent=2, default=str))
+        return 0
     if args.llm:
         print(json.dumps({"llm_vs_rule_based": _llm_comparison(args, extractor)}, indent=2, default=str))
         return 0

@@ -222,7 +222,9 @@ class Extractor:
 
     def _with_llm(self, facts: ChunkFacts) -> ChunkFacts:
         try:
-            return merge_facts(facts, self.llm.extract(facts.chunk))
+            # A pass that decides itself how its facts join the rules' (graph.llm_items: "fill") has join().
+            join = getattr(self.llm, "join", None)
+            return join(facts) if join is not None else merge_facts(facts, self.llm.extract(facts.chunk))
         except Exception as e:  # an optional pass: a down or failing model server keeps the rules' facts
             logger.warning("chunk %s: LLM extraction pass skipped (%s)", facts.chunk.chunk_id, e)
             return facts

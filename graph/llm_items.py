@@ -1,0 +1,405 @@
+"""LLM pass that picks sentences of a FAQ answer instead of writing triples (issue 13, fifth pass).
+
+A small model told to write entities and relations invents links between nouns (docs/GRAPH.md §8,
+first pass). What it can do is read one problem and its answer and point at the sentences that say
+why it happens and what to do. So, per chunk under a heading the rules read as a reported problem
+(:func:`graph.prose.heading_symptom`; how-to and knowledge questions are never sent):
+
+1. the answer is split into sentences, numbered, and shown with the question;
+2. the model answers under a JSON-schema grammar with sentence numbers only
+   (``{"causes": [2], "fixes": [{"sentence": 4, "cause": 2}]}``): integers from a closed enum in
+   bounded arrays, so the answer is a few dozen tokens and cannot run on (:func:`answer_token_bound`);
+3. the relations are built here: head = the heading's symptom as the rules name it, tail = the
+   chosen sentence cut to the clause that states the cause or the instruction (the rules' cue
+   readers, then :func:`graph.names.concise_name`: no sentence-length entity), a fix attached to
+   the cause sentence the model names, else to the symptom.
+
+How the pass joins the rules' facts is ``combine``: ``"union"`` adds its relations to every chunk,
+``"fill"`` only to chunks where the rules stated no cause or fix. graph/ never imports model/: the
+chat call is injected (e.g. ``ModelClient.chat``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graph import faq
+from graph.config import ExtractionConfig
+from graph.facts import ChunkFacts, ChunkInput, Mention, RelationFact, make_mention
+from graph.llm_extract import merge_facts
+from graph.names import concise_name
+from graph.prose import heading_symptom
+
+logger = logging.getLogger(__name__)
+
+ChatCallable = Callable[..., Any]
+
+#: Sentences numbered per chunk; the rest of a long answer is not shown (bounded prompt and enum).
+MAX_SENTENCES = 24
+#: A sentence longer than this is shown cut (a pasted log line is no cause).
+MAX_SENTENCE_CHARS = 320
+MAX_CAUSES = 3
+MAX_FIXES = 4
+#: Relation types this pass writes.
+ITEM_RELATIONS = ("CAUSED_BY", "REMEDIED_BY")
+COMBINE_MODES = ("union", "fill")
+
+_SYSTEM = {
+    "pick": (
+        "You read one entry of a troubleshooting FAQ: a user's problem and the answer, split into "
+        "numbered sentences. Pick the sentences that say WHY the problem happens (causes) and the "
+        "sentences that tell the user WHAT TO DO to fix it (fixes). For each fix, 'cause' is the number "
+        "of the cause sentence it fixes, or 0 when it fixes the problem itself. Background, examples, "
+        "command output, and sentences that only repeat the problem are neither. If the answer explains "
+        "a design choice or says how to do something rather than how to fix a fault, return empty lists."
+    ),
+    "terse": (
+        "Troubleshooting FAQ entry. Return the numbers of the answer sentences that state a cause of the "
+        "problem, and of those that give an instruction that fixes it (with the number of the cause it "
+        "fixes, 0 if none). Only sentences that clearly do so; empty lists if none."
+    ),
+}
+PROMPTS = tuple(_SYSTEM)
+
+# One short example from a dev text (sudo's TROUBLESHOOTING.md), shown as a turn before the item.
+_EXAMPLE_QUESTION = "When I run configure, it says \"sudo requires the 'ar' utility to build\"."
+_EXAMPLE_SENTENCES = (
+    "As part of the build process, sudo creates a temporary library containing objects that are shared "
+    "amongst the different sudo executables.",
+    "On Unix systems, the 'ar' utility is used to do this.",
+    "This error indicates that 'ar' is missing on your system.",
+    "On Solaris systems, you may need to install the SUNWbtool package.",
+    "On other systems 'ar' may be included in the GNU binutils package.",
+)
+_EXAMPLE_ANSWER = {"causes": [3], "fixes": [{"sentence": 4, "cause": 3}]}
+
+
+def item_schema(n_sentences: int) -> dict[str, Any]:
+    """The answer's JSON schema for an item of ``n_sentences`` numbered sentences.
+
+    Every value is a sentence number from a closed enum, every array is bounded, so the grammar
+    admits only answers of at most :func:`answer_token_bound` characters.
+    """
+    numbers = list(range(1, max(n_sentences, 1) + 1))
+    fix = {
+        "type": "object",
+        "properties": {"sentence": {"enum": numbers}, "cause": {"enum": [0, *numbers]}},
+        "required": ["sentence", "cause"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "causes": {"type": "array", "items": {"enum": numbers}, "maxItems": MAX_CAUSES},
+            "fixes": {"type": "array", "items": fix, "maxItems": MAX_FIXES},
+        },
+        "required": ["causes", "fixes"],
+        "additionalProperties": False,
+    }
+
+
+def answer_token_bound(n_sentences: int = MAX_SENTENCES) -> int:
+    """The longest answer :func:`item_schema` accepts, in bytes (so an upper bound on its tokens).
+
+    The grammar allows at most one space between JSON tokens; numbers are at most
+    ``len(str(n_sentences))`` digits.
+    """
+    digits = len(str(max(n_sentences, 1)))
+    frame = len('{ "causes" : [ ] , "fixes" : [ ] } ')
+    cause = digits + len(" , ")
+    fix = len('{ "sentence" : , "cause" : } , ') + 2 * digits + 2
+    return frame + MAX_CAUSES * cause + MAX_FIXES * fix
+
+
+_WRAPPED_LINE_CHARS = 68
+_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf|approx|no|fig)\.$", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z`\"'(\[/])")
+
+
+def answer_sentences(text: str) -> list[str]:
+    """The sentences of an answer, in order: hard-wrapped lines joined, one command line one sentence.
+
+    A line joins the one before when that one does not end a sentence and this one reads on
+    (lower case, or the line before is long, as in hard-wrapped text); a line of its own (a
+    command, a list item) stays one.
+    """
+    units: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
+        current, previous = "", ""
+        for line in lines:
+            # Hard-wrapped text fills its lines; a short line before a capital is a list item's end.
+            reads_on = (
+                current
+                and not current.endswith((".", "!", "?", ":"))
+                and (line[:1].islower() or len(previous) >= _WRAPPED_LINE_CHARS)
+            )
+            if reads_on and not line.startswith(("-", "*", "#", "$")):
+                current = f"{current} {line}"
+            else:
+                if current:
+                    units.append(current)
+                current = line
+            previous = line
+        if current:
+            units.append(current)
+    sentences: list[str] = []
+    for unit in units:
+        start = 0
+        for match in _SENTENCE_END.finditer(unit):
+            piece = unit[start : match.start() + 1]
+            if _ABBREVIATION.search(piece.rstrip("\"')] ")):
+                continue
+            sentences.append(unit[start : match.end()].strip())
+            start = match.end()
+        sentences.append(unit[start:].strip())
+    return [s for s in sentences if re.search(r"[A-Za-z]{2}", s)]
+
+
+@dataclass(frozen=True)
+class Item:
+    """What the model is shown for one chunk: the question and the answer's numbered sentences."""
+
+    question: str
+    sentences: tuple[str, ...]
+    symptom: Mention
+
+
+def item_of(chunk: ChunkInput, max_chars: int = 200) -> Item | None:
+    """The chunk as a FAQ item, or None when its heading reports no problem (nothing to ask)."""
+    symptom = heading_symptom(chunk, max_chars)
+    if symptom is None or not chunk.heading_path:
+        return None
+    question = faq.HEADER_LINK.sub("", faq.strip_item_label(chunk.heading_path[-1])).strip()
+    text = chunk.text
+    if faq.announces_message(chunk.heading_path[-1]):
+        # "... I get the following error:" + the quoted message: the message belongs to the question.
+        head, _, rest = text.strip().partition("\n\n")
+        question, text = f"{question} {' '.join(head.split())}", rest
+    sentences = tuple(s[:MAX_SENTENCE_CHARS] for s in answer_sentences(text)[:MAX_SENTENCES])
+    if not sentences:
+        return None
+    return Item(question, sentences, symptom)
+
+
+def item_messages(item: Item, prompt: str = "pick", example: bool = True) -> list[dict[str, str]]:
+    """The chat messages for one item: the instruction, an optional worked example, the item."""
+    messages = [{"role": "system", "content": _SYSTEM[prompt]}]
+    if example:
+        messages += [
+            {"role": "user", "content": _item_text(_EXAMPLE_QUESTION, _EXAMPLE_SENTENCES)},
+            {"role": "assistant", "content": json.dumps(_EXAMPLE_ANSWER)},
+        ]
+    messages.append({"role": "user", "content": _item_text(item.question, item.sentences)})
+    return messages
+
+
+def _item_text(question: str, sentences: tuple[str, ...]) -> str:
+    numbered = "\n".join(f"{i}. {s}" for i, s in enumerate(sentences, 1))
+    return f"Problem: {question}\n\nAnswer:\n{numbered}"
+
+
+# Leads that announce a cause without being one ("This usually means (that) Y", "The most likely cause
+# for this is Y", "Most likely, Y").
+_CAUSE_LEAD = re.compile(
+    r"^(?:(?:this|that|it)(?:\s+(?:error|message|problem|warning))?\s+(?:\w+\s+){0,2}?"
+    r"(?:means|indicates|suggests|implies|(?:be\s+|is\s+)?caused\s+by|(?:be\s+|is\s+)?due\s+to)\s+"
+    r"(?:that\s+)?|(?:the\s+)?(?:most\s+)?(?:likely|probable|usual|common)\s+(?:cause|reason)\s+(?:for|of)\s+"
+    r"(?:this|that|it)\s+is\s+(?:that\s+)?|(?:most\s+likely|probably|usually|typically)\s*,?\s+)"
+    r"(?:either\s+)?",
+    re.I,
+)
+# "On many systems, Y", "In this case, Y": the setting, not the cause.
+_SETTING_LEAD = re.compile(r"^(?:on|in|for|under|with|at|as)\s+[^,]{2,60},\s+(?=\S+\s+\S+\s+\S)", re.I)
+
+
+def cause_name(sentence: str) -> str | None:
+    """The cause a chosen sentence states, as an entity name (None: no name in it)."""
+    for reader in (faq.reason_cause, faq.happens_cause, faq.one_cause, faq.possible_cause):
+        found = reader(sentence)
+        if found:
+            return concise_name(found)
+    text = _SETTING_LEAD.sub("", faq.answer_text(sentence).strip())
+    return concise_name(re.sub(r"^(you|it|they)\s+either\s+", r"\1 ", _CAUSE_LEAD.sub("", text), flags=re.I))
+
+
+# "If X, (you can / you may need to) Y" and "you may need to Y": the instruction is Y.
+_IF_THEN = re.compile(r"^(?:if|when|whenever|on|for|in)\s+[^,]{3,160},\s*(?:then\s+)?(?P<y>.+)$", re.I | re.S)
+_MODAL_LEAD = re.compile(
+    r"^(?:so\s+|then\s+|also\s*,?\s+|alternately\s*,?\s+|alternatively\s*,?\s+)?"
+    r"you\s+(?:will\s+|may\s+|might\s+|should\s+|must\s+|can\s+|could\s+)?(?:also\s+|first\s+|then\s+)?"
+    r"(?:need\s+to|have\s+to|want\s+to|be\s+able\s+to|try\s+to|try)?\s*",
+    re.I,
+)
+_REMINDER = re.compile(
+    r"^(?:don\S?t\s+forget|remember|be\s+sure|it\s+is\s+(?:best|wise|recommended))\s+to\s+", re.I
+)
+
+
+def fix_name(sentence: str, strict: bool = True) -> str | None:
+    """The instruction a chosen sentence gives, as an entity name (None: no instruction in it).
+
+    With ``strict``, the name must open with an instruction verb (:data:`graph.faq.IMPERATIVES`) or be
+    a command line; a sentence that only describes ("The default log facility is authpriv") is no fix.
+    """
+    text = faq.answer_text(sentence).strip()
+    cued = faq.solution_remedy(text)
+    found = cued[0] if cued else faq.offered_remedy(text)
+    if found is None:
+        found = text
+        condition = _IF_THEN.match(found)
+        if condition:
+            found = condition.group("y")
+        found = _REMINDER.sub("", found)
+        modal = _MODAL_LEAD.match(found)
+        if modal and modal.group(0).strip():
+            found = found[modal.end() :]
+    name = concise_name(_ADVERB.sub("", found.strip()))  # "explicitly tell mdadm to ..."
+    if name is None:
+        return None
+    if strict and faq.first_word(name) not in _INSTRUCTIONS and not _COMMAND.match(name):
+        return None
+    return name
+
+
+#: Verbs that open an instruction: the rules' list and a few more that answers use for a fix.
+_INSTRUCTIONS = faq.IMPERATIVES | frozenset("take send double-check save mark unmount umount grab".split())
+# A command line: a lower-case program name, then an option or a path ("mdadm --stop /dev/md1").
+_COMMAND = re.compile(r"^(?:sudo\s+)?[a-z][a-z0-9_.-]*\s+(?:-{1,2}[a-z]|/|[a-z0-9_.-]+\s+/)")
+_ADVERB = re.compile(r"^[a-z]+ly\s+", re.I)
+
+
+class ItemPicker:
+    """Asks the local model which answer sentences state causes and fixes, and builds the relations."""
+
+    def __init__(
+        self,
+        client_chat: ChatCallable,
+        config: ExtractionConfig | None = None,
+        prompt: str = "pick",
+        example: bool = True,
+        combine: str = "fill",
+        strict_fixes: bool = True,
+    ) -> None:
+        """Create the pass.
+
+        Args:
+            client_chat: ``chat(messages, **options)`` returning an object with ``.text`` (or a str),
+                e.g. ``ModelClient(...).chat``.
+            config: extraction settings (``use_llm``, ``max_name_chars``).
+            prompt: which instruction (:data:`PROMPTS`).
+            example: show one worked example (from a dev text) before the item.
+            combine: ``"fill"`` adds the pass's relations only where the rules stated none in the
+                chunk; ``"union"`` adds them everywhere (:data:`COMBINE_MODES`).
+            strict_fixes: a fix must read as an instruction (see :func:`fix_name`).
+        """
+        if prompt not in _SYSTEM:
+            raise ValueError(f"prompt must be one of {PROMPTS}, got {prompt!r}")
+        if combine not in COMBINE_MODES:
+            raise ValueError(f"combine must be one of {COMBINE_MODES}, got {combine!r}")
+        self.chat, self.config = client_chat, config or ExtractionConfig()
+        self.prompt, self.example, self.combine, self.strict_fixes = prompt, example, combine, strict_fixes
+
+    def extract(self, chunk: ChunkInput) -> ChunkFacts:
+        """The pass's facts for one chunk (none, without asking, when its heading reports no problem)."""
+        item = item_of(chunk, self.config.max_name_chars)
+        if item is None:
+            return ChunkFacts(chunk)
+        n = len(item.sentences)
+        schema = {"type": "json_schema", "json_schema": {"name": "faq_item", "schema": item_schema(n)}}
+        answer = self.chat(
+            item_messages(item, self.prompt, self.example),
+            response_format=schema,
+            max_tokens=answer_token_bound(n),
+        )
+        return self.facts_from_answer(chunk, item, getattr(answer, "text", answer))
+
+    def augment(self, facts: ChunkFacts) -> ChunkFacts:
+        """Join this pass's facts to the rules' facts of the same chunk, as ``combine`` says.
+
+        Args:
+            facts: facts of one chunk from :class:`graph.Extractor`.
+
+        Returns:
+            The (possibly extended) facts; unchanged when ``config.use_llm`` is off or, with
+            ``"fill"``, when the rules already stated a cause or fix in the chunk.
+        """
+        return self.join(facts) if self.config.use_llm else facts
+
+    def join(self, facts: ChunkFacts) -> ChunkFacts:
+        """:meth:`augment` regardless of ``config.use_llm`` (the extractor asks only when it is on)."""
+        if self.combine == "fill" and any(r.type in ITEM_RELATIONS for r in facts.relations):
+            return facts
+        return merge_facts(facts, self.extract(facts.chunk))
+
+    def facts_from_answer(self, chunk: ChunkInput, item: Item, answer: str) -> ChunkFacts:
+        """Relations from the model's sentence numbers; numbers out of range or unnamed sentences drop.
+
+        Args:
+            chunk: the chunk asked about.
+            item: what the model was shown.
+            answer: the model's answer (JSON text).
+
+        Returns:
+            ChunkFacts with the symptom, ``source="llm"`` causes and actions, and their relations.
+        """
+        facts = ChunkFacts(chunk)
+        try:
+            data = json.loads(answer, strict=False)
+        except (json.JSONDecodeError, TypeError):
+            logger.warning("chunk %s: model answer is not complete JSON; no LLM facts", chunk.chunk_id)
+            return facts
+        if not isinstance(data, dict):
+            return facts
+        max_chars = self.config.max_name_chars
+        causes: dict[int, Mention] = {}
+        for number in _numbers(data.get("causes"), len(item.sentences)):
+            name = cause_name(item.sentences[number - 1])
+            mention = self._mention("Cause", name, chunk, max_chars)
+            if mention is not None and mention.key != item.symptom.key:
+                causes[number] = mention
+                self._relate(facts, "CAUSED_BY", item.symptom, mention, chunk)
+        for fix in data.get("fixes") or []:
+            if not isinstance(fix, dict):
+                continue
+            [number] = _numbers([fix.get("sentence")], len(item.sentences)) or [0]
+            if not number or number in causes:
+                continue  # a sentence is a cause or a fix, not both
+            name = fix_name(item.sentences[number - 1], self.strict_fixes)
+            action = self._mention("Action", name, chunk, max_chars)
+            if action is None:
+                continue
+            head = causes.get(fix.get("cause")) if isinstance(fix.get("cause"), int) else None
+            self._relate(facts, "REMEDIED_BY", head or item.symptom, action, chunk)
+        return facts
+
+    @staticmethod
+    def _mention(label: str, name: str | None, chunk: ChunkInput, max_chars: int) -> Mention | None:
+        if not name:
+            return None
+        return make_mention(label, name, chunk.chunk_id, source="llm", max_chars=max_chars)
+
+    @staticmethod
+    def _relate(facts: ChunkFacts, rel: str, head: Mention, tail: Mention, chunk: ChunkInput) -> None:
+        if head.key == tail.key:
+            return
+        for mention in (head, tail):
+            if mention.key not in {m.key for m in facts.mentions}:
+                facts.mentions.append(mention)
+        relation = RelationFact(rel, head.key, tail.key, chunk.chunk_id, source="llm")
+        if (rel, head.key, tail.key) not in {(r.type, r.head, r.tail) for r in facts.relations}:
+            facts.relations.append(relation)
+
+
+def _numbers(values: Any, n: int) -> list[int]:
+    """Sentence numbers in range, in order, each once (bools are not numbers)."""
+    out: list[int] = []
+    for value in values if isinstance(values, list) else []:
+        if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= n and value not in out:
+            out.append(value)
+    return out
