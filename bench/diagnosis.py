@@ -4,8 +4,8 @@
    LinuxCNC, the hydraulic-press fault table, sudo's troubleshooting FAQ; split ``dev``, the rules
    and the merge were written on them), the chrony FAQ, the cryptsetup FAQ's problem sections and
    the dnsmasq FAQ (split ``heldout``: seen, the first in session 7, the second run once in session
-   8, the third once in session 9) and the GNU screen FAQ (split ``untouched``, asked only when
-   ``--splits`` names it) are ingested into Neo4j through the project's parser, chunker,
+   8, the third once in session 9) and the GNU screen and ppp FAQs (split ``untouched``, asked only
+   when ``--splits`` names it) are ingested into Neo4j through the project's parser, chunker,
    extractor, resolver and writer.
    For every query: cause recall@5 = gold causes named by one of the top-5 ranked causes, remedy
    recall@5 = gold remedies named by one of the first 5 fixes of the ranked list; baseline: BM25
