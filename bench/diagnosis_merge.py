@@ -1,11 +1,13 @@
 """How the graph's candidates and the passages are merged, replayed without a database (issue 13).
 
 ``bench/diagnosis.py --dump FILE`` writes, for each dev and seen query, the graph's own candidates
-(the ranked causes without passages) and the BM25 top 5 passages it hands to the engine. This
-script replays the merge on them: :func:`graph.diagnose_rank.merge` as ``graph/diagnose_rank.py``
-was at ``--before`` (read from git; default: session 8's, 2c7430c) against today's, and variants of
-today's, as cause / remedy recall@k by set (``dev`` and ``seen`` sums, and each document group).
-The recall rules are bench/diagnosis.py's (``_found``). The dump holds no untouched query::
+(the ranked causes without passages) and BM25's first 10 passages (5 in a dump from before
+8ac890c). This script replays the merge on them: :func:`graph.diagnose_rank.merge` as
+``graph/diagnose_rank.py`` was at ``--before`` (read from git; default: session 9's, 432002b)
+against today's, and variants of today's, as cause / remedy recall@k by set (``dev`` and ``seen``
+sums, and each document group), with BM25's first ``--handed`` passages handed to the merge (the
+Diagnose page hands in its search's first 5; the BM25 column always counts BM25's first 5). The
+recall rules are bench/diagnosis.py's (``_found``). The dump holds no untouched query::
 
     /tmp/kenning/heavy .venv/bin/python bench/diagnosis.py --state-dir /tmp/diag-neo4j --dump /tmp/d.pkl
     .venv/bin/python bench/diagnosis_merge.py /tmp/d.pkl
@@ -32,8 +34,8 @@ import graph.faq as faq  # noqa: E402
 from bench.diagnosis import _found, norm  # noqa: E402
 
 Merge = Callable[[str, list, list], list]
-#: Session 8's engine (the merge, the question heading, 800 characters): the "before" of session 9.
-SESSION_8 = "2c7430c"
+#: Session 9's engine (FAQ items in passages, the answer window): the "before" of session 10.
+SESSION_9 = "432002b"
 
 
 def ranking_at(rev: str) -> ModuleType:
@@ -70,20 +72,26 @@ def nothing():
 
 def source_of(row: dict) -> tuple[str, str]:
     """(the split as reported, the document group): dev "manuals" (the first dev manuals) or "sudo";
-    seen "chrony" or "cryptsetup"."""
+    seen "chrony", "cryptsetup" or "dnsmasq"."""
     split = "dev" if row["split"] == "dev" else "seen"
-    for name in ("sudo", "chrony", "cryptsetup"):
+    for name in ("sudo", "chrony", "cryptsetup", "dnsmasq"):
         if name in row["source"]:
             return split, name
     return split, "manuals"
 
 
-def recall(dump: list[dict], merge: Merge, k: int) -> dict[str, dict[str, float]]:
-    """Cause / remedy recall of the first ``k`` candidates, per split and per document group."""
+def handed_in(row: dict, handed: int) -> list:
+    """BM25's first ``handed`` passages of a dumped query (a dump from before 8ac890c holds 5)."""
+    return list(row.get("ranked", row["passages"]))[:handed]
+
+
+def recall(dump: list[dict], merge: Merge, k: int, handed: int = 5) -> dict[str, dict[str, float]]:
+    """Cause / remedy recall of the first ``k`` candidates, per split and per document group, with
+    BM25's first ``handed`` passages handed to the merge (the BM25 column is always its first 5)."""
     counts: Counter = Counter()
     for row in dump:
         q = row["query"]
-        shown = merge(q["query"], list(row["graph"]), list(row["passages"]))[:k]
+        shown = merge(q["query"], list(row["graph"]), handed_in(row, handed))[:k]
         for kind, gold in (("cause", q["causes"]), ("remedy", q["remedies"])):
             for g in gold:
                 for group in source_of(q):
@@ -106,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dump", type=Path, help="bench/diagnosis.py --dump output (dev and seen queries)")
     parser.add_argument("--k", default="2,5", help="list lengths scored (5 is the issue's measure)")
-    parser.add_argument("--before", default=SESSION_8, help="git revision of the engine compared against")
+    parser.add_argument("--before", default=SESSION_9, help="git revision of the engine compared against")
+    parser.add_argument("--handed", default="5", help="BM25 passages handed to the merge (e.g. 5,8,10)")
     args = parser.parse_args(argv)
     dump = pickle.loads(args.dump.read_bytes())  # our own benchmark's file, not untrusted input
     before = ranking_at(args.before)
@@ -116,9 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         "now, no question lines in the text": (merge_of(ranking), no_question_lines),
     }
     for k in [int(x) for x in args.k.split(",")]:
-        for name, (merge, patch) in variants.items():
-            with patch():
-                print(json.dumps({"k": k, "variant": name, "recall": recall(dump, merge, k)}))
+        for handed in [int(x) for x in args.handed.split(",")]:
+            for name, (merge, patch) in variants.items():
+                with patch():
+                    found = recall(dump, merge, k, handed)
+                print(json.dumps({"k": k, "handed": handed, "variant": name, "recall": found}))
     return 0
 
 

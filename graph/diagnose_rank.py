@@ -30,7 +30,9 @@ The passages retrieval found for the complaint join the list (:func:`passage_cau
 ``Passage``, scored ``passage`` = ``0.3 / rank``): each cites its passage and shows the part of it
 that answers the complaint (:func:`answer_excerpt`: of the passage's FAQ items, a question in its
 heading or in its text, and of the places an excerpt may start, the one holding most of the
-complaint's words, with the causes and fixes stated after them). :func:`merge` places them: a
+complaint's words, with the causes and fixes stated after them and the answer's opening before
+them). Their rank (:func:`passage_order`): those whose excerpt holds more of the complaint's words
+first, retrieval's order on a tie. :func:`merge` places them: a
 graph candidate whose evidence is about the complaint (a chain from a symptom or code it names,
 ``manual`` >= :data:`STRONG_MATCH`, or work orders counted as this problem) comes first; a weakly
 linked one takes the place retrieval gave the passage it cites (one per passage), and one citing
@@ -60,6 +62,8 @@ PASSAGE_WEIGHT = 0.3
 MAX_EXCERPT_CHARS = 800
 #: Sentences after the best-matching one searched for a cause or a fix to show in the excerpt.
 EXCERPT_LOOKAHEAD = 3
+#: An answer's opening sentence up to this long is shown before a later start (two pieces, "…").
+MAX_OPENING_CHARS = 200
 MAX_PASSAGE_NAME_CHARS = 120
 NEAREST_WEIGHT = 1.0
 #: Most similar past work orders that vote (their order: BM25 score, then newest first).
@@ -438,6 +442,25 @@ _CAUSE_OR_FIX = re.compile(
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
+def passage_order(complaint: str, passages: Sequence[PassageHit]) -> list[PassageHit]:
+    """Retrieval's passages, those whose excerpt (:func:`answer_excerpt`, with the question that
+    names it) holds more of the complaint's content words first; on a tie, retrieval's order.
+
+    Retrieval ranks a passage by all of its text; the list shows the excerpt. So of more passages
+    than the list has room for, the ones whose shown part says most about the complaint come first
+    (on the dev manuals and the seen FAQs, 8 handed in and ordered so find more at 5 than
+    retrieval's first 5: bench/diagnosis_merge.py ``--handed``).
+    """
+    query = terms(complaint)
+
+    def held(passage: PassageHit) -> int:
+        found = _best_window(query, passage)
+        return found[0] if found else 0
+
+    ranked = sorted((-held(p), i) for i, p in enumerate(passages))
+    return [passages[i] for _, i in ranked]
+
+
 def passage_causes(
     complaint: str, passages: Sequence[PassageHit], cited: Iterable[str] = (), limit: int = 5
 ) -> list[RankedCause]:
@@ -450,10 +473,11 @@ def passage_causes(
         limit: candidates returned.
 
     Returns:
-        ``Passage`` candidates in retrieval's order, each showing the part of its passage that
-        answers the complaint (:func:`answer_excerpt`, at most :data:`MAX_EXCERPT_CHARS`), named by
-        the question of the FAQ item it comes from (else the heading path, else its first
-        sentence); a passage sharing no content word with the complaint is left out.
+        ``Passage`` candidates in the order given (:func:`merge` gives :func:`passage_order`), each
+        showing the part of its passage that answers the complaint (:func:`answer_excerpt`, at most
+        :data:`MAX_EXCERPT_CHARS`), named by the question of the FAQ item it comes from (else the
+        heading path, else its first sentence); a passage sharing no content word with the
+        complaint is left out.
     """
     query = terms(complaint)
     skip = set(cited)
@@ -520,15 +544,61 @@ def _sentences(text: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in _SENTENCE_END.split(text) if s.strip())
 
 
+def _chosen(
+    sentences: Sequence[str], start: int, lookahead: int = EXCERPT_LOOKAHEAD, opening: bool = False
+) -> list[int]:
+    """The sentences an excerpt starting at ``start`` shows, in the passage's order.
+
+    The sentence at ``start``; with ``opening``, the answer's opening sentence when the excerpt
+    starts later in the answer and the opening is short (:data:`MAX_OPENING_CHARS`: a FAQ answer's
+    first sentence usually says what is wrong, and the rest of the window says what to do); of the
+    ``lookahead`` sentences after ``start``, those stating a cause or a fix (:data:`_CAUSE_OR_FIX`);
+    then the sentences after ``start`` in order, each that fits the room left of
+    :data:`MAX_EXCERPT_CHARS` (one that does not fit is skipped, not the end: the fix often follows
+    a long explanation, as "To avoid this, use …" after a 226-character sentence).
+    """
+    room = MAX_EXCERPT_CHARS - len(sentences[start])
+    chosen = [start]  # in the order taken: the last taken give way first (:func:`_join`)
+
+    def take(i: int) -> None:
+        nonlocal room
+        if i not in chosen and len(sentences[i]) + 1 <= room:
+            chosen.append(i)
+            room -= len(sentences[i]) + 1
+
+    if opening and start > 0 and len(sentences[0]) <= MAX_OPENING_CHARS:
+        take(0)
+    for i in range(start + 1, min(len(sentences), start + 1 + lookahead)):
+        if _CAUSE_OR_FIX.search(sentences[i]):
+            take(i)
+    for i in range(start + 1, len(sentences)):
+        take(i)
+    if 0 in chosen:  # the room left closes the gap after the opening, in order
+        for i in range(1, start):
+            take(i)
+    return chosen
+
+
+def _join(sentences: Sequence[str], chosen: Sequence[int]) -> str:
+    """The chosen sentences in the passage's order, "…" marking a gap between two that are not
+    neighbours; where the gap marks would pass :data:`MAX_EXCERPT_CHARS`, the last taken are left
+    out (never a cut in a word)."""
+    chosen = list(chosen)
+    while True:
+        shown = sorted(chosen)
+        parts = [sentences[shown[0]]]
+        for before, i in zip(shown, shown[1:], strict=False):
+            parts.append(("… " if i > before + 1 else "") + sentences[i])
+        text = " ".join(parts)
+        if len(text) <= MAX_EXCERPT_CHARS or len(chosen) == 1:
+            return text[:MAX_EXCERPT_CHARS]
+        chosen.pop()
+
+
 def _window(sentences: Sequence[str], start: int) -> list[str]:
-    """The sentences from ``start`` on that fit :data:`MAX_EXCERPT_CHARS` (at least the first)."""
-    room, shown = MAX_EXCERPT_CHARS, []
-    for sentence in sentences[start:]:
-        if shown and len(sentence) + 1 > room:
-            break
-        shown.append(sentence)
-        room -= len(sentence) + 1
-    return shown
+    """The sentences an excerpt starting at ``start`` shows without the opening (:func:`_chosen`):
+    where it starts is chosen on the window alone, so the opening never pulls the start later."""
+    return [sentences[i] for i in sorted(_chosen(sentences, start))]
 
 
 def _cover_terms(text: str) -> set[str]:
@@ -541,8 +611,8 @@ def answer_excerpt(query: set[str], passage: PassageHit) -> tuple[str, str] | No
     """The part of a passage that answers a complaint: (the item's question, the excerpt).
 
     Every FAQ item of the passage (:func:`passage_items`) is read with its question, which is shown
-    as the excerpt's name. In each item, every sentence of the answer may start the excerpt (as
-    much as fits :data:`MAX_EXCERPT_CHARS` from there); the start whose excerpt and question
+    as the excerpt's name. In each item, every sentence of the answer may start the excerpt (what
+    fits :data:`MAX_EXCERPT_CHARS` from there, :func:`_chosen`); the start whose window and question
     together hold most of the complaint's content words (:func:`_cover_terms`) wins; on a tie, the
     answer's start when the question shares a word with the complaint, else the sentence that
     matches the complaint best (:func:`similarity`), else the earliest. Of the items, the one whose
@@ -550,8 +620,23 @@ def answer_excerpt(query: set[str], passage: PassageHit) -> tuple[str, str] | No
     complaint best (at an answer's start its question counts as that line), else the first. So the
     answer of the question the complaint asks is shown from its start, and in a passage of several
     items or a long one the excerpt holds the sentences about the complaint and what follows them,
-    not the next item's question. None when nothing shares a word with the complaint.
+    not the next item's question. An excerpt starting later in the answer shows the answer's
+    opening sentence first ("…" marking the gap, closed as far as the room left allows): in FAQ
+    answers it often states the cause that the later sentences go on to fix. None when nothing
+    shares a word with the complaint.
     """
+    found = _best_window(query, passage)
+    if found is None:
+        return None
+    _, item, start = found
+    # Under the heading, the whole heading path names the passage (where in the manual it is).
+    name = (passage.heading if item.under_heading else item.question) or item.sentences[0]
+    return name, _excerpt(item.sentences, start, EXCERPT_LOOKAHEAD)
+
+
+def _best_window(query: set[str], passage: PassageHit) -> tuple[int, _Item, int] | None:
+    """(how many of the complaint's words the best window holds with its question, its item, its
+    start), as :func:`answer_excerpt` chooses them; None when it holds none."""
     best: tuple | None = None
     for n, item in enumerate(passage_items(passage)):
         asked = query & _cover_terms(item.question)
@@ -571,38 +656,14 @@ def answer_excerpt(query: set[str], passage: PassageHit) -> tuple[str, str] | No
             best = ((covered_n, opening, -n), item, start)
     if best is None or best[0][0] == 0:
         return None
-    _, item, start = best
-    # Under the heading, the whole heading path names the passage (where in the manual it is).
-    name = (passage.heading if item.under_heading else item.question) or item.sentences[0]
-    return name, _excerpt(item.sentences, start, EXCERPT_LOOKAHEAD)
+    (covered_n, _, _), item, start = best
+    return covered_n, item, start
 
 
 def _excerpt(sentences: Sequence[str], best: int, lookahead: int = EXCERPT_LOOKAHEAD) -> str:
-    """The best-matching sentence and what follows it, within :data:`MAX_EXCERPT_CHARS`.
-
-    Of the ``lookahead`` sentences after the best one, those stating a cause or a fix
-    (:data:`_CAUSE_OR_FIX`) are kept first; the room left takes the sentences that follow the best
-    one in order. The kept sentences are shown in the passage's order, "…" marking a gap.
-    """
-    room = MAX_EXCERPT_CHARS - len(sentences[best])
-    chosen = {best}
-    ahead = range(best + 1, min(len(sentences), best + 1 + lookahead))
-    for i in [i for i in ahead if _CAUSE_OR_FIX.search(sentences[i])]:
-        if len(sentences[i]) + 1 <= room:
-            chosen.add(i)
-            room -= len(sentences[i]) + 1
-    for i in range(best + 1, len(sentences)):
-        if i in chosen:
-            continue
-        if len(sentences[i]) + 1 > room:
-            break
-        chosen.add(i)
-        room -= len(sentences[i]) + 1
-    shown = sorted(chosen)
-    parts = [sentences[shown[0]]]
-    for before, i in zip(shown, shown[1:], strict=False):
-        parts.append(("… " if i > before + 1 else "") + sentences[i])
-    return " ".join(parts)[:MAX_EXCERPT_CHARS]
+    """The excerpt starting at sentence ``best``, with the answer's opening (:func:`_chosen`), within
+    :data:`MAX_EXCERPT_CHARS`."""
+    return _join(sentences, _chosen(sentences, best, lookahead, opening=True))
 
 
 def cited_chunks(causes: Iterable[RankedCause]) -> set[str]:
@@ -641,13 +702,15 @@ def merge(
     work order) takes the place retrieval gave the best-ranked passage it cites, just ahead of it:
     retrieval ranked its evidence there; the passage stays after it (it was linked by a few words,
     perhaps from another row of that passage). One such candidate per passage: a second citing the
-    same passage, or one citing none of the passages, comes after them. The
-    passages (:func:`passage_causes`) keep retrieval's order. So a weakly linked candidate never
+    same passage, or one citing none of the passages, comes after them. The passages
+    (:func:`passage_causes`) come in :func:`passage_order` (how much of the complaint their excerpt
+    holds, then retrieval's order), which also gives the places. So a weakly linked candidate never
     pushes out of the list a passage that retrieval ranked above its evidence, and without passages
     (the portal's card) the graph's order is unchanged.
     """
     if not passages:
         return list(causes[:limit])
+    passages = passage_order(complaint, passages)
     place = {p.chunk_id: i for i, p in enumerate(passages)}
     strong = [c for c in causes if is_specific(c)]
     weak = [c for c in causes if not is_specific(c)]

@@ -6,8 +6,10 @@ from graph.diagnose_rank import (
     MAX_EXCERPT_CHARS,
     PassageHit,
     answer_excerpt,
+    merge,
     passage_causes,
     passage_items,
+    passage_order,
     terms,
 )
 from graph.faq import question_line
@@ -115,3 +117,56 @@ def test_question_lines():
         is None
     )
     assert question_line("x" * 300 + "?") is None
+
+
+def test_a_sentence_that_does_not_fit_is_skipped_and_the_fix_after_it_still_shown():
+    # The dnsmasq FAQ's syslog answer: the fix follows a long explanation that the room left
+    # cannot hold.
+    text = (
+        "If you use network logging, the syslog daemon will do DNS lookups for each log line. "
+        + "With bad timing, the daemons wait for each other and both hang forever. " * 7
+        + "In this case most queries generate two log lines, "
+        + "and those generate two more lines, " * 8
+        + "a chain reaction runaway. "
+        + "\nTo avoid this, use syslog-ng and turn on its dns-cache function."
+    )
+    _, excerpt = answer_excerpt(
+        terms("syslog daemon hangs with network logging"), PassageHit("s", "faq", None, text, "Syslog")
+    )
+    assert excerpt.startswith("If you use network logging")
+    assert excerpt.endswith("… To avoid this, use syslog-ng and turn on its dns-cache function.")
+    assert len(excerpt) <= MAX_EXCERPT_CHARS
+
+
+def test_a_later_start_shows_the_answers_opening_first():
+    # The dnsmasq FAQ's local names item: the complaint's words lie at the answer's end, its cause
+    # at its start; the excerpt shows both, "…" marking what is left out between them.
+    text = (
+        "A: Resolver code sometimes does strange things with names without any dots in.\n"
+        + "Some systems may not use the DNS at all and look the name up another way. " * 8
+        + "\nPing of a local host fails but ping with a final dot works. "
+        "The solution is to set a domain for all your hosts and name them so in /etc/hosts."
+    )
+    _, excerpt = answer_excerpt(
+        terms("ping of a local host name from /etc/hosts fails"), PassageHit("r", "faq", None, text, "FAQ")
+    )
+    assert excerpt.startswith("A: Resolver code sometimes does strange things")
+    assert "… Ping of a local host fails" in excerpt and excerpt.endswith("in /etc/hosts.")
+    assert len(excerpt) <= MAX_EXCERPT_CHARS
+
+
+def test_passages_whose_excerpt_holds_more_of_the_complaint_come_first_else_retrievals_order():
+    complaint = "laptop gets a different address on the wireless interface"
+    vague = PassageHit("v", "faq", None, "The address of the laptop is shown in the log.", "Logs")
+    exact = PassageHit(
+        "e",
+        "faq",
+        None,
+        "A laptop with a wireless interface sends another MAC address. Use a client-id.",
+        "DHCP",
+    )
+    also_vague = PassageHit("w", "faq", None, "Every interface has an address.", "Interfaces")
+    assert [p.chunk_id for p in passage_order(complaint, [vague, also_vague, exact])] == ["e", "v", "w"]
+    shown = merge(complaint, [], [vague, also_vague, exact])
+    assert [c.cites[0].chunk_id for c in shown] == ["e", "v", "w"]
+    assert [c.score for c in shown] == [0.3, 0.15, 0.1]
