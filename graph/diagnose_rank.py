@@ -454,7 +454,7 @@ def passage_order(complaint: str, passages: Sequence[PassageHit]) -> list[Passag
     query = terms(complaint)
 
     def held(passage: PassageHit) -> int:
-        found = _best_window(query, passage)
+        found = _best_window(frozenset(query), passage)
         return found[0] if found else 0
 
     ranked = sorted((-held(p), i) for i, p in enumerate(passages))
@@ -625,7 +625,7 @@ def answer_excerpt(query: set[str], passage: PassageHit) -> tuple[str, str] | No
     answers it often states the cause that the later sentences go on to fix. None when nothing
     shares a word with the complaint.
     """
-    found = _best_window(query, passage)
+    found = _best_window(frozenset(query), passage)
     if found is None:
         return None
     _, item, start = found
@@ -634,9 +634,11 @@ def answer_excerpt(query: set[str], passage: PassageHit) -> tuple[str, str] | No
     return name, _excerpt(item.sentences, start, EXCERPT_LOOKAHEAD)
 
 
-def _best_window(query: set[str], passage: PassageHit) -> tuple[int, _Item, int] | None:
+@functools.lru_cache(maxsize=256)
+def _best_window(query: frozenset[str], passage: PassageHit) -> tuple[int, _Item, int] | None:
     """(how many of the complaint's words the best window holds with its question, its item, its
-    start), as :func:`answer_excerpt` chooses them; None when it holds none."""
+    start), as :func:`answer_excerpt` chooses them; None when it holds none. Cached: :func:`merge`
+    orders the passages by it, then shows their excerpts."""
     best: tuple | None = None
     for n, item in enumerate(passage_items(passage)):
         asked = query & _cover_terms(item.question)
