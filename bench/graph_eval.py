@@ -496,7 +496,7 @@ def _items_comparison(args, extractor: Extractor) -> dict[str, object]:
                 prompt=prompt,
                 example=example == "1",
                 combine="fill" if mode == "fill" else "union",
-                strict_fixes=not args.lenient_fixes,
+                strict=not args.lenient,
             )
             for mode in ("llm", "union", "fill")
         }
@@ -723,7 +723,9 @@ def main(argv: list[str] | None = None) -> int:
         "only saved answers are used",
     )
     parser.add_argument(
-        "--lenient-fixes", action="store_true", help="items pass: a fix need not open with an instruction"
+        "--lenient",
+        action="store_true",
+        help="items pass: take every picked sentence (a fix needs no instruction, a cause no statement)",
     )
     args = parser.parse_args(argv)
     extractor = Extractor(ExtractionConfig(use_ner=not args.no_ner))

@@ -64,7 +64,18 @@ _SYSTEM = {
         "fixes, 0 if none). Only sentences that clearly do so; empty lists if none."
     ),
 }
+_SYSTEM["label"] = (
+    "You read one entry of a troubleshooting FAQ: a user's problem and the answer, split into numbered "
+    "sentences. Label every sentence, in order: 'cause' if it says why the problem happens, 'fix' if it "
+    "tells the user what to do to solve the problem, 'other' for anything else (background, examples, "
+    "command output, notes, a repeat of the problem). Most sentences are 'other'."
+)
 PROMPTS = tuple(_SYSTEM)
+#: Prompts whose answer labels each sentence (``{"1": "other", "2": "cause", ...}``) rather than
+#: listing the numbers of the chosen ones.
+LABEL_PROMPTS = frozenset({"label"})
+LABELS = ("cause", "fix", "other")
+ATTACH_MODES = ("model", "nearest", "symptom")
 
 # One short example from a dev text (sudo's TROUBLESHOOTING.md), shown as a turn before the item.
 _EXAMPLE_QUESTION = "When I run configure, it says \"sudo requires the 'ar' utility to build\"."
@@ -77,6 +88,7 @@ _EXAMPLE_SENTENCES = (
     "On other systems 'ar' may be included in the GNU binutils package.",
 )
 _EXAMPLE_ANSWER = {"causes": [3], "fixes": [{"sentence": 4, "cause": 3}]}
+_EXAMPLE_LABELS = {"1": "other", "2": "other", "3": "cause", "4": "fix", "5": "other"}
 
 
 def item_schema(n_sentences: int) -> dict[str, Any]:
@@ -101,6 +113,24 @@ def item_schema(n_sentences: int) -> dict[str, Any]:
         "required": ["causes", "fixes"],
         "additionalProperties": False,
     }
+
+
+def label_schema(n_sentences: int) -> dict[str, Any]:
+    """The answer's JSON schema for the label prompts: one label per sentence, keyed by its number."""
+    keys = [str(i) for i in range(1, max(n_sentences, 1) + 1)]
+    return {
+        "type": "object",
+        "properties": {k: {"enum": list(LABELS)} for k in keys},
+        "required": keys,
+        "additionalProperties": False,
+    }
+
+
+def label_token_bound(n_sentences: int = MAX_SENTENCES) -> int:
+    """The longest answer :func:`label_schema` accepts, in bytes: ``{ "N" : "other" , ... } ``."""
+    n = max(n_sentences, 1)
+    longest = max(len(x) for x in LABELS)
+    return len("{ } ") + n * (len('"" : "" , ') + len(str(n)) + longest)
 
 
 def answer_token_bound(n_sentences: int = MAX_SENTENCES) -> int:
@@ -191,9 +221,10 @@ def item_messages(item: Item, prompt: str = "pick", example: bool = True) -> lis
     """The chat messages for one item: the instruction, an optional worked example, the item."""
     messages = [{"role": "system", "content": _SYSTEM[prompt]}]
     if example:
+        shown = _EXAMPLE_LABELS if prompt in LABEL_PROMPTS else _EXAMPLE_ANSWER
         messages += [
             {"role": "user", "content": _item_text(_EXAMPLE_QUESTION, _EXAMPLE_SENTENCES)},
-            {"role": "assistant", "content": json.dumps(_EXAMPLE_ANSWER)},
+            {"role": "assistant", "content": json.dumps(shown)},
         ]
     messages.append({"role": "user", "content": _item_text(item.question, item.sentences)})
     return messages
@@ -218,13 +249,36 @@ _CAUSE_LEAD = re.compile(
 _SETTING_LEAD = re.compile(r"^(?:on|in|for|under|with|at|as)\s+[^,]{2,60},\s+(?=\S+\s+\S+\s+\S)", re.I)
 
 
-def cause_name(sentence: str) -> str | None:
-    """The cause a chosen sentence states, as an entity name (None: no name in it)."""
+# Sentences a small model picks as causes that state none: examples, pointers, defaults, options,
+# advice, consequences ("This causes the set-user-ID bit to be ignored"), announcements of causes.
+_NO_CAUSE = re.compile(
+    r"^(?:for\s+(?:example|instance)|e\.g\.|see|note|by\s+default|while|although|many|often|sometimes|"
+    r"as\s+part\s+of|this\s+should|there\s+(?:is|are)|if\s+you\s+(?:get|see|have|want)|"
+    r"you\s+(?:can|could|need|have|should|must|may|might|will)\b|it\s+is\s+(?:possible|recommended|best)\s+to|"
+    r"(?:this|that|it)\s+(?:also\s+)?(?:causes|will\s+cause|results\s+in|leads\s+to|is\s+a\s+common))"
+    r"|\bcan\s+be\s+used\b|[:?]\s*$",
+    re.I,
+)
+
+
+def reads_as_instruction(sentence: str) -> bool:
+    """Whether a sentence tells the user to do something ("Check ...", "Don't forget to ...", a command)."""
+    text = _REMINDER.sub("", faq.answer_text(sentence).strip())
+    return faq.first_word(text) in _INSTRUCTIONS or bool(_COMMAND.match(text))
+
+
+def cause_name(sentence: str, strict: bool = True) -> str | None:
+    """The cause a chosen sentence states, as an entity name (None: no name in it).
+
+    With ``strict``, an instruction, an example, a pointer, a default or a consequence names no cause.
+    """
     for reader in (faq.reason_cause, faq.happens_cause, faq.one_cause, faq.possible_cause):
         found = reader(sentence)
         if found:
             return concise_name(found)
     text = _SETTING_LEAD.sub("", faq.answer_text(sentence).strip())
+    if strict and (reads_as_instruction(text) or _NO_CAUSE.search(text)):
+        return None
     return concise_name(re.sub(r"^(you|it|they)\s+either\s+", r"\1 ", _CAUSE_LEAD.sub("", text), flags=re.I))
 
 
@@ -284,7 +338,8 @@ class ItemPicker:
         prompt: str = "pick",
         example: bool = True,
         combine: str = "fill",
-        strict_fixes: bool = True,
+        strict: bool = True,
+        attach: str = "model",
     ) -> None:
         """Create the pass.
 
@@ -296,14 +351,22 @@ class ItemPicker:
             example: show one worked example (from a dev text) before the item.
             combine: ``"fill"`` adds the pass's relations only where the rules stated none in the
                 chunk; ``"union"`` adds them everywhere (:data:`COMBINE_MODES`).
-            strict_fixes: a fix must read as an instruction (see :func:`fix_name`).
+            strict: a fix must read as an instruction (:func:`fix_name`), a cause as a statement
+                (:func:`cause_name`); a sentence picked as a cause that reads as an instruction is
+                taken as a fix.
+            attach: what a fix remedies: ``"model"`` the cause the model names (label prompts name
+                none: the symptom), ``"nearest"`` the last cause before it in the answer,
+                ``"symptom"`` always the question's symptom (:data:`ATTACH_MODES`).
         """
         if prompt not in _SYSTEM:
             raise ValueError(f"prompt must be one of {PROMPTS}, got {prompt!r}")
         if combine not in COMBINE_MODES:
             raise ValueError(f"combine must be one of {COMBINE_MODES}, got {combine!r}")
+        if attach not in ATTACH_MODES:
+            raise ValueError(f"attach must be one of {ATTACH_MODES}, got {attach!r}")
+        self.attach = attach
         self.chat, self.config = client_chat, config or ExtractionConfig()
-        self.prompt, self.example, self.combine, self.strict_fixes = prompt, example, combine, strict_fixes
+        self.prompt, self.example, self.combine, self.strict = prompt, example, combine, strict
 
     def extract(self, chunk: ChunkInput) -> ChunkFacts:
         """The pass's facts for one chunk (none, without asking, when its heading reports no problem)."""
@@ -311,11 +374,15 @@ class ItemPicker:
         if item is None:
             return ChunkFacts(chunk)
         n = len(item.sentences)
-        schema = {"type": "json_schema", "json_schema": {"name": "faq_item", "schema": item_schema(n)}}
+        labels = self.prompt in LABEL_PROMPTS
+        schema = {
+            "type": "json_schema",
+            "json_schema": {"name": "faq_item", "schema": label_schema(n) if labels else item_schema(n)},
+        }
         answer = self.chat(
             item_messages(item, self.prompt, self.example),
             response_format=schema,
-            max_tokens=answer_token_bound(n),
+            max_tokens=label_token_bound(n) if labels else answer_token_bound(n),
         )
         return self.facts_from_answer(chunk, item, getattr(answer, "text", answer))
 
@@ -356,27 +423,51 @@ class ItemPicker:
             return facts
         if not isinstance(data, dict):
             return facts
+        n = len(item.sentences)
+        if self.prompt in LABEL_PROMPTS:
+            chosen = {i: data.get(str(i)) for i in range(1, n + 1)}
+            picked_causes = [i for i, label in chosen.items() if label == "cause"]
+            picked_fixes = [(i, None) for i, label in chosen.items() if label == "fix"]
+        else:
+            picked_causes = _numbers(data.get("causes"), n)
+            picked_fixes = [
+                (number, fix.get("cause"))
+                for fix in data.get("fixes") or []
+                if isinstance(fix, dict)
+                for number in _numbers([fix.get("sentence")], n)
+            ]
         max_chars = self.config.max_name_chars
         causes: dict[int, Mention] = {}
-        for number in _numbers(data.get("causes"), len(item.sentences)):
-            name = cause_name(item.sentences[number - 1])
+        if self.strict:
+            rerouted = [i for i in picked_causes if reads_as_instruction(item.sentences[i - 1])]
+            picked_causes = [i for i in picked_causes if i not in rerouted]
+            picked_fixes += [(i, None) for i in rerouted if i not in {f for f, _ in picked_fixes}]
+        for number in picked_causes:
+            name = cause_name(item.sentences[number - 1], self.strict)
             mention = self._mention("Cause", name, chunk, max_chars)
             if mention is not None and mention.key != item.symptom.key:
                 causes[number] = mention
                 self._relate(facts, "CAUSED_BY", item.symptom, mention, chunk)
-        for fix in data.get("fixes") or []:
-            if not isinstance(fix, dict):
-                continue
-            [number] = _numbers([fix.get("sentence")], len(item.sentences)) or [0]
-            if not number or number in causes:
+        for number, named_cause in picked_fixes:
+            if number in causes:
                 continue  # a sentence is a cause or a fix, not both
-            name = fix_name(item.sentences[number - 1], self.strict_fixes)
+            name = fix_name(item.sentences[number - 1], self.strict)
             action = self._mention("Action", name, chunk, max_chars)
             if action is None:
                 continue
-            head = causes.get(fix.get("cause")) if isinstance(fix.get("cause"), int) else None
-            self._relate(facts, "REMEDIED_BY", head or item.symptom, action, chunk)
+            self._relate(
+                facts, "REMEDIED_BY", self._remedied(item, causes, number, named_cause), action, chunk
+            )
         return facts
+
+    def _remedied(self, item: Item, causes: dict[int, Mention], fix: int, named_cause: Any) -> Mention:
+        """What the fix in sentence ``fix`` remedies, as ``attach`` says; the symptom when no cause fits."""
+        if self.attach == "model" and isinstance(named_cause, int) and not isinstance(named_cause, bool):
+            return causes.get(named_cause, item.symptom)
+        if self.attach == "nearest":
+            before = [k for k in causes if k < fix]
+            return causes[max(before)] if before else item.symptom
+        return item.symptom
 
     @staticmethod
     def _mention(label: str, name: str | None, chunk: ChunkInput, max_chars: int) -> Mention | None:

@@ -112,7 +112,7 @@ def test_sentences_that_give_no_instruction_are_no_fixes_and_bad_numbers_drop():
         {"causes": [9, True], "fixes": [{"sentence": 4, "cause": 0}, {"sentence": 0, "cause": 0}]}
     )
     assert facts.relations == []
-    lenient, _ = picked({"causes": [], "fixes": [{"sentence": 4, "cause": 0}]}, strict_fixes=False)
+    lenient, _ = picked({"causes": [], "fixes": [{"sentence": 4, "cause": 0}]}, strict=False)
     assert [r.type for r in lenient.relations] == ["REMEDIED_BY"]
 
 
