@@ -497,6 +497,8 @@ def _items_comparison(args, extractor: Extractor) -> dict[str, object]:
                 example=example == "1",
                 combine="fill" if mode == "fill" else "union",
                 strict=not args.lenient,
+                attach=args.attach,
+                faulty_causes=not args.any_causes,
             )
             for mode in ("llm", "union", "fill")
         }
@@ -726,6 +728,15 @@ def main(argv: list[str] | None = None) -> int:
         "--lenient",
         action="store_true",
         help="items pass: take every picked sentence (a fix needs no instruction, a cause no statement)",
+    )
+    parser.add_argument(
+        "--attach",
+        choices=("model", "nearest", "symptom"),
+        default="model",
+        help="items pass: what a fix remedies",
+    )
+    parser.add_argument(
+        "--any-causes", action="store_true", help="items pass: a picked cause need not read as a fault"
     )
     args = parser.parse_args(argv)
     extractor = Extractor(ExtractionConfig(use_ner=not args.no_ner))

@@ -33,7 +33,7 @@ from graph.config import ExtractionConfig
 from graph.facts import ChunkFacts, ChunkInput, Mention, RelationFact, make_mention
 from graph.llm_extract import merge_facts
 from graph.names import concise_name
-from graph.prose import heading_symptom
+from graph.prose import _restates, heading_symptom
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,9 @@ MAX_SENTENCES = 24
 #: A sentence longer than this is shown cut (a pasted log line is no cause).
 MAX_SENTENCE_CHARS = 320
 MAX_CAUSES = 3
+#: A heading shorter than this without "?" or ":" is a section title, not an item's question: a
+#: manual's "Shutdown Problems" section is the rules' to read (its prose is no answer to a question).
+MIN_QUESTION_WORDS = 5
 MAX_FIXES = 4
 #: Relation types this pass writes.
 ITEM_RELATIONS = ("CAUSED_BY", "REMEDIED_BY")
@@ -206,6 +209,8 @@ def item_of(chunk: ChunkInput, max_chars: int = 200) -> Item | None:
     if symptom is None or not chunk.heading_path:
         return None
     question = faq.HEADER_LINK.sub("", faq.strip_item_label(chunk.heading_path[-1])).strip()
+    if len(question.split()) < MIN_QUESTION_WORDS and not question.endswith(("?", ":")):
+        return None  # a section title ("Shutdown Problems"), not a user's question or report
     text = chunk.text
     if faq.announces_message(chunk.heading_path[-1]):
         # "... I get the following error:" + the quoted message: the message belongs to the question.
@@ -252,8 +257,8 @@ _SETTING_LEAD = re.compile(r"^(?:on|in|for|under|with|at|as)\s+[^,]{2,60},\s+(?=
 # Sentences a small model picks as causes that state none: examples, pointers, defaults, options,
 # advice, consequences ("This causes the set-user-ID bit to be ignored"), announcements of causes.
 _NO_CAUSE = re.compile(
-    r"^(?:for\s+(?:example|instance)|e\.g\.|see|note|by\s+default|while|although|many|often|sometimes|"
-    r"as\s+part\s+of|this\s+should|there\s+(?:is|are)|if\s+you\s+(?:get|see|have|want)|"
+    r"^(?:for\s+(?:example|instance)|e\.g\.|(?:please\s+)?(?:see|read|refer|consult)|note|by\s+default|while|although|many|often|sometimes|"
+    r"as\s+part\s+of|this\s+should|it\s+is\s+(?:perfectly\s+|quite\s+)?(?:normal|expected)|there\s+(?:is|are)|if\s+you\s+(?:get|see|have|want)|"
     r"you\s+(?:can|could|need|have|should|must|may|might|will)\b|it\s+is\s+(?:possible|recommended|best)\s+to|"
     r"(?:this|that|it)\s+(?:also\s+)?(?:causes|will\s+cause|results\s+in|leads\s+to|is\s+a\s+common))"
     r"|\bcan\s+be\s+used\b|[:?]\s*$",
@@ -262,23 +267,29 @@ _NO_CAUSE = re.compile(
 
 
 def reads_as_instruction(sentence: str) -> bool:
-    """Whether a sentence tells the user to do something ("Check ...", "Don't forget to ...", a command)."""
-    text = _REMINDER.sub("", faq.answer_text(sentence).strip())
-    return faq.first_word(text) in _INSTRUCTIONS or bool(_COMMAND.match(text))
+    """Whether a sentence tells the user to do something ("Check ...", "you may need to ...", a command)."""
+    return fix_name(sentence) is not None
 
 
-def cause_name(sentence: str, strict: bool = True) -> str | None:
+def cause_name(sentence: str, strict: bool = True, faulty: bool = False) -> str | None:
     """The cause a chosen sentence states, as an entity name (None: no name in it).
 
-    With ``strict``, an instruction, an example, a pointer, a default or a consequence names no cause.
+    With ``strict``, an instruction, an example, a pointer, a default or a consequence names no cause;
+    with ``faulty`` the sentence must also read as a fault: a cue ("This error indicates that Y",
+    "The reason is Y"), a plain statement of what is at fault (:func:`graph.faq.declared_cause`), or a
+    fault word (:data:`graph.faq.PROBLEM_WORDS`: "not", "missing", "fails" ...).
     """
     for reader in (faq.reason_cause, faq.happens_cause, faq.one_cause, faq.possible_cause):
         found = reader(sentence)
         if found:
             return concise_name(found)
     text = _SETTING_LEAD.sub("", faq.answer_text(sentence).strip())
-    if strict and (reads_as_instruction(text) or _NO_CAUSE.search(text)):
+    if strict and (reads_as_instruction(text) or _NO_CAUSE.search(text) or faq.RESOLVED.search(text)):
         return None
+    lead = _CAUSE_LEAD.match(text)
+    if faulty and not (lead and lead.group(0).strip()) and not faq.declared_cause(text):
+        if not faq.PROBLEM_WORDS.search(text):
+            return None
     return concise_name(re.sub(r"^(you|it|they)\s+either\s+", r"\1 ", _CAUSE_LEAD.sub("", text), flags=re.I))
 
 
@@ -314,7 +325,7 @@ def fix_name(sentence: str, strict: bool = True) -> str | None:
         if modal and modal.group(0).strip():
             found = found[modal.end() :]
     name = concise_name(_ADVERB.sub("", found.strip()))  # "explicitly tell mdadm to ..."
-    if name is None:
+    if name is None or strict and _POINTS_BACK.match(name):
         return None
     if strict and faq.first_word(name) not in _INSTRUCTIONS and not _COMMAND.match(name):
         return None
@@ -325,6 +336,8 @@ def fix_name(sentence: str, strict: bool = True) -> str | None:
 _INSTRUCTIONS = faq.IMPERATIVES | frozenset("take send double-check save mark unmount umount grab".split())
 # A command line: a lower-case program name, then an option or a path ("mdadm --stop /dev/md1").
 _COMMAND = re.compile(r"^(?:sudo\s+)?[a-z][a-z0-9_.-]*\s+(?:-{1,2}[a-z]|/|[a-z0-9_.-]+\s+/)")
+# "do this via `rm config.cache`": points back at a fix named before, names none itself.
+_POINTS_BACK = re.compile(r"^(?:do|does)\s+(?:this|that|so|it)\b", re.I)
 _ADVERB = re.compile(r"^[a-z]+ly\s+", re.I)
 
 
@@ -340,6 +353,7 @@ class ItemPicker:
         combine: str = "fill",
         strict: bool = True,
         attach: str = "model",
+        faulty_causes: bool = True,
     ) -> None:
         """Create the pass.
 
@@ -357,6 +371,7 @@ class ItemPicker:
             attach: what a fix remedies: ``"model"`` the cause the model names (label prompts name
                 none: the symptom), ``"nearest"`` the last cause before it in the answer,
                 ``"symptom"`` always the question's symptom (:data:`ATTACH_MODES`).
+            faulty_causes: a picked cause must also read as a fault (see :func:`cause_name`).
         """
         if prompt not in _SYSTEM:
             raise ValueError(f"prompt must be one of {PROMPTS}, got {prompt!r}")
@@ -364,7 +379,7 @@ class ItemPicker:
             raise ValueError(f"combine must be one of {COMBINE_MODES}, got {combine!r}")
         if attach not in ATTACH_MODES:
             raise ValueError(f"attach must be one of {ATTACH_MODES}, got {attach!r}")
-        self.attach = attach
+        self.attach, self.faulty_causes = attach, faulty_causes
         self.chat, self.config = client_chat, config or ExtractionConfig()
         self.prompt, self.example, self.combine, self.strict = prompt, example, combine, strict
 
@@ -443,9 +458,11 @@ class ItemPicker:
             picked_causes = [i for i in picked_causes if i not in rerouted]
             picked_fixes += [(i, None) for i in rerouted if i not in {f for f, _ in picked_fixes}]
         for number in picked_causes:
-            name = cause_name(item.sentences[number - 1], self.strict)
+            name = cause_name(item.sentences[number - 1], self.strict, self.faulty_causes)
             mention = self._mention("Cause", name, chunk, max_chars)
-            if mention is not None and mention.key != item.symptom.key:
+            if mention is None or self.strict and _restates(mention.name, item.symptom.name):
+                continue  # the problem (or its message) said again is no cause of it
+            if mention.key != item.symptom.key:
                 causes[number] = mention
                 self._relate(facts, "CAUSED_BY", item.symptom, mention, chunk)
         for number, named_cause in picked_fixes:

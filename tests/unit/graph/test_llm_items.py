@@ -216,3 +216,46 @@ def test_the_extractor_joins_the_pass_its_way_and_keeps_the_rules_when_the_serve
     rules_only = Extractor(on).extract(CHUNK)
     kept = Extractor(on, llm=ItemPicker(down, on, combine="union")).extract(CHUNK)
     assert relations(kept) == relations(rules_only)
+
+
+def test_a_picked_cause_must_read_as_a_fault_and_a_picked_instruction_is_a_fix():
+    # Sentence 4 ("The default log facility is authpriv.") states no fault: no cause unless asked for any.
+    facts, _ = picked({"causes": [4], "fixes": []})
+    assert facts.relations == []
+    anything, _ = picked({"causes": [4], "fixes": []}, faulty_causes=False)
+    assert relations(anything) == [
+        ("CAUSED_BY", "sudo requires the 'ar' utility to build", "The default log facility is authpriv")
+    ]
+    # Sentence 3 tells the user what to do: picked as a cause, it is taken as a fix of the symptom.
+    rerouted, _ = picked({"causes": [3], "fixes": []})
+    assert relations(rerouted) == [
+        ("REMEDIED_BY", "sudo requires the 'ar' utility to build", "install the SUNWbtool package")
+    ]
+
+
+def test_fixes_attach_as_told():
+    answer = {"causes": [2], "fixes": [{"sentence": 3, "cause": 0}]}
+    by_model, _ = picked(answer)
+    nearest, _ = picked(answer, attach="nearest")
+    assert ("REMEDIED_BY", "sudo requires the 'ar' utility to build", "install the SUNWbtool package") in (
+        relations(by_model)
+    )
+    assert ("REMEDIED_BY", "'ar' is missing on your system", "install the SUNWbtool package") in relations(
+        nearest
+    )
+
+
+def test_the_label_prompt_asks_one_label_per_sentence():
+    from graph.llm_items import label_schema, label_token_bound
+
+    answer = {"1": "other", "2": "cause", "3": "fix", "4": "other"}
+    facts, chat = picked(answer, prompt="label", attach="nearest")
+    options = chat.calls[0][1]
+    assert options["response_format"]["json_schema"]["schema"] == label_schema(4)
+    assert options["max_tokens"] == label_token_bound(4) <= SERVER_MAX_TOKENS
+    longest = "{ " + " , ".join(f'"{i}" : "other"' for i in range(1, 5)) + " } "
+    assert len(longest) <= label_token_bound(4)
+    assert relations(facts) == [
+        ("CAUSED_BY", "sudo requires the 'ar' utility to build", "'ar' is missing on your system"),
+        ("REMEDIED_BY", "'ar' is missing on your system", "install the SUNWbtool package"),
+    ]
