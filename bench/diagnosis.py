@@ -10,10 +10,11 @@
    For every query: cause recall@5 = gold causes named by one of the top-5 ranked causes, remedy
    recall@5 = gold remedies named by one of the first 5 fixes of the ranked list; baseline: BM25
    over the same passages, a gold item counts when one of the top-5 passages contains it.
-   ``engine+passages``: the same diagnosis with those 5 passages handed in as the Diagnose page
+   ``engine+passages``: the same diagnosis with BM25's passages handed in as the Diagnose page
    hands in its search results (merged with the graph's candidates by
-   ``graph.diagnose_rank.merge``); a passage candidate counts for a gold item only when the
-   excerpt it shows contains it.
+   ``graph.diagnose_rank.merge``): its first 5 (the page hands in 5), or ``--passages N`` of them
+   (the engine orders them and the list still counts its first 5; the baseline stays BM25's first
+   5); a passage candidate counts for a gold item only when the excerpt it shows contains it.
    "Named": normalized texts where one contains the other (the shorter one at least 2 words) or
    rapidfuzz token_set_ratio >= 85.
 2. Work orders (NIST nestor excavators, ``excavators-cleaned.csv`` of the PyPI wheel
