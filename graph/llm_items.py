@@ -73,10 +73,15 @@ _SYSTEM["label"] = (
     "tells the user what to do to solve the problem, 'other' for anything else (background, examples, "
     "command output, notes, a repeat of the problem). Most sentences are 'other'."
 )
+_SYSTEM["labelq"] = _SYSTEM["label"]
 PROMPTS = tuple(_SYSTEM)
 #: Prompts whose answer labels each sentence (``{"1": "other", "2": "cause", ...}``) rather than
 #: listing the numbers of the chosen ones.
-LABEL_PROMPTS = frozenset({"label"})
+LABEL_PROMPTS = frozenset({"label", "labelq"})
+#: Label prompts whose keys carry each sentence's opening words (:func:`label_keys`).
+QUOTED_PROMPTS = frozenset({"labelq"})
+QUOTED_WORDS = 6
+MAX_KEY_CHARS = 48
 LABELS = ("cause", "fix", "other")
 ATTACH_MODES = ("model", "nearest", "symptom")
 
@@ -118,22 +123,38 @@ def item_schema(n_sentences: int) -> dict[str, Any]:
     }
 
 
-def label_schema(n_sentences: int) -> dict[str, Any]:
-    """The answer's JSON schema for the label prompts: one label per sentence, keyed by its number."""
-    keys = [str(i) for i in range(1, max(n_sentences, 1) + 1)]
+def label_keys(sentences: tuple[str, ...] | list[str], quoted: bool = False) -> list[str]:
+    """The answer's keys for the label prompts: each sentence's number, with ``quoted`` also its opening.
+
+    With the opening words in the key ("3 This error indicates that ar is"), the grammar writes them
+    out just before the model picks the label, so the label is read off that sentence rather than
+    off its position (a small model otherwise copies the worked example's pattern). Only printable
+    ASCII without quotes or backslashes, so a key is one byte a character.
+    """
+    keys = []
+    for number, sentence in enumerate(sentences, 1):
+        if not quoted:
+            keys.append(str(number))
+            continue
+        words = re.sub(r"[^A-Za-z0-9 .,;:/()'-]", " ", sentence).replace("'", "").split()
+        keys.append(" ".join([str(number), *words[:QUOTED_WORDS]])[:MAX_KEY_CHARS])
+    return keys
+
+
+def label_schema(keys: list[str]) -> dict[str, Any]:
+    """The answer's JSON schema for the label prompts: one label per sentence, under its key."""
     return {
         "type": "object",
         "properties": {k: {"enum": list(LABELS)} for k in keys},
-        "required": keys,
+        "required": list(keys),
         "additionalProperties": False,
     }
 
 
-def label_token_bound(n_sentences: int = MAX_SENTENCES) -> int:
-    """The longest answer :func:`label_schema` accepts, in bytes: ``{ "N" : "other" , ... } ``."""
-    n = max(n_sentences, 1)
+def label_token_bound(keys: list[str]) -> int:
+    """The longest answer :func:`label_schema` accepts, in bytes: ``{ "<key>" : "other" , ... } ``."""
     longest = max(len(x) for x in LABELS)
-    return len("{ } ") + n * (len('"" : "" , ') + len(str(n)) + longest)
+    return len("{ } ") + len(keys) * (len('"" : "" , ') + max((len(k) for k in keys), default=1) + longest)
 
 
 def answer_token_bound(n_sentences: int = MAX_SENTENCES) -> int:
@@ -226,7 +247,10 @@ def item_messages(item: Item, prompt: str = "pick", example: bool = True) -> lis
     """The chat messages for one item: the instruction, an optional worked example, the item."""
     messages = [{"role": "system", "content": _SYSTEM[prompt]}]
     if example:
-        shown = _EXAMPLE_LABELS if prompt in LABEL_PROMPTS else _EXAMPLE_ANSWER
+        shown: dict[str, Any] = _EXAMPLE_ANSWER
+        if prompt in LABEL_PROMPTS:
+            keys = label_keys(_EXAMPLE_SENTENCES, prompt in QUOTED_PROMPTS)
+            shown = dict(zip(keys, _EXAMPLE_LABELS.values(), strict=True))
         messages += [
             {"role": "user", "content": _item_text(_EXAMPLE_QUESTION, _EXAMPLE_SENTENCES)},
             {"role": "assistant", "content": json.dumps(shown)},
@@ -389,15 +413,15 @@ class ItemPicker:
         if item is None:
             return ChunkFacts(chunk)
         n = len(item.sentences)
-        labels = self.prompt in LABEL_PROMPTS
-        schema = {
-            "type": "json_schema",
-            "json_schema": {"name": "faq_item", "schema": label_schema(n) if labels else item_schema(n)},
-        }
+        if self.prompt in LABEL_PROMPTS:
+            keys = label_keys(item.sentences, self.prompt in QUOTED_PROMPTS)
+            schema, budget = label_schema(keys), label_token_bound(keys)
+        else:
+            schema, budget = item_schema(n), answer_token_bound(n)
         answer = self.chat(
             item_messages(item, self.prompt, self.example),
-            response_format=schema,
-            max_tokens=label_token_bound(n) if labels else answer_token_bound(n),
+            response_format={"type": "json_schema", "json_schema": {"name": "faq_item", "schema": schema}},
+            max_tokens=budget,
         )
         return self.facts_from_answer(chunk, item, getattr(answer, "text", answer))
 
@@ -440,7 +464,8 @@ class ItemPicker:
             return facts
         n = len(item.sentences)
         if self.prompt in LABEL_PROMPTS:
-            chosen = {i: data.get(str(i)) for i in range(1, n + 1)}
+            keys = label_keys(item.sentences, self.prompt in QUOTED_PROMPTS)
+            chosen = {i: data.get(key) for i, key in enumerate(keys, 1)}
             picked_causes = [i for i, label in chosen.items() if label == "cause"]
             picked_fixes = [(i, None) for i, label in chosen.items() if label == "fix"]
         else:

@@ -251,11 +251,25 @@ def test_the_label_prompt_asks_one_label_per_sentence():
     answer = {"1": "other", "2": "cause", "3": "fix", "4": "other"}
     facts, chat = picked(answer, prompt="label", attach="nearest")
     options = chat.calls[0][1]
-    assert options["response_format"]["json_schema"]["schema"] == label_schema(4)
-    assert options["max_tokens"] == label_token_bound(4) <= SERVER_MAX_TOKENS
-    longest = "{ " + " , ".join(f'"{i}" : "other"' for i in range(1, 5)) + " } "
-    assert len(longest) <= label_token_bound(4)
+    keys = ["1", "2", "3", "4"]
+    assert options["response_format"]["json_schema"]["schema"] == label_schema(keys)
+    assert options["max_tokens"] == label_token_bound(keys) <= SERVER_MAX_TOKENS
+    longest = "{ " + " , ".join(f'"{k}" : "other"' for k in keys) + " } "
+    assert len(longest) <= label_token_bound(keys)
     assert relations(facts) == [
         ("CAUSED_BY", "sudo requires the 'ar' utility to build", "'ar' is missing on your system"),
         ("REMEDIED_BY", "'ar' is missing on your system", "install the SUNWbtool package"),
     ]
+
+
+def test_quoted_label_keys_carry_each_sentences_opening_words_in_plain_ascii():
+    from graph.llm_items import MAX_KEY_CHARS, MAX_SENTENCES, label_keys, label_token_bound
+
+    keys = label_keys(CHUNK.text.split(". "), quoted=True)
+    assert keys[1] == "2 This error indicates that ar is"
+    assert all(len(k) <= MAX_KEY_CHARS and '"' not in k and "\\" not in k for k in keys)
+    answer = dict.fromkeys(label_keys(["x"] * 4, quoted=True), "other")
+    _, chat = picked(answer, prompt="labelq")
+    schema = chat.calls[0][1]["response_format"]["json_schema"]["schema"]
+    assert schema["required"][1] == "2 This error indicates that ar is"
+    assert label_token_bound(["x" * MAX_KEY_CHARS] * MAX_SENTENCES) <= SERVER_MAX_TOKENS
