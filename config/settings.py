@@ -260,6 +260,16 @@ QA_GRAPH_CONNECT_TIMEOUT_S = envint("QA_GRAPH_CONNECT_TIMEOUT_S", 2, minimum=1)
 # rules' facts: off by default, see docs/GRAPH.md for what it adds and what it costs on CPU.
 GRAPH_LLM_EXTRACTION = envbool("GRAPH_LLM_EXTRACTION", False)
 GRAPH_LLM_MODEL = envstr("GRAPH_LLM_MODEL", "")  # empty: the model server's small-tier model
+# Which pass: "items" (the model picks the cause and fix sentences of each FAQ item whose question
+# reports a problem, graph/llm_items.py) or "free" (it writes entities and relations, graph/llm_extract.py).
+GRAPH_LLM_PASS = envstr("GRAPH_LLM_PASS", "items")
+# items pass: "fill" adds its relations only to chunks where the rules stated no cause or fix, "union" to all.
+GRAPH_LLM_COMBINE = envstr("GRAPH_LLM_COMBINE", "fill")
+if GRAPH_LLM_PASS not in ("items", "free") or GRAPH_LLM_COMBINE not in ("fill", "union"):
+    raise ImproperlyConfigured(
+        f"GRAPH_LLM_PASS={GRAPH_LLM_PASS!r} must be items or free, "
+        f"GRAPH_LLM_COMBINE={GRAPH_LLM_COMBINE!r} fill or union"
+    )
 # Weighted reciprocal-rank fusion of the passage sources (retrieval.fusion), chosen on the dev
 # sets of bench/retrieval_recall.py (docs/BENCH_RETRIEVAL.md): the MiniLM ranker is weaker than
 # keyword search on manuals, so at equal weight it dragged hybrid below keyword search alone.

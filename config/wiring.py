@@ -119,6 +119,7 @@ def graph_extractor():  # type: ignore[no-untyped-def]
     if not settings.GRAPH_LLM_EXTRACTION:
         return Extractor()
     from graph.llm_extract import LlmExtractor
+    from graph.llm_items import ItemPicker
 
     config = ExtractionConfig(use_llm=True)
 
@@ -126,7 +127,9 @@ def graph_extractor():  # type: ignore[no-untyped-def]
         model = settings.GRAPH_LLM_MODEL or _small_model()
         return model_client().chat(messages, model=model, temperature=0.0, **options)
 
-    return Extractor(config, llm=LlmExtractor(chat, config))
+    if settings.GRAPH_LLM_PASS == "free":
+        return Extractor(config, llm=LlmExtractor(chat, config))
+    return Extractor(config, llm=ItemPicker(chat, config, combine=settings.GRAPH_LLM_COMBINE))
 
 
 # --- ingest (apps/documents) -------------------------------------------------------------------
