@@ -321,9 +321,16 @@ def cause_name(sentence: str, strict: bool = True, faulty: bool = False) -> str 
 _IF_THEN = re.compile(r"^(?:if|when|whenever|on|for|in)\s+[^,]{3,160},\s*(?:then\s+)?(?P<y>.+)$", re.I | re.S)
 _MODAL_LEAD = re.compile(
     r"^(?:so\s+|then\s+|also\s*,?\s+|alternately\s*,?\s+|alternatively\s*,?\s+)?"
-    r"you\s+(?:will\s+|may\s+|might\s+|should\s+|must\s+|can\s+|could\s+)?(?:also\s+|first\s+|then\s+)?"
+    r"you\s+(?:will\s+|may\s+|might\s+|should\s+|must\s+|can\s+|could\s+)?"
+    r"(?:also\s+|first\s+|then\s+|probably\s+|likely\s+)?"
     r"(?:need\s+to|have\s+to|want\s+to|be\s+able\s+to|try\s+to|try)?\s*",
     re.I,
+)
+# "If you previously ran configure on another host you will probably need to remove X": Y after the need.
+_NEED_INSIDE = re.compile(
+    r"\byou\s+(?:will\s+|may\s+|might\s+|would\s+)?(?:probably\s+|likely\s+|also\s+)?(?:need|have)\s+to\s+"
+    r"(?P<y>.{3,300})$",
+    re.I | re.S,
 )
 _REMINDER = re.compile(
     r"^(?:don\S?t\s+forget|remember|be\s+sure|it\s+is\s+(?:best|wise|recommended))\s+to\s+", re.I
@@ -339,6 +346,9 @@ def fix_name(sentence: str, strict: bool = True) -> str | None:
     text = faq.answer_text(sentence).strip()
     cued = faq.solution_remedy(text)
     found = cued[0] if cued else faq.offered_remedy(text)
+    inside = _NEED_INSIDE.search(text) if found is None else None
+    if inside:
+        found = inside.group("y")
     if found is None:
         found = text
         condition = _IF_THEN.match(found)
