@@ -48,7 +48,9 @@ from graph.normalize import normalize_name, normalize_text
 from graph.queries import EntityRef, Fact, TroubleshootingPath, question_norms
 from graph.records import HISTORY_PROBLEM_LABELS
 
-_FULLTEXT_WORD = re.compile(r"[A-Za-z0-9]{2,}")
+# A Han word may be one character (泵); the index reads Han script a character at a time, so a
+# word is a short phrase query there.
+_FULLTEXT_WORD = re.compile(r"[A-Za-z0-9]{2,}|[\u3400-\u4dbf\u4e00-\u9fff]+")
 #: A component names where to look, not what is wrong: its chains count half.
 _COMPONENT_MATCH = 0.5
 _MIN_LINK = 0.3
@@ -248,7 +250,7 @@ def _link_params(complaint: str, extractor: Extractor, cfg: DiagnosisConfig) -> 
     mentions = extractor.scan(complaint[:2000], "complaint")
     # Stems as prefixes: the index does not stem, and "drifting" should find "ram drifts down".
     words = sorted({w for t in terms(complaint) for w in _FULLTEXT_WORD.findall(t)})[:12]
-    words = [f"{w}*" if len(w) >= 4 else w for w in words]
+    words = [f"{w}*" if len(w) >= 4 and w.isascii() else w for w in words]
     return {
         "scanned": [m.key for m in mentions if m.label in q.PROBLEM_LABELS],
         "problem_labels": list(q.PROBLEM_LABELS),

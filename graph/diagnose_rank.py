@@ -49,6 +49,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from graph.han import han_words
+
 MANUAL_WEIGHT = 1.0
 HISTORY_WEIGHT = 0.8
 HISTORY_SATURATION = 2.0
@@ -81,7 +83,8 @@ _STOPWORDS = frozenset(
 
 
 def terms(text: str) -> set[str]:
-    """Content words of a text, lower-case and crudely stemmed (``leaking`` -> ``leak``).
+    """Content words of a text, lower-case and crudely stemmed (``leaking`` -> ``leak``); Han-script
+    runs give their jieba words (``轴承过热`` -> ``轴承``, ``过热``).
 
     Args:
         text: any text.
@@ -104,6 +107,7 @@ def _terms(text: str) -> frozenset[str]:
                 word = word[: -len(suffix)]
                 break
         out.add(word)
+    out.update(han_words(text))
     return frozenset(out)
 
 
@@ -439,7 +443,7 @@ _CAUSE_OR_FIX = re.compile(
     r"make sure|ensure|check|verify|replace|the (?:solution|fix|cause|remedy) is)",
     re.I,
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？；])|\n+")
 
 
 def passage_order(complaint: str, passages: Sequence[PassageHit]) -> list[PassageHit]:

@@ -1,0 +1,43 @@
+"""Words of Han-script text, for the graph's term matching (diagnosis seeds, ranks and excerpts).
+
+Chinese is written without spaces, so the Latin word pattern finds nothing in "泵 过热 报警" and a
+Chinese complaint matched no chain and no passage. jieba cuts each Han run into words
+("轴承过热" -> 轴承 / 过热), the unit an English word plays; its dictionary is built on the first
+Chinese text only (about a second), never at import.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+
+HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+# One-character function words carry no content; a one-character noun (泵, 阀) stays a word.
+_FUNCTION_WORDS = frozenset("的了和或与及在是为有把被将就都也时后前而并则其该此之不无会能可")
+
+
+def han_words(text: str) -> list[str]:
+    """The content words of the Han-script runs of a text, in order (Latin words are not included).
+
+    Args:
+        text: any text.
+
+    Returns:
+        jieba's words of each Han run, function words left out; empty for text without Han script.
+    """
+    runs = HAN_RUN.findall(text)
+    if not runs:
+        return []
+    tokenizer = _tokenizer()
+    return [w for run in runs for w in tokenizer.lcut(run) if w not in _FUNCTION_WORDS]
+
+
+@functools.cache
+def _tokenizer():  # type: ignore[no-untyped-def]
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer

@@ -1,0 +1,23 @@
+"""Han-script words for the diagnosis' term matching (graph/han.py, graph.diagnose_rank.terms)."""
+
+from graph.diagnose_rank import PassageHit, answer_excerpt, similarity, terms
+from graph.han import han_words
+
+
+def test_han_runs_give_jieba_words_without_function_words():
+    assert han_words("泵的轴承过热") == ["泵", "轴承", "过热"]
+    assert han_words("the ram drifts") == []
+
+
+def test_a_chinese_complaint_has_content_words_that_meet_the_tables_symptom():
+    query = terms("泵 过热 报警")
+    assert query == {"泵", "过热", "报警"}
+    assert similarity(query, terms("轴承过热")) > 0.3
+    # Latin words keep their reading beside Han ones.
+    assert terms("KP-50 泵 leaking") == {"kp-50", "泵", "leak"}
+
+
+def test_the_excerpt_of_a_chinese_passage_holds_the_sentence_that_answers():
+    text = "启动前应手动盘车两到三圈。" * 30 + "泵内有噼啪噪声时，多为吸入压力过低引起汽蚀，应提高吸入液位。"
+    found = answer_excerpt(terms("泵内有噼啪噪声"), PassageHit("c1", "d1", None, text, "故障排除"))
+    assert found is not None and "汽蚀" in found[1]
