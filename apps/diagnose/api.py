@@ -121,6 +121,12 @@ class ProblemHistorySerializer(serializers.Serializer):
 
 class DiagnosisSerializer(serializers.Serializer):
     symptom = serializers.CharField()
+    translation = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        help_text="The symptom in English, read beside it when it was typed in another language "
+        "(empty when it was English or the model server was down).",
+    )
     asset_asked = serializers.CharField(allow_blank=True)
     asset = inline_serializer(
         "DiagnosedAsset",

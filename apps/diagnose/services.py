@@ -18,6 +18,7 @@ from config import wiring
 from graph.diagnose import Diagnosis, diagnose, suggest
 from graph.diagnose_rank import Cite, PassageHit, RankedCause
 from retrieval.errors import RetrievalError
+from retrieval.translate import search_with_translation
 
 logger = logging.getLogger(__name__)
 
@@ -35,23 +36,30 @@ def run(user, symptom: str, asset: str = "") -> dict[str, Any]:  # type: ignore[
     collections = [str(c) for c in readable_collection_ids(user)]
     if not collections:
         return {"symptom": symptom, "asset": None, "asset_asked": asset, "seeds": [], "causes": []}
+    # A complaint not in English is also read in its English translation (QA_TRANSLATE_QUESTIONS,
+    # the search's translator): "泵 过热" then meets English manuals' chains and passages as well
+    # as Chinese ones. None when it is English already or the model server is down.
+    translator = wiring.question_translator()
+    english = translator.translate(symptom) if translator else None
     result = diagnose(
         wiring.neo4j_driver(),
-        symptom,
+        f"{symptom}\n{english}" if english else symptom,
         collections,
         wiring.graph_extractor(),
         asset=asset or None,
-        passages=passages_for(symptom, collections),
+        passages=passages_for(symptom, collections, translator),
     )
-    return as_dict(result, asset)
+    return {**as_dict(result, asset), "symptom": symptom, "translation": english or ""}
 
 
-def passages_for(symptom: str, collections: list[str]) -> list[PassageHit]:
-    """The live passages hybrid search finds for the symptom; none when the index is down (the
-    graph's causes still come)."""
+def passages_for(symptom: str, collections: list[str], translator=None) -> list[PassageHit]:  # type: ignore[no-untyped-def]
+    """The live passages hybrid search finds for the symptom (and its translation, when a
+    translator is given); none when the index is down (the graph's causes still come)."""
     try:
         live = DocumentVersion.objects.live_ids([int(c) for c in collections])
-        found = wiring.searcher().search(symptom, collections, PASSAGES, "hybrid", version_ids=live)
+        found = search_with_translation(
+            wiring.searcher(), translator, symptom, collections, PASSAGES, "hybrid", version_ids=live
+        )
     except RetrievalError as exc:
         logger.warning("diagnosis without passages: %s", exc)
         return []

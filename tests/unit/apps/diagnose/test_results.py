@@ -15,11 +15,13 @@ from graph.diagnose_rank import ChainStep, Cite, Fix, History, ManualChain, Rank
 from graph.history import LastFix, ProblemHistory
 from graph.queries import EntityRef
 from retrieval.errors import IndexUnavailable
-from retrieval.search import Passage
+from retrieval.search import Passage, SearchConfig, SearchResult
 
 
 class FakeSearcher:
     """The searcher's interface: passages for a query in the allowed collections."""
+
+    config = SearchConfig()
 
     def __init__(self, passages=(), error=None):
         self.passages, self.error, self.calls = list(passages), error, []
@@ -28,7 +30,7 @@ class FakeSearcher:
         self.calls.append((query, list(allowed), top_k, mode))
         if self.error:
             raise self.error
-        return self.passages
+        return SearchResult(tuple(self.passages), mode)
 
 
 @pytest.fixture
@@ -96,6 +98,7 @@ def engine(monkeypatch, personas):
     monkeypatch.setattr(services.wiring, "searcher", lambda: FakeSearcher([_passage(manual.pk)]))
     monkeypatch.setattr(services.wiring, "neo4j_driver", lambda: None)
     monkeypatch.setattr(services.wiring, "graph_extractor", lambda: None)
+    monkeypatch.setattr(services.wiring, "question_translator", lambda: None)
     return calls
 
 
@@ -220,3 +223,39 @@ def test_the_page_and_api_show_a_long_fix_short_with_the_full_name_on_expand(
     body = client.get(reverse("diagnose:api-diagnose"), {"symptom": "H-301"}).json()
     fix = body["causes"][0]["fixes"][0]
     assert fix["name"] == LONG_REMEDY and fix["short_name"].endswith("rated capacity …")
+
+
+def test_a_chinese_complaint_is_also_read_in_english_and_the_page_says_so(
+    client, personas, engine, monkeypatch
+):
+    from retrieval.translate import QuestionTranslator
+
+    asked = []
+
+    def generate(messages, max_tokens, stop):
+        asked.append(messages[-1]["content"])
+        return "pump bearing overheats"
+
+    monkeypatch.setattr(services.wiring, "question_translator", lambda: QuestionTranslator(generate))
+    client.force_login(personas.reader)
+    r = client.get(reverse("diagnose:page"), {"symptom": "泵的轴承过热"})
+    assert r.status_code == 200
+    # The engine reads both; the page shows what was typed and the translation it also read.
+    assert engine[0][0] == "泵的轴承过热\npump bearing overheats"
+    assert asked == ["泵的轴承过热"]  # once: the search reuses the cached translation
+    html = r.content.decode()
+    assert 'id="diagnose-translation"' in html and "pump bearing overheats" in html
+    body = client.get(reverse("diagnose:api-diagnose"), {"symptom": "泵的轴承过热"}).json()
+    assert body["symptom"] == "泵的轴承过热" and body["translation"] == "pump bearing overheats"
+
+
+def test_an_english_complaint_is_not_translated(client, personas, engine, monkeypatch):
+    from retrieval.translate import QuestionTranslator
+
+    def generate(messages, max_tokens, stop):
+        raise AssertionError("an English complaint needs no translation")
+
+    monkeypatch.setattr(services.wiring, "question_translator", lambda: QuestionTranslator(generate))
+    client.force_login(personas.reader)
+    body = client.get(reverse("diagnose:api-diagnose"), {"symptom": "the ram drifts down"}).json()
+    assert body["translation"] == "" and engine[0][0] == "the ram drifts down"
