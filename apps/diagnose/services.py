@@ -28,8 +28,11 @@ MAX_SYMPTOM_CHARS = 500
 SHORT_LABEL_WORDS = 12
 _CLAUSE_END = re.compile(r"[;:.,]\s|\s\(|\s[-–—]\s")
 MAX_ASSET_CHARS = 200
-#: Passages searched for the symptom; they fill the list when the graph has too few causes.
-PASSAGES = 5
+#: Passages searched for the symptom; they fill the list when the graph has too few causes. The
+#: engine orders them by what their excerpt says (graph.diagnose_rank.passage_order): handed 8, its
+#: first 5 held more gold causes and remedies than with 5 on the dev and seen manuals (docs/GRAPH.md
+#: §8, session 10); handed 10, fewer.
+PASSAGES = 8
 
 
 def run(user, symptom: str, asset: str = "") -> dict[str, Any]:  # type: ignore[no-untyped-def]
