@@ -539,8 +539,8 @@ def _items_comparison(args, extractor: Extractor) -> dict[str, object]:
         1000 * rules.seconds / max(rules.words, 1), 3
     )
     results["conditions"]["decoding"] = (
-        "greedy, response_format json_schema (graph.llm_items.item_schema), "
-        "max_tokens graph.llm_items.answer_token_bound"
+        "greedy, response_format json_schema (graph.llm_items.item_schema or label_schema), "
+        "max_tokens graph.llm_items.answer_token_bound or label_token_bound"
     )
     return results
 
