@@ -12,9 +12,10 @@
    over the same passages, a gold item counts when one of the top-5 passages contains it.
    ``engine+passages``: the same diagnosis with BM25's passages handed in as the Diagnose page
    hands in its search results (merged with the graph's candidates by
-   ``graph.diagnose_rank.merge``): its first 5 (the page hands in 5), or ``--passages N`` of them
-   (the engine orders them and the list still counts its first 5; the baseline stays BM25's first
-   5); a passage candidate counts for a gold item only when the excerpt it shows contains it.
+   ``graph.diagnose_rank.merge``): its first 5 (default, as in earlier sessions), or
+   ``--passages N`` of them (the page hands in 8 since 13795f3; the engine orders them and the list
+   still counts its first 5; the baseline stays BM25's first 5); a passage candidate counts for a
+   gold item only when the excerpt it shows contains it.
    "Named": normalized texts where one contains the other (the shorter one at least 2 words) or
    rapidfuzz token_set_ratio >= 85.
 2. Work orders (NIST nestor excavators, ``excavators-cleaned.csv`` of the PyPI wheel
