@@ -18,7 +18,7 @@ def _norm(text: str) -> str:
 
 def test_every_query_has_a_split_a_source_and_something_to_find():
     # heldout (seen): the chrony FAQ (since session 7) and the cryptsetup FAQ (run once in session 8);
-    # untouched: the dnsmasq FAQ, run once with the code frozen.
+    # untouched: the GNU screen and ppp FAQs (session 10), run once with the code frozen.
     assert {r["split"] for r in ROWS} == {"dev", "heldout", "untouched"}
     assert len({r["id"] for r in ROWS}) == len(ROWS)
     for row in ROWS:
