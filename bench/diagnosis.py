@@ -714,7 +714,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--splits",
         default="dev,heldout",
-        help="manual splits: dev, heldout (seen: chrony, cryptsetup), untouched (dnsmasq; once, frozen code)",
+        help="manual splits: dev, heldout (seen: chrony, cryptsetup, dnsmasq), untouched (screen, ppp FAQs)",
     )
     parser.add_argument(
         "--dump",
