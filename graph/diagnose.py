@@ -264,8 +264,14 @@ def _link_params(complaint: str, extractor: Extractor, cfg: DiagnosisConfig) -> 
 
 
 def _seeds(complaint: str, row: dict[str, Any], cfg: DiagnosisConfig) -> list[Seed]:
-    """The linked entities of one linking read, each with its match (best first)."""
-    wanted = terms(complaint)
+    """The linked entities of one linking read, each with its match (best first).
+
+    Each line of a complaint is also a reading of its own (the Diagnose page puts a Chinese
+    complaint's English translation on a line after it): a name matches as well as it matches the
+    whole or any one line, so "轴承过热" is not diluted by the words of the translation below it.
+    """
+    lines = [line for line in complaint.splitlines() if line.strip()]
+    wanted = [terms(complaint), *(terms(line) for line in lines if len(lines) > 1)]
     seeds: dict[str, Seed] = {}
 
     def add(ref: EntityRef, match: float, method: str) -> None:
@@ -289,8 +295,9 @@ def _seeds(complaint: str, row: dict[str, Any], cfg: DiagnosisConfig) -> list[Se
     return [s for s in ordered if s.match >= _MIN_LINK or s.method == "exact"][: cfg.max_seeds]
 
 
-def _name_match(wanted: set[str], ref: EntityRef) -> float:
-    return similarity(wanted, terms(ref.name))
+def _name_match(wanted: Sequence[set[str]], ref: EntityRef) -> float:
+    name = terms(ref.name)
+    return max(similarity(w, name) for w in wanted)
 
 
 def _cites(citations: Sequence[Citation]) -> tuple[Cite, ...]:

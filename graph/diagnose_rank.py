@@ -686,14 +686,18 @@ def cited_chunks(causes: Iterable[RankedCause]) -> set[str]:
 #: Labels of a candidate that is the complaint's own symptom or code (a chain with no cause step).
 _NOT_A_CAUSE = frozenset({"Symptom", "ErrorCode"})
 #: Score parts that come from work orders counted as this problem: a candidate with any of them
-#: rests on records about this complaint and keeps its place ahead of the passages.
-_RECORD_PARTS = ("history", "similar", "nearest")
+#: rests on records about this complaint and keeps its place ahead of the passages. The ``nearest``
+#: vote alone is not among them: the records most like the complaint by BM25 vote even when none is
+#: about it (on the demo, "UPS shuts down right after power failure" put an excavator's "REPAIR
+#: EMERGENCY SHUT DOWN" -> repair above the UPS manual's passages, found in Chromium).
+_RECORD_PARTS = ("history", "similar")
 
 
 def is_specific(cause: RankedCause) -> bool:
     """Whether a candidate's evidence is about this complaint: a manual chain from a symptom or code
     the complaint names (``manual`` at least :data:`STRONG_MATCH`), or work orders counted as this
-    problem. Else it was linked by a few shared words (a fuzzy full-text match) only."""
+    problem. Else it was linked by a few shared words (a fuzzy full-text match) or voted for by
+    records that are only the nearest by BM25."""
     parts = cause.score_parts
     return parts.get("manual", 0.0) >= STRONG_MATCH or any(parts.get(k, 0.0) > 0 for k in _RECORD_PARTS)
 

@@ -72,3 +72,10 @@ def test_a_chinese_complaint_keeps_the_passages_it_is_handed_with_the_row_that_a
     result = diagnose(driver, "泵内有噼啪噪声", ["nobody"], extractor, passages=hits)
     assert [c.cites[0].chunk_id for c in result.causes][:1] == [table.chunk_id]
     assert "吸入压力过低引起汽蚀" in result.causes[0].excerpt
+
+
+def test_a_translation_on_its_own_line_does_not_dilute_the_chinese_match(pump, extractor):
+    driver, _ = pump
+    # What the Diagnose page hands in: the complaint, then the search translator's English on its own line.
+    result = diagnose(driver, "泵 过热 报警\nWhat is the warning message for the pump?", ["plant"], extractor)
+    assert "润滑油不足或油质变差" in [c.name for c in result.causes[:3]]

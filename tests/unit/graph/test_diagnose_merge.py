@@ -58,6 +58,12 @@ def test_work_orders_about_this_problem_keep_a_weakly_matched_candidate_first():
     assert names(merge(COMPLAINT, [done], PASSAGES, limit=2)) == ["replace bearing", "p0"]
 
 
+def test_a_fix_only_the_bm25_nearest_records_voted_for_leaves_the_first_places_to_the_passages():
+    voted = candidate("repair", 0.41, "record-3", label="Action")
+    voted.score_parts = {"nearest": 0.41}
+    assert names(merge(COMPLAINT, [voted], PASSAGES, limit=6)) == ["p0", "p1", "p2", "p3", "p4", "repair"]
+
+
 def test_a_weak_candidate_takes_the_place_of_the_passage_it_cites_and_the_passage_stays_after_it():
     # Linked by a few shared words, it may come from another row of the passage than the one the
     # complaint is about (apcupsd's "Known Linux USB Issues": the kernel-header row hid the row that
