@@ -50,6 +50,16 @@ _SYSTEM = (
 )
 
 
+def answer_json(chunk_id: str, answer: str) -> Any | None:
+    """The model's answer parsed, or None (logged) when it is not complete JSON: a server that
+    ignores the grammar or the budget; the schema bounds the answer otherwise."""
+    try:
+        return json.loads(answer, strict=False)
+    except (json.JSONDecodeError, TypeError):
+        logger.warning("chunk %s: model answer is not complete JSON; no LLM facts", chunk_id)
+        return None
+
+
 def extraction_schema(
     max_entities: int = MAX_ENTITIES, max_relations: int = MAX_RELATIONS, max_chars: int = MAX_SPAN_CHARS
 ) -> dict[str, Any]:
@@ -168,11 +178,8 @@ class LlmExtractor:
         """
         text = chunk.text if text is None else text
         facts = ChunkFacts(chunk)
-        try:
-            data = json.loads(answer, strict=False)
-        except (json.JSONDecodeError, TypeError):
-            # A server that ignores the grammar or the budget; the schema bounds the answer otherwise.
-            logger.warning("chunk %s: model answer is not complete JSON; no LLM facts", chunk.chunk_id)
+        data = answer_json(chunk.chunk_id, answer)
+        if data is None:
             return facts
         by_surface = self._mentions(chunk, text, data.get("entities", []) if isinstance(data, dict) else [])
         facts.mentions = list({m.key: m for m in by_surface.values()}.values())

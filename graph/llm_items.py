@@ -31,7 +31,7 @@ from typing import Any
 from graph import faq
 from graph.config import ExtractionConfig
 from graph.facts import ChunkFacts, ChunkInput, Mention, RelationFact, make_mention
-from graph.llm_extract import merge_facts
+from graph.llm_extract import answer_json, merge_facts
 from graph.names import concise_name
 from graph.prose import _restates, heading_symptom
 
@@ -465,11 +465,7 @@ class ItemPicker:
             ChunkFacts with the symptom, ``source="llm"`` causes and actions, and their relations.
         """
         facts = ChunkFacts(chunk)
-        try:
-            data = json.loads(answer, strict=False)
-        except (json.JSONDecodeError, TypeError):
-            logger.warning("chunk %s: model answer is not complete JSON; no LLM facts", chunk.chunk_id)
-            return facts
+        data = answer_json(chunk.chunk_id, answer)
         if not isinstance(data, dict):
             return facts
         n = len(item.sentences)
