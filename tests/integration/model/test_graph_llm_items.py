@@ -6,25 +6,16 @@ parsing are checked end to end: every answer ends by itself, and what is built f
 from the heading's symptom to names taken from the answer's sentences.
 """
 
-import os
-import socket
-import threading
-import time
-from pathlib import Path
-
 import pytest
-import uvicorn
 
 from graph import ExtractionConfig, Extractor
 from graph.facts import MAX_FACT_NAME_WORDS, ChunkInput
 from graph.llm_items import ItemPicker, item_of
 from graph.normalize import normalize_text
 from model.client import ModelClient
-from model.config import ModelConfig
-from model.registry import QWEN_SMALL_NAME, resolve_model
-from model.server import create_app
+from model.registry import QWEN_SMALL_NAME
 
-from .conftest import N_THREADS, server_config
+from .conftest import live_server, qwen_small_config
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -62,35 +53,8 @@ CHUNKS = [
 
 @pytest.fixture(scope="module")
 def live_url():
-    cache = Path(os.environ.get("KENNING_CACHE_DIR", Path.home() / ".cache" / "kenning"))
-    resolved = resolve_model(QWEN_SMALL_NAME, Path(os.environ.get("MODEL_DIR", cache / "models")))
-    config = ModelConfig(
-        name=resolved.name,
-        gguf_path=resolved.path,
-        tier="small",
-        licence=resolved.licence,
-        source=resolved.source,
-        sha256=resolved.sha256,
-        n_ctx=2048,
-        n_threads=N_THREADS,
-    )
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    app = create_app(server_config(n_parallel=1, port=port), [config])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    client = ModelClient(f"http://127.0.0.1:{port}", timeout_s=120)
-    for _ in range(600):
-        try:
-            if client.health()["status"] == "ok":
-                break
-        except Exception:
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(30)
+    with live_server([qwen_small_config(2048)], wait_s=120, n_parallel=1) as url:
+        yield url
 
 
 def test_the_pass_over_the_real_model_ends_every_answer_and_builds_relations_from_the_text(live_url):

@@ -4,48 +4,32 @@ Slow (about 0.5 GB read, a few seconds of CPU): ``scripts/test -m slow``. The fi
 assembled by ``scripts/install`` (``python -m model.assemble``) into the model cache.
 """
 
-import os
-from pathlib import Path
-
 import pytest
 from starlette.testclient import TestClient
 
-from model.config import ModelConfig
 from model.gguf_meta import read_gguf_info
-from model.registry import QWEN_SMALL_NAME, get_spec, resolve_model
+from model.registry import QWEN_SMALL_NAME, get_spec
 from model.server import create_app
 
-from .conftest import N_THREADS, server_config
+from .conftest import qwen_small_config, server_config
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def qwen_small_config():
-    # The same cache the settings use (MODEL_DIR defaults to $KENNING_CACHE_DIR/models).
-    cache = Path(os.environ.get("KENNING_CACHE_DIR", Path.home() / ".cache" / "kenning"))
-    resolved = resolve_model(QWEN_SMALL_NAME, Path(os.environ.get("MODEL_DIR", cache / "models")))
-    return ModelConfig(
-        name=resolved.name,
-        gguf_path=resolved.path,
-        tier="small",
-        licence=resolved.licence,
-        source=resolved.source,
-        sha256=resolved.sha256,
-        n_ctx=1024,
-        n_threads=N_THREADS,
-    )
+def qwen_small():
+    return qwen_small_config(1024)
 
 
-def test_the_assembled_file_is_the_official_dense_qwen2_model(qwen_small_config):
-    info = read_gguf_info(qwen_small_config.gguf_path)
+def test_the_assembled_file_is_the_official_dense_qwen2_model(qwen_small):
+    info = read_gguf_info(qwen_small.gguf_path)
     assert (info.architecture, info.is_moe) == ("qwen2", False)
-    assert qwen_small_config.sha256 == get_spec(QWEN_SMALL_NAME).sha256
-    assert qwen_small_config.gguf_path.stat().st_size == get_spec(QWEN_SMALL_NAME).size_bytes
+    assert qwen_small.sha256 == get_spec(QWEN_SMALL_NAME).sha256
+    assert qwen_small.gguf_path.stat().st_size == get_spec(QWEN_SMALL_NAME).size_bytes
 
 
-def test_it_answers_from_a_source_and_lists_itself_with_its_hash(qwen_small_config):
-    app = create_app(server_config(n_parallel=1), [qwen_small_config])
+def test_it_answers_from_a_source_and_lists_itself_with_its_hash(qwen_small):
+    app = create_app(server_config(n_parallel=1), [qwen_small])
     with TestClient(app) as client:
         listed = client.get("/v1/models").json()["data"]
         assert [m["id"] for m in listed] == [QWEN_SMALL_NAME]

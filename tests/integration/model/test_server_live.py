@@ -1,45 +1,23 @@
 """The real server on a free port, driven by the real client."""
 
-import socket
 import threading
 import time
 
 import httpx
 import pytest
-import uvicorn
 
 from model.client import ModelClient
 from model.errors import ContextOverflow, QueueFull
-from model.server import create_app
 
-from .conftest import server_config
+from .conftest import live_server
 
 pytestmark = pytest.mark.integration
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def live_url(dense_config):
-    port = free_port()
-    app = create_app(server_config(n_parallel=2, max_queue=1, port=port), [dense_config])
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    client = ModelClient(f"http://127.0.0.1:{port}", timeout_s=60)
-    for _ in range(300):
-        try:
-            if client.health()["status"] == "ok":
-                break
-        except Exception:
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(30)
+    with live_server([dense_config], n_parallel=2, max_queue=1) as url:
+        yield url
 
 
 def test_it_streams_an_answer_with_usage_and_timings(live_url):
