@@ -66,3 +66,26 @@ def ingest(graph_db, extractor):
 def excavator_rows():
     with open(DATA / "excavators_slice.csv", newline="") as f:
         return list(csv.DictReader(f))
+
+
+def file_chunks(path, collection: str, document_id: str, version_id: str):
+    """A file through the project's parser and chunker, as the graph stage gets its chunks."""
+    from graph import ChunkInput
+    from retrieval.chunk import chunk_document, whitespace_token_count
+    from retrieval.parse import parse_file
+
+    document = parse_file(path)
+    return [
+        ChunkInput(
+            c.chunk_id,
+            collection,
+            document_id,
+            version_id,
+            c.text,
+            c.kind,
+            tuple(c.heading_path),
+            c.page_start,
+            [list(r) for r in c.rows] if c.rows else None,
+        )
+        for c in chunk_document(document, document_version=version_id, count_tokens=whitespace_token_count)
+    ]

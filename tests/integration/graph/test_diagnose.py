@@ -11,6 +11,8 @@ from graph.diagnose import diagnose, suggest
 from graph.records import HISTORY_PROBLEM_LABELS, ColumnMapping, RecordMapping, record_facts
 from graph.resolve import Neo4jCandidates
 
+from .conftest import file_chunks
+
 pytestmark = [pytest.mark.integration, pytest.mark.serial]
 
 FAULTS = Path(__file__).parents[2] / "data" / "hydraulic-press-faults.md"
@@ -33,24 +35,7 @@ ORDERS = [
 
 
 def _table_chunks(collection: str) -> list[ChunkInput]:
-    from retrieval.chunk import chunk_document, whitespace_token_count
-    from retrieval.parse import parse_file
-
-    document = parse_file(FAULTS)
-    return [
-        ChunkInput(
-            c.chunk_id,
-            collection,
-            "press-manual",
-            "pm1",
-            c.text,
-            c.kind,
-            tuple(c.heading_path),
-            c.page_start,
-            [list(r) for r in c.rows] if c.rows else None,
-        )
-        for c in chunk_document(document, document_version="pm1", count_tokens=whitespace_token_count)
-    ]
+    return file_chunks(FAULTS, collection, "press-manual", "pm1")
 
 
 def _load(driver, extractor, collection: str, orders_collection: str) -> None:

@@ -15,30 +15,15 @@ from graph.diagnose import diagnose
 from graph.diagnose_rank import PassageHit
 from graph.resolve import Neo4jCandidates
 
+from .conftest import file_chunks
+
 pytestmark = [pytest.mark.integration, pytest.mark.serial]
 
 MANUAL = Path(__file__).parents[3] / "sample_data" / "manuals_zh" / "kp50-pump-maintenance-zh.md"
 
 
 def _chunks(collection: str) -> list[ChunkInput]:
-    from retrieval.chunk import chunk_document, whitespace_token_count
-    from retrieval.parse import parse_file
-
-    document = parse_file(MANUAL)
-    return [
-        ChunkInput(
-            c.chunk_id,
-            collection,
-            "kp50",
-            "kp1",
-            c.text,
-            c.kind,
-            tuple(c.heading_path),
-            c.page_start,
-            [list(r) for r in c.rows] if c.rows else None,
-        )
-        for c in chunk_document(document, document_version="kp1", count_tokens=whitespace_token_count)
-    ]
+    return file_chunks(MANUAL, collection, "kp50", "kp1")
 
 
 @pytest.fixture
