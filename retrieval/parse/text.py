@@ -21,6 +21,10 @@ _STEP = re.compile(r"^\s*(\d{1,2})[.)]\s+(?=\S)")
 _PREFORMATTED = re.compile(r"^\s*[+|]|^\s*={3,}\s|\S {3,}\S")
 # "12. ", "4b. ", "2.10) ", "Q3: ": a label that numbers a heading (also a list step's marker)
 _NUMBERED = re.compile(r"^\s*(?:\d{1,3}[a-z]?(?:\.\d{1,3})*[.):]|Q\d{0,3}[.:)])\s+\S")
+# "Q:", "Q3.", "Question:" opening a paragraph: an FAQ item's question (its answer follows "A:")
+_QUESTION = re.compile(r"^\s*(?:Q\d{0,3}|Question)\s*[.:)]\s+(?=\S)", re.I)
+_ANSWER = re.compile(r"^\s*(?:A\d{0,3}|Answer)\s*[.:)]\s", re.I)
+_MAX_QUESTION_LINES = 4
 # a heading wraps onto at most this many lines; longer runs above an underline are paragraphs
 _MAX_TITLE_LINES = 3
 _MAX_TITLE_CHARS = 200
@@ -45,6 +49,7 @@ class TextParser(Parser):
         builder = BlockBuilder()
         pages = text.split("\f")
         underline_levels: list[str] = []
+        questions: set[str] = set()  # question headings: never the document's title
         for page_no, page_text in enumerate(pages, 1):
             page = page_no if len(pages) > 1 else None
             for part in split_tables(page_text.replace("\r\n", "\n")):
@@ -52,8 +57,10 @@ class TextParser(Parser):
                     builder.table([list(row) for row in part.rows], page)
                     continue
                 for paragraph in re.split(r"\n\s*\n", part):
-                    _paragraph(paragraph, builder, page, underline_levels)
-        first_heading = next((b.text for b in builder.blocks if b.kind is BlockKind.HEADING), None)
+                    _paragraph(paragraph, builder, page, underline_levels, questions)
+        first_heading = next(
+            (b.text for b in builder.blocks if b.kind is BlockKind.HEADING and b.text not in questions), None
+        )
         return ParsedDocument(
             blocks=builder.blocks,
             metadata=DocumentMetadata(
@@ -65,8 +72,18 @@ class TextParser(Parser):
         )
 
 
-def _paragraph(paragraph: str, builder: BlockBuilder, page: int | None, underline_levels: list[str]) -> None:
+def _paragraph(
+    paragraph: str, builder: BlockBuilder, page: int | None, underline_levels: list[str], questions: set[str]
+) -> None:
     lines = [line.rstrip() for line in paragraph.split("\n") if line.strip()]
+    asked = _question_lines(lines)
+    if asked:
+        # The question heads its item (below every underlined section seen so far, so the next
+        # question replaces it and the next section closes it) and stays in the text: search and
+        # the excerpt match the complaint against the question's words too.
+        question = " ".join(_QUESTION.sub("", cjk.join_lines(lines[:asked]), count=1).split())
+        questions.add(question)
+        builder.heading(question, len(underline_levels) + 1, page)
     while lines:
         cjk_level = cjk.heading_level(lines[0])  # 第一章 / 一、 / （一）: Chinese numbered headings
         if cjk_level is not None:
@@ -113,11 +130,30 @@ def _paragraph(paragraph: str, builder: BlockBuilder, page: int | None, underlin
             continue
         is_code = all(line.startswith(("    ", "\t")) for line in body)
         # grid/simple tables and column layouts: keep their lines, collapsing them would garble them
-        is_preformatted = sum(bool(_PREFORMATTED.search(line)) for line in body) * 2 >= len(body) > 1
+        # (an FAQ's "Q:" / "A:" item is prose even when justified with runs of spaces, as screen's is)
+        is_preformatted = not (_ANSWER.match(body[0]) or _QUESTION.match(body[0])) and (
+            sum(bool(_PREFORMATTED.search(line)) for line in body) * 2 >= len(body) > 1
+        )
         if is_code or is_preformatted:
             builder.add(BlockKind.CODE, "\n".join(body), page)
         else:
             builder.add(BlockKind.PARAGRAPH, cjk.join_lines(body), page)
+
+
+def _question_lines(lines: list[str]) -> int:
+    """How many lines the "Q:" question opening ``lines`` wraps onto (up to an "A:" line or the
+    paragraph's end), else 0.
+
+    Plain-text FAQs (GNU screen's, ppp's, dnsmasq's) ask "Q: ..." over two or three hard-wrapped
+    lines with no underline; read as a paragraph only, its item was filed under the document's
+    title, so the graph's rules did not know which problem the answer is about.
+    """
+    if not lines or not _QUESTION.match(lines[0]):
+        return 0
+    count = next((i for i, line in enumerate(lines) if i and _ANSWER.match(line)), len(lines))
+    if count > _MAX_QUESTION_LINES or sum(len(line.strip()) for line in lines[:count]) > 2 * _MAX_TITLE_CHARS:
+        return 0
+    return count
 
 
 def _wrapped_title(lines: list[str]) -> int:

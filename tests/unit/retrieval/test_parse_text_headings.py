@@ -113,3 +113,35 @@ def test_a_line_over_a_rule_too_short_to_underline_it_is_kept_and_the_rule_dropp
         "For installation instructions see the INSTALL file.",
         "Pump controller firmware, version 2.",
     ]
+
+
+def test_a_wrapped_q_colon_question_heads_its_item_stays_in_its_text_and_is_never_the_title(tmp_path):
+    doc = _parse(
+        tmp_path,
+        "   screen: frequently asked questions\n=-=-=-=-=-=-=-=-=-=-=-=-=-=\n\n"
+        "Q:   Why is it  impossible to download  a file with Kermit  when\n"
+        "     screen is running? Do I need to set some special variables?\n \n"
+        "A:   Screen  always   interprets   control-sequences.  Simply detach\n"
+        "     your screen session for each file transfer.\n\n"
+        'Q: I get a message saying "Serial line is looped back".  Why?\n'
+        "A: Your modem is in command mode.\n",
+    )
+    first = (
+        "Why is it impossible to download a file with Kermit when screen is running? "
+        "Do I need to set some special variables?"
+    )
+    second = 'I get a message saying "Serial line is looped back". Why?'
+    assert _headings(doc) == [(1, first), (1, second)]
+    # The question stays in the item's text (search matches its words), and a justified answer
+    # (runs of spaces) is prose, not a preformatted block.
+    asked = _block_starting(doc, "Q: Why is it")
+    answer = _block_starting(doc, "A: Screen always")
+    assert asked.kind is answer.kind is BlockKind.PARAGRAPH
+    assert asked.heading_path == answer.heading_path == (first,)
+    assert _block_starting(doc, 'Q: I get a message saying "Serial line').heading_path == (second,)
+    assert doc.metadata.title == "notes"  # a question is no title
+
+
+def test_a_long_q_colon_paragraph_is_no_heading(tmp_path):
+    doc = _parse(tmp_path, "Q: " + "\n".join(["a line of a long question that goes on"] * 6) + "?\n")
+    assert _headings(doc) == []
