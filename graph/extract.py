@@ -22,7 +22,6 @@ from graph.config import ExtractionConfig
 from graph.errors import ExtractionError
 from graph.facts import COOCCURRENCE, ChunkFacts, ChunkInput, Mention, Value, make_mention
 from graph.lexicon import Lexicon
-from graph.llm_extract import merge_facts
 from graph.patterns import find_identifiers
 from graph.prose import (
     Sentence,
@@ -87,8 +86,9 @@ class Extractor:
             lexicon: domain lexicon; None loads ``config.lexicon_path`` or the packaged one lazily.
             record_mapping: mapping for record chunks; None infers one from each record's column
                 names (:func:`graph.records.infer_mapping`).
-            llm: a :class:`graph.llm_extract.LlmExtractor`; with ``config.use_llm`` on, its facts
-                are added to each prose chunk's (records come from their mapping alone).
+            llm: a :class:`graph.llm_items.ItemPicker` or :class:`graph.llm_extract.LlmExtractor`;
+                with ``config.use_llm`` on, its ``join`` adds its facts to each prose chunk's
+                (records come from their mapping alone).
         """
         self.config = config or ExtractionConfig()
         self._nlp = nlp
@@ -222,9 +222,8 @@ class Extractor:
 
     def _with_llm(self, facts: ChunkFacts) -> ChunkFacts:
         try:
-            # A pass that decides itself how its facts join the rules' (graph.llm_items: "fill") has join().
-            join = getattr(self.llm, "join", None)
-            return join(facts) if join is not None else merge_facts(facts, self.llm.extract(facts.chunk))
+            # Each pass decides how its facts join the rules' (graph.llm_items: "fill" or "union").
+            return self.llm.join(facts)
         except Exception as e:  # an optional pass: a down or failing model server keeps the rules' facts
             logger.warning("chunk %s: LLM extraction pass skipped (%s)", facts.chunk.chunk_id, e)
             return facts

@@ -161,8 +161,11 @@ class LlmExtractor:
         Returns:
             The (possibly extended) facts.
         """
-        if not self.config.use_llm:
-            return facts
+        return self.join(facts) if self.config.use_llm else facts
+
+    def join(self, facts: ChunkFacts) -> ChunkFacts:
+        """This pass's facts merged into rule-based facts, regardless of ``config.use_llm`` (the
+        extractor asks only when it is on); the interface :class:`graph.llm_items.ItemPicker` shares."""
         return merge_facts(facts, self.extract(facts.chunk))
 
     def facts_from_answer(self, chunk: ChunkInput, answer: str, text: str | None = None) -> ChunkFacts:
