@@ -1,6 +1,5 @@
 """LlmExtractor with a fake chat callable: only facts the chunk text supports survive."""
 
-import json
 import re
 
 from graph.config import ExtractionConfig
@@ -17,17 +16,10 @@ from graph.llm_extract import (
 )
 from graph.schema import ENTITY_LABELS, RELATION_TYPES
 
+from .fake_chat import FakeChat
+
 TEXT = "Replaced hyd hose on bucket cylinder; seal leaking"
 CHUNK = ChunkInput("c1", "col", "doc", "v1", TEXT)
-
-
-class FakeChat:
-    def __init__(self, answer):
-        self.answer, self.calls = answer, []
-
-    def __call__(self, messages, **options):
-        self.calls.append((messages, options))
-        return self.answer if isinstance(self.answer, str) else json.dumps(self.answer)
 
 
 def extract(answer, **config):

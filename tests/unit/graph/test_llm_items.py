@@ -1,7 +1,5 @@
 """The sentence-picking LLM pass (graph.llm_items) with a fake chat behind the same callable interface."""
 
-import json
-
 import pytest
 
 from graph.config import ExtractionConfig
@@ -20,6 +18,8 @@ from graph.llm_items import (
     item_schema,
 )
 
+from .fake_chat import FakeChat
+
 HEADING = "When I run configure, it says \"sudo requires the 'ar' utility to build\"."
 ANSWER = (
     "As part of the build process, sudo creates a temporary library. "
@@ -31,15 +31,6 @@ CHUNK = ChunkInput("c1", "col", "doc", "v1", ANSWER, heading_path=(HEADING,))
 HOW_TO = ChunkInput(
     "c2", "col", "doc", "v1", "Use the --sysconfdir option.", heading_path=("How can I move sudoers?",)
 )
-
-
-class FakeChat:
-    def __init__(self, answer):
-        self.answer, self.calls = answer, []
-
-    def __call__(self, messages, **options):
-        self.calls.append((messages, options))
-        return self.answer if isinstance(self.answer, str) else json.dumps(self.answer)
 
 
 def relations(facts):
