@@ -3,9 +3,10 @@
 1. Manual troubleshooting (``tests/data/diagnosis_eval.jsonl``): the dev manuals (apcupsd, NUT,
    LinuxCNC, the hydraulic-press fault table, sudo's troubleshooting FAQ; split ``dev``, the rules
    and the merge were written on them), the chrony FAQ, the cryptsetup FAQ's problem sections and
-   the dnsmasq FAQ (split ``heldout``: seen, the first in session 7, the second run once in session
-   8, the third once in session 9) and the GNU screen and ppp FAQs (split ``untouched``, asked only
-   when ``--splits`` names it) are ingested into Neo4j through the project's parser, chunker,
+   the dnsmasq FAQ, the GNU screen and ppp FAQs (split ``heldout``: seen, the first in session 7,
+   the second run once in session 8, the third once in session 9, the last two once in session 10)
+   and the sets labelled since and not yet run (split ``untouched``, asked only when ``--splits``
+   names it) are ingested into Neo4j through the project's parser, chunker,
    extractor, resolver and writer.
    For every query: cause recall@5 = gold causes named by one of the top-5 ranked causes, remedy
    recall@5 = gold remedies named by one of the first 5 fixes of the ranked list; baseline: BM25
@@ -714,7 +715,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--splits",
         default="dev,heldout",
-        help="manual splits: dev, heldout (seen: chrony, cryptsetup, dnsmasq), untouched (screen, ppp FAQs)",
+        help="manual splits: dev, heldout (seen: chrony, cryptsetup, dnsmasq, screen, ppp), "
+        "untouched (not yet run)",
     )
     parser.add_argument(
         "--dump",

@@ -27,7 +27,9 @@ and one held-out set, the Network UPS Tools FAQ from Debian's ``nut-doc``
 them scored; labelled before the rules of that session changed; scored only when ``--fetchmail-faq``
 names it; seen since its one run), and a second untouched set, the BorgBackup FAQ from Debian's
 ``borgbackup-doc`` 1.2.4-1 (html/faq.html, its "Common issues" section, every chunk scored; labelled
-before the rules of the fourth pass changed; scored only when ``--borg-faq`` names it).
+before the rules of the fourth pass changed; scored only when ``--borg-faq`` names it), the GNU
+screen and ppp FAQs (sample_data/heldout, whole; untouched until their one run in session 10, seen
+since; ``--seen``) and whatever ``relations_untouched_*.json`` names (``--untouched``).
 Documents go through the project's own parser and chunker, then ``Extractor.extract_many``. A
 predicted CAUSED_BY/REMEDIED_BY relation matches a gold one when the types are equal and both ends
 match (normalized texts: one contains the other, or rapidfuzz token_sort_ratio >= 70, or
@@ -633,6 +635,9 @@ def _relation_sets(
     if args.borg_faq is not None:
         sets.append(("borg_faq_held_out_seen", args.borg_faq, "relations_heldout_borg_faq.json", False))
     found = [(name, path, load_gold(gold), whole, load_sections(gold)) for name, path, gold, whole in sets]
+    # The GNU screen and ppp FAQs: untouched until their one run in session 10; seen since.
+    if args.seen:
+        found += path_sets(GOLD_DIR, "heldout")
     if args.untouched:
         found += untouched_sets(args.untouched_dir)
     return found
@@ -641,20 +646,31 @@ def _relation_sets(
 def untouched_sets(
     gold_dir: Path = GOLD_DIR,
 ) -> list[tuple[str, Path, list[tuple[str, str, str, str]], bool, list[str] | None]]:
-    """The untouched sets: each ``relations_untouched_*.json`` in ``gold_dir`` names its document.
+    """The untouched sets: each ``relations_untouched_*.json`` in ``gold_dir`` names its document."""
+    return path_sets(gold_dir, "untouched")
+
+
+def path_sets(
+    gold_dir: Path, split: str
+) -> list[tuple[str, Path, list[tuple[str, str, str, str]], bool, list[str] | None]]:
+    """Each ``relations_{split}_*.json`` in ``gold_dir`` that names its own document.
 
     Its top-level ``"path"`` is the document, relative to the repository root; ``"sections"`` lists
     the headings whose chunks are all scored (like the BorgBackup set), or is null: the whole
-    document is scored.
+    document is scored. Held-out files without a ``"path"`` (NUT, fetchmail, Borg: their documents
+    are not in the repository) are asked for by their own options instead.
     """
     found = []
-    for file in sorted(gold_dir.glob("relations_untouched_*.json")):
+    for file in sorted(gold_dir.glob(f"relations_{split}_*.json")):
         data = json.loads(file.read_text(encoding="utf-8"))
+        if "path" not in data:
+            continue
         gold = [(r["heading"], r["type"], r["head"], r["tail"]) for r in data["relations"]]
         sections = data.get("sections")
+        name = file.stem.removeprefix(f"relations_{split}_")
         found.append(
             (
-                f"untouched_{file.stem.removeprefix('relations_untouched_')}",
+                f"untouched_{name}" if split == "untouched" else f"{name}_held_out_seen",
                 ROOT / data["path"],
                 gold,
                 sections is None,
@@ -705,6 +721,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also score every tests/data/relations_untouched_*.json (its 'path' and 'sections')",
     )
     parser.add_argument("--untouched-dir", type=Path, default=GOLD_DIR, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--seen",
+        action="store_true",
+        help="also score every tests/data/relations_heldout_*.json that names its 'path' "
+        "(the screen and ppp FAQs, seen since session 10)",
+    )
     parser.add_argument(
         "--llm-pass",
         choices=("free", "items"),

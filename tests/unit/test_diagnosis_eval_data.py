@@ -18,8 +18,9 @@ def _norm(text: str) -> str:
 
 def test_every_query_has_a_split_a_source_and_something_to_find():
     # heldout (seen): the chrony FAQ (since session 7) and the cryptsetup FAQ (run once in session 8);
-    # untouched: the GNU screen and ppp FAQs (session 10), run once with the code frozen.
-    assert {r["split"] for r in ROWS} == {"dev", "heldout", "untouched"}
+    # the dnsmasq FAQ (session 9) and the GNU screen and ppp FAQs (session 10), each run once with the
+    # code frozen and seen since; untouched: sets labelled since and not yet run.
+    assert {"dev", "heldout"} <= {r["split"] for r in ROWS} <= {"dev", "heldout", "untouched"}
     assert len({r["id"] for r in ROWS}) == len(ROWS)
     for row in ROWS:
         assert row["query"].strip() and (row["causes"] or row["remedies"]), row["id"]

@@ -2,7 +2,7 @@
 
 import json
 
-from bench.graph_eval import ROOT, untouched_sets
+from bench.graph_eval import ROOT, path_sets, untouched_sets
 
 
 def write(directory, name, **fields):
@@ -25,3 +25,12 @@ def test_each_untouched_file_names_its_document_and_sections(tmp_path):
         ("untouched_valves", ROOT / "sample_data/x/valves.md", True, None),  # null: the whole document
     ]
     assert found[0][2] == [("Q1", "CAUSED_BY", "pump trips", "worn seal")]
+
+
+def test_seen_files_with_a_path_are_found_and_those_without_left_to_their_options(tmp_path):
+    write(tmp_path, "relations_heldout_screen.json", path="sample_data/heldout/screen.txt", sections=None)
+    write(tmp_path, "relations_heldout_nut.json")  # no path: asked for by --nut-faq
+    found = path_sets(tmp_path, "heldout")
+    assert [(name, path) for name, path, *_ in found] == [
+        ("screen_held_out_seen", ROOT / "sample_data/heldout/screen.txt")
+    ]
