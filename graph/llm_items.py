@@ -33,7 +33,8 @@ from graph.config import ExtractionConfig
 from graph.facts import ChunkFacts, ChunkInput, Mention, RelationFact, make_mention
 from graph.llm_extract import answer_json, merge_facts
 from graph.names import concise_name
-from graph.prose import _restates, heading_symptom
+from graph.prose import heading_symptom, restates
+from graph.sentences import sentences as split_sentences
 
 logger = logging.getLogger(__name__)
 
@@ -170,51 +171,6 @@ def answer_token_bound(n_sentences: int = MAX_SENTENCES) -> int:
     return frame + MAX_CAUSES * cause + MAX_FIXES * fix
 
 
-_WRAPPED_LINE_CHARS = 68
-_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf|approx|no|fig)\.$", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z`\"'(\[/])")
-
-
-def answer_sentences(text: str) -> list[str]:
-    """The sentences of an answer, in order: hard-wrapped lines joined, one command line one sentence.
-
-    A line joins the one before when that one does not end a sentence and this one reads on
-    (lower case, or the line before is long, as in hard-wrapped text); a line of its own (a
-    command, a list item) stays one.
-    """
-    units: list[str] = []
-    for paragraph in re.split(r"\n\s*\n", text):
-        lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
-        current, previous = "", ""
-        for line in lines:
-            # Hard-wrapped text fills its lines; a short line before a capital is a list item's end.
-            reads_on = (
-                current
-                and not current.endswith((".", "!", "?", ":"))
-                and (line[:1].islower() or len(previous) >= _WRAPPED_LINE_CHARS)
-            )
-            if reads_on and not line.startswith(("-", "*", "#", "$")):
-                current = f"{current} {line}"
-            else:
-                if current:
-                    units.append(current)
-                current = line
-            previous = line
-        if current:
-            units.append(current)
-    sentences: list[str] = []
-    for unit in units:
-        start = 0
-        for match in _SENTENCE_END.finditer(unit):
-            piece = unit[start : match.start() + 1]
-            if _ABBREVIATION.search(piece.rstrip("\"')] ")):
-                continue
-            sentences.append(unit[start : match.end()].strip())
-            start = match.end()
-        sentences.append(unit[start:].strip())
-    return [s for s in sentences if re.search(r"[A-Za-z]{2}", s)]
-
-
 @dataclass(frozen=True)
 class Item:
     """What the model is shown for one chunk: the question and the answer's numbered sentences."""
@@ -237,7 +193,7 @@ def item_of(chunk: ChunkInput, max_chars: int = 200) -> Item | None:
         # "... I get the following error:" + the quoted message: the message belongs to the question.
         head, _, rest = text.strip().partition("\n\n")
         question, text = f"{question} {' '.join(head.split())}", rest
-    sentences = tuple(s[:MAX_SENTENCE_CHARS] for s in answer_sentences(text)[:MAX_SENTENCES])
+    sentences = tuple(s[:MAX_SENTENCE_CHARS] for s in split_sentences(text)[:MAX_SENTENCES])
     if not sentences:
         return None
     return Item(question, sentences, symptom)
@@ -491,7 +447,7 @@ class ItemPicker:
         for number in picked_causes:
             name = cause_name(item.sentences[number - 1], self.strict, self.faulty_causes)
             mention = self._mention("Cause", name, chunk, max_chars)
-            if mention is None or self.strict and _restates(mention.name, item.symptom.name):
+            if mention is None or self.strict and restates(mention.name, item.symptom.name):
                 continue  # the problem (or its message) said again is no cause of it
             if mention.key != item.symptom.key:
                 causes[number] = mention

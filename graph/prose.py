@@ -447,7 +447,7 @@ def answer_rule(
         return
     if problem.source == "heading" and not why_first and _opens_answer(chunk, sentence):
         declared = faq.declared_cause(text)
-        if declared is not None and not _restates(declared, problem.name):
+        if declared is not None and not restates(declared, problem.name):
             # "Your POP3 server is broken." under "Fetchmail fails with 'invalid command'": the
             # answer's opening statement of what is at fault is the cause.
             _use(out, problem)
@@ -487,7 +487,7 @@ _CONTENT = re.compile(r"[a-z0-9]{3,}")
 _STOP = frozenset("the and you your not does doesn don isn won can cannot with for this that are was".split())
 
 
-def _restates(cause: str, symptom: str) -> bool:
+def restates(cause: str, symptom: str) -> bool:
     """Whether ``cause`` mostly repeats the words of ``symptom`` (the problem said again, no cause)."""
     words = set(_CONTENT.findall(normalize_text(cause))) - _STOP
     said = set(_CONTENT.findall(normalize_text(symptom))) - _STOP

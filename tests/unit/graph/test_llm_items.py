@@ -10,13 +10,13 @@ from graph.llm_items import (
     MAX_FIXES,
     MAX_SENTENCES,
     ItemPicker,
-    answer_sentences,
     answer_token_bound,
     cause_name,
     fix_name,
     item_of,
     item_schema,
 )
+from graph.sentences import sentences as answer_sentences
 
 from .fake_chat import FakeChat
 

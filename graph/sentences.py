@@ -1,0 +1,53 @@
+"""Sentences of manual and FAQ text, shared by the graph's passes and the Diagnose excerpts.
+
+Hard-wrapped lines are joined back into sentences, a line of its own (a command, a list item)
+stays one, abbreviations such as "e.g." end no sentence, and Chinese full stops end one.
+"""
+
+from __future__ import annotations
+
+import re
+
+_WRAPPED_LINE_CHARS = 68
+_ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf|approx|no|fig)\.$", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z`\"'(\[/])|(?<=[。！？；])")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of an answer, in order: hard-wrapped lines joined, one command line one sentence.
+
+    A line joins the one before when that one does not end a sentence and this one reads on
+    (lower case, or the line before is long, as in hard-wrapped text); a line of its own (a
+    command, a list item) stays one.
+    """
+    units: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        lines = [line.strip() for line in paragraph.splitlines() if line.strip()]
+        current, previous = "", ""
+        for line in lines:
+            # Hard-wrapped text fills its lines; a short line before a capital is a list item's end.
+            reads_on = (
+                current
+                and not current.endswith((".", "!", "?", ":", "。", "！", "？"))
+                and (line[:1].islower() or len(previous) >= _WRAPPED_LINE_CHARS)
+            )
+            if reads_on and not line.startswith(("-", "*", "#", "$")):
+                current = f"{current} {line}"
+            else:
+                if current:
+                    units.append(current)
+                current = line
+            previous = line
+        if current:
+            units.append(current)
+    found: list[str] = []
+    for unit in units:
+        start = 0
+        for match in _SENTENCE_END.finditer(unit):
+            piece = unit[start : match.start() + 1]
+            if _ABBREVIATION.search(piece.rstrip("\"')] ")):
+                continue
+            found.append(unit[start : match.end()].strip())
+            start = match.end()
+        found.append(unit[start:].strip())
+    return [s for s in found if re.search(r"[A-Za-z]{2}|[\u4e00-\u9fff]", s)]
