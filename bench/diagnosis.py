@@ -16,7 +16,12 @@
    ``graph.diagnose_rank.merge``): its first 5 (default, as in earlier sessions), or
    ``--passages N`` of them (the page hands in 8 since 13795f3; the engine orders them and the list
    still counts its first 5; the baseline stays BM25's first 5); a passage candidate counts for a
-   gold item only when the excerpt it shows contains it.
+   gold item only when the excerpt it shows contains it. ``--retrieval hybrid``: the engine is
+   handed what the Diagnose page hands it instead, the first N of its hybrid search
+   (``apps.diagnose.passages.search_passages`` with ``config.wiring.searcher()``: MiniLM + BM25
+   sparse over the same chunks, indexed in an in-process index server, ``bench/diagnosis_hybrid.py``);
+   printed beside: the engine with BM25's passages, BM25@5 and hybrid@5 (gold in the first 5
+   hybrid passages), and the conditions (embedder, search weights, chunks).
    "Named": normalized texts where one contains the other (the shorter one at least 2 words) or
    rapidfuzz token_set_ratio >= 85.
 2. Work orders (NIST nestor excavators, ``excavators-cleaned.csv`` of the PyPI wheel
@@ -136,7 +141,11 @@ def _words(text: str) -> list[str]:
 
 
 # ------------------------------------------------------------------ ingest
-def ingest_document(driver, extractor: Extractor, path: Path, collection: str) -> list[PassageHit]:
+def ingest_document(
+    driver, extractor: Extractor, path: Path, collection: str, chunks_out: list | None = None
+) -> list[PassageHit]:
+    """Parse, chunk, extract, resolve and write one document; its chunks as passages (and, with
+    ``chunks_out``, its ``(document_id, version, chunk)`` triples appended there for the index)."""
     from retrieval.chunk import chunk_document, whitespace_token_count
     from retrieval.parse import parse_file
 
@@ -160,6 +169,8 @@ def ingest_document(driver, extractor: Extractor, path: Path, collection: str) -
     facts = VersionFacts(collection, path.stem, version, extractor.extract_many(inputs))
     resolved, _ = Resolver(candidates=Neo4jCandidates(driver)).resolve(facts)
     replace_version(driver, resolved)
+    if chunks_out is not None:
+        chunks_out += [(path.stem, version, c) for c in chunks]
     return [
         PassageHit(c.chunk_id, path.stem, c.page_start, c.text, " > ".join(c.heading_path)) for c in chunks
     ]
@@ -191,6 +202,34 @@ def manual_eval(
     dump: Path | None = None,
     extra_docs: tuple[Path, ...] = (),
     handed: int = BASELINE_K,
+    retrieval: str = "bm25",
+) -> dict[str, object]:
+    """Cause / remedy recall@5 per split (see the module docstring).
+
+    ``retrieval``: whose passages the engine is handed: ``bm25`` (the benchmark's own BM25, as
+    every earlier session measured) or ``hybrid`` (the Diagnose page's search,
+    :mod:`bench.diagnosis_hybrid`); with ``hybrid`` the engine is also run with BM25's passages
+    and the hybrid@5 baseline is counted beside BM25@5.
+    """
+    if retrieval not in ("bm25", "hybrid"):
+        raise ValueError(f"unknown retrieval {retrieval!r}: bm25 or hybrid")
+    if retrieval == "hybrid":
+        from bench.diagnosis_hybrid import HybridPassages
+
+        with HybridPassages() as hybrid:
+            return _manual_eval(driver, extractor, verbose, splits, dump, extra_docs, handed, hybrid)
+    return _manual_eval(driver, extractor, verbose, splits, dump, extra_docs, handed, None)
+
+
+def _manual_eval(
+    driver,
+    extractor: Extractor,
+    verbose: bool,
+    splits: tuple[str, ...],
+    dump: Path | None,
+    extra_docs: tuple[Path, ...],
+    handed: int,
+    hybrid,  # bench.diagnosis_hybrid.HybridPassages or None  # type: ignore[no-untyped-def]
 ) -> dict[str, object]:
     queries = [json.loads(line) for line in EVAL.read_text().splitlines() if line.strip()]
     # Only the named splits' documents are ingested and asked about: the untouched split is run
@@ -199,26 +238,47 @@ def manual_eval(
     dumped: list[dict[str, object]] = []
     clear(driver)
     passages: list[PassageHit] = []
+    chunks: list = []
     # Extra documents nobody asks about: more entities and chains for a complaint to link to
     # wrongly, and more passages for BM25 to choose from, as in a library of many manuals.
     for source in [*sorted({ROOT / q["source"] for q in queries}), *extra_docs]:
-        passages += ingest_document(driver, extractor, source, MANUALS)
+        passages += ingest_document(driver, extractor, source, MANUALS, chunks)
     settle(driver)
     bm25 = Bm25([p.text for p in passages])
+    if hybrid is not None:
+        hybrid.index(chunks, MANUALS)
+    systems = ("engine", "engine+passages", "bm25") + (("engine+bm25_passages", "hybrid") if hybrid else ())
     totals: dict[str, Counter] = {}
     latencies = []
     shown = long_shown = 0
     for q in queries:
-        ranked = [passages[i] for i in bm25.rank(q["query"])[:DUMPED_PASSAGES]]
-        top_passages = ranked[:BASELINE_K]
+        bm25_ranked = [passages[i] for i in bm25.rank(q["query"])[:DUMPED_PASSAGES]]
+        top_passages = bm25_ranked[:BASELINE_K]
+        hybrid_ranked = hybrid.search(q["query"], MANUALS, max(DUMPED_PASSAGES, handed)) if hybrid else []
+        # What the engine is handed: the page's search, or BM25's (as every session before 11).
+        ranked = hybrid_ranked if hybrid else bm25_ranked
         started = time.perf_counter()
         result = diagnose(driver, q["query"], [MANUALS], extractor)
         latencies.append(time.perf_counter() - started)
-        # The same graph evidence, with the passages retrieval (here: BM25's first ``handed``; the
-        # Diagnose page hands in its search's first 5) found filling the list as the page does.
+        # The same graph evidence, with the passages retrieval found (its first ``handed``; the
+        # Diagnose page hands in 8 of hybrid search's) filling the list as the page does.
         filled = diagnose(driver, q["query"], [MANUALS], extractor, passages=ranked[:handed])
+        with_bm25 = (
+            diagnose(driver, q["query"], [MANUALS], extractor, passages=bm25_ranked[:handed])
+            if hybrid
+            else None
+        )
         if dump and q["split"] != "untouched":  # the merge is designed on dev and the seen sets only
-            dumped.append({"query": q, "graph": result.causes, "passages": top_passages, "ranked": ranked})
+            dumped.append(
+                {
+                    "query": q,
+                    "graph": result.causes,
+                    "passages": top_passages,
+                    "ranked": ranked,
+                    "bm25_ranked": bm25_ranked,
+                    "hybrid_ranked": hybrid_ranked,
+                }
+            )
         t = totals.setdefault(q["split"], Counter())
         for name in [c.name for c in filled.causes[:5] if c.label != "Passage"] + [
             f.name for c in filled.causes[:5] for f in c.fixes
@@ -231,9 +291,15 @@ def manual_eval(
                 t[f"{kind}_engine"] += _found(kind, g, result.causes)
                 t[f"{kind}_engine+passages"] += _found(kind, g, filled.causes)
                 t[f"{kind}_bm25"] += any(norm(g) in norm(p.text) for p in top_passages)
+                if with_bm25 is not None:
+                    t[f"{kind}_engine+bm25_passages"] += _found(kind, g, with_bm25.causes)
+                    t[f"{kind}_hybrid"] += any(norm(g) in norm(p.text) for p in hybrid_ranked[:BASELINE_K])
         if verbose:
             print(
-                json.dumps({"id": q["id"], "causes": [c.name for c in filled.causes[:5]]}),
+                json.dumps(
+                    {"id": q["id"], "causes": [c.name for c in filled.causes[:5]]}
+                    | ({"bm25_causes": [c.name for c in with_bm25.causes[:5]]} if with_bm25 else {})
+                ),
                 flush=True,
             )
     out: dict[str, object] = {"names": _long_names(driver, long_shown, shown)}
@@ -241,12 +307,18 @@ def manual_eval(
         out[split] = {
             f"{kind}_recall@5": {
                 system: round(t[f"{kind}_{system}"] / t[f"{kind}_gold"], 3) if t[f"{kind}_gold"] else None
-                for system in ("engine", "engine+passages", "bm25")
+                for system in systems
             }
             | {"gold": t[f"{kind}_gold"]}
             for kind in ("cause", "remedy")
         }
     out["passages_handed"] = handed
+    out["retrieval"] = "hybrid (the Diagnose page's search)" if hybrid else "bm25"
+    out["conditions"] = {
+        "documents": len({p.document_id for p in passages}),
+        "chunks": len(passages),
+        "chunking": "retrieval.chunk.chunk_document, whitespace token count, default ChunkConfig",
+    } | (hybrid.conditions() if hybrid else {})
     out["latency"] = _percentiles(latencies)
     if dump:
         import pickle
@@ -730,6 +802,13 @@ def main(argv: list[str] | None = None) -> int:
         help="BM25 passages handed to the engine (the baseline always counts BM25's first 5)",
     )
     parser.add_argument(
+        "--retrieval",
+        choices=("bm25", "hybrid"),
+        default="bm25",
+        help="passages handed to the engine: BM25's (as before) or the Diagnose page's hybrid search "
+        "(the same chunks in an in-process index; hybrid@5 and engine with BM25's passages beside)",
+    )
+    parser.add_argument(
         "--extra-docs",
         default="",
         help="comma-separated documents ingested beside the manuals and asked nothing about (distractors)",
@@ -747,7 +826,7 @@ def main(argv: list[str] | None = None) -> int:
                 splits = tuple(s for s in args.splits.split(",") if s)
                 extra = tuple(Path(p) for p in args.extra_docs.split(",") if p)
                 results["manuals"] = manual_eval(
-                    driver, extractor, args.verbose, splits, args.dump, extra, args.passages
+                    driver, extractor, args.verbose, splits, args.dump, extra, args.passages, args.retrieval
                 )
                 print(json.dumps({"manuals": results["manuals"]}), flush=True)
             if args.nestor_csv:

@@ -13,12 +13,12 @@ from typing import Any
 from django.urls import reverse
 
 from apps.accounts.access import readable_collection_ids
+from apps.diagnose.passages import PASSAGES, search_passages
 from apps.documents.models import Document, DocumentVersion
 from config import wiring
 from graph.diagnose import Diagnosis, diagnose, suggest
 from graph.diagnose_rank import Cite, PassageHit, RankedCause
 from retrieval.errors import RetrievalError
-from retrieval.translate import search_with_translation
 
 logger = logging.getLogger(__name__)
 
@@ -28,11 +28,6 @@ MAX_SYMPTOM_CHARS = 500
 SHORT_LABEL_WORDS = 12
 _CLAUSE_END = re.compile(r"[;:.,]\s|\s\(|\s[-–—]\s")
 MAX_ASSET_CHARS = 200
-#: Passages searched for the symptom; they fill the list when the graph has too few causes. The
-#: engine orders them by what their excerpt says (graph.diagnose_rank.passage_order): handed 8, its
-#: first 5 held more gold causes and remedies than with 5 on the dev and seen manuals (docs/GRAPH.md
-#: §8, session 10); handed 10, fewer.
-PASSAGES = 8
 
 
 def run(user, symptom: str, asset: str = "") -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -60,13 +55,12 @@ def passages_for(symptom: str, collections: list[str], translator=None) -> list[
     translator is given); none when the index is down (the graph's causes still come)."""
     try:
         live = DocumentVersion.objects.live_ids([int(c) for c in collections])
-        found = search_with_translation(
-            wiring.searcher(), translator, symptom, collections, PASSAGES, "hybrid", version_ids=live
+        return search_passages(
+            wiring.searcher(), translator, symptom, collections, PASSAGES, version_ids=live
         )
     except RetrievalError as exc:
         logger.warning("diagnosis without passages: %s", exc)
         return []
-    return [PassageHit(p.chunk_id, p.document_id, p.page, p.text, " > ".join(p.heading_path)) for p in found]
 
 
 def suggestions(user, text: str, kind: str) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]

@@ -1,0 +1,48 @@
+"""What the Diagnose page searches for a complaint and hands the engine.
+
+No Django here: the page (:mod:`apps.diagnose.services`) and ``bench/diagnosis.py --retrieval
+hybrid`` call the same function with the same searcher (``config.wiring.searcher()``), so the
+benchmark measures the passages the page hands in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from graph.diagnose_rank import PassageHit
+from retrieval.translate import search_with_translation
+
+#: Passages searched for the symptom; they fill the list when the graph has too few causes. The
+#: engine orders them by what their excerpt says (graph.diagnose_rank.passage_order): handed 8, its
+#: first 5 held more gold causes and remedies than with 5 on the dev and seen manuals (docs/GRAPH.md
+#: §8, session 10); handed 10, fewer.
+PASSAGES = 8
+
+
+def search_passages(  # type: ignore[no-untyped-def]
+    searcher,
+    translator,
+    symptom: str,
+    collections: Iterable[str | int],
+    top_k: int = PASSAGES,
+    **filters: Any,
+) -> list[PassageHit]:
+    """The passages hybrid search finds for the symptom (and its translation, when a translator is
+    given), best first, as the engine takes them.
+
+    Args:
+        searcher: ``retrieval.search.HybridSearcher``.
+        translator: ``retrieval.translate.QuestionTranslator`` or None.
+        symptom: the complaint as typed.
+        collections: the collections the user may read.
+        top_k: passages returned.
+        **filters: ``version_ids`` etc., as ``HybridSearcher.search``.
+
+    Raises:
+        RetrievalError: the index is down.
+    """
+    found = search_with_translation(
+        searcher, translator, symptom, list(collections), top_k, "hybrid", **filters
+    )
+    return [PassageHit(p.chunk_id, p.document_id, p.page, p.text, " > ".join(p.heading_path)) for p in found]
