@@ -70,19 +70,42 @@ def nothing():
     yield
 
 
+def excerpt_chars(n: int):  # type: ignore[no-untyped-def]
+    """Today's merge with an excerpt budget of ``n`` characters."""
+
+    @contextmanager
+    def patched():  # type: ignore[no-untyped-def]
+        saved = ranking.MAX_EXCERPT_CHARS
+        ranking.MAX_EXCERPT_CHARS = n
+        ranking._best_window.cache_clear()
+        try:
+            yield
+        finally:
+            ranking.MAX_EXCERPT_CHARS = saved
+            ranking._best_window.cache_clear()
+
+    return patched
+
+
 def source_of(row: dict) -> tuple[str, str]:
     """(the split as reported, the document group): dev "manuals" (the first dev manuals) or "sudo";
-    seen "chrony", "cryptsetup" or "dnsmasq"."""
+    seen "chrony", "cryptsetup", "dnsmasq", "screen" or "ppp"."""
     split = "dev" if row["split"] == "dev" else "seen"
-    for name in ("sudo", "chrony", "cryptsetup", "dnsmasq"):
+    for name in ("sudo", "chrony", "cryptsetup", "dnsmasq", "screen", "ppp"):
         if name in row["source"]:
             return split, name
     return split, "manuals"
 
 
+#: Which dumped passages are handed to the merge: ``ranked`` (those the run handed the engine),
+#: ``bm25_ranked`` or ``hybrid_ranked`` (a ``--retrieval hybrid`` dump holds both).
+PASSAGES_KEY = "ranked"
+
+
 def handed_in(row: dict, handed: int) -> list:
-    """BM25's first ``handed`` passages of a dumped query (a dump from before 8ac890c holds 5)."""
-    return list(row.get("ranked", row["passages"]))[:handed]
+    """The first ``handed`` passages of a dumped query that :data:`PASSAGES_KEY` names (BM25's in a
+    ``--retrieval bm25`` dump; a dump from before 8ac890c holds 5)."""
+    return list(row.get(PASSAGES_KEY) or row.get("ranked", row["passages"]))[:handed]
 
 
 def recall(dump: list[dict], merge: Merge, k: int, handed: int = 5) -> dict[str, dict[str, float]]:
@@ -116,13 +139,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--k", default="2,5", help="list lengths scored (5 is the issue's measure)")
     parser.add_argument("--before", default=SESSION_9, help="git revision of the engine compared against")
     parser.add_argument("--handed", default="5", help="BM25 passages handed to the merge (e.g. 5,8,10)")
+    parser.add_argument(
+        "--passages",
+        default="ranked",
+        choices=("ranked", "bm25_ranked", "hybrid_ranked"),
+        help="the dump's passages handed in: those the run handed, BM25's, or hybrid search's",
+    )
     args = parser.parse_args(argv)
+    global PASSAGES_KEY
+    PASSAGES_KEY = args.passages
     dump = pickle.loads(args.dump.read_bytes())  # our own benchmark's file, not untrusted input
     before = ranking_at(args.before)
     variants = {
         f"before ({args.before})": (merge_of(before), nothing),
         "now": (merge_of(ranking), nothing),
         "now, no question lines in the text": (merge_of(ranking), no_question_lines),
+        "now, excerpt 800 characters (session 10)": (merge_of(ranking), excerpt_chars(800)),
     }
     for k in [int(x) for x in args.k.split(",")]:
         for handed in [int(x) for x in args.handed.split(",")]:

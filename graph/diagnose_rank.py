@@ -50,6 +50,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from graph.han import han_words
+from graph.sentences import sentences
 
 MANUAL_WEIGHT = 1.0
 HISTORY_WEIGHT = 0.8
@@ -59,9 +60,12 @@ SCOPE_WEIGHTS = {"asset": 1.0, "class": 0.5, "fleet": 0.25}
 #: A past work order counts as "this problem" when it names a linked entity or its text is this similar.
 MIN_RECORD_SIMILARITY = 0.35
 PASSAGE_WEIGHT = 0.3
-#: About 130 words: a FAQ answer or a table row's text whole (chosen on the dev manuals: cause /
-#: remedy recall@5 rose with the budget up to 800 characters; 500 cut remedies stated last).
-MAX_EXCERPT_CHARS = 800
+#: About 200 words: a FAQ answer or a table row's text whole. Session 9 chose 800 on the dev
+#: manuals (500 cut remedies stated last); on the seen FAQs answers of 900-1,400 characters end
+#: with the fix ("Either construct your own TERMCAP …", "use syslog-ng …"), which 800 cut: 1,200
+#: finds every gold item of the passages handed in (docs/GRAPH.md §8, session 11), the median
+#: excerpt shown grows 698 -> 753 characters.
+MAX_EXCERPT_CHARS = 1200
 #: Sentences after the best-matching one searched for a cause or a fix to show in the excerpt.
 EXCERPT_LOOKAHEAD = 3
 #: An answer's opening sentence up to this long is shown before a later start (two pieces, "…").
@@ -443,7 +447,6 @@ _CAUSE_OR_FIX = re.compile(
     r"make sure|ensure|check|verify|replace|the (?:solution|fix|cause|remedy) is)",
     re.I,
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？；])|\n+")
 
 
 def passage_order(complaint: str, passages: Sequence[PassageHit]) -> list[PassageHit]:
@@ -545,7 +548,9 @@ def passage_items(passage: PassageHit) -> list[_Item]:
 
 
 def _sentences(text: str) -> tuple[str, ...]:
-    return tuple(s.strip() for s in _SENTENCE_END.split(text) if s.strip())
+    # Hard-wrapped lines joined, "e.g." ends no sentence, a table row or a command line stays one
+    # (the splitter the LLM items pass uses; was: every line and every ". " a sentence).
+    return tuple(sentences(text))
 
 
 def _chosen(

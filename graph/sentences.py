@@ -1,7 +1,7 @@
 """Sentences of manual and FAQ text, shared by the graph's passes and the Diagnose excerpts.
 
-Hard-wrapped lines are joined back into sentences, a line of its own (a command, a list item)
-stays one, abbreviations such as "e.g." end no sentence, and Chinese full stops end one.
+Hard-wrapped lines are joined back into sentences, a line of its own (a command, a list item,
+a table row) stays one, abbreviations such as "e.g." end no sentence, and Chinese full stops end one.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ def sentences(text: str) -> list[str]:
                 and not current.endswith((".", "!", "?", ":", "。", "！", "？"))
                 and (line[:1].islower() or len(previous) >= _WRAPPED_LINE_CHARS)
             )
-            if reads_on and not line.startswith(("-", "*", "#", "$")):
+            # A table row ("a | b | c", as the parser writes rows) is a line of its own too.
+            row = " | " in line or " | " in previous
+            if reads_on and not row and not line.startswith(("-", "*", "#", "$")):
                 current = f"{current} {line}"
             else:
                 if current:

@@ -124,9 +124,11 @@ def test_a_sentence_that_does_not_fit_is_skipped_and_the_fix_after_it_still_show
     # cannot hold.
     text = (
         "If you use network logging, the syslog daemon will do DNS lookups for each log line. "
-        + "With bad timing, the daemons wait for each other and both hang forever. " * 7
+        # sized to the budget: the short sentences fill two thirds of it, the long one 40 %
+        + "With bad timing, the daemons wait for each other and both hang forever. "
+        * (MAX_EXCERPT_CHARS * 2 // 3 // 73)
         + "In this case most queries generate two log lines, "
-        + "and those generate two more lines, " * 8
+        + "and those generate two more lines, " * (MAX_EXCERPT_CHARS * 2 // 5 // 35)
         + "a chain reaction runaway. "
         + "\nTo avoid this, use syslog-ng and turn on its dns-cache function."
     )
@@ -143,7 +145,8 @@ def test_a_later_start_shows_the_answers_opening_first():
     # at its start; the excerpt shows both, "…" marking what is left out between them.
     text = (
         "A: Resolver code sometimes does strange things with names without any dots in.\n"
-        + "Some systems may not use the DNS at all and look the name up another way. " * 8
+        + "Some systems may not use the DNS at all and look the name up another way. "
+        * (MAX_EXCERPT_CHARS // 75)
         + "\nPing of a local host fails but ping with a final dot works. "
         "The solution is to set a domain for all your hosts and name them so in /etc/hosts."
     )
@@ -170,3 +173,21 @@ def test_passages_whose_excerpt_holds_more_of_the_complaint_come_first_else_retr
     shown = merge(complaint, [], [vague, also_vague, exact])
     assert [c.cites[0].chunk_id for c in shown] == ["e", "v", "w"]
     assert [c.score for c in shown] == [0.3, 0.15, 0.1]
+
+
+def test_table_rows_stay_sentences_of_their_own_while_wrapped_lines_are_joined():
+    # graph.sentences joins a hard-wrapped line to a long one before it; a parsed table's rows
+    # ("a | b | c") are long lines too and must not run into one sentence.
+    rows = (
+        "Error code | Symptom | Cause | Remedy | Part number\n"
+        "H-301 | ram drifts down under load | worn piston seal | replace seal kit | HS-4410\n"
+        "H-302 | pump whines and pressure gauge needle flutters | low oil level | top up oil | HF-2210"
+    )
+    [item] = passage_items(PassageHit("t", "press", 1, rows, "Fault table"))
+    assert len(item.sentences) == 3 and item.sentences[1].startswith("H-301")
+    wrapped = (
+        "If correcting the tty driver setting and the environment variables does not help,\n"
+        "look up the terminal capability definition, e.g. in /etc/termcap."
+    )
+    [item] = passage_items(PassageHit("w", "faq", None, wrapped, "Size"))
+    assert item.sentences == (" ".join(wrapped.split("\n")),)

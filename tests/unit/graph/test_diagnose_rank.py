@@ -196,7 +196,8 @@ def test_passages_name_their_heading_and_show_the_sentences_that_match_with_thei
 
 def test_passages_already_cited_by_the_graph_are_not_repeated_and_the_excerpt_is_bounded():
     assert passage_causes("chronyd not synchronising", [CHRONY], cited={"faq-3"}) == []
-    long = PassageHit("p", "1", 1, "pump cavitation noise. " + "x " * 2000, "")
+    # (a period ends a sentence before a capital: graph.sentences)
+    long = PassageHit("p", "1", 1, "pump cavitation noise. " + "X " * 2000, "")
     [cause] = passage_causes("pump cavitation", [long])
     assert len(cause.excerpt) <= MAX_EXCERPT_CHARS and cause.name == "pump cavitation noise."
     ranked = passage_causes("chrony install synchronising", [CHRONY, UNRELATED], limit=2)
