@@ -26,6 +26,7 @@ from graph.patterns import find_identifiers
 from graph.prose import (
     Sentence,
     answer_rule,
+    answer_start,
     fix_rule,
     heading_facts,
     heading_rule,
@@ -35,6 +36,7 @@ from graph.prose import (
     sentence_relations,
 )
 from graph.records import RecordMapping, infer_mapping, record_facts
+from graph.sentences import sentences
 from graph.structure import labelled_relations, procedure_relations, table_relations
 
 logger = logging.getLogger(__name__)
@@ -290,7 +292,14 @@ class Extractor:
         previous = None
         if clause_rules:
             self._add(facts, heading_facts(chunk, problem_heading, max_chars))
-        for index, sentence in enumerate(_sentences(doc)):
+        start = answer_start(chunk)  # an FAQ item's "Q:" line is its heading, not its answer
+        if start:
+            # spaCy runs "Why?\nA: The most common cause is ..." into one sentence; the shared
+            # splitter keeps the answer's label lines and sentences apart.
+            answer = _answer_sentences(doc.text, start)
+        else:
+            answer = list(_sentences(doc))
+        for index, sentence in enumerate(answer):
             inside = [m for m in mentions if sentence.start <= m.start < sentence.start + len(sentence.text)]
             result = sentence_relations(
                 chunk, sentence, inside, self.scan, max_chars, clause_rules=clause_rules
@@ -340,6 +349,18 @@ def _sentences(doc: Any) -> Iterable[Sentence]:
             yield Sentence(sent.text, sent.start_char)
     else:
         yield Sentence(doc.text, 0)
+
+
+def _answer_sentences(text: str, start: int) -> list[Sentence]:
+    """The sentences of ``text`` from ``start`` on (graph.sentences), each at its offset in ``text``."""
+    found: list[Sentence] = []
+    position = start
+    for piece in sentences(text[start:]):
+        at = text.find(piece[:20], position)
+        at = position if at < 0 else at
+        found.append(Sentence(piece, at))
+        position = at + min(len(piece), 20)
+    return found
 
 
 def load_pipeline(config: ExtractionConfig) -> Any:

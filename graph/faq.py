@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass
 
 from graph.patterns import find_identifiers
+from graph.sentences import sentences
 from graph.typography import APOSTROPHE as A
 from graph.typography import BULLETS, fold
 
@@ -187,7 +188,9 @@ IMPERATIVES = frozenset(
     "build "
     "select type avoid do don't keep obtain recompile link modify be list recreate re-create append insert "
     "attach load reload unload uninstall downgrade rerun re-run retry reseat wipe fix copy create tell give "
-    "pass put look download export generate define unset kill force".split()
+    "pass put look download export generate define unset kill force "
+    # verbs of the FAQs' fixes ("Simply detach your screen session ...", "Issue a 'kill -CHLD'")
+    "detach issue destroy compile construct include arrange uncomment comment reconfigure".split()
 )
 
 
@@ -208,14 +211,177 @@ class Question:
 def question_problem(heading: str) -> Question | None:
     """The problem a heading reports, or None for how-to questions and plain titles.
 
+    A heading of several sentences (an FAQ's "Q:" item: "I get messages saying "X". What do these
+    mean?") is read a sentence at a time: the first that reports a problem names it, cut to the
+    clause that states it; a follow-up such as "What gives?", "How do I fix this?" or "Is there a
+    way to get rid of this?" makes the statement before it the problem, and "Why?", "What is
+    wrong?" or "What does it mean?" ask for its cause.
+
     Args:
         heading: the innermost section heading.
 
     Returns:
         The symptom text (question words removed) and whether it is a "why" question.
     """
-    heading = HEADER_LINK.sub("", heading)
+    heading = _HYPHENATED.sub("", HEADER_LINK.sub("", heading))
     title = strip_item_label(heading).strip()
+    parts = sentences(title)
+    if len(parts) > 1:
+        return _sentences_problem(parts)
+    return _sentence_problem(heading, title)
+
+
+#: A word hyphenated across a hard-wrapped line ("ap- plication"), rejoined.
+_HYPHENATED = re.compile(r"(?<=[a-z])- (?=[a-z])")
+#: A question that only points back at the statement before it.
+_FOLLOW_UP = re.compile(
+    rf"^(?:what\s+gives|(?P<why>what(?:{A}s|\s+is)\s+(?:wrong|going\s+on|happening)|why(?:\s+(?:is\s+that|not))?|"
+    r"what\s+(?:does|do)\s+(?:this|these|it|that|they)\s+mean|what\s+(?:causes|is\s+causing)\s+(?:this|it))"
+    r"|how\s+(?:do|can|could|should)\s+i\s+(?:fix|solve|resolve|cure|avoid|stop|prevent|get\s+rid\s+of|"
+    rf"find\s+out\s+what(?:{A}s|\s+is)\s+going\s+wrong)(?:\s+(?:this|it|that|them))?"
+    r"|what\s+(?:can|should|do|must)\s+i\s+do(?:\s+(?:about|against)\s+(?:this|it|that))?|what\s+now"
+    r"|is\s+there\s+(?:a|any)\s+(?:way|fix|workaround|cure|solution)\b(?:\s+to\s+(?:get\s+rid\s+of|avoid|stop|"
+    r"fix|prevent|recreate|disable|turn\s+off|suppress|repair|recover)\b.*)?)$",
+    re.I | re.S,
+)
+#: Questions that ask for advice or information, whatever else they say ("Why should I use X?").
+_ADVICE = re.compile(
+    r"^(?:why\s+(?:should|would|must|do)\s+(?:i|you|we)\b|should\s+i\b|can\s+you\b|could\s+you\b|"
+    r"has\s+(?:your|the)\b|do\s+i\s+need\b|is\s+there\s+(?:a|any)\s+(?:version|port|package)\b)",
+    re.I,
+)
+# "Why is it impossible to download a file ...?": the impossibility is the problem.
+_WHY_IMPOSSIBLE = re.compile(
+    r"^(?:why|how\s+come)\s+(?:is|was)\s+it\s+(?P<x>(?:impossible|not\s+possible|so\s+hard|hard|difficult|"
+    r"so\s+slow|slow)\b.+)$",
+    re.I,
+)
+#: A message quoted in a statement ("I get an error message saying "Serial link is not 8-bit clean"").
+_MESSAGE_QUOTED = re.compile(
+    r"\b(?:messages?|errors?|warnings?|says?|saying|complains?|prints?|panic)\b[^\"\u201c`]{0,40}?"
+    r"(?:\"(?P<a>[^\"]{4,200})\"|\u201c(?P<b>[^\u201d]{4,200})\u201d|``?(?P<c>[^`']{4,200})''?)",
+    re.I,
+)
+#: Words that make a statement in a heading a reported problem besides :data:`PROBLEM_WORDS`.
+_HEADING_PROBLEM = re.compile(
+    r"\b(?:vanish(?:es|ed)?|disappear(?:s|ed)?|gone|freez(?:e|es|ing)|froze(?:n)?|garbled|corrupt(?:ed|s)?|"
+    r"instead\s+of|unnecessarily|messes\s+up|looped\s+back)\b",
+    re.I,
+)
+# An opening adverbial clause before the statement: "For some unknown reason, ", "Under SunOS 4, ".
+_LEAD_CLAUSE = re.compile(
+    r"^(?:(?:when|whenever|if|after|since|under|on|for|with|while|about|in|once|sometimes)\b[^,]{2,80},\s+)+",
+    re.I,
+)
+_ANNOUNCED_MESSAGE = re.compile(
+    r"\b(?:errors?|messages?|warnings?|following)(?:\s+[\w-]+){0,3}\s*:\s+(?P<m>\S.{3,200})$", re.I
+)
+_CLAUSE_SPLIT = re.compile(r"\s*[;:]\s+|,\s+(?:and\s+|but\s+)?|\s+but\s+|\s+except\b\s*")
+_REPORTER = re.compile(
+    r"^(?:and\s+|but\s+)?(?:i|we)\s+(?:find|found|notice|noticed|see|saw)\s+(?:that\s+)?", re.I
+)
+
+
+def _reports_problem(text: str) -> bool:
+    # A bare "not" states no fault ("I'm not much of a programmer"); "does not", "won't" do.
+    words = [m.group(0).lower() for m in PROBLEM_WORDS.finditer(text)]
+    return any(w not in ("not", "never") for w in words) or bool(
+        _HEADING_PROBLEM.search(text) or _NOT_DOING.search(text)
+    )
+
+
+_NOT_DOING = re.compile(
+    r"\b(?:do|does|did|is|are|was|were|can|could|will|would|has|have|had|should)\s+(?:not|never)\b", re.I
+)
+
+
+def quoted_in(sentence: str) -> str | None:
+    """The message a statement quotes as what it got ("... I get the message "can't open X""), else None."""
+    match = _MESSAGE_QUOTED.search(sentence)
+    if not match:
+        return None
+    message = (match.group("a") or match.group("b") or match.group("c")).strip(" .,")
+    return message if len(message.split()) >= 2 or ":" in message else None
+
+
+def problem_clause(sentence: str, reported: bool = False) -> str | None:
+    """The clause of a statement that states its problem ("... is gone, and i can't resume X" -> the first).
+
+    Args:
+        sentence: one sentence of a heading.
+        reported: a follow-up question ("What can I do about this?") already says it is a problem:
+            with no problem word, its last clause is taken.
+
+    Returns:
+        The quoted message when it quotes one, else the first clause with a problem word (or the last
+        clause when ``reported``), else None.
+    """
+    text = sentence.strip(" .!?")
+    quoted = quoted_in(text)
+    if quoted is not None:
+        return quoted
+    announced = _ANNOUNCED_MESSAGE.search(text)
+    if announced:  # "I get the following error while building: make[4]: don't know how to make X"
+        return announced.group("m")
+    text = _LEAD_CLAUSE.sub("", text)
+    clauses = [c.strip(" ,") for c in _CLAUSE_SPLIT.split(text) if len(c.split()) >= 2]
+    hits = [i for i, c in enumerate(clauses) if _reports_problem(c)]
+    if hits:
+        first, last = hits[0], hits[-1]
+        if first and re.match(r"(?:then|just|also|still)\b", clauses[first], re.I):
+            first -= 1  # "the modem dials the remote system, but then hangs up": that clause has no subject
+        # "the fifo ... is gone, and i can't resume my screen session": every clause of the problem
+        return _REPORTER.sub("", " and ".join(clauses[first : last + 1]))
+    if reported and clauses:
+        # "My APC UPS keeps reporting OL LB, even after ... What can I do about this?": the statement
+        whole = " ".join(text.split())
+        return _REPORTER.sub("", whole if len(whole.split()) <= 15 else clauses[0])
+    return None
+
+
+def _sentences_problem(parts: list[str]) -> Question | None:
+    found: Question | None = None
+    why = False
+    for index, part in enumerate(parts):
+        follow_up = _FOLLOW_UP.match(part.strip().rstrip(" ?.!"))
+        if follow_up:
+            why = why or bool(follow_up.group("why"))
+            if found is None and index > 0 and not parts[index - 1].rstrip().endswith("?"):
+                clause = problem_clause(parts[index - 1], reported=True)
+                found = Question(_named(clause, parts[index - 1]), False) if clause else None
+            continue
+        if found is None:
+            question = _sentence_problem(part, part)
+            statement = not part.rstrip().endswith("?") and not _ADVICE.match(part)
+            if statement and (question is not None or _reports_problem(part)):
+                clause = problem_clause(part)
+                question = (
+                    Question(_named(clause, part), question.why if question else False) if clause else None
+                )
+            found = question
+    if found is None:
+        return None
+    return Question(found.symptom, found.why or why)
+
+
+def _named(clause: str, sentence: str) -> str:
+    # A quoted message is kept as written ("ioctl(TIOCSETD): Operation not permitted").
+    return clause if clause == quoted_in(sentence.strip(" .!?")) else _strip_owner(clause)
+
+
+def _sentence_problem(heading: str, title: str) -> Question | None:
+    if _ADVICE.match(title):
+        return None
+    impossible = _WHY_IMPOSSIBLE.match(title.rstrip(" ?.:!"))
+    if impossible:
+        return Question(_strip_owner(impossible.group("x")), True)
+    if "?" not in title:
+        quoted = quoted_in(title)
+        if quoted is not None and re.search(r"\b(?:i|we|you|users?)\b", title, re.I):
+            return Question(quoted, False)  # 'Under SunOS 4, ... I get the message "can't open /dev/vd"'
+        if _HEADING_PROBLEM.search(title) and not PROBLEM_WORDS.search(title):
+            clause = problem_clause(title)  # "..., the whole thing just freezes up."
+            return Question(_strip_owner(clause), False) if clause else None
     gives = _WHAT_GIVES.search(title)
     if gives and title[: gives.start()].strip(" .;:,"):
         # "My arrays are busy and cannot be stopped. What gives?": the statement is the symptom.
@@ -259,7 +425,8 @@ HAPPENS = (
     r"(?:(?:can|may|might|could|will|usually|often|also|only)\s+)*(?:happens?|occurs?)"
 )
 _REASON = re.compile(
-    r"^\s*(?:(?:the|one|a)\s+(?:main\s+|usual\s+|likely\s+|most likely\s+)?(?:reason|cause)\s+"
+    r"^\s*(?:(?:the|one|a)\s+(?:main\s+|usual\s+|likely\s+|most likely\s+|most\s+common\s+|commonest\s+|"
+    r"probable\s+|real\s+)?(?:reason|cause)\s+"
     r"(?:for\s+(?:this|that|it)\s+|of\s+(?:this|that|it)\s+)?(?:is|was)\s+(?:that\s+)?"
     rf"|(?:this|that|it)(?:{A}s|\s+is|\s+was|\s+happens|\s+occurs)\s+"
     r"(?:usually\s+|probably\s+|simply\s+|most likely\s+)?because\s+(?:of\s+)?"

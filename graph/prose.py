@@ -164,8 +164,30 @@ def _relate(
         out.relations.append(RelationFact(rel, head.key, tail.key, chunk.chunk_id, source))
 
 
-def _entity(out: StructureResult, chunk: ChunkInput, label: str, text: str, max_chars: int) -> Mention | None:
+def short_name(text: str) -> str | None:
+    """:func:`concise_name`, or for a clause still too long its part before a later "and" / "when" / "if".
+
+    "your connection script hasn't successfully dialled out to the remote system and invoked ppp
+    service there" (17 words, no comma) keeps its first 12 words rather than naming nothing.
+    """
     name = concise_name(text)
+    if name is not None or len(text.split()) <= MAX_FACT_NAME_WORDS:
+        return name
+    for match in _SOFT_BREAK.finditer(text):
+        if len(text[: match.start()].split()) >= 4:
+            return concise_name(text[: match.start()])
+    return None
+
+
+_SOFT_BREAK = re.compile(
+    r"\s+(?:and|or|when|whenever|if|because|since|so|rather than|while|until)\s+|\s+\(", re.I
+)
+
+
+def _entity(out: StructureResult, chunk: ChunkInput, label: str, text: str, max_chars: int) -> Mention | None:
+    # In a "Q: ... A: ..." item a long cause or fix keeps its first part (see short_name); elsewhere
+    # a sentence with no clause break names nothing (dev: sudo's prose lost precision with it).
+    name = short_name(text) if answer_start(chunk) else concise_name(text)
     if name is None or label == "Symptom" and (_PRONOUN_SUBJECT.match(name) or _OPTIONAL.search(name)):
         return None
     mention = make_mention(label, name, chunk.chunk_id, source="prose", max_chars=max_chars)
@@ -220,8 +242,24 @@ def _condition_rule(
         return  # "If this happens, ..." refers to a problem named elsewhere (see heading_rule)
     if not faq.PROBLEM_WORDS.search(match.group("cond")) or _PREFERENCE.match(match.group("cond").strip()):
         return  # "If you installed from source, check ...": an instruction for a setup, not a fix for a fault
-    symptom = _entity(out, chunk, "Symptom", match.group("cond"), max_chars)
+    fallback = _FALLBACK.match(match.group("cond").strip())
+    symptom = heading_symptom(chunk, max_chars) if fallback else None
+    if symptom is not None:
+        # "If nothing works, remove all processes ...", "If the fifo does not reappear, destroy the
+        # shell": the next step against the problem the question reports, not a fault of its own.
+        out.mentions.append(symptom)
+    else:
+        symptom = _entity(out, chunk, "Symptom", match.group("cond"), max_chars)
     _remedy(chunk, symptom, act, scan, max_chars, out)
+
+
+#: A condition that only says the steps before did not help.
+_FALLBACK = re.compile(
+    rf"^(?:nothing(?:\s+else)?\s+(?:works|helps)|none\s+of\s+(?:this|these|the\s+above)\s+(?:works|helps)|"
+    rf"(?:this|that|it|the\s+above|[^,]{{3,80}}?)\s+(?:still\s+)?(?:does\s+not|doesn{A}t|did\s+not|didn{A}t)\s+"
+    r"(?:help|work|reappear|fix\s+(?:it|this|the\s+problem)))$",
+    re.I,
+)
 
 
 _HAPPENS_TAIL = re.compile(rf"\s+{faq.HAPPENS}\s*$", re.I)
@@ -262,6 +300,10 @@ def _remedy(
             _relate(out, chunk, _TARGETS[found.label], action, found)
 
 
+# "Before you start screen: " / "From within screen, ": when the instruction after it applies.
+_STEP_LEAD = re.compile(
+    r"^(?:before|after|from\s+within|within|inside)\s+[^:,]{3,60}[:,]\s+(?=[A-Za-z])", re.I
+)
 _MEANS = re.compile(
     r"^\s*(?:it|this|that)(?:\s+(?:error|message|warning))?\s+(?:usually\s+|normally\s+|probably\s+)?"
     r"(?:means|indicates)\s+(?:that\s+)?(?P<y>.{3,300}?)\.?$",
@@ -358,7 +400,8 @@ def heading_rule(
         max_chars: longest entity name kept.
         out: receives mentions and relations.
     """
-    text = sentence.text.strip()
+    text = faq.answer_text(sentence.text.strip())  # "A: Check with 'stty -a' ..." opens with "Check"
+    text = _STEP_LEAD.sub("", text)  # "Before you start screen: Check with ..."
     if len(text) > _MAX_RULE_SENTENCE_CHARS:
         return
     means = _MEANS.match(text)
@@ -466,13 +509,34 @@ def answer_rule(
         _relate(out, chunk, "CAUSED_BY", problem, _entity(out, chunk, "Cause", cause, max_chars))
 
 
+#: An FAQ item's question written in the chunk's text above its answer ("Q: ...", "Question: ...").
+_QUESTION_LEAD = re.compile(r"^\s*(?:Q|Question)\s*\d*(?:\.\d+)*\s*[:.)]\s+\S", re.I)
+_ANSWER_LABEL = re.compile(r"^[ \t]*(?:A|Answer)\s*\d*\s*[:.)][ \t]", re.I | re.M)
+
+
+def answer_start(chunk: ChunkInput) -> int:
+    """Where the answer starts in a chunk that opens with its item's question ("Q: ... A: ..."), else 0.
+
+    The question is the chunk's heading: its sentences are no part of the answer (its "when I
+    try to connect, ..." is no condition, its "Start screen emacs" no instruction).
+    """
+    text = chunk.text or ""
+    if not _QUESTION_LEAD.match(text):
+        return 0
+    label = _ANSWER_LABEL.search(text)
+    if label is not None:
+        return label.start()
+    blank = re.search(r"\n\s*\n", text)
+    return blank.end() if blank else 0
+
+
 def _opens_answer(chunk: ChunkInput, sentence: Sentence) -> bool:
     """Whether ``sentence`` opens the chunk's answer.
 
     The first sentence does; so does the next one when all before it is one line restating the
     problem with a pronoun subject ("It just says \"Sorry, try again.\" three times and exits.").
     """
-    before = chunk.text[: sentence.start].strip()
+    before = chunk.text[answer_start(chunk) : sentence.start].strip()
     if _announced_message(chunk) is not None:
         before = before.partition("\n\n")[2].strip()  # the quoted message comes before the answer
     if not before:
