@@ -410,7 +410,9 @@ def _sentence_problem(heading: str, title: str) -> Question | None:
     if _HOW_TO.match(title):
         return None
     if PROBLEM_WORDS.search(title):  # "Shutdown problems", "Pump won't start"
-        return Question(title, False)
+        # "For some unknown reason, the fifo is gone, and I can't resume": the lead-in is no part of it
+        stated = _LEAD_CLAUSE.sub("", title)
+        return Question(title if len(stated.split()) < 3 else stated, False)
     return None
 
 

@@ -76,6 +76,8 @@ def _because(text: str) -> tuple[str, str] | None:
     subject = re.split(r"[,:;]\s|\.\s", before)[-1].strip()
     if len(subject) < 3 or not faq.PROBLEM_WORDS.search(subject) or _YOU.match(subject):
         return None
+    if re.match(r"(?:on|in|for|at|under|with)\s", subject, re.I):
+        return None  # "On machines which don't have a default route, ... since ...": a setting, no fault
     if _first_word(subject) in _IMPERATIVES | {"never"}:
         return None  # "Do not make the file world-readable, since ...": a precaution and its reason
     return subject, match.group("y")
@@ -274,6 +276,8 @@ def _trailing_if_rule(chunk: ChunkInput, sentence: Sentence, max_chars: int, out
     # "CA cert does not include key usage extension This can happen if ...": an error message
     # without a full stop runs into the sentence about it; the message is the symptom.
     subject = _HAPPENS_TAIL.sub("", subject)
+    if re.match(r"\s*(?:otherwise|else)\b", subject, re.I):
+        return  # "Otherwise screen could not restore the image if ...": what would go wrong, not what does
     if _NEGATIVE.search(subject) and not _YOU.match(subject.strip()):
         symptom = _entity(out, chunk, "Symptom", subject, max_chars)
         _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", match.group("y"), max_chars))
@@ -284,6 +288,27 @@ def _clause(text: str) -> str:
     return re.split(r"[,;]|\.(?:\s|$)", text, maxsplit=1)[0]
 
 
+#: "add it", "make one", "use that instead": an instruction whose object is only a pronoun names no fix.
+_PRONOUN_FIX = re.compile(
+    r"^\s*(?:please\s+|simply\s+|just\s+|then\s+)*[a-z-]+\s+(?:it|this|that|these|those|them|one|so)"
+    r"(?:\s+(?:instead|again|too|also|first|then|now|here|there))*\s*[.!]?\s*$",
+    re.I,
+)
+#: "Look at the documentation of screen", "Refer to the upsd manpages", "use an init script such as the
+#: following": a pointer to where the fix is (another text, the block after it), not the fix.
+_POINTER_FIX = re.compile(
+    r"^\s*(?:please\s+)?(?:see|read|refer\s+to|consult|look\s+at|check)\s+(?:the\s+|your\s+)?(?:[\w.-]+\s+){0,3}"
+    r"(?:documentation|docs|manual|man\s*pages?|manpages?|faq|readme|section|chapter|website)\b"
+    r"|(?:the\s+following|as\s+follows|(?:shown\s+)?below)\s*[:.]?\s*$",
+    re.I,
+)
+
+
+def pointer_fix(text: str) -> bool:
+    """Whether an instruction only points elsewhere ("add it", "Refer to the manpages", "as follows")."""
+    return bool(_PRONOUN_FIX.match(text) or _POINTER_FIX.search(text))
+
+
 def _remedy(
     chunk: ChunkInput, problem: Mention | None, text: str, scan: Scanner, max_chars: int, out: StructureResult
 ) -> None:
@@ -291,6 +316,8 @@ def _remedy(
     if len(parts) > 1:
         for part in parts:
             _remedy(chunk, problem, part, scan, max_chars, out)
+        return
+    if pointer_fix(text):
         return
     action = _entity(out, chunk, "Action", text, max_chars)
     _relate(out, chunk, "REMEDIED_BY", problem, action)
@@ -326,7 +353,8 @@ _ADVERBIAL_CONDITION = re.compile(r"^(?:when|whenever|if|on|in)\s+[^,]{3,80},\s+
 # "If you do not mind your password being echoed, ...": a preference, not a fault.
 _PREFERENCE = re.compile(rf"^you\s+(?:do\s+not|don{A}t)\s+(?:mind|care|need|want)\b", re.I)
 _PROMPT = re.compile(r":\s*<[a-z -]+>", re.I)
-_ANAPHORIC_CONDITION = re.compile(r"^(?:this|it|that|they|these|those)\b", re.I)
+# "If this happens, ...", "If not, make one": the condition points back at something said before.
+_ANAPHORIC_CONDITION = re.compile(r"^(?:this|it|that|they|these|those|not|so)\b", re.I)
 _MODAL = re.compile(
     r"^you\s+(?:can|could|should|may|might|must|need to|have to|will need to|will have to)\s+(?:then\s+)?",
     re.I,
@@ -581,7 +609,14 @@ def _declarative(text: str) -> bool:
         and len(text.split()) >= 4
         and _first_word(text) not in _IMPERATIVES | {"see", "read"}
         and not _YOU.match(text)
+        and not _POINTS_BACK.match(text)
     )
+
+
+# "This is the other side of the previous question.": the answer refers elsewhere, names no cause.
+_POINTS_BACK = re.compile(
+    r"^(?:this|that|it)(?:\s+is|\s+was|'s)\s+(?:the\s+)?(?:other|same|opposite|reverse)\b", re.I
+)
 
 
 _AND_IMPERATIVE = re.compile(r",\s+and\s+(?:then\s+)?(?=(?P<verb>[a-z]+)\b)", re.I)
