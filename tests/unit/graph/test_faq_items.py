@@ -31,18 +31,21 @@ from graph.prose import answer_start, pointer_fix, short_name
             True,
         ),
         (
-            'I get a message saying something like "ioctl(TIOCSETD): Operation not permitted". How do I fix this?',
+            'I get a message saying something like "ioctl(TIOCSETD): Operation not permitted". '
+            "How do I fix this?",
             "ioctl(TIOCSETD): Operation not permitted",
             False,
         ),
         (
-            'Under SunOS 4, when I try to load the modules, I get the message "can\'t open /dev/vd: No such device".',
+            "Under SunOS 4, when I try to load the modules, I get the message "
+            '"can\'t open /dev/vd: No such device".',
             "can't open /dev/vd: No such device",
             False,
         ),
         # "Why is it impossible to X?": the impossibility; a second question asks nothing new
         (
-            "Why is it impossible to download a file with sz when screen is running? Do I need to set some variables?",
+            "Why is it impossible to download a file with sz when screen is running? "
+            "Do I need to set some variables?",
             "impossible to download a file with sz when screen is running",
             True,
         ),
@@ -60,8 +63,8 @@ from graph.prose import answer_start, pointer_fix, short_name
             False,
         ),
         (
-            "When I try to establish a connection, the modem dials the remote system, but then hangs up a few "
-            "seconds later. How do I find out what's going wrong?",
+            "When I try to establish a connection, the modem dials the remote system, but then hangs up "
+            "a few seconds later. How do I find out what's going wrong?",
             "the modem dials the remote system and then hangs up a few seconds later",
             False,
         ),
@@ -78,7 +81,8 @@ from graph.prose import answer_start, pointer_fix, short_name
         ),
         # a word broken across a hard-wrapped line is joined again
         (
-            "Screen messes up the output when I use my favourite ap- plication. Setting the size does not help.",
+            "Screen messes up the output when I use my favourite ap- plication. "
+            "Setting the size does not help.",
             "Screen messes up the output when I use my favourite application",
             False,
         ),
@@ -98,8 +102,8 @@ def test_statements_and_follow_ups_name_the_problem(heading, symptom, why):
 @pytest.mark.parametrize(
     "heading",
     [
-        "Why should I use PPP compression when my modem already does V.42 compression? Won't it slow the CPU down?",
-        "I'm running Linux, and my system comes with PPP already. Should I consider installing this package? Why?",
+        "Why should I use PPP compression when my modem already compresses? Won't it slow it down?",
+        "I'm running Linux, and my system comes with PPP already. Should I consider installing this? Why?",
         "I'm not much of a programmer. How can I help?",
         "Can you give me an example of how I might set up my machine to dial out to an ISP?",
         "Has your package been ported to HP/UX or IRIX or AIX?",
@@ -213,7 +217,10 @@ def test_pointers_and_pronoun_objects_are_no_fix(rules_extractor):
 
 
 def test_a_long_cause_keeps_its_first_part_in_an_item_only():
-    long = "your connection script hasn't successfully dialled out to the remote system and invoked ppp service there"
+    long = (
+        "your connection script hasn't successfully dialled out to the remote system and invoked ppp service "
+        "there"
+    )
     assert short_name(long) == "your connection script hasn't successfully dialled out to the remote system"
     assert short_name("a short cause") == "a short cause"
 
