@@ -449,7 +449,8 @@ _WORKED_AROUND = re.compile(
     re.I,
 )
 _NEED_TO = re.compile(
-    r"^\s*(?:so\s+|then\s+|thus\s+)?you\s+(?:will\s+)?(?:need|have)\s+to\s+(?P<y>.{3,300}?)[.!]?\s*$"
+    r"^\s*(?:so\s+|then\s+|thus\s+|because\s+of\s+(?:this|that)\s*,?\s+|therefore\s*,?\s+|in\s+this\s+case\s*,?\s+)?"
+    r"you\s+(?:will\s+)?(?:need|have)\s+to\s+(?P<y>.{3,300}?)[.!]?\s*$"
     # "You should try running with --smc-check=all in this case" (advice; "should not" is a warning)
     r"|^\s*(?:so\s+|then\s+)?you\s+(?:should|must|may want to|might want to)\s+(?:first\s+|then\s+|also\s+)?"
     r"(?!not\b|never\b|be\b|have\b|see\b|get\b|now\b)(?P<z>.{3,300}?)[.!]?\s*$",

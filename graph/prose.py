@@ -305,14 +305,23 @@ _POINTER_FIX = re.compile(
 
 
 def pointer_fix(text: str) -> bool:
-    """Whether an instruction only points elsewhere ("add it", "Refer to the manpages", "as follows")."""
-    return bool(_PRONOUN_FIX.match(text) or _POINTER_FIX.search(text))
+    """Whether an instruction only points elsewhere ("add it", "Refer to the manpages", "as follows").
+
+    A check whether the fix worked ("try if the boot now works") is no fix either.
+    """
+    text = _ASIDE.sub("", text)  # "add it (or uncomment it)"
+    return bool(_PRONOUN_FIX.match(text) or _POINTER_FIX.search(text) or _DID_IT_WORK.match(text))
+
+
+_DID_IT_WORK = re.compile(
+    r"^\s*(?:try|see|check|test)\s+(?:if|whether)\b.*\b(?:works?|helps?|worked|helped)\b", re.I
+)
 
 
 def _remedy(
     chunk: ChunkInput, problem: Mention | None, text: str, scan: Scanner, max_chars: int, out: StructureResult
 ) -> None:
-    parts = split_remedies(text)
+    parts = split_remedies(text, bare_and=answer_start(chunk) > 0)
     if len(parts) > 1:
         for part in parts:
             _remedy(chunk, problem, part, scan, max_chars, out)
@@ -622,14 +631,33 @@ _POINTS_BACK = re.compile(
 _AND_IMPERATIVE = re.compile(r",\s+and\s+(?:then\s+)?(?=(?P<verb>[a-z]+)\b)", re.I)
 
 
-def split_remedies(text: str) -> list[str]:
-    """ "ensure X, and run Y" -> two fixes (each part starts with an imperative)."""
+def split_remedies(text: str, bare_and: bool = False) -> list[str]:
+    """ "ensure X, and run Y" -> two fixes (each part starts with an imperative).
+
+    With ``bare_and`` (a "Q: ... A: ..." item's answer), also without the comma ("detach your session
+    for each transfer and start the program from the shell"): the sentence must open with an
+    instruction and each part be at least three words long, so "check and fix the cable" stays one
+    (dev: in sudo's prose, the split doubled fixes filed under the wrong problem).
+    """
     parts, start = [], 0
     for match in _AND_IMPERATIVE.finditer(text):
         if match.group("verb").lower() in _IMPERATIVES:
             parts.append(text[start : match.start()])
             start = match.end()
+    if bare_and and not parts and _first_word(text) in _IMPERATIVES:
+        for match in _BARE_AND_IMPERATIVE.finditer(text):
+            before, after = text[start : match.start()], text[match.end() :]
+            if (
+                match.group("verb").lower() in _IMPERATIVES
+                and len(before.split()) >= 3
+                and len(after.split()) >= 3
+            ):
+                parts.append(before)
+                start = match.end()
     return [*parts, text[start:]]
+
+
+_BARE_AND_IMPERATIVE = re.compile(r"\s+and\s+(?:then\s+)?(?=(?P<verb>[a-z]+)\b)")
 
 
 def list_rule(chunk: ChunkInput, problem: Mention | None, scan: Scanner, max_chars: int) -> StructureResult:

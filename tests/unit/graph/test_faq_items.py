@@ -210,6 +210,7 @@ def test_pointers_and_pronoun_objects_are_no_fix(rules_extractor):
         and pointer_fix("Look at the documentation of screen")
     )
     assert pointer_fix("use an init script such as the following")
+    assert pointer_fix("add it (or uncomment it).") and pointer_fix("try if the boot now works")
     assert not pointer_fix("Check the environment variables LINES and COLUMNS")
     heading = "My modem won't dial."
     text = f"Q: {heading}\nA: Refer to the chat manpages for more information. If not, make one."
@@ -228,3 +229,17 @@ def test_a_long_cause_keeps_its_first_part_in_an_item_only():
 def test_the_items_pass_is_not_shown_the_question_line():
     item = item_of(_chunk(QA, "Screen gets the terminal size wrong and messes up."))
     assert item is not None and item.sentences[0].startswith("A: Before you start screen")
+
+
+def test_and_parts_of_an_items_instruction_are_two_fixes(rules_extractor):
+    heading = "Why is it impossible to download a file with sz when screen is running?"
+    text = (
+        f"Q: {heading}\nA: Because of this you have to change the escape sequence parser. "
+        "Simply detach your screen session for each file transfer and start the transfer program "
+        "from the shell."
+    )
+    found = _relations(rules_extractor, text, heading)
+    symptom = "impossible to download a file with sz when screen is running"
+    assert (symptom, "REMEDIED_BY", "change the escape sequence parser") in found
+    assert (symptom, "REMEDIED_BY", "detach your screen session for each file transfer") in found
+    assert (symptom, "REMEDIED_BY", "start the transfer program from the shell") in found
