@@ -288,10 +288,13 @@ def _clause(text: str) -> str:
     return re.split(r"[,;]|\.(?:\s|$)", text, maxsplit=1)[0]
 
 
-#: "add it", "make one", "use that instead": an instruction whose object is only a pronoun names no fix.
+#: "add it", "make one", "use that instead", "Try these settings": an instruction whose object is only
+#: a pronoun or a pointer at what follows names no fix; nor does "try to work around" with no object.
 _PRONOUN_FIX = re.compile(
-    r"^\s*(?:please\s+|simply\s+|just\s+|then\s+)*[a-z-]+\s+(?:it|this|that|these|those|them|one|so)"
-    r"(?:\s+(?:instead|again|too|also|first|then|now|here|there))*\s*[.!]?\s*$",
+    r"^\s*(?:please\s+|simply\s+|just\s+|then\s+)*[a-z-]+\s+(?:(?:it|this|that|these|those|them|one|so)"
+    r"|(?:these|those|the\s+following)\s+[a-z]+)"
+    r"(?:\s+(?:instead|again|too|also|first|then|now|here|there))*\s*[.!:]?\s*$"
+    r"|^.*\bwork\s+around\s*[.!]?\s*$",
     re.I,
 )
 #: "Look at the documentation of screen", "Refer to the upsd manpages", "use an init script such as the
@@ -326,8 +329,8 @@ def _remedy(
         for part in parts:
             _remedy(chunk, problem, part, scan, max_chars, out)
         return
-    if pointer_fix(text):
-        return
+    if pointer_fix(text) or pointer_fix(concise_name(text) or ""):
+        return  # judged on the name too: "Try these settings" cut from "Try these settings (...) ..."
     action = _entity(out, chunk, "Action", text, max_chars)
     _relate(out, chunk, "REMEDIED_BY", problem, action)
     for found in scan(text, chunk.chunk_id):
@@ -419,6 +422,15 @@ def is_why_question(chunk: ChunkInput) -> bool:
     return bool(question and question.why)
 
 
+# "Repair usually works for recovering data", "Check boxes are ...": the verb-like first word is the
+# subject of the sentence, not an instruction.
+_NOUN_SUBJECT = re.compile(
+    r"^\s*[a-z-]+\s+(?:(?:usually|always|often|never|sometimes|also|only|normally)\s+)?"
+    r"(?:is|are|was|were|works|worked|does|did|has|had|can|will|may|might|should|would|must|seems|fails)\b",
+    re.I,
+)
+
+
 def heading_rule(
     chunk: ChunkInput,
     sentence: Sentence,
@@ -455,6 +467,7 @@ def heading_rule(
         and _first_word(text) in _IMPERATIVES
         and not text.endswith("?")
         and not _PROMPT.search(text)
+        and not _NOUN_SUBJECT.match(text)
     ):
         out.mentions.append(symptom)
         _remedy(chunk, symptom, text, scan, max_chars, out)

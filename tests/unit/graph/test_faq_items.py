@@ -211,6 +211,7 @@ def test_pointers_and_pronoun_objects_are_no_fix(rules_extractor):
     )
     assert pointer_fix("use an init script such as the following")
     assert pointer_fix("add it (or uncomment it).") and pointer_fix("try if the boot now works")
+    assert pointer_fix("Try these settings:") and pointer_fix("you can try to work around")
     assert not pointer_fix("Check the environment variables LINES and COLUMNS")
     heading = "My modem won't dial."
     text = f"Q: {heading}\nA: Refer to the chat manpages for more information. If not, make one."
@@ -243,3 +244,9 @@ def test_and_parts_of_an_items_instruction_are_two_fixes(rules_extractor):
     assert (symptom, "REMEDIED_BY", "change the escape sequence parser") in found
     assert (symptom, "REMEDIED_BY", "detach your screen session for each file transfer") in found
     assert (symptom, "REMEDIED_BY", "start the transfer program from the shell") in found
+
+
+def test_a_noun_subject_is_no_instruction(rules_extractor):
+    heading = "Why does running the repair warn about data loss?"
+    text = f"Q: {heading}\nA: Repair usually works for recovering data in a corrupted archive."
+    assert _relations(rules_extractor, text, heading) == set()
