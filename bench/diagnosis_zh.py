@@ -262,6 +262,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, object]:
     cache, latency = translations(rows, models, args.prompt, args.cache, args.model_url, args.serve)
     translators = {m: cached_translator(cache, m, args.prompt) for m in models}
     variants = ["en", "zh", *(f"zh+{m}" for m in models)]
+    counted = variants + [f"zh+{m}/en-only" for m in models if args.translation_alone]
 
     extractor = Extractor(ExtractionConfig())
     url, started, stack = _neo4j_url(args)
@@ -300,7 +301,12 @@ def evaluate(args: argparse.Namespace) -> dict[str, object]:
                     else:
                         ranked = search.search(query, english, k)
                     asked[variant] = (f"{zh}\n{english}" if english else query, ranked)
+                    if variant.startswith("zh+") and args.translation_alone:
+                        # The engine reading the translation alone (same passages): what the
+                        # complaint's Chinese line adds to, or takes from, the match.
+                        asked[f"{variant}/en-only"] = (english or query, ranked)
                 shown: dict[str, list[str]] = {}
+                missed: dict[str, list[str]] = {}
                 t = totals.setdefault(str(r["split"]), Counter())
                 t["queries"] += 1
                 for variant, (complaint, ranked) in asked.items():
@@ -310,8 +316,11 @@ def evaluate(args: argparse.Namespace) -> dict[str, object]:
                     shown[variant] = [c.name[:60] for c in filled.causes[:5]]
                     for kind, gold in (("cause", r["causes"]), ("remedy", r["remedies"])):
                         for g in gold:
+                            found = _found(kind, g, filled.causes)
                             t[f"{kind}_gold|{variant}"] += 1
-                            t[f"{kind}|engine|{variant}"] += _found(kind, g, filled.causes)
+                            t[f"{kind}|engine|{variant}"] += found
+                            if not found:
+                                missed.setdefault(variant, []).append(f"{kind}: {g}")
                             t[f"{kind}|baseline|{variant}"] += any(
                                 norm(g) in norm(p.text) for p in ranked[:BASELINE_K]
                             )
@@ -323,6 +332,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, object]:
                                 "zh": zh,
                                 **{m: translators[m].translate(zh) for m in models},
                                 "causes": shown,
+                                "missed": missed,
                             },
                             ensure_ascii=False,
                         ),
@@ -345,7 +355,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, object]:
                 }
                 for kind in ("cause", "remedy")
             }
-            for variant in variants
+            for variant in counted
         }
     out["translation_latency"] = {m: _percentiles(latency[m]) for m in models}
     out["translated"] = {v: translated[v] for v in variants[2:]} | {"of": len(rows)}
@@ -355,6 +365,11 @@ def evaluate(args: argparse.Namespace) -> dict[str, object]:
 def table(results: dict[str, object], models: list[str]) -> str:
     """The side-by-side Markdown table of :func:`evaluate`'s results."""
     variants = ["en", "zh", *(f"zh+{m}" for m in models)]
+    variants += [
+        v
+        for v in next((f for f in results.values() if isinstance(f, dict) and "queries" in f), {})
+        if "|" in v
+    ]
     lines = [
         "| split | " + " | ".join(variants) + " |",
         "| --- |" + " --- |" * len(variants),
@@ -401,6 +416,11 @@ def main(argv: list[str] | None = None) -> int:
         default="bm25",
         help="passages: BM25's (bench/diagnosis.py's default) or the page's hybrid search "
         "(bench/diagnosis_hybrid.py; the translation searched through search_with_translation)",
+    )
+    parser.add_argument(
+        "--translation-alone",
+        action="store_true",
+        help="also count the engine reading the translation alone (the page reads complaint + translation)",
     )
     parser.add_argument("--translate-only", action="store_true", help="fill the cache and stop")
     parser.add_argument("--verbose", action="store_true")
