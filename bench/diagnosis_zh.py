@@ -338,6 +338,8 @@ def evaluate(args: argparse.Namespace) -> dict[str, object]:
                         ),
                         flush=True,
                     )
+            # What the hybrid numbers were measured with (embedder, weights, multilingual vector).
+            conditions = search.hybrid.conditions() if isinstance(search, HybridSearch) else {}
     finally:
         for name in reversed(started):
             stack.stop(name)  # type: ignore[attr-defined]
@@ -345,6 +347,7 @@ def evaluate(args: argparse.Namespace) -> dict[str, object]:
         "passages_handed": args.passages,
         "retrieval": args.retrieval,
         "prompt": args.prompt,
+        "conditions": conditions,
     }
     for split, t in sorted(totals.items()):
         out[split] = {"queries": t["queries"]} | {
