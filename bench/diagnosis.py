@@ -142,16 +142,30 @@ def _words(text: str) -> list[str]:
 
 # ------------------------------------------------------------------ ingest
 def ingest_document(
-    driver, extractor: Extractor, path: Path, collection: str, chunks_out: list | None = None
+    driver,
+    extractor: Extractor,
+    path: Path,
+    collection: str,
+    chunks_out: list | None = None,
+    chunking: str = "words",
 ) -> list[PassageHit]:
     """Parse, chunk, extract, resolve and write one document; its chunks as passages (and, with
-    ``chunks_out``, its ``(document_id, version, chunk)`` triples appended there for the index)."""
+    ``chunks_out``, its ``(document_id, version, chunk)`` triples appended there for the index).
+
+    ``chunking``: ``words`` (every session's benchmark: 254 whitespace words a chunk) or ``page``
+    (as the page's ingest: the embedder's tokenizer and CHUNK_MAX_TOKENS, smaller chunks).
+    """
     from retrieval.chunk import chunk_document, whitespace_token_count
     from retrieval.parse import parse_file
 
+    count_tokens, config = whitespace_token_count, None
+    if chunking == "page":
+        from bench.diagnosis_hybrid import page_chunking
+
+        count_tokens, config = page_chunking()
     document = parse_file(path)
     version = f"v-{path.stem}"
-    chunks = chunk_document(document, document_version=version, count_tokens=whitespace_token_count)
+    chunks = chunk_document(document, document_version=version, count_tokens=count_tokens, config=config)
     inputs = [
         ChunkInput(
             c.chunk_id,
@@ -203,6 +217,7 @@ def manual_eval(
     extra_docs: tuple[Path, ...] = (),
     handed: int = BASELINE_K,
     retrieval: str = "bm25",
+    chunking: str = "words",
 ) -> dict[str, object]:
     """Cause / remedy recall@5 per split (see the module docstring).
 
@@ -217,8 +232,10 @@ def manual_eval(
         from bench.diagnosis_hybrid import HybridPassages
 
         with HybridPassages() as hybrid:
-            return _manual_eval(driver, extractor, verbose, splits, dump, extra_docs, handed, hybrid)
-    return _manual_eval(driver, extractor, verbose, splits, dump, extra_docs, handed, None)
+            return _manual_eval(
+                driver, extractor, verbose, splits, dump, extra_docs, handed, hybrid, chunking
+            )
+    return _manual_eval(driver, extractor, verbose, splits, dump, extra_docs, handed, None, chunking)
 
 
 def _manual_eval(
@@ -230,6 +247,7 @@ def _manual_eval(
     extra_docs: tuple[Path, ...],
     handed: int,
     hybrid,  # bench.diagnosis_hybrid.HybridPassages or None  # type: ignore[no-untyped-def]
+    chunking: str = "words",
 ) -> dict[str, object]:
     queries = [json.loads(line) for line in EVAL.read_text().splitlines() if line.strip()]
     # Only the named splits' documents are ingested and asked about: the untouched split is run
@@ -242,7 +260,7 @@ def _manual_eval(
     # Extra documents nobody asks about: more entities and chains for a complaint to link to
     # wrongly, and more passages for BM25 to choose from, as in a library of many manuals.
     for source in [*sorted({ROOT / q["source"] for q in queries}), *extra_docs]:
-        passages += ingest_document(driver, extractor, source, MANUALS, chunks)
+        passages += ingest_document(driver, extractor, source, MANUALS, chunks, chunking)
     settle(driver)
     bm25 = Bm25([p.text for p in passages])
     if hybrid is not None:
@@ -317,7 +335,12 @@ def _manual_eval(
     out["conditions"] = {
         "documents": len({p.document_id for p in passages}),
         "chunks": len(passages),
-        "chunking": "retrieval.chunk.chunk_document, whitespace token count, default ChunkConfig",
+        "chunking": "retrieval.chunk.chunk_document, "
+        + (
+            "the page's: the embedder's tokenizer, CHUNK_MAX_TOKENS"
+            if chunking == "page"
+            else "254 whitespace words (not the page's tokenizer)"
+        ),
     } | (hybrid.conditions() if hybrid else {})
     out["latency"] = _percentiles(latencies)
     if dump:
@@ -809,6 +832,13 @@ def main(argv: list[str] | None = None) -> int:
         "(the same chunks in an in-process index; hybrid@5 and engine with BM25's passages beside)",
     )
     parser.add_argument(
+        "--chunking",
+        choices=("words", "page"),
+        default="words",
+        help="chunk budget: 254 whitespace words (every session's) or the page's ingest "
+        "(the embedder's tokenizer, CHUNK_MAX_TOKENS)",
+    )
+    parser.add_argument(
         "--extra-docs",
         default="",
         help="comma-separated documents ingested beside the manuals and asked nothing about (distractors)",
@@ -826,7 +856,15 @@ def main(argv: list[str] | None = None) -> int:
                 splits = tuple(s for s in args.splits.split(",") if s)
                 extra = tuple(Path(p) for p in args.extra_docs.split(",") if p)
                 results["manuals"] = manual_eval(
-                    driver, extractor, args.verbose, splits, args.dump, extra, args.passages, args.retrieval
+                    driver,
+                    extractor,
+                    args.verbose,
+                    splits,
+                    args.dump,
+                    extra,
+                    args.passages,
+                    args.retrieval,
+                    args.chunking,
                 )
                 print(json.dumps({"manuals": results["manuals"]}), flush=True)
             if args.nestor_csv:

@@ -27,6 +27,23 @@ from graph.diagnose_rank import PassageHit
 COLLECTION = "diagnosis_bench"
 
 
+def page_wiring():  # type: ignore[no-untyped-def]
+    """``config.wiring`` with the page's settings (``config/settings.py`` as a development machine
+    reads them; what the environment sets, e.g. SEARCH_* weights or CHUNK_MAX_TOKENS, counts)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("KENNING_DEV", "true")
+    from config import wiring
+
+    return wiring
+
+
+def page_chunking():  # type: ignore[no-untyped-def]
+    """(token counter, chunk config) of the page's ingest: the embedder's tokenizer and
+    CHUNK_MAX_TOKENS (``config.wiring.token_counter``, ``chunk_config``)."""
+    wiring = page_wiring()
+    return wiring.token_counter(), wiring.chunk_config()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -61,12 +78,11 @@ class HybridPassages:
         self.thread.start()
         # The page's settings (config/settings.py), with the index pointed at this server: what the
         # environment sets (SEARCH_* weights, EMBEDDING_*) is read as the page reads it.
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-        os.environ.setdefault("KENNING_DEV", "true")
+        # (set before the settings are first read: they read the environment once)
         os.environ["QDRANT_URL"] = f"http://127.0.0.1:{port}"
         os.environ["QDRANT_COLLECTION"] = COLLECTION
         os.environ.pop("QDRANT_API_KEY", None)
-        from config import wiring
+        wiring = page_wiring()
 
         for _ in range(300):
             try:
