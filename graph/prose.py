@@ -310,12 +310,20 @@ _POINTER_FIX = re.compile(
 def pointer_fix(text: str) -> bool:
     """Whether an instruction only points elsewhere ("add it", "Refer to the manpages", "as follows").
 
-    A check whether the fix worked ("try if the boot now works") is no fix either.
+    A check whether the fix worked ("try if the boot now works") and a plain retry ("Try initiating
+    the connection again") are no fix either; "Try again with /opt/SUNWspro/bin/cc" is one.
     """
     text = _ASIDE.sub("", text)  # "add it (or uncomment it)"
-    return bool(_PRONOUN_FIX.match(text) or _POINTER_FIX.search(text) or _DID_IT_WORK.match(text))
+    return bool(
+        _PRONOUN_FIX.match(text)
+        or _POINTER_FIX.search(text)
+        or _DID_IT_WORK.match(text)
+        or _RETRY.match(text)
+    )
 
 
+# "Try initiating the connection again", "Try running fetchmail -v again": a retry to see what happens.
+_RETRY = re.compile(r"^\s*(?:try|retry)\s+(?:[\w-]+\s+){0,6}?again\s*[.!]?\s*$", re.I)
 _DID_IT_WORK = re.compile(
     r"^\s*(?:try|see|check|test)\s+(?:if|whether)\b.*\b(?:works?|helps?|worked|helped)\b", re.I
 )

@@ -212,6 +212,10 @@ def test_pointers_and_pronoun_objects_are_no_fix(rules_extractor):
     assert pointer_fix("use an init script such as the following")
     assert pointer_fix("add it (or uncomment it).") and pointer_fix("try if the boot now works")
     assert pointer_fix("Try these settings:") and pointer_fix("you can try to work around")
+    assert pointer_fix("Try initiating the connection again.") and pointer_fix(
+        "Try running fetchmail -v again"
+    )
+    assert not pointer_fix("Try again with /opt/SUNWspro/bin/cc")
     assert not pointer_fix("Check the environment variables LINES and COLUMNS")
     heading = "My modem won't dial."
     text = f"Q: {heading}\nA: Refer to the chat manpages for more information. If not, make one."
