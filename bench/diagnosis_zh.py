@@ -371,7 +371,7 @@ def table(results: dict[str, object], models: list[str]) -> str:
     variants += [
         v
         for v in next((f for f in results.values() if isinstance(f, dict) and "queries" in f), {})
-        if "|" in v
+        if "/" in v
     ]
     lines = [
         "| split | " + " | ".join(variants) + " |",
