@@ -15,10 +15,11 @@ import re
 HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 # One-character function words carry no content; a one-character noun (泵, 阀) stays a word.
 _FUNCTION_WORDS = frozenset("的了和或与及在是为有把被将就都也时后前而并则其该此之不无会能可")
-# Technicians' fault words jieba's general dictionary cuts apart, so a complaint and a fault table
-# that both say 对中 (alignment) or 憋压 (pressure build-up against a closed outlet) shared only a
-# one-character half: 对 / 中, 憋 / 压, 掉 / 压 (pressure drop), 有啸 / 叫声 (whine), 窜 / 动 (axial
-# play), 异 / 响 (abnormal noise), 缺 / 相 (phase loss), 堵 / 转 (stall), 泄 / 压 (pressure relief).
+# Technicians' fault words jieba's general dictionary cuts apart (always, or before a following
+# character such as 声), so a complaint and a fault table that both say 对中 (alignment) or 憋压
+# (pressure build-up against a closed outlet) shared only one-character halves: 对 / 中, 憋 / 压,
+# 掉 / 压 (pressure drop), 有啸 / 叫声 (whine), 窜 / 动 (axial play), 异 / 响声 (abnormal noise),
+# 缺 / 相声 (phase loss), 堵 / 转 (stall), 泄 / 压声 (pressure relief).
 TRADE_WORDS = ("对中", "憋压", "掉压", "啸叫", "窜动", "异响", "缺相", "堵转", "泄压")
 
 
