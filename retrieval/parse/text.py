@@ -25,6 +25,14 @@ _NUMBERED = re.compile(r"^\s*(?:\d{1,3}[a-z]?(?:\.\d{1,3})*[.):]|Q\d{0,3}[.:)])\
 _QUESTION = re.compile(r"^\s*(?:Q\d{0,3}|Question)\s*[.:)]\s+(?=\S)", re.I)
 _ANSWER = re.compile(r"^\s*(?:A\d{0,3}|Answer)\s*[.:)]\s", re.I)
 _MAX_QUESTION_LINES = 4
+# "3.1. Behind a firewall?", "2.10 Options": a section number with a sub-number opening a line
+_SUBSECTION = re.compile(r"^\s*(\d{1,3})((?:\.\d{1,3})+)\.?\s+(?=\S)")
+# ... at a paragraph's start only: "1.1.3 and before were ..." inside a paragraph is a version
+_SECTION_OPENING = re.compile(r"(?:\A|\n[ \t]*\n)[ \t]*(\d{1,3})(?:\.\d{1,3})+\.?[ \t]+\S")
+_TOP_SECTION = re.compile(r"^\s*(\d{1,3})\.\s+(?=\S)")
+_MAX_NUMBERED_TITLE_LINES = 2
+# a line laid out in columns (a table's header row) is no title, even over a row of "="
+_COLUMNS = re.compile(r"\S {3,}\S")
 # a heading wraps onto at most this many lines; longer runs above an underline are paragraphs
 _MAX_TITLE_LINES = 3
 _MAX_TITLE_CHARS = 200
@@ -50,6 +58,9 @@ class TextParser(Parser):
         pages = text.split("\f")
         underline_levels: list[str] = []
         questions: set[str] = set()  # question headings: never the document's title
+        # Top-level numbers that have numbered sub-sections ("3." when "3.1." opens a paragraph):
+        # their own one-line paragraph is a section title, not a one-step list.
+        sectioned = {m.group(1) for m in _SECTION_OPENING.finditer(text.replace("\r\n", "\n"))}
         for page_no, page_text in enumerate(pages, 1):
             page = page_no if len(pages) > 1 else None
             for part in split_tables(page_text.replace("\r\n", "\n")):
@@ -57,7 +68,7 @@ class TextParser(Parser):
                     builder.table([list(row) for row in part.rows], page)
                     continue
                 for paragraph in re.split(r"\n\s*\n", part):
-                    _paragraph(paragraph, builder, page, underline_levels, questions)
+                    _paragraph(paragraph, builder, page, underline_levels, questions, sectioned)
         first_heading = next(
             (b.text for b in builder.blocks if b.kind is BlockKind.HEADING and b.text not in questions), None
         )
@@ -73,9 +84,22 @@ class TextParser(Parser):
 
 
 def _paragraph(
-    paragraph: str, builder: BlockBuilder, page: int | None, underline_levels: list[str], questions: set[str]
+    paragraph: str,
+    builder: BlockBuilder,
+    page: int | None,
+    underline_levels: list[str],
+    questions: set[str],
+    sectioned: set[str] = frozenset(),  # type: ignore[assignment]
 ) -> None:
     lines = [line.rstrip() for line in paragraph.split("\n") if line.strip()]
+    numbered = _numbered_title(lines, sectioned)
+    if numbered:
+        # Below every underlined section seen so far, one level per part of its number.
+        count, depth = numbered
+        title = cjk.join_lines(lines[:count])
+        questions.add(" ".join(title.split()))  # a numbered section or question: not the document's title
+        builder.heading(title, len(underline_levels) + depth, page)
+        lines = lines[count:]
     asked = _question_lines(lines)
     if asked:
         # The question heads its item (below every underlined section seen so far, so the next
@@ -95,6 +119,7 @@ def _paragraph(
             len(lines) >= 2
             and _UNDERLINE.match(lines[1])
             and len(lines[1].strip()) >= len(lines[0].strip()) - 1
+            and _underlined_title(lines[0], lines[1])
         ):
             if _UNDERLINE.match(lines[0]):  # overline
                 lines = lines[1:]
@@ -138,6 +163,53 @@ def _paragraph(
             builder.add(BlockKind.CODE, "\n".join(body), page)
         else:
             builder.add(BlockKind.PARAGRAPH, cjk.join_lines(body), page)
+
+
+def _underlined_title(line: str, underline: str) -> bool:
+    """Whether ``line`` over ``underline`` is a title: not a table's header row laid out in columns
+    (chrony's ``chronyc sources`` output over its "=====" became the document's title), and not a
+    sentence ending in a full stop over a horizontal rule far wider than it (valgrind's FAQ rules
+    off each section after its last answer)."""
+    if _COLUMNS.search(line.strip()):
+        return False
+    is_rule = len(underline.strip()) > len(line.strip()) + _WRAPPED_UNDERLINE_SLACK
+    return not (is_rule and line.rstrip().endswith((".", ",", ";")))
+
+
+def _numbered_title(lines: list[str], sectioned: set[str]) -> tuple[int, int] | None:
+    """(lines, depth) of a numbered section title opening ``lines``, else None.
+
+    FAQs rendered to plain text (chrony's, valgrind's) number their sections "3." and their
+    questions "3.1." with no underline: the title is a paragraph of its own of one or two lines,
+    or a question's first line ending in "?" with its answer straight below. "3." alone counts
+    only when the document also has a "3.1.", so a one-step list stays a list.
+    """
+    if not lines:
+        return None
+    sub = _SUBSECTION.match(lines[0])
+    top = _TOP_SECTION.match(lines[0])
+    if sub:
+        depth = 1 + sub.group(2).count(".")
+    elif top and top.group(1) in sectioned and len(lines) == 1:
+        depth = 1
+    else:
+        return None
+    first = lines[0].rstrip()
+    if len(first.strip()) > _MAX_TITLE_CHARS:
+        return None
+    # "3.1. Behind a firewall?" / "3.2. My program dies like this:" over the answer or the message
+    if sub and first.endswith(("?", ":")):
+        return 1, depth
+    if len(lines) == 1:
+        return 1, depth
+    # a title wrapped onto a second line: the first line ends in no sentence mark
+    wrapped = (
+        len(lines) == _MAX_NUMBERED_TITLE_LINES
+        and not first.endswith((".", "!"))
+        and not (_BULLET.match(lines[1]) or _NUMBERED.match(lines[1]))
+        and sum(len(line.strip()) for line in lines) <= _MAX_TITLE_CHARS
+    )
+    return (2, depth) if wrapped else None
 
 
 def _question_lines(lines: list[str]) -> int:

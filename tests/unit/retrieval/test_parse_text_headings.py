@@ -145,3 +145,57 @@ def test_a_wrapped_q_colon_question_heads_its_item_stays_in_its_text_and_is_neve
 def test_a_long_q_colon_paragraph_is_no_heading(tmp_path):
     doc = _parse(tmp_path, "Q: " + "\n".join(["a line of a long question that goes on"] * 6) + "?\n")
     assert _headings(doc) == []
+
+
+CHRONY_LIKE = """Frequently Asked Questions
+
+3. Computer is not synchronising
+
+This is the most common problem.
+
+3.1. Behind a firewall?
+
+Check that the firewall allows UDP port 123.
+
+3.2. Must I specify servers by IP address if DNS is not available on
+chronyd start?
+
+No.
+
+MS Name/IP address         Stratum Poll Reach LastRx Last sample
+===============================================================================
+^* foo.example.net               2   6   377    34   +484us[ -157us] +/-   30ms
+"""
+
+
+def test_numbered_sections_and_questions_without_underlines_are_headings(tmp_path):
+    doc = _parse(tmp_path, CHRONY_LIKE)
+    assert _headings(doc) == [
+        (1, "3. Computer is not synchronising"),
+        (2, "3.1. Behind a firewall?"),
+        (2, "3.2. Must I specify servers by IP address if DNS is not available on chronyd start?"),
+    ]
+    assert _block_starting(doc, "Check that the firewall").heading_path == (
+        "3. Computer is not synchronising",
+        "3.1. Behind a firewall?",
+    )
+    # neither a numbered section nor a table's header row over its "=====" names the document
+    assert doc.metadata.title == "notes"
+
+
+def test_a_numbered_question_over_its_answer_heads_it(tmp_path):
+    doc = _parse(tmp_path, "1.1. How do you pronounce it?\nThe Val as in value.\n")
+    assert _headings(doc) == [(2, "1.1. How do you pronounce it?")]
+    assert _block_starting(doc, "The Val").heading_path == ("1.1. How do you pronounce it?",)
+
+
+def test_a_one_step_list_and_a_sentence_over_a_rule_stay_text(tmp_path):
+    doc = _parse(
+        tmp_path,
+        "3. Restart the daemon\n\nDon't feel bad: almost everyone gets it wrong.\n" + "-" * 72 + "\n",
+    )
+    assert _headings(doc) == []
+    assert _block_starting(doc, "Don't feel bad").kind is BlockKind.PARAGRAPH
+    # a version number inside a paragraph ("1.1.3 and before") makes no section of "1."
+    doc = _parse(tmp_path, "1. Is it compliant?\n\n    Yes. Versions\n    1.1.3 and before were not.\n")
+    assert _headings(doc) == []
