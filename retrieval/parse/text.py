@@ -99,6 +99,9 @@ def _paragraph(
         title = cjk.join_lines(lines[:count])
         questions.add(" ".join(title.split()))  # a numbered section or question: not the document's title
         builder.heading(title, len(underline_levels) + depth, page)
+        # ... and stays in the text, as a "Q:" question does: keyword search and the Diagnose
+        # excerpt match a complaint ("error 506 Cannot talk to daemon") against its words.
+        builder.add(BlockKind.PARAGRAPH, title, page)
         lines = lines[count:]
     asked = _question_lines(lines)
     if asked:

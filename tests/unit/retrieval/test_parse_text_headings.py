@@ -179,6 +179,11 @@ def test_numbered_sections_and_questions_without_underlines_are_headings(tmp_pat
         "3. Computer is not synchronising",
         "3.1. Behind a firewall?",
     )
+    # the question stays in the text too: keyword search matches a complaint against its words
+    assert [b.kind for b in doc.blocks if b.text == "3.1. Behind a firewall?"] == [
+        BlockKind.HEADING,
+        BlockKind.PARAGRAPH,
+    ]
     # neither a numbered section nor a table's header row over its "=====" names the document
     assert doc.metadata.title == "notes"
 
