@@ -53,8 +53,10 @@ def start_model_server(
     cache_ram_mib: int | None = None,
     nice: int = 0,
     quiet: bool = False,
+    also: tuple[tuple[str, str], ...] = (),
 ) -> tuple[subprocess.Popen, str]:  # type: ignore[type-arg]
-    """A model server (``python -m model serve``) on a free port serving ``model`` as ``tier``.
+    """A model server (``python -m model serve``) on a free port serving ``model`` as ``tier``
+    (and each ``(tier, model)`` of ``also`` beside it, as deployed with a small and a large model).
 
     Returns the process and its URL once ``/health`` answers; exits the bench if it dies first.
     """
@@ -69,6 +71,7 @@ def start_model_server(
         "--model",
         tier,
         model,
+        *[arg for extra in also for arg in ("--model", *extra)],
         "--port",
         str(port),
         "--threads",

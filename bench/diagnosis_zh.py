@@ -86,35 +86,9 @@ def labelled(splits: tuple[str, ...]) -> list[dict[str, object]]:
 # ------------------------------------------------------------------ translation
 def start_server(threads: int) -> tuple[subprocess.Popen, str]:  # type: ignore[type-arg]
     """``python -m model serve`` with the 0.5B as small and the 1.5B as large (as deployed)."""
-    from bench._servers import free_port, wait_healthy
+    from bench._servers import start_model_server
 
-    port = free_port()
-    argv = [
-        sys.executable,
-        "-m",
-        "model",
-        "serve",
-        "--model",
-        "small",
-        SMALL,
-        "--model",
-        "large",
-        LARGE,
-        "--port",
-        str(port),
-        "--threads",
-        str(threads),
-        "--parallel",
-        "1",
-        "--ctx",
-        "2048",
-        "--log-level",
-        "WARNING",
-    ]
-    proc = subprocess.Popen(argv, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(proc, url)
-    return proc, url
+    return start_model_server(SMALL, threads, 1, tier="small", also=(("large", LARGE),))
 
 
 def live_generate(url: str, model: str, raw: dict[str, str]):  # type: ignore[no-untyped-def]
