@@ -33,7 +33,7 @@ from graph.config import ExtractionConfig
 from graph.facts import ChunkFacts, ChunkInput, Mention, RelationFact, make_mention
 from graph.llm_extract import answer_json, merge_facts
 from graph.names import concise_name
-from graph.prose import answer_start, heading_symptom, restates
+from graph.prose import ANSWER_LABEL, answer_start, heading_symptom, restates
 from graph.sentences import sentences as split_sentences
 
 logger = logging.getLogger(__name__)
@@ -188,11 +188,17 @@ def item_of(chunk: ChunkInput, max_chars: int = 200) -> Item | None:
     question = faq.HEADER_LINK.sub("", faq.strip_item_label(chunk.heading_path[-1])).strip()
     if len(question.split()) < MIN_QUESTION_WORDS and not question.endswith(("?", ":")):
         return None  # a section title ("Shutdown Problems"), not a user's question or report
-    text = chunk.text[answer_start(chunk) :]  # an item's "Q:" line is its question, not its answer
+    start = answer_start(chunk)
+    text = chunk.text[start:]  # an item's "Q:" line is its question, not its answer
     if faq.announces_message(chunk.heading_path[-1]):
         # "... I get the following error:" + the quoted message: the message belongs to the question.
-        head, _, rest = text.strip().partition("\n\n")
-        question, text = f"{question} {' '.join(head.split())}", rest
+        if ANSWER_LABEL.match(text):
+            # "Q: ...\n\n<message>\n\nA: ...": the message lies between the Q line and the answer.
+            head = chunk.text[:start].strip().partition("\n\n")[2]
+        else:
+            head, _, text = text.strip().partition("\n\n")
+        if head.strip():
+            question = f"{question} {' '.join(head.split())}"
     sentences = tuple(s[:MAX_SENTENCE_CHARS] for s in split_sentences(text)[:MAX_SENTENCES])
     if not sentences:
         return None

@@ -569,7 +569,7 @@ def answer_rule(
 
 #: An FAQ item's question written in the chunk's text above its answer ("Q: ...", "Question: ...").
 _QUESTION_LEAD = re.compile(r"^\s*(?:Q|Question)\s*\d*(?:\.\d+)*\s*[:.)]\s+\S", re.I)
-_ANSWER_LABEL = re.compile(r"^[ \t]*(?:A|Answer)\s*\d*\s*[:.)][ \t]", re.I | re.M)
+ANSWER_LABEL = re.compile(r"^[ \t]*(?:A|Answer)\s*\d*\s*[:.)][ \t]", re.I | re.M)
 
 
 def answer_start(chunk: ChunkInput) -> int:
@@ -581,7 +581,7 @@ def answer_start(chunk: ChunkInput) -> int:
     text = chunk.text or ""
     if not _QUESTION_LEAD.match(text):
         return 0
-    label = _ANSWER_LABEL.search(text)
+    label = ANSWER_LABEL.search(text)
     if label is not None:
         return label.start()
     blank = re.search(r"\n\s*\n", text)
