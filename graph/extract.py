@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from graph.config import ExtractionConfig
@@ -292,6 +293,8 @@ class Extractor:
         previous = None
         if clause_rules:
             self._add(facts, heading_facts(chunk, problem_heading, max_chars))
+        # Sentence offsets are into doc.text (blank runs squeezed, cut): the rules read that text.
+        chunk = chunk if chunk.text == doc.text else replace(chunk, text=doc.text)
         start = answer_start(chunk)  # an FAQ item's "Q:" line is its heading, not its answer
         if start:
             # spaCy runs "Why?\nA: The most common cause is ..." into one sentence; the shared
@@ -356,10 +359,12 @@ def _answer_sentences(text: str, start: int) -> list[Sentence]:
     found: list[Sentence] = []
     position = start
     for piece in sentences(text[start:]):
-        at = text.find(piece[:20], position)
-        at = position if at < 0 else at
+        # The splitter joins wrapped lines with one blank: find the piece's first words across any run.
+        words = r"\s+".join(re.escape(word) for word in piece.split()[:4])
+        match = re.compile(words).search(text, position)
+        at = match.start() if match else position
         found.append(Sentence(piece, at))
-        position = at + min(len(piece), 20)
+        position = match.end() if match else position
     return found
 
 
