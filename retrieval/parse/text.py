@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 from retrieval import cjk
@@ -25,12 +26,18 @@ _NUMBERED = re.compile(r"^\s*(?:\d{1,3}[a-z]?(?:\.\d{1,3})*[.):]|Q\d{0,3}[.:)])\
 _QUESTION = re.compile(r"^\s*(?:Q\d{0,3}|Question)\s*[.:)]\s+(?=\S)", re.I)
 _ANSWER = re.compile(r"^\s*(?:A\d{0,3}|Answer)\s*[.:)]\s", re.I)
 _MAX_QUESTION_LINES = 4
-# "3.1. Behind a firewall?", "2.10 Options": a section number with a sub-number opening a line
-_SUBSECTION = re.compile(r"^\s*(\d{1,3})((?:\.\d{1,3})+)\.?\s+(?=\S)")
+# "3.1. Behind a firewall?", "2.10 Options": a section number with one or two sub-numbers opening
+# a line (indented less than code), then a word: "3.1." before any word, "3.1" before a capitalised
+# one ("127.0.0.1 localhost", "1.2.3 and before ...", "3.5 mm jack", "1.5 V" are no titles)
+_SUBSECTION_PATTERN = r"[ ]{0,3}(\d{1,3})((?:\.\d{1,3}){1,2})(?:\.[ \t]+(?=[^\W\d_])|[ \t]+(?=[A-Z][a-z]))"
+_SUBSECTION = re.compile("^" + _SUBSECTION_PATTERN)
 # ... at a paragraph's start only: "1.1.3 and before were ..." inside a paragraph is a version
-_SECTION_OPENING = re.compile(r"(?:\A|\n[ \t]*\n)[ \t]*(\d{1,3})(?:\.\d{1,3})+\.?[ \t]+\S")
-_TOP_SECTION = re.compile(r"^\s*(\d{1,3})\.\s+(?=\S)")
-_MAX_NUMBERED_TITLE_LINES = 2
+_SECTION_OPENING = re.compile(r"(?:\A|\n[ \t]*\n)" + _SUBSECTION_PATTERN)
+_TOP_SECTION = re.compile(r"^[ ]{0,3}(\d{1,3})\.\s+(?=\S)")
+# a sentence ends inside: a list step or a paragraph, not a title
+_SENTENCE_INSIDE = re.compile(r"[.!?]\s+[A-Z]")
+# a first line this long that ends in no sentence mark wraps on (as in hard-wrapped text)
+_WRAPPED_TITLE_CHARS = 60
 # a line laid out in columns (a table's header row) is no title, even over a row of "="
 _COLUMNS = re.compile(r"\S {3,}\S")
 # a heading wraps onto at most this many lines; longer runs above an underline are paragraphs
@@ -57,7 +64,7 @@ class TextParser(Parser):
         builder = BlockBuilder()
         pages = text.split("\f")
         underline_levels: list[str] = []
-        questions: set[str] = set()  # question headings: never the document's title
+        not_titles: set[str] = set()  # question and numbered headings: never the document's title
         # Top-level numbers that have numbered sub-sections ("3." when "3.1." opens a paragraph):
         # their own one-line paragraph is a section title, not a one-step list.
         sectioned = {m.group(1) for m in _SECTION_OPENING.finditer(text.replace("\r\n", "\n"))}
@@ -68,9 +75,9 @@ class TextParser(Parser):
                     builder.table([list(row) for row in part.rows], page)
                     continue
                 for paragraph in re.split(r"\n\s*\n", part):
-                    _paragraph(paragraph, builder, page, underline_levels, questions, sectioned)
+                    _paragraph(paragraph, builder, page, underline_levels, not_titles, sectioned)
         first_heading = next(
-            (b.text for b in builder.blocks if b.kind is BlockKind.HEADING and b.text not in questions), None
+            (b.text for b in builder.blocks if b.kind is BlockKind.HEADING and b.text not in not_titles), None
         )
         return ParsedDocument(
             blocks=builder.blocks,
@@ -88,8 +95,8 @@ def _paragraph(
     builder: BlockBuilder,
     page: int | None,
     underline_levels: list[str],
-    questions: set[str],
-    sectioned: set[str] = frozenset(),  # type: ignore[assignment]
+    not_titles: set[str],
+    sectioned: AbstractSet[str] = frozenset(),
 ) -> None:
     lines = [line.rstrip() for line in paragraph.split("\n") if line.strip()]
     numbered = _numbered_title(lines, sectioned)
@@ -97,7 +104,7 @@ def _paragraph(
         # Below every underlined section seen so far, one level per part of its number.
         count, depth = numbered
         title = cjk.join_lines(lines[:count])
-        questions.add(" ".join(title.split()))  # a numbered section or question: not the document's title
+        not_titles.add(" ".join(title.split()))
         builder.heading(title, len(underline_levels) + depth, page)
         # ... and stays in the text, as a "Q:" question does: keyword search and the Diagnose
         # excerpt match a complaint ("error 506 Cannot talk to daemon") against its words.
@@ -109,7 +116,7 @@ def _paragraph(
         # question replaces it and the next section closes it) and stays in the text: search and
         # the excerpt match the complaint against the question's words too.
         question = " ".join(_QUESTION.sub("", cjk.join_lines(lines[:asked]), count=1).split())
-        questions.add(question)
+        not_titles.add(question)
         builder.heading(question, len(underline_levels) + 1, page)
     while lines:
         cjk_level = cjk.heading_level(lines[0])  # 第一章 / 一、 / （一）: Chinese numbered headings
@@ -122,7 +129,7 @@ def _paragraph(
             len(lines) >= 2
             and _UNDERLINE.match(lines[1])
             and len(lines[1].strip()) >= len(lines[0].strip()) - 1
-            and _underlined_title(lines[0], lines[1])
+            and _underlined_title(lines[0], lines[1], lines[2:])
         ):
             if _UNDERLINE.match(lines[0]):  # overline
                 lines = lines[1:]
@@ -168,51 +175,60 @@ def _paragraph(
             builder.add(BlockKind.PARAGRAPH, cjk.join_lines(body), page)
 
 
-def _underlined_title(line: str, underline: str) -> bool:
+def _underlined_title(line: str, underline: str, rest: list[str]) -> bool:
     """Whether ``line`` over ``underline`` is a title: not a table's header row laid out in columns
-    (chrony's ``chronyc sources`` output over its "=====" became the document's title), and not a
-    sentence ending in a full stop over a horizontal rule far wider than it (valgrind's FAQ rules
-    off each section after its last answer)."""
-    if _COLUMNS.search(line.strip()):
+    over rows in columns (chrony's ``chronyc sources`` output over its "=====" became the
+    document's title; "Chapter 3   Troubleshooting" over "=====" and prose stays a title), and not
+    a sentence ending in a full stop over a horizontal rule far wider than it (valgrind's FAQ
+    rules off each section after its last answer)."""
+    if _COLUMNS.search(line.strip()) and rest and _PREFORMATTED.search(rest[0]):
         return False
     is_rule = len(underline.strip()) > len(line.strip()) + _WRAPPED_UNDERLINE_SLACK
     return not (is_rule and line.rstrip().endswith((".", ",", ";")))
 
 
-def _numbered_title(lines: list[str], sectioned: set[str]) -> tuple[int, int] | None:
+def _numbered_title(lines: list[str], sectioned: AbstractSet[str]) -> tuple[int, int] | None:
     """(lines, depth) of a numbered section title opening ``lines``, else None.
 
     FAQs rendered to plain text (chrony's, valgrind's) number their sections "3." and their
-    questions "3.1." with no underline: the title is a paragraph of its own of one or two lines,
-    or a question's first line ending in "?" with its answer straight below. "3." alone counts
-    only when the document also has a "3.1.", so a one-step list stays a list.
+    questions "3.1." with no underline: the title is its paragraph's first line (or two, when it
+    wraps: the next line reads on in lower case, or the first is long), a question's first line
+    ending in "?" or ":" over its answer. "3." alone counts only as a paragraph of its own that
+    ends in no full stop, and only when the document also has a "3.1.", so list steps stay steps.
+    An underlined numbered title is left to the underline rule (it keeps the underline's level).
     """
-    if not lines:
+    if not lines or any(_UNDERLINE.match(line) for line in lines[1:3]):
         return None
+    first = lines[0].strip()
     sub = _SUBSECTION.match(lines[0])
     top = _TOP_SECTION.match(lines[0])
     if sub:
         depth = 1 + sub.group(2).count(".")
-    elif top and top.group(1) in sectioned and len(lines) == 1:
+    elif top and top.group(1) in sectioned and len(lines) == 1 and not first.endswith("."):
         depth = 1
     else:
         return None
-    first = lines[0].rstrip()
-    if len(first.strip()) > _MAX_TITLE_CHARS:
+    number = (sub or top).end()  # type: ignore[union-attr]
+    words = lines[0][number:].strip()
+    if len(first) > _MAX_TITLE_CHARS:
         return None
-    # "3.1. Behind a firewall?" / "3.2. My program dies like this:" over the answer or the message
-    if sub and first.endswith(("?", ":")):
+    if sub and first.endswith(("?", ":")):  # "3.1. Behind a firewall?" over its answer
         return 1, depth
-    if len(lines) == 1:
-        return 1, depth
-    # a title wrapped onto a second line: the first line ends in no sentence mark
-    wrapped = (
-        len(lines) == _MAX_NUMBERED_TITLE_LINES
-        and not first.endswith((".", "!"))
-        and not (_BULLET.match(lines[1]) or _NUMBERED.match(lines[1]))
-        and sum(len(line.strip()) for line in lines) <= _MAX_TITLE_CHARS
-    )
-    return (2, depth) if wrapped else None
+    if len(lines) >= 2 and not (_BULLET.match(lines[1]) or _NUMBERED.match(lines[1])):
+        second = lines[1].strip()
+        if second[:1].islower() or len(first) >= _WRAPPED_TITLE_CHARS:
+            title = f"{words} {second}"
+            if len(title) > _MAX_TITLE_CHARS:
+                return None
+            # a question wrapped over its answer; a two-line numbered paragraph of its own (FAQs
+            # state a problem: "4.5. Memcheck doesn't report any errors and I know my program
+            # has\nerrors."); else a wrapped title that reads as no sentence
+            if title.endswith(("?", ":")) or (sub and len(lines) == 2):
+                return 2, depth
+            return (2, depth) if not title.endswith(".") and not _SENTENCE_INSIDE.search(title) else None
+    if _SENTENCE_INSIDE.search(words) or (len(lines) > 1 and first.endswith((".", ",", ";"))):
+        return None  # a step or a paragraph that opens with a number
+    return 1, depth
 
 
 def _question_lines(lines: list[str]) -> int:

@@ -204,3 +204,28 @@ def test_a_one_step_list_and_a_sentence_over_a_rule_stay_text(tmp_path):
     # a version number inside a paragraph ("1.1.3 and before") makes no section of "1."
     doc = _parse(tmp_path, "1. Is it compliant?\n\n    Yes. Versions\n    1.1.3 and before were not.\n")
     assert _headings(doc) == []
+
+
+def test_numbers_that_open_ordinary_text_make_no_heading(tmp_path):
+    text = (
+        "127.0.0.1 localhost\n\n"
+        "1.2.3 and before were affected; upgrade to\n1.2.4 or later.\n\n"
+        "3.5 mm jack on the front panel.\n\n"
+        "    1.0.2 foo\n\n"
+        "1.5 litres of oil are needed.\n\n"
+        "1. Open the lid.\n\n"
+        "2. Close it again.\n"
+    )
+    assert _headings(_parse(tmp_path, text)) == []
+
+
+def test_a_numbered_title_keeps_its_underline_and_its_body_line(tmp_path):
+    doc = _parse(tmp_path, "2.1 Installation\n----------------\n\n3.1 Pump does not start\nCheck the fuse.\n")
+    # the underline sets the first level; a numbered title nests below every underlined level
+    assert _headings(doc) == [(1, "2.1 Installation"), (3, "3.1 Pump does not start")]
+    assert _block_starting(doc, "Check the fuse.").heading_path[-1] == "3.1 Pump does not start"
+
+
+def test_a_title_with_wide_spaces_over_prose_is_still_a_title(tmp_path):
+    doc = _parse(tmp_path, "Chapter 3   Troubleshooting\n===========================\n\nCheck the fuse.\n")
+    assert _headings(doc) == [(1, "Chapter 3 Troubleshooting")]
