@@ -83,7 +83,13 @@ class HybridPassages:
         os.environ["QDRANT_COLLECTION"] = COLLECTION
         os.environ.pop("QDRANT_API_KEY", None)
         wiring = page_wiring()
+        from django.conf import settings
 
+        # Settings read earlier in this process would point the benchmark at the real index.
+        if settings.QDRANT_URL != os.environ["QDRANT_URL"]:
+            raise SystemExit(
+                f"settings were read before the benchmark's index: QDRANT_URL {settings.QDRANT_URL}"
+            )
         for _ in range(300):
             try:
                 wiring.vector_index()
@@ -91,6 +97,8 @@ class HybridPassages:
             except Exception:  # noqa: BLE001 - the server is still starting
                 wiring.vector_index.cache_clear()
                 time.sleep(0.1)
+        else:
+            raise SystemExit(f"the benchmark's index server on port {port} did not answer")
         self.wiring = wiring
         return self
 

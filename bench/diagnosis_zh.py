@@ -42,6 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from apps.diagnose.passages import PASSAGES  # noqa: E402
 from bench.diagnosis import (  # noqa: E402
     BASELINE_K,
     EVAL,
@@ -56,13 +57,13 @@ from bench.diagnosis import (  # noqa: E402
 )
 from graph import ExtractionConfig, Extractor  # noqa: E402
 from graph.diagnose import diagnose  # noqa: E402
+from retrieval.config import SearchConfig  # noqa: E402
 
 SMALL = "qwen2.5-coder-0.5b-instruct"
 LARGE = "qwen2.5-coder-1.5b-instruct"
 CACHE = ROOT / "bench" / "diagnosis_zh_translations.json"
-RRF_K = 6  # config/settings.py SEARCH_RRF_K
-#: The page hands in 8 passages (apps/diagnose/services.py PASSAGES).
-PAGE_PASSAGES = 8
+RRF_K = SearchConfig().rrf_k  # as config/settings.py SEARCH_RRF_K by default
+PAGE_PASSAGES = PASSAGES  # what the Diagnose page hands the engine
 
 
 def labelled(splits: tuple[str, ...]) -> list[dict[str, object]]:

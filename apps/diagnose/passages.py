@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from graph.diagnose_rank import PassageHit
-from retrieval.translate import search_with_translation
+from retrieval.search import HybridSearcher
+from retrieval.translate import QuestionTranslator, search_with_translation
 
 #: Passages searched for the symptom; they fill the list when the graph has too few causes. The
 #: engine orders them by what their excerpt says (graph.diagnose_rank.passage_order): handed 8, its
@@ -20,9 +21,9 @@ from retrieval.translate import search_with_translation
 PASSAGES = 8
 
 
-def search_passages(  # type: ignore[no-untyped-def]
-    searcher,
-    translator,
+def search_passages(
+    searcher: HybridSearcher,
+    translator: QuestionTranslator | None,
     symptom: str,
     collections: Iterable[str | int],
     top_k: int = PASSAGES,
