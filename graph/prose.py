@@ -67,6 +67,10 @@ _FIX_THIS = re.compile(
 _BECAUSE_RAW = re.compile(r"(?:\s+because|,\s+since)\s+(?!of\b)(?P<y>[^;]{3,300}?)(?:[.;](?:\s|$)|$)", re.I)
 
 
+# "On machines which ...": only this lead names a setting; "In cold weather the pump fails" is a fault.
+_SETTING_LEAD = re.compile(r"(?:on|in|for|at|under|with)\s+(?:[\w-]+\s+){1,3}?(?:which|where)\b", re.I)
+
+
 def _because(text: str) -> tuple[str, str] | None:
     """(fault, reason) of "<fault> because <reason>", the fault being the clause before "because"."""
     match = _BECAUSE_RAW.search(text)
@@ -76,7 +80,7 @@ def _because(text: str) -> tuple[str, str] | None:
     subject = re.split(r"[,:;]\s|\.\s", before)[-1].strip()
     if len(subject) < 3 or not faq.PROBLEM_WORDS.search(subject) or _YOU.match(subject):
         return None
-    if re.match(r"(?:on|in|for|at|under|with)\s", subject, re.I):
+    if _SETTING_LEAD.match(subject):
         return None  # "On machines which don't have a default route, ... since ...": a setting, no fault
     if _first_word(subject) in _IMPERATIVES | {"never"}:
         return None  # "Do not make the file world-readable, since ...": a precaution and its reason
@@ -258,8 +262,10 @@ def _condition_rule(
 #: A condition that only says the steps before did not help.
 _FALLBACK = re.compile(
     rf"^(?:nothing(?:\s+else)?\s+(?:works|helps)|none\s+of\s+(?:this|these|the\s+above)\s+(?:works|helps)|"
+    rf"(?:this|that|it|the\s+above)\s+(?:still\s+)?(?:does\s+not|doesn{A}t|did\s+not|didn{A}t)\s+(?:work)|"
+    # A named subject only with an outcome a step was for ("If the display does not work" is a fault).
     rf"(?:this|that|it|the\s+above|[^,]{{3,80}}?)\s+(?:still\s+)?(?:does\s+not|doesn{A}t|did\s+not|didn{A}t)\s+"
-    r"(?:help|work|reappear|fix\s+(?:it|this|the\s+problem)))$",
+    r"(?:help|reappear|fix\s+(?:it|this|the\s+problem)))$",
     re.I,
 )
 
@@ -292,7 +298,8 @@ def _clause(text: str) -> str:
 #: a pronoun or a pointer at what follows names no fix; nor does "try to work around" with no object.
 _PRONOUN_FIX = re.compile(
     r"^\s*(?:please\s+|simply\s+|just\s+|then\s+)*[a-z-]+\s+(?:(?:it|this|that|these|those|them|one|so)"
-    r"|(?:these|those|the\s+following)\s+[a-z]+)"
+    r"|(?:these|those)\s+(?:settings?|options?|steps?|instructions?|commands?|lines?|changes?|suggestions?|tips?)"
+    r"|the\s+following\s+[a-z]+)"
     r"(?:\s+(?:instead|again|too|also|first|then|now|here|there))*\s*[.!:]?\s*$"
     r"|^.*\bwork\s+around\s*[.!]?\s*$",
     re.I,
@@ -301,8 +308,14 @@ _PRONOUN_FIX = re.compile(
 #: following": a pointer to where the fix is (another text, the block after it), not the fix.
 _POINTER_FIX = re.compile(
     r"^\s*(?:please\s+)?(?:see|read|refer\s+to|consult|look\s+at|check)\s+(?:the\s+|your\s+)?(?:[\w.-]+\s+){0,3}"
-    r"(?:documentation|docs|manual|man\s*pages?|manpages?|faq|readme|section|chapter|website)\b"
-    r"|(?:the\s+following|as\s+follows|(?:shown\s+)?below)\s*[:.]?\s*$",
+    # The document is the object: "Check the manual reset valve", "the section of pipe" name parts.
+    r"(?:(?:documentation|docs|man\s*pages?|manpages?|manual\s+pages?|faq|readme|website)(?:\s+(?:of|for)\s+[\w.-]+)?"
+    r"|manual|(?:section|chapter)(?:\s+[\d.]+)?)"
+    r"(?:\s+for\s+(?:more\s+)?(?:information|details|help))?\s*[.:]?\s*$"
+    # "See below", "Proceed as follows:", "such as the following": no object before the pointer
+    # ("Adjust the belt tension as shown below" has one).
+    r"|^\s*(?:please\s+)?(?:[a-z-]+\s+)?(?:the\s+following|as\s+follows|(?:as\s+)?(?:shown\s+)?below)\s*[:.]?\s*$"
+    r"|\b(?:such\s+as|like)\s+(?:the\s+following|(?:shown\s+)?below)\s*[:.]?\s*$",
     re.I,
 )
 
@@ -374,7 +387,7 @@ _ADVERBIAL_CONDITION = re.compile(r"^(?:when|whenever|if|on|in)\s+[^,]{3,80},\s+
 _PREFERENCE = re.compile(rf"^you\s+(?:do\s+not|don{A}t)\s+(?:mind|care|need|want)\b", re.I)
 _PROMPT = re.compile(r":\s*<[a-z -]+>", re.I)
 # "If this happens, ...", "If not, make one": the condition points back at something said before.
-_ANAPHORIC_CONDITION = re.compile(r"^(?:this|it|that|they|these|those|not|so)\b", re.I)
+_ANAPHORIC_CONDITION = re.compile(r"^(?:this|it|that|they|these|those)\b|^(?:not|so)\s*(?:,|$)", re.I)
 _MODAL = re.compile(
     r"^you\s+(?:can|could|should|may|might|must|need to|have to|will need to|will have to)\s+(?:then\s+)?",
     re.I,

@@ -54,3 +54,71 @@ def test_answer_sentences_are_found_across_wrapped_lines():
     found = _answer_sentences(text, text.index("A:"))
     assert [s.text for s in found] == ["A: Check the setting first.", "Check the setting again."]
     assert [s.start for s in found] == [text.index("A:"), text.index("Check the\nsetting again")]
+
+
+PUMP = "My pump does not start after a power failure."
+
+
+def _found(extractor, answer):
+    facts = extractor.extract(_chunk(answer, PUMP))
+    names = {m.key: m.name for m in facts.mentions}
+    return {
+        (names[r.head], r.type, names[r.tail])
+        for r in facts.relations
+        if r.type in ("CAUSED_BY", "REMEDIED_BY")
+    }
+
+
+def test_a_real_object_is_no_pointer():
+    from graph.prose import pointer_fix
+
+    for fix in (
+        "Replace these fuses.",
+        "Tighten those screws.",
+        "Check the manual reset valve for leaks.",
+        "Check the section of pipe after the pump.",
+        "Adjust the belt tension as shown below.",
+        "Tighten the bolts to the torque given below.",
+        "Set the jumpers as follows:",
+    ):
+        assert not pointer_fix(fix), fix
+    for pointer in (
+        "Try these settings:",
+        "See below.",
+        "Proceed as follows:",
+        "Check the manual.",
+        "see section 3.2",
+    ):
+        assert pointer_fix(pointer), pointer
+
+
+def test_fixes_with_real_objects_remedy_the_question(rules_extractor):
+    symptom = "My pump does not start after a power failure"
+    for fix in (
+        "Replace these fuses",
+        "Check the manual reset valve for leaks",
+        "Adjust the belt tension as shown below",
+    ):
+        assert (symptom, "REMEDIED_BY", fix) in _found(rules_extractor, f"{fix}.")
+
+
+def test_a_named_subject_that_does_not_work_is_a_fault_of_its_own(rules_extractor):
+    found = _found(rules_extractor, "If the display does not work, replace the controller board.")
+    assert found == {("the display does not work", "REMEDIED_BY", "replace the controller board")}
+
+
+def test_only_a_bare_if_not_or_if_so_is_anaphoric(rules_extractor):
+    found = _found(rules_extractor, "If not enough oil reaches the pump, clean the oil filter.")
+    assert found == {("not enough oil reaches the pump", "REMEDIED_BY", "clean the oil filter")}
+    found = _found(rules_extractor, "If so many errors appear, replace the sensor.")
+    assert ("My pump does not start after a power failure", "REMEDIED_BY", "replace the sensor") not in found
+    assert any(head.endswith("many errors appear") for head, _, _ in found)
+
+
+def test_a_prepositional_lead_in_does_not_stop_a_because(rules_extractor):
+    found = _found(rules_extractor, "In cold weather the pump fails to start because the oil is too thick.")
+    assert ("In cold weather the pump fails to start", "CAUSED_BY", "the oil is too thick") in found
+    found = _found(
+        rules_extractor, "On machines which have no default route, the pump fails since no route exists."
+    )
+    assert not any(t == "CAUSED_BY" for _, t, _ in found)
