@@ -36,6 +36,9 @@ _SECTION_OPENING = re.compile(r"(?:\A|\n[ \t]*\n)" + _SUBSECTION_PATTERN)
 _TOP_SECTION = re.compile(r"^[ ]{0,3}(\d{1,3})\.\s+(?=\S)")
 # a sentence ends inside: a list step or a paragraph, not a title
 _SENTENCE_INSIDE = re.compile(r"[.!?]\s+[A-Z]")
+# an indented paragraph of at least this many words, this share letters and spaces, is prose
+_PROSE_MIN_WORDS = 6
+_PROSE_MIN_LETTERS = 0.8
 # a first line this long that ends in no sentence mark wraps on (as in hard-wrapped text)
 _WRAPPED_TITLE_CHARS = 60
 # a line laid out in columns (a table's header row) is no title, even over a row of "="
@@ -163,7 +166,7 @@ def _paragraph(
             body.append(lines.pop(0))
         if not body:
             continue
-        is_code = all(line.startswith(("    ", "\t")) for line in body)
+        is_code = all(line.startswith(("    ", "\t")) for line in body) and not _indented_prose(body)
         # grid/simple tables and column layouts: keep their lines, collapsing them would garble them
         # (an FAQ's "Q:" / "A:" item is prose even when justified with runs of spaces, as screen's is)
         is_preformatted = not (_ANSWER.match(body[0]) or _QUESTION.match(body[0])) and (
@@ -206,6 +209,8 @@ def _numbered_title(lines: list[str], sectioned: AbstractSet[str]) -> tuple[int,
         depth = 1 + sub.group(2).count(".")
     elif top and top.group(1) in sectioned and len(lines) == 1 and not first.endswith("."):
         depth = 1
+    elif top and _numbered_question(lines):
+        return len(lines), 1
     else:
         return None
     number = (sub or top).end()  # type: ignore[union-attr]
@@ -229,6 +234,25 @@ def _numbered_title(lines: list[str], sectioned: AbstractSet[str]) -> tuple[int,
     if _SENTENCE_INSIDE.search(words) or (len(lines) > 1 and first.endswith((".", ",", ";"))):
         return None  # a step or a paragraph that opens with a number
     return 1, depth
+
+
+def _numbered_question(lines: list[str]) -> bool:
+    """Whether a "2. ..." paragraph asks an FAQ question (procmail's and zlib's FAQs number their
+    questions, wrapped over up to four lines, and indent the answers below): a list step asks
+    nothing."""
+    text = " ".join(line.strip() for line in lines)
+    return len(lines) <= _MAX_QUESTION_LINES and len(text) <= 2 * _MAX_TITLE_CHARS and "?" in text
+
+
+def _indented_prose(body: list[str]) -> bool:
+    """Whether an indented paragraph is prose: FAQs indent their answers by a tab or four spaces
+    (procmail's, zlib's), which read as code until now. Prose is mostly letters and ends its
+    sentences; a command, a config or a listing is not."""
+    text = " ".join(line.strip() for line in body)
+    if len(text.split()) < _PROSE_MIN_WORDS:
+        return False
+    letters = sum(ch.isalpha() or ch.isspace() for ch in text) / len(text)
+    return letters >= _PROSE_MIN_LETTERS and bool(re.search(r"[a-z][.!?]\s+[A-Z]|[a-z][.!?]$", text))
 
 
 def _question_lines(lines: list[str]) -> int:

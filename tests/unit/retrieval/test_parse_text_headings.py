@@ -202,7 +202,7 @@ def test_a_one_step_list_and_a_sentence_over_a_rule_stay_text(tmp_path):
     assert _headings(doc) == []
     assert _block_starting(doc, "Don't feel bad").kind is BlockKind.PARAGRAPH
     # a version number inside a paragraph ("1.1.3 and before") makes no section of "1."
-    doc = _parse(tmp_path, "1. Is it compliant?\n\n    Yes. Versions\n    1.1.3 and before were not.\n")
+    doc = _parse(tmp_path, "1. Check the version\n\n    Versions\n    1.1.3 and before were not.\n")
     assert _headings(doc) == []
 
 
@@ -229,3 +229,19 @@ def test_a_numbered_title_keeps_its_underline_and_its_body_line(tmp_path):
 def test_a_title_with_wide_spaces_over_prose_is_still_a_title(tmp_path):
     doc = _parse(tmp_path, "Chapter 3   Troubleshooting\n===========================\n\nCheck the fuse.\n")
     assert _headings(doc) == [(1, "Chapter 3 Troubleshooting")]
+
+
+def test_numbered_questions_head_their_indented_answers_which_are_prose(tmp_path):
+    text = (
+        "2. I installed it, but how am I supposed to\n   use it?  It simply does nothing.\n\n"
+        "\tYou're not supposed to start it from the command line.\n"
+        "\tIt expects exactly one mail message on its stdin.\n\n"
+        '\tmail -F "|/usr/bin/procmail"\n\n'
+        "3. Close the lid.\n"
+    )
+    doc = _parse(tmp_path, text)
+    question = "2. I installed it, but how am I supposed to use it? It simply does nothing."
+    assert _headings(doc) == [(1, question)]
+    answer = _block_starting(doc, "You're not supposed")
+    assert answer.kind is BlockKind.PARAGRAPH and answer.heading_path == (question,)
+    assert _block_starting(doc, "\tmail -F").kind is BlockKind.CODE  # a command stays code
