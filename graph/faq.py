@@ -232,7 +232,8 @@ def question_problem(heading: str) -> Question | None:
 
 
 #: A word hyphenated across a hard-wrapped line ("ap- plication"), rejoined.
-_HYPHENATED = re.compile(r"(?<=[a-z])- (?=[a-z])")
+# "Pre- and post-install" is a suspended hyphen before and/or/to, no broken word.
+_HYPHENATED = re.compile(r"(?<=[a-z])- (?=[a-z])(?!(?:and|or|nor|to)\b)")
 #: A question that only points back at the statement before it.
 _FOLLOW_UP = re.compile(
     rf"^(?:what\s+gives|(?P<why>what(?:{A}s|\s+is)\s+(?:wrong|going\s+on|happening)|why(?:\s+(?:is\s+that|not))?|"

@@ -122,3 +122,12 @@ def test_a_prepositional_lead_in_does_not_stop_a_because(rules_extractor):
         rules_extractor, "On machines which have no default route, the pump fails since no route exists."
     )
     assert not any(t == "CAUSED_BY" for _, t, _ in found)
+
+
+def test_a_suspended_hyphen_is_no_broken_word():
+    from graph.faq import question_problem
+
+    assert (
+        question_problem("Pre- and post-install scripts fail").symptom == "Pre- and post-install scripts fail"
+    )
+    assert question_problem("The ap- plication fails to start").symptom == "The application fails to start"
