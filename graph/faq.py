@@ -128,7 +128,7 @@ _REPORTS = re.compile(
 )
 _SAYS_QUOTED = re.compile(
     r"^(?:(?:when|whenever|if|after)\s+[^?\"`]{3,80}?,?\s+)?(?:[^\"`?]{2,60}?\s+)?"
-    r"(?:says?|reports?|prints?|complains?|gives?|shows?)\s*(?:me\s+)?:?\s*(?P<q>[\"`\u201c].{3,200})$",
+    r"(?P<verb>says?|reports?|prints?|complains?|gives?|shows?)\s*(?:me\s+)?:?\s*(?P<q>[\"`\u201c].{3,200})$",
     re.I,
 )
 # "When I run sudo on AIX I get the following error:", "sudo_logsrvd gives the error:": the message
@@ -259,7 +259,7 @@ _WHY_IMPOSSIBLE = re.compile(
 )
 #: A message quoted in a statement ("I get an error message saying "Serial link is not 8-bit clean"").
 _MESSAGE_QUOTED = re.compile(
-    r"\b(?:messages?|errors?|warnings?|says?|saying|complains?|prints?|panic)\b[^\"\u201c`]{0,40}?"
+    r"\b(?:messages?|errors?|warnings?|(?P<says>says?|saying)|complains?|prints?|panic)\b[^\"\u201c`]{0,40}?"
     r"(?:\"(?P<a>[^\"]{4,200})\"|\u201c(?P<b>[^\u201d]{4,200})\u201d|``?(?P<c>[^`']{4,200})''?)",
     re.I,
 )
@@ -296,9 +296,24 @@ _NOT_DOING = re.compile(
 )
 
 
+# "The manual says "use the -f flag"": what a text advises, not a message the user got.
+_DOCUMENT_SUBJECT = re.compile(
+    r"\b(?:manual|documentation|docs|faq|readme|man\s*page|manpage|guide|howto|book|website|author|text)s?"
+    r"\s+(?:\w+\s+)?$",
+    re.I,
+)
+
+
 def quoted_in(sentence: str) -> str | None:
     """The message a statement quotes as what it got ("... I get the message "can't open X""), else None."""
-    match = _MESSAGE_QUOTED.search(sentence)
+    match = next(
+        (
+            m
+            for m in _MESSAGE_QUOTED.finditer(sentence)
+            if not (m.group("says") and _DOCUMENT_SUBJECT.search(sentence[: m.start()]))
+        ),
+        None,
+    )
     if not match:
         return None
     message = (match.group("a") or match.group("b") or match.group("c")).strip(" .,")
@@ -399,7 +414,7 @@ def _sentence_problem(heading: str, title: str) -> Question | None:
     if "?" in heading:
         return None
     quoted = _SAYS_QUOTED.match(title)
-    if quoted:
+    if quoted and not _DOCUMENT_SUBJECT.search(title[: quoted.start("verb")]):
         # 'The configure script says `no acceptable cc found in $PATH`': a quoted message reported.
         return Question(quoted.group("q").strip(" \"'`\u201c\u201d\u2018\u2019."), False)
     situation = _SITUATION.match(title)

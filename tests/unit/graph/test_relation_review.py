@@ -131,3 +131,19 @@ def test_a_suspended_hyphen_is_no_broken_word():
         question_problem("Pre- and post-install scripts fail").symptom == "Pre- and post-install scripts fail"
     )
     assert question_problem("The ap- plication fails to start").symptom == "The application fails to start"
+
+
+def test_what_a_manual_says_is_no_message_the_user_got():
+    from graph.faq import question_problem, quoted_in
+
+    heading = 'The manual says "use the -f flag" but I get nothing'
+    assert quoted_in(heading) is None
+    assert question_problem(heading) is None
+    # what a program says stays its message
+    assert quoted_in('When I run configure, it says "C compiler cannot create executables".') == (
+        "C compiler cannot create executables"
+    )
+    assert (
+        question_problem("The configure scripts says `no acceptable cc found`").symptom
+        == "no acceptable cc found"
+    )
