@@ -10,7 +10,11 @@ import re
 
 _WRAPPED_LINE_CHARS = 68
 _ABBREVIATION = re.compile(r"\b(?:e\.g|i\.e|etc|vs|cf|approx|no|fig)\.$", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[A-Z`\"'(\[/])|(?<=[。！？；])")
+# Any letter may open the next sentence here and sentences() skips a lower-case one (Python's re has no
+# \p{Lu}): "Насос не работает. Проверьте ..." splits as "Pump stops. Check ..." does, Hangul has no case.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[^\W\d_]|[`\"'(\[/])|(?<=[。！？；])")
+#: Two letters of any script, or one Han character: a sentence and not a stray mark or number.
+_WORDY = re.compile(r"[^\W\d_]{2}|[\u4e00-\u9fff]")
 
 
 def sentences(text: str) -> list[str]:
@@ -49,7 +53,10 @@ def sentences(text: str) -> list[str]:
             piece = unit[start : match.start() + 1]
             if _ABBREVIATION.search(piece.rstrip("\"')] ")):
                 continue
+            following = unit[match.end() : match.end() + 1]
+            if following.islower():
+                continue  # "... v. lower case" reads on
             found.append(unit[start : match.end()].strip())
             start = match.end()
         found.append(unit[start:].strip())
-    return [s for s in found if re.search(r"[A-Za-z]{2}|[\u4e00-\u9fff]", s)]
+    return [s for s in found if _WORDY.search(s)]

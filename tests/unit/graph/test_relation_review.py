@@ -147,3 +147,23 @@ def test_what_a_manual_says_is_no_message_the_user_got():
         question_problem("The configure scripts says `no acceptable cc found`").symptom
         == "no acceptable cc found"
     )
+
+
+def test_sentences_of_any_script_are_kept_and_split():
+    from graph.sentences import sentences
+
+    assert sentences("Насос не работает. Проверьте предохранитель.") == [
+        "Насос не работает.",
+        "Проверьте предохранитель.",
+    ]
+    assert sentences("Η αντλία δεν λειτουργεί. Ελέγξτε την ασφάλεια.") == [
+        "Η αντλία δεν λειτουργεί.",
+        "Ελέγξτε την ασφάλεια.",
+    ]
+    assert sentences("펌프가 작동하지 않습니다. 퓨즈를 확인하세요.") == [
+        "펌프가 작동하지 않습니다.",
+        "퓨즈를 확인하세요.",
+    ]
+    assert sentences("ポンプが動かない。ヒューズを確認。") == ["ポンプが動かない。", "ヒューズを確認。"]
+    assert sentences("Über alles. Ärger hier. ok then.") == ["Über alles.", "Ärger hier. ok then."]
+    assert sentences("-- 42 --") == []
