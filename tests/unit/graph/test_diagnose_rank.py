@@ -7,6 +7,7 @@ import pytest
 from graph.diagnose_rank import (
     HISTORY_WEIGHT,
     MAX_EXCERPT_CHARS,
+    MAX_PASSAGE_NAME_CHARS,
     NEAREST_RECORDS,
     NEAREST_SCOPE_WEIGHTS,
     NEAREST_WEIGHT,
@@ -196,10 +197,16 @@ def test_passages_name_their_heading_and_show_the_sentences_that_match_with_thei
 
 def test_passages_already_cited_by_the_graph_are_not_repeated_and_the_excerpt_is_bounded():
     assert passage_causes("chronyd not synchronising", [CHRONY], cited={"faq-3"}) == []
-    # (a period ends a sentence before a capital: graph.sentences)
+    # A period ends a sentence before a capital (graph.sentences): the name is the first sentence.
     long = PassageHit("p", "1", 1, "pump cavitation noise. " + "X " * 2000, "")
     [cause] = passage_causes("pump cavitation", [long])
     assert len(cause.excerpt) <= MAX_EXCERPT_CHARS and cause.name == "pump cavitation noise."
+    # Before lower case it ends none: the one long sentence names it, cut at a word to the name's bound.
+    long = PassageHit("p", "1", 1, "pump cavitation noise. " + "x " * 2000, "")
+    [cause] = passage_causes("pump cavitation", [long])
+    assert len(cause.excerpt) <= MAX_EXCERPT_CHARS
+    assert cause.name == "pump cavitation noise." + " x" * 48 + "…"
+    assert len(cause.name) <= MAX_PASSAGE_NAME_CHARS
     ranked = passage_causes("chrony install synchronising", [CHRONY, UNRELATED], limit=2)
     assert [c.score for c in ranked] == [0.3, 0.15]
 
