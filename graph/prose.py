@@ -171,10 +171,12 @@ def _relate(
 
 
 def short_name(text: str) -> str | None:
-    """:func:`concise_name`, or for a clause still too long its part before a later "and" / "when" / "if".
+    """:func:`concise_name`, or for a clause still too long its part before its first soft break.
 
+    A soft break (``_SOFT_BREAK``) is " and ", " or ", " when(ever) ", " if ", " because ", " since ",
+    " so ", " rather than ", " while ", " until " or " (" with at least four words before it.
     "your connection script hasn't successfully dialled out to the remote system and invoked ppp
-    service there" (17 words, no comma) keeps its first 12 words rather than naming nothing.
+    service there" (16 words, no comma) keeps its first 11 words rather than naming nothing.
     """
     name = concise_name(text)
     if name is not None or len(text.split()) <= MAX_FACT_NAME_WORDS:
