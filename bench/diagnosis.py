@@ -3,8 +3,9 @@
 1. Manual troubleshooting (``tests/data/diagnosis_eval.jsonl``): the dev manuals (apcupsd, NUT,
    LinuxCNC, the hydraulic-press fault table, sudo's troubleshooting FAQ; split ``dev``, the rules
    and the merge were written on them), the chrony FAQ, the cryptsetup FAQ's problem sections and
-   the dnsmasq FAQ, the GNU screen and ppp FAQs (split ``heldout``: seen, the first in session 7,
-   the second run once in session 8, the third once in session 9, the last two once in session 10)
+   the dnsmasq FAQ, the GNU screen and ppp FAQs, the procmail FAQ and the Podman troubleshooting
+   guide (split ``heldout``: seen, the first in session 7, the second run once in session 8, the
+   third once in session 9, screen and ppp once in session 10, procmail and Podman once in 11)
    and the sets labelled since and not yet run (split ``untouched``, asked only when ``--splits``
    names it) are ingested into Neo4j through the project's parser, chunker,
    extractor, resolver and writer.
@@ -810,8 +811,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--splits",
         default="dev,heldout",
-        help="manual splits: dev, heldout (seen: chrony, cryptsetup, dnsmasq, screen, ppp), "
-        "untouched (not yet run)",
+        help="manual splits: dev, heldout (seen: chrony, cryptsetup, dnsmasq, screen, ppp, procmail, "
+        "podman), untouched (not yet run)",
     )
     parser.add_argument(
         "--dump",
