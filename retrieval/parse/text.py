@@ -36,6 +36,8 @@ _SECTION_OPENING = re.compile(r"(?:\A|\n[ \t]*\n)" + _SUBSECTION_PATTERN)
 _TOP_SECTION = re.compile(r"^[ ]{0,3}(\d{1,3})\.\s+(?=\S)")
 # a sentence ends inside: a list step or a paragraph, not a title
 _SENTENCE_INSIDE = re.compile(r"[.!?]\s+[A-Z]")
+# a question mark that ends a question, not a wildcard ("jed_mem??? have been renamed")
+_ASKS = re.compile(r"(?:[^\W\d_]|[.)\"'\]])\?(?:\s+[A-Z]|\s*$)")
 # an indented paragraph of at least this many words, this share letters and spaces, is prose
 _PROSE_MIN_WORDS = 6
 _PROSE_MIN_LETTERS = 0.8
@@ -241,7 +243,8 @@ def _numbered_question(lines: list[str]) -> bool:
     questions, wrapped over up to four lines, and indent the answers below): a list step asks
     nothing."""
     text = " ".join(line.strip() for line in lines)
-    return len(lines) <= _MAX_QUESTION_LINES and len(text) <= 2 * _MAX_TITLE_CHARS and "?" in text
+    short = len(lines) <= _MAX_QUESTION_LINES and len(text) <= 2 * _MAX_TITLE_CHARS
+    return short and bool(_ASKS.search(text))
 
 
 def _indented_prose(body: list[str]) -> bool:

@@ -237,7 +237,8 @@ def test_numbered_questions_head_their_indented_answers_which_are_prose(tmp_path
         "\tYou're not supposed to start it from the command line.\n"
         "\tIt expects exactly one mail message on its stdin.\n\n"
         '\tmail -F "|/usr/bin/procmail"\n\n'
-        "3. Close the lid.\n"
+        "3. Close the lid.\n\n"
+        "4. The functions jed_mem??? have been renamed to SLmem???.\n"
     )
     doc = _parse(tmp_path, text)
     question = "2. I installed it, but how am I supposed to use it? It simply does nothing."
