@@ -244,7 +244,9 @@ def _numbered_question(lines: list[str]) -> bool:
     nothing."""
     text = " ".join(line.strip() for line in lines)
     short = len(lines) <= _MAX_QUESTION_LINES and len(text) <= 2 * _MAX_TITLE_CHARS
-    return short and bool(_ASKS.search(text))
+    # a table of contents lists "2. BASIC SED", "2.1. What is sed?", ... one per line
+    listed = any(_NUMBERED.match(line) for line in lines[1:])
+    return short and not listed and bool(_ASKS.search(text))
 
 
 def _indented_prose(body: list[str]) -> bool:

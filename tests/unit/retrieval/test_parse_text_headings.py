@@ -238,7 +238,8 @@ def test_numbered_questions_head_their_indented_answers_which_are_prose(tmp_path
         "\tIt expects exactly one mail message on its stdin.\n\n"
         '\tmail -F "|/usr/bin/procmail"\n\n'
         "3. Close the lid.\n\n"
-        "4. The functions jed_mem??? have been renamed to SLmem???.\n"
+        "4. The functions jed_mem??? have been renamed to SLmem???.\n\n"
+        "5. BASIC SED\n   5.1. What is sed?\n   5.2. Where can I get it?\n"
     )
     doc = _parse(tmp_path, text)
     question = "2. I installed it, but how am I supposed to use it? It simply does nothing."
