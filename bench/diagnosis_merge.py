@@ -54,6 +54,12 @@ def merge_of(module: ModuleType) -> Merge:
     return lambda complaint, causes, passages: module.merge(complaint, causes, passages, 10)
 
 
+def reordered(complaint: str, causes: list, passages: list) -> list:
+    """Today's merge with the passages in :func:`graph.diagnose_rank.passage_order` (the merge's
+    order until it kept retrieval's)."""
+    return ranking.merge(complaint, causes, passages, 10, reorder=True)
+
+
 @contextmanager
 def no_question_lines():
     """Today's excerpt with no question read inside a passage (only the heading asks)."""
@@ -87,13 +93,21 @@ def excerpt_chars(n: int):  # type: ignore[no-untyped-def]
     return patched
 
 
-def source_of(row: dict) -> tuple[str, str]:
-    """(the split as reported, the document group): dev "manuals" (the first dev manuals) or "sudo";
-    seen "chrony", "cryptsetup", "dnsmasq", "screen" or "ppp"."""
+#: The seen sets by when they were first run: session 11's five, then procmail and Podman (run
+#: untouched once at 42f5a85, seen since 4c77bb9).
+OLDER_SEEN = ("chrony", "cryptsetup", "dnsmasq", "screen", "ppp")
+NEWER_SEEN = ("procmail", "podman")
+
+
+def source_of(row: dict) -> tuple[str, ...]:
+    """The groups a query counts in: its split as reported ("dev" or "seen"), its document group
+    (dev "manuals", the first dev manuals, or "sudo"; a seen set's name) and, for a seen query,
+    "seen-older" (:data:`OLDER_SEEN`) or "seen-newer" (:data:`NEWER_SEEN`)."""
     split = "dev" if row["split"] == "dev" else "seen"
-    for name in ("sudo", "chrony", "cryptsetup", "dnsmasq", "screen", "ppp"):
+    for name in ("sudo", *OLDER_SEEN, *NEWER_SEEN):
         if name in row["source"]:
-            return split, name
+            era = () if split == "dev" else ("seen-older" if name in OLDER_SEEN else "seen-newer",)
+            return split, name, *era
     return split, "manuals"
 
 
@@ -121,16 +135,53 @@ def recall(dump: list[dict], merge: Merge, k: int, handed: int = 5) -> dict[str,
                     counts[(group, kind)] += 1
                     counts[(group, kind, "hit")] += _found(kind, g, shown)
                     counts[(group, kind, "bm25")] += any(norm(g) in norm(p.text) for p in row["passages"])
+                    hybrid = row.get("hybrid_ranked") or []
+                    counts[(group, kind, "hybrid")] += any(norm(g) in norm(p.text) for p in hybrid[:5])
     groups = sorted({s for s, *_ in counts})
     return {
         s: {
             f"{kind}{suffix}": round(counts[(s, kind, part)] / counts[(s, kind)], 3)
             for kind in ("cause", "remedy")
             if counts[(s, kind)]
-            for suffix, part in (("", "hit"), ("_bm25", "bm25"))
+            for suffix, part in (("", "hit"), ("_bm25", "bm25"), ("_hybrid", "hybrid"))
         }
         for s in groups
     }
+
+
+def explain(dump: list[dict], k: int, handed: int) -> None:
+    """Each gold item of a seen or dev query that today's merge loses at ``k`` while one of the
+    passages handed in holds it: the passages' hybrid / handed ranks that hold it, whether the
+    engine's excerpt of each shows it, and what takes the ``k`` places (one JSON line per item)."""
+    for row in dump:
+        q = row["query"]
+        handed_rows = handed_in(row, handed)
+        shown = ranking.merge(q["query"], list(row["graph"]), handed_rows, 10)
+        order = [p.chunk_id for p in handed_rows]  # the merge keeps retrieval's order
+        for kind, gold in (("cause", q["causes"]), ("remedy", q["remedies"])):
+            for g in gold:
+                holders = [i for i, p in enumerate(handed_rows) if norm(g) in norm(p.text)]
+                if _found(kind, g, shown[:k]) or not holders:
+                    continue
+                excerpts = {}
+                for i in holders:
+                    found = ranking.answer_excerpt(ranking.terms(q["query"]), handed_rows[i])
+                    excerpts[i] = {
+                        "ordered_at": order.index(handed_rows[i].chunk_id),
+                        "heading": handed_rows[i].heading[-80:],
+                        "in_excerpt": bool(found and norm(g) in norm(found[1])),
+                    }
+                places = [
+                    {"label": c.label, "name": c.name[:70], "fixes": len(c.fixes)}
+                    | ({"chunk": order.index(c.cites[0].chunk_id)} if c.label == "Passage" else {})
+                    for c in shown[:k]
+                ]
+                print(
+                    json.dumps(
+                        {"id": q["id"], "group": source_of(q)[1], "kind": kind, "gold": g[:60]}
+                        | {"query": q["query"][:90], "holders": excerpts, "places": places}
+                    )
+                )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,16 +196,25 @@ def main(argv: list[str] | None = None) -> int:
         choices=("ranked", "bm25_ranked", "hybrid_ranked"),
         help="the dump's passages handed in: those the run handed, BM25's, or hybrid search's",
     )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="trace each gold item today's merge loses (first --k, --handed)",
+    )
     args = parser.parse_args(argv)
     global PASSAGES_KEY
     PASSAGES_KEY = args.passages
     dump = pickle.loads(args.dump.read_bytes())  # our own benchmark's file, not untrusted input
+    if args.explain:
+        explain(dump, int(args.k.split(",")[0]), int(args.handed.split(",")[0]))
+        return 0
     before = ranking_at(args.before)
     variants = {
         f"before ({args.before})": (merge_of(before), nothing),
         "now": (merge_of(ranking), nothing),
         "now, no question lines in the text": (merge_of(ranking), no_question_lines),
         "now, excerpt 800 characters (session 10)": (merge_of(ranking), excerpt_chars(800)),
+        "now, passages reordered by the excerpt's words (before 4c77bb9+1)": (reordered, nothing),
     }
     for k in [int(x) for x in args.k.split(",")]:
         for handed in [int(x) for x in args.handed.split(",")]:

@@ -31,8 +31,9 @@ The passages retrieval found for the complaint join the list (:func:`passage_cau
 that answers the complaint (:func:`answer_excerpt`: of the passage's FAQ items, a question in its
 heading or in its text, and of the places an excerpt may start, the one holding most of the
 complaint's words, with the causes and fixes stated after them and the answer's opening before
-them). Their rank (:func:`passage_order`): those whose excerpt holds more of the complaint's words
-first, retrieval's order on a tie. :func:`merge` places them: a
+them). Their rank is retrieval's (the page's hybrid search, which reads each chunk's heading with
+its text; :func:`passage_order`, by the excerpt's words, only with ``reorder``, for a weaker
+retrieval such as BM25 alone). :func:`merge` places them: a
 graph candidate whose evidence is about the complaint (a chain from a symptom or code it names,
 ``manual`` >= :data:`STRONG_MATCH`, or work orders counted as this problem) comes first; a weakly
 linked one takes the place retrieval gave the passage it cites (one per passage), and one citing
@@ -455,8 +456,9 @@ def passage_order(complaint: str, passages: Sequence[PassageHit]) -> list[Passag
 
     Retrieval ranks a passage by all of its text; the list shows the excerpt. So of more passages
     than the list has room for, the ones whose shown part says most about the complaint come first
-    (on the dev manuals and the seen FAQs, 8 handed in and ordered so find more at 5 than
-    retrieval's first 5: bench/diagnosis_merge.py ``--handed``).
+    (on the dev manuals and the seen FAQs, 8 BM25 passages handed in and ordered so find more at 5
+    than BM25's first 5: bench/diagnosis_merge.py ``--handed``). :func:`merge` uses it only when
+    asked (``reorder``): hybrid search's own order holds more.
     """
     query = terms(complaint)
 
@@ -524,12 +526,17 @@ class _Item:
     sentences: tuple[str, ...]
     #: The text before the first question line: its question is the passage's heading.
     under_heading: bool = False
+    #: The text whose words the item is asked with: the question, or for the text under the heading
+    #: the whole heading path (a Markdown guide's "### 9) Newuidmap missing … > #### Solution": the
+    #: fix's own words rarely match the complaint, the issue's title does).
+    asks: str = ""
 
 
 def passage_items(passage: PassageHit) -> list[_Item]:
     """The passage cut at the lines that ask a FAQ item's question (:func:`graph.faq.question_line`).
 
-    The text before the first such line answers the passage's heading (its innermost part). Each
+    The text before the first such line answers the passage's heading (its innermost part names
+    it; the whole heading path's words count as its question's, :attr:`_Item.asks`). Each
     item's answer is split into sentences (and lines: a table row or a list item is one).
     """
     from graph.faq import question_line
@@ -541,10 +548,15 @@ def passage_items(passage: PassageHit) -> list[_Item]:
         if asked is None:
             lines.append(line)
             continue
-        items.append(_Item(question, _sentences("\n".join(lines)), not items))
+        items.append(_item(passage, question, lines, not items))
         question, lines = asked, []
-    items.append(_Item(question, _sentences("\n".join(lines)), not items))
+    items.append(_item(passage, question, lines, not items))
     return [i for i in items if i.sentences]
+
+
+def _item(passage: PassageHit, question: str, lines: list[str], under_heading: bool) -> _Item:
+    asks = passage.heading if under_heading else question
+    return _Item(question, _sentences("\n".join(lines)), under_heading, asks)
 
 
 def _sentences(text: str) -> tuple[str, ...]:
@@ -650,13 +662,13 @@ def _best_window(query: frozenset[str], passage: PassageHit) -> tuple[int, _Item
     orders the passages by it, then shows their excerpts."""
     best: tuple | None = None
     for n, item in enumerate(passage_items(passage)):
-        asked = query & _cover_terms(item.question)
+        asked = query & _cover_terms(item.asks)
         chosen: tuple | None = None
         for start in range(len(item.sentences)):
             covered = asked | (query & _cover_terms(" ".join(_window(item.sentences, start))))
             opening = similarity(query, terms(item.sentences[start]))
             if start == 0:  # the answer's start: its question is its first line
-                opening = max(opening, similarity(query, terms(item.question)))
+                opening = max(opening, similarity(query, terms(item.asks)))
             key = (len(covered), start == 0 and bool(asked), opening, -start)
             if chosen is None or key > chosen[0]:
                 chosen = (key, start)
@@ -708,7 +720,11 @@ def is_specific(cause: RankedCause) -> bool:
 
 
 def merge(
-    complaint: str, causes: Sequence[RankedCause], passages: Sequence[PassageHit], limit: int = 10
+    complaint: str,
+    causes: Sequence[RankedCause],
+    passages: Sequence[PassageHit],
+    limit: int = 10,
+    reorder: bool = False,
 ) -> list[RankedCause]:
     """The graph's candidates and retrieval's passages in one list, best first.
 
@@ -718,14 +734,20 @@ def merge(
     retrieval ranked its evidence there; the passage stays after it (it was linked by a few words,
     perhaps from another row of that passage). One such candidate per passage: a second citing the
     same passage, or one citing none of the passages, comes after them. The passages
-    (:func:`passage_causes`) come in :func:`passage_order` (how much of the complaint their excerpt
-    holds, then retrieval's order), which also gives the places. So a weakly linked candidate never
+    (:func:`passage_causes`) come in retrieval's order, which also gives the places; with
+    ``reorder``, in :func:`passage_order` (how much of the complaint their excerpt holds, then
+    retrieval's order). Hybrid search ranks a chunk by its heading and text, so ordering its
+    passages by the excerpt's words again put an item's other chunks that repeat the complaint's
+    words ahead of the one holding the fix (procmail + Podman, page chunks: cause / remedy recall@5
+    0.704 / 0.597 reordered, 0.796 / 0.701 in retrieval's order; docs/GRAPH.md §8); BM25's passages
+    still gain from it (dev causes 0.895 -> 0.921). So a weakly linked candidate never
     pushes out of the list a passage that retrieval ranked above its evidence, and without passages
     (the portal's card) the graph's order is unchanged.
     """
     if not passages:
         return list(causes[:limit])
-    passages = passage_order(complaint, passages)
+    if reorder:
+        passages = passage_order(complaint, passages)
     place = {p.chunk_id: i for i, p in enumerate(passages)}
     strong = [c for c in causes if is_specific(c)]
     weak = [c for c in causes if not is_specific(c)]

@@ -158,7 +158,7 @@ def test_a_later_start_shows_the_answers_opening_first():
     assert len(excerpt) <= MAX_EXCERPT_CHARS
 
 
-def test_passages_whose_excerpt_holds_more_of_the_complaint_come_first_else_retrievals_order():
+def test_passage_order_puts_the_excerpt_holding_more_first_and_merge_only_when_asked():
     complaint = "laptop gets a different address on the wireless interface"
     vague = PassageHit("v", "faq", None, "The address of the laptop is shown in the log.", "Logs")
     exact = PassageHit(
@@ -170,9 +170,34 @@ def test_passages_whose_excerpt_holds_more_of_the_complaint_come_first_else_retr
     )
     also_vague = PassageHit("w", "faq", None, "Every interface has an address.", "Interfaces")
     assert [p.chunk_id for p in passage_order(complaint, [vague, also_vague, exact])] == ["e", "v", "w"]
-    shown = merge(complaint, [], [vague, also_vague, exact])
+    shown = merge(complaint, [], [vague, also_vague, exact], reorder=True)
     assert [c.cites[0].chunk_id for c in shown] == ["e", "v", "w"]
     assert [c.score for c in shown] == [0.3, 0.15, 0.1]
+    # By default the merge keeps retrieval's order: hybrid search already read heading and text.
+    shown = merge(complaint, [], [vague, also_vague, exact])
+    assert [c.cites[0].chunk_id for c in shown] == ["v", "w", "e"]
+    assert [c.score for c in shown] == [0.3, 0.15, 0.1]
+
+
+def test_text_under_a_generic_heading_is_asked_by_the_whole_heading_path():
+    # A Markdown guide's "### 9) Newuidmap missing … > #### Solution": the fix's own words share
+    # none with the complaint; the title in the heading path does.
+    complaint = "rootless podman complains newuidmap executable file not found"
+    solution = PassageHit(
+        "s",
+        "guide",
+        None,
+        "Install a version of shadow-utils that includes these executables.",
+        "Troubleshooting > 9) Newuidmap missing when running rootless Podman commands > Solution",
+    )
+    found = answer_excerpt(terms(complaint), solution)
+    assert found is not None
+    name, excerpt = found
+    assert name.endswith("Newuidmap missing when running rootless Podman commands > Solution")
+    assert excerpt == "Install a version of shadow-utils that includes these executables."
+    # Under an unrelated heading the same text shares no word with the complaint: not shown.
+    other = PassageHit("o", "guide", None, solution.text, "Troubleshooting > 4) TLS errors > Solution")
+    assert answer_excerpt(terms(complaint), other) is None
 
 
 def test_table_rows_stay_sentences_of_their_own_while_wrapped_lines_are_joined():
