@@ -730,10 +730,13 @@ def merge(
 
     The graph candidates whose evidence is about this complaint (:func:`is_specific`) come first,
     in their order (by score). A weakly linked one (a symptom matched by a few shared words, no
-    work order) takes the place retrieval gave the best-ranked passage it cites, just ahead of it:
-    retrieval ranked its evidence there; the passage stays after it (it was linked by a few words,
-    perhaps from another row of that passage). One such candidate per passage: a second citing the
-    same passage, or one citing none of the passages, comes after them. The passages
+    work order) takes the place retrieval gave the best-ranked passage it cites when that passage
+    is not shown itself (its excerpt shares no word with the complaint, or a candidate about the
+    complaint shows its cause and fix): retrieval ranked its evidence there. One such candidate per
+    passage; a second citing the same passage, one citing a passage the list shows (the passage
+    shows what it read there; on procmail + Podman and the older seen FAQs, page chunks, remedy
+    recall@5 0.740 -> 0.779 and 0.927 -> 0.958, docs/GRAPH.md §8), or one citing none of the
+    passages comes after them. The passages
     (:func:`passage_causes`) come in retrieval's order, which also gives the places; with
     ``reorder``, in :func:`passage_order` (how much of the complaint their excerpt holds, then
     retrieval's order). Hybrid search ranks a chunk by its heading and text, so ordering its
@@ -756,12 +759,19 @@ def merge(
     # do about), or are weakly linked, stays right after them: it may say what the graph did not read.
     complete = [c for c in strong if c.fixes and c.label not in _NOT_A_CAUSE]
     shown = passage_causes(complaint, passages, cited_chunks(complete), limit=limit)
-    rest, taken = [], set()
+    # A passage shown in the list already shows what a weakly linked candidate read in it: that
+    # candidate would only take a place from the next passage (Podman's "registries.conf" cause
+    # ahead of the passage holding its three fixes), so it comes after all the passages.
+    taken = {p.cites[0].chunk_id for p in shown}
+    rest = []
     for i, c in enumerate(weak):
         at = min((place[chunk] for chunk in cited_chunks([c]) if chunk in place), default=len(passages))
         # One weakly linked candidate per passage takes its place: retrieval ranked the passage, not
         # each thing the graph read in it; the others come after all the passages.
-        rest.append((at if at not in taken else len(passages), 0, i, c))
-        taken.add(at)
+        if at < len(passages) and passages[at].chunk_id not in taken:
+            taken.add(passages[at].chunk_id)
+        else:
+            at = len(passages)
+        rest.append((at, 0, i, c))
     rest += [(place[p.cites[0].chunk_id], 1, i, p) for i, p in enumerate(shown)]
     return [*strong, *(c for *_, c in sorted(rest, key=lambda r: r[:3]))][:limit]

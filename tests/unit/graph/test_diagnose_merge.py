@@ -64,13 +64,22 @@ def test_a_fix_only_the_bm25_nearest_records_voted_for_leaves_the_first_places_t
     assert names(merge(COMPLAINT, [voted], PASSAGES, limit=6)) == ["p0", "p1", "p2", "p3", "p4", "repair"]
 
 
-def test_a_weak_candidate_takes_the_place_of_the_passage_it_cites_and_the_passage_stays_after_it():
-    # Linked by a few shared words, it may come from another row of the passage than the one the
-    # complaint is about (apcupsd's "Known Linux USB Issues": the kernel-header row hid the row that
-    # answers "Linux 2.4 kernel does not bind the USB UPS"); the passage's excerpt may show that row.
+def test_a_weak_candidate_citing_a_shown_passage_comes_after_the_passages():
+    # The passage shows what the candidate read in it; before, the candidate took the passage's
+    # place and pushed the fifth passage out (Podman: a "registries.conf" cause with no fix ahead of
+    # the passage holding its three fixes).
     weak = candidate("clogged cooler", 0.4, "p2")
-    merged = merge(COMPLAINT, [weak], PASSAGES, limit=5)
-    assert names(merged) == ["p0", "p1", "clogged cooler", "p2", "p3"]
+    merged = merge(COMPLAINT, [weak], PASSAGES, limit=6)
+    assert names(merged) == ["p0", "p1", "p2", "p3", "p4", "clogged cooler"]
+
+
+def test_a_weak_candidate_takes_the_place_of_a_cited_passage_the_list_does_not_show():
+    # The passage shares no word with the complaint, so it shows no excerpt: retrieval still ranked
+    # the candidate's evidence there.
+    unmatched = [*PASSAGES[:2], passage(2, "Bearings wear out over time."), *PASSAGES[3:]]
+    weak = candidate("clogged cooler", 0.4, "p2")
+    merged = merge(COMPLAINT, [weak], unmatched, limit=5)
+    assert names(merged) == ["p0", "p1", "clogged cooler", "p3", "p4"]
 
 
 def test_a_candidate_about_this_complaint_shows_its_passage_once():
@@ -83,16 +92,20 @@ def test_one_weak_candidate_per_passage_takes_its_place_the_others_come_after_th
     # required') pushed the passage that answers the complaint to the sixth place.
     first = candidate("terminal not allocated", 0.34, "p0", fix=False)
     second = candidate("terminal required", 0.33, "p0")
+    unmatched = [passage(0, "Bearings wear out over time."), *PASSAGES[1:]]
+    merged = merge(COMPLAINT, [first, second], unmatched, limit=7)
+    assert names(merged) == ["terminal not allocated", "p1", "p2", "p3", "p4", "terminal required"]
+    # Where the list shows that passage, both come after the passages.
     merged = merge(COMPLAINT, [first, second], PASSAGES, limit=7)
-    assert names(merged) == ["terminal not allocated", "p0", "p1", "p2", "p3", "p4", "terminal required"]
+    assert names(merged) == ["p0", "p1", "p2", "p3", "p4", "terminal not allocated", "terminal required"]
 
 
 def test_a_passage_stays_after_a_candidate_that_shows_no_fix_or_no_cause_from_it():
-    no_fix = candidate("clogged cooler", 0.4, "p2", fix=False)
+    no_fix = candidate("clogged cooler", STRONG_MATCH, "p2", fix=False)
     assert names(merge(COMPLAINT, [no_fix], PASSAGES, limit=6)) == [
+        "clogged cooler",
         "p0",
         "p1",
-        "clogged cooler",
         "p2",
         "p3",
         "p4",
