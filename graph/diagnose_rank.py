@@ -658,8 +658,8 @@ def answer_excerpt(query: set[str], passage: PassageHit) -> tuple[str, str] | No
 @functools.lru_cache(maxsize=256)
 def _best_window(query: frozenset[str], passage: PassageHit) -> tuple[int, _Item, int] | None:
     """(how many of the complaint's words the best window holds with its question, its item, its
-    start), as :func:`answer_excerpt` chooses them; None when it holds none. Cached: :func:`merge`
-    orders the passages by it, then shows their excerpts."""
+    start), as :func:`answer_excerpt` chooses them; None when it holds none. Cached: :func:`passage_order`
+    orders the passages by it (``merge(reorder=True)``), then the merge shows their excerpts."""
     best: tuple | None = None
     for n, item in enumerate(passage_items(passage)):
         asked = query & _cover_terms(item.asks)
