@@ -25,6 +25,7 @@ from graph.facts import COOCCURRENCE, ChunkFacts, ChunkInput, Mention, Value, ma
 from graph.lexicon import Lexicon
 from graph.patterns import find_identifiers
 from graph.prose import (
+    ANSWER_LABEL,
     Sentence,
     answer_rule,
     answer_start,
@@ -363,6 +364,9 @@ def _answer_sentences(text: str, start: int) -> list[Sentence]:
         words = r"\s+".join(re.escape(word) for word in piece.split()[:4])
         match = re.compile(words).search(text, position)
         at = match.start() if match else position
+        label = ANSWER_LABEL.match(piece)
+        if label and match:  # "A: If the fuse blows, ...": the label is no part of the sentence's rules
+            piece, at = piece[label.end() :], at + label.end()
         found.append(Sentence(piece, at))
         position = match.end() if match else position
     return found

@@ -52,8 +52,11 @@ def test_answer_sentences_are_found_across_wrapped_lines():
 
     text = "Q: Why?\nA: Check the\nsetting first. Check the\nsetting again."
     found = _answer_sentences(text, text.index("A:"))
-    assert [s.text for s in found] == ["A: Check the setting first.", "Check the setting again."]
-    assert [s.start for s in found] == [text.index("A:"), text.index("Check the\nsetting again")]
+    assert [s.text for s in found] == ["Check the setting first.", "Check the setting again."]
+    assert [s.start for s in found] == [
+        text.index("Check the\nsetting first"),
+        text.index("Check the\nsetting again"),
+    ]
 
 
 PUMP = "My pump does not start after a power failure."
@@ -167,3 +170,9 @@ def test_sentences_of_any_script_are_kept_and_split():
     assert sentences("ポンプが動かない。ヒューズを確認。") == ["ポンプが動かない。", "ヒューズを確認。"]
     assert sentences("Über alles. Ärger hier. ok then.") == ["Über alles.", "Ärger hier. ok then."]
     assert sentences("-- 42 --") == []
+
+
+def test_the_answer_label_hides_no_condition_of_the_first_sentence(rules_extractor):
+    text = f"Q: {PUMP}\nA: If the display does not work, replace the controller board."
+    found = _found(rules_extractor, text)
+    assert found == {("the display does not work", "REMEDIED_BY", "replace the controller board")}
