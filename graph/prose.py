@@ -610,6 +610,9 @@ def _opens_answer(chunk: ChunkInput, sentence: Sentence) -> bool:
     problem with a pronoun subject ("It just says \"Sorry, try again.\" three times and exits.").
     """
     before = chunk.text[answer_start(chunk) : sentence.start].strip()
+    before = re.sub(
+        r"^(?:A|Answer)\s*\d*\s*[:.)]", "", before, flags=re.I
+    ).strip()  # the label, cut off the sentence
     if _announced_message(chunk) is not None:
         before = before.partition("\n\n")[2].strip()  # the quoted message comes before the answer
     if not before:

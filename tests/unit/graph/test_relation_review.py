@@ -176,3 +176,15 @@ def test_the_answer_label_hides_no_condition_of_the_first_sentence(rules_extract
     text = f"Q: {PUMP}\nA: If the display does not work, replace the controller board."
     found = _found(rules_extractor, text)
     assert found == {("the display does not work", "REMEDIED_BY", "replace the controller board")}
+
+
+def test_the_first_sentence_after_the_answer_label_still_opens_the_answer(rules_extractor):
+    heading = "Fetchmail fails with an invalid command error."
+    facts = rules_extractor.extract(_chunk(f"Q: {heading}\nA: Your POP3 server is broken.", heading))
+    names = {m.key: m.name for m in facts.mentions}
+    found = {(names[r.head], r.type, names[r.tail]) for r in facts.relations}
+    assert (
+        "Fetchmail fails with an invalid command error",
+        "CAUSED_BY",
+        "Your POP3 server is broken",
+    ) in found
