@@ -14,10 +14,10 @@ from graph.diagnose_rank import PassageHit
 from retrieval.search import HybridSearcher
 from retrieval.translate import QuestionTranslator, search_with_translation
 
-#: Passages searched for the symptom; they fill the list when the graph has too few causes. The
-#: engine orders them by what their excerpt says (graph.diagnose_rank.passage_order): handed 8, its
-#: first 5 held more gold causes and remedies than with 5 on the dev and seen manuals (docs/GRAPH.md
-#: §8, session 10); handed 10, fewer.
+#: Passages searched for the symptom; they fill the list when the graph has too few causes, in the
+#: search's order (hybrid search reads each chunk's heading path with its text; the engine's own
+#: re-sort by excerpt words lost fixes: docs/GRAPH.md §8, session 11). With the page's chunking, 8
+#: held the most gold causes and remedies in the first 5 on the dev and seen manuals (5 and 10 fewer).
 PASSAGES = 8
 
 
