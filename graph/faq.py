@@ -30,6 +30,7 @@ a symptom nor a cause.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from graph.patterns import find_identifiers
@@ -42,6 +43,25 @@ ITEM_LABEL = re.compile(
     r"^\s*(?:\d+[a-z]?(?:\.\d+)*[.:)]?|[A-Z][.)]|(?:Q|A|FAQ)\s*\d*(?:\.\d+)*\s*[.:)]|[A-Z]{1,2}\d{1,3}[a-z]?(?:\.\d+)*[.:)])"
     r"\s+"
 )
+
+
+#: A heading that labels a part of an item ("#### Solution" under "### 5) rootless containers cannot
+#: ping hosts" in Podman's troubleshooting guide): the item's problem is the heading above it.
+_PART_LABEL = re.compile(
+    r"^\W*(?:symptoms?|problems?|issues?|causes?|reasons?|solutions?|workarounds?|resolutions?|"
+    r"remed(?:y|ies)|fix(?:es)?|diagnosis|description|details|explanation|background|"
+    r"steps(?:\s+to\s+reproduce)?|possible\s+causes?|corrective\s+actions?)\W*$",
+    re.I,
+)
+
+
+def item_heading(heading_path: Sequence[str]) -> str:
+    """The heading that names the item a chunk belongs to: the innermost one that is not a part
+    label such as "Symptom" or "Solution" ("" without headings)."""
+    for heading in reversed(heading_path):
+        if not _PART_LABEL.match(HEADER_LINK.sub("", heading)):
+            return heading
+    return heading_path[-1] if heading_path else ""
 
 
 def strip_item_label(heading: str) -> str:

@@ -408,7 +408,7 @@ def heading_symptom(chunk: ChunkInput, max_chars: int) -> Mention | None:
         if name is None:
             return None
         return make_mention("Symptom", name, chunk.chunk_id, source="heading", max_chars=max_chars)
-    question = faq.question_problem(chunk.heading_path[-1]) if chunk.heading_path else None
+    question = faq.question_problem(faq.item_heading(chunk.heading_path)) if chunk.heading_path else None
     if question is None:
         return None
     because = _because(question.symptom)
@@ -421,7 +421,7 @@ def heading_symptom(chunk: ChunkInput, max_chars: int) -> Mention | None:
 
 def _announced_message(chunk: ChunkInput) -> str | None:
     """The message a heading such as "When I run X I get the following error:" announces."""
-    if not chunk.heading_path or not faq.announces_message(chunk.heading_path[-1]):
+    if not chunk.heading_path or not faq.announces_message(faq.item_heading(chunk.heading_path)):
         return None
     return faq.quoted_message(chunk.text)
 
@@ -429,7 +429,7 @@ def _announced_message(chunk: ChunkInput) -> str | None:
 def heading_facts(chunk: ChunkInput, symptom: Mention | None, max_chars: int) -> StructureResult:
     """What a problem heading states by itself: "X fails because Y" -> X CAUSED_BY Y."""
     out = StructureResult([], [])
-    question = faq.question_problem(chunk.heading_path[-1]) if symptom is not None else None
+    question = faq.question_problem(faq.item_heading(chunk.heading_path)) if symptom is not None else None
     because = _because(question.symptom) if question else None
     if because:
         cause = _entity(out, chunk, "Cause", because[1], max_chars)
@@ -441,7 +441,7 @@ def heading_facts(chunk: ChunkInput, symptom: Mention | None, max_chars: int) ->
 
 def is_why_question(chunk: ChunkInput) -> bool:
     """Whether the innermost heading asks why a problem happens (its answer opens with the cause)."""
-    question = faq.question_problem(chunk.heading_path[-1]) if chunk.heading_path else None
+    question = faq.question_problem(faq.item_heading(chunk.heading_path)) if chunk.heading_path else None
     return bool(question and question.why)
 
 
@@ -741,7 +741,9 @@ def fix_rule(
         if problem is None and match.group("what"):
             # "To fix this problem" names a problem; a bare "To fix it" needs one the rules read
             # (the seen NUT FAQ: a long question cut to "5. upsc, upsstats" got a fix).
-            problem = _entity(out, chunk, "Symptom", faq.strip_item_label(chunk.heading_path[-1]), max_chars)
+            problem = _entity(
+                out, chunk, "Symptom", faq.strip_item_label(faq.item_heading(chunk.heading_path)), max_chars
+            )
         _use(out, problem)
     for part in re.split(r",?\s+or,?\s+alternatively,?\s+|\s+or alternatively\s+", match.group("act")):
         _remedy(chunk, problem, part, scan, max_chars, out)
@@ -771,8 +773,10 @@ def _cause_rule(chunk: ChunkInput, sentence: Sentence, max_chars: int, out: Stru
     if _ANAPHORA.match(subject):
         if not chunk.heading_path:
             return
-        question = faq.question_problem(chunk.heading_path[-1])  # "4. Why does X fail?" -> "X fail"
-        subject = question.symptom if question else faq.strip_item_label(chunk.heading_path[-1])
+        question = faq.question_problem(
+            faq.item_heading(chunk.heading_path)
+        )  # "4. Why does X fail?" -> "X fail"
+        subject = question.symptom if question else faq.strip_item_label(faq.item_heading(chunk.heading_path))
     symptom = _entity(out, chunk, "Symptom", subject, max_chars)
     cause = _entity(out, chunk, "Cause", match.group("y"), max_chars)
     _relate(out, chunk, "CAUSED_BY", symptom, cause)

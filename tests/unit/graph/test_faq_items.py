@@ -254,3 +254,12 @@ def test_a_noun_subject_is_no_instruction(rules_extractor):
     heading = "Why does running the repair warn about data loss?"
     text = f"Q: {heading}\nA: Repair usually works for recovering data in a corrupted archive."
     assert _relations(rules_extractor, text, heading) == set()
+
+
+def test_a_solution_heading_belongs_to_the_issue_above_it():
+    from graph import faq
+
+    path = ("Troubleshooting", "5) rootless containers cannot ping hosts", "Solution")
+    assert faq.item_heading(path) == "5) rootless containers cannot ping hosts"
+    assert faq.item_heading(("Troubleshooting", "Why does the pump hum?")) == "Why does the pump hum?"
+    assert faq.item_heading(("Symptom",)) == "Symptom" and faq.item_heading(()) == ""
