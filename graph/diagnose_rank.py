@@ -486,10 +486,13 @@ def passage_causes(
         showing the part of its passage that answers the complaint (:func:`answer_excerpt`, at most
         :data:`MAX_EXCERPT_CHARS`), named by the question of the FAQ item it comes from (else the
         heading path, else its first sentence); a passage sharing no content word with the
-        complaint is left out.
+        complaint is left out, and so is one whose excerpt an earlier passage shows word for word
+        (one manual shipped twice, as HTML and as DOCX: the demo showed apcupsd's "Battery
+        Replacement" note twice).
     """
     query = terms(complaint)
     skip = set(cited)
+    excerpts: set[str] = set()
     out: list[RankedCause] = []
     for passage in passages:
         if passage.chunk_id in skip or len(out) >= limit:
@@ -498,6 +501,10 @@ def passage_causes(
         if found is None:
             continue
         name, excerpt = found
+        same = " ".join(excerpt.split()).casefold()
+        if same in excerpts:
+            continue
+        excerpts.add(same)
         name = " ".join(name.split())
         if len(name) > MAX_PASSAGE_NAME_CHARS:
             name = name[: MAX_PASSAGE_NAME_CHARS - 1].rsplit(" ", 1)[0] + "…"

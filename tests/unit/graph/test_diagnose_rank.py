@@ -236,3 +236,13 @@ def test_a_passage_retrieval_found_is_kept_when_any_sentence_shares_a_word_with_
         "after a power cut yesterday evening the air dryer alarm light blinks red and the unit hums", [hit]
     )
     assert "Replace the start capacitor." in cause.excerpt
+
+
+def test_a_passage_whose_excerpt_an_earlier_one_shows_word_for_word_is_not_repeated():
+    # One manual shipped twice (HTML and DOCX): the second copy's note would take a place.
+    text = "If the battery does not fit, the UPS may not be able to charge it."
+    html = PassageHit("html-1", "1", None, text, "Manual > Battery Replacement")
+    docx = PassageHit("docx-1", "2", None, text.replace(" the UPS", "  the UPS"), "Battery Replacement")
+    other = PassageHit("nut-1", "3", None, "The UPS battery charge falls below battery.charge.low.", "Notes")
+    found = passage_causes("UPS battery does not charge", [html, docx, other])
+    assert [c.cites[0].chunk_id for c in found] == ["html-1", "nut-1"]
