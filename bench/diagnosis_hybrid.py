@@ -13,7 +13,6 @@ it on).
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 import threading
 import time
@@ -21,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench._servers import free_port
 from graph.diagnose_rank import PassageHit
 
 #: The bench's own Qdrant collection name (the settings' default names the page's).
@@ -44,12 +44,6 @@ def page_chunking():  # type: ignore[no-untyped-def]
     return wiring.token_counter(), wiring.chunk_config()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class HybridPassages:
     """The page's hybrid search over the benchmark's chunks (a context manager: the index server
     thread and its temporary store live inside it).
@@ -71,7 +65,7 @@ class HybridPassages:
         from retrieval.index.server import create_app
 
         self.tmp = tempfile.TemporaryDirectory(prefix="diag-index-")
-        port = _free_port()
+        port = free_port()
         app = create_app(Path(self.tmp.name) / "store", optimize_idle_s=0.2)
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)

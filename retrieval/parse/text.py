@@ -66,16 +66,17 @@ class TextParser(Parser):
         progress: ProgressCallback | None = None,
     ) -> ParsedDocument:
         text, encoding = decode_text(path.read_bytes(), name=name)
+        text = text.replace("\r\n", "\n")
         builder = BlockBuilder()
         pages = text.split("\f")
         underline_levels: list[str] = []
         not_titles: set[str] = set()  # question and numbered headings: never the document's title
         # Top-level numbers that have numbered sub-sections ("3." when "3.1." opens a paragraph):
         # their own one-line paragraph is a section title, not a one-step list.
-        sectioned = {m.group(1) for m in _SECTION_OPENING.finditer(text.replace("\r\n", "\n"))}
+        sectioned = {m.group(1) for m in _SECTION_OPENING.finditer(text)}
         for page_no, page_text in enumerate(pages, 1):
             page = page_no if len(pages) > 1 else None
-            for part in split_tables(page_text.replace("\r\n", "\n")):
+            for part in split_tables(page_text):
                 if isinstance(part, TextTable):
                     builder.table([list(row) for row in part.rows], page)
                     continue
