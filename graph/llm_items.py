@@ -185,12 +185,13 @@ def item_of(chunk: ChunkInput, max_chars: int = 200) -> Item | None:
     symptom = heading_symptom(chunk, max_chars)
     if symptom is None or not chunk.heading_path:
         return None
-    question = faq.HEADER_LINK.sub("", faq.strip_item_label(faq.item_heading(chunk.heading_path))).strip()
+    heading = faq.item_heading(chunk.heading_path)
+    question = faq.HEADER_LINK.sub("", faq.strip_item_label(heading)).strip()
     if len(question.split()) < MIN_QUESTION_WORDS and not question.endswith(("?", ":")):
         return None  # a section title ("Shutdown Problems"), not a user's question or report
     start = answer_start(chunk)
     text = chunk.text[start:]  # an item's "Q:" line is its question, not its answer
-    if faq.announces_message(faq.item_heading(chunk.heading_path)):
+    if faq.announces_message(heading):
         # "... I get the following error:" + the quoted message: the message belongs to the question.
         if ANSWER_LABEL.match(text):
             # "Q: ...\n\n<message>\n\nA: ...": the message lies between the Q line and the answer.
