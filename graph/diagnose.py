@@ -295,6 +295,23 @@ def _seeds(complaint: str, row: dict[str, Any], cfg: DiagnosisConfig) -> list[Se
     return [s for s in ordered if s.match >= _MIN_LINK or s.method == "exact"][: cfg.max_seeds]
 
 
+def complaint_things(complaint: str, extractor: Extractor) -> list[list[tuple[str, str]]]:
+    """The components each reading of a complaint names ((key, words as written) pairs): the whole
+    and, for a complaint of several lines, each line (see :func:`_seeds`); readings naming none are
+    left out, so a complaint that names no component asks nothing of the records.
+
+    Components only: the patterns read a code-like word as an equipment or model name ("H-301" is
+    scanned as ``Equipment:H301``), and a record need not repeat an error code to be about it."""
+    lines = [line for line in complaint.splitlines() if line.strip()]
+    readings = []
+    for text in [complaint, *(lines if len(lines) > 1 else [])]:
+        mentions = extractor.scan(text[:2000], "complaint")
+        named = {m.key: (m.key, m.surface) for m in mentions if m.label == "Component"}
+        if named:
+            readings.append(sorted(named.values()))
+    return readings
+
+
 def _name_match(wanted: Sequence[set[str]], ref: EntityRef) -> float:
     name = terms(ref.name)
     return max(similarity(w, name) for w in wanted)
@@ -472,6 +489,7 @@ def _order_of(row: dict[str, Any], asset_keys: set[str], class_keys: set[str]) -
         tuple((a[0], a[1]) for a in sorted(row["actions"])),
         tuple(sorted(row.get("parts") or [])),
         _cites_of(row.get("citations") or []),
+        tuple(sorted(equipment)),
     )
 
 
@@ -608,7 +626,8 @@ def diagnose(
     chains = [c for c in map(to_chain, [*paths, *causes_only]) if c is not None]
     orders = _orders_of([*evidence["naming"], *evidence["on_asset"]], found_asset)
     nearest = _nearest_of(first["nearest"], found_asset)
-    causes = rank(complaint, matches, chains, orders, limit=cfg.max_causes, nearest=nearest)
+    things = () if found_asset else complaint_things(complaint, extractor)
+    causes = rank(complaint, matches, chains, orders, limit=cfg.max_causes, nearest=nearest, things=things)
     had = history_of(evidence["history"]) if found_asset else []
     fixes, scope = [], ""
     for fix_scope in ("asset", "class"):

@@ -13,7 +13,8 @@ why one cause sits above another:
 * ``history`` (0-0.8): how often the cause's fixes followed this problem in the work orders,
   ``0.8 * n / (n + 2)`` with ``n = n_asset + 0.5 * n_class + 0.25 * n_fleet`` (the same asset
   counts most, the same model less, the rest of the fleet least; saturating, so ten old repairs
-  never outvote a manual).
+  never outvote a manual). With no asset asked, only records naming every component the complaint
+  names count or vote (:func:`relevant_orders`).
 * ``similar`` (0-0.4): ``0.4 *`` the best text similarity of a past work order that a fix of this
   cause resolved.
 * ``nearest`` (0-:data:`NEAREST_WEIGHT`): how the past work orders most like the complaint were
@@ -80,6 +81,7 @@ NEAREST_SCOPE_WEIGHTS = {"asset": 2.0, "class": 1.5, "fleet": 1.0}
 STRONG_MATCH = 0.8
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
+_WORD_PART = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(
     "a an and are as at be been by can cannot could did do does doesn't don't for from has have how i "
     "if in into is it its my no not of on or our the then there this to up was we were what when "
@@ -179,6 +181,7 @@ class PastOrder:
         actions: (key, name) of its actions.
         parts: part names it used.
         cites: the record's chunks.
+        equipment: keys of the equipment it was performed on.
     """
 
     key: str
@@ -190,6 +193,7 @@ class PastOrder:
     actions: tuple[tuple[str, str], ...]
     parts: tuple[str, ...]
     cites: tuple[Cite, ...]
+    equipment: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -298,19 +302,60 @@ def history_score(history: History) -> float:
     return HISTORY_WEIGHT * n / (n + HISTORY_SATURATION) if n else 0.0
 
 
+#: What a complaint names as the thing that is wrong (where to look), not what is wrong with it.
+THING_LABELS = frozenset({"Component", "Equipment", "Model"})
+
+
+def _label_of(key: str) -> str:
+    return key.split(":", 1)[0]
+
+
+def names_things(order: PastOrder, things: Sequence[tuple[str, str]]) -> bool:
+    """Whether a record names every one of ``things`` ((key, name) pairs): it reports the entity,
+    its text holds the name's words, or the equipment it was done on is named so ("UPS-3")."""
+    if not things:
+        return True
+    words = set(_terms(order.text)) | set(_WORD_PART.findall(order.text.lower())) if order.text else set()
+    for key in order.equipment:
+        words |= set(_WORD_PART.findall(key.split(":", 1)[-1].lower()))
+    return all(key in order.problem_keys or (terms(name) and terms(name) <= words) for key, name in things)
+
+
+def about_things(order: PastOrder, readings: Sequence[Sequence[tuple[str, str]]]) -> bool:
+    """Whether a record names all the things of one reading of the complaint (each line of it is
+    a reading: the Diagnose page puts a Chinese complaint's translation on a line of its own)."""
+    return not readings or any(names_things(order, reading) for reading in readings)
+
+
 def relevant_orders(
-    queries: Sequence[set[str]], seed_keys: Iterable[str], orders: Sequence[PastOrder]
+    queries: Sequence[set[str]],
+    seed_keys: Iterable[str],
+    orders: Sequence[PastOrder],
+    things: Sequence[Sequence[tuple[str, str]]] = (),
 ) -> list[tuple[PastOrder, float]]:
     """The past work orders about this problem, each with its text similarity to it.
 
     A work order is about the problem when it reports/addresses a linked entity or its text is at
     least :data:`MIN_RECORD_SIMILARITY` similar to one of ``queries`` (the complaint, and the
     symptoms that the codes it names indicate: a record says "ram drifts", not "H-301").
+
+    ``things``: with no asset asked, the complaint's own words are all that say which machine it is
+    about. Then a record counts only when it names every component or equipment of a reading of the
+    complaint (:func:`about_things`), and naming one of those components, or sharing their words,
+    is no evidence of the problem by itself (on the demo, the excavators' "replace battery" orders were counted as the
+    history of "UPS battery does not charge" and listed above the UPS manual).
     """
     seeds = set(seed_keys)
+    # The things' own words were asked of every record: they are no likeness of the problem.
+    named = {w for reading in things for _, name in reading for w in terms(name)}
+    if things:
+        seeds = {k for k in seeds if _label_of(k) not in THING_LABELS}
+        queries = [q - named for q in queries]
     found = []
     for order in orders:
-        text = _terms(order.text) if order.text else frozenset()
+        if not about_things(order, things):
+            continue
+        text = _terms(order.text) - named if order.text else frozenset()
         sim = max((similarity(q, text) for q in queries), default=0.0)
         if seeds & set(order.problem_keys) or sim >= MIN_RECORD_SIMILARITY:
             found.append((order, sim))
@@ -324,6 +369,7 @@ def rank(
     orders: Sequence[PastOrder],
     limit: int = 10,
     nearest: Sequence[tuple[PastOrder, float]] = (),
+    things: Sequence[Sequence[tuple[str, str]]] = (),
 ) -> list[RankedCause]:
     """Rank candidate causes of a complaint (see the module docstring for the score).
 
@@ -335,6 +381,8 @@ def rank(
         limit: candidates returned.
         nearest: the visible work orders whose text best matches the complaint, each with its
             BM25 score, best first (the ``nearest`` vote reads the first :data:`NEAREST_RECORDS`).
+        things: with no asset asked, the components and equipment each reading of the complaint
+            names: records count and vote only when they name them (:func:`relevant_orders`).
 
     Returns:
         Candidates, best first.
@@ -360,7 +408,7 @@ def rank(
         if chain.cause_key not in action_owner[chain.action_key]:
             action_owner[chain.action_key].append(chain.cause_key)
     strong = {c.symptom for c in chains if seed_matches.get(c.seed_key, 0.0) >= STRONG_MATCH}
-    matched = relevant_orders([query, *(terms(s) for s in sorted(strong))], seed_matches, orders)
+    matched = relevant_orders([query, *(terms(s) for s in sorted(strong))], seed_matches, orders, things)
 
     def owners_of(action_key: str, action_name: str) -> list[str]:
         owners = action_owner.get(action_key)
@@ -377,7 +425,7 @@ def rank(
         for action_key, action_name in order.actions:
             for owner in owners_of(action_key, action_name):
                 per_cause.setdefault(owner, []).append((order, sim))
-    votes, voters = _nearest_votes(nearest, owners_of)
+    votes, voters = _nearest_votes([n for n in nearest if about_things(n[0], things)], owners_of)
     for key, hits in per_cause.items():
         cause = causes[key]
         unique = list({o.key: (o, s) for o, s in hits}.values())

@@ -16,7 +16,9 @@ from graph.diagnose_rank import (
     ManualChain,
     PassageHit,
     PastOrder,
+    about_things,
     history_score,
+    names_things,
     passage_causes,
     rank,
     similarity,
@@ -143,6 +145,83 @@ def test_a_similar_past_order_without_linked_entities_still_counts_and_is_shown(
     assert ranked[0].similar[0].key == "WO7"
     assert ranked[0].similar[0].resolved_by == ("replace hose",)
     assert ranked[0].score_parts["similar"] > 0
+
+
+UPS_BATTERY = [[("Component:battery", "battery"), ("Component:ups", "UPS")]]
+
+
+def test_with_no_asset_a_record_counts_only_when_it_names_every_component_the_complaint_names():
+    # The demo: excavators' battery work orders are no history of "UPS battery does not charge".
+    excavator = order(
+        "WO1", "2020-01-10", "fleet", "replace battery", "replace battery", ["Component:battery"]
+    )
+    ups = order("WO2", "2020-02-10", "fleet", "replace battery pack", "UPS battery will not charge")
+    seeds = {"Component:battery": 0.5, "Component:ups": 0.5}
+    before = rank("UPS battery does not charge", seeds, [], [excavator, ups])
+    assert {c.name for c in before} == {"replace battery", "replace battery pack"}
+    ranked = rank("UPS battery does not charge", seeds, [], [excavator, ups], things=UPS_BATTERY)
+    assert [c.name for c in ranked] == ["replace battery pack"]
+    # Nor does the excavator's record vote as one of the nearest by BM25.
+    voted = rank(
+        "UPS battery does not charge",
+        seeds,
+        [],
+        [],
+        nearest=[(excavator, 9.0), (ups, 1.0)],
+        things=UPS_BATTERY,
+    )
+    assert [c.name for c in voted] == ["replace battery pack"]
+    assert voted[0].score_parts["nearest"] == NEAREST_WEIGHT
+
+
+def test_a_record_names_a_component_by_its_entity_its_words_or_the_equipment_it_was_done_on():
+    on_ups = PastOrder(
+        "WO3",
+        "WO3",
+        "2021-01-01",
+        "battery will not hold charge",
+        "fleet",
+        (),
+        (("Action:swap", "swap"),),
+        (),
+        (),
+        equipment=("Equipment:ups-3",),
+    )
+    reported = order(
+        "WO4", "2021-02-01", "fleet", "swap", "no charge", ["Component:battery", "Component:ups"]
+    )
+    assert names_things(on_ups, UPS_BATTERY[0])
+    assert names_things(reported, UPS_BATTERY[0])
+    assert not names_things(order("WO5", "2021-03-01", "fleet", "swap", "battery flat"), UPS_BATTERY[0])
+    # One line of the complaint is enough (a Chinese complaint with its translation below it).
+    readings = [
+        [("Component:泵", "泵"), ("Component:pump", "Pump")],
+        [("Component:泵", "泵")],
+        [("Component:pump", "Pump")],
+    ]
+    assert about_things(order("WO6", "2021-04-01", "fleet", "x", "hydraulic pump leaking"), readings)
+    assert about_things(order("WO7", "2021-04-01", "fleet", "x", "anything"), [])
+
+
+def test_with_no_asset_naming_a_component_alone_is_no_evidence_of_the_problem():
+    pump = order("WO1", "2020-01-10", "fleet", "replace pump seal", "pump leaking", ["Component:pump"])
+    hot = order(
+        "WO2",
+        "2020-01-11",
+        "fleet",
+        "clean cooler",
+        "pump overheating",
+        ["Component:pump", "FailureMode:overheating"],
+    )
+    seeds = {"Component:pump": 0.5, "FailureMode:overheating": 1.0}
+    things = [[("Component:pump", "pump")]]
+    assert {c.name for c in rank("pump overheating alarm", seeds, [], [pump, hot])} == {
+        "replace pump seal",
+        "clean cooler",
+    }
+    assert [c.name for c in rank("pump overheating alarm", seeds, [], [pump, hot], things=things)] == [
+        "clean cooler"
+    ]
 
 
 def test_ranking_is_deterministic_on_ties():
