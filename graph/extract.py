@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
+from graph.code_lines import code_lines, code_spans, prose_pieces
 from graph.config import ExtractionConfig
 from graph.errors import ExtractionError
 from graph.facts import COOCCURRENCE, ChunkFacts, ChunkInput, Mention, Value, make_mention
@@ -26,6 +27,7 @@ from graph.lexicon import Lexicon
 from graph.patterns import find_identifiers
 from graph.prose import (
     ANSWER_LABEL,
+    PROMPT,
     Sentence,
     answer_rule,
     answer_start,
@@ -294,6 +296,9 @@ class Extractor:
         previous = None
         if clause_rules:
             self._add(facts, heading_facts(chunk, problem_heading, max_chars))
+        # Code, commands and configuration lines are found where the raw text still shows their
+        # indentation; no rule reads them (graph.code_lines).
+        code = code_lines(chunk.text or "")
         # Sentence offsets are into doc.text (blank runs squeezed, cut): the rules read that text.
         chunk = chunk if chunk.text == doc.text else replace(chunk, text=doc.text)
         start = answer_start(chunk)  # an FAQ item's "Q:" line is its heading, not its answer
@@ -303,6 +308,16 @@ class Extractor:
             answer = _answer_sentences(doc.text, start)
         else:
             answer = list(_sentences(doc))
+        if code:
+            spans = code_spans(doc.text, code)
+            # A transcript of prompts ("Enter new password: <return>") stays whole: no rule reads it.
+            answer = [
+                Sentence(text, at)
+                for s in answer
+                for text, at in (
+                    [(s.text, s.start)] if PROMPT.search(s.text) else prose_pieces(s.text, s.start, code, spans)
+                )
+            ]
         for index, sentence in enumerate(answer):
             inside = [m for m in mentions if sentence.start <= m.start < sentence.start + len(sentence.text)]
             result = sentence_relations(

@@ -105,6 +105,7 @@ _ANAPHORA = re.compile(
     r"message|behaviou?r|situation))?$",
     re.I,
 )
+_PROBLEM_IS_THAT = re.compile(r"^.*\b(?:problem|issue|trouble)\s+(?:is|was)\s+that\s+", re.I)
 _SUBJECT_LEAD = re.compile(r"^(?:.*\b(?:and|but|so|which|often|usually|however)\b\s+)", re.I)
 # "<observation>, (then) your/the <thing> is not ... / is probably ...": the condition is what is
 # seen, the main clause the diagnosis (present tense; "will not" outcomes go the other way).
@@ -195,6 +196,9 @@ _SOFT_BREAK = re.compile(
 def _entity(out: StructureResult, chunk: ChunkInput, label: str, text: str, max_chars: int) -> Mention | None:
     # In a "Q: ... A: ..." item a long cause or fix keeps its first part (see short_name); elsewhere
     # a sentence with no clause break names nothing (dev: sudo's prose lost precision with it).
+    text = _FILLER_REASON.sub("", text)
+    if label == "Cause":
+        text = _HEDGE.sub("", text.strip())  # "it is likely that the fuse module has not been loaded"
     name = short_name(text) if answer_start(chunk) else concise_name(text)
     if name is None or label == "Symptom" and (_PRONOUN_SUBJECT.match(name) or _OPTIONAL.search(name)):
         return None
@@ -204,6 +208,14 @@ def _entity(out: StructureResult, chunk: ChunkInput, label: str, text: str, max_
     return mention
 
 
+#: "for some obscure reason": says only that the reason is unknown.
+_FILLER_REASON = re.compile(r",?\s+for\s+some\s+(?:(?:obscure|unknown|strange|odd|other|weird)\s+)?reasons?\b", re.I)
+#: "It is likely that", "Probably": how sure the text is, not part of the cause.
+_HEDGE = re.compile(
+    r"^(?:it\s+is\s+(?:very\s+|quite\s+|most\s+)?(?:likely|possible|probable)\s+that|"
+    r"(?:most\s+)?(?:likely|probably|possibly|perhaps|maybe),?)\s+",
+    re.I,
+)
 # "This step is not necessary if you installed from packages": optional, not a fault.
 _OPTIONAL = re.compile(r"\bnot\s+(?:necessary|needed|need|required|mandatory)\b|\bno need\b", re.I)
 # "these may not manifest under Valgrind": a symptom whose subject is a bare pronoun names nothing.
@@ -226,8 +238,17 @@ def _condition_rule(
     if modal and faq.PROBLEM_WORDS.search(match.group("cond")):
         act = act[modal.end() :]  # "If you do not know what cable you have, you can use apctest ..."
     if _first_word(act) not in _IMPERATIVES:
-        if _DIAGNOSIS.match(match.group("act")):  # "If upsd says it can't connect, your ups.conf is not ..."
-            symptom = _entity(out, chunk, "Symptom", match.group("cond"), max_chars)
+        # "If upsd says it can't connect, your ups.conf is not ...": what is seen must be a fault ("When
+        # running a container as a rootless user, the container is closed upon logout" is an outcome).
+        if _DIAGNOSIS.match(match.group("act")) and faq.PROBLEM_WORDS.search(match.group("cond")):
+            heading = heading_symptom(chunk, max_chars)
+            if heading is not None and restates(match.group("cond"), heading.name):
+                # "If you encounter a `fuse: device not found` error ..." under the heading that
+                # reports it: the heading's problem, not a second wording of it.
+                symptom = heading
+                out.mentions.append(heading)
+            else:
+                symptom = _entity(out, chunk, "Symptom", _fault_part(match.group("cond")), max_chars)
             cause = _entity(out, chunk, "Cause", _clause(match.group("act")), max_chars)
             _relate(out, chunk, "CAUSED_BY", symptom, cause)
             return
@@ -239,10 +260,11 @@ def _condition_rule(
         if _NEGATIVE.search(outcome) and not _YOU.match(outcome.strip()):
             symptom = _entity(out, chunk, "Symptom", outcome, max_chars)
             cond = match.group("cond").strip()
-            if _YOU.match(cond) and not faq.PROBLEM_WORDS.search(cond):
+            if not faq.PROBLEM_WORDS.search(cond):
                 # "when you specify the name of the master, apcupsd will be unable to resolve it": the
-                # user's routine step is when the fault shows, not its cause; the symptom stays for
-                # a following "To circumvent this problem, ...".
+                # user's routine step is when the fault shows, not its cause; "If the values are the
+                # same, ... won't get chunked" is how it works. The symptom stays for a following "To
+                # circumvent this problem, ...".
                 return
             _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", cond, max_chars))
         return
@@ -270,6 +292,14 @@ _FALLBACK = re.compile(
     r"(?:help|reappear|fix\s+(?:it|this|the\s+problem)))$",
     re.I,
 )
+
+
+def _fault_part(condition: str) -> str:
+    """ "doing a `podman pull` and a "common" image cannot be pulled" -> what fails, from its first
+    "and"-part that states a fault (the step before it is when it shows)."""
+    parts = re.split(r"\s+and\s+", condition)
+    first = next((i for i, part in enumerate(parts) if faq.PROBLEM_WORDS.search(part)), 0)
+    return " and ".join(parts[first:])
 
 
 _HAPPENS_TAIL = re.compile(rf"\s+{faq.HAPPENS}\s*$", re.I)
@@ -317,7 +347,10 @@ _POINTER_FIX = re.compile(
     # "See below", "Proceed as follows:", "such as the following": no object before the pointer
     # ("Adjust the belt tension as shown below" has one).
     r"|^\s*(?:please\s+)?(?:[a-z-]+\s+)?(?:the\s+following|as\s+follows|(?:as\s+)?(?:shown\s+)?below)\s*[:.]?\s*$"
-    r"|\b(?:such\s+as|like)\s+(?:the\s+following|(?:shown\s+)?below)\s*[:.]?\s*$",
+    r"|\b(?:such\s+as|like)\s+(?:the\s+following|(?:shown\s+)?below)\s*[:.]?\s*$"
+    # "Make sure it says something like", "by running the following command": the listing after it
+    # holds the fix (graph.code_lines keeps it from the rules).
+    r"|\b(?:something\s+)?like(?:\s+this)?\s*:?\s*$|\bthe\s+following(?:\s+[\w-]+){0,2}\s*:?\s*$",
     re.I,
 )
 
@@ -387,8 +420,14 @@ _CAUSES_THIS_MESSAGE = re.compile(
 _ADVERBIAL_CONDITION = re.compile(r"^(?:when|whenever|if|on|in)\s+[^,]{3,80},\s+", re.I)
 # "If you do not mind your password being echoed, ...": a preference, not a fault.
 _PREFERENCE = re.compile(rf"^you\s+(?:do\s+not|don{A}t)\s+(?:mind|care|need|want)\b", re.I)
-_PROMPT = re.compile(r":\s*<[a-z -]+>", re.I)
+PROMPT = re.compile(r":\s*<[a-z -]+>", re.I)
 # "If this happens, ...", "If not, make one": the condition points back at something said before.
+#: "this happens", "it still fails", "so": a condition that only says the problem at hand occurs.
+_RECURS = re.compile(
+    rf"^(?:(?:this|that|it|they)\s+(?:still\s+)?(?:happens?|occurs?|persists?|is\s+the\s+case|fails?|"
+    rf"(?:does|do)\s+not\s+work|(?:doesn|don){A}t\s+work)|so)\s*$",
+    re.I,
+)
 _ANAPHORIC_CONDITION = re.compile(r"^(?:this|it|that|they|these|those)\b|^(?:not|so)\s*(?:,|$)", re.I)
 _MODAL = re.compile(
     r"^you\s+(?:can|could|should|may|might|must|need to|have to|will need to|will have to)\s+(?:then\s+)?",
@@ -482,14 +521,16 @@ def heading_rule(
         out.mentions.append(symptom)
         _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", means.group("y"), max_chars))
     elif condition and _ANAPHORIC_CONDITION.match(condition.group("cond").strip()):
-        if _first_word(condition.group("act")) in _IMPERATIVES:
+        # Only "If this happens / If so, <fix>" is about the heading's problem; "If it's over 600",
+        # "If they are the same", "If not" narrow it to a cause the sentence before names.
+        if _first_word(condition.group("act")) in _IMPERATIVES and _RECURS.match(condition.group("cond").strip()):
             out.mentions.append(symptom)
             _remedy(chunk, symptom, condition.group("act"), scan, max_chars, out)
     elif (
         not condition
         and _first_word(text) in _IMPERATIVES
         and not text.endswith("?")
-        and not _PROMPT.search(text)
+        and not PROMPT.search(text)
         and not _NOUN_SUBJECT.match(text)
     ):
         out.mentions.append(symptom)
@@ -548,7 +589,7 @@ def answer_rule(
         _relate(out, chunk, "CAUSED_BY", problem, _entity(out, chunk, "Cause", cause, max_chars))
         return
     fix = faq.solution_remedy(text)
-    if fix is not None and _PROMPT.search(fix[0]):
+    if fix is not None and PROMPT.search(fix[0]):
         return  # "Enter new password: <return>": a transcript of prompts, no fix
     if fix is not None:
         remedy, needs_imperative = fix
@@ -557,7 +598,7 @@ def answer_rule(
             _remedy(chunk, problem, remedy, scan, max_chars, out)
         return
     offered = faq.offered_remedy(text) if problem.source == "heading" else None
-    if offered is not None and not _PROMPT.search(offered):
+    if offered is not None and not PROMPT.search(offered):
         _use(out, problem)
         _remedy(chunk, problem, offered, scan, max_chars, out)
         return
@@ -770,6 +811,8 @@ def _cause_rule(chunk: ChunkInput, sentence: Sentence, max_chars: int, out: Stru
             _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", because[1], max_chars))
         return
     subject = _SUBJECT_LEAD.sub("", match.group("x")).strip(" ,")
+    # "the most benign and typical problem is that the listener had a momentary seizure"
+    subject = _PROBLEM_IS_THAT.sub("", subject)
     if _ANAPHORA.match(subject):
         if not chunk.heading_path:
             return

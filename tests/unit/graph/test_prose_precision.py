@@ -1,0 +1,114 @@
+"""Precision guards of the relation rules (issue 13, session 12): no rule reads a listing, a condition
+that is no fault causes nothing, an anaphoric condition that narrows the problem fixes nothing of the
+heading, and names lose hedges and filler."""
+
+from functools import partial
+
+from graph.code_lines import code_lines, prose_pieces
+from graph.prose import pointer_fix
+
+from .relations_under import relations_under
+
+relations = partial(relations_under, "Guide")
+
+
+def test_code_lines_are_listings_configuration_and_console_sessions():
+    text = (
+        "Add the unit below and reload the daemon:\n\n"
+        "[Service]\nType=simple\nExecStart=/usr/bin/pumpd --watch\n\n"
+        "$ pumpctl status\nstatus: degraded\n\n"
+        "Check the log. It should say something like\n\n"
+        "        pump:  ok\n\n"
+        "def reload():\n    try:\n        restart_pump(timeout=9)# Define the loop.\n"
+    )
+    found = code_lines(text)
+    assert {"[Service]", "Type=simple", "$ pumpctl status", "status: degraded", "pump: ok", "def reload():"} <= found
+    assert "restart_pump(timeout=9)# Define the loop." in found
+    assert not any(line.startswith(("Add the unit", "Check the log")) for line in found)
+
+
+def test_a_sentence_running_into_a_listing_keeps_its_words_before_it():
+    code = {"pump: ok", "make"}
+    assert prose_pieces("Make sure it says something like\n\n pump: ok\n\nagain, to be sure.", 5, code) == [
+        ("Make sure it says something like\n\n ", 5)
+    ]
+    assert prose_pieces("Run make in the build directory.", 0, code) == [("Run make in the build directory.", 0)]
+    assert prose_pieces("pump: ok is what you want", 0, code) == []
+    # starts inside a code line (the splitter cut "restart_pump(...)# Define the loop." after "#")
+    assert prose_pieces("Define the loop.", 40, code, [(20, 60)]) == []
+
+
+def test_no_rule_reads_a_program_listing(rules_extractor):
+    text = (
+        "The service below reloads the rules after every restart.\n\n"
+        "def reload_rules():\n"
+        "    try:\n"
+        "        run(['pumpctl', 'reload'], timeout=90)\n"
+        "    except TimeoutExpired as t:\n"
+        '        sys.stderr.write(f"Reload failed due to Timeout {t}")\n'
+        "    try:\n"
+        "        DBusMainLoop(set_as_default=True)# Define the loop.\n"
+        "        loop = MainLoop()\n"
+    )
+    found = relations(rules_extractor, text, "Pump rules are lost after a restart")
+    assert found == set()
+
+
+def test_an_anaphoric_condition_that_narrows_the_problem_fixes_nothing_of_the_heading(rules_extractor):
+    text = "Check the pressure value on the gauge. If it's over 600, change it in the controller settings."
+    found = relations(rules_extractor, text, "The pump randomly fails with alarm 7")
+    assert not any(tail.startswith("change it") for _, _, tail in found)
+    # "If this happens" is the heading's problem itself
+    found = relations(rules_extractor, "If this happens, restart the controller.", "The pump randomly fails")
+    assert found == {("The pump randomly fails", "REMEDIED_BY", "restart the controller")}
+
+
+def test_a_condition_that_states_no_fault_causes_nothing(rules_extractor):
+    text = "If the values are the same, the file is assumed unchanged and its contents won't get copied again."
+    assert relations(rules_extractor, text) == set()
+    text = "When I send myself a test message, the mail bounces with the message: cannot execute binary file."
+    assert relations(rules_extractor, text) == set()
+
+
+def test_a_diagnosis_needs_a_fault_that_is_seen(rules_extractor):
+    text = "When running the pump as an unprivileged user, the pump is stopped upon logout and is not kept running."
+    assert relations(rules_extractor, text) == set()
+    text = (
+        "When doing a `pump fetch` command and a common profile cannot be loaded, it is likely that the "
+        "profiles.conf file is not installed."
+    )
+    assert relations(rules_extractor, text) == {
+        ('a common profile cannot be loaded', "CAUSED_BY", "the profiles.conf file is not installed")
+    }
+
+
+def test_a_diagnosis_of_the_headings_fault_names_the_heading(rules_extractor):
+    text = (
+        "If you encounter a `valve: device not found` error when starting the pump, it is likely that the "
+        "valve driver has not been loaded on your controller."
+    )
+    found = relations(rules_extractor, text, "Pump start fails with `valve: device not found`")
+    assert found == {
+        (
+            "Pump start fails with `valve: device not found`",
+            "CAUSED_BY",
+            "the valve driver has not been loaded on your controller",
+        )
+    }
+
+
+def test_names_lose_filler_and_the_problem_is_that_lead(rules_extractor):
+    text = (
+        "If the sensor tests fine, the most benign and typical problem is that the controller had a "
+        "momentary seizure due to memory exhaustion."
+    )
+    found = relations(rules_extractor, text)
+    assert ("the controller had a momentary seizure", "CAUSED_BY", "memory exhaustion") in found
+    text = "The pump fails because your inlet valve has closed for some obscure reason."
+    assert relations(rules_extractor, text) == {("The pump fails", "CAUSED_BY", "your inlet valve has closed")}
+
+
+def test_an_instruction_that_points_at_the_listing_after_it_is_no_fix():
+    assert pointer_fix("Make sure it says something like")
+    assert pointer_fix("verify whether delegation is enabled by running the following command:")
+    assert not pointer_fix("Make sure it says ServerAlive in the client configuration")
