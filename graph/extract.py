@@ -31,6 +31,8 @@ from graph.prose import (
     Sentence,
     answer_rule,
     answer_start,
+    causes_of,
+    fix_of_previous,
     fix_rule,
     heading_facts,
     heading_rule,
@@ -293,7 +295,7 @@ class Extractor:
         max_chars = self.config.max_name_chars
         problem_heading = heading_symptom(chunk, max_chars) if clause_rules else None
         why = clause_rules and is_why_question(chunk)
-        previous = None
+        previous, previous_causes = None, []
         if clause_rules:
             self._add(facts, heading_facts(chunk, problem_heading, max_chars))
         # Code, commands and configuration lines are found where the raw text still shows their
@@ -347,8 +349,10 @@ class Extractor:
                     )
                 if problem_heading is not None and not _stated(result):
                     heading_rule(chunk, sentence, problem_heading, self.scan, max_chars, result)
+                problem = last_symptom or problem_heading
+                fix_of_previous(chunk, sentence, previous, previous_causes, problem, max_chars, result)
             self._add(facts, result)
-            previous = sentence
+            previous, previous_causes = sentence, causes_of(result)
         if clause_rules:
             self._add(facts, list_rule(chunk, problem_heading, self.scan, max_chars))
 

@@ -267,8 +267,10 @@ _FOLLOW_UP = re.compile(
 )
 #: Questions that ask for advice or information, whatever else they say ("Why should I use X?").
 _ADVICE = re.compile(
-    r"^(?:why\s+(?:should|would|must|do)\s+(?:i|you|we)\b|should\s+i\b|can\s+you\b|could\s+you\b|"
-    r"has\s+(?:your|the)\b|do\s+i\s+need\b|is\s+there\s+(?:a|any)\s+(?:version|port|package)\b)",
+    rf"^(?:why\s+(?:should|would|must|do)\s+(?:i|you|we)\b|should\s+i\b|can\s+you\b|could\s+you\b|"
+    r"has\s+(?:your|the)\b|do\s+i\s+need\b|is\s+there\s+(?:a|any)\s+(?:version|port|package)\b|"
+    # "Why isn't there more progress / ETA information displayed?": a feature the program lacks.
+    rf"why\s+(?:isn{A}t|is\s+not|aren{A}t|are\s+not)\s+there\b|why\s+is\s+there\s+no\b)",
     re.I,
 )
 # "Why is it impossible to download a file ...?": the impossibility is the problem.

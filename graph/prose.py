@@ -27,7 +27,7 @@ sentence-length entity.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from graph import faq
 from graph.facts import COOCCURRENCE, MAX_FACT_NAME_WORDS, ChunkInput, Mention, RelationFact, make_mention
@@ -93,7 +93,8 @@ _CAUSING = re.compile(
     r"(?P<y>[^.;]{3,200})",
     re.I,
 )
-_TRAILING_IF = re.compile(r"^(?P<x>[^.;]{3,200}?)\s+(?:if|when|unless)\s+(?P<y>[^.;,]{3,200})", re.I)
+# "X fails if/unless Y" names a cause; "X is not supported when running in rootless mode" only when.
+_TRAILING_IF = re.compile(r"^(?P<x>[^.;]{3,200}?)\s+(?:if|unless)\s+(?P<y>[^.;,]{3,200})", re.I)
 _NEGATIVE = re.compile(rf"\b(?:not|cannot|can{A}t|unable|fails?|won{A}t|will not|no longer|never)\b", re.I)
 _INDICATES = re.compile(
     r"\b(?:indicates?|means?|signals?|signifies|denotes|reports?)\s+(?:that\s+)?(?:an?\s+|the\s+)?"
@@ -399,6 +400,7 @@ def _remedy(
 _STEP_LEAD = re.compile(
     r"^(?:before|after|from\s+within|within|inside)\s+[^:,]{3,60}[:,]\s+(?=[A-Za-z])", re.I
 )
+_NAMES_MESSAGE = re.compile(r"^\s*(?:this|that|the)\s+(?:error|message|warning)\b", re.I)
 _MEANS = re.compile(
     r"^\s*(?:it|this|that)(?:\s+(?:error|message|warning))?\s+(?:usually\s+|normally\s+|probably\s+)?"
     r"(?:means|indicates)\s+(?:that\s+)?(?P<y>.{3,300}?)\.?$",
@@ -515,7 +517,11 @@ def heading_rule(
     text = _STEP_LEAD.sub("", text)  # "Before you start screen: Check with ..."
     if len(text) > _MAX_RULE_SENTENCE_CHARS:
         return
+    # "This means X" further down an answer explains the sentence before it, not the heading; "This
+    # error indicates X" still names the heading's error.
     means = _MEANS.match(text)
+    if means and not _opens_answer(chunk, sentence) and not _NAMES_MESSAGE.match(text):
+        means = None
     condition = _CONDITION.match(text)
     if means:
         out.mentions.append(symptom)
@@ -708,11 +714,11 @@ _POINTS_BACK = re.compile(
 )
 
 
-_AND_IMPERATIVE = re.compile(r",\s+and\s+(?:then\s+)?(?=(?P<verb>[a-z]+)\b)", re.I)
+_AND_IMPERATIVE = re.compile(r",\s+(?:and\s+(?:then\s+)?|then\s+)(?=(?P<verb>[a-z]+)\b)", re.I)
 
 
 def split_remedies(text: str, bare_and: bool = False) -> list[str]:
-    """ "ensure X, and run Y" -> two fixes (each part starts with an imperative).
+    """ "ensure X, and run Y", "set X, then restart Y" -> two fixes (each part starts with an imperative).
 
     With ``bare_and`` (a "Q: ... A: ..." item's answer), also without the comma ("detach your session
     for each transfer and start the program from the shell"): the sentence must open with an
@@ -788,6 +794,68 @@ def fix_rule(
         _use(out, problem)
     for part in re.split(r",?\s+or,?\s+alternatively,?\s+|\s+or alternatively\s+", match.group("act")):
         _remedy(chunk, problem, part, scan, max_chars, out)
+
+
+#: "To fix this, ...", "... to prevent this by ...": a fix of what the sentence before states ("this
+#: problem" is the problem at hand; a workaround works around the symptom, not the cause).
+_FIXES_THAT = re.compile(
+    r"\bto\s+(?:fix|solve|resolve|correct|prevent|avoid|cure|remedy)\s+(?:this|that|it)\b"
+    r"(?!\s+(?:problem|issue|error|message|symptom|fault|behaviou?r|condition))",
+    re.I,
+)
+
+
+# "There can be various reasons.": says that there are causes, names none.
+_SOME_REASONS = re.compile(
+    r"^there\s+(?:can|could|may|might)\s+be\b|^there\s+are\s+(?:various|several|many|multiple|a\s+few|a\s+number)\b",
+    re.I,
+)
+
+
+def causes_of(result: StructureResult) -> list[Mention]:
+    """The causes ``result`` states (tails of its CAUSED_BY relations)."""
+    tails = {r.tail for r in result.relations if r.type == "CAUSED_BY"}
+    return [m for m in result.mentions if m.key in tails and m.label == "Cause"]
+
+
+def fix_of_previous(
+    chunk: ChunkInput,
+    sentence: Sentence,
+    previous: Sentence | None,
+    previous_causes: list[Mention],
+    problem: Mention | None,
+    max_chars: int,
+    out: StructureResult,
+) -> None:
+    """ "<cause>. To fix this, <fix>": the fixes of ``out`` remedy that cause, not the problem at hand.
+
+    The cause is the one the sentence before stated (``previous_causes``), else that sentence itself
+    when it is a statement ("In Red Hat Linux 6.x, SMTP is disabled by default. To fix this, set
+    DAEMON=yes ..."); a sentence that only restates ``problem`` leaves the fixes as they are.
+    """
+    fixes = [r for r in out.relations if r.type == "REMEDIED_BY"]
+    if not fixes or previous is None or not _FIXES_THAT.search(sentence.text):
+        return
+    cause = previous_causes[-1] if previous_causes else None
+    if cause is None:
+        text = faq.answer_text(previous.text.strip())
+        lead = _ADVERBIAL_LEAD.match(text)
+        text = text[lead.end() :] if lead else text
+        if (
+            not _declarative(text)
+            or text.endswith(":")
+            or _SOME_REASONS.match(text)
+            or problem is not None
+            and restates(text, problem.name)
+        ):
+            return
+        cause = make_mention("Cause", concise_name(text) or "", chunk.chunk_id, source="prose", max_chars=max_chars)
+        if cause is None:
+            return
+    out.mentions.append(cause)
+    out.relations[:] = [
+        replace(r, head=cause.key) if r.type == "REMEDIED_BY" and r.tail != cause.key else r for r in out.relations
+    ]
 
 
 def _cause_rule(chunk: ChunkInput, sentence: Sentence, max_chars: int, out: StructureResult) -> None:

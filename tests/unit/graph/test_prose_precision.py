@@ -112,3 +112,66 @@ def test_an_instruction_that_points_at_the_listing_after_it_is_no_fix():
     assert pointer_fix("Make sure it says something like")
     assert pointer_fix("verify whether delegation is enabled by running the following command:")
     assert not pointer_fix("Make sure it says ServerAlive in the client configuration")
+
+
+def test_to_fix_this_remedies_the_cause_the_sentence_before_states(rules_extractor):
+    heading = "The pump controller fails with alarm 7 at startup"
+    text = "This usually happens when the relay firmware is outdated. To fix this, upgrade the relay firmware."
+    found = relations(rules_extractor, text, heading)
+    assert ("the relay firmware is outdated", "REMEDIED_BY", "upgrade the relay firmware") in found
+    assert not any(rel == "REMEDIED_BY" and head == heading for head, rel, _ in found)
+    # a statement with no cue phrase before "To fix this" is the cause
+    text = "In firmware 2.x, the watchdog is disabled by default. To fix this, set WATCHDOG=yes in the config file."
+    found = relations(rules_extractor, text, heading)
+    assert found == {("the watchdog is disabled by default", "REMEDIED_BY", "set WATCHDOG=yes in the config file")}
+    # "... to prevent this" later in the sentence, after a stated cause
+    text = (
+        "This may happen when the link is stuck on the far side. You can configure the client to prevent "
+        "this by sending keep-alive requests."
+    )
+    found = relations(rules_extractor, text, heading)
+    fix = "configure the client to prevent this by sending keep-alive requests"
+    assert ("the link is stuck on the far side", "REMEDIED_BY", fix) in found
+
+
+def test_to_fix_this_problem_or_after_a_remark_remedies_the_problem_at_hand(rules_extractor):
+    heading = "The pump controller fails with alarm 7 at startup"
+    text = "There can be various reasons. To fix it, check the relay firmware."
+    assert relations(rules_extractor, text, heading) == {(heading, "REMEDIED_BY", "check the relay firmware")}
+    text = "The relay firmware is outdated. To fix this problem, upgrade the relay firmware."
+    assert (heading, "REMEDIED_BY", "upgrade the relay firmware") in relations(rules_extractor, text, heading)
+
+
+def test_then_joins_two_fixes(rules_extractor):
+    text = "To fix this problem, set WATCHDOG=yes in the config file, then restart the controller."
+    found = relations(rules_extractor, text, "The pump controller fails with alarm 7 at startup")
+    assert {tail for _, _, tail in found} == {"set WATCHDOG=yes in the config file", "restart the controller"}
+
+
+def test_when_names_a_circumstance_not_a_cause(rules_extractor):
+    text = "By default, the share is not entirely compliant when renaming files over the old protocol."
+    assert relations(rules_extractor, text) == set()
+    text = "The display does not light up if the fuse has blown."
+    assert relations(rules_extractor, text) == {("The display does not light up", "CAUSED_BY", "the fuse has blown")}
+
+
+def test_a_question_about_a_missing_feature_reports_no_problem():
+    from graph.faq import question_problem
+
+    assert question_problem("Why isn't there more progress information displayed?") is None
+    assert question_problem("Why is there no Windows port?") is None
+    assert question_problem("Why doesn't the pump start?") is not None
+
+
+def test_this_means_further_down_explains_the_sentence_before_not_the_heading(rules_extractor):
+    heading = "The pump setup fails: invalid argument"
+    text = (
+        "Update the users file with one line per user. The format of this file is NAME:ID:RANGE. "
+        "This means john is allocated IDs 100000-165535 as well as his own ID."
+    )
+    found = relations(rules_extractor, text, heading)
+    assert not any(rel == "CAUSED_BY" for _, rel, _ in found)
+    # "This error indicates X" still explains the heading's error
+    text = "The pump links a helper library. This error indicates that the helper library is missing."
+    found = relations(rules_extractor, text, heading)
+    assert (heading, "CAUSED_BY", "the helper library is missing") in found
