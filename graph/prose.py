@@ -203,12 +203,21 @@ def _entity(out: StructureResult, chunk: ChunkInput, label: str, text: str, max_
     name = short_name(text) if answer_start(chunk) else concise_name(text)
     if name is None or label == "Symptom" and (_PRONOUN_SUBJECT.match(name) or _OPTIONAL.search(name)):
         return None
+    if _GENERIC.match(name):
+        return None  # "a known bug": every document's; one node for all of them would link them all
     mention = make_mention(label, name, chunk.chunk_id, source="prose", max_chars=max_chars)
     if mention is not None:
         out.mentions.append(mention)
     return mention
 
 
+#: A name that says only what kind of thing is at fault ("a known bug", "this limitation").
+_GENERIC = re.compile(
+    r"^(?:(?:a|an|the|this|that|one|some)\s+)?(?:(?:known|serious|common|general|simple|possible|small|minor|"
+    r"major|long-standing|design|real)\s+)*(?:bug|limitation|issue|problem|glitch|restriction|feature|"
+    r"defect|error)s?$",
+    re.I,
+)
 #: "for some obscure reason": says only that the reason is unknown.
 _FILLER_REASON = re.compile(r",?\s+for\s+some\s+(?:(?:obscure|unknown|strange|odd|other|weird)\s+)?reasons?\b", re.I)
 #: "It is likely that", "Probably": how sure the text is, not part of the cause.
@@ -569,6 +578,8 @@ def answer_rule(
     if len(text) > _MAX_RULE_SENTENCE_CHARS or faq.RESOLVED.search(text):
         return
     reason = faq.reason_cause(text)
+    if reason is not None and previous is not None and _SETTING_LEAD.match(faq.answer_text(previous.text.strip())):
+        return  # "On machines which don't have a default route, ... The reason is that ...": a setting's reason
     if reason is not None:
         subject = _problem_sentence(out, chunk, previous, max_chars) or problem
         _use(out, subject)
@@ -834,7 +845,13 @@ def fix_of_previous(
     DAEMON=yes ..."); a sentence that only restates ``problem`` leaves the fixes as they are.
     """
     fixes = [r for r in out.relations if r.type == "REMEDIED_BY"]
-    if not fixes or previous is None or not _FIXES_THAT.search(sentence.text):
+    if not fixes or previous is None:
+        return
+    if not _FIXES_THAT.search(sentence.text):
+        if previous_causes and _declared_opening(chunk, previous) and _repairs(sentence.text):
+            # "A: Screen failed to change the owner of the pty it uses. You need to install screen
+            # setuid-root.": the fix right after the answer's opening statement of the fault repairs it.
+            _repoint(out, previous_causes[-1])
         return
     cause = previous_causes[-1] if previous_causes else None
     if cause is None:
@@ -852,10 +869,31 @@ def fix_of_previous(
         cause = make_mention("Cause", concise_name(text) or "", chunk.chunk_id, source="prose", max_chars=max_chars)
         if cause is None:
             return
+    _repoint(out, cause)
+
+
+def _repoint(out: StructureResult, cause: Mention) -> None:
     out.mentions.append(cause)
     out.relations[:] = [
         replace(r, head=cause.key) if r.type == "REMEDIED_BY" and r.tail != cause.key else r for r in out.relations
     ]
+
+
+def _declared_opening(chunk: ChunkInput, sentence: Sentence) -> bool:
+    """Whether ``sentence`` opens the answer with a plain statement of what is at fault."""
+    return _opens_answer(chunk, sentence) and faq.declared_cause(sentence.text.strip()) is not None
+
+
+#: A check narrows the problem down ("Check your syslog"); a workaround avoids its symptom.
+_CHECKS = frozenset("check verify see look read test try examine inspect consult refer".split())
+
+
+def _repairs(text: str) -> bool:
+    """Whether an instruction repairs something rather than checks it or works around the symptom."""
+    return faq.first_word(faq.answer_text(text)) not in _CHECKS and not re.search(r"\bwork\s*around", text, re.I)
+
+
+_POINTS_AT_MESSAGE = re.compile(r"^\s*(?:the\s+above|this|that|these|those)\b", re.I)
 
 
 def _cause_rule(chunk: ChunkInput, sentence: Sentence, max_chars: int, out: StructureResult) -> None:
@@ -866,6 +904,8 @@ def _cause_rule(chunk: ChunkInput, sentence: Sentence, max_chars: int, out: Stru
         return
     match = _CAUSE.search(sentence.text)
     causing = _CAUSING.search(sentence.text) if not match else None
+    if causing and _POINTS_AT_MESSAGE.match(causing.group("y")):
+        return  # "..., resulting in the above message (since ...)": the heading's message, named elsewhere
     if causing and faq.PROBLEM_WORDS.search(causing.group("y")):
         # "<condition>, causing <fault>": the fault is the symptom, the condition its cause
         cause_text = re.split(r"[,:;]\s", _ASIDE.sub("", causing.group("x")))[-1]

@@ -91,12 +91,19 @@ def test_a_named_defect_is_a_cause(sentence, cause):
     assert reason_cause(sentence) == cause
 
 
-def test_a_why_answer_saying_its_a_bug_names_the_cause(rules_extractor):
+def test_a_why_answer_naming_a_defect_names_the_cause_unless_it_is_just_a_bug(rules_extractor):
+    heading = "21. Why does the kernel speak of 'resync' when using checkarray?"
+    text = "Please see README.checkarray for details.\nIn short: this is a known limitation of the kernel."
+    found = relations(rules_extractor, text, heading)
+    assert (
+        "the kernel speak of 'resync' when using checkarray",
+        "CAUSED_BY",
+        "a known limitation of the kernel",
+    ) in found
+    # "a bug" names nothing of its own: as an entity it would be every document's bug, one node linking
+    # all their symptoms (session 12; the mdadm dev set loses this one right relation)
     text = (
         "Please see README.checkarray for details.\nIn short: it's a bug. checkarray is actually not a "
         "resync, but the kernel does not distinguish between them."
     )
-    found = relations(
-        rules_extractor, text, "21. Why does the kernel speak of 'resync' when using checkarray?"
-    )
-    assert ("the kernel speak of 'resync' when using checkarray", "CAUSED_BY", "a bug") in found
+    assert not any(tail == "a bug" for _, _, tail in relations(rules_extractor, text, heading))

@@ -138,7 +138,7 @@ def test_to_fix_this_problem_or_after_a_remark_remedies_the_problem_at_hand(rule
     heading = "The pump controller fails with alarm 7 at startup"
     text = "There can be various reasons. To fix it, check the relay firmware."
     assert relations(rules_extractor, text, heading) == {(heading, "REMEDIED_BY", "check the relay firmware")}
-    text = "The relay firmware is outdated. To fix this problem, upgrade the relay firmware."
+    text = "Many users have reported this. To fix this problem, upgrade the relay firmware."
     assert (heading, "REMEDIED_BY", "upgrade the relay firmware") in relations(rules_extractor, text, heading)
 
 
@@ -175,3 +175,33 @@ def test_this_means_further_down_explains_the_sentence_before_not_the_heading(ru
     text = "The pump links a helper library. This error indicates that the helper library is missing."
     found = relations(rules_extractor, text, heading)
     assert (heading, "CAUSED_BY", "the helper library is missing") in found
+
+
+def test_the_fix_after_an_opening_statement_of_the_fault_repairs_that_fault(rules_extractor):
+    heading = "The relay cannot be reset while the pump runs."
+    text = "Q: The relay cannot be reset while the pump runs.\nA: The controller failed to change the owner of the relay port. You need to install the controller setuid-root."
+    found = relations(rules_extractor, text, heading)
+    cause = "The controller failed to change the owner of the relay port"
+    assert (cause, "REMEDIED_BY", "install the controller setuid-root") in found
+    # a check narrows the problem down: it stays with the problem
+    text = "Q: The relay cannot be reset while the pump runs.\nA: The controller failed to change the owner of the relay port. Check the controller log."
+    found = relations(rules_extractor, text, heading)
+    assert ("The relay cannot be reset while the pump runs", "REMEDIED_BY", "Check the controller log") in found
+
+
+def test_a_generic_cause_names_nothing(rules_extractor):
+    text = "Q: The display vanishes after a reset.\nA: This is a known bug. There is no easy fix."
+    assert relations(rules_extractor, text, "The display vanishes after a reset.") == set()
+
+
+def test_a_settings_reason_and_a_pointer_at_the_message_cause_nothing(rules_extractor):
+    heading = 'I get a message saying "peer authentication required". Why?'
+    text = (
+        "Q: I get a message saying \"peer authentication required\". Why?\n"
+        "A: On machines which don't have a default route, the daemon does not require the peer to "
+        "authenticate itself. The reason is that such machines would mostly be dialling out."
+    )
+    found = relations(rules_extractor, text, heading)
+    assert not any("dialling out" in tail for _, _, tail in found)
+    text = "If characters are corrupted on the line, the peer sends reject messages, resulting in the above message."
+    assert relations(rules_extractor, text) == set()
