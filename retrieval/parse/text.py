@@ -74,14 +74,19 @@ class TextParser(Parser):
         # Top-level numbers that have numbered sub-sections ("3." when "3.1." opens a paragraph):
         # their own one-line paragraph is a section title, not a one-step list.
         sectioned = {m.group(1) for m in _SECTION_OPENING.finditer(text)}
+        items = _NumberedItems()
         for page_no, page_text in enumerate(pages, 1):
             page = page_no if len(pages) > 1 else None
             for part in split_tables(page_text):
                 if isinstance(part, TextTable):
                     builder.table([list(row) for row in part.rows], page)
                     continue
-                for paragraph in re.split(r"\n\s*\n", part):
-                    _paragraph(paragraph, builder, page, underline_levels, not_titles, sectioned)
+                paragraphs = re.split(r"\n\s*\n", part)
+                for i, paragraph in enumerate(paragraphs):
+                    following = paragraphs[i + 1] if i + 1 < len(paragraphs) else ""
+                    _paragraph(
+                        paragraph, builder, page, underline_levels, not_titles, sectioned, items, following
+                    )
         first_heading = next(
             (b.text for b in builder.blocks if b.kind is BlockKind.HEADING and b.text not in not_titles), None
         )
@@ -103,9 +108,13 @@ def _paragraph(
     underline_levels: list[str],
     not_titles: set[str],
     sectioned: AbstractSet[str] = frozenset(),
+    items: _NumberedItems | None = None,
+    following: str = "",
 ) -> None:
     lines = [line.rstrip() for line in paragraph.split("\n") if line.strip()]
     numbered = _numbered_title(lines, sectioned)
+    if items is not None:
+        numbered = items.read(lines, numbered, following)
     if numbered:
         # Below every underlined section seen so far, one level per part of its number.
         count, depth = numbered
@@ -237,6 +246,44 @@ def _numbered_title(lines: list[str], sectioned: AbstractSet[str]) -> tuple[int,
     if _SENTENCE_INSIDE.search(words) or (len(lines) > 1 and first.endswith((".", ",", ";"))):
         return None  # a step or a paragraph that opens with a number
     return 1, depth
+
+
+class _NumberedItems:
+    """The run of numbered FAQ items: after question "12." over its answer, "13." heads the next item
+    even when it states its problem instead of asking (procmail's FAQ: "13. The leading From_ line on
+    all my arriving mail shows the wrong time.", its indented answer below). Read as a list step,
+    such an item and its answer were filed under question 12, and search never found them by it."""
+
+    def __init__(self) -> None:
+        self.next: int | None = None  # the number the next item would carry
+
+    def read(
+        self, lines: list[str], numbered: tuple[int, int] | None, following: str
+    ) -> tuple[int, int] | None:
+        """``numbered`` (what :func:`_numbered_title` made of the paragraph), or the whole
+        paragraph as the run's next item: it carries the next number, reads as a title (at most
+        :data:`_MAX_QUESTION_LINES` lines, no numbered line inside) and the paragraph after it is
+        indented, as the answers are. Any other numbered paragraph (a list step) ends the run."""
+        top = _TOP_SECTION.match(lines[0]) if lines else None
+        if top is None:
+            return numbered
+        number = int(top.group(1))
+        if numbered is None and number == self.next and _item_title(lines) and _indented(following):
+            numbered = (len(lines), 1)
+        asked = numbered is not None and numbered[0] == len(lines) and _numbered_question(lines)
+        self.next = number + 1 if numbered is not None and (asked or number == self.next) else None
+        return numbered
+
+
+def _item_title(lines: list[str]) -> bool:
+    text = " ".join(line.strip() for line in lines)
+    listed = any(_NUMBERED.match(line) for line in lines[1:])
+    return len(lines) <= _MAX_QUESTION_LINES and len(text) <= 2 * _MAX_TITLE_CHARS and not listed
+
+
+def _indented(paragraph: str) -> bool:
+    lines = [line for line in paragraph.split("\n") if line.strip()]
+    return bool(lines) and all(line.startswith(("\t", "    ")) for line in lines)
 
 
 def _numbered_question(lines: list[str]) -> bool:

@@ -247,3 +247,28 @@ def test_numbered_questions_head_their_indented_answers_which_are_prose(tmp_path
     answer = _block_starting(doc, "You're not supposed")
     assert answer.kind is BlockKind.PARAGRAPH and answer.heading_path == (question,)
     assert _block_starting(doc, "\tmail -F").kind is BlockKind.CODE  # a command stays code
+
+
+def test_a_numbered_item_that_states_its_problem_continues_the_run_of_questions(tmp_path):
+    # procmail's FAQ: after question 12, items 13-16 state their problem over an indented answer;
+    # read as list steps they and their answers fell under question 12
+    text = (
+        "12. How do I view the man pages?\n\n"
+        "\tMake sure the installation directory is included in your MANPATH.\n\n"
+        "13. The leading From_ line on all my arriving mail shows the wrong time.\n"
+        "    Before putting procmail in the .forward file everything was OK.\n\n"
+        "\tThis is a known bug in sendmail-5.65c+IDA.  The real fix would be\n"
+        "\tto upgrade to sendmail 6.x or later.\n\n"
+        "15. Open the lid of the unit.\n\n"
+        "\tThe lid is held by four screws on the left side of the unit.\n"
+    )
+    doc = _parse(tmp_path, text)
+    item = (
+        "13. The leading From_ line on all my arriving mail shows the wrong time. "
+        "Before putting procmail in the .forward file everything was OK."
+    )
+    assert _headings(doc) == [(1, "12. How do I view the man pages?"), (1, item)]
+    assert _block_starting(doc, "This is a known bug").heading_path == (item,)
+    # the item stays in its text, as a question does; a number out of the run is no item
+    assert [b.kind for b in doc.blocks if b.text == item] == [BlockKind.HEADING, BlockKind.PARAGRAPH]
+    assert next(b for b in doc.blocks if "Open the lid" in b.text).kind is BlockKind.PROCEDURE
