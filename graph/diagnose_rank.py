@@ -342,8 +342,8 @@ def relevant_orders(
     ``things``: with no asset asked, the complaint's own words are all that say which machine it is
     about. Then a record counts only when it names every component or equipment of a reading of the
     complaint (:func:`about_things`), and naming one of those components, or sharing their words,
-    is no evidence of the problem by itself (on the demo, the excavators' "replace battery" orders were counted as the
-    history of "UPS battery does not charge" and listed above the UPS manual).
+    is no evidence of the problem by itself (on the demo, the excavators' "replace battery" orders
+    were counted as the history of "UPS battery does not charge" and listed above the UPS manual).
     """
     seeds = set(seed_keys)
     # The things' own words were asked of every record: they are no likeness of the problem.
@@ -360,6 +360,23 @@ def relevant_orders(
         if seeds & set(order.problem_keys) or sim >= MIN_RECORD_SIMILARITY:
             found.append((order, sim))
     return found
+
+
+def nearest_about(
+    query: set[str], nearest: Sequence[tuple[PastOrder, float]], things: Sequence[Sequence[tuple[str, str]]]
+) -> list[tuple[PastOrder, float]]:
+    """The nearest records that may vote: with no asset asked (``things`` given), those naming the
+    complaint's components and sharing a word of it beside them (BM25 found "REPLACE GREASE PUMP"
+    for "pump overheating alarm" by "pump" alone)."""
+    if not things:
+        return list(nearest)
+    named = {w for reading in things for _, name in reading for w in terms(name)}
+    problem = query - named
+    return [
+        (order, bm25)
+        for order, bm25 in nearest
+        if about_things(order, things) and problem & (_terms(order.text) if order.text else frozenset())
+    ]
 
 
 def rank(
@@ -425,7 +442,7 @@ def rank(
         for action_key, action_name in order.actions:
             for owner in owners_of(action_key, action_name):
                 per_cause.setdefault(owner, []).append((order, sim))
-    votes, voters = _nearest_votes([n for n in nearest if about_things(n[0], things)], owners_of)
+    votes, voters = _nearest_votes(nearest_about(query, nearest, things), owners_of)
     for key, hits in per_cause.items():
         cause = causes[key]
         unique = list({o.key: (o, s) for o, s in hits}.values())
@@ -534,20 +551,30 @@ def passage_causes(
         showing the part of its passage that answers the complaint (:func:`answer_excerpt`, at most
         :data:`MAX_EXCERPT_CHARS`), named by the question of the FAQ item it comes from (else the
         heading path, else its first sentence); a passage sharing no content word with the
-        complaint is left out, and so is one whose excerpt an earlier passage shows word for word
+        complaint is left out unless an earlier passage of its item is shown (:func:`_item_of`: the
+        search hands an item's chunks together, and a "Solution" chunk rarely repeats the words
+        its "Symptom" matched; it is then asked by the item's title as well), and so is one whose
+        excerpt an earlier passage shows word for word
         (one manual shipped twice, as HTML and as DOCX: the demo showed apcupsd's "Battery
         Replacement" note twice).
     """
     query = terms(complaint)
     skip = set(cited)
     excerpts: set[str] = set()
+    shown_items: set[tuple[str, str]] = set()
     out: list[RankedCause] = []
     for passage in passages:
         if passage.chunk_id in skip or len(out) >= limit:
             continue
         found = answer_excerpt(query, passage)
+        item = _item_of(passage)
+        if found is None and item in shown_items:
+            # A further chunk of an item the list shows (its "Solution" after the "Symptom" that
+            # matched): the item's title counts as the complaint's words.
+            found = answer_excerpt(query | terms(item[1]), passage)
         if found is None:
             continue
+        shown_items.add(item)
         name, excerpt = found
         same = " ".join(excerpt.split()).casefold()
         if same in excerpts:
@@ -570,6 +597,14 @@ def passage_causes(
         )
         skip.add(passage.chunk_id)
     return out
+
+
+def _item_of(passage: PassageHit) -> tuple[str, str]:
+    """(document, the heading that names the passage's item: :func:`graph.faq.item_heading`, so a
+    Markdown guide's "N) issue > Solution" chunk and its "N) issue > Symptom" chunk are one item)."""
+    from graph.faq import item_heading
+
+    return passage.document_id, item_heading(passage.heading.split(" > ")) if passage.heading else ""
 
 
 @dataclass(frozen=True)

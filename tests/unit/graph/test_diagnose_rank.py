@@ -203,6 +203,20 @@ def test_a_record_names_a_component_by_its_entity_its_words_or_the_equipment_it_
     assert about_things(order("WO7", "2021-04-01", "fleet", "x", "anything"), [])
 
 
+def test_with_no_asset_a_nearest_record_sharing_only_the_components_words_does_not_vote():
+    # Seen in Chromium on the demo: "REPLACE GREASE PUMP" voted "replace" for "泵 过热 报警" by "pump".
+    grease = order("WO1", "2007-09-04", "fleet", "replace", "REPLACE GREASE PUMP")
+    hot = order("WO2", "2007-10-04", "fleet", "clean cooler", "pump overheating")
+    things = [[("Component:pump", "pump")]]
+    nearest = [(grease, 1.5), (hot, 1.0)]
+    assert {c.name for c in rank("pump overheating alarm", {}, [], [], nearest=nearest)} == {
+        "replace",
+        "clean cooler",
+    }
+    voted = rank("pump overheating alarm", {}, [], [], nearest=nearest, things=things)
+    assert [c.name for c in voted] == ["clean cooler"]
+
+
 def test_with_no_asset_naming_a_component_alone_is_no_evidence_of_the_problem():
     pump = order("WO1", "2020-01-10", "fleet", "replace pump seal", "pump leaking", ["Component:pump"])
     hot = order(
