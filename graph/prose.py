@@ -46,7 +46,8 @@ _CONDITION = re.compile(
     re.I | re.S,
 )
 _CAUSE = re.compile(
-    r"(?P<x>[^.;:]{3,200}?)\s(?:(?:is|are|was|were|may be|can be|might be|could be|would be)"
+    r"(?P<x>[^.;:]{3,200}?)\s(?:(?:is|are|was|were|may be|can be|might be|could be|would be|appears to be|"
+    r"seems to be|appear to be|seem to be)"
     r"(?:\s(?:often|usually|probably|mostly|likely|most likely|typically))?\s)?"
     r"(?:caused by|due to|the result of|a result of|because of|triggered by)\s+(?P<y>[^.;]{3,300})",
     re.I,
@@ -205,6 +206,8 @@ def _entity(out: StructureResult, chunk: ChunkInput, label: str, text: str, max_
         return None
     if _GENERIC.match(name):
         return None  # "a known bug": every document's; one node for all of them would link them all
+    if " " not in name and re.search(r"[/:]", name):
+        return None  # "https://github" and "com/openMF/community-app/issues/3323": a URL split at its dot
     mention = make_mention(label, name, chunk.chunk_id, source="prose", max_chars=max_chars)
     if mention is not None:
         out.mentions.append(mention)
@@ -914,7 +917,8 @@ def _cause_rule(chunk: ChunkInput, sentence: Sentence, max_chars: int, out: Stru
         return
     if not match:
         because = _because(sentence.text)
-        if because:  # "<x fails> because <y>": only a stated fault has a cause worth a relation
+        # "Can't stat lower layer ... because it does not exist": "it" is a thing of the message, no cause.
+        if because and not _PRONOUN_SUBJECT.match(because[1].strip()):
             symptom = _entity(out, chunk, "Symptom", because[0], max_chars)
             _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", because[1], max_chars))
         return

@@ -205,3 +205,21 @@ def test_a_settings_reason_and_a_pointer_at_the_message_cause_nothing(rules_extr
     assert not any("dialling out" in tail for _, _, tail in found)
     text = "If characters are corrupted on the line, the peer sends reject messages, resulting in the above message."
     assert relations(rules_extractor, text) == set()
+
+
+def test_appears_to_be_a_result_of_names_a_cause(rules_extractor):
+    heading = "R3. The pump controller crashes when given an invalid config file."
+    text = "This has been seen on old systems. The problem appears to be a result of building with an archaic compiler."
+    found = relations(rules_extractor, text, heading)
+    assert ("The pump controller crashes when given an invalid config file", "CAUSED_BY",
+            "building with an archaic compiler") in found
+
+
+def test_a_url_split_at_its_dots_and_a_pronoun_reason_name_nothing(rules_extractor):
+    text = (
+        "This can happen when the image was built for another architecture (as happened in "
+        "https://example.org/pump/issues/3323 due to https://example.org/relay/issues/564)."
+    )
+    assert not any("example" in name for rel in relations(rules_extractor, text) for name in (rel[0], rel[2]))
+    text = 'WARN Can\'t stat lower layer "/var/lib/pump/l/7HS76" because it does not exist. Rebuilding the links.'
+    assert relations(rules_extractor, text) == set()
