@@ -7,11 +7,12 @@ benchmark measures the passages the page hands in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from graph.diagnose_rank import PassageHit
-from retrieval.search import HybridSearcher
+from graph.faq import item_heading
+from retrieval.search import HybridSearcher, Passage
 from retrieval.translate import QuestionTranslator, search_with_translation
 
 #: Passages searched for the symptom; they fill the list when the graph has too few causes, in the
@@ -19,6 +20,14 @@ from retrieval.translate import QuestionTranslator, search_with_translation
 #: re-sort by excerpt words lost fixes: docs/GRAPH.md §8, session 11). With the page's chunking, 8
 #: held the most gold causes and remedies in the first 5 on the dev and seen manuals (5 and 10 fewer).
 PASSAGES = 8
+#: Chunks of the same item (a FAQ answer split over chunks; a troubleshooting entry whose
+#: "Symptom" and "Solution" are chunks of their own) that follow a passage, at most: the complaint
+#: shares words with the chunk that names the problem, the fix sits in a sibling that shares none
+#: (Podman's guide). Two keep an item to 3 of the list's first 5 places, so the search's next
+#: guess still shows (docs/GRAPH.md §8).
+ITEM_SIBLINGS = 2
+#: Siblings are looked for among this many times ``top_k`` of the search's best passages.
+SIBLING_DEPTH = 3
 
 
 def search_passages(
@@ -44,6 +53,44 @@ def search_passages(
         RetrievalError: the index is down.
     """
     found = search_with_translation(
-        searcher, translator, symptom, list(collections), top_k, "hybrid", **filters
+        searcher, translator, symptom, list(collections), top_k * SIBLING_DEPTH, "hybrid", **filters
     )
-    return [PassageHit(p.chunk_id, p.document_id, p.page, p.text, " > ".join(p.heading_path)) for p in found]
+    return [
+        PassageHit(p.chunk_id, p.document_id, p.page, p.text, " > ".join(p.heading_path))
+        for p in with_item_siblings(found.passages, top_k)
+    ]
+
+
+def with_item_siblings(
+    passages: Sequence[Passage], top_k: int, siblings: int = ITEM_SIBLINGS
+) -> list[Passage]:
+    """The first ``top_k`` passages, each followed by up to ``siblings`` more chunks of its item
+    found further down (in the search's order): small to big, as the engine shows each passage
+    on its own.
+
+    A chunk's item is its document version and its heading path down to the heading that names
+    the item (:func:`graph.faq.item_heading`: "Symptom" / "Solution" name none), so an entry's
+    intro, symptom and solution chunks are one item, and two questions of one section are two.
+    """
+    out: list[Passage] = []
+    taken: set[str] = set()
+    for passage in passages:
+        if len(out) >= top_k:
+            break
+        if passage.chunk_id in taken:
+            continue
+        out.append(passage)
+        taken.add(passage.chunk_id)
+        item = _item(passage)
+        pulled = [p for p in passages if p.chunk_id not in taken and _item(p) == item][:siblings]
+        for sibling in pulled[: top_k - len(out)]:
+            out.append(sibling)
+            taken.add(sibling.chunk_id)
+    return out
+
+
+def _item(passage: Passage) -> tuple[str, str, tuple[str, ...]]:
+    path = passage.heading_path
+    named = item_heading(path)
+    depth = max((i for i, heading in enumerate(path) if heading == named), default=len(path) - 1)
+    return passage.document_id, passage.version_id, path[: depth + 1]

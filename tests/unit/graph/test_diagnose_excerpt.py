@@ -216,3 +216,23 @@ def test_table_rows_stay_sentences_of_their_own_while_wrapped_lines_are_joined()
     )
     [item] = passage_items(PassageHit("w", "faq", None, wrapped, "Size"))
     assert item.sentences == (" ".join(wrapped.split("\n")),)
+
+
+def test_a_further_chunk_of_an_item_the_list_shows_is_asked_by_the_items_title():
+    # Podman's "16) RHEL 7 ... cgroup v2": the complaint matches the Symptom chunk only; the
+    # Solution chunk behind it (the Diagnose page's search puts an item's chunks together) shares
+    # no word with the complaint, and was left out though it holds the fixes.
+    complaint = "systemctl inside a rhel7-init container says Failed to get D-Bus connection"
+    issue = "Troubleshooting > 16) RHEL 7 and CentOS 7 based init images don't work with cgroup v2"
+    symptom = PassageHit(
+        "y", "guide", None, "$ systemctl status\nFailed to get D-Bus connection", f"{issue} > Symptom"
+    )
+    fix = "You can configure the host to use cgroup v1."
+    solution = PassageHit("n", "guide", None, fix, f"{issue} > Solution")
+    shown = passage_causes(complaint, [symptom, solution])
+    assert [c.cites[0].chunk_id for c in shown] == ["y", "n"]
+    assert shown[1].excerpt == fix
+    # alone, or under another item than the one shown, it stays out
+    assert passage_causes(complaint, [solution]) == []
+    other = PassageHit("o", "guide", None, fix, "Troubleshooting > 4) TLS errors > Solution")
+    assert [c.cites[0].chunk_id for c in passage_causes(complaint, [symptom, other])] == ["y"]

@@ -1,0 +1,49 @@
+"""The Diagnose page's passages: an item's chunks follow its best one (apps/diagnose/passages.py)."""
+
+from apps.diagnose.passages import search_passages, with_item_siblings
+from retrieval.search import Passage, SearchResult
+
+ISSUE = ("Troubleshooting", "7) Permission denied when running Podman commands")
+OTHER = ("Troubleshooting", "18) podman run fails with bpf create: permission denied")
+
+
+def _passage(chunk_id, path, document="podman", version="v1"):
+    payload = {"text": chunk_id, "document_id": document, "version_id": version, "heading_path": list(path)}
+    return Passage(chunk_id, 0.0, {}, {}, payload)
+
+
+class FakeSearcher:
+    def __init__(self, passages):
+        self.passages, self.asked = list(passages), []
+
+    def search(self, query, allowed, top_k=None, mode="hybrid", **filters):
+        self.asked.append(top_k)
+        return SearchResult(tuple(self.passages[:top_k]), mode)
+
+
+def test_the_solution_chunk_of_an_issue_follows_its_symptom_chunk():
+    # the complaint matches the issue's symptom; its solution, sharing no word with it, ranks 9th
+    ranked = [
+        _passage("symptom-7", (*ISSUE, "Symptom")),
+        _passage("intro-7", ISSUE),
+        *[_passage(f"other-{i}", (*OTHER, "Solution")) for i in range(6)],
+        _passage("solution-7", (*ISSUE, "Solution")),
+    ]
+    searcher = FakeSearcher(ranked)
+    found = search_passages(searcher, None, "podman run fails with permission denied", ["1"], 8)
+    assert [p.chunk_id for p in found][:4] == ["symptom-7", "intro-7", "solution-7", "other-0"]
+    assert len(found) == 8 and searcher.asked == [24]  # siblings are looked for 3 times as deep
+
+
+def test_at_most_two_siblings_follow_a_passage_and_other_items_keep_their_order():
+    chunks = [_passage(f"a{i}", ("FAQ", "Why does it hang?")) for i in range(5)]
+    ranked = [chunks[0], _passage("b0", ("FAQ", "Why does it crash?")), *chunks[1:]]
+    assert [p.chunk_id for p in with_item_siblings(ranked, 5)] == ["a0", "a1", "a2", "b0", "a3"]
+    # two questions of one section, or one heading in two documents, are two items
+    ranked = [
+        _passage("x", ("3. Not synchronising", "3.1. Behind a firewall?")),
+        _passage("y", ("3. Not synchronising", "3.5. Using NTS?")),
+        _passage("z", ("3. Not synchronising", "3.1. Behind a firewall?"), document="other"),
+        _passage("x2", ("3. Not synchronising", "3.1. Behind a firewall?")),
+    ]
+    assert [p.chunk_id for p in with_item_siblings(ranked, 3)] == ["x", "x2", "y"]
