@@ -22,8 +22,9 @@ _PROGRAM = re.compile(
     r"^def\s+\w+\(|^class\s+\w+[(:]|^import\s+[\w.]+$|^from\s+[\w.]+\s+import\b|^(?:try|else|finally):$"
     r"|^(?:except|elif)\b.*:$|^return(?:\s+\w+)?$|\)\s*:$|\{$|^\w[\w.]*\(.*\)\s*(?:#.*)?$"
 )
-#: One token holding path or field separators and no blank ("johndoe:100000:65536", "/dev/ttyS0").
-_DATA = re.compile(r"^[^\s]*[:/=][^\s]*$")
+#: One token holding path or field separators and no blank ("johndoe:100000:65536", "/dev/ttyS0"); a
+#: label on a line of its own ("Solution:") is prose.
+_DATA = re.compile(r"^\S*(?:[/=]|:(?=\S))\S*$")
 _TAB = 8
 
 

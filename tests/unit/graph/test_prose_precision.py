@@ -25,6 +25,8 @@ def test_code_lines_are_listings_configuration_and_console_sessions():
     assert {"[Service]", "Type=simple", "$ pumpctl status", "status: degraded", "pump: ok", "def reload():"} <= found
     assert "restart_pump(timeout=9)# Define the loop." in found
     assert not any(line.startswith(("Add the unit", "Check the log")) for line in found)
+    # a label on a line of its own is prose: "Solution:\nConfigure ..." keeps its instruction
+    assert code_lines("Solution:\nConfigure the right scheme.\n\nWorkaround:\nRestart it.") == set()
 
 
 def test_a_sentence_running_into_a_listing_keeps_its_words_before_it():
