@@ -94,6 +94,20 @@ def test_a_free_text_complaint_links_to_the_symptom_and_counts_other_machines_as
     assert seal.similar[0].cites[0].document_id == "orders"
 
 
+def test_with_no_asset_only_records_naming_the_complaints_components_are_its_history(press, extractor):
+    # "hose": both hose records name it; the press's ram records are no history of a hose leak.
+    hose = diagnose(press, "hose leaking", ["plant"], extractor)
+    assert {c.name for c in hose.causes} >= {"tighten hose clamp", "replace hydraulic hose"}
+    shown = {s.text for c in hose.causes for s in c.similar}
+    assert shown and all("hose" in text for text in shown)
+    # A component no record names (a conveyor's belt): the press's records neither count nor vote.
+    belt = diagnose(press, "conveyor belt drifts down", ["plant"], extractor)
+    assert all(c.history.total == 0 and "nearest" not in c.score_parts for c in belt.causes)
+    # On an asset, its records are its history whatever the complaint names.
+    on_press = diagnose(press, "conveyor belt drifts down", ["plant"], extractor, asset="PRESS-1")
+    assert any(c.history.total for c in on_press.causes)
+
+
 def test_nothing_outside_the_allowed_collections_is_read(graph_db, extractor):
     _load(graph_db, extractor, "plant", "secret-orders")
     result = diagnose(graph_db, "H-301", ["plant"], extractor, asset="PRESS-1")
