@@ -676,6 +676,9 @@ def _opens_answer(chunk: ChunkInput, sentence: Sentence) -> bool:
     ).strip()  # the label, cut off the sentence
     if _announced_message(chunk) is not None:
         before = before.partition("\n\n")[2].strip()  # the quoted message comes before the answer
+    heading = " ".join(faq.item_heading(chunk.heading_path).split()) if chunk.heading_path else ""
+    if heading and " ".join(before.split()) == heading:
+        return True  # a numbered FAQ's chunk repeats its question above the answer ("15. When ...")
     if not before:
         return True
     return "\n" not in before and bool(_RESTATEMENT.match(before)) and before.endswith((".", "!"))
@@ -826,37 +829,47 @@ _SOME_REASONS = re.compile(
 )
 
 
-def causes_of(result: StructureResult) -> list[Mention]:
-    """The causes ``result`` states (tails of its CAUSED_BY relations)."""
-    tails = {r.tail for r in result.relations if r.type == "CAUSED_BY"}
-    return [m for m in result.mentions if m.key in tails and m.label == "Cause"]
+def causes_of(result: StructureResult) -> list[tuple[Mention, str]]:
+    """The causes ``result`` states, each with the key of what it causes (CAUSED_BY tails and heads)."""
+    found = []
+    for relation in result.relations:
+        if relation.type == "CAUSED_BY":
+            cause = next((m for m in result.mentions if m.key == relation.tail and m.label == "Cause"), None)
+            if cause is not None:
+                found.append((cause, relation.head))
+    return found
 
 
 def fix_of_previous(
     chunk: ChunkInput,
     sentence: Sentence,
     previous: Sentence | None,
-    previous_causes: list[Mention],
+    previous_causes: list[tuple[Mention, str]],
     problem: Mention | None,
     max_chars: int,
     out: StructureResult,
 ) -> None:
     """ "<cause>. To fix this, <fix>": the fixes of ``out`` remedy that cause, not the problem at hand.
 
-    The cause is the one the sentence before stated (``previous_causes``), else that sentence itself
-    when it is a statement ("In Red Hat Linux 6.x, SMTP is disabled by default. To fix this, set
-    DAEMON=yes ..."); a sentence that only restates ``problem`` leaves the fixes as they are.
+    The cause is the one the sentence before stated (``previous_causes``, from :func:`causes_of`), else
+    that sentence itself when it is a statement ("In Red Hat Linux 6.x, SMTP is disabled by default. To
+    fix this, set DAEMON=yes ..."); a sentence that only restates ``problem`` leaves the fixes as they
+    are. Without "to fix this", a repair (no check, no workaround) right after the answer's opening
+    cause of the problem its heading reports remedies that cause.
     """
     fixes = [r for r in out.relations if r.type == "REMEDIED_BY"]
     if not fixes or previous is None:
         return
     if not _FIXES_THAT.search(sentence.text):
-        if previous_causes and _declared_opening(chunk, previous) and _repairs(sentence.text):
+        heading = problem is not None and problem.source == "heading"
+        opening = [c for c, of in previous_causes if heading and of == problem.key]
+        if opening and _opens_answer(chunk, previous) and _repairs(sentence.text):
             # "A: Screen failed to change the owner of the pty it uses. You need to install screen
-            # setuid-root.": the fix right after the answer's opening statement of the fault repairs it.
-            _repoint(out, previous_causes[-1])
+            # setuid-root.", "This indicates that the login shell is not in /etc/shells. Contact your
+            # administrator ...": the fix right after the answer's opening cause of the problem repairs it.
+            _repoint(out, opening[-1])
         return
-    cause = previous_causes[-1] if previous_causes else None
+    cause = previous_causes[-1][0] if previous_causes else None
     if cause is None:
         text = faq.answer_text(previous.text.strip())
         lead = _ADVERBIAL_LEAD.match(text)
@@ -880,11 +893,6 @@ def _repoint(out: StructureResult, cause: Mention) -> None:
     out.relations[:] = [
         replace(r, head=cause.key) if r.type == "REMEDIED_BY" and r.tail != cause.key else r for r in out.relations
     ]
-
-
-def _declared_opening(chunk: ChunkInput, sentence: Sentence) -> bool:
-    """Whether ``sentence`` opens the answer with a plain statement of what is at fault."""
-    return _opens_answer(chunk, sentence) and faq.declared_cause(sentence.text.strip()) is not None
 
 
 #: A check narrows the problem down ("Check your syslog"); a workaround avoids its symptom.

@@ -225,3 +225,26 @@ def test_a_url_split_at_its_dots_and_a_pronoun_reason_name_nothing(rules_extract
     assert not any("example" in name for rel in relations(rules_extractor, text) for name in (rel[0], rel[2]))
     text = 'WARN Can\'t stat lower layer "/var/lib/pump/l/7HS76" because it does not exist. Rebuilding the links.'
     assert relations(rules_extractor, text) == set()
+
+
+def test_a_repair_right_after_the_answers_opening_cause_remedies_that_cause(rules_extractor):
+    heading = "15. When sending mail I sometimes get back an error saying: \"User has no valid shell.\""
+    # a numbered FAQ's chunk repeats its question above the answer: the answer still opens after it
+    text = (
+        f"{heading}\n\nThis indicates that the login shell of the recipient is not present in /etc/shells. "
+        "Contact your administrator to put the name of that shell in /etc/shells."
+    )
+    found = relations(rules_extractor, text, heading)
+    cause = "the login shell of the recipient is not present in /etc/shells"
+    assert ("User has no valid shell", "CAUSED_BY", cause) in found
+    assert (cause, "REMEDIED_BY", "Contact your administrator to put the name of that shell in /etc/shells") in found
+
+
+def test_a_cause_of_a_prose_symptom_keeps_the_fix_with_the_symptom(rules_extractor):
+    heading = "1. How do I wipe the label?"
+    text = (
+        "Writing zeros over the first blocks of the disk won't work, as the label may be at other locations. "
+        "Use pumpadm --wipe-label instead."
+    )
+    found = relations(rules_extractor, text, heading)
+    assert not any(head == "the label may be at other locations" and rel == "REMEDIED_BY" for head, rel, _ in found)
