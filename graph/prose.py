@@ -901,7 +901,10 @@ _CHECKS = frozenset("check verify see look read test try examine inspect consult
 
 def _repairs(text: str) -> bool:
     """Whether an instruction repairs something rather than checks it or works around the symptom."""
-    return faq.first_word(faq.answer_text(text)) not in _CHECKS and not re.search(r"\bwork\s*around", text, re.I)
+    text = faq.answer_text(text)
+    if re.match(r"\s*(?:alternatively|alternately|instead|otherwise)\b", text, re.I):
+        return False  # "Alternately, you may be able to use ssh-askpass": another way around the symptom
+    return faq.first_word(text) not in _CHECKS and not re.search(r"\bwork\s*around", text, re.I)
 
 
 _POINTS_AT_MESSAGE = re.compile(r"^\s*(?:the\s+above|this|that|these|those)\b", re.I)
