@@ -263,12 +263,12 @@ class _NumberedItems:
         """``numbered`` (what :func:`_numbered_title` made of the paragraph), or the whole
         paragraph as the run's next item: it carries the next number, reads as a title (at most
         :data:`_MAX_QUESTION_LINES` lines, no numbered line inside) and the paragraph after it is
-        indented, as the answers are. Any other numbered paragraph (a list step) ends the run."""
+        indented prose, as the answers are. Any other numbered paragraph (a list step) ends the run."""
         top = _TOP_SECTION.match(lines[0]) if lines else None
         if top is None:
             return numbered
         number = int(top.group(1))
-        if numbered is None and number == self.next and _item_title(lines) and _indented(following):
+        if numbered is None and number == self.next and _item_title(lines) and _indented_answer(following):
             numbered = (len(lines), 1)
         asked = numbered is not None and numbered[0] == len(lines) and _numbered_question(lines)
         self.next = number + 1 if numbered is not None and (asked or number == self.next) else None
@@ -281,9 +281,11 @@ def _item_title(lines: list[str]) -> bool:
     return len(lines) <= _MAX_QUESTION_LINES and len(text) <= 2 * _MAX_TITLE_CHARS and not listed
 
 
-def _indented(paragraph: str) -> bool:
+def _indented_answer(paragraph: str) -> bool:
+    """Whether a paragraph is indented prose, as FAQ answers are; an indented command under a
+    numbered step ("2. Download the tarball" over "\twget ...") is a listing, not an answer."""
     lines = [line for line in paragraph.split("\n") if line.strip()]
-    return bool(lines) and all(line.startswith(("\t", "    ")) for line in lines)
+    return bool(lines) and all(line.startswith(("\t", "    ")) for line in lines) and _indented_prose(lines)
 
 
 def _numbered_question(lines: list[str]) -> bool:

@@ -272,3 +272,17 @@ def test_a_numbered_item_that_states_its_problem_continues_the_run_of_questions(
     # the item stays in its text, as a question does; a number out of the run is no item
     assert [b.kind for b in doc.blocks if b.text == item] == [BlockKind.HEADING, BlockKind.PARAGRAPH]
     assert next(b for b in doc.blocks if "Open the lid" in b.text).kind is BlockKind.PROCEDURE
+
+
+def test_a_numbered_step_over_an_indented_command_is_no_item_of_the_run(tmp_path):
+    # A run of questions continues only over an indented *answer*: a step over its command stays a step.
+    text = (
+        "1. Do I need root to install it?\n\n"
+        "\tNo. Any user can build it in a home directory and run it from there.\n\n"
+        "2. Download the tarball from the project page.\n\n"
+        "\twget https://example.org/pumpd-1.2.tar.gz\n\n"
+        "3. Unpack it next to the old version.\n"
+    )
+    doc = _parse(tmp_path, text)
+    assert _headings(doc) == [(1, "1. Do I need root to install it?")]
+    assert next(b for b in doc.blocks if "Download the tarball" in b.text).kind is BlockKind.PROCEDURE
