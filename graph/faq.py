@@ -265,12 +265,19 @@ _FOLLOW_UP = re.compile(
     r"fix|prevent|recreate|disable|turn\s+off|suppress|repair|recover)\b.*)?)$",
     re.I | re.S,
 )
+#: What a program can lack without being at fault: "Why is there no Windows port?" asks for it.
+_FEATURE = (
+    r"(?:ports?|versions?|packages?|gui|options?|support|progress|eta|features?|interfaces?|front-?ends?|"
+    r"documentation|manual|man\s+page|binar(?:y|ies)|releases?|plug-?ins?|api|installer|translations?|way)"
+)
 #: Questions that ask for advice or information, whatever else they say ("Why should I use X?").
 _ADVICE = re.compile(
     rf"^(?:why\s+(?:should|would|must|do)\s+(?:i|you|we)\b|should\s+i\b|can\s+you\b|could\s+you\b|"
     r"has\s+(?:your|the)\b|do\s+i\s+need\b|is\s+there\s+(?:a|any)\s+(?:version|port|package)\b|"
-    # "Why isn't there more progress / ETA information displayed?": a feature the program lacks.
-    rf"why\s+(?:isn{A}t|is\s+not|aren{A}t|are\s+not)\s+there\b|why\s+is\s+there\s+no\b)",
+    # "Why isn't there more progress / ETA information displayed?": a feature the program lacks; "Why is
+    # there no sound after upgrading?" is a fault, so only a feature noun makes it a request.
+    rf"why\s+(?:(?:isn{A}t|is\s+not|aren{A}t|are\s+not)\s+there|is\s+there\s+no)\s+"
+    rf"(?:(?:a|an|any|more|some)\s+)?(?:[\w-]+\s+){{0,2}}?{_FEATURE}\b)",
     re.I,
 )
 # "Why is it impossible to download a file ...?": the impossibility is the problem.

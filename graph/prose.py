@@ -438,8 +438,13 @@ PROMPT = re.compile(r":\s*<[a-z -]+>", re.I)
 # "If this happens, ...", "If not, make one": the condition points back at something said before.
 #: "this happens", "it still fails", "so": a condition that only says the problem at hand occurs.
 _RECURS = re.compile(
-    rf"^(?:(?:this|that|it|they)\s+(?:still\s+)?(?:happens?|occurs?|persists?|is\s+the\s+case|fails?|"
-    rf"(?:does|do)\s+not\s+work|(?:doesn|don){A}t\s+work)|so)\s*$",
+    rf"^(?:(?:this|that|it|they)\s+(?:still\s+|again\s+)?(?:happens?|occurs?|persists?|is\s+the\s+case|fails?|"
+    rf"(?:does|do)\s+not\s+work|(?:doesn|don){A}t\s+work)"
+    # "If this happens again / still happens after a reboot / occurs frequently": when or how often, not
+    # which case ("If it happens with the old driver" narrows the problem to a cause).
+    r"(?:\s+(?:again|still|anyway|too|frequently|often|repeatedly|regularly|constantly|occasionally|"
+    r"sometimes|afterwards|every\s+time|all\s+the\s+time|as\s+well|(?:even\s+)?(?:after|during|at|on)\s+[^,]{2,60}))*"
+    r"|so)\s*$",
     re.I,
 )
 _ANAPHORIC_CONDITION = re.compile(r"^(?:this|it|that|they|these|those)\b|^(?:not|so)\s*(?:,|$)", re.I)
@@ -882,9 +887,14 @@ def fix_of_previous(
             and restates(text, problem.name)
         ):
             return
-        cause = make_mention("Cause", concise_name(text) or "", chunk.chunk_id, source="prose", max_chars=max_chars)
+        if problem is None:
+            return  # a cause of nothing here would hold the fix away from every symptom
+        name = concise_name(text) or ""
+        cause = make_mention("Cause", name, chunk.chunk_id, source="prose", max_chars=max_chars)
         if cause is None:
             return
+        # the statement causes the problem at hand: without that edge its fix is unreachable from it
+        _relate(out, chunk, "CAUSED_BY", problem, cause)
     _repoint(out, cause)
 
 

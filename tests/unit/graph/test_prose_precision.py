@@ -63,6 +63,13 @@ def test_an_anaphoric_condition_that_narrows_the_problem_fixes_nothing_of_the_he
     # "If this happens" is the heading's problem itself
     found = relations(rules_extractor, "If this happens, restart the controller.", "The pump randomly fails")
     assert found == {("The pump randomly fails", "REMEDIED_BY", "restart the controller")}
+    # when or how often it happens is still the heading's problem, not a narrower case of it
+    heading = "The printer does not print"
+    for condition in ("this happens again", "this still happens after a reboot", "this occurs frequently"):
+        found = relations(rules_extractor, f"If {condition}, reinstall the driver.", heading)
+        assert found == {(heading, "REMEDIED_BY", "reinstall the driver")}, condition
+    found = relations(rules_extractor, "If it happens with the old driver, reinstall the driver.", heading)
+    assert (heading, "REMEDIED_BY", "reinstall the driver") not in found
 
 
 def test_a_condition_that_states_no_fault_causes_nothing(rules_extractor):
@@ -125,7 +132,19 @@ def test_to_fix_this_remedies_the_cause_the_sentence_before_states(rules_extract
     # a statement with no cue phrase before "To fix this" is the cause
     text = "In firmware 2.x, the watchdog is disabled by default. To fix this, set WATCHDOG=yes in the config file."
     found = relations(rules_extractor, text, heading)
-    assert found == {("the watchdog is disabled by default", "REMEDIED_BY", "set WATCHDOG=yes in the config file")}
+    # ... and causes the heading's problem, so the fix is reachable from it
+    assert found == {
+        (heading, "CAUSED_BY", "the watchdog is disabled by default"),
+        ("the watchdog is disabled by default", "REMEDIED_BY", "set WATCHDOG=yes in the config file"),
+    }
+    text = (
+        "In Red Hat Linux 6.x, SMTP is disabled by default. To fix this, set DAEMON=yes in "
+        "/etc/sysconfig/sendmail and restart sendmail."
+    )
+    found = relations(rules_extractor, text, "Mail is not delivered")
+    assert ("Mail is not delivered", "CAUSED_BY", "SMTP is disabled by default") in found
+    fix = "set DAEMON=yes in /etc/sysconfig/sendmail and restart sendmail"
+    assert ("SMTP is disabled by default", "REMEDIED_BY", fix) in found
     # "... to prevent this" later in the sentence, after a stated cause
     text = (
         "This may happen when the link is stuck on the far side. You can configure the client to prevent "
@@ -163,6 +182,11 @@ def test_a_question_about_a_missing_feature_reports_no_problem():
     assert question_problem("Why isn't there more progress information displayed?") is None
     assert question_problem("Why is there no Windows port?") is None
     assert question_problem("Why doesn't the pump start?") is not None
+    # no sound, no output, no entries: something the program should give and doesn't is a fault
+    assert question_problem("Why is there no sound after upgrading?") is not None
+    assert question_problem("Why is there no output in the log file?") is not None
+    assert question_problem("Why aren't there any entries in the syslog?") is not None
+    assert question_problem("Why isn't there a GUI?") is None
 
 
 def test_this_means_further_down_explains_the_sentence_before_not_the_heading(rules_extractor):
