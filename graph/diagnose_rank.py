@@ -52,6 +52,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from graph.han import han_words
+from graph.normalize import normalize_text, singular
 from graph.sentences import sentences
 
 MANUAL_WEIGHT = 1.0
@@ -81,7 +82,8 @@ NEAREST_SCOPE_WEIGHTS = {"asset": 2.0, "class": 1.5, "fleet": 1.0}
 STRONG_MATCH = 0.8
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
-_WORD_PART = re.compile(r"[a-z0-9]+")
+_LETTERS_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _STOPWORDS = frozenset(
     "a an and are as at be been by can cannot could did do does doesn't don't for from has have how i "
     "if in into is it its my no not of on or our the then there this to up was we were what when "
@@ -302,7 +304,8 @@ def history_score(history: History) -> float:
     return HISTORY_WEIGHT * n / (n + HISTORY_SATURATION) if n else 0.0
 
 
-#: What a complaint names as the thing that is wrong (where to look), not what is wrong with it.
+#: Labels of where to look, not what is wrong: with no asset asked, a record naming one of the
+#: complaint's components is no evidence of its problem by that alone (:func:`relevant_orders`).
 THING_LABELS = frozenset({"Component", "Equipment", "Model"})
 
 
@@ -311,14 +314,32 @@ def _label_of(key: str) -> str:
 
 
 def names_things(order: PastOrder, things: Sequence[tuple[str, str]]) -> bool:
-    """Whether a record names every one of ``things`` ((key, name) pairs): it reports the entity,
-    its text holds the name's words, or the equipment it was done on is named so ("UPS-3")."""
+    """Whether a record names every one of ``things`` ((key, words as written) pairs): it reports
+    the entity, or its text or the equipment it was done on ("UPS-3", key ``Equipment:UPS3``) holds
+    the name's words or the key's (an "O-ring" is ``Component:seal``), singular or plural alike; a
+    Han name as a substring (jieba cuts "油泵过热" into "油泵", "过热")."""
     if not things:
         return True
-    words = set(_terms(order.text)) | set(_WORD_PART.findall(order.text.lower())) if order.text else set()
+    text = order.text or ""
+    words = _word_forms(text)
     for key in order.equipment:
-        words |= set(_WORD_PART.findall(key.split(":", 1)[-1].lower()))
-    return all(key in order.problem_keys or (terms(name) and terms(name) <= words) for key, name in things)
+        words |= set(_LETTERS_OR_DIGITS.findall(key.split(":", 1)[-1].lower()))
+
+    def named(key: str, name: str) -> bool:
+        if key in order.problem_keys:
+            return True
+        if _HAN.search(name):
+            return name in text
+        return any(
+            forms and forms <= words for forms in (_word_forms(name), _word_forms(key.split(":", 1)[-1]))
+        )
+
+    return all(named(key, name) for key, name in things)
+
+
+def _word_forms(text: str) -> set[str]:
+    # One letter is no word of a name: "V-belt" is named by "belt slipping".
+    return {singular(w) for w in normalize_text(text).split() if len(w) > 1}
 
 
 def about_things(order: PastOrder, readings: Sequence[Sequence[tuple[str, str]]]) -> bool:
@@ -340,7 +361,7 @@ def relevant_orders(
     symptoms that the codes it names indicate: a record says "ram drifts", not "H-301").
 
     ``things``: with no asset asked, the complaint's own words are all that say which machine it is
-    about. Then a record counts only when it names every component or equipment of a reading of the
+    about. Then a record counts only when it names every component of a reading of the
     complaint (:func:`about_things`), and naming one of those components, or sharing their words,
     is no evidence of the problem by itself (on the demo, the excavators' "replace battery" orders
     were counted as the history of "UPS battery does not charge" and listed above the UPS manual).
@@ -574,12 +595,12 @@ def passage_causes(
             found = answer_excerpt(query | terms(item[1]), passage)
         if found is None:
             continue
-        shown_items.add(item)
         name, excerpt = found
         same = " ".join(excerpt.split()).casefold()
         if same in excerpts:
             continue
         excerpts.add(same)
+        shown_items.add(item)
         name = " ".join(name.split())
         if len(name) > MAX_PASSAGE_NAME_CHARS:
             name = name[: MAX_PASSAGE_NAME_CHARS - 1].rsplit(" ", 1)[0] + "…"

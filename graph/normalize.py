@@ -90,6 +90,11 @@ def normalize_error_code(text: str) -> str:
     return ident
 
 
+def singular(word: str) -> str:
+    """A lower-case word's singular as names are normalised ("batteries" -> "battery")."""
+    return _singular(word)
+
+
 def _singular(word: str) -> str:
     if len(word) > 3 and word.endswith("ies"):
         return word[:-3] + "y"

@@ -14,6 +14,7 @@ from graph.diagnose_rank import PassageHit
 from graph.faq import item_heading
 from retrieval.search import HybridSearcher, Passage
 from retrieval.translate import QuestionTranslator, search_with_translation
+from retrieval.types import BlockKind
 
 #: Passages searched for the symptom; they fill the list when the graph has too few causes, in the
 #: search's order (hybrid search reads each chunk's heading path with its text; the engine's own
@@ -89,7 +90,10 @@ def with_item_siblings(
     return out
 
 
-def _item(passage: Passage) -> tuple[str, str, tuple[str, ...]]:
+def _item(passage: Passage) -> tuple[str, ...]:
+    if passage.kind == BlockKind.RECORD:
+        # Every row of an export sits under the file's title: each record is an item of its own.
+        return (passage.chunk_id,)
     path = passage.heading_path
     named = item_heading(path)
     depth = max((i for i, heading in enumerate(path) if heading == named), default=len(path) - 1)

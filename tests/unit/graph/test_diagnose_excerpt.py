@@ -236,3 +236,21 @@ def test_a_further_chunk_of_an_item_the_list_shows_is_asked_by_the_items_title()
     assert passage_causes(complaint, [solution]) == []
     other = PassageHit("o", "guide", None, fix, "Troubleshooting > 4) TLS errors > Solution")
     assert [c.cites[0].chunk_id for c in passage_causes(complaint, [symptom, other])] == ["y"]
+
+
+def test_an_item_whose_only_match_repeats_an_excerpt_shown_is_not_shown_and_pulls_no_sibling():
+    # The same manual twice (HTML, DOCX): the copy's Symptom chunk is left out as a repeat, so its
+    # Solution chunk, sharing no word with the complaint, has no shown item to follow.
+    complaint = "systemctl inside a rhel7-init container says Failed to get D-Bus connection"
+    text = "$ systemctl status\nFailed to get D-Bus connection"
+    first = PassageHit("html", "html", None, text, "Guide > 16) RHEL 7 init images > Symptom")
+    again = PassageHit("docx-y", "docx", None, text, "Guide > 16) RHEL 7 init images > Symptom")
+    solution = PassageHit(
+        "docx-n",
+        "docx",
+        None,
+        "You can configure the host to use cgroup v1.",
+        "Guide > 16) RHEL 7 init images > Solution",
+    )
+    shown = passage_causes(complaint, [first, again, solution])
+    assert [c.cites[0].chunk_id for c in shown] == ["html"]

@@ -185,7 +185,7 @@ def test_a_record_names_a_component_by_its_entity_its_words_or_the_equipment_it_
         (("Action:swap", "swap"),),
         (),
         (),
-        equipment=("Equipment:ups-3",),
+        equipment=("Equipment:UPS3",),
     )
     reported = order(
         "WO4", "2021-02-01", "fleet", "swap", "no charge", ["Component:battery", "Component:ups"]
@@ -215,6 +215,18 @@ def test_with_no_asset_a_nearest_record_sharing_only_the_components_words_does_n
     }
     voted = rank("pump overheating alarm", {}, [], [], nearest=nearest, things=things)
     assert [c.name for c in voted] == ["clean cooler"]
+
+
+def test_a_component_is_named_in_the_singular_or_plural_by_its_key_or_inside_a_han_compound():
+    def wo(text: str) -> PastOrder:
+        return order("WO1", "2021-01-01", "fleet", "x", text)
+
+    assert names_things(wo("bearings overheating, grease dry"), [("Component:bearing", "bearing")])
+    assert names_things(wo("belt slipping"), [("Component:v-belt", "V-belt")])
+    assert names_things(wo("seal leaking at the rod"), [("Component:seal", "O-ring")])
+    assert names_things(wo("油泵过热，停机检查"), [("Component:泵", "泵")])
+    assert not names_things(wo("hose leaking"), [("Component:bearing", "bearing")])
+    assert not names_things(wo("泵体正常"), [("Component:轴承", "轴承")])
 
 
 def test_with_no_asset_naming_a_component_alone_is_no_evidence_of_the_problem():

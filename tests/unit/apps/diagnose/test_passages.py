@@ -7,8 +7,14 @@ ISSUE = ("Troubleshooting", "7) Permission denied when running Podman commands")
 OTHER = ("Troubleshooting", "18) podman run fails with bpf create: permission denied")
 
 
-def _passage(chunk_id, path, document="podman", version="v1"):
-    payload = {"text": chunk_id, "document_id": document, "version_id": version, "heading_path": list(path)}
+def _passage(chunk_id, path, document="podman", version="v1", kind="paragraph"):
+    payload = {
+        "text": chunk_id,
+        "document_id": document,
+        "version_id": version,
+        "heading_path": list(path),
+        "kind": kind,
+    }
     return Passage(chunk_id, 0.0, {}, {}, payload)
 
 
@@ -47,3 +53,12 @@ def test_at_most_two_siblings_follow_a_passage_and_other_items_keep_their_order(
         _passage("x2", ("3. Not synchronising", "3.1. Behind a firewall?")),
     ]
     assert [p.chunk_id for p in with_item_siblings(ranked, 3)] == ["x", "x2", "y"]
+
+
+def test_each_record_of_an_export_is_an_item_of_its_own():
+    # Every row of a work-order export sits under the file's title: no row pulls the others up.
+    rows = [
+        _passage(f"wo{i}", ("excavator-work-orders",), document="orders", kind="record") for i in range(3)
+    ]
+    ranked = [rows[0], _passage("manual", ("UPS", "Battery")), rows[1], rows[2]]
+    assert [p.chunk_id for p in with_item_siblings(ranked, 3)] == ["wo0", "manual", "wo1"]
