@@ -317,7 +317,9 @@ class Extractor:
                 Sentence(text, at)
                 for s in answer
                 for text, at in (
-                    [(s.text, s.start)] if PROMPT.search(s.text) else prose_pieces(s.text, s.start, code, spans)
+                    [(s.text, s.start)]
+                    if PROMPT.search(s.text)
+                    else prose_pieces(s.text, s.start, doc.text, spans)
                 )
             ]
         for index, sentence in enumerate(answer):

@@ -4,7 +4,7 @@ heading, and names lose hedges and filler."""
 
 from functools import partial
 
-from graph.code_lines import code_lines, prose_pieces
+from graph.code_lines import code_lines, code_spans, prose_pieces
 from graph.prose import pointer_fix
 
 from .relations_under import relations_under
@@ -29,15 +29,47 @@ def test_code_lines_are_listings_configuration_and_console_sessions():
     assert code_lines("Solution:\nConfigure the right scheme.\n\nWorkaround:\nRestart it.") == set()
 
 
+def _pieces(text: str, start: int = 0) -> list[tuple[str, int]]:
+    """The prose pieces of the one sentence ``text`` standing at ``start`` in a chunk of its own."""
+    source = "\n" * start + text
+    return prose_pieces(text, start, source, code_spans(source, code_lines(source)))
+
+
 def test_a_sentence_running_into_a_listing_keeps_its_words_before_it():
-    code = {"pump: ok", "make"}
-    assert prose_pieces("Make sure it says something like\n\n pump: ok\n\nagain, to be sure.", 5, code) == [
-        ("Make sure it says something like\n\n ", 5)
-    ]
-    assert prose_pieces("Run make in the build directory.", 0, code) == [("Run make in the build directory.", 0)]
-    assert prose_pieces("pump: ok is what you want", 0, code) == []
+    text = "Make sure it says something like\n\n        pump: ok\n\nagain, to be sure."
+    assert _pieces(text, 5) == [("Make sure it says something like", 5)]
+    assert _pieces("Run make in the build directory.") == [("Run make in the build directory.", 0)]
+    assert _pieces("$ pumpctl start\nis what you run") == []
     # starts inside a code line (the splitter cut "restart_pump(...)# Define the loop." after "#")
-    assert prose_pieces("Define the loop.", 40, code, [(20, 60)]) == []
+    assert prose_pieces("Define the loop.", 40, " " * 40 + "Define the loop.", [(20, 60)]) == []
+
+
+def test_only_the_code_lines_inside_a_sentence_cut_it():
+    # "/dev/ttyS0" listed further down cuts nothing of the sentence that names it
+    text = (
+        "The daemon hangs because a getty holds /dev/ttyS0 open and the lock file stays behind.\n\n"
+        "The device is:\n\n    /dev/ttyS0\n"
+    )
+    assert code_lines(text) == {"/dev/ttyS0"}
+    first = text.split("\n")[0]
+    assert prose_pieces(first, 0, text, code_spans(text, code_lines(text))) == [(first, 0)]
+    # a path wrapped inside a clause is no listing
+    text = "The daemon hangs because the serial device\n/dev/ttyS0\nis locked by a getty running on it."
+    assert code_lines(text) == set()
+    # a listing that cuts a clause in two leaves no half of it; a sentence after a blank line is read
+    text = "The lock file lives in\n\n/var/run/pumpd.pid\n\nThe daemon crashes because the lock file is stale."
+    assert _pieces(text) == [("The daemon crashes because the lock file is stale.", text.index("The daemon"))]
+
+
+def test_a_sentence_after_a_listing_states_its_relations(rules_extractor):
+    text = (
+        "The daemon hangs because a getty holds /dev/ttyS0 open and the lock file stays behind.\n\n"
+        "The device is:\n\n    /dev/ttyS0\n"
+    )
+    cause = "a getty holds /dev/ttyS0 open and the lock file stays behind"
+    assert relations(rules_extractor, text) == {("The daemon hangs", "CAUSED_BY", cause)}
+    text = "The lock file lives in\n\n/var/run/pumpd.pid\n\nThe daemon crashes because the lock file is stale."
+    assert relations(rules_extractor, text) == {("The daemon crashes", "CAUSED_BY", "the lock file is stale")}
 
 
 def test_no_rule_reads_a_program_listing(rules_extractor):
