@@ -72,6 +72,28 @@ _BECAUSE_RAW = re.compile(r"(?:\s+because|,\s+since)\s+(?!of\b)(?P<y>[^;]{3,300}
 _SETTING_LEAD = re.compile(r"(?:on|in|for|at|under|with)\s+(?:[\w-]+\s+){1,3}?(?:which|where)\b", re.I)
 
 
+#: "not" alone is no fault ("the daemon does not require the peer to authenticate itself").
+_NEGATION = re.compile(
+    rf"^(?:not|never|(?:does|do|did|is|are)\s+not|(?:doesn|don|didn|isn|aren|won){A}?t)$", re.I
+)
+_NOT_WORKING = re.compile(
+    rf"\b(?:not|n{A}t|never)\s+(?:work|start|run|load|respond|connect|boot|print|send|receive|come\s+up)",
+    re.I,
+)
+
+
+def _setting_without_fault(text: str) -> bool:
+    """ "On machines which don't have a default route, the daemon does not require ...": a lead clause
+    naming where a setting holds and a main clause stating no fault ("On systems where the disk is
+    full, the daemon crashes at startup" states one: its reason is the fault's cause)."""
+    lead = _SETTING_LEAD.match(text)
+    if not lead:
+        return False
+    main = text[text.find(",", lead.end()) + 1 :] if "," in text[lead.end() :] else ""
+    faults = [m.group(0) for m in faq.PROBLEM_WORDS.finditer(main) if not _NEGATION.match(m.group(0))]
+    return not faults and not _NOT_WORKING.search(main)
+
+
 def _because(text: str) -> tuple[str, str] | None:
     """(fault, reason) of "<fault> because <reason>", the fault being the clause before "because"."""
     match = _BECAUSE_RAW.search(text)
@@ -363,7 +385,9 @@ _POINTER_FIX = re.compile(
     r"|\b(?:such\s+as|like)\s+(?:the\s+following|(?:shown\s+)?below)\s*[:.]?\s*$"
     # "Make sure it says something like", "by running the following command": the listing after it
     # holds the fix (graph.code_lines keeps it from the rules).
-    r"|\b(?:something\s+)?like(?:\s+this)?\s*:?\s*$|\bthe\s+following(?:\s+[\w-]+){0,2}\s*:?\s*$",
+    # ("Use any editor you like" and "Restart the daemon with the following option" are fixes).
+    r"|\b(?:says?|looks?|reads?|shows?)\s+(?:something\s+)?like(?:\s+this)?\s*:?\s*$"
+    r"|\bthe\s+following(?:\s+[\w-]+){0,2}\s*:\s*$",
     re.I,
 )
 
@@ -586,8 +610,9 @@ def answer_rule(
     if len(text) > _MAX_RULE_SENTENCE_CHARS or faq.RESOLVED.search(text):
         return
     reason = faq.reason_cause(text)
-    if reason is not None and previous is not None and _SETTING_LEAD.match(faq.answer_text(previous.text.strip())):
-        return  # "On machines which don't have a default route, ... The reason is that ...": a setting's reason
+    setting = previous is not None and _setting_without_fault(faq.answer_text(previous.text.strip()))
+    if reason is not None and setting:
+        return  # "On machines which don't have a default route, ... The reason is that ...": its reason
     if reason is not None:
         subject = _problem_sentence(out, chunk, previous, max_chars) or problem
         _use(out, subject)

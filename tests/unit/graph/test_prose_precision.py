@@ -153,6 +153,11 @@ def test_an_instruction_that_points_at_the_listing_after_it_is_no_fix():
     assert pointer_fix("Make sure it says something like")
     assert pointer_fix("verify whether delegation is enabled by running the following command:")
     assert not pointer_fix("Make sure it says ServerAlive in the client configuration")
+    assert pointer_fix("The line should look like:")
+    # "like" and "the following" without a listing to point at are parts of a fix
+    assert not pointer_fix("Rename the file to whatever you like")
+    assert not pointer_fix("Use any editor you like")
+    assert not pointer_fix("Restart the daemon with the following option")
 
 
 def test_to_fix_this_remedies_the_cause_the_sentence_before_states(rules_extractor):
@@ -261,6 +266,14 @@ def test_a_settings_reason_and_a_pointer_at_the_message_cause_nothing(rules_extr
     )
     found = relations(rules_extractor, text, heading)
     assert not any("dialling out" in tail for _, _, tail in found)
+    # a fault in the main clause: the reason is its cause, whatever the lead clause says
+    heading = "Why does the daemon crash at startup?"
+    text = (
+        f"Q: {heading}\nA: On systems where the disk is full, the daemon crashes at startup. The reason is "
+        "that it cannot write its pid file."
+    )
+    found = relations(rules_extractor, text, heading)
+    assert any(rel == "CAUSED_BY" and tail == "it cannot write its pid file" for _, rel, tail in found)
     text = "If characters are corrupted on the line, the peer sends reject messages, resulting in the above message."
     assert relations(rules_extractor, text) == set()
 
@@ -299,8 +312,11 @@ def test_a_repair_right_after_the_answers_opening_cause_remedies_that_cause(rule
 def test_a_cause_of_a_prose_symptom_keeps_the_fix_with_the_symptom(rules_extractor):
     heading = "1. How do I wipe the label?"
     text = (
-        "Writing zeros over the first blocks of the disk won't work, as the label may be at other locations. "
-        "Use pumpadm --wipe-label instead."
+        "Overwriting the first blocks of the disk with zeros won't work, since the label may be at other "
+        "locations. Therefore always use pumpadm --wipe-label."
     )
-    found = relations(rules_extractor, text, heading)
-    assert not any(head == "the label may be at other locations" and rel == "REMEDIED_BY" for head, rel, _ in found)
+    symptom = "Overwriting the first blocks of the disk with zeros won't work"
+    assert relations(rules_extractor, text, heading) == {
+        (symptom, "CAUSED_BY", "the label may be at other locations"),
+        (symptom, "REMEDIED_BY", "use pumpadm --wipe-label"),
+    }
