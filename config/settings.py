@@ -305,6 +305,12 @@ QA_ANSWER_TERMS = envint("QA_ANSWER_TERMS", 2, minimum=0)
 # large-tier model; a model name; empty: the draft answers the search's small-model translation).
 # The small model's translations read as statements or keep Chinese words; ~1.6 s more a question.
 QA_ANSWER_QUESTION_MODEL = envstr("QA_ANSWER_QUESTION_MODEL", "large")
+# The Diagnose page's translation of a complaint ("large": the server's large-tier model, else its
+# small one; a model name; empty: the search's translator). Chinese complaints' gold causes /
+# remedies at 5 (docs/GRAPH.md §8 session 12), 0.5B -> 1.5B: dev .947/.949 -> .974/.974, seen
+# .949/.908 -> .978/.954; the small model turned "泵 过热 报警" into a question about a warning
+# message. ~1.2 s more a complaint (p50, 2 cores).
+DIAGNOSE_TRANSLATE_MODEL = envstr("DIAGNOSE_TRANSLATE_MODEL", "large")
 # Upper bound on source tokens in the prompt, below the router's budget: on 2 CPU cores prompt
 # evaluation (~150-400 tok/s) dominates time to first token. Raise it where a GPU serves the model.
 QA_MAX_SOURCE_TOKENS = envint("QA_MAX_SOURCE_TOKENS", 1500, minimum=200)

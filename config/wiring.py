@@ -211,16 +211,37 @@ def draft_question_translator():  # type: ignore[no-untyped-def]
     (QA_ANSWER_QUESTION_MODEL), or None: the draft answers the search's translation."""
     if not settings.QA_TRANSLATE_QUESTIONS or not settings.QA_ANSWER_QUESTION_MODEL:
         return None
+    return _translator(lambda: _model_named(settings.QA_ANSWER_QUESTION_MODEL))
+
+
+@functools.cache
+def diagnose_translator():  # type: ignore[no-untyped-def]
+    """The QuestionTranslator the Diagnose page reads a complaint's English with
+    (DIAGNOSE_TRANSLATE_MODEL; empty: the search's, question_translator()), or None when
+    QA_TRANSLATE_QUESTIONS is off."""
+    if not settings.QA_TRANSLATE_QUESTIONS:
+        return None
+    if not settings.DIAGNOSE_TRANSLATE_MODEL:
+        return question_translator()
 
     def model() -> str:
-        if settings.QA_ANSWER_QUESTION_MODEL != "large":
-            return settings.QA_ANSWER_QUESTION_MODEL
-        large = next((m.name for m in available_models() if m.tier == "large"), "")
-        if not large:
-            raise LookupError("the model server offers no large-tier model")
-        return large
+        try:
+            return _model_named(settings.DIAGNOSE_TRANSLATE_MODEL)
+        except LookupError:
+            # A server with no large tier still translates, as the search does.
+            return settings.QA_TRANSLATE_MODEL or _small_model()
 
     return _translator(model)
+
+
+def _model_named(name: str) -> str:
+    """``name``, or the server's large-tier model for "large" (LookupError when it has none)."""
+    if name != "large":
+        return name
+    large = next((m.name for m in available_models() if m.tier == "large"), "")
+    if not large:
+        raise LookupError("the model server offers no large-tier model")
+    return large
 
 
 def _translator(model: Callable[[], str]):  # type: ignore[no-untyped-def]

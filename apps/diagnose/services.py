@@ -34,10 +34,11 @@ def run(user, symptom: str, asset: str = "") -> dict[str, Any]:  # type: ignore[
     collections = [str(c) for c in readable_collection_ids(user)]
     if not collections:
         return {"symptom": symptom, "asset": None, "asset_asked": asset, "seeds": [], "causes": []}
-    # A complaint not in English is also read in its English translation (QA_TRANSLATE_QUESTIONS,
-    # the search's translator): "泵 过热" then meets English manuals' chains and passages as well
-    # as Chinese ones. None when it is English already or the model server is down.
-    translator = wiring.question_translator()
+    # A complaint not in English is also read in its English translation (QA_TRANSLATE_QUESTIONS;
+    # DIAGNOSE_TRANSLATE_MODEL, the large model: the small one read "泵 过热 报警" as "What is the
+    # warning message for the pump?"): "泵 过热" then meets English manuals' chains and passages as
+    # well as Chinese ones. None when it is English already or the model server is down or slow.
+    translator = wiring.diagnose_translator()
     english = translator.translate(symptom) if translator else None
     result = diagnose(
         wiring.neo4j_driver(),

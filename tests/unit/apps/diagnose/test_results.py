@@ -98,7 +98,7 @@ def engine(monkeypatch, personas):
     monkeypatch.setattr(services.wiring, "searcher", lambda: FakeSearcher([_passage(manual.pk)]))
     monkeypatch.setattr(services.wiring, "neo4j_driver", lambda: None)
     monkeypatch.setattr(services.wiring, "graph_extractor", lambda: None)
-    monkeypatch.setattr(services.wiring, "question_translator", lambda: None)
+    monkeypatch.setattr(services.wiring, "diagnose_translator", lambda: None)
     return calls
 
 
@@ -236,7 +236,10 @@ def test_a_chinese_complaint_is_also_read_in_english_and_the_page_says_so(
         asked.append(messages[-1]["content"])
         return "pump bearing overheats"
 
-    monkeypatch.setattr(services.wiring, "question_translator", lambda: QuestionTranslator(generate))
+    monkeypatch.setattr(services.wiring, "diagnose_translator", lambda: QuestionTranslator(generate))
+    # The search's own translator is not the page's (DIAGNOSE_TRANSLATE_MODEL).
+    search = QuestionTranslator(lambda messages, max_tokens, stop: "What is the warning for the pump?")
+    monkeypatch.setattr(services.wiring, "question_translator", lambda: search)
     client.force_login(personas.reader)
     r = client.get(reverse("diagnose:page"), {"symptom": "泵的轴承过热"})
     assert r.status_code == 200
@@ -255,7 +258,7 @@ def test_an_english_complaint_is_not_translated(client, personas, engine, monkey
     def generate(messages, max_tokens, stop):
         raise AssertionError("an English complaint needs no translation")
 
-    monkeypatch.setattr(services.wiring, "question_translator", lambda: QuestionTranslator(generate))
+    monkeypatch.setattr(services.wiring, "diagnose_translator", lambda: QuestionTranslator(generate))
     client.force_login(personas.reader)
     body = client.get(reverse("diagnose:api-diagnose"), {"symptom": "the ram drifts down"}).json()
     assert body["translation"] == "" and engine[0][0] == "the ram drifts down"
