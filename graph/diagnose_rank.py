@@ -247,6 +247,8 @@ class PassageHit:
     page: int | None
     text: str
     heading: str = ""
+    #: The chunk's kind ("record" for a row of a work-order export; else a manual's passage).
+    kind: str = ""
 
 
 @dataclass
@@ -265,6 +267,8 @@ class RankedCause:
     #: For a ``Passage`` candidate: the sentences that match the complaint, and the passage.
     excerpt: str = ""
     cites: tuple[Cite, ...] = ()
+    #: For a ``Passage`` candidate: the passage is a work-order record, not a manual's text.
+    from_record: bool = False
 
     @property
     def parts(self) -> list[str]:
@@ -614,6 +618,7 @@ def passage_causes(
                 {"passage": score},
                 excerpt=excerpt,
                 cites=(Cite(passage.chunk_id, passage.document_id, passage.page),),
+                from_record=passage.kind == "record",
             )
         )
         skip.add(passage.chunk_id)

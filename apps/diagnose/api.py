@@ -96,6 +96,9 @@ class CauseSerializer(serializers.Serializer):
         allow_blank=True, help_text="Passage candidates: the sentences that match the symptom."
     )
     cites = CiteSerializer(many=True, help_text="Passage candidates: the passage.")
+    from_record = serializers.BooleanField(
+        help_text="Passage candidates: the passage is a work-order record, not a manual's text."
+    )
 
 
 class LastFixSerializer(serializers.Serializer):

@@ -57,7 +57,7 @@ def search_passages(
         searcher, translator, symptom, list(collections), top_k * SIBLING_DEPTH, "hybrid", **filters
     )
     return [
-        PassageHit(p.chunk_id, p.document_id, p.page, p.text, " > ".join(p.heading_path))
+        PassageHit(p.chunk_id, p.document_id, p.page, p.text, " > ".join(p.heading_path), p.kind)
         for p in with_item_siblings(found.passages, top_k)
     ]
 

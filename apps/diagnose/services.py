@@ -180,6 +180,7 @@ def _cause(cause: RankedCause, titles: dict[str, str]) -> dict[str, Any]:
             "orders": list(history.orders[:20]),
         },
         "excerpt": cause.excerpt,
+        "from_record": cause.from_record,
         "cites": _cites(cause.cites, titles),
         "similar": [
             {

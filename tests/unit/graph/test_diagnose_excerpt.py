@@ -254,3 +254,10 @@ def test_an_item_whose_only_match_repeats_an_excerpt_shown_is_not_shown_and_pull
     )
     shown = passage_causes(complaint, [first, again, solution])
     assert [c.cites[0].chunk_id for c in shown] == ["html"]
+
+
+def test_a_record_passage_is_marked_as_one():
+    row = PassageHit("row-1", "orders", None, "BUCKET WON'T OPEN after greasing", "orders", kind="record")
+    manual = PassageHit("m-1", "manual", 3, "If the bucket won't open, check the pilot pressure.", "Bucket")
+    shown = passage_causes("bucket won't open", [row, manual])
+    assert [(c.cites[0].chunk_id, c.from_record) for c in shown] == [("row-1", True), ("m-1", False)]

@@ -62,3 +62,9 @@ def test_each_record_of_an_export_is_an_item_of_its_own():
     ]
     ranked = [rows[0], _passage("manual", ("UPS", "Battery")), rows[1], rows[2]]
     assert [p.chunk_id for p in with_item_siblings(ranked, 3)] == ["wo0", "manual", "wo1"]
+
+
+def test_the_engine_is_told_which_passages_are_work_order_records():
+    ranked = [_passage("wo1", ("orders",), document="orders", kind="record"), _passage("m1", ISSUE)]
+    found = search_passages(FakeSearcher(ranked), None, "bucket won't open", ["1"], 2)
+    assert [(p.chunk_id, p.kind) for p in found] == [("wo1", "record"), ("m1", "paragraph")]

@@ -262,3 +262,33 @@ def test_an_english_complaint_is_not_translated(client, personas, engine, monkey
     client.force_login(personas.reader)
     body = client.get(reverse("diagnose:api-diagnose"), {"symptom": "the ram drifts down"}).json()
     assert body["translation"] == "" and engine[0][0] == "the ram drifts down"
+
+
+def test_a_work_order_found_by_search_is_shown_as_a_work_order_not_as_the_manuals(
+    client, personas, monkeypatch
+):
+    # Seen in Chromium: the excavators' records found for "bucket won't open" read "The manuals say:".
+    row = RankedCause(
+        "Passage:row-1",
+        "excavator-work-orders",
+        "Passage",
+        0.3,
+        {"passage": 0.3},
+        excerpt="Asset: A; OriginalShorttext: BUCKET WON'T OPEN",
+        cites=(Cite("row-1", "999", None),),
+        from_record=True,
+    )
+
+    def fake(driver, complaint, collections, extractor, **kwargs):
+        return Diagnosis(complaint, None, [], [row], 0, 1.0)
+
+    monkeypatch.setattr(services, "diagnose", fake)
+    monkeypatch.setattr(services.wiring, "searcher", lambda: FakeSearcher())
+    monkeypatch.setattr(services.wiring, "neo4j_driver", lambda: None)
+    monkeypatch.setattr(services.wiring, "graph_extractor", lambda: None)
+    monkeypatch.setattr(services.wiring, "diagnose_translator", lambda: None)
+    client.force_login(personas.reader)
+    html = client.get(reverse("diagnose:page"), {"symptom": "bucket won't open"}).content.decode()
+    assert "A work order says: excavator-work-orders" in html and "The manuals say:" not in html
+    body = client.get(reverse("diagnose:api-diagnose"), {"symptom": "bucket won't open"}).json()
+    assert body["causes"][0]["from_record"] is True
