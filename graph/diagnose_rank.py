@@ -51,7 +51,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from graph.han import han_words
+from graph.han import HAN_RUN, han_words
 from graph.normalize import normalize_text, singular
 from graph.sentences import sentences
 
@@ -83,7 +83,6 @@ STRONG_MATCH = 0.8
 
 _WORD = re.compile(r"[a-z0-9]+(?:[-/][a-z0-9]+)*")
 _LETTERS_OR_DIGITS = re.compile(r"[a-z]+|[0-9]+")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _STOPWORDS = frozenset(
     "a an and are as at be been by can cannot could did do does doesn't don't for from has have how i "
     "if in into is it its my no not of on or our the then there this to up was we were what when "
@@ -332,7 +331,7 @@ def names_things(order: PastOrder, things: Sequence[tuple[str, str]]) -> bool:
     def named(key: str, name: str) -> bool:
         if key in order.problem_keys:
             return True
-        if _HAN.search(name):
+        if HAN_RUN.search(name):
             return name in text
         return any(
             forms and forms <= words for forms in (_word_forms(name), _word_forms(key.split(":", 1)[-1]))
@@ -344,6 +343,11 @@ def names_things(order: PastOrder, things: Sequence[tuple[str, str]]) -> bool:
 def _word_forms(text: str) -> set[str]:
     # One letter is no word of a name: "V-belt" is named by "belt slipping".
     return {singular(w) for w in normalize_text(text).split() if len(w) > 1}
+
+
+def _thing_words(things: Sequence[Sequence[tuple[str, str]]]) -> set[str]:
+    """The content words of every thing the complaint's readings name."""
+    return {w for reading in things for _, name in reading for w in terms(name)}
 
 
 def about_things(order: PastOrder, readings: Sequence[Sequence[tuple[str, str]]]) -> bool:
@@ -372,7 +376,7 @@ def relevant_orders(
     """
     seeds = set(seed_keys)
     # The things' own words were asked of every record: they are no likeness of the problem.
-    named = {w for reading in things for _, name in reading for w in terms(name)}
+    named = _thing_words(things)
     if things:
         seeds = {k for k in seeds if _label_of(k) not in THING_LABELS}
         queries = [q - named for q in queries]
@@ -395,7 +399,7 @@ def nearest_about(
     for "pump overheating alarm" by "pump" alone)."""
     if not things:
         return list(nearest)
-    named = {w for reading in things for _, name in reading for w in terms(name)}
+    named = _thing_words(things)
     problem = query - named
     return [
         (order, bm25)
