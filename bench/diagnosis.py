@@ -4,8 +4,10 @@
    LinuxCNC, the hydraulic-press fault table, sudo's troubleshooting FAQ; split ``dev``, the rules
    and the merge were written on them), the chrony FAQ, the cryptsetup FAQ's problem sections and
    the dnsmasq FAQ, the GNU screen and ppp FAQs, the procmail FAQ and the Podman troubleshooting
-   guide (split ``heldout``: seen, the first in session 7, the second run once in session 8, the
-   third once in session 9, screen and ppp once in session 10, procmail and Podman once in 11)
+   guide, AVRDUDE's troubleshooting appendix and the Net-SNMP FAQ's APPLICATIONS section (split
+   ``heldout``: seen, the first in session 7, the second run once in session 8, the third once in
+   session 9, screen and ppp once in session 10, procmail and Podman once in 11, AVRDUDE and
+   Net-SNMP once in 12)
    and the sets labelled since and not yet run (split ``untouched``, asked only when ``--splits``
    names it) are ingested into Neo4j through the project's parser, chunker,
    extractor, resolver and writer.
@@ -812,7 +814,7 @@ def main(argv: list[str] | None = None) -> int:
         "--splits",
         default="dev,heldout",
         help="manual splits: dev, heldout (seen: chrony, cryptsetup, dnsmasq, screen, ppp, procmail, "
-        "podman), untouched (not yet run)",
+        "podman, avrdude, netsnmp), untouched (not yet run)",
     )
     parser.add_argument(
         "--dump",
