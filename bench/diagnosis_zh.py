@@ -58,6 +58,8 @@ from bench.diagnosis import (  # noqa: E402
 from graph import ExtractionConfig, Extractor  # noqa: E402
 from graph.diagnose import diagnose  # noqa: E402
 from retrieval.config import SearchConfig  # noqa: E402
+from retrieval.fusion import reciprocal_rank_fusion  # noqa: E402
+from retrieval.index.base import Hit  # noqa: E402
 
 SMALL = "qwen2.5-coder-0.5b-instruct"
 LARGE = "qwen2.5-coder-1.5b-instruct"
@@ -174,11 +176,11 @@ def translations(
 # ------------------------------------------------------------------ retrieval and scoring
 def fused(bm25: Bm25, queries: list[str]) -> list[int]:
     """RRF of BM25's rankings of each query (the page fuses the complaint's and its translation's)."""
-    scores: Counter = Counter()
-    for query in queries:
-        for rank, i in enumerate(bm25.rank(query)):
-            scores[i] += 1.0 / (RRF_K + rank + 1)
-    return [i for i, _ in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
+    ranked = {
+        f"query{n}": [Hit(f"{i:08d}", -rank, {}) for rank, i in enumerate(bm25.rank(query))]
+        for n, query in enumerate(queries)
+    }
+    return [int(hit.chunk_id) for hit in reciprocal_rank_fusion(ranked, k=RRF_K, share_ties=False)]
 
 
 def _percentiles(ms: list[float]) -> dict[str, float]:

@@ -38,3 +38,17 @@ def test_every_complaint_is_written_in_chinese():
     # every complaint says something in Chinese around them.
     for row in ROWS:
         assert sum(len(run) for run in HAN_RUN.findall(row["query_zh"])) >= 2, row["id"]
+
+
+def test_the_bench_fuses_the_complaints_and_translations_rankings_by_rrf():
+    from bench.diagnosis_zh import RRF_K, fused
+
+    class Ranker:
+        def rank(self, query):
+            return {"complaint": [3, 1, 2, 0], "translation": [1, 0, 3, 2]}[query]
+
+    def rrf(i):
+        return sum(1 / (RRF_K + order.index(i) + 1) for order in ([3, 1, 2, 0], [1, 0, 3, 2]))
+
+    assert fused(Ranker(), ["complaint", "translation"]) == sorted(range(4), key=lambda i: -rrf(i))
+    assert fused(Ranker(), ["complaint"]) == [3, 1, 2, 0]
