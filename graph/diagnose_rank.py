@@ -51,7 +51,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from graph.faq import ChunkItem, chunk_item
 from graph.han import HAN_RUN, han_words
+from graph.labelled import labelled_items
 from graph.normalize import normalize_text, singular
 from graph.sentences import sentences
 
@@ -590,17 +592,17 @@ def passage_causes(
     query = terms(complaint)
     skip = set(cited)
     excerpts: set[str] = set()
-    shown_items: set[tuple[str, str]] = set()
+    shown_items: set[tuple[object, ...]] = set()
     out: list[RankedCause] = []
     for passage in passages:
         if passage.chunk_id in skip or len(out) >= limit:
             continue
         found = answer_excerpt(query, passage)
         item = _item_of(passage)
-        if found is None and item in shown_items:
+        if found is None and item.key in shown_items:
             # A further chunk of an item the list shows (its "Solution" after the "Symptom" that
             # matched): the item's title counts as the complaint's words.
-            found = answer_excerpt(query | terms(item[1]), passage)
+            found = answer_excerpt(query | terms(item.title), passage)
         if found is None:
             continue
         name, excerpt = found
@@ -608,7 +610,7 @@ def passage_causes(
         if same in excerpts:
             continue
         excerpts.add(same)
-        shown_items.add(item)
+        shown_items.add(item.key)
         name = " ".join(name.split())
         if len(name) > MAX_PASSAGE_NAME_CHARS:
             name = name[: MAX_PASSAGE_NAME_CHARS - 1].rsplit(" ", 1)[0] + "…"
@@ -629,12 +631,12 @@ def passage_causes(
     return out
 
 
-def _item_of(passage: PassageHit) -> tuple[str, str]:
-    """(document, the heading that names the passage's item: :func:`graph.faq.item_heading`, so a
-    Markdown guide's "N) issue > Solution" chunk and its "N) issue > Symptom" chunk are one item)."""
-    from graph.faq import item_heading
-
-    return passage.document_id, item_heading(passage.heading.split(" > ")) if passage.heading else ""
+def _item_of(passage: PassageHit) -> ChunkItem:
+    """The passage's item (:func:`graph.faq.chunk_item`: a Markdown guide's "N) issue > Solution"
+    chunk and its "N) issue > Symptom" chunk are one item; a record, or a chunk of labelled
+    problems, one of its own)."""
+    path = passage.heading.split(" > ") if passage.heading else ()
+    return chunk_item(passage.document_id, "", path, passage.text, passage.kind, passage.chunk_id)
 
 
 @dataclass(frozen=True)
@@ -653,7 +655,9 @@ class _Item:
 
 
 def passage_items(passage: PassageHit) -> list[_Item]:
-    """The passage cut at the lines that ask a FAQ item's question (:func:`graph.faq.question_line`).
+    """The passage cut at the lines that ask a FAQ item's question (:func:`graph.faq.question_line`)
+    or open a labelled problem (:func:`graph.labelled.labelled_items`: its problem is the item's
+    question, and its answer shows it from its label on, with its "Solution:" / "Cause:" parts).
 
     The text before the first such line answers the passage's heading (its innermost part names
     it; the whole heading path's words count as its question's, :attr:`_Item.asks`). Each
@@ -663,7 +667,19 @@ def passage_items(passage: PassageHit) -> list[_Item]:
 
     items: list[_Item] = []
     question, lines = passage.heading.rsplit(" > ", 1)[-1], []
-    for line in passage.text.splitlines():
+    # A labelled problem ("Problem: … Solution: …", graph.labelled) is an item whose question is
+    # its problem: several sit under one heading, each line of a list one problem.
+    labelled = {item.start: item for item in labelled_items(passage.text)}
+    at = 0
+    for line in passage.text.split("\n"):
+        start, at = at, at + len(line) + 1
+        problem = labelled.get(start)
+        if problem is not None:
+            # The excerpt shows the problem with its solution: a problem often says more than its
+            # first sentence ("… Programming through a JTAG ICE mkII works though.").
+            items.append(_item(passage, question, lines, not items))
+            question, lines = problem.problem, [line]
+            continue
         asked = question_line(line, lines[-1] if lines else "")
         if asked is None:
             lines.append(line)

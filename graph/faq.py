@@ -33,6 +33,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from graph.labelled import labelled_items
 from graph.patterns import find_identifiers
 from graph.sentences import sentences
 from graph.typography import APOSTROPHE as A
@@ -62,6 +63,42 @@ def item_heading(heading_path: Sequence[str]) -> str:
         if not _PART_LABEL.match(HEADER_LINK.sub("", heading)):
             return heading
     return heading_path[-1] if heading_path else ""
+
+
+@dataclass(frozen=True)
+class ChunkItem:
+    """The item a chunk belongs to: chunks with equal keys are parts of one item."""
+
+    key: tuple[object, ...]
+    #: The heading (or labelled problem) that names the item.
+    title: str
+
+
+def chunk_item(
+    document_id: str,
+    version_id: str,
+    heading_path: Sequence[str],
+    text: str = "",
+    kind: str = "",
+    chunk_id: str = "",
+) -> ChunkItem:
+    """The item a chunk belongs to: its document version and its heading path down to the heading
+    that names the item (:func:`item_heading`: "Symptom" / "Solution" name none), so an entry's
+    intro, symptom and solution chunks are one item and two questions of one section two.
+
+    A record of an export is an item of its own (every row sits under the file's title); so is a
+    chunk holding labelled problems ("Problem: … Solution: …", :mod:`graph.labelled`): they share
+    their section's heading with the section's other problems, and its title is its first problem.
+    """
+    path = tuple(heading_path)
+    named = item_heading(path)
+    if kind == "record":
+        return ChunkItem(("record", chunk_id), named)
+    problems = tuple(item.problem for item in labelled_items(text)) if text else ()
+    depth = max((i for i, heading in enumerate(path) if heading == named), default=len(path) - 1)
+    if problems:
+        return ChunkItem((document_id, version_id, path[: depth + 1], problems), problems[0])
+    return ChunkItem((document_id, version_id, path[: depth + 1]), named)
 
 
 def strip_item_label(heading: str) -> str:

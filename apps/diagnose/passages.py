@@ -11,10 +11,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from graph.diagnose_rank import PassageHit
-from graph.faq import item_heading
+from graph.faq import chunk_item
 from retrieval.search import HybridSearcher, Passage
 from retrieval.translate import QuestionTranslator, search_with_translation
-from retrieval.types import BlockKind
 
 #: Passages searched for the symptom; they fill the list when the graph has too few causes, in the
 #: search's order (hybrid search reads each chunk's heading path with its text; the engine's own
@@ -69,32 +68,38 @@ def with_item_siblings(
     found further down (in the search's order): small to big, as the engine shows each passage
     on its own.
 
-    A chunk's item is its document version and its heading path down to the heading that names
-    the item (:func:`graph.faq.item_heading`: "Symptom" / "Solution" name none), so an entry's
-    intro, symptom and solution chunks are one item, and two questions of one section are two.
+    A chunk's item is :func:`graph.faq.chunk_item`'s: its document version and its heading path
+    down to the heading that names the item ("Symptom" / "Solution" name none), so an entry's
+    intro, symptom and solution chunks are one item, and two questions of one section are two; a
+    record, and a chunk of labelled problems ("Problem: … Solution: …"), is an item of its own.
     """
+    items = [_item(p) for p in passages]
     out: list[Passage] = []
     taken: set[str] = set()
-    for passage in passages:
+    for index, passage in enumerate(passages):
         if len(out) >= top_k:
             break
         if passage.chunk_id in taken:
             continue
         out.append(passage)
         taken.add(passage.chunk_id)
-        item = _item(passage)
-        pulled = [p for p in passages if p.chunk_id not in taken and _item(p) == item][:siblings]
+        pulled = [
+            p
+            for p, item in zip(passages, items, strict=True)
+            if p.chunk_id not in taken and item == items[index]
+        ][:siblings]
         for sibling in pulled[: top_k - len(out)]:
             out.append(sibling)
             taken.add(sibling.chunk_id)
     return out
 
 
-def _item(passage: Passage) -> tuple[str, ...]:
-    if passage.kind == BlockKind.RECORD:
-        # Every row of an export sits under the file's title: each record is an item of its own.
-        return (passage.chunk_id,)
-    path = passage.heading_path
-    named = item_heading(path)
-    depth = max((i for i, heading in enumerate(path) if heading == named), default=len(path) - 1)
-    return passage.document_id, passage.version_id, path[: depth + 1]
+def _item(passage: Passage) -> tuple[object, ...]:
+    return chunk_item(
+        passage.document_id,
+        passage.version_id,
+        passage.heading_path,
+        passage.text,
+        passage.kind,
+        passage.chunk_id,
+    ).key

@@ -68,3 +68,19 @@ def test_the_engine_is_told_which_passages_are_work_order_records():
     ranked = [_passage("wo1", ("orders",), document="orders", kind="record"), _passage("m1", ISSUE)]
     found = search_passages(FakeSearcher(ranked), None, "bucket won't open", ["1"], 2)
     assert [(p.chunk_id, p.kind) for p in found] == [("wo1", "record"), ("m1", "paragraph")]
+
+
+def test_a_chunk_of_labelled_problems_pulls_no_other_problems_of_its_heading():
+    # AVRDUDE's appendix: every problem a list item under its one heading; small to big pulls the
+    # chunk's own item, not the section's other problems.
+    def labelled(chunk_id, problem):
+        p = _passage(chunk_id, ("B. Troubleshooting",))
+        return Passage(chunk_id, 0.0, {}, {}, {**p.payload, "text": f"Problem: {problem} Solution: Fix it."})
+
+    ranked = [
+        labelled("p1", "The fuse blows."),
+        _passage("m1", ISSUE),
+        labelled("p2", "The pump hums."),
+        labelled("p3", "The LED blinks."),
+    ]
+    assert [p.chunk_id for p in with_item_siblings(ranked, 3)] == ["p1", "m1", "p2"]
