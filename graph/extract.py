@@ -22,7 +22,8 @@ from typing import Any
 from graph.code_lines import code_lines, code_spans, prose_pieces
 from graph.config import ExtractionConfig
 from graph.errors import ExtractionError
-from graph.facts import COOCCURRENCE, ChunkFacts, ChunkInput, Mention, Value, make_mention
+from graph.facts import COOCCURRENCE, ChunkFacts, ChunkInput, Mention, RelationFact, Value, make_mention
+from graph.labelled import LabelledItem, labelled_items, labelled_name, named_fixes
 from graph.lexicon import Lexicon
 from graph.patterns import find_identifiers
 from graph.prose import (
@@ -43,7 +44,7 @@ from graph.prose import (
 )
 from graph.records import RecordMapping, infer_mapping, record_facts
 from graph.sentences import sentences
-from graph.structure import labelled_relations, procedure_relations, table_relations
+from graph.structure import block_fix, labelled_relations, procedure_relations, table_relations
 
 logger = logging.getLogger(__name__)
 
@@ -248,7 +249,10 @@ class Extractor:
         facts.mentions.extend(mentions)
         structured = len(facts.relations)
         self._structure(chunk, facts)
-        if chunk.kind != "table":
+        items = labelled_items(doc.text) if chunk.kind != "table" else []
+        if items and len(facts.relations) == structured:
+            self._labelled(chunk, doc.text, items, mentions, facts)
+        elif chunk.kind != "table":
             # Clause rules would re-read the problem/solution blocks already turned into relations.
             self._prose(chunk, doc, mentions, facts, clause_rules=len(facts.relations) == structured)
         return facts
@@ -358,10 +362,110 @@ class Extractor:
         if clause_rules:
             self._add(facts, list_rule(chunk, problem_heading, self.scan, max_chars))
 
+    def _labelled(
+        self,
+        chunk: ChunkInput,
+        text: str,
+        items: list[LabelledItem],
+        mentions: list[Mention],
+        facts: ChunkFacts,
+    ) -> None:
+        """Each labelled problem ("Problem: … Solution: …", :mod:`graph.labelled`) read as a FAQ item
+        whose question is the problem: its remedy parts by the answer rules (a remedy part that is
+        only a short command or, in Chinese, short clauses names the fix itself), its labelled
+        causes as the problem's causes, and the fixes of an item naming one cause filed under that
+        cause; the text before the first item as the chunk's own."""
+        max_chars = self.config.max_name_chars
+
+        def entity(label: str, name: str | None) -> Mention | None:
+            found = (
+                make_mention(label, name, chunk.chunk_id, source="labelled", max_chars=max_chars)
+                if name
+                else None
+            )
+            if found is not None:
+                facts.mentions.append(found)
+            return found
+
+        def relate(rel: str, head: Mention | None, tail: Mention | None) -> None:
+            if head is not None and tail is not None and head.key != tail.key:
+                facts.relations.append(RelationFact(rel, head.key, tail.key, chunk.chunk_id, "labelled"))
+
+        self._segment(chunk, text, 0, items[0].start, chunk.heading_path, mentions, facts)
+        for item in items:
+            path = (*chunk.heading_path, item.problem)
+            sub = replace(chunk, heading_path=path)
+            symptom = heading_symptom(replace(sub, text=""), max_chars) or entity(
+                "Symptom", labelled_name(item.problem)
+            )
+            if symptom is not None:
+                facts.mentions.append(symptom)
+            causes = [
+                c
+                for part in item.parts
+                if part.role == "cause"
+                for c in [entity("Cause", labelled_name(next(iter(sentences(part.text)), "")))]
+                if c is not None
+            ]
+            for cause in causes:
+                relate("CAUSED_BY", symptom, cause)
+            target = causes[0] if len(causes) == 1 else symptom
+            for part in item.parts:
+                if part.role != "remedy":
+                    continue
+                before = len(facts.relations)
+                self._segment(sub, text, part.start, part.start + len(part.text), path, mentions, facts)
+                if not any(r.type == "REMEDIED_BY" for r in facts.relations[before:]):
+                    # The labelled block's own rule: its first instruction or what a fix cue names.
+                    first = block_fix(part.text)[1]
+                    if first and first.endswith(":"):  # "Use the following pin mapping:" points at a table
+                        first = None
+                    for fix in [first] if first else named_fixes(part.text):
+                        relate("REMEDIED_BY", target, entity("Action", fix))
+                elif target is not symptom and symptom is not None:
+                    # A fix is filed under the cause the item names, not under its problem.
+                    facts.relations[before:] = [
+                        replace(r, head=target.key)
+                        if r.type == "REMEDIED_BY" and r.head == symptom.key
+                        else r
+                        for r in facts.relations[before:]
+                    ]
+
+    def _segment(
+        self,
+        chunk: ChunkInput,
+        text: str,
+        start: int,
+        end: int,
+        path: tuple[str, ...],
+        mentions: list[Mention],
+        facts: ChunkFacts,
+    ) -> None:
+        """The prose rules over ``text[start:end]`` under the heading path ``path``; offsets of what
+        they find are the chunk's."""
+        piece = text[start:end]
+        if not piece.strip():
+            return
+        sub = replace(chunk, text=piece, heading_path=path)
+        inside = [shift(m, -start) for m in mentions if start <= m.start < end]
+        found = ChunkFacts(sub)
+        self._prose(sub, self.nlp(piece), inside, found)
+        facts.mentions.extend(shift(m, start) for m in found.mentions)
+        # An item's remedy parts are read under the same problem: what its heading states once.
+        stated = {(r.type, r.head, r.tail) for r in facts.relations}
+        facts.relations.extend(r for r in found.relations if (r.type, r.head, r.tail) not in stated)
+
     @staticmethod
     def _add(facts: ChunkFacts, result: Any) -> None:
         facts.mentions.extend(result.mentions)
         facts.relations.extend(result.relations)
+
+
+def shift(mention: Mention, by: int) -> Mention:
+    """``mention`` with its offsets moved ``by`` characters (none moved when it has none)."""
+    if mention.start < 0:
+        return mention
+    return replace(mention, start=mention.start + by, end=mention.end + by)
 
 
 def _stated(result: Any) -> bool:
