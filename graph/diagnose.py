@@ -182,7 +182,7 @@ def resolve_asset(
 #: (a plan is cached per parameter types; see graph.diagnose_cypher).
 _VARYING = (
     *("asset_candidates", "scanned", "keys", "norms", "problem_search", "order_search"),
-    *("scope_keys", "history_assets", "asset_keys", "class_keys", "fix_problems", "assets"),
+    *("scope_keys", "history_assets", "asset_keys", "class_keys", "fix_problems", "fix_things", "assets"),
 )
 
 
@@ -620,14 +620,25 @@ def diagnose(
     found_asset = _asset_of(first["assets"][0]) if first["assets"] else None
     seeds = _seeds(complaint, first, cfg)
     matches = {s.entity.key: s.match for s in seeds}
-    evidence = _evidence(driver, seeds, found_asset, allowed, cfg, database)
+    # Records on other machines than the asked one (all, with none asked) count as this
+    # problem's history only on the complaint's components (graph.diagnose_rank.relevant_orders).
+    things = complaint_things(complaint, extractor)
+    evidence = _evidence(driver, seeds, found_asset, allowed, cfg, database, things)
     paths = [_path_of(row) for row in evidence["paths"]]
     causes_only = [_path_of(row) for row in evidence["cause_paths"]]
     chains = [c for c in map(to_chain, [*paths, *causes_only]) if c is not None]
     orders = _orders_of([*evidence["naming"], *evidence["on_asset"]], found_asset)
     nearest = _nearest_of(first["nearest"], found_asset)
-    things = () if found_asset else complaint_things(complaint, extractor)
-    causes = rank(complaint, matches, chains, orders, limit=cfg.max_causes, nearest=nearest, things=things)
+    causes = rank(
+        complaint,
+        matches,
+        chains,
+        orders,
+        limit=cfg.max_causes,
+        nearest=nearest,
+        things=things,
+        asset_asked=found_asset is not None,
+    )
     had = history_of(evidence["history"]) if found_asset else []
     fixes, scope = [], ""
     for fix_scope in ("asset", "class"):
@@ -635,7 +646,7 @@ def diagnose(
             fixes, scope = [last_fix_of(r) for r in evidence[f"fixes_{fix_scope}"]], fix_scope
             break
     if not fixes and found_asset is not None:
-        fixes, scope = _similar_last_fixes(complaint, matches, chains, orders)
+        fixes, scope = _similar_last_fixes(complaint, matches, chains, orders, things)
     causes, fixes = _cite_orders(driver, causes, fixes, allowed, cfg, database)
     causes = merge(complaint, causes, passages, cfg.max_causes)
     elapsed = (time.perf_counter() - started) * 1000
@@ -656,9 +667,11 @@ def _evidence(
     allowed: list[str],
     cfg: DiagnosisConfig,
     database: str | None,
+    things: Sequence[Sequence[tuple[str, str]]] = (),
 ) -> dict[str, Any]:
     """The second read: chains from the linked entities, the work orders counted, the asset's
-    history and last fixes (:data:`q.DIAGNOSIS_EVIDENCE`); nothing to read without either."""
+    history and last fixes (:data:`q.DIAGNOSIS_EVIDENCE`; the class's only on the complaint's
+    components, ``things``); nothing to read without either."""
     if not seeds and asset is None:
         return _NO_EVIDENCE
     keys = [s.entity.key for s in seeds]
@@ -670,6 +683,7 @@ def _evidence(
         "class_keys": list(asset.class_keys) if asset else [],
         "fix_problems": [s.entity.key for s in seeds if s.entity.label in HISTORY_PROBLEM_LABELS],
         "fixes_limit": LAST_FIXES_LIMIT,
+        "fix_things": [sorted({key for key, _ in reading}) for reading in things],
     }
     return _run(driver, q.DIAGNOSIS_EVIDENCE, cfg, database, **_params(params), collections=allowed)[0]
 
@@ -681,16 +695,20 @@ def _path_of(row: dict[str, Any]) -> TroubleshootingPath:
 
 
 def _similar_last_fixes(
-    complaint: str, matches: dict[str, float], chains: Sequence[ManualChain], orders: Sequence[PastOrder]
+    complaint: str,
+    matches: dict[str, float],
+    chains: Sequence[ManualChain],
+    orders: Sequence[PastOrder],
+    things: Sequence[Sequence[tuple[str, str]]] = (),
 ) -> tuple[list[LastFix], str]:
     """Last fixes from the asset's records the ranking counted as this problem by their text.
 
     Records often name no failure mode the graph knows ("ram drifts down"): then the newest of the
     asset's (else its model's) work orders about this problem, as :func:`relevant_orders` decides
-    for the ranking, says what fixed it.
+    for the ranking, says what fixed it (the model's only when about the complaint's components).
     """
     strong = sorted({c.symptom for c in chains if matches.get(c.seed_key, 0.0) >= STRONG_MATCH})
-    relevant = relevant_orders([terms(complaint), *(terms(s) for s in strong)], matches, orders)
+    relevant = relevant_orders([terms(complaint), *(terms(s) for s in strong)], matches, orders, things)
     for scope in ("asset", "class"):
         done = [o for o, _ in relevant if o.scope == scope and o.actions]
         if done:

@@ -175,13 +175,23 @@ RETURN [r IN rels | {{head: {_ENTITY.format(v="startNode(r)")}, rel: type(r),
 """
 
 
+# A record on another machine is about the same problem only on the same components: it reports
+# every component key of one reading of the complaint ($q.fix_things; none named, no condition).
+# Keys only (the ranking's graph.diagnose_rank.names_things also reads the record's words).
+_NAMES_THINGS = f"""(size($q.fix_things) = 0 OR any(reading IN $q.fix_things WHERE all(t IN reading WHERE
+  EXISTS {{ MATCH (w)-[nt:REPORTS|ADDRESSES]->(:Entity {{key: t}}) WHERE {visible_rel("nt")} }})))"""
+
+
 # What fixed these problems last time on these machines: the records that report one of them on
-# one of the assets, through the records' RESOLVED_BY (dated), newest first.
-def _last_fixes(assets: str) -> str:
+# one of the assets, through the records' RESOLVED_BY (dated), newest first. ``same_things``: the
+# record must also name the complaint's components (for machines other than the asked one: a
+# leak of another component on the same model is another problem).
+def _last_fixes(assets: str, same_things: bool = False) -> str:
+    things = f" AND {_NAMES_THINGS}" if same_things else ""
     return f"""
 UNWIND $q.fix_problems AS problem
 MATCH (p:Entity {{key: problem}})<-[rp:REPORTS]-(w:WorkOrder)-[po:PERFORMED_ON]->(a:Entity)
-WHERE a.key IN $q.{assets} AND {visible_rel("po")} AND {visible_rel("rp")}
+WHERE a.key IN $q.{assets} AND {visible_rel("po")} AND {visible_rel("rp")}{things}
 MATCH (w)-[rb:RESOLVED_BY]->(act:Entity) WHERE {visible_rel("rb")}
 WITH w, rb, act, a, collect(DISTINCT p.name) AS problems
 RETURN act.key AS action_key, act.name AS action, w.key AS work_order, w.name AS work_order_name,
@@ -267,6 +277,6 @@ DIAGNOSIS_EVIDENCE = collected(
         ("on_asset", ORDERS_ON_ASSET, _ORDER_COLUMNS),
         ("history", ASSET_HISTORY, ("key", "label", "name", "occurrences", "dates")),
         ("fixes_asset", _last_fixes("asset_keys"), _FIX_COLUMNS),
-        ("fixes_class", _last_fixes("class_keys"), _FIX_COLUMNS),
+        ("fixes_class", _last_fixes("class_keys", same_things=True), _FIX_COLUMNS),
     )
 )

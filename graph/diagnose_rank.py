@@ -13,8 +13,11 @@ why one cause sits above another:
 * ``history`` (0-0.8): how often the cause's fixes followed this problem in the work orders,
   ``0.8 * n / (n + 2)`` with ``n = n_asset + 0.5 * n_class + 0.25 * n_fleet`` (the same asset
   counts most, the same model less, the rest of the fleet least; saturating, so ten old repairs
-  never outvote a manual). With no asset asked, only records naming every component the complaint
-  names count or vote (:func:`relevant_orders`).
+  never outvote a manual). A record on the asked asset counts by any linked entity or its text; one
+  on another machine (every record when no asset is asked) only when it is about the same problem:
+  it names every component the complaint names and reports its symptom or failure, or its text is
+  like the complaint's beside those components' words (:func:`relevant_orders`). With no asset
+  asked the same holds for the nearest records' votes.
 * ``similar`` (0-0.4): ``0.4 *`` the best text similarity of a past work order that a fix of this
   cause resolved.
 * ``nearest`` (0-:data:`NEAREST_WEIGHT`): how the past work orders most like the complaint were
@@ -211,7 +214,12 @@ class Fix:
 
 @dataclass(frozen=True)
 class History:
-    """How often a cause's fixes followed the problem in the work orders."""
+    """How often a cause's fixes followed the problem in the work orders.
+
+    ``last_date`` and ``mean_days_between`` are of one scope, ``dates_scope``: the asked asset's
+    records when it has dated ones, else its model's, else the fleet's (a technician asks when it
+    last happened on this machine; another machine's newer record must not pass for that).
+    """
 
     asset: int = 0
     class_: int = 0
@@ -219,6 +227,7 @@ class History:
     last_date: str | None = None
     mean_days_between: float | None = None
     orders: tuple[str, ...] = ()
+    dates_scope: str = ""
 
     @property
     def total(self) -> int:
@@ -237,6 +246,8 @@ class SimilarOrder:
     cites: tuple[Cite, ...]
     #: Its BM25 score when it is one of the nearest records that voted (None otherwise).
     bm25: float | None = None
+    #: Where it was done: "asset" (the asked one), "class" (same model) or "fleet".
+    scope: str = ""
 
 
 @dataclass(frozen=True)
@@ -287,15 +298,16 @@ def _mean_days_between(dates: Sequence[str]) -> float | None:
 
 def _history(orders: Sequence[PastOrder]) -> History:
     by_scope = {s: sum(1 for o in orders if o.scope == s) for s in SCOPE_WEIGHTS}
-    dates = [o.date for o in orders if o.date]
-    asset_dates = [o.date for o in orders if o.date and o.scope == "asset"]
+    dates_scope = next((s for s in SCOPE_WEIGHTS if any(o.date and o.scope == s for o in orders)), "")
+    dates = [o.date for o in orders if o.date and o.scope == dates_scope]
     return History(
         asset=by_scope["asset"],
         class_=by_scope["class"],
         fleet=by_scope["fleet"],
         last_date=max(dates) if dates else None,
-        mean_days_between=_mean_days_between(asset_dates if len(asset_dates) >= 2 else dates),
+        mean_days_between=_mean_days_between(dates),
         orders=tuple(o.key for o in sorted(orders, key=lambda o: o.date or "", reverse=True)),
+        dates_scope=dates_scope,
     )
 
 
@@ -370,25 +382,31 @@ def relevant_orders(
     least :data:`MIN_RECORD_SIMILARITY` similar to one of ``queries`` (the complaint, and the
     symptoms that the codes it names indicate: a record says "ram drifts", not "H-301").
 
-    ``things``: with no asset asked, the complaint's own words are all that say which machine it is
-    about. Then a record counts only when it names every component of a reading of the
-    complaint (:func:`about_things`), and naming one of those components, or sharing their words,
-    is no evidence of the problem by itself (on the demo, the excavators' "replace battery" orders
-    were counted as the history of "UPS battery does not charge" and listed above the UPS manual).
+    ``things``: the components each reading of the complaint names. A record on the asked asset is
+    its history as above. One on another machine (every record when no asset is asked: then the
+    complaint's words are all that say which machine it is about) counts only when it names every
+    component of a reading of the complaint (:func:`about_things`), and naming one of those
+    components, or sharing their words, is no evidence of the problem by itself: on the demo, the
+    excavators' "replace battery" orders were counted as the history of "UPS battery does not
+    charge"; on excavator A, the fleet's "REPLACE BUCKET TOOTH" as that of "bucket won't open".
     """
     seeds = set(seed_keys)
-    # The things' own words were asked of every record: they are no likeness of the problem.
+    # The things' own words were asked of every such record: they are no likeness of the problem.
     named = _thing_words(things)
-    if things:
-        seeds = {k for k in seeds if _label_of(k) not in THING_LABELS}
-        queries = [q - named for q in queries]
+    problem_seeds = {k for k in seeds if _label_of(k) not in THING_LABELS} if things else seeds
+    problem_queries = [q - named for q in queries]
     found = []
     for order in orders:
-        if not about_things(order, things):
+        text = _terms(order.text) if order.text else frozenset()
+        if order.scope == "asset" or not things:
+            sim = max((similarity(q, text) for q in queries), default=0.0)
+            about = bool(seeds & set(order.problem_keys))
+        elif about_things(order, things):
+            sim = max((similarity(q, text - named) for q in problem_queries), default=0.0)
+            about = bool(problem_seeds & set(order.problem_keys))
+        else:
             continue
-        text = _terms(order.text) - named if order.text else frozenset()
-        sim = max((similarity(q, text) for q in queries), default=0.0)
-        if seeds & set(order.problem_keys) or sim >= MIN_RECORD_SIMILARITY:
+        if about or sim >= MIN_RECORD_SIMILARITY:
             found.append((order, sim))
     return found
 
@@ -418,6 +436,7 @@ def rank(
     limit: int = 10,
     nearest: Sequence[tuple[PastOrder, float]] = (),
     things: Sequence[Sequence[tuple[str, str]]] = (),
+    asset_asked: bool = False,
 ) -> list[RankedCause]:
     """Rank candidate causes of a complaint (see the module docstring for the score).
 
@@ -429,8 +448,13 @@ def rank(
         limit: candidates returned.
         nearest: the visible work orders whose text best matches the complaint, each with its
             BM25 score, best first (the ``nearest`` vote reads the first :data:`NEAREST_RECORDS`).
-        things: with no asset asked, the components and equipment each reading of the complaint
-            names: records count and vote only when they name them (:func:`relevant_orders`).
+        things: the components each reading of the complaint names: records on other machines
+            than the asked asset count only when they name them and are about the same problem
+            (:func:`relevant_orders`); with no asset asked, the nearest records vote only then.
+        asset_asked: an asset was asked (``orders`` and ``nearest`` carry their scope to it). Its
+            nearest records of the fleet still vote, weighted by :data:`NEAREST_SCOPE_WEIGHTS` and
+            shown with their scope: a similar record from another machine is no count of this
+            asset's history, but how it was resolved is evidence (the nestor work orders).
 
     Returns:
         Candidates, best first.
@@ -473,7 +497,7 @@ def rank(
         for action_key, action_name in order.actions:
             for owner in owners_of(action_key, action_name):
                 per_cause.setdefault(owner, []).append((order, sim))
-    votes, voters = _nearest_votes(nearest_about(query, nearest, things), owners_of)
+    votes, voters = _nearest_votes(nearest_about(query, nearest, () if asset_asked else things), owners_of)
     for key, hits in per_cause.items():
         cause = causes[key]
         unique = list({o.key: (o, s) for o, s in hits}.values())
@@ -482,7 +506,9 @@ def rank(
         newest_first = sorted(unique, key=lambda h: h[0].date or "", reverse=True)
         best = sorted(newest_first, key=lambda h: -h[1])[:3]  # stable: ties stay newest first
         cause.similar = [
-            SimilarOrder(o.key, o.date, o.text, round(s, 3), tuple(n for _, n in o.actions), o.cites)
+            SimilarOrder(
+                o.key, o.date, o.text, round(s, 3), tuple(n for _, n in o.actions), o.cites, scope=o.scope
+            )
             for o, s in best
         ]
         cause.score_parts["similar"] = SIMILAR_WEIGHT * max((s for _, s in unique), default=0.0)
@@ -501,6 +527,7 @@ def rank(
                 tuple(n for _, n in o.actions),
                 o.cites,
                 round(bm25, 3),
+                o.scope,
             )
             for o, bm25 in voters[key]
         ]

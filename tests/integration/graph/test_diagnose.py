@@ -109,6 +109,17 @@ def test_with_no_asset_only_records_naming_the_complaints_components_are_its_his
     assert any(c.history.total for c in on_press.causes)
 
 
+def test_on_an_asset_other_machines_records_are_its_fleet_history_only_for_the_same_problem(press, extractor):
+    # PRESS-1's hose leaks are the same problem on another press: PRESS-2's fleet history of it.
+    hose = diagnose(press, "hose leaking", ["plant"], extractor, asset="PRESS-2")
+    history = {c.name: c.history for c in hose.causes}
+    for fix in ("tighten hose clamp", "replace hydraulic hose"):
+        assert (history[fix].asset, history[fix].fleet, history[fix].dates_scope) == (0, 1, "fleet")
+    # PRESS-1's "hyd hose leaking at the pump" names the pump, not a noise: no history of a noisy pump.
+    noisy = diagnose(press, "pump noisy", ["plant"], extractor, asset="PRESS-2")
+    assert all(c.history.total == 0 for c in noisy.causes)
+
+
 def test_nothing_outside_the_allowed_collections_is_read(graph_db, extractor):
     _load(graph_db, extractor, "plant", "secret-orders")
     result = diagnose(graph_db, "H-301", ["plant"], extractor, asset="PRESS-1")
