@@ -23,7 +23,7 @@ from graph.code_lines import code_lines, code_spans, prose_pieces
 from graph.config import ExtractionConfig
 from graph.errors import ExtractionError
 from graph.facts import COOCCURRENCE, ChunkFacts, ChunkInput, Mention, RelationFact, Value, make_mention
-from graph.labelled import LabelledItem, labelled_items, labelled_name, named_fixes
+from graph.labelled import LabelledItem, labelled_items, labelled_name, named_fixes, no_fix_reason
 from graph.lexicon import Lexicon
 from graph.patterns import find_identifiers
 from graph.prose import (
@@ -409,6 +409,11 @@ class Extractor:
             ]
             for cause in causes:
                 relate("CAUSED_BY", symptom, cause)
+            for part in item.parts:  # "Solution: None. <the reason>": the reason is a cause
+                reason = no_fix_reason(part.text) if part.role == "remedy" else None
+                cause = entity("Cause", labelled_name(reason)) if reason else None
+                if cause is not None and all(c.key != cause.key for c in causes):
+                    relate("CAUSED_BY", symptom, cause)
             target = causes[0] if len(causes) == 1 else symptom
             for part in item.parts:
                 if part.role != "remedy":

@@ -173,6 +173,33 @@ def named_fixes(text: str) -> list[str]:
     return [text]
 
 
+#: A remedy part's opening that says there is none: "None.", "None at this time.", "No known fix
+#: (2010 Q1).", "暂无。" (not "None of the fuses is blown?").
+_NO_FIX_YET = re.compile(
+    r"^\s*(?:(?:none|no\s+(?:known\s+)?(?:fix|solution|workaround|remedy))"
+    r"(?:\s+(?:at|by|as\s+of|for|yet|so\s+far|known|currently)\b[^.?!]*)?|无|暂无|目前无|目前没有)\s*[.!。]?\s*$",
+    re.I,
+)
+#: Leads that say nothing about the cause: "Currently, X", "It is said that X", "This is X".
+_REASON_LEAD = re.compile(
+    r"^(?:(?:currently|unfortunately|apparently|at present|at the moment|at this time)\s*,\s*|"
+    r"it\s+(?:is|has\s+been)\s+(?:said|reported|known|believed)\s+that\s+|this\s+is\s+(?=an?\b))",
+    re.I,
+)
+
+
+def no_fix_reason(text: str) -> str | None:
+    """What a remedy part that says there is no fix gives as the reason, the sentence after
+    ("Solution: None at this time. Currently, the JTAG ICE code cannot write to the flash ROM one
+    byte at a time." -> that it cannot write ...); None when the part names a fix."""
+    from graph.sentences import sentences
+
+    found = list(sentences(text))
+    if len(found) < 2 or not _NO_FIX_YET.match(found[0]):
+        return None
+    return _REASON_LEAD.sub("", found[1].strip())
+
+
 def _capitalised(mark: re.Match[str]) -> bool:
     label = mark.group("label")
     at_line_start = not mark.string[: mark.start()].strip(" \t").rsplit("\n", 1)[-1]

@@ -122,3 +122,18 @@ def test_a_chunk_of_labelled_problems_is_an_item_of_its_own():
         chunk_item("d", "v", path, "", "record", "r1").key
         != chunk_item("d", "v", path, "", "record", "r2").key
     )
+
+
+def test_a_solution_saying_there_is_none_gives_its_reason_as_the_cause(rules_extractor):
+    text = (
+        "Problem: Updating the firmware from the console does not work. Solution: None at this time. "
+        "Currently, the console code cannot write to the flash one byte at a time.\n"
+        "Problem: The pump does not start. Solution: None of the fuses is blown? Replace the relay.\n"
+    )
+    found = relations(rules_extractor, text, "Troubleshooting")
+    assert (
+        "Updating the firmware from the console does not work",
+        "CAUSED_BY",
+        "the console code cannot write to the flash one byte at a time",
+    ) in found
+    assert not {r for r in found if r[0] == "The pump does not start" and r[1] == "CAUSED_BY"}
