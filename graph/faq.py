@@ -247,7 +247,12 @@ IMPERATIVES = frozenset(
     "attach load reload unload uninstall downgrade rerun re-run retry reseat wipe fix copy create tell give "
     "pass put look download export generate define unset kill force "
     # verbs of the FAQs' fixes ("Simply detach your screen session ...", "Issue a 'kill -CHLD'")
-    "detach issue destroy compile construct include arrange uncomment comment reconfigure".split()
+    "detach issue destroy compile construct include arrange uncomment comment reconfigure "
+    # verbs of the labelled fixes of the seen FAQs the list lacked ("Ask on the mailing list for advice",
+    # "Escape the quotes", "Leave the agent undisturbed for a while"; not "find": "find out why" points
+    # nowhere; not "ignore", "send": "ignore these hiccups", "send a message to the list" fix nothing)
+    "ask complete confirm execute prepend expose correct repeat improve escape submit enclose "
+    "leave collect".split()
 )
 
 
@@ -509,18 +514,24 @@ HAPPENS = (
     r"(?:(?:can|may|might|could|will|usually|often|also|only)\s+)*(?:happens?|occurs?)"
 )
 _REASON = re.compile(
-    r"^\s*(?:(?:the|one|a)\s+(?:main\s+|usual\s+|likely\s+|most likely\s+|most\s+common\s+|commonest\s+|"
+    # "Very often the cause of this is that Y", "Usually, the reason is Y": how often, not part of Y
+    r"^\s*(?:(?:very\s+|most\s+|quite\s+)?(?:often|usually|typically|commonly|generally|frequently)\s*,?\s+)?"
+    r"(?:(?:the|one|a)\s+(?:main\s+|usual\s+|likely\s+|most likely\s+|most\s+common\s+|commonest\s+|"
     r"probable\s+|real\s+)?(?:reason|cause)\s+"
     r"(?:for\s+(?:this|that|it)\s+|of\s+(?:this|that|it)\s+)?(?:is|was)\s+(?:that\s+)?"
-    rf"|(?:this|that|it)(?:{A}s|\s+is|\s+was|\s+happens|\s+occurs)\s+"
+    rf"|(?:this|that|it)(?:{A}s|\s+is|\s+was|\s+happens|\s+occurs|\s+(?:may|might|could|can)\s+(?:also\s+)?be)\s+"
     r"(?:usually\s+|probably\s+|simply\s+|most likely\s+)?because\s+(?:of\s+)?"
-    r"|it\s+turned\s+out\s+(?:that\s+)?)(?P<y>.{3,300}?)[.!]?\s*$",
+    r"|it\s+turned\s+out\s+(?:that\s+)?"
+    # "What probably happened is that Y", "What's happening here is that Y": the account of the fault
+    rf"|what(?:{A}s|\s+is)?\s+(?:probably\s+|most\s+likely\s+|actually\s+|really\s+|usually\s+)?"
+    r"(?:happened|happens|happening)(?:\s+here)?\s+(?:is|was)\s+(?:that\s+)?)(?P<y>.{3,300}?)[.!]?\s*$",
     re.I | re.S,
 )
 _SOLUTION = re.compile(
     r"^\s*(?:the|an?|one|another)\s+(?:only\s+|usual\s+|easiest\s+|simplest\s+|best\s+|alternate\s+|alternative\s+|"
-    r"possible\s+|other\s+)?"
-    r"(?:solution|fix|cure|remedy|workaround|way)"
+    # "The real fix would be to upgrade ...", "The answer is to escape the quotes", "Another alternative is to Y"
+    r"possible\s+|other\s+|real\s+|proper\s+|correct\s+|permanent\s+|quick\s+|obvious\s+|recommended\s+)?"
+    r"(?:solution|fix|cure|remedy|workaround|way|answer|alternative)"
     r"(?:\s+(?:in this case|here|to (?:fix|solve|avoid) (?:this|it)))?"
     r"\s+(?:is|might be|would be|may be)\s+to\s+(?P<y>.{3,300}?)[.!]?\s*$",
     re.I | re.S,
@@ -528,6 +539,14 @@ _SOLUTION = re.compile(
 _WORKED_AROUND = re.compile(
     r"\b(?:is|can be|are)\s+(?:most\s+)?(?:easily\s+)?(?:worked around|avoided|fixed|solved|prevented)"
     r"\s+by\s+(?P<y>[a-z][^.;]{3,200})",
+    re.I,
+)
+# "With newer versions, enabling the 'network aware locking' option may solve the problem": the step
+# named by the gerund is the fix.
+_STEP_SOLVES = re.compile(
+    r"^(?:[^,;]{2,60},\s+)?(?P<y>(?!(?:every|no|some|any)thing\b)[a-z]+ing\b[^;]{3,200}?)\s+(?:may|might|should|will|can|could|usually|often)\s+"
+    r"(?:also\s+|probably\s+)?(?:solve|fix|cure|resolve|correct|remedy)\s+(?:the|this|that|your)\s+"
+    r"(?:problem|issue|error|behaviou?r)\b",
     re.I,
 )
 _NEED_TO = re.compile(
@@ -564,10 +583,25 @@ _LABELLED_FIX = re.compile(
 )
 # "You can work around this with the declaration Y", "you have to work around this using the Z option".
 _WORK_AROUND = re.compile(
-    r"\b(?:can|could|may|have\s+to|need\s+to|must)\s+(?:easily\s+)?(?:work\s+around|avoid|get\s+around)\s+"
-    r"(?:this|that|it|the\s+(?:problem|issue|bug|error))(?:\s+(?:problem|issue|bug|error|limitation))?\s+"
+    # "You can fix this behaviour by applying the tty patch": the fix is what follows "by"
+    r"\b(?:can|could|may|have\s+to|need\s+to|must)\s+(?:easily\s+|probably\s+)?"
+    r"(?:work\s+around|avoid|get\s+around|fix|solve|cure|correct|resolve|remedy)\s+"
+    r"(?:this|that|it|the\s+(?:problem|issue|bug|error))"
+    r"(?:\s+(?:problem|issue|bug|error|limitation|behaviou?r|situation))?\s+"
     r"(?:with|by|using|via|through)\s+(?P<y>[^.;]{3,200})",
     re.I,
+)
+# "I would recommend submitting this as a compiler bug", "I recommend that you require dialin users to
+# authenticate", "It is recommended to upgrade": the writer's advice against the problem at hand.
+_RECOMMEND = re.compile(
+    # ("I suggest that this is a bug" advises nothing: the advice is a gerund or what "you" should do)
+    r"(?:^|[;:]\s+|,\s+(?:so\s+|and\s+)?)(?:(?:i|we)\s+(?:would\s+|do\s+|strongly\s+)*(?:recommend|suggest|advise)"
+    r"\s+(?:that\s+you\s+(?:should\s+)?|(?=[a-z]+ing\b))"
+    r"|it\s+is\s+(?:strongly\s+)?(?:recommended|advisable|advised)\s+to\s+"
+    # "It is most likely necessary to enable unprivileged pings on the host"
+    r"|it\s+is\s+(?:most\s+likely\s+|probably\s+|usually\s+|often\s+)?(?:necessary|required|needed)\s+to\s+)"
+    r"(?P<y>[a-z][^;]{3,300}?)[.!]?\s*$",
+    re.I | re.S,
 )
 _THEREFORE = re.compile(
     r"^\s*(?:therefore|thus|hence|so)\s*,?\s+(?:always\s+)?(?P<y>.{3,300}?)[.!]?\s*$", re.I | re.S
@@ -581,6 +615,12 @@ _OPTION_ITEM = re.compile(r"^\s*(?:\(?[a-h1-9]\)|[a-h]\.)\s+(?P<y>.{3,400})$", r
 _CAUSE_LIST = re.compile(
     r"\b(?:common|possible|usual|typical|likely|known|frequent)?\s*(?:causes|reasons)\s+(?:for|of)\s+"
     r"(?P<x>[^:.;]{3,100}?)\s+(?:are|include)\s*:\s*$",
+    re.I,
+)
+# "There are three basic possibilities:" + "- the agent has crashed" a line: the causes of the problem at hand.
+_CAUSES_ANNOUNCED = re.compile(
+    r"\bthere\s+are\s+(?:two|three|four|five|several|a\s+few|\d+)\s+(?:(?:basic|possible|likely|main|common|usual|"
+    r"typical|known|further)\s+)?(?:possibilities|reasons|causes)(?:\s+for\s+(?:this|that|it))?\s*:\s*$",
     re.I,
 )
 _CHECK_ASIDE = re.compile(r"\s*\((?P<check>(?:check|see|run|use|look)\b[^()]{2,120})\)\s*$", re.I)
@@ -617,12 +657,20 @@ _HAPPENS_IF = re.compile(rf"^\s*{HAPPENS}\s+(?:if|when|whenever)\s+(?P<y>.{{3,30
 
 # "One possibility is that Y", "The other possible cause is that Y", "The problem is that Y",
 # "Reason is that Y": one of the causes of the problem the answer is about.
+#: "Firstly, ", "Alternatively, ", "Finally, ": the place of a cause or fix in a row of them.
+ORDINAL_LEAD = (
+    r"(?:(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|next|finally|lastly|alternatively|alternately|also|again)"
+    r"\s*[,:]\s+|then\s+)"
+)
 _ONE_CAUSE = re.compile(
-    r"^\s*(?:(?:one|another|the\s+other|the\s+first|the\s+second|a)\s+(?:possible\s+|common\s+|likely\s+)?"
+    rf"^\s*{ORDINAL_LEAD}?(?:(?:one|another|the\s+other|the\s+(?:first|second|third|fourth|last|final)|a)\s+"
+    r"(?:possible\s+|common\s+|likely\s+)?"
     r"(?:possibility|cause|reason|explanation)|(?:the\s+)?(?:real\s+)?(?:problem|trouble|reason)(?:\s+here)?"
     # "There are two common causes for this. The first is that Y. ...": after the causes are announced
     r"|the\s+(?:first|second|third|other|last)(?:\s+one)?)"
-    r"\s+(?:is|was|might be|may be|could be)\s+that\s+(?P<y>.{3,300}?)[.!]?\s*$",
+    # "then the problem is probably that Y": how sure, not part of Y
+    r"\s+(?:is|was|might be|may be|could be)\s+(?:probably\s+|likely\s+|most\s+likely\s+|usually\s+)?that\s+"
+    r"(?P<y>.{3,300}?)[.!]?\s*$",
     re.I | re.S,
 )
 
@@ -637,7 +685,10 @@ _CAUSES_THIS = re.compile(
 # "If you are not using pam ..., it is possible that sudo didn't properly detect that ...": a likely
 # cause (after the condition it holds under, if any).
 _POSSIBLE_THAT = re.compile(
-    rf"(?:^|,\s+)(?:it\s+is|it{A}s)\s+(?:quite\s+|very\s+|also\s+|entirely\s+)?(?:possible|likely|probable)\s+that\s+"
+    rf"(?:^|,\s+)(?:(?:it\s+is|it{A}s)\s+(?:quite\s+|very\s+|also\s+|entirely\s+|very\s+well\s+)?"
+    r"(?:possible|likely|probable)"
+    # "Alternatively, it may be that Y", "It may be the case that Y": one possible cause of several
+    r"|it\s+(?:may|might|could)\s+(?:well\s+|also\s+)?be(?:\s+the\s+case)?)\s+that\s+"
     r"(?P<y>.{3,300}?)[.!]?\s*$",
     re.I | re.S,
 )
@@ -649,7 +700,9 @@ def possible_cause(sentence: str) -> str | None:
     match = _POSSIBLE_THAT.search(text)
     if not match or re.match(r"^\s*(?:for\s+(?:example|instance)|e\.g\.)", text, re.I):
         return None
-    return match.group("y")
+    # "it may be that the agent does implement this tree, but the access control settings block it": what
+    # is conceded first is no fault, the cause follows "but"
+    return re.split(r",\s+but\s+", match.group("y"), maxsplit=1)[-1]
 
 
 def one_cause(sentence: str) -> str | None:
@@ -686,6 +739,7 @@ def solution_remedy(sentence: str) -> tuple[str, bool] | None:
     text = answer_text(sentence)
     match = _SOLUTION.match(text) or _NEED_TO.match(text)
     match = match or _WORKED_AROUND.search(text) or _WORK_AROUND.search(text) or _SO_NEED_TO.search(text)
+    match = match or _RECOMMEND.search(text) or _STEP_SOLVES.match(text)
     if match:
         return match.group("y") or match.group("z"), False
     match = _LABELLED_FIX.match(text) or _THEREFORE.match(text)
@@ -754,11 +808,18 @@ def cause_list(text: str) -> list[ListedCause]:
     lines = text.splitlines()
     for index, line in enumerate(lines):
         head = _CAUSE_LIST.search(line)
-        if not head:
+        announced = None if head else _CAUSES_ANNOUNCED.search(line)
+        if not head and not announced:
             continue
-        problem = head.group("x").strip()
+        problem = head.group("x").strip() if head else "this"
         for item in lines[index + 1 :]:
-            item = re.sub(rf"^\s*(?:[{BULLETS}]|\d+[.)])\s*", "", item).strip()
+            marked = re.match(rf"^\s*(?:[{BULLETS}]|\d+[.)])\s*", item)
+            listed = marked or (item.strip()[:1].islower() and len(item.split()) <= 10 and not item.rstrip().endswith("."))
+            if announced and item.strip() and not listed:
+                # after a bare announcement only list items (the parser may drop their marks: short lines
+                # in lower case): a paragraph's wrapped lines are no items
+                break
+            item = item[marked.end() :].strip() if marked else item.strip()
             if not item or item.endswith((".", ":")) and not _CHECK_ASIDE.search(item.rstrip(".")):
                 break
             if len(item.split()) < 3:
@@ -810,7 +871,18 @@ _LACKS = (
 _DECLARED = re.compile(rf"^(?P<subject>[^,;:()?!]{{2,60}}?)\s+(?:{_DEFECT_STATE}|{_LACKS})", re.I)
 _YOU_OMITTED = re.compile(
     rf"^you\s+(?:did\s+not|didn{A}t|have\s+not|haven{A}t|never|forgot(?:\s+to)?)\s+"
-    r"(?!(?:say|mention|tell|specify\s+which)\b)\w",
+    r"(?!(?:say|mention|tell|specify\s+which)\b)\w"
+    # "You got the termcap entries wrong", "you have set the speed incorrectly"
+    r"|^you\s+(?:(?:have|had|probably|may\s+have|might\s+have)\s+)*(?:got|gotten|set|configured|specified|entered|typed|"
+    r"spelled|spelt)\s+[^,;:]{2,60}?\s+(?:wrong|wrongly|incorrectly)\b",
+    re.I,
+)
+#: "Probably you got ...", "Most likely, your cable is broken": how sure the answer is.
+_HEDGE_LEAD = re.compile(r"^(?:probably|most\s+likely|very\s+likely|likely|perhaps|maybe)\s*,?\s+", re.I)
+#: "The libcurses library has a bug if attributes are cleared with ...": the bug is the cause whatever
+#: the condition it shows under.
+_HAS_BUG = re.compile(
+    r"^(?P<subject>[^,;:()?!]{2,60}?)\s+(?:has|have|contains?)\s+(?:a|an)\s+(?:known\s+|serious\s+|nasty\s+)?bug\b",
     re.I,
 )
 _NOT_A_SUBJECT = re.compile(
@@ -831,7 +903,10 @@ def declared_cause(sentence: str) -> str | None:
     says ..."), no condition ("Borg cannot work if ..." states an outcome), no remark that the
     problem is gone.
     """
-    text = answer_text(sentence).strip()
+    text = _HEDGE_LEAD.sub("", answer_text(sentence).strip())
+    bug = _HAS_BUG.match(fold(text))
+    if bug and not _NOT_A_SUBJECT.match(bug.group("subject")) and not text.endswith("?"):
+        return text
     if (
         not text[:1].isalpha()
         or text.endswith("?")

@@ -42,13 +42,16 @@ from graph.typography import DASH
 
 _CONDITION = re.compile(
     r"^\s*(?:(?:in (?:this|that|such|either|any) cases?|[A-Z][a-z]+),?\s+)?(?:if|when|whenever|should)\s+"
-    r"(?P<cond>[^,]{3,200}?),\s*(?:then\s+)?(?P<act>.{3,400})$",
+    # "If that doesn't work then recompile procmail ...": "then" without a comma ends the condition too
+    r"(?P<cond>[^,]{3,200}?)(?:,\s*(?:then\s+)?|\s+then\s+)(?P<act>.{3,400})$",
     re.I | re.S,
 )
 _CAUSE = re.compile(
     r"(?P<x>[^.;:]{3,200}?)\s(?:(?:is|are|was|were|may be|can be|might be|could be|would be|appears to be|"
     r"seems to be|appear to be|seem to be)"
-    r"(?:\s(?:often|usually|probably|mostly|likely|most likely|typically))?\s)?"
+    # "This is almost definitely due to Y": how sure, not part of the subject
+    r"(?:\s(?:often|usually|probably|mostly|likely|most likely|typically|(?:almost\s+|most\s+)?(?:definitely|certainly)|"
+    r"generally|commonly|frequently|always|sometimes|very likely|quite likely|simply))?\s)?"
     r"(?:caused by|due to|the result of|a result of|because of|triggered by)\s+(?P<y>[^.;]{3,300})",
     re.I,
 )
@@ -130,6 +133,9 @@ _ANAPHORA = re.compile(
     re.I,
 )
 _PROBLEM_IS_THAT = re.compile(r"^.*\b(?:problem|issue|trouble)\s+(?:is|was)\s+that\s+", re.I)
+_TRAILING_ADVERB = re.compile(
+    r"\s+(?:usually|often|probably|typically|generally|normally|mostly|always|sometimes|commonly|most\s+likely)$", re.I
+)
 _SUBJECT_LEAD = re.compile(r"^(?:.*\b(?:and|but|so|which|often|usually|however)\b\s+)", re.I)
 # "<observation>, (then) your/the <thing> is not ... / is probably ...": the condition is what is
 # seen, the main clause the diagnosis (present tense; "will not" outcomes go the other way).
@@ -434,7 +440,10 @@ def _remedy(
 
 # "Before you start screen: " / "From within screen, ": when the instruction after it applies.
 _STEP_LEAD = re.compile(
-    r"^(?:before|after|from\s+within|within|inside)\s+[^:,]{3,60}[:,]\s+(?=[A-Za-z])", re.I
+    r"^(?:(?:before|after|from\s+within|within|inside)\s+[^:,]{3,60}[:,]\s+"
+    # "First, check the breaker", "Finally: reinstall the driver": a step's place in the row of them
+    r"|(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|next|finally|lastly)\s*[,:]\s+)(?=[A-Za-z])",
+    re.I,
 )
 _NAMES_MESSAGE = re.compile(r"^\s*(?:this|that|the)\s+(?:error|message|warning)\b", re.I)
 _MEANS = re.compile(
@@ -620,6 +629,8 @@ def answer_rule(
         return
     if problem is None:
         return
+    if _enumerated_cause(chunk, sentence, problem, max_chars, out):
+        return
     # Only after a fault already named: "This usually happens when ..." may follow any remark.
     happens = faq.happens_cause(text) or faq.one_cause(text)
     if happens is None and problem.source == "heading":
@@ -662,7 +673,8 @@ def answer_rule(
             return
     if why_first and problem.source == "heading" and _declarative(text):
         means = _MEANS.match(faq.answer_text(text))  # "This means that Y" opens many answers
-        answer = faq.answer_text(text)
+        # "Alternatively, the motor may ...": the place in a row of causes is no part of the cause
+        answer = re.sub(rf"^{faq.ORDINAL_LEAD}", "", faq.answer_text(text), flags=re.I)
         lead = _ADVERBIAL_LEAD.match(answer)
         if lead and not means:  # "By default, sudo runs commands with a new, minimal environment."
             answer = answer[lead.end() :]
@@ -671,6 +683,65 @@ def answer_rule(
             cause = means.group("y") if means else _clause(answer)
         _use(out, problem)
         _relate(out, chunk, "CAUSED_BY", problem, _entity(out, chunk, "Cause", cause, max_chars))
+
+
+#: "There are two basic reasons why a request may go unanswered.", "there are several possible causes":
+#: the causes follow, one a sentence; "why X" names what they cause.
+_ANNOUNCED_CAUSES = re.compile(
+    r"\bthere\s+(?:are|is)\s+(?:two|three|four|five|several|a\s+few|\d+)\s+"
+    r"(?:(?:basic|possible|likely|main|common|usual|typical|further|other|different)\s+)?"
+    r"(?:reasons|causes|possibilities|explanations)(?:\s+(?:why|for\s+which)\s+(?P<x>[^.:;?!]{3,150}))?",
+    re.I,
+)
+_EITHER = re.compile(r"^\s*either\s+(?P<a>[^;]{3,200}?),?\s+or\s+(?P<b>[^;]{3,200}?)[.!]?\s*$", re.I | re.S)
+_CAUSE_ORDINAL = re.compile(
+    r"^\s*(?:first(?:ly)?|second(?:ly)?|third(?:ly)?|alternatively|alternately|finally|lastly)\s*,\s+(?P<y>.{3,300}?)[.!]?\s*$",
+    re.I | re.S,
+)
+
+
+def _enumerated_cause(
+    chunk: ChunkInput, sentence: Sentence, problem: Mention, max_chars: int, out: StructureResult
+) -> bool:
+    """After "There are two basic reasons why X." in the answer: "Either A, or B" and "Alternatively,
+    <statement>" / "Finally, it may be that Y" state causes of X (of ``problem`` when no X is named)."""
+    announced = list(_ANNOUNCED_CAUSES.finditer(chunk.text, answer_start(chunk), sentence.start))
+    if not announced:
+        return False
+    what = announced[-1].group("x")
+    if what is None and re.search(r"\b(?:further|other)\b", announced[-1].group(0), re.I):
+        # "There are three further possibilities to consider:" goes on with the causes of the X before
+        what = next((m.group("x") for m in reversed(announced[:-1]) if m.group("x")), None)
+    text = faq.answer_text(sentence.text.strip())
+    either = _EITHER.match(text)
+    ordinal = _CAUSE_ORDINAL.match(text)
+    named = faq.possible_cause(text) or faq.one_cause(text)
+    if named is not None:
+        causes = [named] if what is not None else []  # without an X the cue's own rule reads it
+    elif either:
+        causes = [either.group("a"), either.group("b")]
+    elif ordinal and _statement(ordinal.group("y")):
+        causes = [ordinal.group("y")]
+    else:
+        causes = []
+    if not causes:
+        return False
+    symptom = (_entity(out, chunk, "Symptom", what, max_chars) if what else None) or problem
+    _use(out, symptom)
+    for cause in causes:
+        _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", cause, max_chars))
+    return True
+
+
+def _statement(text: str) -> bool:
+    """A plain statement about a named subject: no instruction, advice, condition, pronoun or question."""
+    return (
+        len(text.split()) >= 4
+        and not text.endswith("?")
+        and _first_word(text) not in _IMPERATIVES | {"see", "read", "if", "when", "whenever", "unless"}
+        and not _YOU.match(text)
+        and not re.match(r"(?:it|this|that|they|these|those|there|here|we|i)\b", text, re.I)
+    )
 
 
 #: An FAQ item's question written in the chunk's text above its answer ("Q: ...", "Question: ...").
@@ -752,6 +823,7 @@ def _declarative(text: str) -> bool:
         and _first_word(text) not in _IMPERATIVES | {"see", "read"}
         and not _YOU.match(text)
         and not _POINTS_BACK.match(text)
+        and not _SOME_REASONS.match(text)
     )
 
 
@@ -854,7 +926,11 @@ _FIXES_THAT = re.compile(
 
 # "There can be various reasons.": says that there are causes, names none.
 _SOME_REASONS = re.compile(
-    r"^there\s+(?:can|could|may|might)\s+be\b|^there\s+are\s+(?:various|several|many|multiple|a\s+few|a\s+number)\b",
+    r"^there\s+(?:can|could|may|might)\s+be\b|^there\s+are\s+(?:various|several|many|multiple|a\s+few|a\s+number)\b"
+    # "There are three basic possibilities:", "Again, there are two possible reasons for this": announces
+    # the causes that follow, names none of them
+    r"|^(?:[a-z]+\s*,\s*)?there\s+(?:are|is)\s+(?:(?:two|three|four|five|\d+|one|some|other|further|several)\s+)"
+    r"(?:[a-z]+\s+){0,2}?(?:reasons?|causes?|possibilit(?:y|ies)|explanations?|cases|scenarios)\b",
     re.I,
 )
 
@@ -971,6 +1047,7 @@ def _cause_rule(chunk: ChunkInput, sentence: Sentence, max_chars: int, out: Stru
     subject = _SUBJECT_LEAD.sub("", match.group("x")).strip(" ,")
     # "the most benign and typical problem is that the listener had a momentary seizure"
     subject = _PROBLEM_IS_THAT.sub("", subject)
+    subject = _TRAILING_ADVERB.sub("", subject)  # "This usually is the result of Y"
     if _ANAPHORA.match(subject):
         if not chunk.heading_path:
             return
