@@ -66,6 +66,19 @@ _STOPWORDS = frozenset(
     may must not of on or shall should so such than that the their then there these they this
     to was were which will with you your""".split()
 )
+# A question's negated auxiliaries ("won't", "can't", "doesn't", typed "dont") tokenise to "won",
+# "t", "doesn": no topic, and every manual's "won't" and "can't" holds them too, so they ranked
+# passages by the auxiliary: "every snmpset we try is refused, can't change anything on the agent"
+# found the Net-SNMP FAQ's answer on SETs 4th behind "Why can't I see anything from the agent?"
+# (docs/GRAPH.md §8, session 12), and "Engine won't start" came up for "bucket won't open". The
+# negation is a stopword ("not") anyway. Questions only: passages keep these terms, so the stored
+# vectors do not change. Clitics ("UPS's", "what's") stay: their "s" met the answer's possessives
+# (bench/retrieval_recall.py: dropped, 3 questions lost rank 1, none gained).
+_NEGATED = re.compile(
+    r"(?<![a-z])(?:[a-z]*n['\u2019]t|(?:ain|aren|can|couldn|didn|doesn|don|hadn|hasn|haven|isn|"
+    r"mustn|needn|shan|shouldn|wasn|weren|won|wouldn)t)(?![a-z])",
+    re.IGNORECASE,
+)
 # The Chinese counterparts: particles and pronouns in nearly every sentence.
 _HAN_STOPWORDS = frozenset(
     "的 了 是 在 和 与 及 或 也 都 就 而 吗 呢 吧 啊 我 你 他 她 它 们 这 那 之 其 被 把 对 从".split()
@@ -197,6 +210,8 @@ class Bm25Encoder:
     def encode_query(self, text: str, collection_ids: Iterable[str | int] | None = None) -> SparseVector:
         """Encode a question: weight 1 per distinct term and collection (the engine applies IDF).
 
+        Negated auxiliaries ("won't", "can't") are no terms of a question.
+
         Args:
             text: the question.
             collection_ids: the collections searched (their scoped term ids); None queries
@@ -205,7 +220,7 @@ class Bm25Encoder:
         Returns:
             The query vector; empty when the question has no searchable term.
         """
-        terms = set(tokenize(text))
+        terms = set(tokenize(_NEGATED.sub(" ", text)))
         if collection_ids is None:
             return _sorted_vector((_term_id(t), 1.0) for t in terms)
         scopes = {str(c) for c in collection_ids}

@@ -91,3 +91,40 @@ def test_document_weights_saturate_and_normalise_by_length():
 def test_empty_text_gives_empty_vectors():
     assert not Bm25Encoder().encode_document("")
     assert not Bm25Encoder().encode_query("the and of")
+
+
+def test_a_questions_negated_auxiliaries_are_no_terms():
+    enc = Bm25Encoder()
+    plain = enc.encode_query("bucket open")
+    assert enc.encode_query("bucket won't open") == plain
+    assert enc.encode_query("Bucket WON’T open") == plain
+    assert enc.encode_query("bucket dont open, isn't stuck") == enc.encode_query("bucket open stuck")
+    # A possessive keeps its "s" (it met the answer's possessives).
+    assert enc.encode_query("the pump's seal") != enc.encode_query("pump seal")
+    # A Han word written against the auxiliary stays a term.
+    assert enc.encode_query("泵won't转") == enc.encode_query("泵 转")
+    # Passages keep them: the stored vectors do not change.
+    assert len(enc.encode_document("won't start").indices) == 3
+
+
+def test_a_shared_wont_does_not_rank_another_machines_record_first():
+    from retrieval.index.base import IndexPoint, SearchFilter
+    from retrieval.index.memory import MemoryIndex
+
+    enc = Bm25Encoder()
+    texts = {
+        "engine": "Engine won't start. Starter won't crank, battery flat.",
+        "bucket": "Bucket cylinder: the bucket does not open when the pilot valve sticks.",
+    }
+    index = MemoryIndex()
+    index.ensure_collection(2)
+    index.upsert(
+        [
+            IndexPoint(c, [1.0, 0.0], "plant", "d", "v", t, sparse=enc.encode_document(t, "plant"))
+            for c, t in texts.items()
+        ]
+    )
+    hits = index.search_sparse(
+        enc.encode_query("bucket won't open", ["plant"]), SearchFilter.build(["plant"]), 5
+    )
+    assert [h.chunk_id for h in hits] == ["bucket"]
