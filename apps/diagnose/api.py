@@ -50,6 +50,11 @@ class HistorySerializer(serializers.Serializer):
     total = serializers.IntegerField()
     last_date = serializers.CharField(allow_null=True)
     mean_days_between = serializers.FloatField(allow_null=True)
+    dates_scope = serializers.ChoiceField(
+        choices=["asset", "class", "fleet", ""],
+        help_text="Whose records last_date and mean_days_between are of: the asked asset's when it has "
+        "dated ones, else its model's, else the fleet's ('' without dated records).",
+    )
     orders = serializers.ListField(child=serializers.CharField())
 
     def get_fields(self):  # type: ignore[no-untyped-def]
@@ -67,6 +72,10 @@ class SimilarSerializer(serializers.Serializer):
     similarity = serializers.FloatField()
     bm25 = serializers.FloatField(
         allow_null=True, help_text="Its BM25 score when it is one of the nearest records that voted."
+    )
+    scope = serializers.ChoiceField(
+        choices=["asset", "class", "fleet", ""],
+        help_text="Where it was done: the asked asset, another machine of its model, or the fleet.",
     )
     resolved_by = serializers.ListField(child=serializers.CharField())
     cites = CiteSerializer(many=True)

@@ -177,6 +177,7 @@ def _cause(cause: RankedCause, titles: dict[str, str]) -> dict[str, Any]:
             "total": history.total,
             "last_date": history.last_date,
             "mean_days_between": history.mean_days_between,
+            "dates_scope": history.dates_scope,
             "orders": list(history.orders[:20]),
         },
         "excerpt": cause.excerpt,
@@ -189,6 +190,7 @@ def _cause(cause: RankedCause, titles: dict[str, str]) -> dict[str, Any]:
                 "text": s.text,
                 "similarity": s.similarity,
                 "bm25": s.bm25,
+                "scope": s.scope,
                 "resolved_by": list(s.resolved_by),
                 "cites": _cites(s.cites, titles),
             }

@@ -59,8 +59,13 @@ def engine(monkeypatch, personas):
         {"manual": 1.0, "history": 0.4, "similar": 0.13},
         [Fix("Action:replace seal kit", "replace seal kit", ("HS-4410",), (page,))],
         [chain],
-        History(asset=2, last_date="2023-07-10", mean_days_between=181.0, orders=("WO2", "WO1")),
-        [SimilarOrder("WO2", "2023-07-10", "ram drifts down", 0.77, ("replace seal kit",), (record,))],
+        History(
+            asset=2, last_date="2023-07-10", mean_days_between=181.0, orders=("WO2", "WO1"), dates_scope="asset"
+        ),
+        [
+            SimilarOrder("WO2", "2023-07-10", "ram drifts down", 0.77, ("replace seal kit",), (record,), scope="asset"),
+            SimilarOrder("WO9", "2023-08-01", "ram creeps", 0.5, ("replace seal kit",), (record,), scope="fleet"),
+        ],
     )
     passage_cause = RankedCause(
         "Passage:chunk-9",
@@ -124,7 +129,11 @@ def test_a_reader_sees_ranked_causes_with_fix_part_history_and_cited_page(client
     assert r.status_code == 200
     html = r.content.decode()
     assert 'class="cause-name">worn piston seal' in html
-    assert "HS-4410" in html and "Work orders: 2 on this asset" in html and "last 2023-07-10" in html
+    assert "HS-4410" in html and "Work orders: 2 on this asset" in html
+    # The last date and each similar record say whose they are: this machine's or another's.
+    assert "last on this asset 2023-07-10" in html
+    assert '<span class="scope">this asset</span> 2023-07-10' in html
+    assert '<span class="scope">other machine</span> 2023-08-01' in html
     assert f'href="{reverse("qa:passage", args=["chunk-7"])}"' in html and "[HP-200 manual, p. 4]" in html
     assert engine == [("H-301", [str(personas.collection.pk)], "PRESS-1")]
 
@@ -135,6 +144,8 @@ def test_the_api_returns_the_same_ranking_as_json(client, personas, engine):
     top = body["causes"][0]
     assert top["name"] == "worn piston seal" and top["score_parts"]["manual"] == 1.0
     assert top["history"]["asset"] == 2 and top["history"]["class"] == 0
+    assert top["history"]["dates_scope"] == "asset"
+    assert [s["scope"] for s in top["similar"]] == ["asset", "fleet"]
     assert top["fixes"][0]["cites"][0]["url"] == reverse("qa:passage", args=["chunk-7"])
     assert top["similar"][0]["cites"][0]["label"] == "document"  # a record of a document not in SQL
     assert engine[0][2] is None  # no asset asked
