@@ -40,12 +40,23 @@ from graph.structure import Scanner, StructureResult
 from graph.typography import APOSTROPHE as A
 from graph.typography import DASH
 
-_CONDITION = re.compile(
+_CONDITION_LEAD = (
     r"^\s*(?:(?:in (?:this|that|such|either|any) cases?|[A-Z][a-z]+),?\s+)?(?:if|when|whenever|should)\s+"
-    # "If that doesn't work then recompile procmail ...": "then" without a comma ends the condition too
-    r"(?P<cond>[^,]{3,200}?)(?:,\s*(?:then\s+)?|\s+then\s+)(?P<act>.{3,400})$",
-    re.I | re.S,
 )
+_COMMA_CONDITION = re.compile(
+    rf"{_CONDITION_LEAD}(?P<cond>[^,]{{3,200}}?),\s*(?:then\s+)?(?P<act>.{{3,400}})$", re.I | re.S
+)
+# "If that doesn't work then recompile procmail ...": "then" without a comma ends the condition too, when
+# an instruction follows it ("If the pump then fails, replace the fuse" keeps its comma's reading).
+_THEN_CONDITION = re.compile(rf"{_CONDITION_LEAD}(?P<cond>[^,]{{3,200}}?)\s+then\s+(?P<act>.{{3,400}})$", re.I | re.S)
+
+
+def _condition(text: str) -> re.Match[str] | None:
+    """ "If/When X, (then) Y" (:data:`_COMMA_CONDITION`), or "If X then <instruction>"."""
+    then = _THEN_CONDITION.match(text)
+    if then and _first_word(then.group("act")) in _IMPERATIVES:
+        return then
+    return _COMMA_CONDITION.match(text)
 _CAUSE = re.compile(
     r"(?P<x>[^.;:]{3,200}?)\s(?:(?:is|are|was|were|may be|can be|might be|could be|would be|appears to be|"
     r"seems to be|appear to be|seem to be)"
@@ -270,7 +281,7 @@ _PRONOUN_SUBJECT = re.compile(
 def _condition_rule(
     chunk: ChunkInput, sentence: Sentence, scan: Scanner, max_chars: int, out: StructureResult
 ) -> None:
-    match = _CONDITION.match(sentence.text)
+    match = _condition(sentence.text)
     if not match:
         _trailing_if_rule(chunk, sentence, max_chars, out)
         return
@@ -572,7 +583,7 @@ def heading_rule(
     means = _MEANS.match(text)
     if means and not _opens_answer(chunk, sentence) and not _NAMES_MESSAGE.match(text):
         means = None
-    condition = _CONDITION.match(text)
+    condition = _condition(text)
     if means:
         out.mentions.append(symptom)
         _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", means.group("y"), max_chars))

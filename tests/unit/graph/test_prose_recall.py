@@ -165,3 +165,9 @@ def test_more_instruction_verbs_under_a_problem_heading(rules_extractor):
     }
     assert relations(rules_extractor, "Find out why.", PROBLEM) == set()
     assert relations(rules_extractor, "Ask your dealer for a new relay.", "How do I install the pump?") == set()
+
+
+def test_then_without_a_comma_ends_a_condition_only_before_an_instruction(rules_extractor):
+    assert relations(rules_extractor, "If the pump then fails, replace the fuse.", PROBLEM) == {
+        ("the pump then fails", "REMEDIED_BY", "replace the fuse")
+    }
