@@ -41,6 +41,11 @@ class ChainSerializer(serializers.Serializer):
     steps = StepSerializer(many=True)
 
 
+#: Whose work orders: the asked asset's, another machine's of its model, the fleet's ("" none);
+#: one choice set, named once in the schema (config.settings ENUM_NAME_OVERRIDES).
+HISTORY_SCOPES = ["asset", "class", "fleet", ""]
+
+
 class HistorySerializer(serializers.Serializer):
     asset = serializers.IntegerField(
         help_text="Work orders on the asked asset where a fix of this cause followed."
@@ -51,7 +56,7 @@ class HistorySerializer(serializers.Serializer):
     last_date = serializers.CharField(allow_null=True)
     mean_days_between = serializers.FloatField(allow_null=True)
     dates_scope = serializers.ChoiceField(
-        choices=["asset", "class", "fleet", ""],
+        choices=HISTORY_SCOPES,
         help_text="Whose records last_date and mean_days_between are of: the asked asset's when it has "
         "dated ones, else its model's, else the fleet's ('' without dated records).",
     )
@@ -74,7 +79,7 @@ class SimilarSerializer(serializers.Serializer):
         allow_null=True, help_text="Its BM25 score when it is one of the nearest records that voted."
     )
     scope = serializers.ChoiceField(
-        choices=["asset", "class", "fleet", ""],
+        choices=HISTORY_SCOPES,
         help_text="Where it was done: the asked asset, another machine of its model, or the fleet.",
     )
     resolved_by = serializers.ListField(child=serializers.CharField())
