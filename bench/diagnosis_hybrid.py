@@ -134,7 +134,7 @@ class HybridPassages:
                     heading_path=tuple(c.heading_path),
                     kind=c.kind.value if hasattr(c.kind, "value") else str(c.kind),
                     sparse=encoder.encode_document(c.embed_text, collection),
-                    extra={"row_number": c.row_number, "lang": detect_language(c.text)},
+                    extra={"ordinal": c.ordinal, "row_number": c.row_number, "lang": detect_language(c.text)},
                 )
                 for i, (document, version, c) in enumerate(chunks)
             ]

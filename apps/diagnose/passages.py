@@ -72,6 +72,14 @@ def with_item_siblings(
     down to the heading that names the item ("Symptom" / "Solution" name none), so an entry's
     intro, symptom and solution chunks are one item, and two questions of one section are two; a
     record, and a chunk of labelled problems ("Problem: … Solution: …"), is an item of its own.
+
+    A section's own text (a chunk whose item is named by its innermost heading) that leaves
+    sibling places free fills them with its subsections (items one heading level down) found
+    further down, the first chunk of each, in document order (the index payload's ``ordinal``;
+    the search's order without one): a complaint worded as a section's title ("3. Computer is
+    not synchronising") matches that title, which every subsection repeats in its heading path,
+    while the causes are the subsections' own ("3.1. Behind a firewall?", chrony's FAQ), and the
+    search ranks those by what else they share with the complaint.
     """
     items = [_item(p) for p in passages]
     out: list[Passage] = []
@@ -88,10 +96,36 @@ def with_item_siblings(
             for p, item in zip(passages, items, strict=True)
             if p.chunk_id not in taken and item == items[index]
         ][:siblings]
+        if len(pulled) < siblings:
+            pulled += _subsections(passage, passages, items, taken)[: siblings - len(pulled)]
         for sibling in pulled[: top_k - len(out)]:
             out.append(sibling)
             taken.add(sibling.chunk_id)
     return out
+
+
+def _subsections(
+    section: Passage, passages: Sequence[Passage], items: Sequence[tuple[object, ...]], taken: set[str]
+) -> list[Passage]:
+    """The first found chunk of each subsection directly under ``section``'s heading, in document
+    order; none unless ``section`` is its section's own text (not a record, a labelled problem, or
+    a "Solution" chunk under an item's heading)."""
+    path = tuple(section.heading_path)
+    if not path or _item(section) != (section.document_id, section.version_id, path):
+        return []
+    first: dict[tuple[object, ...], Passage] = {}
+    for p, item in zip(passages, items, strict=True):
+        inside = (p.document_id, p.version_id) == (section.document_id, section.version_id)
+        # Items one heading level down only: under a document's one top heading (Podman's
+        # "Troubleshooting") every item is deeper, and its first issues are no subsections of it.
+        named = item[2] if len(item) > 2 else ()
+        child = isinstance(named, tuple) and len(named) == len(path) + 1 and named[:-1] == path
+        if inside and child and p.chunk_id not in taken:
+            first.setdefault(item, p)
+    found = list(first.values())
+    if all(p.payload.get("ordinal") is not None for p in found):
+        found.sort(key=lambda p: int(p.payload["ordinal"]))
+    return found
 
 
 def _item(passage: Passage) -> tuple[object, ...]:

@@ -84,3 +84,52 @@ def test_a_chunk_of_labelled_problems_pulls_no_other_problems_of_its_heading():
         labelled("p3", "The LED blinks."),
     ]
     assert [p.chunk_id for p in with_item_siblings(ranked, 3)] == ["p1", "m1", "p2"]
+
+
+def test_a_sections_own_text_pulls_its_subsections_in_document_order():
+    # chrony's FAQ: "3. Computer is not synchronising" says only "There are a number of reasons,
+    # see the following questions."; the complaint repeats that title, which every subsection's
+    # heading path repeats too, so 3.5's chunks rank above 3.1's and 3.3's, where the causes are.
+    section = ("3. Computer is not synchronising",)
+
+    def chunk(chunk_id, path, ordinal):
+        p = _passage(chunk_id, path)
+        return Passage(chunk_id, 0.0, {}, {}, {**p.payload, "ordinal": ordinal})
+
+    ranked = [
+        chunk("s3", section, 42),
+        chunk("nts-a", (*section, "3.5. Using NTS?"), 48),
+        chunk("nts-b", (*section, "3.5. Using NTS?"), 49),
+        chunk("other", ("4. Issues with chronyc", "4.1. 506 Cannot talk to daemon"), 59),
+        chunk("firewall", (*section, "3.1. Behind a firewall?"), 43),
+        chunk("names", (*section, "3.3. Is name resolution working correctly?"), 45),
+    ]
+    shown = [p.chunk_id for p in with_item_siblings(ranked, 5)]
+    assert shown == ["s3", "firewall", "names", "nts-a", "nts-b"]
+    # a question with no subsections of its own pulls only its own chunks, then the search goes on
+    ranked = [chunk("nts-a", (*section, "3.5. Using NTS?"), 48), *ranked[4:], ranked[2]]
+    assert [p.chunk_id for p in with_item_siblings(ranked, 3)] == ["nts-a", "nts-b", "firewall"]
+
+
+def test_subsections_keep_the_search_order_without_the_chunks_places():
+    section = ("3. Computer is not synchronising",)
+    ranked = [
+        _passage("s3", section),
+        _passage("names", (*section, "3.3. Is name resolution working correctly?")),
+        _passage("names-2", (*section, "3.3. Is name resolution working correctly?")),
+        _passage("firewall", (*section, "3.1. Behind a firewall?")),
+        _passage("elsewhere", section, document="other"),
+    ]
+    # one chunk of each subsection, so a second subsection still shows; another document's
+    # section of the same title is none of them
+    assert [p.chunk_id for p in with_item_siblings(ranked, 3)] == ["s3", "names", "firewall"]
+    # a subsection's "Solution" chunk is its item's; a heading two levels down is no subsection
+    # (under a guide's one top heading, every issue is)
+    guide = ("Troubleshooting",)
+    ranked = [
+        _passage("top", guide),
+        _passage("issue-2", (*guide, "Common issues", "2) Permission denied")),
+        _passage("fix-9", (*guide, "9) Newuidmap missing", "Solution")),
+        _passage("next", ("Appendix",)),
+    ]
+    assert [p.chunk_id for p in with_item_siblings(ranked, 3)] == ["top", "fix-9", "issue-2"]
