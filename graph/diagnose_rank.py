@@ -54,7 +54,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from graph.faq import ChunkItem, chunk_item
+from graph.faq import ChunkItem, chunk_item, strip_item_label
 from graph.han import HAN_RUN, han_words
 from graph.labelled import labelled_items
 from graph.normalize import normalize_text, singular
@@ -718,8 +718,20 @@ def passage_items(passage: PassageHit) -> list[_Item]:
 
 
 def _item(passage: PassageHit, question: str, lines: list[str], under_heading: bool) -> _Item:
-    asks = passage.heading if under_heading else question
+    # A chunk whose text opens with its own heading ("3.1. Behind a firewall?" under "3. Computer
+    # is not synchronising > 3.1. Behind a firewall?", chrony's FAQ) answers that heading: it is
+    # asked with the whole path, as the text under the heading is.
+    heading = passage.heading.rsplit(" > ", 1)[-1]
+    repeats = _same_heading(question, heading)
+    asks = passage.heading if under_heading or repeats else question
     return _Item(question, _sentences("\n".join(lines)), under_heading, asks)
+
+
+def _same_heading(question: str, heading: str) -> bool:
+    def bare(text: str) -> str:
+        return " ".join(strip_item_label(text).split()).casefold()
+
+    return bool(question) and bare(question) == bare(heading)
 
 
 def _sentences(text: str) -> tuple[str, ...]:

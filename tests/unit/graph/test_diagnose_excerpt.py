@@ -261,3 +261,24 @@ def test_a_record_passage_is_marked_as_one():
     manual = PassageHit("m-1", "manual", 3, "If the bucket won't open, check the pilot pressure.", "Bucket")
     shown = passage_causes("bucket won't open", [row, manual])
     assert [(c.cites[0].chunk_id, c.from_record) for c in shown] == [("row-1", True), ("m-1", False)]
+
+
+def test_a_chunk_opening_with_its_own_heading_is_asked_by_the_whole_heading_path():
+    # chrony's FAQ: each 3.x chunk repeats its heading as its first line, which reads as a
+    # question line; the complaint is section 3's title, which only the heading path holds.
+    firewall = PassageHit(
+        "f1",
+        "chrony",
+        None,
+        "3.1. Behind a firewall?\nCheck the Reach value printed by the chronyc's sources command. "
+        "If there is a firewall between you and the server, the packets might be blocked.",
+        "3. Computer is not synchronising > 3.1. Behind a firewall?",
+    )
+    shown = passage_causes("computer is not synchronising", [firewall])
+    assert [c.name for c in shown] == ["Behind a firewall?"]
+    assert "packets might be blocked" in shown[0].excerpt
+    # a question line other than the heading is still asked by its own words only
+    other = PassageHit(
+        "f2", "chrony", None, firewall.text, "3. Computer is not synchronising > 3.2. Offline?"
+    )
+    assert passage_causes("computer is not synchronising", [other]) == []
