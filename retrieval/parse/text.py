@@ -34,6 +34,8 @@ _SUBSECTION = re.compile("^" + _SUBSECTION_PATTERN)
 # ... at a paragraph's start only: "1.1.3 and before were ..." inside a paragraph is a version
 _SECTION_OPENING = re.compile(r"(?:\A|\n[ \t]*\n)" + _SUBSECTION_PATTERN)
 _TOP_SECTION = re.compile(r"^[ ]{0,3}(\d{1,3})\.\s+(?=\S)")
+# a line that ends a sentence ("signal (on pin 8).", "as follows:", "...leaks!\"")
+_ENDS_SENTENCE = re.compile(r"[.!?:;。！？；][\"')\]*_`]*$")
 # a sentence ends inside: a list step or a paragraph, not a title
 _SENTENCE_INSIDE = re.compile(r"[.!?]\s+[A-Z]")
 # a question mark that ends a question, not a wildcard ("jed_mem??? have been renamed")
@@ -358,16 +360,27 @@ def _wrapped_title(lines: list[str]) -> int:
 
 
 def _items(lines: list[str], builder: BlockBuilder, page: int | None) -> list[str]:
-    """Consume consecutive list items (with indented continuations); return the rest."""
+    """Consume consecutive list items (with their continuations); return the rest.
+
+    A continuation is indented, or (hard-wrapped text that does not indent it, as the ppp FAQ's
+    '- Some serial drivers have a "software carrier detect" mode, which' / 'must be *disabled*.')
+    a line that goes on an item cut mid-sentence or one that already wrapped so. Read as a
+    paragraph of its own, the rest of the sentence left its item and could land in another chunk.
+    """
     is_numbered = bool(_STEP.match(lines[0]))
     marker = _STEP if is_numbered else _BULLET
     items: list[str] = []
+    wrapped = False  # the last item went on onto an unindented line
     while lines:
         match = marker.match(lines[0])
         if match:
             items.append(lines.pop(0)[match.end() :].strip())
+            wrapped = False
         elif lines[0].startswith((" ", "\t")) and items:
             items[-1] += " " + lines.pop(0).strip()
+        elif items and (wrapped or not _ENDS_SENTENCE.search(items[-1])) and _wraps_on(lines):
+            items[-1] += " " + lines.pop(0).strip()
+            wrapped = True
         else:
             break
     if is_numbered:
@@ -376,3 +389,19 @@ def _items(lines: list[str], builder: BlockBuilder, page: int | None) -> list[st
         for item in items:
             builder.add(BlockKind.LIST_ITEM, item, page)
     return lines
+
+
+def _wraps_on(lines: list[str]) -> bool:
+    """Whether an unindented line can be the rest of a list item: not a bullet or step of
+    another list, a title (underlined, Chinese numbered), an FAQ's "Q:"/"A:" or a column layout."""
+    line = lines[0]
+    return not (
+        _BULLET.match(line)
+        or _STEP.match(line)
+        or _UNDERLINE.match(line)
+        or (len(lines) >= 2 and _UNDERLINE.match(lines[1]))
+        or cjk.heading_level(line) is not None
+        or _QUESTION.match(line)
+        or _ANSWER.match(line)
+        or _PREFORMATTED.search(line)
+    )
