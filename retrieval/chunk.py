@@ -9,7 +9,8 @@ Rules:
 3. Consecutive paragraphs, list items and code under the same heading path are merged up to the
    budget; a heading starts a new chunk.
 4. Overlong blocks are split at the largest boundary that works (blank line, line, sentence,
-   word, then characters). Split tables repeat their header row in every piece, but only when
+   word, then characters); a paragraph or list item tries full stops before lines, its lines being
+   mere wrapping. Split tables repeat their header row in every piece, but only when
    the first row looks like a header (``has_header_row``); rows that form a record together
    (``Question:``/``Answer:`` rows, ``row_units``) stay in one piece when they fit, and when
    they do not, the record's first row leads each of its pieces. Split records keep their
@@ -41,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 #: Counts tokens of a text the way the embedder will see it.
 TokenCounter = Callable[[str], int]
+_Levels = tuple[tuple[re.Pattern[str], str], ...]
 
 _MERGEABLE = {BlockKind.PARAGRAPH, BlockKind.LIST_ITEM, BlockKind.CODE}
 #: a line of table borders or rules only ("+----+", "=== ====", "|   |", "-----", box drawing)
@@ -49,12 +51,24 @@ _RULE_LINE = re.compile(r"^[\s+|=\-~:_*#.^`'\"\u2500-\u257f]*$")
 _SENTENCE = re.compile(r"[.!?](?:\s|$)")
 _NUMBER = re.compile(r"^[-+]?[\d.,:/%]+$")
 _HEADER_MAX_WORDS = 6
-_SPLIT_LEVELS = (
-    (re.compile(r"\n\s*\n"), "\n\n"),
-    (re.compile(r"\n"), "\n"),
-    (SENTENCE_BOUNDARY, ""),  # Latin and Chinese (。！？；) sentence ends; keeps every character
-    (re.compile(r"\s+"), " "),
+_BLANK_LINE = (re.compile(r"\n\s*\n"), "\n\n")
+_LINE = (re.compile(r"\n"), "\n")
+_CLAUSE = (SENTENCE_BOUNDARY, "")  # Latin and Chinese (。！？；) sentence ends, ";" and ":" too
+_SPACE = (re.compile(r"\s+"), " ")
+#: a full stop, "!" or "?" (a closing quote or bracket may follow) before whitespace, not "e.g."
+#: or "i.e."; a Chinese one before anything. Keeps every character, as ``_CLAUSE`` does.
+_FULL_STOP = (
+    re.compile(
+        r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))(?<!\be\.g\.)(?<!\bi\.e\.)(?=\s)|(?<=[。！？])(?=.)",
+        re.S,
+    ),
+    "",
 )
+_SPLIT_LEVELS = (_BLANK_LINE, _LINE, _CLAUSE, _SPACE)
+# Prose (a paragraph, a list item) wraps its lines anywhere in a sentence (an HTML page's source
+# lines): cut at a sentence end first, at a line only inside a sentence too long for a piece.
+_PROSE_SPLIT_LEVELS = (_BLANK_LINE, _FULL_STOP, _LINE, _CLAUSE, _SPACE)
+_PROSE = {BlockKind.PARAGRAPH, BlockKind.LIST_ITEM}
 
 
 def whitespace_token_count(text: str) -> int:
@@ -250,7 +264,8 @@ class _Chunker:
         text = block.text
         if block.kind is BlockKind.RECORD:
             text = text.replace("; ", "\n")  # fields are the record's natural split points
-        pieces = _attach_rule_pieces(split_text(text, available, self.count), available, self.count)
+        pieces = split_text(text, available, self.count, prose=block.kind in _PROSE)
+        pieces = _attach_rule_pieces(pieces, available, self.count)
         if block.kind is BlockKind.RECORD:
             pieces = [piece.replace("\n", "; ") for piece in pieces]
         for part, piece in enumerate(pieces, 1):
@@ -475,16 +490,18 @@ def _attach_rule_pieces(pieces: list[str], limit: int, count: TokenCounter) -> l
     return kept
 
 
-def split_text(text: str, max_tokens: int, count_tokens: TokenCounter) -> list[str]:
+def split_text(text: str, max_tokens: int, count_tokens: TokenCounter, *, prose: bool = False) -> list[str]:
     """Split text into pieces of at most ``max_tokens``, cutting at the largest boundary possible.
 
-    Boundaries are tried in order: blank lines, line breaks, sentence ends, whitespace; a run
-    without whitespace (a 200,000-character line of hex) is cut by characters.
+    Boundaries are tried in order: blank lines, line breaks, sentence ends (also ";" and ":"),
+    whitespace; a run without whitespace (a 200,000-character line of hex) is cut by characters.
+    Prose tries full stops before line breaks, so no wrapped sentence is cut in two.
 
     Args:
         text: the text to split.
         max_tokens: budget per piece (>= 1).
         count_tokens: the token counter.
+        prose: the text is a paragraph or a list item, its line breaks mere wrapping.
 
     Returns:
         Non-empty pieces, in order, each within the budget.
@@ -494,19 +511,18 @@ def split_text(text: str, max_tokens: int, count_tokens: TokenCounter) -> list[s
         return []
     if count_tokens(text) <= max_tokens:
         return [text]
-    return _split(text, max_tokens, count_tokens, 0)
+    return _split(text, max_tokens, count_tokens, _PROSE_SPLIT_LEVELS if prose else _SPLIT_LEVELS)
 
 
-def _split(text: str, limit: int, count: TokenCounter, level: int) -> list[str]:
-    for index in range(level, len(_SPLIT_LEVELS)):
-        pattern, joiner = _SPLIT_LEVELS[index]
+def _split(text: str, limit: int, count: TokenCounter, levels: _Levels) -> list[str]:
+    for index, (pattern, joiner) in enumerate(levels):
         parts = [p for p in pattern.split(text) if p.strip()]
         if len(parts) > 1:
-            return _pack(parts, joiner, limit, count, index)
+            return _pack(parts, joiner, limit, count, levels[index + 1 :])
     return _split_chars(text, limit, count)
 
 
-def _pack(parts: Iterable[str], joiner: str, limit: int, count: TokenCounter, level: int) -> list[str]:
+def _pack(parts: Iterable[str], joiner: str, limit: int, count: TokenCounter, finer: _Levels) -> list[str]:
     pieces: list[str] = []
     current: list[str] = []
     used = 0
@@ -516,14 +532,14 @@ def _pack(parts: Iterable[str], joiner: str, limit: int, count: TokenCounter, le
         if current:
             piece = joiner.join(current).strip()
             # summed part counts can undercount the joined text by a token or two
-            pieces.extend([piece] if count(piece) <= limit else _split(piece, limit, count, level + 1))
+            pieces.extend([piece] if count(piece) <= limit else _split(piece, limit, count, finer))
         current, used = [], 0
 
     for part in parts:
         tokens = count(part)
         if tokens > limit:
             close()
-            pieces.extend(_split(part.strip(), limit, count, level + 1))
+            pieces.extend(_split(part.strip(), limit, count, finer))
             continue
         if used + tokens > limit:
             close()

@@ -368,3 +368,40 @@ def test_the_apcupsd_faq_answer_is_chunked_with_its_own_question():
         c for c in chunks if c.heading_path[-1] == "Frequently-Asked Questions" and c.kind is BlockKind.TABLE
     ]
     assert sum("Why all the craziness" in c.text for c in faq) == 1
+
+
+def _wrapped(sentences, width=7):
+    """The sentences hard-wrapped every ``width`` words, as an HTML page's source lines are."""
+    words = " ".join(sentences).split()
+    return "\n".join(" ".join(words[i : i + width]) for i in range(0, len(words), width))
+
+
+@pytest.mark.parametrize("kind", [BlockKind.PARAGRAPH, BlockKind.LIST_ITEM])
+def test_an_overlong_wrapped_paragraph_is_cut_at_sentence_ends_not_at_lines(kind):
+    sentences = [
+        f"Step {i} of the reset: hold the red key, e.g. for five seconds, then release it." for i in range(12)
+    ]
+    builder = BlockBuilder()
+    builder.heading("Reset", 1)
+    builder.add(kind, _wrapped(sentences))
+    chunks = chunk(document_of(builder), config=ChunkConfig(max_tokens=40))
+    assert len(chunks) > 1
+    assert all(c.token_count <= 40 for c in chunks)
+    assert all(" ".join(c.text.split()).endswith("release it.") for c in chunks)  # at sentence ends
+    assert " ".join(" ".join(c.text.split()) for c in chunks) == " ".join(sentences)
+
+
+def test_a_sentence_longer_than_a_piece_falls_back_to_its_lines_and_code_keeps_its_lines():
+    long_sentence = " ".join(f"valve{i}" for i in range(30)) + "."
+    text = _wrapped(["Close the inlet.", long_sentence, "Open the drain."], width=6)
+    pieces = split_text(text, 12, whitespace_token_count, prose=True)
+    assert pieces[0] == "Close the inlet."  # its own piece: the long sentence does not fit beside it
+    assert all(whitespace_token_count(p) <= 12 for p in pieces)
+    assert " ".join(" ".join(p.split()) for p in pieces) == " ".join(text.split())
+    assert pieces[1] == "valve0 valve1 valve2\nvalve3 valve4 valve5 valve6 valve7 valve8"  # at its lines
+    assert pieces[-2:] == [
+        "valve21 valve22 valve23 valve24 valve25 valve26\nvalve27 valve28 valve29.",
+        "Open the drain.",
+    ]
+    # without ``prose`` (code, records) lines stay the first cut, as before
+    assert split_text(text, 12, whitespace_token_count)[0].startswith("Close the inlet. valve0")
