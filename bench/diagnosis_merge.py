@@ -94,9 +94,10 @@ def excerpt_chars(n: int):  # type: ignore[no-untyped-def]
 
 
 #: The seen sets by when they were first run: session 11's five, then procmail and Podman (run
-#: untouched once at 42f5a85, seen since 4c77bb9), AVRDUDE and Net-SNMP (run once at 84f3ced).
+#: untouched once at 42f5a85, seen since 4c77bb9), AVRDUDE and Net-SNMP (run once at 84f3ced), HPLIP
+#: and Plustek (run once at 9c76816).
 OLDER_SEEN = ("chrony", "cryptsetup", "dnsmasq", "screen", "ppp")
-NEWER_SEEN = ("procmail", "podman", "avrdude", "netsnmp")
+NEWER_SEEN = ("procmail", "podman", "avrdude", "netsnmp", "hplip", "plustek")
 
 
 def source_of(row: dict) -> tuple[str, ...]:
