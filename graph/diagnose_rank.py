@@ -688,7 +688,8 @@ def passage_items(passage: PassageHit) -> list[_Item]:
 
     The text before the first such line answers the passage's heading (its innermost part names
     it; the whole heading path's words count as its question's, :attr:`_Item.asks`). Each
-    item's answer is split into sentences (and lines: a table row or a list item is one).
+    item's answer is split into sentences (and lines: a table row or a list item is one). Question
+    lines with no answer between them are a checklist: lines of the item they follow, not items.
     """
     from graph.faq import question_line
 
@@ -698,6 +699,10 @@ def passage_items(passage: PassageHit) -> list[_Item]:
     # its problem: several sit under one heading, each line of a list one problem.
     labelled = {item.start: item for item in labelled_items(passage.text)}
     at = 0
+    # The question line that opened the current item while its answer is still empty, and the item
+    # it cut: a second question line then makes both lines of a checklist (below).
+    opened: tuple[str, str, list[str]] | None = None
+    checklist = False
     for line in passage.text.split("\n"):
         start, at = at, at + len(line) + 1
         problem = labelled.get(start)
@@ -705,13 +710,24 @@ def passage_items(passage: PassageHit) -> list[_Item]:
             # The excerpt shows the problem with its solution: a problem often says more than its
             # first sentence ("… Programming through a JTAG ICE mkII works though.").
             items.append(_item(passage, question, lines, not items))
-            question, lines = problem.problem, [line]
+            question, lines, opened, checklist = problem.problem, [line], None, False
             continue
         asked = question_line(line, lines[-1] if lines else "")
-        if asked is None:
+        if asked is not None and opened is not None and not any(x.strip() for x in lines):
+            # Question lines with no answer between them are a checklist, not FAQ items ("check
+            # the following items:" / "Is the printer powered on?" / "Is the cable in good
+            # working condition?", HPLIP's troubleshooting page): each question names a cause, and
+            # read as items with no answer they were dropped. They stay lines of the item before.
+            first, question, lines = opened
+            items.pop()
+            lines = [*lines, first]
+            opened, checklist = None, True
+        if asked is None or checklist:
             lines.append(line)
+            checklist = checklist and (asked is not None or not line.strip())
             continue
         items.append(_item(passage, question, lines, not items))
+        opened = (line, question, lines)
         question, lines = asked, []
     items.append(_item(passage, question, lines, not items))
     return [i for i in items if i.sentences]

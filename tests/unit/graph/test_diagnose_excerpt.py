@@ -282,3 +282,38 @@ def test_a_chunk_opening_with_its_own_heading_is_asked_by_the_whole_heading_path
         "f2", "chrony", None, firewall.text, "3. Computer is not synchronising > 3.2. Offline?"
     )
     assert passage_causes("computer is not synchronising", [other]) == []
+
+
+def test_question_lines_with_no_answer_between_are_a_checklist_the_excerpt_shows():
+    # A troubleshooting page asks the causes as a checklist; read as FAQ items with no answer,
+    # each question was dropped and the excerpt showed the text after the last one.
+    text = (
+        "If the pump does not start, check the following items:\n"
+        "Is the pump switched on at the wall?\n"
+        "Is the float switch stuck in the low position?\n"
+        "Is the impeller jammed by debris?\n"
+        "Wiring\n"
+        "Measure the supply voltage at the terminal block."
+    )
+    passage = PassageHit("c9", "guide", None, text, "Guide > Pump does not start")
+    items = passage_items(passage)
+    assert len(items) == 1 and "Is the float switch stuck in the low position?" in items[0].sentences
+    name, excerpt = answer_excerpt(terms("the pump won't start"), passage)
+    assert name == "Guide > Pump does not start"
+    for cause in ("switched on at the wall", "float switch stuck", "impeller jammed"):
+        assert cause in excerpt
+
+
+def test_a_question_line_with_an_answer_still_opens_an_item_after_a_checklist():
+    text = (
+        "Check these first:\n"
+        "Is the pump switched on?\n"
+        "\n"
+        "Is the float free?\n"
+        "Measure the voltage.\n"
+        "Why does the pump hum but not turn?\n"
+        "The start capacitor has failed. Replace it."
+    )
+    items = passage_items(PassageHit("c10", "guide", None, text, "Pump"))
+    assert [i.question for i in items] == ["Pump", "Why does the pump hum but not turn?"]
+    assert "Is the float free?" in items[0].sentences
