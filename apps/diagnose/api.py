@@ -113,6 +113,11 @@ class CauseSerializer(serializers.Serializer):
     from_record = serializers.BooleanField(
         help_text="Passage candidates: the passage is a work-order record, not a manual's text."
     )
+    search_place = serializers.IntegerField(
+        allow_null=True,
+        help_text="Passage candidates: the passage's place among the passages the search found (1 = "
+        "its best); null for the graph's candidates.",
+    )
 
 
 class LastFixSerializer(serializers.Serializer):

@@ -92,7 +92,7 @@ def as_dict(result: Diagnosis, asset_asked: str = "") -> dict[str, Any]:
             {"key": s.entity.key, "label": s.entity.label, "name": s.entity.name, "match": s.match}
             for s in result.seeds
         ],
-        "causes": [_cause(c, titles) for c in result.causes],
+        "causes": _with_search_places([_cause(c, titles) for c in result.causes]),
         "last_fixes": [
             {
                 "action_key": f.action_key,
@@ -138,6 +138,22 @@ def short_label(name: str, words: int = SHORT_LABEL_WORDS) -> str:
         if len(clause) >= 3:
             return " ".join(clause) + " …"
     return " ".join(split[:words]) + " …"
+
+
+def _with_search_places(causes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Number the passage candidates by their place in the search's order, which the list keeps.
+
+    A passage's score is only that place (0.3 / rank), so the page shows the place instead: beside
+    a chain's 0.41 placed after it, a passage's 0.30 read as a ranking the list contradicts.
+    """
+    place = 0
+    for cause in causes:
+        if cause["label"] == "Passage":
+            place += 1
+            cause["search_place"] = place
+        else:
+            cause["search_place"] = None
+    return causes
 
 
 def _cause(cause: RankedCause, titles: dict[str, str]) -> dict[str, Any]:

@@ -168,6 +168,9 @@ def test_the_page_shows_the_last_fix_on_this_machine_its_history_and_passages(cl
     assert "This machine had:" in html and "ram drifts down ×2" in html
     assert "The manuals say: Troubleshooting &gt; Ram creeps" in html
     assert "Ram creeps when the check valve leaks." in html and "[HP-200 manual, p. 9]" in html
+    # A passage shows its place in the search, not a score the graph's candidates could contradict.
+    assert "search #1</span>" in html and "0.30 (passage" not in html
+    assert "1.53\n          (manual 1.00 + history 0.40 + similar 0.13)" in html
     # The engine got the searched passages as cited hits.
     [hit] = engine.passages
     assert (hit.chunk_id, hit.page, hit.heading) == ("chunk-9", 9, "Troubleshooting > Ram creeps")
@@ -183,6 +186,7 @@ def test_the_api_returns_last_fixes_history_and_passage_candidates(client, perso
     assert body["asset_history"][0]["occurrences"] == 2
     passage = body["causes"][1]
     assert passage["label"] == "Passage" and passage["excerpt"].startswith("Ram creeps")
+    assert passage["search_place"] == 1 and body["causes"][0]["search_place"] is None
     assert passage["cites"][0]["url"] == reverse("qa:passage", args=["chunk-9"])
 
 
