@@ -70,7 +70,7 @@ _STOPWORDS = frozenset(
 # "t", "doesn": no topic, and every manual's "won't" and "can't" holds them too, so they ranked
 # passages by the auxiliary: "every snmpset we try is refused, can't change anything on the agent"
 # found the Net-SNMP FAQ's answer on SETs 4th behind "Why can't I see anything from the agent?"
-# (docs/GRAPH.md §8, session 12), and "Engine won't start" came up for "bucket won't open". The
+# (docs/GRAPH.md §8, session 13), and "Engine won't start" came up for "bucket won't open". The
 # negation is a stopword ("not") anyway. Questions only: passages keep these terms, so the stored
 # vectors do not change. Clitics ("UPS's", "what's") stay: their "s" met the answer's possessives
 # (bench/retrieval_recall.py: dropped, 3 questions lost rank 1, none gained).

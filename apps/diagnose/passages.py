@@ -97,7 +97,7 @@ def with_item_siblings(
             if p.chunk_id not in taken and item == items[index]
         ][:siblings]
         if len(pulled) < siblings:
-            pulled += _subsections(passage, passages, items, taken)[: siblings - len(pulled)]
+            pulled += _subsections(passage, items[index], passages, items, taken)[: siblings - len(pulled)]
         for sibling in pulled[: top_k - len(out)]:
             out.append(sibling)
             taken.add(sibling.chunk_id)
@@ -105,13 +105,17 @@ def with_item_siblings(
 
 
 def _subsections(
-    section: Passage, passages: Sequence[Passage], items: Sequence[tuple[object, ...]], taken: set[str]
+    section: Passage,
+    section_item: tuple[object, ...],
+    passages: Sequence[Passage],
+    items: Sequence[tuple[object, ...]],
+    taken: set[str],
 ) -> list[Passage]:
     """The first found chunk of each subsection directly under ``section``'s heading, in document
-    order; none unless ``section`` is its section's own text (not a record, a labelled problem, or
-    a "Solution" chunk under an item's heading)."""
+    order; none unless ``section`` is its section's own text (its item ``section_item`` is not a
+    record, a labelled problem, or a "Solution" chunk under an item's heading)."""
     path = tuple(section.heading_path)
-    if not path or _item(section) != (section.document_id, section.version_id, path):
+    if not path or section_item != (section.document_id, section.version_id, path):
         return []
     first: dict[tuple[object, ...], Passage] = {}
     for p, item in zip(passages, items, strict=True):
