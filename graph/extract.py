@@ -395,11 +395,11 @@ class Extractor:
         for item in items:
             path = (*chunk.heading_path, item.problem)
             sub = replace(chunk, heading_path=path)
-            symptom = heading_symptom(replace(sub, text=""), max_chars) or entity(
-                "Symptom", labelled_name(item.problem)
-            )
+            symptom = heading_symptom(replace(sub, text=""), max_chars)
             if symptom is not None:
                 facts.mentions.append(symptom)
+            else:  # entity() records the mention it makes
+                symptom = entity("Symptom", labelled_name(item.problem))
             causes = [
                 c
                 for part in item.parts
