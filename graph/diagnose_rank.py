@@ -767,7 +767,8 @@ def _chosen(
     ``lookahead`` sentences after ``start``, those stating a cause or a fix (:data:`_CAUSE_OR_FIX`);
     then the sentences after ``start`` in order, each that fits the room left of
     :data:`MAX_EXCERPT_CHARS` (one that does not fit is skipped, not the end: the fix often follows
-    a long explanation, as "To avoid this, use …" after a 226-character sentence).
+    a long explanation, as "To avoid this, use …" after a 226-character sentence); with ``opening``,
+    last, the sentences before ``start`` that fit the room left, nearest first.
     """
     room = MAX_EXCERPT_CHARS - len(sentences[start])
     chosen = [start]  # in the order taken: the last taken give way first (:func:`_join`)
@@ -787,6 +788,14 @@ def _chosen(
         take(i)
     if 0 in chosen:  # the room left closes the gap after the opening, in order
         for i in range(1, start):
+            take(i)
+    if opening:
+        # Then the room left shows the text before the start, nearest first: a flowed paragraph
+        # asks its check before the sentence the complaint's words match ("Is the ppdev module
+        # loaded? Look for … ppdev - Parallel port support kernel module", HPLIP), and the start is
+        # chosen on the window after it. Taken last, so it only fills room nothing after the start
+        # wanted (and gives way first in :func:`_join`).
+        for i in range(start - 1, -1, -1):
             take(i)
     return chosen
 
