@@ -679,6 +679,9 @@ class _Item:
     #: the whole heading path (a Markdown guide's "### 9) Newuidmap missing … > #### Solution": the
     #: fix's own words rarely match the complaint, the issue's title does).
     asks: str = ""
+    #: The questions ending the item before, asked right before this one's with no answer between
+    #: them (:func:`_lead`): a checklist's earlier checks, shown before the question when room is left.
+    lead: tuple[str, ...] = ()
 
 
 def passage_items(passage: PassageHit) -> list[_Item]:
@@ -701,16 +704,17 @@ def passage_items(passage: PassageHit) -> list[_Item]:
     at = 0
     # The question line that opened the current item while its answer is still empty, and the item
     # it cut: a second question line then makes both lines of a checklist (below).
-    opened: tuple[str, str, list[str]] | None = None
+    opened: tuple[str, str, list[str], tuple[str, ...]] | None = None
     checklist = False
+    lead: tuple[str, ...] = ()
     for line in passage.text.split("\n"):
         start, at = at, at + len(line) + 1
         problem = labelled.get(start)
         if problem is not None:
             # The excerpt shows the problem with its solution: a problem often says more than its
             # first sentence ("… Programming through a JTAG ICE mkII works though.").
-            items.append(_item(passage, question, lines, not items))
-            question, lines, opened, checklist = problem.problem, [line], None, False
+            items.append(_item(passage, question, lines, not items, lead))
+            question, lines, opened, checklist, lead = problem.problem, [line], None, False, ()
             continue
         asked = question_line(line, lines[-1] if lines else "")
         if asked is not None and opened is not None and not any(x.strip() for x in lines):
@@ -718,7 +722,7 @@ def passage_items(passage: PassageHit) -> list[_Item]:
             # the following items:" / "Is the printer powered on?" / "Is the cable in good
             # working condition?", HPLIP's troubleshooting page): each question names a cause, and
             # read as items with no answer they were dropped. They stay lines of the item before.
-            first, question, lines = opened
+            first, question, lines, lead = opened
             items.pop()
             lines = [*lines, first]
             opened, checklist = None, True
@@ -726,21 +730,36 @@ def passage_items(passage: PassageHit) -> list[_Item]:
             lines.append(line)
             checklist = checklist and (asked is not None or not line.strip())
             continue
-        items.append(_item(passage, question, lines, not items))
-        opened = (line, question, lines)
+        items.append(_item(passage, question, lines, not items, lead))
+        opened = (line, question, lines, lead)
         question, lines = asked, []
-    items.append(_item(passage, question, lines, not items))
+        lead = _lead(items[-1].sentences)
+    items.append(_item(passage, question, lines, not items, lead))
     return [i for i in items if i.sentences]
 
 
-def _item(passage: PassageHit, question: str, lines: list[str], under_heading: bool) -> _Item:
+def _lead(sentences: Sequence[str]) -> tuple[str, ...]:
+    """The questions an item's answer ends with: asked right before the next question line, with no
+    answer between them, they are that question's checklist ("Print" / "Is the printer on-line and
+    not in an error state?" / "If you run hp-check -t, are there any problems reported?", HPLIP:
+    the label above the first keeps it from reading as a question line, so the checklist rule
+    above does not join them, and the complaint's words pick the second)."""
+    n = len(sentences)
+    while n and sentences[n - 1].rstrip().endswith("?"):
+        n -= 1
+    return tuple(sentences[n:])
+
+
+def _item(
+    passage: PassageHit, question: str, lines: list[str], under_heading: bool, lead: tuple[str, ...] = ()
+) -> _Item:
     # A chunk whose text opens with its own heading ("3.1. Behind a firewall?" under "3. Computer
     # is not synchronising > 3.1. Behind a firewall?", chrony's FAQ) answers that heading: it is
     # asked with the whole path, as the text under the heading is.
     heading = passage.heading.rsplit(" > ", 1)[-1]
     repeats = _same_heading(question, heading)
     asks = passage.heading if under_heading or repeats else question
-    return _Item(question, _sentences("\n".join(lines)), under_heading, asks)
+    return _Item(question, _sentences("\n".join(lines)), under_heading, asks, () if under_heading else lead)
 
 
 def _same_heading(question: str, heading: str) -> bool:
@@ -852,7 +871,16 @@ def answer_excerpt(query: set[str], passage: PassageHit) -> tuple[str, str] | No
     _, item, start = found
     # Under the heading, the whole heading path names the passage (where in the manual it is).
     name = (passage.heading if item.under_heading else item.question) or item.sentences[0]
-    return name, _excerpt(item.sentences, start, EXCERPT_LOOKAHEAD)
+    chosen = _chosen(item.sentences, start, EXCERPT_LOOKAHEAD, opening=True)
+    excerpt = _join(item.sentences, chosen)
+    if item.lead and 0 in chosen:
+        # The checklist's earlier checks, then the question, before the answer's start: only in
+        # the room the answer left (a cause in the line before the item shown, HPLIP's
+        # "Is the printer on-line and not in an error state?").
+        asked = " ".join([*item.lead, item.question, excerpt])
+        if len(asked) <= MAX_EXCERPT_CHARS:
+            excerpt = asked
+    return name, excerpt
 
 
 @functools.lru_cache(maxsize=256)

@@ -38,3 +38,42 @@ def test_the_text_before_the_start_never_takes_the_room_of_the_text_after_it():
     _, excerpt = answer_excerpt(terms("relay drive circuit fails"), passage)
     assert excerpt.startswith("The relay drive circuit fails.")
     assert "energised" not in excerpt and len(excerpt) <= MAX_EXCERPT_CHARS
+
+
+# A checklist whose first check sits under a label ("Print"), so only the second reads as a question
+# line: the complaint's words pick the second check's item.
+LABELLED_CHECKLIST = PassageHit(
+    "p3",
+    "guide",
+    None,
+    "Pumping\n"
+    "Is the pump switched on and not in an alarm state?\n"
+    "If you run pump-test -t, are there any faults reported?\n"
+    "In the pump-test output, verify that the flow sensor is configured:\n"
+    "Verify in the section SENSORS that the flow sensor is listed.",
+    "Guide > Functional problems",
+)
+
+
+def test_the_questions_ending_the_item_before_are_shown_before_the_question_whose_answer_is_shown():
+    complaint = "the flow sensor is configured but nothing is pumped"
+    name, excerpt = answer_excerpt(terms(complaint), LABELLED_CHECKLIST)
+    assert name == "If you run pump-test -t, are there any faults reported?"
+    assert excerpt.startswith(
+        "Is the pump switched on and not in an alarm state? "
+        "If you run pump-test -t, are there any faults reported? In the pump-test output"
+    )
+    assert "section SENSORS" in excerpt
+
+
+def test_an_answered_item_before_lends_no_question():
+    passage = PassageHit(
+        "p4",
+        "guide",
+        None,
+        "Why does the pump hum?\nThe capacitor has failed. Replace it.\n"
+        "Why is no flow sensor listed?\nThe sensor cable is loose; reseat it.",
+        "Guide > Functional problems",
+    )
+    _, excerpt = answer_excerpt(terms("no flow sensor listed"), passage)
+    assert excerpt == "The sensor cable is loose; reseat it."
