@@ -51,6 +51,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -841,10 +842,43 @@ def _window(sentences: Sequence[str], start: int) -> list[str]:
     return [sentences[i] for i in sorted(_chosen(sentences, start))]
 
 
-def _cover_terms(text: str) -> set[str]:
-    """:func:`terms`, and the parts of a word joined by slashes: "dm-crypt/LUKS" names LUKS too."""
+def _cover_terms(text: str, stem: bool = False) -> set[str]:
+    """:func:`terms`, and the parts of a word joined by slashes: "dm-crypt/LUKS" names LUKS too;
+    with ``stem``, those joined by hyphens as well ("sane-device" names a SANE device), each as
+    its :func:`_stem`."""
     found = terms(text)
-    return found | {p for t in found if "/" in t for p in terms(t.replace("/", " "))}
+    found |= {p for t in found if "/" in t for p in terms(t.replace("/", " "))}
+    if not stem:
+        return found
+    found |= {p for t in found if "-" in t for p in terms(t.replace("-", " "))}
+    return {_stem(t) for t in found}
+
+
+def _stems(text: str) -> set[str]:
+    return {_stem(t) for t in terms(text)}
+
+
+@functools.lru_cache(maxsize=65536)
+def _stem(term: str) -> str:
+    """A word of :func:`terms` as the Snowball (Porter 2) stemmer has it: :func:`terms`'s crude
+    suffixes spare short words and keep a stem's "e" ("faxed" / "fax", "devices" -> "devic" /
+    "device"). Codes and numbers stay as written."""
+    if not term.isalpha() or len(term) < 3:
+        return term
+    return _stemmer().stemWord(term)
+
+
+_per_thread = threading.local()
+
+
+def _stemmer():  # type: ignore[no-untyped-def]
+    # One per thread: a Snowball stemmer holds the word it is stemming (retrieval/sparse.py).
+    import snowballstemmer
+
+    stemmer = getattr(_per_thread, "stemmer", None)
+    if stemmer is None:
+        stemmer = _per_thread.stemmer = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 def answer_excerpt(query: set[str], passage: PassageHit) -> tuple[str, str] | None:
@@ -887,16 +921,29 @@ def answer_excerpt(query: set[str], passage: PassageHit) -> tuple[str, str] | No
 def _best_window(query: frozenset[str], passage: PassageHit) -> tuple[int, _Item, int] | None:
     """(how many of the complaint's words the best window holds with its question, its item, its
     start), as :func:`answer_excerpt` chooses them; None when it holds none. Cached: :func:`passage_order`
-    orders the passages by it (``merge(reorder=True)``), then the merge shows their excerpts."""
+    orders the passages by it (``merge(reorder=True)``), then the merge shows their excerpts.
+
+    A passage sharing no word with the complaint as :func:`terms` reads both is read again with
+    each word's Snowball stem (:func:`_stem`): HPLIP's "one particular PDF never gets faxed" shared
+    no word with "Can you fax a different document?" and the passage was skipped. Only then: with
+    stems everywhere, "messages" matched a heading's "message" log note and its item took the
+    place of the next item's "View the cups log" fix (HPLIP remedies .810 -> .762 on the replay)."""
+    return _window_of(query, passage) or _window_of(frozenset(_stem(t) for t in query), passage, stem=True)
+
+
+def _window_of(
+    query: frozenset[str], passage: PassageHit, stem: bool = False
+) -> tuple[int, _Item, int] | None:
+    words = _stems if stem else terms
     best: tuple | None = None
     for n, item in enumerate(passage_items(passage)):
-        asked = query & _cover_terms(item.asks)
+        asked = query & _cover_terms(item.asks, stem)
         chosen: tuple | None = None
         for start in range(len(item.sentences)):
-            covered = asked | (query & _cover_terms(" ".join(_window(item.sentences, start))))
-            opening = similarity(query, terms(item.sentences[start]))
+            covered = asked | (query & _cover_terms(" ".join(_window(item.sentences, start)), stem))
+            opening = similarity(query, words(item.sentences[start]))
             if start == 0:  # the answer's start: its question is its first line
-                opening = max(opening, similarity(query, terms(item.asks)))
+                opening = max(opening, similarity(query, words(item.asks)))
             key = (len(covered), start == 0 and bool(asked), opening, -start)
             if chosen is None or key > chosen[0]:
                 chosen = (key, start)

@@ -3,7 +3,7 @@ layouts of a troubleshooting checklist written as flowed text (HPLIP's help page
 
 from __future__ import annotations
 
-from graph.diagnose_rank import MAX_EXCERPT_CHARS, PassageHit, answer_excerpt, terms
+from graph.diagnose_rank import MAX_EXCERPT_CHARS, PassageHit, answer_excerpt, passage_causes, terms
 
 # A long opening (a configuration dump, over MAX_OPENING_CHARS) so the opening rule does not show it.
 CONFIG = "[configure] " + " ".join(f"option{i}-build=yes" for i in range(16)) + " internal-tag=2.8.5.23."
@@ -77,3 +77,30 @@ def test_an_answered_item_before_lends_no_question():
     )
     _, excerpt = answer_excerpt(terms("no flow sensor listed"), passage)
     assert excerpt == "The sensor cable is loose; reseat it."
+
+
+def test_a_passage_sharing_a_complaints_word_only_in_another_form_is_shown():
+    # terms() keeps "faxed" whole (too short for its suffix rule): no word shared, passage skipped.
+    passage = PassageHit(
+        "p5",
+        "guide",
+        None,
+        "Is the phone line connected? Can you fax a different document? If so, the document is at fault.",
+        "Guide > Telephony",
+    )
+    shown = passage_causes("one particular PDF never gets faxed", [passage])
+    assert [c.cites[0].chunk_id for c in shown] == ["p5"]
+    assert "fax a different document" in shown[0].excerpt
+
+
+def test_a_hyphenated_word_names_its_parts_when_nothing_else_is_shared():
+    passage = PassageHit(
+        "p6",
+        "faq",
+        None,
+        "The frontend cannot find any sane-device, this might have several causes:\n"
+        "the driver is not loaded\nyou have no access to the driver",
+        "PROBLEM:",
+    )
+    shown = passage_causes("no SANE devices found on the box", [passage])
+    assert shown and "the driver is not loaded" in shown[0].excerpt
