@@ -52,6 +52,20 @@ _MAX_TITLE_LINES = 3
 _MAX_TITLE_CHARS = 200
 # an underline drawn under a wrapped title spans its longest line, give or take a few characters
 _WRAPPED_UNDERLINE_SLACK = 3
+# A troubleshooting item's label ("SYMPTOM:", "Problem:", "Solution:", "Q:") alone on its line over a
+# rule: the SANE Plustek FAQ underlines its labels and writes the text on the next lines. It labels
+# the text below, as "Problem: ..." on one line does, so it stays in the item's text (graph.labelled
+# reads the item from it); read as a heading, each part became a section of its own.
+_LABEL_WORDS = (
+    r"symptoms?|problems?|issues?|faults?|errors?|causes?|reasons?|solutions?|fix(?:es)?|remed(?:y|ies)|"
+    r"workarounds?|resolutions?|(?:corrective\s+)?actions?|q|a|questions?|answers?"
+)
+_LABEL = re.compile(rf"^[ ]{{0,3}}(?:{_LABEL_WORDS})[ \t]*:[ \t]*$", re.I)
+# ... or opening its line with its text, the rule drawn under the label only; the text may wrap on
+# after the rule ("SYMPTOM: error in loading shared libraries: libsane.so.1: cannot open" over
+# "-------- shared object file: No such file or directory")
+_LABEL_OPENING = re.compile(rf"^[ ]{{0,3}}(?:{_LABEL_WORDS})[ \t]*:", re.I)
+_RULE_THEN_TEXT = re.compile(r"^([=\-~^\"'`#*+])\1{2,}[ \t]+(?=\S)")
 
 
 class TextParser(Parser):
@@ -136,6 +150,11 @@ def _paragraph(
         not_titles.add(question)
         builder.heading(question, len(underline_levels) + 1, page)
     while lines:
+        label = _underlined_label(lines)
+        if label:
+            builder.add(BlockKind.PARAGRAPH, label, page)
+            lines = lines[2:]
+            continue
         cjk_level = cjk.heading_level(lines[0])  # 第一章 / 一、 / （一）: Chinese numbered headings
         if cjk_level is not None:
             builder.heading(lines[0], cjk_level, page)
@@ -170,6 +189,8 @@ def _paragraph(
             continue
         body: list[str] = []
         while lines and not (_STEP.match(lines[0]) or _BULLET.match(lines[0])):
+            if body and _underlined_label(lines):
+                break
             if len(lines) >= 2 and _UNDERLINE.match(lines[1]):
                 if not body:  # a rule too short to underline the line above: keep the line, drop the rule
                     body.append(lines.pop(0))
@@ -190,6 +211,28 @@ def _paragraph(
             builder.add(BlockKind.CODE, "\n".join(body), page)
         else:
             builder.add(BlockKind.PARAGRAPH, cjk.join_lines(body), page)
+
+
+def _underlined_label(lines: list[str]) -> str | None:
+    """The label line opening ``lines`` over its rule (:data:`_LABEL`), else None: a label alone
+    over any rule, or a label with its text over a rule as wide as the label only (the text may
+    wrap on after that rule: its words join the line). A line underlined to its own width is left
+    to the title rules ("Problem: the pump hums" over "====" may be a section's title)."""
+    if len(lines) < 2:
+        return None
+    first = lines[0].strip()
+    if _LABEL.match(lines[0]):
+        return first if _UNDERLINE.match(lines[1]) else None
+    opening = _LABEL_OPENING.match(lines[0])
+    rule = _UNDERLINE.match(lines[1]) or _RULE_THEN_TEXT.match(lines[1])
+    if not opening or not rule:
+        return None
+    label_width = len(opening.group(0).strip())
+    rule_width = len(rule.group(0).strip())
+    if abs(rule_width - label_width) > _WRAPPED_UNDERLINE_SLACK or rule_width >= len(first) - 1:
+        return None
+    rest = lines[1][rule.end() :].strip()
+    return f"{first} {rest}" if rest else first
 
 
 def _underlined_title(line: str, underline: str, rest: list[str]) -> bool:
@@ -400,6 +443,7 @@ def _wraps_on(lines: list[str]) -> bool:
         or _STEP.match(line)
         or _UNDERLINE.match(line)
         or (len(lines) >= 2 and _UNDERLINE.match(lines[1]))
+        or _underlined_label(lines)
         or cjk.heading_level(line) is not None
         or _QUESTION.match(line)
         or _ANSWER.match(line)
