@@ -59,6 +59,16 @@ _QUALIFIED_PART = re.compile(
     rf"[(（][^()（）\n]{{1,20}}[)）]{_COLON}[ \t]*"
 )
 _CAUSE_LABEL = re.compile(rf"^(?:{_CAUSE})$", re.I)
+#: A problem label opening a line inside an item opened by a symptom: what is wrong behind what is
+#: seen, its cause ("SYMPTOM: Scanner makes awful noise" / "PROBLEM:" / the causes / "SOLUTION:", the
+#: SANE Plustek FAQ; the label alone on its line over its text, or with the text after it).
+_SYMPTOM_LABEL = re.compile(r"^symptoms?$", re.I)
+_STATED_PROBLEM = re.compile(
+    rf"^[ \t]*(?:[{re.escape(BULLETS)}][ \t]+)?(?:\*\*|__)?[ \t]*"
+    rf"(?P<label>problems?){_QUALIFIER}{_COLON}[ \t]*",
+    re.I | re.M,
+)
+_PROBLEM_ONLY = re.compile(r"^problems?$", re.I)
 
 
 def _marks(text: str, start: int, end: int) -> list[re.Match[str]]:
@@ -94,13 +104,28 @@ class LabelledItem:
         return self.parts[0].start
 
 
+def _symptom_marks(text: str, start: re.Match[str], end: int) -> tuple[list[re.Match[str]], int]:
+    """(marks, end) of the item opened by ``start``: a symptom's item also takes its "Problem:"
+    labels before its first remedy as causes; a "Problem:" after a remedy opens the next problem
+    (the item ends there: a lone "PROBLEM:" over its text and "SOLUTION:" is
+    :func:`graph.structure.labelled_sections`' layout)."""
+    marks = _marks(text, start.end(), end)
+    if not _SYMPTOM_LABEL.match(start.group("label")):
+        return marks, end
+    remedy = next((m.start() for m in marks if not _is_cause(m)), end)
+    stated = list(_STATED_PROBLEM.finditer(text, start.end(), end))
+    after = next((m.start() for m in stated if m.start() > remedy), end)
+    causes = [m for m in stated if m.start() < remedy]
+    return sorted([m for m in marks if m.start() < after] + causes, key=lambda m: m.start()), after
+
+
 def labelled_items(text: str) -> list[LabelledItem]:
     """The labelled problems of ``text`` in order, each with its cause and remedy parts."""
-    starts = list(_ITEM_START.finditer(text))
+    starts = _starts(text)
     items: list[LabelledItem] = []
     for index, start in enumerate(starts):
         end = starts[index + 1].start() if index + 1 < len(starts) else len(text)
-        marks = _marks(text, start.end(), end)
+        marks, end = _symptom_marks(text, start, end)
         if not marks:
             continue
         problem = _strip_markup(text[start.end() : marks[0].start()])
@@ -110,11 +135,33 @@ def labelled_items(text: str) -> list[LabelledItem]:
             body = text[mark.end() : stop]
             if not body.strip():
                 continue
-            role = "cause" if _CAUSE_LABEL.match(" ".join(mark.group("label").split())) else "remedy"
+            role = "cause" if _is_cause(mark) else "remedy"
             parts.append(Part(role, mark.group("label"), body.rstrip(), mark.end()))
         if problem and parts:
             items.append(LabelledItem(problem, tuple(parts), start.start(), end))
     return items
+
+
+def _starts(text: str) -> list[re.Match[str]]:
+    """Where items start: a "Problem: <text>" line inside a symptom's item, before its first
+    remedy, is that item's cause (:func:`_symptom_marks`), not an item of its own."""
+    starts = list(_ITEM_START.finditer(text))
+    kept: list[re.Match[str]] = []
+    for start in starts:
+        opened = kept[-1] if kept else None
+        if (
+            opened is not None
+            and _SYMPTOM_LABEL.match(opened.group("label"))
+            and _PROBLEM_ONLY.match(start.group("label"))
+            and all(_is_cause(m) for m in _marks(text, opened.end(), start.start()))
+        ):
+            continue
+        kept.append(start)
+    return kept
+
+
+def _is_cause(mark: re.Match[str]) -> bool:
+    return mark.re is _STATED_PROBLEM or bool(_CAUSE_LABEL.match(" ".join(mark.group("label").split())))
 
 
 def item_at_start(text: str) -> str | None:

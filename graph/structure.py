@@ -222,6 +222,9 @@ _PAIR_LABEL = re.compile(
     r"fix|corrective actions?|actions?)[ \t]*:?[ \t]*$",
     re.I | re.M,
 )
+#: "SYMPTOM: Scanner makes awful noise" over a lone "PROBLEM:" and "SOLUTION:" (the SANE Plustek
+#: FAQ): the symptom stated on its label's line; the problem below it is its cause.
+_SYMPTOM_LINE = re.compile(r"^[ \t]*(?P<label>symptoms?)[ \t]*:[ \t]*(?=\S)", re.I | re.M)
 _PAIR_ROLE = {
     "problem": "symptom",
     "symptom": "symptom",
@@ -258,18 +261,25 @@ def labelled_sections(text: str) -> list[dict[str, str]]:
     Returns:
         One ``{role: body}`` dict per problem, roles among symptom, cause, action.
     """
-    marks = list(_PAIR_LABEL.finditer(text))
+    alone = list(_PAIR_LABEL.finditer(text))
+    # a symptom on its label's line counts only over a lone label ("PROBLEM:" below it), so a
+    # chunk of one-line "Symptom: … Cause: …" items stays graph.labelled's
+    stated = [m for m in _SYMPTOM_LINE.finditer(text) if any(a.start() > m.start() for a in alone)]
+    marks = sorted(alone + stated, key=lambda m: m.start())
     groups: list[dict[str, str]] = []
+    opened_by_symptom = False
     for index, mark in enumerate(marks):
         end = marks[index + 1].start() if index + 1 < len(marks) else len(text)
         body = text[mark.end() : end].strip()
-        role = _PAIR_ROLE.get(
-            mark.group("label").lower().rstrip("s"), _PAIR_ROLE.get(mark.group("label").lower())
-        )
+        label = mark.group("label").lower()
+        role = _PAIR_ROLE.get(label.rstrip("s"), _PAIR_ROLE.get(label))
         if not body or role is None:
             continue
+        if role == "symptom" and label.startswith("problem") and opened_by_symptom and len(groups[-1]) == 1:
+            role = "cause"  # what is wrong behind the symptom stated above it
         if role == "symptom" or not groups or role in groups[-1]:
             groups.append({})
+            opened_by_symptom = label.startswith("symptom")
         groups[-1][role] = body
     return [
         g
