@@ -736,7 +736,26 @@ def passage_items(passage: PassageHit) -> list[_Item]:
         question, lines = asked, []
         lead = _lead(items[-1].sentences)
     items.append(_item(passage, question, lines, not items, lead))
-    return [i for i in items if i.sentences]
+    answered = [i for i in items if i.sentences]
+    if (
+        answered
+        or not passage.text.strip()
+        or any(_MARKED_QUESTION.match(x) for x in passage.text.split("\n"))
+    ):
+        return answered
+    # Nothing answered and no line marked as a FAQ's question: the chunker cut a checklist, and its
+    # questions are the text under the heading ("(i.e. ensure that this is not a document-specific
+    # problem) Is the receiving fax machine or device on-line and able to accept faxes?", HPLIP);
+    # read as an item with no answer, each was dropped and the passage skipped. A "Q:" or bold
+    # question alone in its chunk is an item whose answer is the next chunk, and stays none
+    # (dnsmasq's: shown, it took the place of the answer's chunk, remedies 1.0 -> .962).
+    return [_item(passage, passage.heading.rsplit(" > ", 1)[-1], passage.text.split("\n"), True)]
+
+
+#: A line marked as a FAQ's question (graph.faq.question_line's "Q:" label or bold line).
+_MARKED_QUESTION = re.compile(
+    r"^\s*(?:(?:Q|Question)\s*\d*(?:\.\d+)*\s*[:.)]\s|(?:[-*+\u2022]\s+)?(?:\*\*|__))", re.I
+)
 
 
 def _lead(sentences: Sequence[str]) -> tuple[str, ...]:

@@ -104,3 +104,24 @@ def test_a_hyphenated_word_names_its_parts_when_nothing_else_is_shared():
     )
     shown = passage_causes("no SANE devices found on the box", [passage])
     assert shown and "the driver is not loaded" in shown[0].excerpt
+
+
+def test_a_chunk_holding_only_an_unmarked_question_is_the_text_under_its_heading():
+    # The chunker cut a checklist: its last check stands alone, read as an item with no answer.
+    passage = PassageHit(
+        "p7",
+        "guide",
+        None,
+        "(i.e. ensure that this is not a pipe-specific problem) "
+        "Is the receiving tank on-line and able to accept water?",
+        "Guide > Functional problems (pump, valve, tank)",
+    )
+    shown = passage_causes("water never reaches the tank", [passage])
+    assert shown and "pipe-specific problem" in shown[0].excerpt
+    assert shown[0].name == "Guide > Functional problems (pump, valve, tank)"
+
+
+def test_a_marked_question_alone_in_its_chunk_waits_for_its_answer():
+    for text in ("Q: Why does water never reach the tank?", "**Why does water never reach the tank?**"):
+        passage = PassageHit("p8", "faq", None, text, "Why does water never reach the tank?")
+        assert passage_causes("water never reaches the tank", [passage]) == []
