@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass, replace
 
 from graph import faq
+from graph.checklist import checklists, failed_state
 from graph.facts import COOCCURRENCE, MAX_FACT_NAME_WORDS, ChunkInput, Mention, RelationFact, make_mention
 from graph.faq import IMPERATIVES as _IMPERATIVES
 from graph.faq import first_word as _first_word
@@ -285,7 +286,10 @@ def _condition_rule(
     if not match:
         _trailing_if_rule(chunk, sentence, max_chars, out)
         return
-    act = match.group("act")
+    # "If X, check the following items:\nIs ...?": the lines after the colon are a list of their own
+    # (graph.checklist), not part of the instruction, which only points at them.
+    act = re.split(r":[ \t]*\n", match.group("act"), maxsplit=1)[0]
+    act = act + ":" if act != match.group("act") else act
     modal = _MODAL.match(act)
     if modal and faq.PROBLEM_WORDS.search(match.group("cond")):
         act = act[modal.end() :]  # "If you do not know what cable you have, you can use apctest ..."
@@ -629,6 +633,8 @@ def answer_rule(
     text = sentence.text.strip()
     if len(text) > _MAX_RULE_SENTENCE_CHARS or faq.RESOLVED.search(text):
         return
+    if previous is not None and _no_branch(chunk, sentence, previous, scan, max_chars, out):
+        return
     reason = faq.reason_cause(text)
     setting = previous is not None and _setting_without_fault(faq.answer_text(previous.text.strip()))
     if reason is not None and setting:
@@ -694,6 +700,46 @@ def answer_rule(
             cause = means.group("y") if means else _clause(answer)
         _use(out, problem)
         _relate(out, chunk, "CAUSED_BY", problem, _entity(out, chunk, "Cause", cause, max_chars))
+
+
+#: "If not, there may be a wiring fault", "If not, replace the fuse": the branch for a "No" to the question
+#: before ("Does the lamp light?").
+_IF_NOT = re.compile(
+    rf"^\s*if\s+(?:not|it\s+(?:does|is|did)(?:\s*n{A}t|\s+not))\s*,?\s+(?P<act>.{{3,300}}?)[.!]?\s*$",
+    re.I | re.S,
+)
+_THERE_MAY_BE = re.compile(
+    r"^\s*there\s+(?:may|might|could)\s+(?:well\s+)?be\s+(?P<y>.{3,200})$", re.I | re.S
+)
+
+
+def _no_branch(
+    chunk: ChunkInput,
+    sentence: Sentence,
+    previous: Sentence,
+    scan: Scanner,
+    max_chars: int,
+    out: StructureResult,
+) -> bool:
+    """ "Does the lamp light? If not, <cause or fix>": the question's failed state is the symptom."""
+    branch = _IF_NOT.match(sentence.text)
+    state = failed_state(previous.text) if branch else None
+    if state is None:
+        return False
+    act = branch.group("act")
+    if _first_word(act) in _IMPERATIVES:
+        symptom = _entity(out, chunk, "Symptom", state, max_chars)
+        _use(out, symptom)
+        _remedy(chunk, symptom, act, scan, max_chars, out)
+        return True
+    there = _THERE_MAY_BE.match(act)
+    cause = there.group("y") if there else faq.possible_cause(act) or faq.declared_cause(act)
+    if cause is None:
+        return False
+    symptom = _entity(out, chunk, "Symptom", state, max_chars)
+    _use(out, symptom)
+    _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", cause, max_chars))
+    return True
 
 
 #: "There are two basic reasons why a request may go unanswered.", "there are several possible causes":
@@ -880,8 +926,10 @@ def list_rule(chunk: ChunkInput, problem: Mention | None, scan: Scanner, max_cha
     """Lists in answers (see :mod:`graph.faq`).
 
     "Common causes for X are:" + one cause a line -> X CAUSED_BY each, "(check Z)" -> cause
-    REMEDIED_BY Z; "There are two ways to solve this:" + "(a) ...", "(b) ..." -> ``problem``
-    REMEDIED_BY each (its first clause that opens with an imperative).
+    REMEDIED_BY Z; "If X, check the following:" + yes/no questions -> X CAUSED_BY each question's
+    cause (:mod:`graph.checklist`; ``problem`` when no X is named); "There are two ways to solve
+    this:" + "(a) ...", "(b) ..." -> ``problem`` REMEDIED_BY each (its first clause that opens with an
+    imperative).
     """
     out = StructureResult([], [])
     if problem is not None:
@@ -898,6 +946,13 @@ def list_rule(chunk: ChunkInput, problem: Mention | None, scan: Scanner, max_cha
         _relate(out, chunk, "CAUSED_BY", symptom, cause)
         if listed.check and cause is not None:
             _relate(out, chunk, "REMEDIED_BY", cause, _entity(out, chunk, "Action", listed.check, max_chars))
+    for checklist in checklists(chunk.text):
+        symptom = (
+            _entity(out, chunk, "Symptom", checklist.problem, max_chars) if checklist.problem else problem
+        )
+        _use(out, symptom)
+        for cause in checklist.causes:
+            _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", cause, max_chars))
     return out
 
 
