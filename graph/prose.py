@@ -408,7 +408,10 @@ _POINTER_FIX = re.compile(
     # holds the fix (graph.code_lines keeps it from the rules).
     # ("Use any editor you like" and "Restart the daemon with the following option" are fixes).
     r"|\b(?:says?|looks?|reads?|shows?)\s+(?:something\s+)?like(?:\s+this)?\s*:?\s*$"
-    r"|\bthe\s+following(?:\s+[\w-]+){0,2}\s*:\s*$",
+    r"|\bthe\s+following(?:\s+[\w-]+){0,2}\s*:\s*$"
+    # "Run the self-test and look for the following output": what to look for is the listing after it
+    # (its colon may be cut off with the listing).
+    r"|\bfor\s+the\s+following(?:\s+[\w-]+){0,2}\s*[:.]?\s*$",
     re.I,
 )
 
