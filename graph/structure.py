@@ -280,12 +280,29 @@ def labelled_sections(text: str) -> list[dict[str, str]]:
         if role == "symptom" or not groups or role in groups[-1]:
             groups.append({})
             opened_by_symptom = label.startswith("symptom")
+        if mark.re is _SYMPTOM_LINE:  # the symptom is its label's line; lines below describe it
+            body = body.split("\n", 1)[0].strip()
         groups[-1][role] = body
     return [
         g
         for g in groups
         if "symptom" in g and ("action" in g or "cause" in g or _INLINE_CAUSE.search(g["symptom"]))
     ]
+
+
+#: "…, this might have several causes:" over one cause a line (list items, one per line)
+_ANNOUNCES_LIST = re.compile(r"(?:causes?|reasons?|following)\s*:\s*$", re.I)
+
+
+def _listed_causes(text: str) -> list[str]:
+    """The causes a cause block lists below a line announcing them ("The frontend cannot find any
+    sane-device, this might have several causes:" then "the driver is not loaded", ...), each
+    line's first sentence; [] when the block lists none."""
+    first, _, rest = text.partition("\n")
+    lines = [line.strip() for line in rest.split("\n") if line.strip()]
+    if len(lines) < 2 or not _ANNOUNCES_LIST.search(first):
+        return []
+    return [_first_sentence(line) for line in lines]
 
 
 def block_fix(text: str) -> tuple[str | None, str | None]:
@@ -337,8 +354,17 @@ def labelled_relations(chunk: ChunkInput, scan: Scanner, max_chars: int = 200) -
         inline = _INLINE_CAUSE.search(group["symptom"])
         cause_text = group.get("cause") or (inline.group("cause") if inline else None)
         named_cause, fix = block_fix(group["action"]) if "action" in group else (None, None)
-        cause = entity("Cause", _first_sentence(cause_text)) if cause_text else entity("Cause", named_cause)
-        builder.relate("CAUSED_BY", symptom, cause, "labelled")
+        listed = _listed_causes(group.get("cause", ""))
+        if listed:
+            causes = [entity("Cause", line) for line in listed]
+            cause = None  # the fix is for the symptom: which of the causes it repairs is unsaid
+        else:
+            cause = (
+                entity("Cause", _first_sentence(cause_text)) if cause_text else entity("Cause", named_cause)
+            )
+            causes = [cause]
+        for each in causes:
+            builder.relate("CAUSED_BY", symptom, each, "labelled")
         action = entity("Action", fix)
         if action is not None:
             builder.link_objects(action, fix, "labelled")

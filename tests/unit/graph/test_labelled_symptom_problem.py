@@ -71,3 +71,23 @@ def test_relations_of_symptom_problem_solution_blocks(rules_extractor):
     assert ("The display stays dark", "CAUSED_BY", "The display cable is loose") in found
     assert ("The pump leaks oil", "REMEDIED_BY", "Replace the seal") in found
     assert not {r for r in found if r[0].startswith("The impeller") and r[1] == "CAUSED_BY"}
+
+
+def test_a_problem_listing_its_causes_gives_each_as_a_cause(rules_extractor):
+    text = (
+        "SYMPTOM: no devices found\n"
+        "While testing nothing happens.\n"
+        "PROBLEM:\n"
+        "The frontend cannot find any device, this might have several causes:\n"
+        "the driver is not loaded\n"
+        "the backend is not enabled\n"
+        "SOLUTION:\n"
+        "Load the driver.\n"
+    )
+    (group,) = labelled_sections(text)
+    assert group["symptom"] == "no devices found"  # the lines below describe it
+    found = relations(rules_extractor, text, "Troubleshooting")
+    assert ("no devices found", "CAUSED_BY", "the driver is not loaded") in found
+    assert ("no devices found", "CAUSED_BY", "the backend is not enabled") in found
+    assert ("no devices found", "REMEDIED_BY", "Load the driver") in found
+    assert not {r for r in found if r[2].startswith("The frontend")}
