@@ -41,6 +41,7 @@ from graph.prose import (
     is_why_question,
     list_rule,
     sentence_relations,
+    steps_are_fixes,
 )
 from graph.records import RecordMapping, infer_mapping, record_facts
 from graph.sentences import sentences
@@ -253,8 +254,12 @@ class Extractor:
         if items and len(facts.relations) == structured:
             self._labelled(chunk, doc.text, items, mentions, facts)
         elif chunk.kind != "table":
-            # Clause rules would re-read the problem/solution blocks already turned into relations.
-            self._prose(chunk, doc, mentions, facts, clause_rules=len(facts.relations) == structured)
+            # Clause rules would re-read the problem/solution blocks already turned into relations; a
+            # numbered procedure's steps are no such block: under a problem heading they are its fixes
+            # (graph.prose.steps_are_fixes).
+            added = facts.relations[structured:]
+            steps = bool(added) and all(r.source == "procedure" for r in added) and steps_are_fixes(doc.text)
+            self._prose(chunk, doc, mentions, facts, clause_rules=not added or steps)
         return facts
 
     def _ner(self, doc: Any, chunk_id: str, taken: list[Mention]) -> tuple[list[Mention], list[Value]]:

@@ -925,6 +925,20 @@ def split_remedies(text: str, bare_and: bool = False) -> list[str]:
 _BARE_AND_IMPERATIVE = re.compile(r"\s+and\s+(?:then\s+)?(?=(?P<verb>[a-z]+)\b)")
 
 
+#: A step that is a shell command ("1. # cd /etc/mail", "2. $ make install").
+_COMMAND_STEP = re.compile(r"^\s*(?:\d+[.)]|[a-z][.)])\s+[#$%>]\s", re.M)
+
+
+def steps_are_fixes(text: str) -> bool:
+    """Whether a numbered procedure's steps read as fixes of the problem its heading reports.
+
+    A recipe of shell commands ("1. # cd /etc/mail", "2. # cp sendmail.mc ...", "3. Edit ...") carries
+    out a fix named elsewhere (a sentence before it, often in another chunk): its steps are no fixes
+    of their own.
+    """
+    return not _COMMAND_STEP.search(text)
+
+
 def list_rule(chunk: ChunkInput, problem: Mention | None, scan: Scanner, max_chars: int) -> StructureResult:
     """Lists in answers (see :mod:`graph.faq`).
 
