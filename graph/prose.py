@@ -919,7 +919,20 @@ def split_remedies(text: str, bare_and: bool = False) -> list[str]:
             ):
                 parts.append(before)
                 start = match.end()
-    return [*parts, text[start:]]
+    return [piece for part in [*parts, text[start:]] for piece in _checks_each(part)]
+
+
+#: "Make sure X, and that Y", "Verify that X and that Y": two checks, the second of the same verb.
+_CHECK_LEAD = re.compile(r"^\s*(?P<verb>make\s+sure|ensure|verify|check|confirm)\s+(?:that\s+)?", re.I)
+_AND_THAT = re.compile(r",?\s+and\s+that\s+", re.I)
+
+
+def _checks_each(part: str) -> list[str]:
+    lead = _CHECK_LEAD.match(part)
+    if lead is None:
+        return [part]
+    pieces = _AND_THAT.split(part)
+    return [pieces[0], *(f"{lead.group(0).strip()} {piece}" for piece in pieces[1:])]
 
 
 _BARE_AND_IMPERATIVE = re.compile(r"\s+and\s+(?:then\s+)?(?=(?P<verb>[a-z]+)\b)")
