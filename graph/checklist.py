@@ -116,3 +116,48 @@ def _ruled_out(question: re.Match[str]) -> str | None:
                 return f"{subject} {verb} {predicate}"
             return f"{subject} {verb} not {predicate}"
     return None
+
+
+#: "To fix it, check:", "If the pump does not start, verify:", "Check:" at the end of a line, the things
+#: to check listed one a line after it.
+_CHECK_LEAD = re.compile(
+    r"(?:^|[.!?]\s+)(?:(?:to\s+(?:fix|solve|correct|cure)\s+(?:it|this)(?:\s+problem)?|if\s+(?P<x>[^,:.]{3,150}?))"
+    r",?\s+)?(?P<verb>check|verify|inspect|examine)\s*:\s*$",
+    re.I,
+)
+_MARK = re.compile(rf"^\s*(?:[{BULLETS}]|\d+[.)]|[a-h][.)])\s+")
+_MAX_ITEM_WORDS = 12
+
+
+@dataclass(frozen=True)
+class Checks:
+    problem: str | None  # the lead's condition; None: the problem at hand
+    fixes: list[str]
+
+
+def checks(text: str) -> list[Checks]:
+    """The things a "check:" lead lists, one a line, each as an instruction ("check your firewall rules").
+
+    An item is the line's words before its first full stop, comma or semicolon ("your firewall rules.
+    Port 3493/tcp must be opened,": what follows explains it); the list ends at a blank line or an
+    unmarked line that opens a sentence of its own (a capital).
+    """
+    found = []
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        lead = _CHECK_LEAD.search(line)
+        if lead is None:
+            continue
+        fixes = []
+        for item in lines[index + 1 :]:
+            mark = _MARK.match(item)
+            item = item[mark.end() :] if mark else item.strip()
+            if not item or not mark and not item[:1].islower():
+                break
+            thing = re.split(r"\.\s|[,;]\s|[.,;:]?\s*$", item, maxsplit=1)[0].strip()
+            if 2 <= len(thing.split()) <= _MAX_ITEM_WORDS:
+                fixes.append(f"{lead.group('verb').lower()} {thing}")
+        if fixes:
+            x = lead.group("x")
+            found.append(Checks(x.strip() if x else None, fixes))
+    return found

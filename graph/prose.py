@@ -30,7 +30,7 @@ import re
 from dataclasses import dataclass, replace
 
 from graph import faq
-from graph.checklist import checklists, failed_state
+from graph.checklist import checklists, checks, failed_state
 from graph.facts import COOCCURRENCE, MAX_FACT_NAME_WORDS, ChunkInput, Mention, RelationFact, make_mention
 from graph.faq import IMPERATIVES as _IMPERATIVES
 from graph.faq import first_word as _first_word
@@ -983,6 +983,13 @@ def list_rule(chunk: ChunkInput, problem: Mention | None, scan: Scanner, max_cha
         _use(out, symptom)
         for cause in checklist.causes:
             _relate(out, chunk, "CAUSED_BY", symptom, _entity(out, chunk, "Cause", cause, max_chars))
+    for listed in checks(chunk.text):
+        symptom = _entity(out, chunk, "Symptom", listed.problem, max_chars) if listed.problem else problem
+        if symptom is None:
+            continue
+        _use(out, symptom)
+        for fix in listed.fixes:
+            _relate(out, chunk, "REMEDIED_BY", symptom, _entity(out, chunk, "Action", fix, max_chars))
     return out
 
 
