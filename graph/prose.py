@@ -389,7 +389,11 @@ _PRONOUN_FIX = re.compile(
     r"|(?:these|those)\s+(?:settings?|options?|steps?|instructions?|commands?|lines?|changes?|suggestions?|tips?)"
     r"|the\s+following\s+[a-z]+)"
     r"(?:\s+(?:instead|again|too|also|first|then|now|here|there))*\s*[.!:]?\s*$"
-    r"|^.*\bwork\s+around\s*[.!]?\s*$",
+    r"|^.*\bwork\s+around\s*[.!]?\s*$"
+    # "Check all of the questions stated above", "Repeat the steps listed above": the fixes are up there
+    r"|^\s*(?:please\s+)?[a-z-]+\s+(?:all\s+(?:of\s+)?)?(?:the|these|those)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:questions|steps|items|points|instructions|suggestions|checks|hints|tips)\s+"
+    r"(?:(?:stated|listed|given|described|mentioned|shown)\s+)?above\s*[.!]?\s*$",
     re.I,
 )
 #: "Look at the documentation of screen", "Refer to the upsd manpages", "use an init script such as the

@@ -20,3 +20,11 @@ def test_looking_for_the_following_points_at_a_listing(rules_extractor):
     assert relations(rules_extractor, "Restart the daemon with the following option.", PROBLEM) == {
         (PROBLEM, "REMEDIED_BY", "Restart the daemon with the following option")
     }
+
+
+def test_an_instruction_to_go_through_the_items_above_points_back(rules_extractor):
+    for text in ("Check all of the questions stated above.", "Repeat the steps listed above."):
+        assert relations(rules_extractor, text, PROBLEM) == set()
+    assert relations(rules_extractor, "Check the valves above the pump.", PROBLEM) == {
+        (PROBLEM, "REMEDIED_BY", "Check the valves above the pump")
+    }
