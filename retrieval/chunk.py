@@ -45,6 +45,12 @@ TokenCounter = Callable[[str], int]
 _Levels = tuple[tuple[re.Pattern[str], str], ...]
 
 _MERGEABLE = {BlockKind.PARAGRAPH, BlockKind.LIST_ITEM, BlockKind.CODE}
+#: a block opening a labelled troubleshooting item: "SYMPTOM: Scanner makes awful noise",
+#: "Problem: the pump hums", "故障现象：泵不出油" (graph.labelled reads the item)
+_ITEM_OPENING = re.compile(
+    r"^[ \t]*(?:\*\*|__)?(?:(?i:symptoms?|problems?|issues?|faults?)|故障现象|故障描述|问题描述|现象|症状)"
+    r"(?:\*\*|__)?[ \t]*[:：](?:\*\*|__)?[ \t]*\S"
+)
 #: a line of table borders or rules only ("+----+", "=== ====", "|   |", "-----", box drawing)
 _RULE_LINE = re.compile(r"^[\s+|=\-~:_*#.^`'\"\u2500-\u257f]*$")
 #: cells that end a sentence: "It is written in C.", "What is the problem?"
@@ -133,7 +139,10 @@ def chunk_document(
     """
     config = config or ChunkConfig()
     chunker = _Chunker(document, document_version, count_tokens, config)
-    for block in document.blocks:
+    extents = _item_extents(document.blocks)
+    for index, block in enumerate(document.blocks):
+        if index in extents:
+            chunker.keep_together(document.blocks[index : extents[index]])
         chunker.add(block)
     chunker.flush()
     chunks = chunker.merge_stubs()
@@ -173,6 +182,18 @@ class _Chunker:
             self._split_table(block, path, available)
         else:
             self._split_block(block, path, available)
+
+    def keep_together(self, blocks: list[Block]) -> None:
+        """Start a new chunk before a labelled item (``blocks``, :func:`_item_extents`) that fits a
+        chunk of its own but not the room the pending chunk leaves: its solution would otherwise
+        open the next chunk, away from the symptom that names it."""
+        if not self._pending or self._path(blocks[0]) != self._path(self._pending[0][0]):
+            return
+        _, prefix_tokens = self._prefix(self._path(blocks[0]))
+        available = self.config.max_tokens - prefix_tokens
+        tokens = self.count("\n".join(b.text for b in blocks))
+        if tokens <= available and self._pending_tokens + tokens > available:
+            self.flush()
 
     def flush(self) -> None:
         if not self._pending:
@@ -392,6 +413,26 @@ class _Chunker:
                 parts=parts,
             )
         )
+
+
+def _item_extents(blocks: list[Block]) -> dict[int, int]:
+    """{index of a block opening a labelled item: index after its last block}. An item runs from
+    its "SYMPTOM: …" / "Problem: …" paragraph or list item to the next one, a heading, a block
+    that is not prose or the end of its section."""
+    extents: dict[int, int] = {}
+    for index, block in enumerate(blocks):
+        if block.kind not in _MERGEABLE or not _ITEM_OPENING.match(block.text):
+            continue
+        end = index + 1
+        while (
+            end < len(blocks)
+            and blocks[end].kind in _MERGEABLE
+            and blocks[end].heading_path == block.heading_path
+            and not _ITEM_OPENING.match(blocks[end].text)
+        ):
+            end += 1
+        extents[index] = end
+    return extents
 
 
 def has_header_row(rows: tuple[tuple[str, ...], ...]) -> bool:
