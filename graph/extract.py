@@ -258,7 +258,11 @@ class Extractor:
             # numbered procedure's steps are no such block: under a problem heading they are its fixes
             # (graph.prose.steps_are_fixes).
             added = facts.relations[structured:]
-            steps = bool(added) and all(r.source == "procedure" for r in added) and steps_are_fixes(doc.text)
+            steps = (
+                bool(added)
+                and all(r.source == "procedure" for r in added)
+                and steps_are_fixes(chunk, doc.text, self.config.max_name_chars)
+            )
             self._prose(chunk, doc, mentions, facts, clause_rules=not added or steps)
         return facts
 

@@ -946,14 +946,16 @@ _BARE_AND_IMPERATIVE = re.compile(r"\s+and\s+(?:then\s+)?(?=(?P<verb>[a-z]+)\b)"
 _COMMAND_STEP = re.compile(r"^\s*(?:\d+[.)]|[a-z][.)])\s+[#$%>]\s", re.M)
 
 
-def steps_are_fixes(text: str) -> bool:
-    """Whether a numbered procedure's steps read as fixes of the problem its heading reports.
+def steps_are_fixes(chunk: ChunkInput, text: str, max_chars: int) -> bool:
+    """Whether a numbered procedure's steps (``text``, the chunk's) read as fixes of a problem.
 
-    A recipe of shell commands ("1. # cd /etc/mail", "2. # cp sendmail.mc ...", "3. Edit ...") carries
-    out a fix named elsewhere (a sentence before it, often in another chunk): its steps are no fixes
-    of their own.
+    Only under a heading that reports one: elsewhere steps are instructions, and the clause rules
+    would read their asides as causes ("Do not exceed 80 percent of the rated capacity due to the
+    reduction in run time"). A recipe of shell commands ("1. # cd /etc/mail", "2. # cp sendmail.mc
+    ...", "3. Edit ...") carries out a fix named elsewhere (a sentence before it, often in another
+    chunk): its steps are no fixes of their own.
     """
-    return not _COMMAND_STEP.search(text)
+    return not _COMMAND_STEP.search(text) and heading_symptom(chunk, max_chars) is not None
 
 
 def list_rule(chunk: ChunkInput, problem: Mention | None, scan: Scanner, max_chars: int) -> StructureResult:
