@@ -22,7 +22,9 @@ def test_numbered_steps_under_a_problem_heading_remedy_it(rules_extractor):
 
 
 def test_a_recipe_of_shell_commands_is_no_fix_of_its_own(rules_extractor):
-    text = "1. # cd /etc/pump\n2. # cp pump.conf pump-mine.conf\n3. Edit pump-mine.conf.\n4. Restart the pump."
+    text = (
+        "1. # cd /etc/pump\n2. # cp pump.conf pump-mine.conf\n3. Edit pump-mine.conf.\n4. Restart the pump."
+    )
     assert relations(rules_extractor, text, PROBLEM) == set()
 
 
