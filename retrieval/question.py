@@ -113,3 +113,49 @@ def _complexity(text: str, turn_count: int) -> Complexity:
     clauses = len(re.findall(r"\b(and|or|but|then|after|before|while)\b|[,;]", text, re.I))
     score = (words > 18) + (words > 40) + (clauses >= 3) + (turn_count >= 3)
     return "low" if score == 0 and words <= 8 else ("high" if score >= 2 else "medium")
+
+
+# Words that point back at something said before ("for that", "replace it", "this part", 它).
+_POINTS_BACK = re.compile(
+    r"\b(that|it|its|this|these|those|them|they|the same|the above|the former|the latter)\b|"
+    r"它|它们|这个|那个|这种|那种|这台|那台|该|此",
+    re.I,
+)
+# What makes a question stand on its own: a code or part number, a name written with capitals
+# after its first letter or in full capitals (LinuxCNC, UPS, KP-50), a Chinese equipment name.
+_NAMES_A_THING = re.compile(r"[A-Za-z]*\d[\w-]*|\b\w+[A-Z]\w*|\b[A-Z]{2,}\b")
+_SHORT_WORDS = 8
+
+
+def stands_alone(question: str) -> bool:
+    """Whether a question can be searched without the conversation before it.
+
+    A short one ("and the second one?") cannot, nor one that points back ("that", "it", 这个)
+    without naming any thing itself: "Which spare part do I need for that?" has eight words, and
+    searched alone it found UPS and CNC passages instead of the pump fault asked about before.
+    """
+    words = question.split()
+    if len(words) < _SHORT_WORDS and not any(c >= "\u3400" for c in question):
+        return False
+    points_back = _POINTS_BACK.search(question) is not None
+    names = _NAMES_A_THING.search(question) is not None
+    return not (points_back and not names)
+
+
+def search_query(question: str, earlier: list[str]) -> str:
+    """What to search for a question asked after ``earlier`` questions (oldest first).
+
+    A question that does not stand alone is searched together with the latest earlier question
+    that does (with the ones between), so "and for that?" after "…the E-22 fault on the KP-50?"
+    searches the pump and its fault. Only the questions are used, not the answers: they are what
+    the user named, deterministic and short, while an answer can wander to other sources and
+    pull the search along with it (the answer's own part numbers are already in those sources).
+    """
+    if stands_alone(question) or not earlier:
+        return question
+    chain = [question]
+    for before in reversed(earlier):
+        chain.insert(0, before)
+        if stands_alone(before):
+            break
+    return " ".join(chain)

@@ -31,7 +31,7 @@ from retrieval.cjk import estimate_prompt_tokens
 from retrieval.continuation import with_continuations
 from retrieval.evidence_answer import Chain
 from retrieval.prompt import Candidate
-from retrieval.question import QuestionRoute
+from retrieval.question import QuestionRoute, search_query
 from retrieval.translate import TRANSLATED, search_with_translation
 
 logger = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ class Evidence:
     closest: list[dict[str, Any]] = field(default_factory=list)
     retrieval_ms: float = 0.0
     graph_error: str = ""  # why the graph's part was left out (logged; the user gets graph_notice)
+    query: str = ""  # what was searched: the question, with the turn it points back to
 
 
 # Said beside an answer whose graph part was left out because Neo4j could not be read.
@@ -81,11 +82,11 @@ def gather(
     question: str, route: QuestionRoute, collections: list[int], history: list[tuple[str, str]]
 ) -> Evidence:
     started = time.perf_counter()
-    evidence = Evidence()
+    query = search_query(question, [asked for asked, _ in history])
+    evidence = Evidence(query=query)
     if route.intent == "chitchat" or not collections:
         return evidence
     allowed = [str(c) for c in collections]
-    query = _with_context(question, history)
     graph_hits: list[Any] = []
     if route.use_graph and settings.QA_GRAPH_ENABLED:
         graph_hits = _graph(query, route, allowed, evidence)
@@ -129,13 +130,6 @@ def gather(
         (time.perf_counter() - graph_done) * 1000,
     )
     return evidence
-
-
-def _with_context(question: str, history: list[tuple[str, str]]) -> str:
-    # A short follow-up ("and the second one?") is searched together with the previous question.
-    if history and len(question.split()) < 8:
-        return f"{history[-1][0]} {question}"
-    return question
 
 
 def _is_relevant(passages: list[Any], evidence: Evidence) -> bool:
