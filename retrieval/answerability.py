@@ -175,3 +175,76 @@ def unanswerable_quantity(question: str, texts: Iterable[str]) -> Quantity | Non
     if quantity is None:
         return None
     return None if states_quantity(texts, quantity) else quantity
+
+
+# --- named things -------------------------------------------------------------------------------
+# A question about a thing no source names cannot be answered from these sources, however many of
+# its other words they share. Asked how to wire LinuxCNC's E-stop (its manual never mentions one),
+# the passages found matched "wire", "stop" and "machine" (an apcupsd shutdown FAQ, a cable pinout,
+# a switch-debouncing note), and the model's "use a debouncing circuit [3]" passed the sentence
+# check because its words were all in source 3. Only tokens that are names by their form count:
+# a code or part number (letters and digits: E-22, KP-CP-330, SU1400), a word with a capital after
+# its first letter (LinuxCNC, Smart-UPS) and a one-letter abbreviation joined to a word (E-stop,
+# O-ring). All-letter acronyms (UPS, NUT, CSV) are left out: documents spell them out or use a
+# sibling (tried in the sentence check, it cost answers), and so are plain numbers, which are
+# quantities rather than names.
+_NAME_TOKEN = re.compile(r"(?<![\w-])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?![\w-])")
+_LETTER_PREFIX = re.compile(r"^([A-Za-z])-([A-Za-z]{2,})$")
+_NOT_ALNUM = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
+_VALUE = re.compile(r"^\d+[A-Za-z]{1,3}$")  # 12V, 50Hz, 3mm: a quantity, not a name
+
+
+@dataclass(frozen=True)
+class MissingName:
+    """Names the question uses that no source contains."""
+
+    names: tuple[str, ...]
+
+    def missing_sentence(self, language: str) -> str:
+        if language == "zh":
+            quoted = "、".join(f"“{n}”" for n in self.names)
+            return f"找到的段落中都没有提到{quoted}。"
+        quoted = ", ".join(f"“{n}”" for n in self.names)
+        return f"None of the passages found mentions {quoted}."
+
+
+def named_things(question: str) -> list[str]:
+    """The tokens of ``question`` that are names by their form (see above), in order."""
+    found = []
+    for match in _NAME_TOKEN.finditer(question):
+        token = match.group(0)
+        has_digit = any(c.isdigit() for c in token)
+        has_letter = any(c.isalpha() for c in token)
+        inner_capital = any(c.isupper() for c in token[1:]) and not token.isupper()
+        if _VALUE.match(token):
+            continue
+        if (has_digit and has_letter) or inner_capital or _LETTER_PREFIX.match(token):
+            found.append(token)
+    return list(dict.fromkeys(found))
+
+
+def _flat(text: str) -> str:
+    # "E-22", "E22" and "e 22" are one code; "Smart-UPS" and "SmartUPS" one name.
+    return _NOT_ALNUM.sub("", text.lower())
+
+
+def _named_in(name: str, flat_texts: list[str], texts: list[str]) -> bool:
+    if any(_flat(name) in t for t in flat_texts):
+        return True
+    # "E-stop" is also written out: "emergency stop", "e-stop", "estop".
+    prefix = _LETTER_PREFIX.match(name)
+    if prefix is None:
+        return False
+    spelled = re.compile(rf"\b{prefix.group(1)}[a-z]*[\s-]?{prefix.group(2)}", re.I)
+    return any(spelled.search(t) for t in texts)
+
+
+def missing_names(question: str, texts: Iterable[str]) -> MissingName | None:
+    """The question's names that no text contains; None when every one is found (or it has none)."""
+    names = named_things(question)
+    if not names:
+        return None
+    texts = list(texts)
+    flat_texts = [_flat(t) for t in texts]
+    missing = tuple(n for n in names if not _named_in(n, flat_texts, texts))
+    return MissingName(missing) if missing else None

@@ -23,7 +23,7 @@ from apps.qa.slots import answer_slots, busy_response
 from config import wiring
 from config.errors import UserError, problem_for
 from retrieval import evidence_answer
-from retrieval.answerability import unanswerable_quantity
+from retrieval.answerability import missing_names, unanswerable_quantity
 from retrieval.grounding import (
     SentenceCheck,
     SupportConfig,
@@ -152,13 +152,17 @@ def _answer(answer: Answer, user) -> Iterator[Event]:  # type: ignore[no-untyped
         return
     if route.intent != "chitchat":
         similarity = evidence_answer.embedder_similarity(wiring.embedder())
-        instant = evidence_answer.build(answer.question, route.intent, sources, found.chains, similarity)
+        # The card picks its sentences for what was searched: a follow-up's "that" is the pump fault.
+        query = found.query or answer.question
+        instant = evidence_answer.build(query, route.intent, sources, found.chains, similarity)
         answer.evidence_answer = instant.as_dict()
         answer.evidence_ms = (time.perf_counter() - started) * 1000
         yield {"event": "evidence", **answer.evidence_answer, "evidence_ms": round(answer.evidence_ms, 1)}
         # A question for a measured value no source states cannot be answered from these documents:
         # say so now rather than let the model guess one (the card above stays as closest passages).
-        missing = unanswerable_quantity(answer.question, [c.text for c in found.candidates])
+        texts = [c.text for c in found.candidates]
+        # Likewise a question about a thing (a code, a name) that no source mentions.
+        missing = unanswerable_quantity(answer.question, texts) or missing_names(answer.question, texts)
         if missing is not None:
             reason = missing.missing_sentence(detect_language(answer.question))
             yield from _finish_not_found(answer, found.closest, reason=reason)

@@ -299,3 +299,39 @@ def test_without_the_second_look_a_refusal_stands(client, personas, qa_world, se
     client.force_login(personas.reader)
     done = _events(_ask(client, "Battery disconnected: which spare part number fits this UPS?"))[-1]
     assert done["not_found"] is True and len(qa_world.model.calls) == 1
+
+
+def test_a_thing_no_source_mentions_is_not_found_without_asking_the_model(client, personas, qa_world):
+    # the portal's case: passages shared "wire", "stop", "machine" but none mentioned an E-stop
+    qa_world.add_passage(
+        "c1", "Wire the machine's limit switch to stop the axis in LinuxCNC.", personas.collection.pk
+    )
+    client.force_login(personas.reader)
+    question = "How do I wire the E-stop so LinuxCNC stops the machine when the emergency stop is pressed?"
+    done = _events(_ask(client, question))[-1]
+    assert done["not_found"] is True and "mentions “E-stop”" in done["text"]
+    assert qa_world.model.calls == []
+
+
+def test_a_follow_up_pointing_back_is_searched_with_the_earlier_question(
+    client, personas, qa_world, monkeypatch
+):
+    from apps.qa import evidence
+
+    searched = []
+    search = evidence.search_with_translation
+    monkeypatch.setattr(
+        evidence,
+        "search_with_translation",
+        lambda s, t, query, *a, **k: searched.append(query) or search(s, t, query, *a, **k),
+    )
+    qa_world.add_passage(
+        "c1", "E-22 coupling misalignment on the KP-50: fit coupling KP-CP-330.", personas.collection.pk
+    )
+    client.force_login(personas.reader)
+    first = _events(_ask(client, "What does fault code E-22 on the KP-50 pump mean?"))
+    _events(_ask(client, "Which spare part do I need for that?", conversation_id=first[0]["conversation_id"]))
+    assert (
+        searched[-1]
+        == "What does fault code E-22 on the KP-50 pump mean? Which spare part do I need for that?"
+    )
