@@ -191,6 +191,9 @@ def unanswerable_quantity(question: str, texts: Iterable[str]) -> Quantity | Non
 _NAME_TOKEN = re.compile(r"(?<![\w-])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*(?![\w-])")
 _LETTER_PREFIX = re.compile(r"^([A-Za-z])-([A-Za-z]{2,})$")
 _NOT_ALNUM = re.compile(r"[^0-9a-z\u3400-\u9fff]+")
+# "NUT-protected", "PTP-related", "x86-based": the name is the head, the tail a plain word the
+# documents need not join to it.
+_LOWER_TAIL = re.compile(r"(?<=[A-Za-z0-9]{2})(?:-[a-z]{3,})+$")
 _VALUE = re.compile(r"^\d+[A-Za-z]{1,3}$")  # 12V, 50Hz, 3mm: a quantity, not a name
 
 
@@ -212,7 +215,7 @@ def named_things(question: str) -> list[str]:
     """The tokens of ``question`` that are names by their form (see above), in order."""
     found = []
     for match in _NAME_TOKEN.finditer(question):
-        token = match.group(0)
+        token = _LOWER_TAIL.sub("", match.group(0))
         has_digit = any(c.isdigit() for c in token)
         has_letter = any(c.isalpha() for c in token)
         inner_capital = any(c.isupper() for c in token[1:]) and not token.isupper()
