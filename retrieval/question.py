@@ -24,7 +24,10 @@ _RULES: list[tuple[Intent, re.Pattern[str]]] = [
             r"how often (was|were|did|has|have)|"
             r"number of (times|work ?orders?|failures|repairs|replacements)|"
             r"most (common|frequent)|top \d+|frequen(cy|tly) (of|was|were)|statistics|trend)\b|"
-            r"多少次|几次|次数|统计|最常见",  # Chinese: how many times, statistics, most common
+            # how often a thing breaks is read off its work orders, not a manual's service interval
+            r"\bhow often (does|do|did)\b[^?]{0,60}\b(fail|break|leak|burst|crack)\w*|"
+            r"多少次|几次|次数|统计|最常见|"  # Chinese: how many times, statistics, most common
+            r"(多久|多长时间)[^？?，,]{0,4}(坏|故障|损坏|失效|出问题|漏)",  # how often it breaks
             re.I,
         ),
     ),
