@@ -34,6 +34,7 @@ from graph.diagnose_rank import (
     PassageHit,
     PastOrder,
     RankedCause,
+    about_complaint,
     merge,
     rank,
     relevant_orders,
@@ -132,6 +133,9 @@ class Diagnosis:
     last_fixes_scope: str = ""
     #: The problems the asset had most often (its records' HAD relations).
     asset_history: list[ProblemHistory] = field(default_factory=list)
+    #: Passages retrieval found that name none of the things the complaint names, left out
+    #: (:func:`graph.diagnose_rank.about_complaint`).
+    passages_set_aside: int = 0
 
 
 def _run(driver: Any, query: str, cfg: DiagnosisConfig, database: str | None, **params: Any) -> list[dict]:
@@ -648,10 +652,21 @@ def diagnose(
     if not fixes and found_asset is not None:
         fixes, scope = _similar_last_fixes(complaint, matches, chains, orders, things)
     causes, fixes = _cite_orders(driver, causes, fixes, allowed, cfg, database)
+    passages, aside = about_complaint(passages, things)
     causes = merge(complaint, causes, passages, cfg.max_causes)
     elapsed = (time.perf_counter() - started) * 1000
     return Diagnosis(
-        complaint, found_asset, seeds, causes, len(orders), round(elapsed, 1), paths, fixes, scope, had
+        complaint,
+        found_asset,
+        seeds,
+        causes,
+        len(orders),
+        round(elapsed, 1),
+        paths,
+        fixes,
+        scope,
+        had,
+        len(aside),
     )
 
 

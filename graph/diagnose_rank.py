@@ -983,6 +983,44 @@ def _excerpt(sentences: Sequence[str], best: int, lookahead: int = EXCERPT_LOOKA
     return _join(sentences, _chosen(sentences, best, lookahead, opening=True))
 
 
+def names_a_thing(passage: PassageHit, things: Sequence[Sequence[tuple[str, str]]]) -> bool:
+    """Whether a passage (its heading path or text) names one of the things the complaint names
+    (any reading, any thing; a thing of several words by any of its words, singular or plural
+    alike; a Han name as a substring). True when the complaint names none."""
+    wanted = [(key, name) for reading in things for key, name in reading]
+    if not wanted:
+        return True
+    text = f"{passage.heading}\n{passage.text}"
+    words = _word_forms(text)
+    for key, name in wanted:
+        if HAN_RUN.search(name):
+            if name in text:
+                return True
+        elif (_word_forms(name) | _word_forms(key.split(":", 1)[-1])) & words:
+            return True
+    return False
+
+
+def about_complaint(
+    passages: Sequence[PassageHit], things: Sequence[Sequence[tuple[str, str]]]
+) -> tuple[list[PassageHit], list[PassageHit]]:
+    """Retrieval's passages split into those that may answer the complaint and those set aside:
+    a passage naming none of the complaint's things (:func:`names_a_thing`) shares only other
+    words with it, often a generic verb, and is no evidence about the thing. On the demo, excavator
+    A's "bucket won't open" listed the UPS manual's "Voltage Signalling" and LinuxCNC's "Open and
+    Closed Loop" by "open"; "bearing overheating" listed LinuxCNC's wiring passages. A chunk of an
+    item one of whose chunks names a thing stays (a "Solution" chunk seldom repeats what its
+    "Symptom" chunk names). Both lists keep retrieval's order."""
+    if not any(things):
+        return list(passages), []
+    named = [names_a_thing(p, things) for p in passages]
+    items = {_item_of(p).key for p, ok in zip(passages, named, strict=True) if ok}
+    kept, aside = [], []
+    for passage, ok in zip(passages, named, strict=True):
+        (kept if ok or _item_of(passage).key in items else aside).append(passage)
+    return kept, aside
+
+
 def cited_chunks(causes: Iterable[RankedCause]) -> set[str]:
     """Chunk ids the candidates' fixes, chains and similar work orders cite."""
     found: set[str] = set()

@@ -114,3 +114,21 @@ def test_diagnose_on_an_asset_counts_the_fleets_records_only_for_the_same_proble
     assert (result.causes[0].history.asset, result.causes[0].history.fleet) == (1, 1)
     # The model's last fixes are asked on the complaint's components too.
     assert reads[1]["q"]["fix_things"] == [["Component:bucket"]]
+
+
+def test_diagnose_leaves_out_passages_naming_none_of_the_complaints_things(monkeypatch, rules_extractor):
+    """Demo, excavator A, "bucket won't open": the UPS and LinuxCNC manuals' passages were listed
+    by the word "open" alone."""
+    from graph import diagnose as engine
+    from graph import diagnose_cypher as q
+    from graph.diagnose_rank import PassageHit
+
+    links = {"assets": [], "by_key": [], "linked": [], "fulltext": [], "nearest": []}
+    answers = {q.DIAGNOSIS_LINKS: [links], q.ORDER_CITATIONS: []}
+    monkeypatch.setattr(engine, "_run", lambda driver, query, cfg, database, **params: answers[query])
+    passages = [
+        PassageHit("r1", "7", None, "Asset: A; OriginalShorttext: BUCKET WON'T OPEN", "", "record"),
+        PassageHit("u1", "8", None, "Pin 7 goes high when the relay contacts open.", "Cables > Voltage Signalling"),
+    ]
+    result = engine.diagnose(None, "bucket won't open", ["plant"], rules_extractor, passages=passages)
+    assert [c.key for c in result.causes] == ["Passage:r1"] and result.passages_set_aside == 1

@@ -135,3 +135,40 @@ def test_a_faq_question_heading_shows_its_answer_from_the_start():
     # excerpt starts there, its opening shown before it and, as all of it fits, what lies between.
     [plain] = passage_causes("sudo crashes with a segmentation fault on Linux", [passage(1, hit.text)])
     assert plain.excerpt == hit.text
+
+
+def test_passages_naming_none_of_the_complaints_things_are_set_aside():
+    # Demo, excavator A, "bucket won't open": the UPS manual's "Voltage Signalling" and LinuxCNC's
+    # "Open and Closed Loop" were listed by "open" alone.
+    from graph.diagnose_rank import about_complaint
+
+    things = [[("Component:bucket", "bucket")]]
+    record = PassageHit("r1", "7", None, "Asset: A; OriginalShorttext: BUCKET WON'T OPEN", "", "record")
+    ups = PassageHit("u1", "8", None, "Pin 7 goes high when the relay contacts open.", "Cables > Voltage Signalling")
+    cnc = PassageHit("c1", "9", 3, "The loop is open: no feedback reaches the driver.", "1.5 Open and Closed Loop")
+    kept, aside = about_complaint([record, ups, cnc], things)
+    assert [p.chunk_id for p in kept] == ["r1"] and [p.chunk_id for p in aside] == ["u1", "c1"]
+    # A heading naming the thing counts; so does a plural; a complaint naming no thing keeps all.
+    teeth = PassageHit("b2", "9", 4, "Check the hinge pins.", "Buckets > Will not open")
+    assert about_complaint([teeth], things) == ([teeth], [])
+    assert about_complaint([ups, cnc], []) == ([ups, cnc], [])
+
+
+def test_a_solution_chunk_of_an_item_whose_symptom_names_the_thing_stays():
+    from graph.diagnose_rank import about_complaint
+
+    things = [[("Component:fan", "fan")]]
+    symptom = PassageHit("s", "9", 1, "The fan is noisy.", "3) Noisy fan > Symptom")
+    solution = PassageHit("t", "9", 1, "Tighten the four screws of the shroud.", "3) Noisy fan > Solution")
+    other = PassageHit("o", "9", 2, "Tighten the four screws of the lid.", "4) Loose lid > Solution")
+    kept, aside = about_complaint([symptom, other, solution], things)
+    assert [p.chunk_id for p in kept] == ["s", "t"] and [p.chunk_id for p in aside] == ["o"]
+
+
+def test_a_han_thing_is_named_by_a_passage_holding_it():
+    from graph.diagnose_rank import about_complaint
+
+    pump = PassageHit("k", "9", 1, "E-12 流量和扬程明显不足 叶轮口环磨损", "KP-50 型离心泵维护手册 > 第四章 故障排除")
+    ups = PassageHit("u", "8", 1, "The UPS pressure switch opens.", "Cables")
+    assert about_complaint([pump, ups], [[("Component:泵", "泵")]]) == ([pump], [ups])
+
