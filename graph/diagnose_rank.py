@@ -80,6 +80,8 @@ EXCERPT_LOOKAHEAD = 3
 #: An answer's opening sentence up to this long is shown before a later start (two pieces, "…").
 MAX_OPENING_CHARS = 200
 MAX_PASSAGE_NAME_CHARS = 120
+#: Two passages whose excerpts open with the same this many characters show the same text.
+SAME_OPENING_CHARS = 160
 NEAREST_WEIGHT = 1.0
 #: Most similar past work orders that vote (their order: BM25 score, then newest first).
 NEAREST_RECORDS = 10
@@ -613,8 +615,7 @@ def passage_causes(
         complaint is left out unless an earlier passage of its item is shown (:func:`_item_of`: the
         search hands an item's chunks together, and a "Solution" chunk rarely repeats the words
         its "Symptom" matched; it is then asked by the item's title as well), and so is one whose
-        excerpt an earlier passage shows word for word
-        (one manual shipped twice, as HTML and as DOCX: the demo showed apcupsd's "Battery
+        excerpt opens as an earlier passage's does (:data:`SAME_OPENING_CHARS`; one manual shipped twice, as HTML and as DOCX: the demo showed apcupsd's "Battery
         Replacement" note twice).
     """
     query = terms(complaint)
@@ -634,7 +635,9 @@ def passage_causes(
         if found is None:
             continue
         name, excerpt = found
-        same = " ".join(excerpt.split()).casefold()
+        # By its opening: the copies' chunks may end apart (the demo's apcupsd manual, as HTML and
+        # as DOCX, showed "Manual" Runtime Calibration twice, one excerpt a sentence longer).
+        same = " ".join(excerpt.split()).casefold()[:SAME_OPENING_CHARS]
         if same in excerpts:
             continue
         excerpts.add(same)

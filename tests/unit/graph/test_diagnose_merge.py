@@ -172,3 +172,13 @@ def test_a_han_thing_is_named_by_a_passage_holding_it():
     ups = PassageHit("u", "8", 1, "The UPS pressure switch opens.", "Cables")
     assert about_complaint([pump, ups], [[("Component:泵", "泵")]]) == ([pump], [ups])
 
+
+def test_the_same_text_from_two_copies_of_a_manual_is_shown_once_though_one_chunk_ends_later():
+    # The demo's apcupsd manual, as HTML and as DOCX: "Manual" Runtime Calibration twice.
+    text = (
+        "The pump hums when the runtime calibration is due. Perform a runtime calibration on the "
+        "pump, which the pump controller reads, after the batteries were replaced or the load changed."
+    )
+    html = PassageHit("h", "8", None, text, "Manual > Runtime Calibration")
+    docx = PassageHit("d", "9", None, text + " Do it twice a year.", "Runtime Calibration")
+    assert [c.key for c in passage_causes(COMPLAINT, [html, docx])] == ["Passage:h"]
