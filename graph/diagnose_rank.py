@@ -1098,6 +1098,8 @@ def merge(
     # candidate would only take a place from the next passage (Podman's "registries.conf" cause
     # ahead of the passage holding its three fixes), so it comes after all the passages.
     taken = {p.cites[0].chunk_id for p in shown}
+    shown_ids = set(taken)
+    after: set[int] = set()
     rest = []
     for i, c in enumerate(weak):
         at = min((place[chunk] for chunk in cited_chunks([c]) if chunk in place), default=len(passages))
@@ -1105,8 +1107,14 @@ def merge(
         # each thing the graph read in it; the others come after all the passages.
         if at < len(passages) and passages[at].chunk_id not in taken:
             taken.add(passages[at].chunk_id)
+            rest.append((at, 0, i, c))
+        elif c.fixes and at < len(passages) and passages[at].chunk_id in shown_ids and at not in after:
+            # A cause with its fix comes right after the passage it was read in: after all the
+            # passages it came 10th of 10 on the demo (the KP-50 manual's E-12 worn wear ring with
+            # its part, under 8 pump passages of safety notes and scope).
+            after.add(at)
+            rest.append((at, 2, i, c))
         else:
-            at = len(passages)
-        rest.append((at, 0, i, c))
+            rest.append((len(passages), 0, i, c))
     rest += [(place[p.cites[0].chunk_id], 1, i, p) for i, p in enumerate(shown)]
     return [*strong, *(c for *_, c in sorted(rest, key=lambda r: r[:3]))][:limit]

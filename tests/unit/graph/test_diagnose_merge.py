@@ -64,13 +64,21 @@ def test_a_fix_only_the_bm25_nearest_records_voted_for_leaves_the_first_places_t
     assert names(merge(COMPLAINT, [voted], PASSAGES, limit=6)) == ["p0", "p1", "p2", "p3", "p4", "repair"]
 
 
-def test_a_weak_candidate_citing_a_shown_passage_comes_after_the_passages():
+def test_a_weak_cause_with_no_fix_citing_a_shown_passage_comes_after_the_passages():
     # The passage shows what the candidate read in it; before, the candidate took the passage's
     # place and pushed the fifth passage out (Podman: a "registries.conf" cause with no fix ahead of
     # the passage holding its three fixes).
-    weak = candidate("clogged cooler", 0.4, "p2")
+    weak = candidate("clogged cooler", 0.4, "p2", fix=False)
     merged = merge(COMPLAINT, [weak], PASSAGES, limit=6)
     assert names(merged) == ["p0", "p1", "p2", "p3", "p4", "clogged cooler"]
+
+
+def test_a_weak_cause_with_its_fix_comes_right_after_the_shown_passage_it_was_read_in():
+    # Demo, "KP-50 泵 出口压力低 流量不足": the manual's E-12 cause (worn wear ring, its fix and part)
+    # came 10th of 10, under 8 passages of safety notes and scope, though read in the 2nd.
+    weak = candidate("worn wear ring", 0.38, "p1")
+    merged = merge(COMPLAINT, [weak], PASSAGES, limit=6)
+    assert names(merged) == ["p0", "p1", "worn wear ring", "p2", "p3", "p4"]
 
 
 def test_a_weak_candidate_takes_the_place_of_a_cited_passage_the_list_does_not_show():
@@ -95,9 +103,10 @@ def test_one_weak_candidate_per_passage_takes_its_place_the_others_come_after_th
     unmatched = [passage(0, "Bearings wear out over time."), *PASSAGES[1:]]
     merged = merge(COMPLAINT, [first, second], unmatched, limit=7)
     assert names(merged) == ["terminal not allocated", "p1", "p2", "p3", "p4", "terminal required"]
-    # Where the list shows that passage, both come after the passages.
+    # Where the list shows that passage, the one with a fix comes right after it, the other after
+    # the passages.
     merged = merge(COMPLAINT, [first, second], PASSAGES, limit=7)
-    assert names(merged) == ["p0", "p1", "p2", "p3", "p4", "terminal not allocated", "terminal required"]
+    assert names(merged) == ["p0", "terminal required", "p1", "p2", "p3", "p4", "terminal not allocated"]
 
 
 def test_a_passage_stays_after_a_candidate_that_shows_no_fix_or_no_cause_from_it():
