@@ -113,6 +113,12 @@ class CauseSerializer(serializers.Serializer):
     from_record = serializers.BooleanField(
         help_text="Passage candidates: the passage is a work-order record, not a manual's text."
     )
+    done_as = serializers.CharField(
+        allow_blank=True,
+        required=False,
+        help_text="Action candidates: the text of the work order most like the symptom that this "
+        "fix resolved (the fix's name is often a verb alone: 'replace').",
+    )
     search_place = serializers.IntegerField(
         allow_null=True,
         help_text="Passage candidates: the passage's place among the passages the search found (1 = "
@@ -179,6 +185,11 @@ class DiagnosisSerializer(serializers.Serializer):
     )
     asset_history = ProblemHistorySerializer(many=True, help_text="The problems this asset had most often.")
     orders_read = serializers.IntegerField(required=False)
+    passages_set_aside = serializers.IntegerField(
+        required=False,
+        help_text="Passages the search found that name none of the things (components) the symptom "
+        "names, left out of the causes.",
+    )
     elapsed_ms = serializers.FloatField(required=False)
 
 

@@ -28,6 +28,9 @@ MAX_SYMPTOM_CHARS = 500
 SHORT_LABEL_WORDS = 12
 _CLAUSE_END = re.compile(r"[;:.,]\s|\s\(|\s[-–—]\s")
 MAX_ASSET_CHARS = 200
+_RECORD_FIELD = re.compile(r"^\s*([A-Za-z][\w ./-]{0,40}):\s*(.*?)\s*$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def run(user, symptom: str, asset: str = "") -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -120,6 +123,7 @@ def as_dict(result: Diagnosis, asset_asked: str = "") -> dict[str, Any]:
             for h in result.asset_history
         ],
         "orders_read": result.orders_read,
+        "passages_set_aside": result.passages_set_aside,
         "elapsed_ms": result.elapsed_ms,
     }
 
@@ -138,6 +142,24 @@ def short_label(name: str, words: int = SHORT_LABEL_WORDS) -> str:
         if len(clause) >= 3:
             return " ".join(clause) + " …"
     return " ".join(split[:words]) + " …"
+
+
+def record_line(text: str) -> str:
+    """A work-order row as a line a technician reads: "2004-07-01 · “BUCKET WON'T OPEN” · Asset A ·
+    PM Type PM01 · Cost 183.05" for the export's "BscStartDate: 2004-07-01; Asset: A;
+    OriginalShorttext: BUCKET WON'T OPEN; PMType: PM01; Cost: 183.05". The date comes first, the
+    free text (the longest value of several words) second and quoted; the other fields keep their
+    column names, split into words. Text that is not such a row comes back as it is."""
+    fields = [_RECORD_FIELD.match(part) for part in text.split(";")]
+    if len(fields) < 2 or not all(fields):
+        return text
+    pairs = [(m.group(1).strip(), m.group(2)) for m in fields if m and m.group(2)]
+    dates = [v for _, v in pairs if _ISO_DATE.match(v)]
+    free = max((v for _, v in pairs if len(v.split()) > 1 and not _ISO_DATE.match(v)), key=len, default="")
+    rest = [
+        f"{' '.join(_CAMEL.split(k))} {v}" for k, v in pairs if not _ISO_DATE.match(v) and v != free
+    ]
+    return " · ".join([*dates[:1], *([f"“{free}”"] if free else []), *rest])
 
 
 def _with_search_places(causes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -196,8 +218,10 @@ def _cause(cause: RankedCause, titles: dict[str, str]) -> dict[str, Any]:
             "dates_scope": history.dates_scope,
             "orders": list(history.orders[:20]),
         },
-        "excerpt": cause.excerpt,
+        "excerpt": record_line(cause.excerpt) if cause.from_record else cause.excerpt,
         "from_record": cause.from_record,
+        # A fix the work orders name by its verb alone ("replace") shows what it was done to.
+        "done_as": cause.similar[0].text if cause.label == "Action" and cause.similar else "",
         "cites": _cites(cause.cites, titles),
         "similar": [
             {

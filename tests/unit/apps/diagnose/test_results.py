@@ -5,6 +5,8 @@ fixed Diagnosis; the real engine runs against Neo4j in tests/integration/graph/t
 and in the browser in tests/e2e/test_diagnose.py.
 """
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -307,3 +309,96 @@ def test_a_work_order_found_by_search_is_shown_as_a_work_order_not_as_the_manual
     assert "A work order says: excavator-work-orders" in html and "The manuals say:" not in html
     body = client.get(reverse("diagnose:api-diagnose"), {"symptom": "bucket won't open"}).json()
     assert body["causes"][0]["from_record"] is True
+
+
+def _page_of(client, personas, monkeypatch, diagnosis, symptom="bucket won't open", asset=""):
+    monkeypatch.setattr(services, "diagnose", lambda driver, complaint, *a, **k: diagnosis)
+    monkeypatch.setattr(services.wiring, "searcher", lambda: FakeSearcher())
+    monkeypatch.setattr(services.wiring, "neo4j_driver", lambda: None)
+    monkeypatch.setattr(services.wiring, "graph_extractor", lambda: None)
+    monkeypatch.setattr(services.wiring, "diagnose_translator", lambda: None)
+    client.force_login(personas.reader)
+    params = {"symptom": symptom, "asset": asset}
+    html = client.get(reverse("diagnose:page"), params).content.decode()
+    return html, client.get(reverse("diagnose:api-diagnose"), params).json()
+
+
+def test_a_work_order_row_reads_as_a_line_not_as_the_exports_columns(client, personas, monkeypatch):
+    # Seen in Chromium: "BscStartDate: 2004-07-01; Asset: A; OriginalShorttext: …; PMType: PM01".
+    row = RankedCause(
+        "Passage:row-1",
+        "excavator-work-orders",
+        "Passage",
+        0.3,
+        {"passage": 0.3},
+        excerpt="BscStartDate: 2004-07-01; Asset: A; OriginalShorttext: BUCKET WON'T OPEN; PMType: PM01; Cost: 183.05",
+        cites=(Cite("row-1", "999", None),),
+        from_record=True,
+    )
+    html, body = _page_of(client, personas, monkeypatch, Diagnosis("bucket won't open", None, [], [row], 0, 1.0))
+    line = "2004-07-01 · “BUCKET WON'T OPEN” · Asset A · PM Type PM01 · Cost 183.05"
+    assert body["causes"][0]["excerpt"] == line
+    assert "BscStartDate" not in html and "OriginalShorttext" not in html
+    # A manual's passage with colons and semicolons is no row.
+    assert services.record_line("Cause: a worn seal; see 4.2 for the fix.") == "Cause: a worn seal; see 4.2 for the fix."
+
+
+def _done_before(history: History) -> RankedCause:
+    record = Cite("row-5", "999", None)
+    return RankedCause(
+        "Action:replace",
+        "replace",
+        "Action",
+        1.0,
+        {"nearest": 1.0},
+        [Fix("Action:replace", "replace", (), ())],
+        [],
+        history,
+        [SimilarOrder("WO5", "2011-05-23", "REPLACE BUCKET TOOTH", 0.3, ("replace",), (record,), 1.3, "fleet")],
+    )
+
+
+def test_a_fix_known_by_its_verb_shows_the_work_order_it_was_done_in_and_no_contradiction(
+    client, personas, monkeypatch
+):
+    # Seen in Chromium: "Done before: replace · Fix: replace · No work order shows this fix after this
+    # problem." above the work orders that showed it.
+    html, body = _page_of(
+        client, personas, monkeypatch, Diagnosis("bucket won't open", None, [], [_done_before(History())], 0, 1.0)
+    )
+    assert "Done before: replace <span class=\"done-as\">as in “REPLACE BUCKET TOOTH”</span>" in html
+    assert 'class="fix-name"' not in html
+    assert "No work order shows this fix after this problem." not in html
+    assert "the work orders most like the complaint below were fixed this way" in html
+    assert body["causes"][0]["done_as"] == "REPLACE BUCKET TOOTH"
+
+
+def test_a_last_fix_shows_its_record_text_not_the_internal_id_and_no_empty_problem(
+    client, personas, monkeypatch
+):
+    # Seen in Chromium: "2010-06-08 top up · leak (9:66abf3ad-…)" and "jump start · (9:336b…)".
+    record = Cite("row-2", "999", None)
+    last = LastFix(
+        "Action:jump start", "jump start", "2011-05-29", "WorkOrder:9:336b", "9:336b-77", "Equipment:E", (),
+        "JUMP START", (record,),
+    )
+    found = Asset(EntityRef("Equipment:E", "Equipment", "E"), ("Equipment:E",), ())
+    diagnosis = Diagnosis("engine won't start", found, [], [], 0, 1.0, [], [last], "asset", [])
+    html, _ = _page_of(client, personas, monkeypatch, diagnosis, "engine won't start", "E")
+    assert '2011-05-29 <span title="jump start">jump start</span> “JUMP START”' in html
+    assert "9:336b" not in html and "· (" not in html
+
+
+def test_the_matched_line_does_not_open_with_a_separator(client, personas, monkeypatch):
+    seeds = [Seed(EntityRef("Symptom:bucket", "Symptom", "bucket"), 0.5, "fulltext")]
+    html, _ = _page_of(client, personas, monkeypatch, Diagnosis("bucket won't open", None, seeds, [], 0, 1.0))
+    assert "Matched:" in html and not re.search(r"<p class=\"muted\">\s*·", html)
+
+
+def test_the_page_says_how_many_passages_were_left_out_for_naming_nothing_of_the_complaint(
+    client, personas, monkeypatch
+):
+    diagnosis = Diagnosis("bucket won't open", None, [], [], 0, 1.0, passages_set_aside=3)
+    html, body = _page_of(client, personas, monkeypatch, diagnosis)
+    assert "3 passages the search found name none of the things in the complaint and are left out." in html
+    assert body["passages_set_aside"] == 3
