@@ -71,11 +71,14 @@
       return elements.length;
     }
 
+    // The API counts the centre's neighbours; the canvas also draws the centre, so it is counted
+    // here too ("Showing 1 of 1" under two drawn nodes read as a missing node).
     function showCount(data, name) {
-      const total = `${data.total}${data.is_total_lower_bound ? "+" : ""}`;
-      count.textContent = fmt(_("Showing %(shown)s of %(total)s nodes around %(name)s"), { shown: data.offset + data.shown, total, name });
-      count.dataset.shown = String(data.offset + data.shown);
-      count.dataset.total = String(data.total);
+      const shown = 1 + data.offset + data.shown;
+      const total = `${1 + data.total}${data.is_total_lower_bound ? "+" : ""}`;
+      count.textContent = fmt(_("Showing %(shown)s of %(total)s nodes around %(name)s"), { shown, total, name });
+      count.dataset.shown = String(shown);
+      count.dataset.total = String(1 + data.total);
     }
 
     async function load(reset) {

@@ -67,7 +67,10 @@ def test_admin_searches_explores_and_merges_duplicates(page, live_server, graph_
     # Neighbourhood: the symptom connects both pumps.
     page.locator(f"tr[data-key='{k['trip']}'] a", has_text="neighbourhood").click()
     page.wait_for_function("() => window.gbCy && window.gbCy.nodes().length === 3")
-    assert re.search(r"Showing 2 of 2 nodes", page.locator("#gb-count").inner_text())
+    # The count counts what is drawn: the centre and its two neighbours.
+    assert re.search(r"Showing 3 of 3 nodes", page.locator("#gb-count").inner_text())
+    drawn = page.evaluate("() => window.gbCy.nodes().length")
+    assert drawn == int(page.locator("#gb-count").get_attribute("data-shown"))
     page.evaluate(f"() => window.gbCy.getElementById({k['lube']!r}).emit('tap')")
     page.wait_for_selector(".gb-expanded-count")
     assert "Open entity page" in page.locator("#gb-selected").inner_text()
