@@ -652,7 +652,7 @@ def diagnose(
     if not fixes and found_asset is not None:
         fixes, scope = _similar_last_fixes(complaint, matches, chains, orders, things)
     causes, fixes = _cite_orders(driver, causes, fixes, allowed, cfg, database)
-    passages, aside = about_complaint(passages, things)
+    passages, aside = about_complaint(passages, things, complaint)
     causes = merge(complaint, causes, passages, cfg.max_causes)
     elapsed = (time.perf_counter() - started) * 1000
     return Diagnosis(

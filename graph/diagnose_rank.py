@@ -82,6 +82,8 @@ MAX_OPENING_CHARS = 200
 MAX_PASSAGE_NAME_CHARS = 120
 #: Two passages whose excerpts open with the same this many characters show the same text.
 SAME_OPENING_CHARS = 160
+#: Content words a passage naming none of the complaint's things shares with it to stay listed.
+MIN_SHARED_TERMS = 2
 NEAREST_WEIGHT = 1.0
 #: Most similar past work orders that vote (their order: BM25 score, then newest first).
 NEAREST_RECORDS = 10
@@ -1005,18 +1007,26 @@ def names_a_thing(passage: PassageHit, things: Sequence[Sequence[tuple[str, str]
 
 
 def about_complaint(
-    passages: Sequence[PassageHit], things: Sequence[Sequence[tuple[str, str]]]
+    passages: Sequence[PassageHit], things: Sequence[Sequence[tuple[str, str]]], complaint: str = ""
 ) -> tuple[list[PassageHit], list[PassageHit]]:
     """Retrieval's passages split into those that may answer the complaint and those set aside:
     a passage naming none of the complaint's things (:func:`names_a_thing`) shares only other
     words with it, often a generic verb, and is no evidence about the thing. On the demo, excavator
     A's "bucket won't open" listed the UPS manual's "Voltage Signalling" and LinuxCNC's "Open and
-    Closed Loop" by "open"; "bearing overheating" listed LinuxCNC's wiring passages. A chunk of an
-    item one of whose chunks names a thing stays (a "Solution" chunk seldom repeats what its
-    "Symptom" chunk names). Both lists keep retrieval's order."""
+    Closed Loop" by "open"; "bearing overheating" listed LinuxCNC's wiring passages. One sharing
+    :data:`MIN_SHARED_TERMS` content words with ``complaint`` stays all the same: a software
+    manual's answer need not repeat the thing (on the seen FAQs, "UPS traps stopped showing up in
+    the snmptrapd log" is answered by a passage on snmptrapd's authorisation, naming no UPS; the
+    extractor reads "screen" and "Windows" as components). A chunk of an item one of whose chunks
+    stays, stays too (a "Solution" chunk seldom repeats what its "Symptom" chunk names). Both
+    lists keep retrieval's order."""
     if not any(things):
         return list(passages), []
-    named = [names_a_thing(p, things) for p in passages]
+    query = terms(complaint)
+    named = [
+        names_a_thing(p, things) or len(query & terms(f"{p.heading}\n{p.text}")) >= MIN_SHARED_TERMS
+        for p in passages
+    ]
     items = {_item_of(p).key for p, ok in zip(passages, named, strict=True) if ok}
     kept, aside = [], []
     for passage, ok in zip(passages, named, strict=True):

@@ -191,3 +191,15 @@ def test_the_same_text_from_two_copies_of_a_manual_is_shown_once_though_one_chun
     html = PassageHit("h", "8", None, text, "Manual > Runtime Calibration")
     docx = PassageHit("d", "9", None, text + " Do it twice a year.", "Runtime Calibration")
     assert [c.key for c in passage_causes(COMPLAINT, [html, docx])] == ["Passage:h"]
+
+
+def test_a_passage_naming_no_thing_but_sharing_two_words_of_the_complaint_stays():
+    # Seen FAQs: "UPS traps stopped showing up in the snmptrapd log" is answered by a passage on
+    # snmptrapd's authorisation that names no UPS.
+    from graph.diagnose_rank import about_complaint
+
+    complaint = "UPS traps stopped showing up in the snmptrapd log"
+    answer = PassageHit("a", "9", 1, "snmptrapd will no longer accept all incoming traps.", "Traps")
+    one_word = PassageHit("b", "9", 2, "Rotate the log daily.", "Logging")
+    kept, aside = about_complaint([answer, one_word], [[("Component:ups", "UPS")]], complaint)
+    assert [p.chunk_id for p in kept] == ["a"] and [p.chunk_id for p in aside] == ["b"]
