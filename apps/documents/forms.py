@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -22,8 +23,8 @@ class MultipleFileField(forms.FileField):
 
 
 class UploadForm(forms.Form):
-    files = MultipleFileField(label="Files", allow_empty_file=True)
+    files = MultipleFileField(label=_("Files"), allow_empty_file=True)
 
 
 class ReplaceForm(forms.Form):
-    file = forms.FileField(label="New version", allow_empty_file=True)
+    file = forms.FileField(label=_("New version"), allow_empty_file=True)

@@ -20,6 +20,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from apps.documents import graphrun, mapping
 from apps.documents.models import DocumentVersion, GraphStatus, Status
@@ -97,7 +98,7 @@ def retry(version: DocumentVersion, *, enqueue_run: bool = True) -> DocumentVers
         pk=version.pk, status=Status.READY, graph_status=GraphStatus.FAILED, document__is_deleted=False
     ).update(graph_status=GraphStatus.RETRYING, error="Ready; the graph stage is queued again.")
     if updated != 1:
-        raise UserError("Only a failed version can be retried.", status=409)
+        raise UserError(gettext("Only a failed version can be retried."), status=409)
     if enqueue_run:
         enqueue(version.pk, countdown_s=0)
     version.refresh_from_db()

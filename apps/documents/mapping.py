@@ -22,6 +22,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from apps.documents.models import DocumentVersion, MappingStatus, Passage, Status
 from config import wiring
@@ -116,7 +117,7 @@ def merge_roles(
     for change in changes:
         column = change.get("column")
         if column not in by_column and column not in columns:
-            raise UserError(f"There is no column {column!r} in this file.")
+            raise UserError(gettext("There is no column '%(column)s' in this file.") % {"column": column})
         try:
             by_column[column] = ColumnRole(
                 column,
@@ -248,7 +249,7 @@ def save_mapping(
     from graph.record_suggest import roles_to_json
 
     if version.status == Status.SUPERSEDED or version.document.is_deleted:
-        raise UserError("Only the mapping of a current version can be changed.", status=409)
+        raise UserError(gettext("Only the mapping of a current version can be changed."), status=409)
     data = {**(version.record_mapping or {}), "columns": roles_to_json(roles), "source": source}
     by_person = source == "person"
     with transaction.atomic():

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from apps.accounts.models import Collection
 from apps.documents import graphstage, mapping, runs, storage
@@ -123,7 +124,7 @@ def replace_document(
 ) -> tuple[DocumentVersion, bool]:
     """Upload a new version; the current one stays searchable until the new one is ready."""
     if document.is_deleted:
-        raise UserError("This document is being deleted; it cannot get a new version.", status=409)
+        raise UserError(gettext("This document is being deleted; it cannot get a new version."), status=409)
     return accept_upload(
         user,
         document.collection,
@@ -203,7 +204,7 @@ def retry_version(version: DocumentVersion, *, enqueue: bool = True) -> Document
         pk=version.pk, status=Status.FAILED, document__is_deleted=False
     ).update(status=Status.QUEUED, error="", claim_token="", finished_at=None)
     if updated != 1:
-        raise UserError("Only a failed version can be retried.", status=409)
+        raise UserError(gettext("Only a failed version can be retried."), status=409)
     if enqueue:
         enqueue_ingest(version.pk)
     version.refresh_from_db()

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.access import get_collection_for_user, may_write
@@ -54,7 +55,7 @@ def upload(request: HttpRequest, collection_id: int) -> HttpResponse:
     collection = get_collection_for_user(request, collection_id, write=True)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        raise UserError("Choose one or more files to upload.")
+        raise UserError(gettext("Choose one or more files to upload."))
     results: list[dict[str, object]] = []
     for uploaded in form.cleaned_data["files"]:
         try:
@@ -71,9 +72,10 @@ def upload(request: HttpRequest, collection_id: int) -> HttpResponse:
         if error:
             messages.error(request, str(error))
         elif not result["created"]:
-            messages.info(request, f"{result['name']}: already uploaded, nothing to do.")
+            already = gettext("%(name)s: already uploaded, nothing to do.")
+            messages.info(request, already % {"name": result["name"]})
         else:
-            messages.success(request, f"{result['name']}: queued for ingest.")
+            messages.success(request, gettext("%(name)s: queued for ingest.") % {"name": result["name"]})
     return redirect("documents:collection", collection.pk)
 
 
@@ -115,13 +117,15 @@ def replace(request: HttpRequest, document_id: int) -> HttpResponse:
     document = document_for_user(request, document_id, write=True)
     form = ReplaceForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "Choose the file of the new version.")
+        messages.error(request, gettext("Choose the file of the new version."))
         return redirect("documents:document", document.pk)
     version, _ = services.replace_document(request.user, document, form.cleaned_data["file"])
     if version.error:
         messages.error(request, version.error)
     else:
-        messages.success(request, f"Version {version.number} ({version.original_name}) is {version.status}.")
+        messages.success(request, gettext("Version %(number)s (%(name)s) is %(status)s.") % {
+            "number": version.number, "name": version.original_name,
+            "status": gettext(version.get_status_display()).lower()})
     return redirect("documents:document", document.pk)
 
 
@@ -137,7 +141,7 @@ def delete(request: HttpRequest, document_id: int) -> HttpResponse:
         )
     collection_id = document.collection_id
     services.delete_document(document)
-    messages.success(request, f"Deleted {document.title}.")
+    messages.success(request, gettext("Deleted %(title)s.") % {"title": document.title})
     return redirect("documents:collection", collection_id)
 
 
@@ -148,7 +152,7 @@ def retry(request: HttpRequest, version_id: int) -> HttpResponse:
     version = services.retry_version(version)
     if _wants_json(request):
         return JsonResponse({"version": version.as_status()})
-    messages.success(request, f"{version.original_name}: queued again.")
+    messages.success(request, gettext("%(name)s: queued again.") % {"name": version.original_name})
     next_url = _safe_next(request)
     if next_url:
         return redirect(next_url)
@@ -184,7 +188,7 @@ def original_file(request: HttpRequest, document_id: int) -> HttpResponse:
     document = document_for_user(request, document_id)
     version = document.current_version or document.latest_version()
     if version is None or not absolute_path(version.file_path).is_file():
-        raise Http404("The file of this document is not available")
+        raise Http404(gettext("The file of this document is not available"))
     content_type = _CONTENT_TYPES.get(version.kind, "application/octet-stream")
     is_inline = version.kind in ("pdf", "html", "markdown", "text", "csv")
     response = FileResponse(absolute_path(version.file_path).open("rb"), content_type=content_type,
@@ -200,7 +204,7 @@ def _record_version_for_user(
 ) -> DocumentVersion:
     version = version_for_user(request, version_id, write=write)
     if not version.is_records:
-        raise Http404("This version is not a record file")
+        raise Http404(gettext("This version is not a record file"))
     return version
 
 
@@ -233,7 +237,7 @@ def record_mapping(request: HttpRequest, version_id: int) -> HttpResponse:
         else:
             if request.POST.get("action") == "save":
                 mapping.save_mapping(version, roles, request.user)
-                messages.success(request, "Mapping saved; the graph stage of this version runs now.")
+                messages.success(request, gettext("Mapping saved; the graph stage of this version runs now."))
                 return redirect("documents:mapping", version.pk)
     samples = mapping.column_samples(version, columns)
     context = {

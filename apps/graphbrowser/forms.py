@@ -1,18 +1,20 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from graph.schema import ENTITY_LABELS, RELATION_TYPES
 
-LABEL_CHOICES = [(label, label) for label in sorted(ENTITY_LABELS)]
+# Entity types read in the page's language (msgids listed in config/i18n_labels.py); values stay the schema's.
+LABEL_CHOICES = [(label, pgettext_lazy("entity type", label)) for label in sorted(ENTITY_LABELS)]
 RELATION_CHOICES = [(rel, rel) for rel in sorted(RELATION_TYPES)]
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label="Search", max_length=200, required=False,
-                        widget=forms.TextInput(attrs={"placeholder": "name, alias or identifier (e.g. P-101)",
-                                                      "autofocus": True}))
-    type = forms.MultipleChoiceField(label="Types", choices=LABEL_CHOICES, required=False,
+    q = forms.CharField(label=_("Search"), max_length=200, required=False, widget=forms.TextInput(
+        attrs={"placeholder": _("name, alias or identifier (e.g. P-101)"), "autofocus": True}))
+    type = forms.MultipleChoiceField(label=_("Types"), choices=LABEL_CHOICES, required=False,
                                      widget=forms.CheckboxSelectMultiple)
 
 
@@ -25,18 +27,18 @@ class NeighbourhoodForm(forms.Form):
 
 
 class EditEntityForm(forms.Form):
-    name = forms.CharField(max_length=300)
-    aliases = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False,
-                              help_text="One alias per line; the name is always kept as an alias.")
+    name = forms.CharField(max_length=300, label=_("Name"))
+    aliases = forms.CharField(label=_("Aliases"), widget=forms.Textarea(attrs={"rows": 6}), required=False,
+                              help_text=_("One alias per line; the name is always kept as an alias."))
 
     def alias_list(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["aliases"].splitlines() if line.strip()][:500]
 
 
 class SplitForm(forms.Form):
-    aliases = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple,
-                                        help_text="Mentions written like these move to the new entity.")
-    new_name = forms.CharField(max_length=300, label="Name of the split-off entity")
+    aliases = forms.MultipleChoiceField(label=_("Aliases"), widget=forms.CheckboxSelectMultiple,
+                                        help_text=_("Mentions written like these move to the new entity."))
+    new_name = forms.CharField(max_length=300, label=_("Name of the split-off entity"))
 
     def __init__(self, *args, alias_choices: list[str], **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -49,8 +51,8 @@ class ReasonForm(forms.Form):
 
 class RelationEditForm(forms.Form):
     rid = forms.CharField(max_length=2000)
-    new_type = forms.ChoiceField(choices=[("", "(keep type)"), *RELATION_CHOICES], required=False)
-    reverse = forms.BooleanField(required=False, label="Reverse direction")
+    new_type = forms.ChoiceField(choices=[("", _("(keep type)")), *RELATION_CHOICES], required=False)
+    reverse = forms.BooleanField(required=False, label=_("Reverse direction"))
     reason = forms.CharField(max_length=1000, required=False)
 
 

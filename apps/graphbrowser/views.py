@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.access import administered_collection_ids, get_collection_for_user, readable_collection_ids
@@ -35,11 +36,11 @@ from graph.schema import RELATION_TYPES
 def _scope(request: HttpRequest) -> Scope:
     administered = administered_collection_ids(request.user)
     if not administered:
-        raise PermissionDenied("The graph browser is for collection admins")
+        raise PermissionDenied(_("The graph browser is for collection admins"))
     requested = request.GET.get("collection") or request.POST.get("collection")
     if requested:
         if not requested.isdigit():
-            raise Http404("No such collection")
+            raise Http404(_("No such collection"))
         administered = [get_collection_for_user(request, int(requested), admin=True).pk]
     return Scope(tuple(administered), tuple(readable_collection_ids(request.user)), request.user)
 
@@ -47,7 +48,7 @@ def _scope(request: HttpRequest) -> Scope:
 def _key(request: HttpRequest) -> str:
     key = (request.GET.get("key") or request.POST.get("key") or "").strip()
     if not key or len(key) > 500:
-        raise UserError("Which entity? The request has no valid entity key.")
+        raise UserError(_("Which entity? The request has no valid entity key."))
     return key
 
 
@@ -55,7 +56,7 @@ def _rid(value: str) -> RelationId:
     try:
         return RelationId.decode(value)
     except ValueError:
-        raise UserError("That relation id is not valid.") from None
+        raise UserError(_("That relation id is not valid.")) from None
 
 
 def _entity_url(key: str, scope_param: str | None = None) -> str:
@@ -92,7 +93,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def _entity_or_404(request: HttpRequest, scope: Scope, key: str) -> Any:
     detail = services.graph_service().entity(key, scope.collections, scope.provenance)
     if detail is None:
-        raise Http404("No such entity in your collections")
+        raise Http404(_("No such entity in your collections"))
     return detail
 
 
@@ -128,14 +129,14 @@ def neighbourhood_json(request: HttpRequest) -> JsonResponse:
     scope = _scope(request)
     form = forms.NeighbourhoodForm(request.GET)
     if not form.is_valid():
-        raise UserError("Bad neighbourhood request: " + "; ".join(
+        raise UserError(_("Bad neighbourhood request:") + " " + "; ".join(
             f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()))
     data = form.cleaned_data
     subgraph = services.graph_service().neighbourhood(
         data["key"], scope.collections, depth=data["depth"] or 1, rel_types=data["rel"] or None,
         cap=data["cap"] or 150, offset=data["offset"] or 0)
     if subgraph is None:
-        raise Http404("No such entity in your collections")
+        raise Http404(_("No such entity in your collections"))
     return JsonResponse(subgraph.as_dict())
 
 
@@ -148,7 +149,7 @@ def merge(request: HttpRequest) -> HttpResponse:
     keep = (source.get("keep") or "").strip()
     others = [k for k in source.getlist("other") if k.strip() and k != keep][:50]
     if not keep or not others:
-        raise UserError("Pick the entity to keep and at least one duplicate to merge into it.")
+        raise UserError(_("Pick the entity to keep and at least one duplicate to merge into it."))
     svc = services.graph_service()
     if request.method == "POST":
         event = services.curate(scope, lambda: svc.merge(keep, others, scope.collections,
@@ -204,7 +205,8 @@ def delete_entity(request: HttpRequest) -> HttpResponse:
     svc = services.graph_service()
     event = services.curate(scope, lambda: svc.delete_entity(key, scope.collections, actor=scope.actor_name,
                                                              reason=reason), reason)
-    messages.success(request, f"{event.summary}. Answers no longer use it; restore it from Deleted.")
+    messages.success(request, _("%(summary)s. Answers no longer use it; restore it from Deleted.")
+                     % {"summary": event.summary})
     return redirect("graphbrowser:deleted")
 
 
@@ -226,7 +228,7 @@ def relation_edit(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     form = forms.RelationEditForm(request.POST)
     if not form.is_valid():
-        raise UserError("Bad relation change: " + "; ".join(
+        raise UserError(_("Bad relation change:") + " " + "; ".join(
             f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()))
     rid = _rid(form.cleaned_data["rid"])
     reason = form.cleaned_data["reason"]
@@ -243,7 +245,7 @@ def relation_edit(request: HttpRequest) -> HttpResponse:
             rid, scope.collections, actor=scope.actor_name, new_type=form.cleaned_data["new_type"] or None,
             reverse=form.cleaned_data["reverse"]), reason)
     else:
-        raise UserError("Unknown relation action.")
+        raise UserError(_("Unknown relation action."))
     messages.success(request, event.summary)
     back = request.POST.get("back_key") or rid.head
     return redirect(_entity_url(back, _scope_param(request)))
@@ -296,8 +298,8 @@ def console(request: HttpRequest) -> HttpResponse:
     """Read-only Cypher console (superusers): results as a table and as a graph."""
     scope = _scope(request)
     if not request.user.is_superuser:
-        raise PermissionDenied("The Cypher console sees the whole graph, across all collections; only "
-                               "superusers may use it.")
+        raise PermissionDenied(_("The Cypher console sees the whole graph, across all collections; only "
+                                 "superusers may use it."))
     form = forms.ConsoleForm(request.POST or None)
     result = None
     status = 200
