@@ -1013,7 +1013,8 @@ def about_complaint(
     a passage naming none of the complaint's things (:func:`names_a_thing`) shares only other
     words with it, often a generic verb, and is no evidence about the thing. On the demo, excavator
     A's "bucket won't open" listed the UPS manual's "Voltage Signalling" and LinuxCNC's "Open and
-    Closed Loop" by "open"; "bearing overheating" listed LinuxCNC's wiring passages. One sharing
+    Closed Loop" by "open"; "bearing overheating" listed LinuxCNC's stepper passages. So is one
+    naming a thing but none of the complaint's other words, when it has some. One sharing
     :data:`MIN_SHARED_TERMS` content words with ``complaint`` stays all the same: a software
     manual's answer need not repeat the thing (on the seen FAQs, "UPS traps stopped showing up in
     the snmptrapd log" is answered by a passage on snmptrapd's authorisation, naming no UPS; the
@@ -1023,10 +1024,18 @@ def about_complaint(
     if not any(things):
         return list(passages), []
     query = terms(complaint)
-    named = [
-        names_a_thing(p, things) or len(query & terms(f"{p.heading}\n{p.text}")) >= MIN_SHARED_TERMS
-        for p in passages
-    ]
+    problem = query - _thing_words(things)
+
+    def stays(passage: PassageHit) -> bool:
+        words = terms(f"{passage.heading}\n{passage.text}")
+        if len(query & words) >= MIN_SHARED_TERMS:
+            return True
+        # Naming the thing alone is no more evidence than the verb alone when the complaint says
+        # what is wrong with it: LinuxCNC's "bearing mounts" damp stepper resonance, no bearing
+        # overheats there.
+        return names_a_thing(passage, things) and (not problem or bool(problem & words))
+
+    named = [stays(p) for p in passages]
     items = {_item_of(p).key for p, ok in zip(passages, named, strict=True) if ok}
     kept, aside = [], []
     for passage, ok in zip(passages, named, strict=True):

@@ -203,3 +203,17 @@ def test_a_passage_naming_no_thing_but_sharing_two_words_of_the_complaint_stays(
     one_word = PassageHit("b", "9", 2, "Rotate the log daily.", "Logging")
     kept, aside = about_complaint([answer, one_word], [[("Component:ups", "UPS")]], complaint)
     assert [p.chunk_id for p in kept] == ["a"] and [p.chunk_id for p in aside] == ["b"]
+
+
+def test_a_passage_naming_the_thing_but_nothing_wrong_with_it_is_set_aside():
+    # Demo, excavator D, "bearing overheating": LinuxCNC's "Resonance" passage was listed for its
+    # "bearing mounts".
+    from graph.diagnose_rank import about_complaint
+
+    things = [[("Component:bearing", "bearing")]]
+    mounts = PassageHit("m", "9", 6, "Elastomeric motor mounts or bearing mounts damp resonance.", "1.3 Resonance")
+    hot = PassageHit("h", "9", 7, "A dry bearing is overheating soon.", "Lubrication")
+    kept, aside = about_complaint([mounts, hot], things, "bearing overheating")
+    assert [p.chunk_id for p in kept] == ["h"] and [p.chunk_id for p in aside] == ["m"]
+    # A complaint naming only the thing keeps every passage naming it.
+    assert about_complaint([mounts], things, "bearing") == ([mounts], [])
