@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from apps.accounts.access import administered_collection_ids, get_collection_for_user, readable_collection_ids
@@ -137,7 +138,11 @@ def neighbourhood_json(request: HttpRequest) -> JsonResponse:
         cap=data["cap"] or 150, offset=data["offset"] or 0)
     if subgraph is None:
         raise Http404(_("No such entity in your collections"))
-    return JsonResponse(subgraph.as_dict())
+    body = subgraph.as_dict()
+    for node in (body["center"], *body["nodes"]):  # the entity type as the page's language names it
+        if node:
+            node["label_name"] = pgettext("entity type", node["label"])
+    return JsonResponse(body)
 
 
 @login_required

@@ -62,7 +62,7 @@
       const elements = [];
       const all = [data.center, ...data.nodes].filter(Boolean);
       all.forEach((n) => {
-        if (cy.getElementById(n.key).empty()) elements.push({ group: "nodes", data: { id: n.key, name: n.name, label: n.label, degree: n.degree } });
+        if (cy.getElementById(n.key).empty()) elements.push({ group: "nodes", data: { id: n.key, name: n.name, label: n.label, labelName: n.label_name || n.label, degree: n.degree } });
       });
       data.edges.forEach((e) => {
         if (cy.getElementById(e.id).empty()) elements.push({ group: "edges", data: { id: e.id, source: e.source, target: e.target, type: e.type } });
@@ -100,7 +100,7 @@
 
     function select(node) {
       selected.replaceChildren();
-      selected.append(el("strong", node.data("name")), document.createTextNode(" "), el("span", node.data("label"), { class: "gb-label" }));
+      selected.append(el("strong", node.data("name")), document.createTextNode(" "), el("span", node.data("labelName") || node.data("label"), { class: "gb-label", title: node.data("label") }));
       const link = el("a", _("Open entity page"), { href: `${entityUrl}?${new URLSearchParams(scope ? { key: node.id(), collection: scope } : { key: node.id() })}` });
       selected.append(el("br"), link);
     }

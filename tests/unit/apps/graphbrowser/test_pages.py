@@ -96,3 +96,15 @@ def test_django_admin_lists_the_audit_log(client, django_user_model, personas, p
     r = client.get(reverse("admin:graphbrowser_curationevent_changelist"))
     assert r.status_code == 200 and b"merged x" in r.content
     assert client.get(reverse("admin:graphbrowser_curationevent_add")).status_code == 403
+
+
+def test_neighbourhood_json_names_entity_types_in_the_page_language(client, personas, fake_graph):
+    hub = fake_graph.add("Equipment", "hub", personas.collection.pk)
+    fake_graph.relate(hub, "HAS_COMPONENT", fake_graph.add("Component", "seal", personas.collection.pk),
+                      personas.collection.pk)
+    client.force_login(personas.owner)
+    url = reverse("graphbrowser:neighbourhood_json")
+    data = client.get(url, {"key": hub}, HTTP_ACCEPT_LANGUAGE="zh-CN").json()
+    assert (data["center"]["label"], data["center"]["label_name"]) == ("Equipment", "设备")
+    assert [n["label_name"] for n in data["nodes"]] == ["部件"]
+    assert client.get(url, {"key": hub}).json()["center"]["label_name"] == "Equipment"
