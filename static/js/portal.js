@@ -62,6 +62,22 @@
     }
   }
 
+  // Nothing relevant was found, yet the search's nearest passages may still help a question the
+  // relevance check turned down: they go in the evidence panel under its "No relevant passage
+  // found.", headed as what they are (a bare "Closest passages:" under the answer read as sources).
+  function renderClosest(closest) {
+    const box = el("div", { class: "closest" });
+    box.appendChild(el("h3", {}, _("Closest passages (they may not answer the question)")));
+    const list = el("ol");
+    closest.forEach((c) => {
+      const li = el("li");
+      li.appendChild(el("a", { href: passageUrl(c.chunk_id), target: "_blank" }, c.label || c.chunk_id));
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+    sourcesEl.appendChild(box);
+  }
+
   function feedbackButtons(answerId) {
     const box = el("div", { class: "feedback" });
     [[_("Helpful"), true], [_("Not helpful"), false]].forEach(([label, helpful]) => {
@@ -232,16 +248,7 @@
               t.ttft_ms != null ? interpolate(_("first token %s ms"), [t.ttft_ms]) : "",
               t.tokens_per_s != null ? interpolate(_("%s tok/s"), [t.tokens_per_s]) : "",
               event.kv_cache_hit ? _("KV cache hit") : ""].filter(Boolean).join(" · ");
-            if (event.closest && event.closest.length) {
-              const list = el("ul", { class: "closest" });
-              meta.appendChild(el("div", {}, _("Closest passages:")));
-              event.closest.forEach((c) => {
-                const li = el("li");
-                li.appendChild(el("a", { href: passageUrl(c.chunk_id), target: "_blank" }, c.label || c.chunk_id));
-                list.appendChild(li);
-              });
-              meta.appendChild(list);
-            }
+            if (event.closest && event.closest.length) renderClosest(event.closest);
             const unsupported = (event.sentences || []).filter((s) => !s.supported).length;
             if (!event.grounded && !event.not_found) {
               turn.appendChild(el("p", { class: "ungrounded" },
