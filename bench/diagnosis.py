@@ -7,7 +7,8 @@
    guide, AVRDUDE's troubleshooting appendix and the Net-SNMP FAQ's APPLICATIONS section (split
    ``heldout``: seen, the first in session 7, the second run once in session 8, the third once in
    session 9, screen and ppp once in session 10, procmail and Podman once in 11, AVRDUDE and
-   Net-SNMP once in 12, HPLIP's troubleshooting page and the SANE Plustek FAQ once in 13)
+   Net-SNMP once in 12, HPLIP's troubleshooting page and the SANE Plustek FAQ once in 13, the OpenOCD
+   FAQ and xawtv's README.bttv once in 14)
    and the sets labelled since and not yet run (split ``untouched``, asked only when ``--splits``
    names it) are ingested into Neo4j through the project's parser, chunker,
    extractor, resolver and writer.
@@ -814,7 +815,7 @@ def main(argv: list[str] | None = None) -> int:
         "--splits",
         default="dev,heldout",
         help="manual splits: dev, heldout (seen: chrony, cryptsetup, dnsmasq, screen, ppp, procmail, "
-        "podman, avrdude, netsnmp, hplip, plustek), untouched (not yet run)",
+        "podman, avrdude, netsnmp, hplip, plustek, openocd, bttv), untouched (not yet run)",
     )
     parser.add_argument(
         "--dump",

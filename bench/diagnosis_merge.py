@@ -95,9 +95,9 @@ def excerpt_chars(n: int):  # type: ignore[no-untyped-def]
 
 #: The seen sets by when they were first run: session 11's five, then procmail and Podman (run
 #: untouched once at 42f5a85, seen since 4c77bb9), AVRDUDE and Net-SNMP (run once at 84f3ced), HPLIP
-#: and Plustek (run once at 9c76816).
+#: and Plustek (run once at 9c76816), OpenOCD and bttv (run once at 2a45c32).
 OLDER_SEEN = ("chrony", "cryptsetup", "dnsmasq", "screen", "ppp")
-NEWER_SEEN = ("procmail", "podman", "avrdude", "netsnmp", "hplip", "plustek")
+NEWER_SEEN = ("procmail", "podman", "avrdude", "netsnmp", "hplip", "plustek", "openocd", "bttv")
 
 
 def source_of(row: dict) -> tuple[str, ...]:

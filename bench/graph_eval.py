@@ -31,7 +31,8 @@ before the rules of the fourth pass changed; scored only when ``--borg-faq`` nam
 screen and ppp FAQs (sample_data/heldout, whole; untouched until their one run in session 10, seen
 since; ``--seen``; so are the procmail FAQ and the Podman troubleshooting guide since session 11,
 AVRDUDE's troubleshooting appendix and the Net-SNMP FAQ's APPLICATIONS section since session 12,
-HPLIP's troubleshooting page and the SANE Plustek FAQ since session 13)
+HPLIP's troubleshooting page and the SANE Plustek FAQ since session 13, the OpenOCD FAQ and xawtv's
+README.bttv since session 14)
 and whatever ``relations_untouched_*.json`` names (``--untouched``).
 Documents go through the project's own parser and chunker, then ``Extractor.extract_many``. A
 predicted CAUSED_BY/REMEDIED_BY relation matches a gold one when the types are equal and both ends
@@ -639,8 +640,8 @@ def _relation_sets(
         sets.append(("borg_faq_held_out_seen", args.borg_faq, "relations_heldout_borg_faq.json", False))
     found = [(name, path, load_gold(gold), whole, load_sections(gold)) for name, path, gold, whole in sets]
     # The GNU screen and ppp FAQs (session 10), the procmail FAQ and Podman's troubleshooting guide
-    # (session 11), AVRDUDE and Net-SNMP (session 12), HPLIP and Plustek (session 13): untouched until
-    # their one run; seen since.
+    # (session 11), AVRDUDE and Net-SNMP (session 12), HPLIP and Plustek (session 13), OpenOCD and bttv
+    # (session 14): untouched until their one run; seen since.
     if args.seen:
         found += path_sets(GOLD_DIR, "heldout")
     if args.untouched:
