@@ -394,43 +394,63 @@ def relevant_orders(
     components, or sharing their words, is no evidence of the problem by itself: on the demo, the
     excavators' "replace battery" orders were counted as the history of "UPS battery does not
     charge"; on excavator A, the fleet's "REPLACE BUCKET TOOTH" as that of "bucket won't open".
+    (Requiring the asked asset's own records to name the components too, so that D's "REPLACE
+    THERMOSTAT-OVERHEATING" is no history of "bearing overheating", cost nestor's held-out top-3
+    action + part .794 -> .771: docs/GRAPH.md §8, session 15.)
     """
     seeds = set(seed_keys)
-    # The things' own words were asked of every such record: they are no likeness of the problem.
-    named = _thing_words(things)
-    problem_seeds = {k for k in seeds if _label_of(k) not in THING_LABELS} if things else seeds
-    problem_queries = [q - named for q in queries]
     found = []
     for order in orders:
-        text = _terms(order.text) if order.text else frozenset()
-        if order.scope == "asset" or not things:
-            sim = max((similarity(q, text) for q in queries), default=0.0)
-            about = bool(seeds & set(order.problem_keys))
-        elif about_things(order, things):
-            sim = max((similarity(q, text - named) for q in problem_queries), default=0.0)
-            about = bool(problem_seeds & set(order.problem_keys))
-        else:
-            continue
+        about, sim = about_problem(order, queries, seeds, things)
         if about or sim >= MIN_RECORD_SIMILARITY:
             found.append((order, sim))
     return found
 
 
-def nearest_about(
-    query: set[str], nearest: Sequence[tuple[PastOrder, float]], things: Sequence[Sequence[tuple[str, str]]]
-) -> list[tuple[PastOrder, float]]:
-    """The nearest records that may vote: with no asset asked (``things`` given), those naming the
-    complaint's components and sharing a word of it beside them (BM25 found "REPLACE GREASE PUMP"
-    for "pump overheating alarm" by "pump" alone)."""
-    if not things:
-        return list(nearest)
+def about_problem(
+    order: PastOrder,
+    queries: Sequence[set[str]],
+    seeds: set[str],
+    things: Sequence[Sequence[tuple[str, str]]],
+) -> tuple[bool, float]:
+    """(whether the record reports a linked entity that says it is this problem, its text
+    similarity to the problem), by the rules of :func:`relevant_orders`."""
+    text = _terms(order.text) if order.text else frozenset()
+    if order.scope == "asset" or not things:
+        sim = max((similarity(q, text) for q in queries), default=0.0)
+        return bool(seeds & set(order.problem_keys)), sim
+    if not about_things(order, things):
+        return False, 0.0
     named = _thing_words(things)
-    problem = query - named
-    return [
-        (order, bm25)
-        for order, bm25 in nearest
-        if about_things(order, things) and problem & (_terms(order.text) if order.text else frozenset())
-    ]
+    problem_seeds = {k for k in seeds if _label_of(k) not in THING_LABELS}
+    sim = max((similarity(q - named, text - named) for q in queries), default=0.0)
+    return bool(problem_seeds & set(order.problem_keys)), sim
+
+
+def nearest_about(
+    queries: Sequence[set[str]],
+    nearest: Sequence[tuple[PastOrder, float]],
+    things: Sequence[Sequence[tuple[str, str]]],
+    seed_keys: Iterable[str] = (),
+    asset_asked: bool = False,
+) -> list[tuple[PastOrder, float]]:
+    """The nearest records that may vote. With no asset asked and ``things`` given (the complaint
+    names components), a record votes only when :func:`relevant_orders` would count it as this
+    problem: BM25 found "REPLACE GREASE PUMP" for "pump overheating alarm" by "pump" alone, and
+    "REPLACE PUMP DRIVE PRESSURE SWITCHES" for "KP-50 泵 出口压力低 流量不足" with its translation
+    ("pump low outlet pressure, insufficient flow") by "pump" and "pressure", which one shared word
+    beside the components let vote. With an asset asked every nearest record votes, weighted by
+    scope: the fleet's records voting only for the same problem cost nestor's held-out top-3
+    action + part .794 -> .757 (its labels follow the component), docs/GRAPH.md §8, session 15."""
+    if asset_asked or not things:
+        return list(nearest)
+    seeds = set(seed_keys)
+    kept = []
+    for order, bm25 in nearest:
+        about, sim = about_problem(order, queries, seeds, things)
+        if about or sim >= MIN_RECORD_SIMILARITY:
+            kept.append((order, bm25))
+    return kept
 
 
 def rank(
@@ -502,7 +522,10 @@ def rank(
         for action_key, action_name in order.actions:
             for owner in owners_of(action_key, action_name):
                 per_cause.setdefault(owner, []).append((order, sim))
-    votes, voters = _nearest_votes(nearest_about(query, nearest, () if asset_asked else things), owners_of)
+    lines = [line for line in complaint.splitlines() if line.strip()]
+    readings = [query, *(terms(line) for line in lines if len(lines) > 1)]
+    voting = nearest_about(readings, nearest, things, seed_matches, asset_asked)
+    votes, voters = _nearest_votes(voting, owners_of)
     for key, hits in per_cause.items():
         cause = causes[key]
         unique = list({o.key: (o, s) for o, s in hits}.values())

@@ -217,6 +217,18 @@ def test_with_no_asset_a_nearest_record_sharing_only_the_components_words_does_n
     assert [c.name for c in voted] == ["clean cooler"]
 
 
+def test_with_no_asset_a_nearest_record_sharing_the_component_and_one_word_does_not_vote():
+    # Demo, no asset: "KP-50 泵 出口压力低 流量不足" (its translation on a line of its own) got an
+    # excavator's "REPLACE PUMP DRIVE PRESSURE SWITCHES" by "pump" and "pressure".
+    switch = order("WO1", "2007-09-04", "fleet", "replace", "REPLACE PUMP DRIVE PRESSURE SWITCHES")
+    ring = order("WO2", "2007-10-04", "fleet", "replace wear ring", "pump outlet pressure low, flow low")
+    complaint = "KP-50 泵 出口压力低 流量不足\nKP-50 pump low outlet pressure, insufficient flow"
+    things = [[("Component:pump", "泵")], [("Component:pump", "pump")]]
+    nearest = [(switch, 3.0), (ring, 2.0)]
+    voted = rank(complaint, {}, [], [], nearest=nearest, things=things)
+    assert [c.name for c in voted] == ["replace wear ring"]
+
+
 def test_a_component_is_named_in_the_singular_or_plural_by_its_key_or_inside_a_han_compound():
     def wo(text: str) -> PastOrder:
         return order("WO1", "2021-01-01", "fleet", "x", text)
