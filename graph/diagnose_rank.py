@@ -396,7 +396,7 @@ def relevant_orders(
     charge"; on excavator A, the fleet's "REPLACE BUCKET TOOTH" as that of "bucket won't open".
     (Requiring the asked asset's own records to name the components too, so that D's "REPLACE
     THERMOSTAT-OVERHEATING" is no history of "bearing overheating", cost nestor's held-out top-3
-    action + part .794 -> .771: docs/GRAPH.md §8, session 15.)
+    action + part .794 -> .771, session 15, commit 129adfa.)
     """
     seeds = set(seed_keys)
     found = []
@@ -441,7 +441,7 @@ def nearest_about(
     ("pump low outlet pressure, insufficient flow") by "pump" and "pressure", which one shared word
     beside the components let vote. With an asset asked every nearest record votes, weighted by
     scope: the fleet's records voting only for the same problem cost nestor's held-out top-3
-    action + part .794 -> .757 (its labels follow the component), docs/GRAPH.md §8, session 15."""
+    action + part .794 -> .757 (its labels follow the component), session 15, commit 129adfa."""
     if asset_asked or not things:
         return list(nearest)
     seeds = set(seed_keys)
