@@ -383,7 +383,8 @@ class Extractor:
         whose question is the problem: its remedy parts by the answer rules (a remedy part that is
         only a short command or, in Chinese, short clauses names the fix itself), its labelled
         causes as the problem's causes, and the fixes of an item naming one cause filed under that
-        cause; the text before the first item as the chunk's own."""
+        cause; a "!:" answer by the answer rules alone; the text before the first item as the chunk's
+        own."""
         max_chars = self.config.max_name_chars
 
         def entity(label: str, name: str | None) -> Mention | None:
@@ -425,10 +426,12 @@ class Extractor:
                     relate("CAUSED_BY", symptom, cause)
             target = causes[0] if len(causes) == 1 else symptom
             for part in item.parts:
-                if part.role != "remedy":
+                if part.role == "cause":
                     continue
                 before = len(facts.relations)
                 self._segment(sub, text, part.start, part.start + len(part.text), path, mentions, facts)
+                if part.role == "answer":  # "!: Good, the overlay is working.": an answer is no fix block
+                    continue
                 if not any(r.type == "REMEDIED_BY" for r in facts.relations[before:]):
                     # The labelled block's own rule: its first instruction or what a fix cue names.
                     first = block_fix(part.text)[1]

@@ -1,5 +1,5 @@
 """Troubleshooting items written as labelled parts: "Problem: … Solution: …", "Symptom: … Cause: …
-Remedy: …", "Error: … Fix: …", "故障现象：… 原因：… 处理方法：…".
+Remedy: …", "Error: … Fix: …", "故障现象：… 原因：… 处理方法：…", "?: … !: …".
 
 Manuals write such an item as a list item or a plain paragraph, often several under one heading
 (AVRDUDE's troubleshooting appendix: one heading, every problem an item of one list), so the heading
@@ -42,9 +42,14 @@ _COLON = r"\s*(?:\*\*|__)?\s*[:：](?:\s*(?:\*\*|__))?"
 #: A line that opens an item: bullet or number, bold markup, the problem label, a colon, the problem.
 _ITEM_START = re.compile(
     rf"^[ \t]*(?:[{re.escape(BULLETS)}][ \t]+|\d{{1,3}}[.)][ \t]+)?(?:\*\*|__)?[ \t]*"
-    rf"(?P<label>{_PROBLEM}){_QUALIFIER}{_COLON}[ \t]*(?=\S)",
+    rf"(?P<label>{_PROBLEM}|\?){_QUALIFIER}{_COLON}[ \t]*(?=\S)",
     re.I | re.M,
 )
+#: "?: <question>" answered by "!: <answer>" (xawtv's README.bttv): the answer's label may follow the
+#: question on its line, as the text parser joins a paragraph's lines. The answer is read by the FAQ
+#: answer rules; it is labelled neither cause nor remedy.
+_ASKED = "?"
+_ANSWER_MARK = re.compile(r"(?:(?<=\s)|^)(?P<label>!):[ \t]*", re.M)
 #: A cause or remedy label: at a line's start, or after a sentence's end or a comma; an inline
 #: English label is capitalised ("… fails. Solution: …", not "the following error: …").
 _PART = re.compile(
@@ -82,7 +87,7 @@ def _marks(text: str, start: int, end: int) -> list[re.Match[str]]:
 class Part:
     """A labelled cause or remedy of an item."""
 
-    role: str  # "cause" or "remedy"
+    role: str  # "cause", "remedy" or "answer" (a "!:" answer: neither labelled)
     label: str
     text: str
     #: Offset of :attr:`text` in the text searched.
@@ -109,6 +114,8 @@ def _symptom_marks(text: str, start: re.Match[str], end: int) -> tuple[list[re.M
     labels before its first remedy as causes; a "Problem:" after a remedy opens the next problem
     (the item ends there: a lone "PROBLEM:" over its text and "SOLUTION:" is
     :func:`graph.structure.labelled_sections`' layout)."""
+    if start.group("label") == _ASKED:
+        return list(_ANSWER_MARK.finditer(text, start.end(), end)), end
     marks = _marks(text, start.end(), end)
     if not _SYMPTOM_LABEL.match(start.group("label")):
         return marks, end
@@ -135,7 +142,7 @@ def labelled_items(text: str) -> list[LabelledItem]:
             body = text[mark.end() : stop]
             if not body.strip():
                 continue
-            role = "cause" if _is_cause(mark) else "remedy"
+            role = "answer" if mark.re is _ANSWER_MARK else "cause" if _is_cause(mark) else "remedy"
             parts.append(Part(role, mark.group("label"), body.rstrip(), mark.end()))
         if problem and parts:
             items.append(LabelledItem(problem, tuple(parts), start.start(), end))

@@ -137,3 +137,20 @@ def test_a_solution_saying_there_is_none_gives_its_reason_as_the_cause(rules_ext
         "the console code cannot write to the flash one byte at a time",
     ) in found
     assert not {r for r in found if r[0] == "The pump does not start" and r[1] == "CAUSED_BY"}
+
+
+# "?:" questions answered by "!:" paragraphs, the parser joining each pair onto one line.
+ASKED = (
+    "?: The pump can't deliver oil. !: Most likely the valve setting is wrong, check the valve.\n"
+    "?: The display stays dark !: Why not? The backlight fuse is blown.\n"
+)
+
+
+def test_question_and_answer_marks_make_an_item_whose_answer_the_faq_rules_read(rules_extractor):
+    items = labelled_items(ASKED)
+    assert [i.problem for i in items] == ["The pump can't deliver oil.", "The display stays dark"]
+    assert [(p.role, p.text) for p in items[1].parts] == [("answer", "Why not? The backlight fuse is blown.")]
+    found = relations(rules_extractor, ASKED, "Common problems")
+    assert ("The pump can't deliver oil", "CAUSED_BY", "the valve setting is wrong, check the valve") in found
+    assert not {r for r in found if r[0] == "Common problems"}
+    assert chunk_item("d", "v", ("Manual", "Common problems"), ASKED).title == items[0].problem
