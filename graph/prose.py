@@ -510,6 +510,16 @@ _MODAL = re.compile(
 _YOU = re.compile(r"^(?:thus,?\s+|so,?\s+)?you\b", re.I)
 
 
+#: A section title that names a kind of problems ("Common problems", "Hardware specific problems",
+#: "Functionality Problems"): its fixes belong to the problems its text states, none is "common
+#: problems" (the seen sets' labels never file one under such a title).
+_CATEGORY = re.compile(
+    r"^\W*(?:(?!(?:has|have|had|is|are|was|were|gets?|got|causes?|caused|i|we|my|still|more|no)\b)"
+    r"[\w/+-]+\s+){0,3}(?:problems|issues|troubles)\W*$",
+    re.I,
+)
+
+
 def heading_symptom(chunk: ChunkInput, max_chars: int) -> Mention | None:
     """The innermost heading as a Symptom when it reports a problem ("Pump won't start", FAQ questions).
 
@@ -521,7 +531,9 @@ def heading_symptom(chunk: ChunkInput, max_chars: int) -> Mention | None:
         if name is None:
             return None
         return make_mention("Symptom", name, chunk.chunk_id, source="heading", max_chars=max_chars)
-    question = faq.question_problem(faq.item_heading(chunk.heading_path)) if chunk.heading_path else None
+    heading = faq.item_heading(chunk.heading_path) if chunk.heading_path else ""
+    category = _CATEGORY.match(faq.strip_item_label(heading))
+    question = faq.question_problem(heading) if heading and not category else None
     if question is None:
         return None
     because = _because(question.symptom)
